@@ -1,0 +1,120 @@
+// The one IPC contract between the reader (renderer) and the device services (main).
+// Electron's preload and the browser host bridge both expose exactly these verbs; main
+// validates every request against its schema before a handler sees it.
+import { z } from 'zod';
+import type { Classification, Priority, AttachmentMeta } from './briefing.js';
+import type { Result } from './result.js';
+
+export const SYNC_STATES = ['offline', 'connecting', 'syncing', 'up-to-date', 'error', 'sign-in-needed'] as const;
+export type SyncState = (typeof SYNC_STATES)[number];
+
+export type SyncStatus = {
+  readonly state: SyncState;
+  /** ISO time of the last moment the device was known to hold everything the server had. */
+  readonly lastSyncedAt: string | null;
+  /** Local returns (read receipts, annotations) not yet confirmed by the server. */
+  readonly pendingUploads: number;
+  /** A short, human explanation for `error` and `sign-in-needed`. */
+  readonly message: string | null;
+};
+
+export type BriefingSummary = {
+  readonly id: string;
+  readonly title: string;
+  readonly summary: string;
+  readonly classification: Classification;
+  readonly priority: Priority;
+  readonly senderName: string;
+  readonly approvedAt: string;
+  readonly read: boolean;
+  readonly attachmentCount: number;
+};
+
+export type BriefingDetail = BriefingSummary & {
+  readonly bodyHtml: string;
+  readonly senderRole: string;
+  readonly updatedAt: string;
+  readonly sourceVersion: number;
+  readonly attachments: readonly AttachmentMeta[];
+};
+
+export type AttachmentContent = {
+  readonly name: string;
+  readonly contentType: string;
+  /** base64, so the same contract travels over Electron IPC and the browser host's HTTP bridge. */
+  readonly base64: string;
+};
+
+export type SessionInfo = {
+  readonly user: { readonly id: string; readonly displayName: string } | null;
+  readonly serverUrl: string;
+  readonly appVersion: string;
+};
+
+const briefingId = z.string().min(1).max(512);
+
+/** channel -> request schema. Responses are typed in `IpcResponses`. */
+export const ipcRequests = {
+  'briefings:list': z.object({}).strict(),
+  'briefings:get': z.object({ id: briefingId }).strict(),
+  'briefings:attachment': z.object({ id: briefingId, name: z.string().min(1).max(255) }).strict(),
+  'briefings:mark-read': z.object({ id: briefingId }).strict(),
+  'sync:status': z.object({}).strict(),
+  'sync:now': z.object({}).strict(),
+  'session:get': z.object({}).strict(),
+} as const;
+
+export type IpcChannel = keyof typeof ipcRequests;
+export const IPC_CHANNELS = Object.keys(ipcRequests) as IpcChannel[];
+
+export type IpcRequests = { [C in IpcChannel]: z.infer<(typeof ipcRequests)[C]> };
+
+export type IpcResponses = {
+  'briefings:list': readonly BriefingSummary[];
+  'briefings:get': BriefingDetail | null;
+  'briefings:attachment': AttachmentContent | null;
+  'briefings:mark-read': null;
+  'sync:status': SyncStatus;
+  'sync:now': null;
+  'session:get': SessionInfo;
+};
+
+/** Events main pushes to the renderer. */
+export type IpcEvents = {
+  'sync:status-changed': SyncStatus;
+  'briefings:changed': { readonly ids: readonly string[] };
+};
+export type IpcEventName = keyof IpcEvents;
+export const IPC_EVENTS: readonly IpcEventName[] = ['sync:status-changed', 'briefings:changed'];
+
+export function isIpcChannel(value: string): value is IpcChannel {
+  return Object.prototype.hasOwnProperty.call(ipcRequests, value);
+}
+
+/** The named verbs the reader may call; each maps to exactly one channel. */
+export const API_VERBS = {
+  listBriefings: 'briefings:list',
+  getBriefing: 'briefings:get',
+  getAttachment: 'briefings:attachment',
+  markRead: 'briefings:mark-read',
+  getSyncStatus: 'sync:status',
+  syncNow: 'sync:now',
+  getSession: 'session:get',
+} as const satisfies Record<string, IpcChannel>;
+export type ApiVerb = keyof typeof API_VERBS;
+
+/** The named event subscriptions; each returns its unsubscribe function. */
+export const API_EVENTS = {
+  onSyncStatus: 'sync:status-changed',
+  onBriefingsChanged: 'briefings:changed',
+} as const satisfies Record<string, IpcEventName>;
+export type ApiEvent = keyof typeof API_EVENTS;
+
+/** What the preload (or the browser bridge) puts on `window.attache`. No other door exists. */
+export type AttacheApi = {
+  readonly [V in ApiVerb]: (
+    request: IpcRequests[(typeof API_VERBS)[V]],
+  ) => Promise<Result<IpcResponses[(typeof API_VERBS)[V]]>>;
+} & {
+  readonly [E in ApiEvent]: (listener: (payload: IpcEvents[(typeof API_EVENTS)[E]]) => void) => () => void;
+};

@@ -1,0 +1,35 @@
+// Wire-level facts shared by the server, the device services and the reader's browser host.
+
+/**
+ * The broker exposes each signed-in user's two databases under fixed aliases. The device never
+ * names a real database, so it cannot even ask for someone else's: the broker maps the alias
+ * to the token subject's own database.
+ */
+export const BROKER_DB_PATHS = {
+  briefings: '/db/briefings',
+  returns: '/db/returns',
+} as const;
+
+/** Embedded mode only: mints a development access token for a named sample user. */
+export const DEV_TOKEN_PATH = '/dev/token';
+
+/** Browser host bridge (used where Electron cannot run): POST {HOST_API_PREFIX}/<channel>. */
+export const HOST_API_PREFIX = '/api/';
+/** Server-sent events stream of IpcEvents; `?key=` carries the launch secret (EventSource cannot set headers). */
+export const HOST_EVENTS_PATH = '/api/events';
+/** Header that carries the per-launch secret on bridge calls. */
+export const HOST_KEY_HEADER = 'x-attache-key';
+/** URL fragment parameter through which the host hands the launch secret to the page. */
+export const HOST_KEY_FRAGMENT = 'key';
+
+/** Default loopback ports of the embedded product; each is overridable by its environment variable. */
+export const DEFAULT_PORTS = {
+  sor: 5070, // ATTACHE_SOR_PORT: demo SOR admin API
+  broker: 5080, // ATTACHE_BROKER_PORT: auth broker (the devices' only door)
+  ops: 5090, // ATTACHE_OPS_PORT: /healthz and /metrics
+  couch: 5985, // ATTACHE_COUCH_PORT: embedded CouchDB-protocol server
+  reader: 5100, // ATTACHE_READER_PORT: browser host of the reader
+} as const;
+
+/** The sample user that the demo SOR shares its sample briefings with. */
+export const SAMPLE_USER = { id: 'alex.morgan', displayName: 'Alex Morgan' } as const;
