@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# One command: set up this machine and run the whole product on embedded defaults
+# (demo SOR, embedded CouchDB-protocol server, queue, poller, fan-out, broker, and the reader).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+check_node
+ensure_apt_packages $APT_BUILD_PACKAGES
+decide_electron_download
+install_node_modules
+log "building"
+npm run --silent build
+exec node scripts/start-all.mjs "$@"

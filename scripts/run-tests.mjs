@@ -1,0 +1,76 @@
+// Runs every stage of the test suite in order and ends with one line that says how many tests
+// ran. A stage that fails, a failed test, or a suite that ran no test makes the exit code non-zero.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const only = process.argv.slice(2); // e.g. `unit e2e` to run a subset
+const reports = mkdtempSync(join(tmpdir(), 'attache-test-reports-'));
+const vitestJson = join(reports, 'vitest.json');
+const playwrightJson = join(reports, 'playwright.json');
+
+const stages = [
+  { name: 'typecheck', cmd: ['npm', 'run', '--silent', 'typecheck'] },
+  { name: 'lint', cmd: ['npm', 'run', '--silent', 'lint'] },
+  { name: 'build', cmd: ['npm', 'run', '--silent', 'build'] },
+  {
+    name: 'unit+integration',
+    cmd: ['npx', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`],
+  },
+  {
+    name: 'e2e',
+    cmd: ['npx', 'playwright', 'test', '--reporter=list,json'],
+    env: { PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson },
+  },
+].filter((s) => only.length === 0 || only.some((o) => s.name.includes(o)));
+
+const failedStages = [];
+for (const stage of stages) {
+  console.log(`\n=== ${stage.name}: ${stage.cmd.join(' ')}`);
+  const started = Date.now();
+  const r = spawnSync(stage.cmd[0], stage.cmd.slice(1), {
+    stdio: 'inherit',
+    env: { ...process.env, ...(stage.env ?? {}) },
+  });
+  const secs = ((Date.now() - started) / 1000).toFixed(0);
+  if (r.status !== 0) {
+    failedStages.push(stage.name);
+    console.log(`=== ${stage.name} FAILED after ${secs}s (exit ${r.status ?? r.signal})`);
+  } else {
+    console.log(`=== ${stage.name} ok in ${secs}s`);
+  }
+}
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const skipReasons = new Set();
+if (existsSync(vitestJson)) {
+  const v = JSON.parse(readFileSync(vitestJson, 'utf8'));
+  passed += v.numPassedTests;
+  failed += v.numFailedTests;
+  skipped += v.numPendingTests + v.numTodoTests;
+}
+if (existsSync(playwrightJson)) {
+  const p = JSON.parse(readFileSync(playwrightJson, 'utf8'));
+  passed += p.stats.expected + p.stats.flaky;
+  failed += p.stats.unexpected;
+  skipped += p.stats.skipped;
+  const walk = (suite) => {
+    for (const spec of suite.specs ?? [])
+      for (const t of spec.tests ?? [])
+        for (const a of t.annotations ?? []) if (a.type === 'skip' && a.description) skipReasons.add(a.description);
+    for (const s of suite.suites ?? []) walk(s);
+  };
+  for (const s of p.suites ?? []) walk(s);
+}
+
+const ran = passed + failed;
+for (const reason of skipReasons) console.log(`skipped: ${reason}`);
+if (failedStages.length > 0) console.log(`failed stages: ${failedStages.join(', ')}`);
+const verdict = failedStages.length === 0 && failed === 0 && ran > 0 ? 'PASS' : 'FAIL';
+console.log(
+  `\nAttaché test suite ${verdict}: ${ran} tests ran, ${passed} passed, ${failed} failed, ${skipped} skipped`,
+);
+process.exit(verdict === 'PASS' ? 0 : 1);

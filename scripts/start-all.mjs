@@ -1,0 +1,77 @@
+// Starts the whole product on one machine with embedded defaults: the server (demo SOR,
+// embedded CouchDB-protocol server, queue, poller, fan-out, broker) and the reader's browser
+// host (the device side, where Electron cannot run). Ctrl-C stops both.
+import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createInterface } from 'node:readline';
+
+const env = process.env;
+const opsPort = env.ATTACHE_OPS_PORT ?? '5090';
+const brokerPort = env.ATTACHE_BROKER_PORT ?? '5080';
+const sorPort = env.ATTACHE_SOR_PORT ?? '5070';
+const children = [];
+
+function run(name, args, extraEnv) {
+  const child = spawn(process.execPath, args, { env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  const prefix = `[${name}]`;
+  createInterface({ input: child.stderr }).on('line', (l) => console.error(prefix, l));
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`${prefix} exited (${code ?? signal}); stopping.`);
+      stop(1);
+    }
+  });
+  return child;
+}
+
+let stopping = false;
+function stop(code = 0) {
+  stopping = true;
+  for (const c of children) c.kill('SIGTERM');
+  setTimeout(() => process.exit(code), 3000).unref();
+  Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r() : c.on('exit', r))))).then(() =>
+    process.exit(code),
+  );
+}
+process.on('SIGINT', () => stop(0));
+process.on('SIGTERM', () => stop(0));
+
+const server = run('server', ['dist/server/src/main.js']);
+createInterface({ input: server.stdout }).on('line', (l) => console.log('[server]', l));
+
+const deadline = Date.now() + 60_000;
+for (;;) {
+  try {
+    const r = await fetch(`http://127.0.0.1:${opsPort}/healthz`);
+    if (r.ok) break;
+  } catch {
+    // not listening yet
+  }
+  if (Date.now() > deadline) {
+    console.error('The server did not become healthy within 60 s; see the [server] lines above.');
+    stop(1);
+    break;
+  }
+  await sleep(300);
+}
+
+const host = run('reader', ['dist/src/host/main.js'], {
+  ATTACHE_BROKER_URL: env.ATTACHE_BROKER_URL ?? `http://127.0.0.1:${brokerPort}`,
+});
+createInterface({ input: host.stdout }).on('line', (line) => {
+  const m = /^Reader ready: (\S+)/.exec(line);
+  if (!m) {
+    console.log('[reader]', line);
+    return;
+  }
+  console.log(`
+  Attaché is running on embedded defaults.
+
+    Reader (open in a browser):  ${m[1]}
+    Demo SOR admin API:          http://127.0.0.1:${sorPort}  (CLI: npm run sor -- --help)
+    Health and metrics:          http://127.0.0.1:${opsPort}/healthz  /metrics
+
+  Press Ctrl-C to stop.
+`);
+});

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# One command: set up this machine and run the whole test suite (typecheck, lint, unit,
+# integration and end-to-end tests). CI runs exactly this (.ci/run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+check_node
+ensure_apt_packages $APT_TEST_PACKAGES
+decide_electron_download
+install_node_modules
+
+# RabbitMQ for the queue contract tests, on loopback only (AMQP and Erlang distribution).
+start_rabbitmq() {
+  if rabbitmqctl -q status >/dev/null 2>&1; then return 0; fi
+  log "starting rabbitmq-server on 127.0.0.1"
+  export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
+  export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+  export ERL_EPMD_ADDRESS=127.0.0.1
+  rabbitmq-server -detached
+  timeout 120 rabbitmqctl -q await_startup || die "rabbitmq-server did not start (see /var/log/rabbitmq)"
+}
+if [ "$(id -u)" -eq 0 ] || rabbitmqctl -q status >/dev/null 2>&1; then
+  start_rabbitmq
+else
+  log "not root and RabbitMQ is not running: the RabbitMQ tests will report themselves skipped"
+fi
+
+# The tests use the real OS keychain: a private D-Bus session with an unlocked gnome-keyring,
+# whose keyring files live in a temporary folder, never in the user's home.
+keyring_home=$(mktemp -d)
+trap 'rm -rf "$keyring_home"' EXIT
+export XDG_DATA_HOME="$keyring_home"
+dbus-run-session -- bash -c '
+  echo -n attache-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+  node scripts/run-tests.mjs "$@"
+' run-tests "$@"
