@@ -1,0 +1,71 @@
+// Entry point of the browser host: `node dist/src/host/main.js` (after `tsc -p
+// tsconfig.build.json`) or `node --import tsx src/host/main.ts`. Logs go to stderr; stdout
+// carries only the address to open, last line `Reader ready: <url>`.
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { DEFAULT_PORTS } from '../shared/protocol.js';
+import { ConfigError, formatConfigError, readDeviceConfig } from '../main/config.js';
+import { configureLogging, createLogger, errorFields } from '../main/logging/logger.js';
+import { startHost } from './host.js';
+
+const hostEnvSchema = z.object({
+  /** Where the device's local stores live. */
+  ATTACHE_DEVICE_DATA_DIR: z.string().min(1).default('.data/device'),
+  /** Loopback port of the reader host (0: any free port). */
+  ATTACHE_READER_PORT: z.coerce.number().int().min(0).max(65_535).default(DEFAULT_PORTS.reader),
+  /** The built reader (electron-vite's renderer output). */
+  ATTACHE_READER_STATIC_DIR: z.string().min(1).default('out/renderer'),
+});
+
+async function main(): Promise<void> {
+  const device = readDeviceConfig();
+  const parsed = hostEnvSchema.safeParse(process.env);
+  if (!parsed.success)
+    throw new ConfigError(
+      `Invalid host configuration: ${formatConfigError('environment', parsed.error)}`,
+    );
+  configureLogging({ level: device.logLevel });
+  const logger = createLogger('host');
+
+  const host = await startHost({
+    dataDir: resolve(parsed.data.ATTACHE_DEVICE_DATA_DIR),
+    brokerUrl: device.brokerUrl,
+    user: device.user,
+    port: parsed.data.ATTACHE_READER_PORT,
+    staticDir: resolve(parsed.data.ATTACHE_READER_STATIC_DIR),
+    appVersion: process.env['npm_package_version'] ?? '0.1.0',
+    logger,
+  });
+  logger.info('reader host listening', {
+    origin: host.origin,
+    server: device.brokerUrl,
+    user: device.user.id,
+  });
+
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('stopping reader host', { signal });
+    host
+      .stop()
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        logger.error('reader host did not stop cleanly', errorFields(error));
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+
+  process.stdout.write(`Open the Attaché reader at ${host.url}\n`);
+  // Parsed by scripts and the end-to-end harness: keep it the last line, in this form.
+  process.stdout.write(`Reader ready: ${host.url}\n`);
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof ConfigError ? error.message : 'The reader host could not start.';
+  process.stderr.write(`${message}\n`);
+  createLogger('host').error('start-up failed', errorFields(error));
+  process.exit(1);
+});

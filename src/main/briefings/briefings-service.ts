@@ -1,0 +1,169 @@
+// What the reader can do with the briefings on this device: list, open, fetch an attachment,
+// mark read. Reads only the local store, so everything here works offline.
+import { randomUUID } from 'node:crypto';
+import type { BriefingDoc, ReadReceipt } from '../../shared/briefing.js';
+import { briefingDocSchema, readReceiptSchema } from '../../shared/briefing.js';
+import type { AttachmentContent, BriefingDetail, BriefingSummary } from '../../shared/ipc.js';
+import type { Result } from '../../shared/result.js';
+import { fail, ok } from '../../shared/result.js';
+import type { Logger } from '../logging/logger.js';
+import type { StoredDoc, UserStore } from '../storage/types.js';
+
+export type BriefingsService = {
+  readonly list: () => Promise<readonly BriefingSummary[]>;
+  readonly get: (id: string) => Promise<BriefingDetail | null>;
+  readonly attachment: (id: string, name: string) => Promise<AttachmentContent | null>;
+  readonly markRead: (id: string) => Promise<Result<null>>;
+};
+
+export type BriefingsServiceOptions = {
+  readonly store: UserStore;
+  readonly logger: Logger;
+  readonly now?: () => Date;
+  /** Called after a local write that changes what the reader shows (read state). */
+  readonly onChanged?: (ids: readonly string[]) => void;
+};
+
+type ValidBriefing = { readonly id: string; readonly doc: BriefingDoc };
+
+/** Read receipts by briefing id: the highest briefing version the reader has read. */
+type ReadIndex = ReadonlyMap<string, number>;
+
+function toSummary({ id, doc }: ValidBriefing, readIndex: ReadIndex): BriefingSummary {
+  const readVersion = readIndex.get(id);
+  return {
+    id,
+    title: doc.title,
+    summary: doc.summary,
+    classification: doc.classification,
+    priority: doc.priority,
+    senderName: doc.sender.name,
+    approvedAt: doc.approvedAt,
+    // A newly approved version of a briefing is news again, so a receipt for an older version
+    // does not count.
+    read: readVersion !== undefined && readVersion >= doc.sourceVersion,
+    attachmentCount: doc.attachments.length,
+  };
+}
+
+function approvedTime(briefing: ValidBriefing): number {
+  const time = Date.parse(briefing.doc.approvedAt);
+  return Number.isFinite(time) ? time : Number.NEGATIVE_INFINITY;
+}
+
+/** Newest approval first; ties broken by id so the order is stable between calls. */
+export function compareNewestFirst(a: ValidBriefing, b: ValidBriefing): number {
+  return approvedTime(b) - approvedTime(a) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+export function createBriefingsService(options: BriefingsServiceOptions): BriefingsService {
+  const { store } = options;
+  const logger = options.logger.child('briefings');
+  const now = options.now ?? (() => new Date());
+  // Each invalid document is reported once per process, not on every list.
+  const reportedInvalid = new Set<string>();
+
+  const validate = (stored: StoredDoc): ValidBriefing | null => {
+    const { _id, _rev, _attachments, _conflicts, _revisions, ...body } = stored;
+    void _rev;
+    void _attachments;
+    void _conflicts;
+    void _revisions;
+    const parsed = briefingDocSchema.safeParse(body);
+    if (parsed.success) return { id: _id, doc: parsed.data };
+    const key = `${_id}@${stored._rev}`;
+    if (!reportedInvalid.has(key)) {
+      reportedInvalid.add(key);
+      // Only the paths and codes: the document's content may be classified.
+      logger.warn('skipping a briefing that does not match the schema', {
+        id: _id,
+        issues: parsed.error.issues
+          .slice(0, 5)
+          .map((issue) => `${issue.path.join('.')}: ${issue.code}`),
+      });
+    }
+    return null;
+  };
+
+  const readIndex = async (): Promise<ReadIndex> => {
+    const index = new Map<string, number>();
+    for (const stored of await store.listReturnDocs()) {
+      const parsed = readReceiptSchema.safeParse(stored);
+      if (!parsed.success) continue;
+      const { briefingId, sourceVersion } = parsed.data;
+      index.set(briefingId, Math.max(index.get(briefingId) ?? 0, sourceVersion));
+    }
+    return index;
+  };
+
+  const getValid = async (id: string): Promise<ValidBriefing | null> => {
+    const stored = await store.getBriefingDoc(id);
+    return stored ? validate(stored) : null;
+  };
+
+  return {
+    list: async () => {
+      const [docs, index] = await Promise.all([store.listBriefingDocs(), readIndex()]);
+      const valid = docs
+        .map(validate)
+        .filter((briefing): briefing is ValidBriefing => briefing !== null);
+      return valid.sort(compareNewestFirst).map((briefing) => toSummary(briefing, index));
+    },
+
+    get: async (id) => {
+      const briefing = await getValid(id);
+      if (!briefing) return null;
+      const summary = toSummary(briefing, await readIndex());
+      return {
+        ...summary,
+        bodyHtml: briefing.doc.bodyHtml,
+        senderRole: briefing.doc.sender.role,
+        updatedAt: briefing.doc.updatedAt,
+        sourceVersion: briefing.doc.sourceVersion,
+        attachments: briefing.doc.attachments,
+      };
+    },
+
+    attachment: async (id, name) => {
+      // Only attachments the briefing declares: the store may hold others the schema does not know.
+      const briefing = await getValid(id);
+      const meta = briefing?.doc.attachments.find((attachment) => attachment.name === name);
+      if (!meta) return null;
+      const data = await store.getBriefingAttachment(id, name);
+      if (!data) return null;
+      return {
+        name,
+        contentType: meta.contentType || data.contentType,
+        base64: data.data.toString('base64'),
+      };
+    },
+
+    markRead: async (id) => {
+      const briefing = await getValid(id);
+      if (!briefing) {
+        return fail(
+          'briefing-not-found',
+          'This briefing is no longer on this device. It may have been withdrawn.',
+        );
+      }
+      // Opening a briefing again is not news for the SOR: one receipt per version is enough.
+      const readVersion = (await readIndex()).get(id);
+      if (readVersion !== undefined && readVersion >= briefing.doc.sourceVersion) return ok(null);
+      const readAt = now().toISOString();
+      const receipt: ReadReceipt = {
+        type: 'read-receipt',
+        briefingId: id,
+        sorId: briefing.doc.sorId,
+        sourceVersion: briefing.doc.sourceVersion,
+        readAt,
+        author: store.userId,
+      };
+      // Append-only and unique per event: two devices (or two clicks) never write the same id,
+      // so a receipt can never conflict on the server.
+      const receiptId = `read-receipt:${id}:${readAt}:${randomUUID()}`;
+      await store.createReturnDoc(receiptId, readReceiptSchema.parse(receipt));
+      options.onChanged?.([id]);
+      return ok(null);
+    },
+  };
+}

@@ -1,0 +1,104 @@
+// Electron main process: the composition root. It only wires: configuration, logging, the
+// device services (shared with the browser host), IPC, and the one hardened reader window.
+import { join } from 'node:path';
+import type { BrowserWindow } from 'electron';
+import { app, ipcMain, session } from 'electron';
+import { readDeviceConfig } from './config.js';
+import type { DeviceServices } from './device-services.js';
+import { createDeviceServices } from './device-services.js';
+import { registerIpc } from './ipc/ipc.electron.js';
+import { createElectronLogSink } from './logging/log-sink.electron.js';
+import { configureLogging, createLogger, errorFields } from './logging/logger.js';
+import {
+  createMainWindow,
+  hardenSession,
+  registerAppScheme,
+  serveAppProtocol,
+} from './windows/main-window.electron.js';
+import { APP_ORIGIN, windowOpenDecision } from './windows/security.js';
+
+const config = readDeviceConfig();
+configureLogging({ sink: createElectronLogSink(), level: config.logLevel });
+const logger = createLogger('main');
+
+// A second copy would open the same LevelDB files (which LevelDB refuses) and race the first
+// one's sync; the running copy is brought forward instead.
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  registerAppScheme();
+  let mainWindow: BrowserWindow | null = null;
+  let services: DeviceServices | null = null;
+
+  app.on('second-instance', () => {
+    if (!mainWindow) return;
+    if (mainWindow.isMinimized()) mainWindow.restore();
+    mainWindow.focus();
+  });
+
+  // Defence in depth for any web contents, including ones we never meant to create.
+  app.on('web-contents-created', (_event, contents) => {
+    contents.setWindowOpenHandler(() => windowOpenDecision());
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+  });
+
+  app.on('window-all-closed', () => app.quit());
+
+  let stopping = false;
+  app.on('before-quit', (event) => {
+    if (stopping || !services) return;
+    // Let sync settle and the databases close cleanly before the process exits.
+    event.preventDefault();
+    stopping = true;
+    const running = services;
+    services = null;
+    running
+      .stop()
+      .catch((error: unknown) =>
+        logger.error('device services did not stop cleanly', errorFields(error)),
+      )
+      .finally(() => app.quit());
+  });
+
+  const start = async (): Promise<void> => {
+    await app.whenReady();
+    const devServerUrl = !app.isPackaged ? process.env['ELECTRON_RENDERER_URL'] : undefined;
+    const allowedOrigins = devServerUrl ? [new URL(devServerUrl).origin] : [APP_ORIGIN];
+
+    hardenSession(session.defaultSession);
+    serveAppProtocol(session.defaultSession, join(import.meta.dirname, '../renderer'), logger);
+
+    services = await createDeviceServices({
+      dataDir: app.getPath('userData'),
+      brokerUrl: config.brokerUrl,
+      user: config.user,
+      appVersion: app.getVersion(),
+      logger,
+    });
+    registerIpc({
+      ipcMain,
+      dispatch: services.dispatch,
+      events: services.events,
+      getWindow: () => mainWindow,
+      allowedOrigins,
+      logger,
+    });
+
+    mainWindow = createMainWindow({
+      preloadPath: join(import.meta.dirname, '../preload/index.cjs'),
+      ...(devServerUrl ? { devServerUrl } : {}),
+      devTools: !app.isPackaged,
+      logger,
+    });
+    mainWindow.on('closed', () => {
+      mainWindow = null;
+    });
+    services.start();
+    logger.info('Attaché started', { version: app.getVersion(), server: config.brokerUrl });
+  };
+
+  start().catch((error: unknown) => {
+    logger.error('Attaché could not start', errorFields(error));
+    app.exit(1);
+  });
+}

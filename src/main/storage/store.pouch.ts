@@ -1,0 +1,395 @@
+// PouchDB (pouchdb-node on leveldown) implementation of the per-user local store.
+//
+// Layout: <dataDir>/users/<hex of user id>/{briefings,returns}. The hex keeps any user id
+// (an email, a UPN with odd characters) a safe, unique folder name on every OS.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import PouchDB from 'pouchdb-node';
+import type { Logger } from '../logging/logger.js';
+import { errorFields } from '../logging/logger.js';
+import type {
+  AttachmentData,
+  LocalChange,
+  PersistedSyncState,
+  ReplicationEvent,
+  ReplicationHandle,
+  ReplicationOptions,
+  StoredDoc,
+  UserStore,
+} from './types.js';
+import { recoverInterruptedVacuum, vacuumLevelDb } from './vacuum.leveldown.js';
+
+type Db = PouchDB.Database;
+
+const SYNC_STATE_ID = '_local/attache-sync-state';
+const INITIAL_SYNC_STATE: PersistedSyncState = { lastSyncedAt: null, pushedSeq: 0 };
+/** How long `cancel()` waits for PouchDB to settle; a replication sleeping in back-off only
+ * notices the cancel when its timer fires, and nothing it does after that touches our data. */
+const CANCEL_GRACE_MS = 2_000;
+const CHANGE_COALESCE_MS = 25;
+
+export function userStoreFolder(dataDir: string, userId: string): string {
+  return join(dataDir, 'users', Buffer.from(userId, 'utf8').toString('hex'));
+}
+
+export function userStorePaths(
+  dataDir: string,
+  userId: string,
+): { briefings: string; returns: string } {
+  const folder = userStoreFolder(dataDir, userId);
+  return { briefings: join(folder, 'briefings'), returns: join(folder, 'returns') };
+}
+
+function isNotFound(error: unknown): boolean {
+  return (
+    typeof error === 'object' && error !== null && (error as { status?: unknown }).status === 404
+  );
+}
+
+function isConflict(error: unknown): boolean {
+  return (
+    typeof error === 'object' && error !== null && (error as { status?: unknown }).status === 409
+  );
+}
+
+function isUserDoc(id: string): boolean {
+  // Design documents (the server's write guard) replicate down but are not content.
+  return !id.startsWith('_design/');
+}
+
+/** Watches one database's changes feed and hands coalesced batches to listeners. */
+function createChangeFeed(logger: Logger) {
+  const listeners = new Set<(changes: readonly LocalChange[]) => void>();
+  let feed: PouchDB.Core.Changes<object> | null = null;
+  let pending: LocalChange[] = [];
+  let timer: NodeJS.Timeout | null = null;
+
+  const flush = (): void => {
+    timer = null;
+    const batch = pending;
+    pending = [];
+    for (const listener of listeners) {
+      try {
+        listener(batch);
+      } catch (error) {
+        logger.error('change listener failed', errorFields(error));
+      }
+    }
+  };
+
+  return {
+    attach(db: Db): void {
+      feed = db
+        .changes({ since: 'now', live: true })
+        .on('change', (change) => {
+          if (!isUserDoc(change.id)) return;
+          pending.push({ id: change.id, deleted: change.deleted === true });
+          timer ??= setTimeout(flush, CHANGE_COALESCE_MS);
+        })
+        .on('error', (error) => logger.warn('changes feed stopped', errorFields(error)));
+    },
+    detach(): void {
+      feed?.cancel();
+      feed = null;
+    },
+    subscribe(listener: (changes: readonly LocalChange[]) => void): () => void {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    close(): void {
+      this.detach();
+      if (timer) clearTimeout(timer);
+      timer = null;
+      listeners.clear();
+    },
+  };
+}
+
+function startReplication(
+  local: Db,
+  options: ReplicationOptions,
+  logger: Logger,
+): ReplicationHandle {
+  const remote = new PouchDB(options.remoteUrl, {
+    // The device never creates remote databases; the fan-out does, with their security.
+    skip_setup: true,
+    fetch: async (url, init) => {
+      const request = init ?? {};
+      const authorization = await options.authorization();
+      const headers = request.headers as
+        { set?: (name: string, value: string) => void } | undefined;
+      if (headers && typeof headers.set === 'function') headers.set('Authorization', authorization);
+      else
+        request.headers = {
+          ...(request.headers as Record<string, string> | undefined),
+          Authorization: authorization,
+        };
+      try {
+        const response = await PouchDB.fetch(url, request);
+        options.onRequest({ kind: 'response', status: response.status });
+        return response;
+      } catch (error) {
+        // An abort is our own cancel (or PouchDB's heartbeat timeout), not a sign of being offline.
+        if (!(error instanceof Error && error.name === 'AbortError')) {
+          options.onRequest({ kind: 'network-error', error });
+        }
+        throw error;
+      }
+    },
+  });
+
+  const common = {
+    live: true,
+    retry: true,
+    back_off_function: options.backOff,
+    batch_size: 50,
+  } as const;
+  // Checkpoints are kept on the device side only: the broker need not accept `_local` writes on
+  // the user's databases, and the device is the one that must resume.
+  const replication =
+    options.direction === 'pull'
+      ? PouchDB.replicate(remote, local, { ...common, checkpoint: 'target' })
+      : PouchDB.replicate(local, remote, { ...common, checkpoint: 'source' });
+
+  let settled = false;
+  let resolveSettled: () => void = () => undefined;
+  const settledPromise = new Promise<void>((resolve) => {
+    resolveSettled = resolve;
+  });
+  const emit = (event: ReplicationEvent): void => {
+    try {
+      options.onEvent(event);
+    } catch (error) {
+      logger.error('replication listener failed', errorFields(error));
+    }
+  };
+  const stop = (error: unknown): void => {
+    if (settled) return;
+    settled = true;
+    resolveSettled();
+    emit({ kind: 'stopped', error });
+  };
+
+  void replication
+    .on('active', () => emit({ kind: 'active' }))
+    .on('paused', (error) => emit({ kind: 'paused', error: error ?? null }))
+    .on('change', (info) =>
+      emit({
+        kind: 'change',
+        docsWritten: info.docs_written,
+        ids: (info.docs ?? []).map((doc) => doc._id),
+      }),
+    )
+    .on('denied', (error) => emit({ kind: 'denied', error }))
+    .on('error', (error) => stop(error))
+    .on('complete', () => stop(null));
+  // Not in PouchDB's typings: emitted after each checkpoint write with the source sequence.
+  (replication as unknown as NodeJS.EventEmitter).on(
+    'checkpoint',
+    (info: { checkpoint?: string | number }) => {
+      if (info.checkpoint !== undefined) emit({ kind: 'checkpoint', seq: info.checkpoint });
+    },
+  );
+
+  return {
+    cancel: async () => {
+      if (settled) return;
+      replication.cancel();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        settledPromise,
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, CANCEL_GRACE_MS))),
+      ]);
+      clearTimeout(timer);
+      stop(null);
+    },
+  };
+}
+
+export type OpenUserStoreOptions = {
+  readonly dataDir: string;
+  readonly userId: string;
+  readonly logger: Logger;
+};
+
+export async function openUserStore(options: OpenUserStoreOptions): Promise<UserStore> {
+  const { dataDir, userId } = options;
+  const logger = options.logger.child('store');
+  const paths = userStorePaths(dataDir, userId);
+  await mkdir(userStoreFolder(dataDir, userId), { recursive: true, mode: 0o700 });
+  await recoverInterruptedVacuum(paths.briefings);
+
+  // Auto-compaction drops superseded revisions as replication writes, so an updated briefing's
+  // earlier text does not linger in the database.
+  const openBriefings = (): Db => new PouchDB(paths.briefings, { auto_compaction: true });
+  let briefings = openBriefings();
+  const returns: Db = new PouchDB(paths.returns);
+
+  const briefingsFeed = createChangeFeed(logger);
+  const returnsFeed = createChangeFeed(logger);
+  briefingsFeed.attach(briefings);
+  returnsFeed.attach(returns);
+
+  // Readers of the briefings database hold `inFlight`; a purge waits for them to drain and makes
+  // new readers wait for it, because it closes and swaps the database underneath.
+  let maintenance: Promise<void> | null = null;
+  let inFlight = 0;
+  let drained: (() => void) | null = null;
+  const withBriefings = async <T>(fn: (db: Db) => Promise<T>): Promise<T> => {
+    while (maintenance) await maintenance;
+    inFlight += 1;
+    try {
+      return await fn(briefings);
+    } finally {
+      inFlight -= 1;
+      if (inFlight === 0 && drained) drained();
+    }
+  };
+
+  // Serialises writes of the sync-state document; otherwise two quick updates race for its _rev.
+  let syncStateWrite: Promise<void> = Promise.resolve();
+  let closed = false;
+
+  const store: UserStore = {
+    userId,
+    location: userStoreFolder(dataDir, userId),
+
+    listBriefingDocs: () =>
+      withBriefings(async (db) => {
+        const all = await db.allDocs({ include_docs: true });
+        return all.rows
+          .filter((row) => isUserDoc(row.id) && row.doc)
+          .map((row) => row.doc as unknown as StoredDoc);
+      }),
+
+    getBriefingDoc: (id) =>
+      withBriefings(async (db) => {
+        if (!isUserDoc(id)) return null;
+        try {
+          return (await db.get(id)) as unknown as StoredDoc;
+        } catch (error) {
+          if (isNotFound(error)) return null;
+          throw error;
+        }
+      }),
+
+    getBriefingAttachment: (id, name) =>
+      withBriefings(async (db): Promise<AttachmentData | null> => {
+        if (!isUserDoc(id)) return null;
+        try {
+          const doc = await db.get(id);
+          const stub = doc._attachments?.[name];
+          if (!stub) return null;
+          const data = await db.getAttachment(id, name);
+          return {
+            contentType: stub.content_type,
+            data: Buffer.isBuffer(data) ? data : Buffer.from(await data.arrayBuffer()),
+          };
+        } catch (error) {
+          if (isNotFound(error)) return null;
+          throw error;
+        }
+      }),
+
+    listReturnDocs: async () => {
+      const all = await returns.allDocs({ include_docs: true });
+      return all.rows
+        .filter((row) => isUserDoc(row.id) && row.doc)
+        .map((row) => row.doc as unknown as StoredDoc);
+    },
+
+    createReturnDoc: async (id, body) => {
+      await returns.put({ ...body, _id: id });
+    },
+
+    countReturnsSince: async (seq) => {
+      const changes = await returns.changes({ since: seq, return_docs: true });
+      return changes.results.filter((change) => isUserDoc(change.id) && change.deleted !== true)
+        .length;
+    },
+
+    returnsUpdateSeq: async () => (await returns.info()).update_seq,
+
+    readSyncState: async () => {
+      try {
+        const doc = (await returns.get(SYNC_STATE_ID)) as unknown as Partial<PersistedSyncState>;
+        return {
+          lastSyncedAt: typeof doc.lastSyncedAt === 'string' ? doc.lastSyncedAt : null,
+          pushedSeq:
+            typeof doc.pushedSeq === 'string' || typeof doc.pushedSeq === 'number'
+              ? doc.pushedSeq
+              : 0,
+        };
+      } catch (error) {
+        if (isNotFound(error)) return INITIAL_SYNC_STATE;
+        throw error;
+      }
+    },
+
+    writeSyncState: (state) => {
+      const write = syncStateWrite.then(async () => {
+        if (closed) return;
+        for (let attempt = 0; ; attempt += 1) {
+          let rev: string | undefined;
+          try {
+            rev = (await returns.get(SYNC_STATE_ID))._rev;
+          } catch (error) {
+            if (!isNotFound(error)) throw error;
+          }
+          try {
+            await returns.put({ _id: SYNC_STATE_ID, ...(rev ? { _rev: rev } : {}), ...state });
+            return;
+          } catch (error) {
+            if (!isConflict(error) || attempt >= 2) throw error;
+          }
+        }
+      });
+      syncStateWrite = write.catch(() => undefined);
+      return write;
+    },
+
+    onBriefingsChange: (listener) => briefingsFeed.subscribe(listener),
+    onReturnsChange: (listener) => returnsFeed.subscribe(listener),
+
+    replicate: (replication) =>
+      startReplication(replication.direction === 'pull' ? briefings : returns, replication, logger),
+
+    purgeDeleted: async () => {
+      while (maintenance) await maintenance;
+      const run = (async () => {
+        if (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve));
+        drained = null;
+        briefingsFeed.detach();
+        try {
+          // PouchDB compaction drops the bodies and attachments of non-leaf revisions (for a
+          // deleted briefing: everything but its tombstone) from the live key space ...
+          await briefings.compact();
+          await briefings.close();
+          // ... and the vacuum removes them from the files (see vacuum.leveldown.ts).
+          const { entries } = await vacuumLevelDb(paths.briefings);
+          logger.info('purged deleted briefings from disk', { entries });
+        } finally {
+          briefings = openBriefings();
+          briefingsFeed.attach(briefings);
+        }
+      })();
+      maintenance = run;
+      try {
+        await run;
+      } finally {
+        maintenance = null;
+      }
+    },
+
+    close: async () => {
+      if (closed) return;
+      while (maintenance) await maintenance;
+      closed = true;
+      await syncStateWrite;
+      briefingsFeed.close();
+      returnsFeed.close();
+      await Promise.allSettled([briefings.close(), returns.close()]);
+    },
+  };
+  return store;
+}

@@ -1,0 +1,99 @@
+// The device's local store for one user: a briefings database (pull target, written only by
+// replication) and a returns database (read receipts and, later, annotations; push source).
+// The PouchDB adapter is `store.pouch.ts`; everything else sees only this contract.
+
+/** A document as stored, before validation: the briefings service decides what is valid. */
+export type StoredDoc = {
+  readonly _id: string;
+  readonly _rev: string;
+  readonly [field: string]: unknown;
+};
+
+export type AttachmentData = {
+  readonly contentType: string;
+  readonly data: Buffer;
+};
+
+/** What the sync service keeps across restarts. */
+export type PersistedSyncState = {
+  readonly lastSyncedAt: string | null;
+  /** Returns-database sequence up to which the server has confirmed the push. */
+  readonly pushedSeq: string | number;
+};
+
+export type LocalChange = {
+  readonly id: string;
+  readonly deleted: boolean;
+};
+
+export type ReplicationDirection = 'pull' | 'push';
+
+/** What happened to one HTTP request of a replication, as the sync status needs to know it. */
+export type RequestOutcome =
+  | { readonly kind: 'response'; readonly status: number }
+  | { readonly kind: 'network-error'; readonly error: unknown };
+
+export type ReplicationEvent =
+  | { readonly kind: 'active' }
+  | { readonly kind: 'paused'; readonly error: unknown }
+  | { readonly kind: 'change'; readonly docsWritten: number; readonly ids: readonly string[] }
+  /** Checkpoint written: the source sequence up to which everything is on the target. */
+  | { readonly kind: 'checkpoint'; readonly seq: string | number }
+  | { readonly kind: 'denied'; readonly error: unknown }
+  /** The replication ended (fatal error or cancelled); the sync service decides whether to restart. */
+  | { readonly kind: 'stopped'; readonly error: unknown };
+
+export type ReplicationOptions = {
+  readonly direction: ReplicationDirection;
+  /** Absolute URL of the remote database (the broker's alias for this user's database). */
+  readonly remoteUrl: string;
+  /**
+   * Value of the Authorization header, asked for before every request (so a renewed token is
+   * picked up without restarting). Throwing fails that request; PouchDB then backs off.
+   */
+  readonly authorization: () => Promise<string>;
+  readonly onRequest: (outcome: RequestOutcome) => void;
+  /** Delay before PouchDB's own retry, given the previous delay (0 on the first failure). */
+  readonly backOff: (previousMs: number) => number;
+  readonly onEvent: (event: ReplicationEvent) => void;
+};
+
+export type ReplicationHandle = {
+  /** Stops the replication; resolves once it has settled (checkpoint writes included). */
+  readonly cancel: () => Promise<void>;
+};
+
+export type UserStore = {
+  readonly userId: string;
+  /** Absolute folder of this user's store (for diagnostics and tests, never shown to the reader). */
+  readonly location: string;
+
+  readonly listBriefingDocs: () => Promise<readonly StoredDoc[]>;
+  readonly getBriefingDoc: (id: string) => Promise<StoredDoc | null>;
+  readonly getBriefingAttachment: (id: string, name: string) => Promise<AttachmentData | null>;
+
+  readonly listReturnDocs: () => Promise<readonly StoredDoc[]>;
+  /** Creates a return document; ids are unique per event, so an existing id is an error. */
+  readonly createReturnDoc: (id: string, body: Readonly<Record<string, unknown>>) => Promise<void>;
+  /** Number of return documents written after `seq` (what the push has not confirmed yet). */
+  readonly countReturnsSince: (seq: string | number) => Promise<number>;
+  /** The returns database's current update sequence. */
+  readonly returnsUpdateSeq: () => Promise<string | number>;
+
+  readonly readSyncState: () => Promise<PersistedSyncState>;
+  readonly writeSyncState: (state: PersistedSyncState) => Promise<void>;
+
+  /** Local changes to the briefings database (replication writes and deletions). */
+  readonly onBriefingsChange: (listener: (changes: readonly LocalChange[]) => void) => () => void;
+  /** Local writes to the returns database. */
+  readonly onReturnsChange: (listener: (changes: readonly LocalChange[]) => void) => () => void;
+
+  readonly replicate: (options: ReplicationOptions) => ReplicationHandle;
+
+  /**
+   * Removes the content of deleted (unshared) briefings from disk, not just from view. The
+   * caller must cancel replications first; reads wait until the purge is done.
+   */
+  readonly purgeDeleted: () => Promise<void>;
+  readonly close: () => Promise<void>;
+};

@@ -1,0 +1,440 @@
+// Live replication of one user's store through the auth broker: pull /db/briefings into the
+// local briefings database, push the local returns database to /db/returns. PouchDB retries
+// network failures itself (live + retry, with our capped back-off); this service adds what it
+// cannot do: a status for the reader, token renewal after a 401, restarts after the failures
+// PouchDB treats as fatal, and purging unshared briefings from disk.
+import type { SyncStatus } from '../../shared/ipc.js';
+import { BROKER_DB_PATHS } from '../../shared/protocol.js';
+import type { Logger } from '../logging/logger.js';
+import { errorFields } from '../logging/logger.js';
+import type {
+  ReplicationDirection,
+  ReplicationEvent,
+  ReplicationHandle,
+  RequestOutcome,
+  UserStore,
+} from '../storage/types.js';
+import type { DirectionState, Failure, SyncModel } from './status.js';
+import {
+  INITIAL_MODEL,
+  IDLE,
+  createBackOff,
+  deriveStatus,
+  failureForStatus,
+  failureMessage,
+  sameStatus,
+} from './status.js';
+import type { SyncService, TokenProvider } from './types.js';
+
+export type SyncServiceOptions = {
+  readonly store: UserStore;
+  /** Base URL of the auth broker, e.g. http://127.0.0.1:5080 */
+  readonly brokerUrl: string;
+  readonly tokenProvider: TokenProvider;
+  readonly logger: Logger;
+  readonly now?: () => Date;
+  readonly backOff?: { readonly initialMs: number; readonly maxMs: number };
+  /** While nobody is signed in, how often to ask the token provider again. */
+  readonly signInRetryMs?: number;
+  /** Purge unshared content at the latest this long after a deletion arrives, caught up or not. */
+  readonly purgeFallbackMs?: number;
+};
+
+class SignInNeededError extends Error {
+  override readonly name = 'SignInNeededError';
+}
+
+const DIRECTIONS: readonly ReplicationDirection[] = ['pull', 'push'];
+/** lastSyncedAt advances with every successful long poll; this caps how often it is written. */
+const PERSIST_THROTTLE_MS = 30_000;
+
+function statusOf(error: unknown): number | null {
+  const status =
+    typeof error === 'object' && error !== null
+      ? (error as { status?: unknown }).status
+      : undefined;
+  return typeof status === 'number' ? status : null;
+}
+
+function seqNumber(seq: string | number): number | null {
+  const n = typeof seq === 'number' ? seq : Number.parseInt(seq, 10);
+  return Number.isFinite(n) ? n : null;
+}
+
+export function createSyncService(options: SyncServiceOptions): SyncService {
+  const { store, tokenProvider } = options;
+  const logger = options.logger.child('sync');
+  const now = options.now ?? (() => new Date());
+  const backOff = createBackOff(options.backOff ?? { initialMs: 1_000, maxMs: 30_000 });
+  const signInRetryMs = options.signInRetryMs ?? 30_000;
+  const purgeFallbackMs = options.purgeFallbackMs ?? 30_000;
+  const remoteUrl = (direction: ReplicationDirection): string =>
+    new URL(
+      direction === 'pull' ? BROKER_DB_PATHS.briefings : BROKER_DB_PATHS.returns,
+      options.brokerUrl,
+    ).toString();
+
+  let model: SyncModel = INITIAL_MODEL;
+  let published: SyncStatus = deriveStatus(model);
+  const listeners = new Set<(status: SyncStatus) => void>();
+
+  let running = false;
+  /** Bumped on every (re)connect and stop; events from an older generation are stale. */
+  let generation = 0;
+  let handles: ReplicationHandle[] = [];
+  let restartTimer: NodeJS.Timeout | null = null;
+  let restartDelay = 0;
+  let consecutiveUnauthorized = 0;
+  const lastFailure: Record<ReplicationDirection, Failure | null> = { pull: null, push: null };
+  let pushedSeq: string | number = 0;
+  let lastPersistedAt = 0;
+  let unsubscribers: Array<() => void> = [];
+  let purgeWanted = false;
+  let purgeTimer: NodeJS.Timeout | null = null;
+  let purging: Promise<void> | null = null;
+  let booted: Promise<void> | null = null;
+
+  const publish = (): void => {
+    const next = deriveStatus(model);
+    if (sameStatus(next, published)) return;
+    published = next;
+    for (const listener of listeners) {
+      try {
+        listener(next);
+      } catch (error) {
+        logger.error('status listener failed', errorFields(error));
+      }
+    }
+  };
+  const setModel = (patch: Partial<SyncModel>): void => {
+    model = { ...model, ...patch };
+    publish();
+  };
+  const setDirection = (direction: ReplicationDirection, state: DirectionState): void => {
+    setModel(direction === 'pull' ? { pull: state } : { push: state });
+  };
+  const fail = (direction: ReplicationDirection, failure: Failure, message?: string): void => {
+    setDirection(direction, {
+      phase: 'failing',
+      failure,
+      message: message ?? failureMessage(failure),
+    });
+  };
+
+  const persist = async (force: boolean): Promise<void> => {
+    const at = now().getTime();
+    if (!force && at - lastPersistedAt < PERSIST_THROTTLE_MS) return;
+    lastPersistedAt = at;
+    try {
+      await store.writeSyncState({ lastSyncedAt: model.lastSyncedAt, pushedSeq });
+    } catch (error) {
+      logger.warn('could not persist sync state', errorFields(error));
+    }
+  };
+
+  const touchLastSynced = (force: boolean): void => {
+    setModel({ lastSyncedAt: now().toISOString() });
+    void persist(force);
+  };
+
+  // Serialised so that a slow count cannot overwrite a newer one.
+  let pendingCount: Promise<void> = Promise.resolve();
+  const refreshPending = (): Promise<void> => {
+    pendingCount = pendingCount.then(async () => {
+      try {
+        setModel({ pendingUploads: await store.countReturnsSince(pushedSeq) });
+      } catch (error) {
+        logger.warn('could not count pending uploads', errorFields(error));
+      }
+    });
+    return pendingCount;
+  };
+
+  const advancePushed = (seq: string | number): void => {
+    const next = seqNumber(seq);
+    const current = seqNumber(pushedSeq);
+    if (next !== null && current !== null && next <= current) return;
+    pushedSeq = seq;
+    void persist(true);
+    void refreshPending();
+  };
+
+  const authorize = async (direction: ReplicationDirection, gen: number): Promise<string> => {
+    let token: string | null;
+    try {
+      token = await tokenProvider.getAccessToken();
+    } catch (error) {
+      if (gen === generation) lastFailure[direction] = 'offline';
+      throw error;
+    }
+    if (token === null) {
+      if (gen === generation) {
+        lastFailure[direction] = 'sign-in-needed';
+        setModel({ signInNeeded: true });
+      }
+      throw new SignInNeededError('No signed-in user');
+    }
+    return `Bearer ${token}`;
+  };
+
+  const onRequest = (
+    direction: ReplicationDirection,
+    gen: number,
+    outcome: RequestOutcome,
+  ): void => {
+    if (gen !== generation || !running) return;
+    if (outcome.kind === 'network-error') {
+      lastFailure[direction] = 'offline';
+      // Do not wait for PouchDB's back-off to say so: a dropped long poll means offline now.
+      fail(direction, 'offline');
+      return;
+    }
+    const failure = failureForStatus(outcome.status);
+    if (outcome.status === 401) {
+      consecutiveUnauthorized += 1;
+      tokenProvider.invalidate?.();
+    } else if (failure === null) {
+      consecutiveUnauthorized = 0;
+    }
+    lastFailure[direction] = failure;
+    if (failure === null && direction === 'pull' && model.pull.phase === 'caught-up') {
+      // A long poll that comes back empty proves the device still holds everything.
+      touchLastSynced(false);
+    }
+  };
+
+  const classify = (direction: ReplicationDirection, error: unknown): Failure => {
+    if (error instanceof SignInNeededError) return 'sign-in-needed';
+    const status = statusOf(error);
+    if (status !== null) {
+      const byStatus = failureForStatus(status);
+      if (byStatus !== null) return byStatus;
+    }
+    return lastFailure[direction] ?? 'offline';
+  };
+
+  const onEvent = (direction: ReplicationDirection, gen: number, event: ReplicationEvent): void => {
+    if (gen !== generation || !running) return;
+    switch (event.kind) {
+      case 'active':
+        setDirection(direction, { phase: 'active', failure: null, message: null });
+        return;
+      case 'paused':
+        if (event.error) {
+          const failure = classify(direction, event.error);
+          logger.info('replication paused on failure', {
+            direction,
+            failure,
+            ...errorFields(event.error),
+          });
+          fail(direction, failure);
+          return;
+        }
+        setDirection(direction, { phase: 'caught-up', failure: null, message: null });
+        setModel({ signInNeeded: false });
+        restartDelay = 0;
+        if (direction === 'pull') {
+          touchLastSynced(true);
+          if (purgeWanted) void purge();
+        } else {
+          // Caught up means every return written before the last (empty) changes read is on the
+          // server. A return written in the instant since is pushed next and corrects the count.
+          void store
+            .returnsUpdateSeq()
+            .then(advancePushed)
+            .catch((error: unknown) =>
+              logger.warn('could not read returns sequence', errorFields(error)),
+            );
+        }
+        return;
+      case 'change':
+        logger.debug('replicated', { direction, docsWritten: event.docsWritten });
+        return;
+      case 'checkpoint':
+        if (direction === 'push') advancePushed(event.seq);
+        return;
+      case 'denied':
+        // The server refused one document (its validation). It stays local and pending.
+        logger.warn('server refused a document', { direction, ...errorFields(event.error) });
+        return;
+      case 'stopped':
+        onStopped(direction, event.error);
+        return;
+    }
+  };
+
+  const onStopped = (direction: ReplicationDirection, error: unknown): void => {
+    // PouchDB gives up on 401/403 even with retry: true; anything else ending a live
+    // replication we did not cancel is unexpected. Either way, restart after a back-off.
+    const failure = error ? classify(direction, error) : 'error';
+    logger.warn('replication stopped', {
+      direction,
+      failure,
+      ...(error ? errorFields(error) : {}),
+    });
+    if (statusOf(error) === 401 && consecutiveUnauthorized <= 1) {
+      // First refusal: most likely an expired token. Retry at once with a fresh one.
+      scheduleRestart(0);
+      return;
+    }
+    fail(direction, failure);
+    scheduleRestart();
+  };
+
+  const cancelAll = async (): Promise<void> => {
+    const current = handles;
+    handles = [];
+    await Promise.all(current.map((handle) => handle.cancel()));
+  };
+
+  const scheduleRestart = (delayMs?: number): void => {
+    if (!running || restartTimer) return;
+    const delay = delayMs ?? (restartDelay = backOff(restartDelay));
+    restartTimer = setTimeout(() => {
+      restartTimer = null;
+      void reconnect();
+    }, delay);
+  };
+
+  const connect = async (): Promise<void> => {
+    const gen = ++generation;
+    lastFailure.pull = null;
+    lastFailure.push = null;
+    setModel({ pull: { ...IDLE, phase: 'connecting' }, push: { ...IDLE, phase: 'connecting' } });
+
+    // Ask for a token before starting: with nobody signed in, replication would only fail.
+    let token: string | null;
+    try {
+      token = await tokenProvider.getAccessToken();
+    } catch (error) {
+      if (gen !== generation) return;
+      logger.info('no access token: server unreachable', errorFields(error));
+      fail('pull', 'offline');
+      fail('push', 'offline');
+      scheduleRestart();
+      return;
+    }
+    if (gen !== generation || !running) return;
+    if (token === null) {
+      setModel({ signInNeeded: true, pull: IDLE, push: IDLE });
+      scheduleRestart(signInRetryMs);
+      return;
+    }
+    setModel({ signInNeeded: false });
+
+    handles = DIRECTIONS.map((direction) =>
+      store.replicate({
+        direction,
+        remoteUrl: remoteUrl(direction),
+        authorization: () => authorize(direction, gen),
+        onRequest: (outcome) => onRequest(direction, gen, outcome),
+        onEvent: (event) => onEvent(direction, gen, event),
+        backOff,
+      }),
+    );
+  };
+
+  const reconnect = async (): Promise<void> => {
+    if (restartTimer) clearTimeout(restartTimer);
+    restartTimer = null;
+    generation += 1;
+    await cancelAll();
+    if (running) await connect();
+  };
+
+  const purge = (): Promise<void> => {
+    if (purging) return purging;
+    purgeWanted = false;
+    if (purgeTimer) clearTimeout(purgeTimer);
+    purgeTimer = null;
+    purging = (async () => {
+      // The store swaps its briefings database during the purge; no replication may write to it.
+      generation += 1;
+      if (restartTimer) clearTimeout(restartTimer);
+      restartTimer = null;
+      await cancelAll();
+      try {
+        await store.purgeDeleted();
+      } catch (error) {
+        logger.error(
+          'purging unshared briefings failed; retried on the next unshare or restart',
+          errorFields(error),
+        );
+      }
+      if (running) await connect();
+    })().finally(() => {
+      purging = null;
+    });
+    return purging;
+  };
+
+  const boot = async (): Promise<void> => {
+    try {
+      const persisted = await store.readSyncState();
+      pushedSeq = persisted.pushedSeq;
+      setModel({ lastSyncedAt: persisted.lastSyncedAt });
+    } catch (error) {
+      logger.warn('could not read persisted sync state', errorFields(error));
+    }
+    unsubscribers = [
+      store.onReturnsChange(() => void refreshPending()),
+      store.onBriefingsChange((changes) => {
+        if (!changes.some((change) => change.deleted)) return;
+        // Purge once the pull has caught up (one purge for a burst of unshares), or after the
+        // fallback delay if it does not catch up soon (content must not linger while offline).
+        purgeWanted = true;
+        purgeTimer ??= setTimeout(() => {
+          purgeTimer = null;
+          if (purgeWanted && running) void purge();
+        }, purgeFallbackMs);
+      }),
+    ];
+    await refreshPending();
+    if (running) await connect();
+  };
+
+  return {
+    start: () => {
+      if (running) return;
+      running = true;
+      booted = boot().catch((error: unknown) =>
+        logger.error('sync failed to start', errorFields(error)),
+      );
+    },
+
+    stop: async () => {
+      if (!running) return;
+      running = false;
+      generation += 1;
+      if (restartTimer) clearTimeout(restartTimer);
+      if (purgeTimer) clearTimeout(purgeTimer);
+      restartTimer = null;
+      purgeTimer = null;
+      await booted;
+      await purging;
+      await cancelAll();
+      for (const unsubscribe of unsubscribers) unsubscribe();
+      unsubscribers = [];
+      await pendingCount;
+      await persist(true);
+      setModel({ pull: IDLE, push: IDLE });
+    },
+
+    status: () => published,
+
+    syncNow: async () => {
+      if (!running) return;
+      await booted;
+      restartDelay = 0;
+      consecutiveUnauthorized = 0;
+      if (purging) return;
+      // Reconnecting waits on the network (token request); the caller only needs it started.
+      void reconnect();
+    },
+
+    onStatus: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}

@@ -1,0 +1,67 @@
+// Builders for test data shaped exactly like what the fan-out writes.
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import PouchDB from 'pouchdb-node';
+import type { BriefingDoc } from '../../../src/shared/briefing.js';
+import { BRIEFING_SCHEMA_VERSION, briefingDocId } from '../../../src/shared/briefing.js';
+import type { LogRecord, Logger } from '../../../src/main/logging/logger.js';
+import { createLogger } from '../../../src/main/logging/logger.js';
+import { userStorePaths } from '../../../src/main/storage/store.pouch.js';
+
+export function briefing(
+  sorId: string,
+  overrides: Partial<BriefingDoc> = {},
+): BriefingDoc & { _id: string } {
+  return {
+    _id: briefingDocId(sorId),
+    type: 'briefing',
+    schemaVersion: BRIEFING_SCHEMA_VERSION,
+    sorId,
+    sourceVersion: 1,
+    contentHash: `hash-${sorId}`,
+    title: `Briefing ${sorId}`,
+    summary: `Summary of ${sorId}`,
+    bodyHtml: `<p>Body of ${sorId}</p>`,
+    classification: 'OFFICIAL',
+    priority: 'routine',
+    sender: { name: 'Jordan Lee', role: 'Chief of Staff' },
+    createdAt: '2025-01-01T00:00:00.000Z',
+    updatedAt: '2025-01-01T00:00:00.000Z',
+    approvedAt: '2025-01-01T00:00:00.000Z',
+    attachments: [],
+    ...overrides,
+  };
+}
+
+export async function tempDir(
+  prefix: string,
+): Promise<{ path: string; remove: () => Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), `attache-${prefix}-`));
+  return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+/**
+ * Writes briefing documents straight into a user's local briefings database, as replication
+ * would have, before the store under test opens it.
+ */
+export async function seedLocalBriefings(
+  dataDir: string,
+  userId: string,
+  docs: ReadonlyArray<Record<string, unknown> & { _id: string }>,
+): Promise<void> {
+  const { briefings } = userStorePaths(dataDir, userId);
+  await mkdir(join(briefings, '..'), { recursive: true });
+  const db = new PouchDB(briefings);
+  try {
+    await db.bulkDocs(docs.map((doc) => ({ ...doc })));
+  } finally {
+    await db.close();
+  }
+}
+
+/** A logger that keeps records in memory, for asserting what was (not) logged. */
+export function memoryLogger(): { logger: Logger; records: LogRecord[] } {
+  const records: LogRecord[] = [];
+  return { logger: createLogger('test', (record) => records.push(record)), records };
+}
