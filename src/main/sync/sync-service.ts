@@ -65,7 +65,7 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
   const { store, tokenProvider } = options;
   const logger = options.logger.child('sync');
   const now = options.now ?? (() => new Date());
-  const backOff = createBackOff(options.backOff ?? { initialMs: 1_000, maxMs: 30_000 });
+  const nextDelay = createBackOff(options.backOff ?? { initialMs: 1_000, maxMs: 30_000 });
   const signInRetryMs = options.signInRetryMs ?? 30_000;
   const purgeFallbackMs = options.purgeFallbackMs ?? 30_000;
   const remoteUrl = (direction: ReplicationDirection): string =>
@@ -84,8 +84,14 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
   let handles: ReplicationHandle[] = [];
   let restartTimer: NodeJS.Timeout | null = null;
   let restartDelay = 0;
-  let consecutiveUnauthorized = 0;
+  /** Connection attempts in a row that the broker refused with 401 (one per generation). */
+  let refusedAttempts = 0;
+  let refusedGeneration = -1;
   const lastFailure: Record<ReplicationDirection, Failure | null> = { pull: null, push: null };
+  // PouchDB resets its back-off whenever a replication turns 'active', which a push with
+  // pending local returns does on every retry even while offline; so each direction keeps its
+  // own delay, reset only when the server actually answers.
+  const retryDelay: Record<ReplicationDirection, number> = { pull: 0, push: 0 };
   let pushedSeq: string | number = 0;
   let lastPersistedAt = 0;
   let unsubscribers: Array<() => void> = [];
@@ -189,12 +195,20 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
       fail(direction, 'offline');
       return;
     }
+    if (outcome.status < 500) retryDelay[direction] = 0;
+    if (outcome.status < 300 && model[direction].phase === 'failing') {
+      // The server answers again; PouchDB is resuming this direction.
+      setDirection(direction, { phase: 'active', failure: null, message: null });
+    }
     const failure = failureForStatus(outcome.status);
     if (outcome.status === 401) {
-      consecutiveUnauthorized += 1;
-      tokenProvider.invalidate?.();
+      if (refusedGeneration !== gen) {
+        refusedGeneration = gen;
+        refusedAttempts += 1;
+        tokenProvider.invalidate?.();
+      }
     } else if (failure === null) {
-      consecutiveUnauthorized = 0;
+      refusedAttempts = 0;
     }
     lastFailure[direction] = failure;
     if (failure === null && direction === 'pull' && model.pull.phase === 'caught-up') {
@@ -217,12 +231,17 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
     if (gen !== generation || !running) return;
     switch (event.kind) {
       case 'active':
-        setDirection(direction, { phase: 'active', failure: null, message: null });
+        // A retry while offline also starts 'active' (the push finds its pending local
+        // returns before it reaches the network); only a real answer ends 'failing'.
+        if (model[direction].phase !== 'failing')
+          setDirection(direction, { phase: 'active', failure: null, message: null });
         return;
       case 'paused':
         if (event.error) {
           const failure = classify(direction, event.error);
-          logger.info('replication paused on failure', {
+          // Retries while offline repeat this every back-off period; log the transition only.
+          const level = model[direction].phase === 'failing' ? 'debug' : 'info';
+          logger[level]('replication paused on failure', {
             direction,
             failure,
             ...errorFields(event.error),
@@ -230,13 +249,21 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
           fail(direction, failure);
           return;
         }
-        setDirection(direction, { phase: 'caught-up', failure: null, message: null });
-        setModel({ signInNeeded: false });
         restartDelay = 0;
+        retryDelay[direction] = 0;
         if (direction === 'pull') {
-          touchLastSynced(true);
+          setModel({
+            pull: { phase: 'caught-up', failure: null, message: null },
+            signInNeeded: false,
+            lastSyncedAt: now().toISOString(),
+          });
+          void persist(true);
           if (purgeWanted) void purge();
         } else {
+          setModel({
+            push: { phase: 'caught-up', failure: null, message: null },
+            signInNeeded: false,
+          });
           // Caught up means every return written before the last (empty) changes read is on the
           // server. A return written in the instant since is pushed next and corrects the count.
           void store
@@ -258,12 +285,12 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
         logger.warn('server refused a document', { direction, ...errorFields(event.error) });
         return;
       case 'stopped':
-        onStopped(direction, event.error);
+        onStopped(direction, gen, event.error);
         return;
     }
   };
 
-  const onStopped = (direction: ReplicationDirection, error: unknown): void => {
+  const onStopped = (direction: ReplicationDirection, gen: number, error: unknown): void => {
     // PouchDB gives up on 401/403 even with retry: true; anything else ending a live
     // replication we did not cancel is unexpected. Either way, restart after a back-off.
     const failure = error ? classify(direction, error) : 'error';
@@ -272,8 +299,9 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
       failure,
       ...(error ? errorFields(error) : {}),
     });
-    if (statusOf(error) === 401 && consecutiveUnauthorized <= 1) {
-      // First refusal: most likely an expired token. Retry at once with a fresh one.
+    if (statusOf(error) === 401 && refusedGeneration === gen && refusedAttempts <= 1) {
+      // First refused attempt: most likely an expired token. Retry at once with a fresh one;
+      // only a fresh token refused too means the reader must sign in again.
       scheduleRestart(0);
       return;
     }
@@ -289,7 +317,7 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
 
   const scheduleRestart = (delayMs?: number): void => {
     if (!running || restartTimer) return;
-    const delay = delayMs ?? (restartDelay = backOff(restartDelay));
+    const delay = delayMs ?? (restartDelay = nextDelay(restartDelay));
     restartTimer = setTimeout(() => {
       restartTimer = null;
       void reconnect();
@@ -300,7 +328,11 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
     const gen = ++generation;
     lastFailure.pull = null;
     lastFailure.push = null;
-    setModel({ pull: { ...IDLE, phase: 'connecting' }, push: { ...IDLE, phase: 'connecting' } });
+    // A direction that is failing stays so until the server answers: reconnecting while
+    // offline must not make the status flicker.
+    const connecting = (state: DirectionState): DirectionState =>
+      state.phase === 'failing' ? state : { ...IDLE, phase: 'connecting' };
+    setModel({ pull: connecting(model.pull), push: connecting(model.push) });
 
     // Ask for a token before starting: with nobody signed in, replication would only fail.
     let token: string | null;
@@ -329,7 +361,7 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
         authorization: () => authorize(direction, gen),
         onRequest: (outcome) => onRequest(direction, gen, outcome),
         onEvent: (event) => onEvent(direction, gen, event),
-        backOff,
+        backOff: () => (retryDelay[direction] = nextDelay(retryDelay[direction])),
       }),
     );
   };
@@ -383,6 +415,10 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
         // Purge once the pull has caught up (one purge for a burst of unshares), or after the
         // fallback delay if it does not catch up soon (content must not linger while offline).
         purgeWanted = true;
+        if (model.pull.phase === 'caught-up') {
+          void purge();
+          return;
+        }
         purgeTimer ??= setTimeout(() => {
           purgeTimer = null;
           if (purgeWanted && running) void purge();
@@ -426,7 +462,7 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
       if (!running) return;
       await booted;
       restartDelay = 0;
-      consecutiveUnauthorized = 0;
+      refusedAttempts = 0;
       if (purging) return;
       // Reconnecting waits on the network (token request); the caller only needs it started.
       void reconnect();

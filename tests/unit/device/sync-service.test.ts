@@ -1,0 +1,126 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openUserStore } from '../../../src/main/storage/store.pouch.js';
+import type { UserStore } from '../../../src/main/storage/types.js';
+import { createSyncService } from '../../../src/main/sync/sync-service.js';
+import type { SyncService, TokenProvider } from '../../../src/main/sync/types.js';
+import type { SyncState, SyncStatus } from '../../../src/shared/ipc.js';
+import { memoryLogger, tempDir } from './fixtures.js';
+
+/** A broker that refuses every request with 401, recording what it was sent. */
+async function refusingBroker() {
+  const authorizations: Array<string | undefined> = [];
+  const server = createServer((req, res) => {
+    authorizations.push(req.headers.authorization);
+    res.writeHead(401, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: 'unauthorized', reason: 'token rejected' }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    authorizations,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function waitForState(
+  sync: SyncService,
+  state: SyncState,
+  timeoutMs = 10_000,
+): Promise<SyncStatus> {
+  if (sync.status().state === state) return Promise.resolve(sync.status());
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`sync stayed ${sync.status().state}, never ${state}`));
+    }, timeoutMs);
+    const off = sync.onStatus((status) => {
+      if (status.state !== state) return;
+      clearTimeout(timer);
+      off();
+      resolve(status);
+    });
+  });
+}
+
+describe('sync service', () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    cleanups.length = 0;
+  });
+
+  async function setup(
+    brokerUrl: string,
+    tokenProvider: TokenProvider,
+  ): Promise<{ sync: SyncService; store: UserStore }> {
+    const dir = await tempDir('sync');
+    const { logger } = memoryLogger();
+    const store = await openUserStore({ dataDir: dir.path, userId: 'alex.morgan', logger });
+    const sync = createSyncService({
+      store,
+      brokerUrl,
+      tokenProvider,
+      logger,
+      backOff: { initialMs: 50, maxMs: 200 },
+      signInRetryMs: 60_000,
+    });
+    cleanups.push(async () => {
+      await sync.stop();
+      await store.close();
+      await dir.remove();
+    });
+    return { sync, store };
+  }
+
+  it('asks the reader to sign in, without calling the broker, when there is no token', async () => {
+    const broker = await refusingBroker();
+    cleanups.push(broker.close);
+    const { sync } = await setup(broker.url, { getAccessToken: () => Promise.resolve(null) });
+    sync.start();
+    const status = await waitForState(sync, 'sign-in-needed');
+    expect(status.message).toMatch(/sign in/i);
+    expect(broker.authorizations).toEqual([]);
+  });
+
+  it('sends the bearer token, renews it once after a 401, then asks the reader to sign in', async () => {
+    const broker = await refusingBroker();
+    cleanups.push(broker.close);
+    let issued = 0;
+    let invalidations = 0;
+    const { sync } = await setup(broker.url, {
+      getAccessToken: () => Promise.resolve(`token-${(issued += 1)}`),
+      invalidate: () => {
+        invalidations += 1;
+      },
+    });
+    sync.start();
+    await waitForState(sync, 'sign-in-needed');
+    expect(broker.authorizations.length).toBeGreaterThan(0);
+    expect(broker.authorizations.every((value) => /^Bearer token-\d+$/.test(value ?? ''))).toBe(
+      true,
+    );
+    expect(invalidations).toBeGreaterThan(0);
+    // A renewed token was tried before giving up.
+    expect(new Set(broker.authorizations).size).toBeGreaterThan(1);
+  });
+
+  it('reports offline while the token cannot be obtained, and counts local returns as pending', async () => {
+    const { sync, store } = await setup('http://127.0.0.1:9', {
+      getAccessToken: () => Promise.reject(new Error('connect ECONNREFUSED')),
+    });
+    sync.start();
+    await waitForState(sync, 'offline');
+    await store.createReturnDoc('read-receipt:x:1', { type: 'read-receipt' });
+    await store.createReturnDoc('read-receipt:y:1', { type: 'read-receipt' });
+    const deadline = Date.now() + 5_000;
+    while (sync.status().pendingUploads !== 2 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(sync.status()).toMatchObject({ state: 'offline', pendingUploads: 2 });
+  });
+});
