@@ -1,0 +1,154 @@
+// The reader's shell: header with the sync status, the briefing list (nav) and the open
+// briefing (main). State that both panes need lives here; everything else in its pane.
+import { useCallback, useRef, useState, type MouseEvent, type ReactNode } from 'react';
+import { CircleExclamationPoint, Inbox, RefreshCw } from 'lucide-react';
+import type { BriefingSummary, SyncStatus } from '../../../shared/ipc.js';
+import type { ApiSource } from '../bridge/resolve-api.js';
+import { BriefingList, type BriefingListHandle, type OpenHow } from '../briefings/BriefingList.js';
+import { useBriefingList, type BriefingListState } from '../briefings/use-briefing-list.js';
+import { ReaderView } from '../reader/ReaderView.js';
+import { useSyncStatus } from '../sync/use-sync-status.js';
+import { AppHeader } from './AppHeader.js';
+import { useSession } from './use-session.js';
+
+export function App({ source }: { readonly source: ApiSource }) {
+  const session = useSession();
+  const sync = useSyncStatus();
+  const list = useBriefingList();
+  const [selectedId, setSelectedId] = useState<string | null>(null);
+  const [openedFromKeyboard, setOpenedFromKeyboard] = useState(false);
+  const listRef = useRef<BriefingListHandle>(null);
+
+  const readerName =
+    session.phase === 'ready'
+      ? (session.session.user?.displayName ?? 'Not signed in')
+      : 'Attaché reader';
+
+  const open = useCallback((id: string, how: OpenHow) => {
+    setOpenedFromKeyboard(how === 'keyboard');
+    setSelectedId((current) => {
+      // Opening the briefing already shown: nothing reloads, so move focus here.
+      if (current === id && how === 'keyboard') document.getElementById('briefing-title')?.focus();
+      return id;
+    });
+  }, []);
+
+  const skipToBriefing = (event: MouseEvent<HTMLAnchorElement>) => {
+    event.preventDefault();
+    (document.getElementById('briefing-title') ?? document.getElementById('briefing'))?.focus();
+  };
+
+  return (
+    <div className="app" data-view={selectedId ? 'reader' : 'list'}>
+      <a className="skip-link" href="#briefing" onClick={skipToBriefing}>
+        Skip to briefing
+      </a>
+      <AppHeader session={session} sync={sync} source={source} />
+      <div className="app__body">
+        <nav className="list-pane" aria-label="Briefings">
+          <ListPane state={list.state} sync={sync} onRetry={list.reload}>
+            {(briefings) => (
+              <BriefingList
+                ref={listRef}
+                briefings={briefings}
+                selectedId={selectedId}
+                onOpen={open}
+              />
+            )}
+          </ListPane>
+        </nav>
+        <ReaderView
+          id={selectedId}
+          readerName={readerName}
+          focusOnShow={openedFromKeyboard}
+          onShownAsRead={list.showAsRead}
+          onLeave={() => listRef.current?.focus()}
+        />
+      </div>
+    </div>
+  );
+}
+
+function ListPane({
+  state,
+  sync,
+  onRetry,
+  children,
+}: {
+  readonly state: BriefingListState;
+  readonly sync: SyncStatus | null;
+  readonly onRetry: () => void;
+  readonly children: (briefings: readonly BriefingSummary[]) => ReactNode;
+}) {
+  const briefings = state.phase === 'loading' ? null : state.briefings;
+  const unread = briefings ? briefings.reduce((n, b) => (b.read ? n : n + 1), 0) : 0;
+
+  return (
+    <>
+      <div className="list-pane__header">
+        <h2 className="list-pane__title">Briefings</h2>
+        {briefings && briefings.length > 0 ? (
+          <p className="list-pane__counts" data-testid="briefing-counts">
+            {briefings.length.toLocaleString()} <span className="visually-hidden">briefings</span>
+            {unread > 0 ? (
+              <span className="list-pane__unread">{unread.toLocaleString()} unread</span>
+            ) : null}
+          </p>
+        ) : null}
+      </div>
+      {state.phase === 'error' && briefings ? (
+        <div className="inline-alert" role="alert">
+          <span>Showing the list as it was. {state.error.message}</span>
+          <button type="button" className="button button--small" onClick={onRetry}>
+            Retry
+          </button>
+        </div>
+      ) : null}
+      {state.phase === 'loading' ? (
+        <div className="list-skeleton" aria-busy="true">
+          <span className="visually-hidden" role="status">
+            Loading briefings…
+          </span>
+          {Array.from({ length: 6 }, (_, i) => (
+            <div key={i} className="list-skeleton__row" aria-hidden="true">
+              <span />
+              <span />
+              <span />
+            </div>
+          ))}
+        </div>
+      ) : !briefings ? (
+        <div className="empty-state" role="alert">
+          <CircleExclamationPoint aria-hidden="true" size={36} strokeWidth={1.25} />
+          <h3>Briefings could not be loaded</h3>
+          <p>{state.phase === 'error' ? state.error.message : null}</p>
+          <button type="button" className="button" onClick={onRetry}>
+            <RefreshCw aria-hidden="true" size={16} />
+            Try again
+          </button>
+        </div>
+      ) : briefings.length === 0 ? (
+        <div className="empty-state" role="status">
+          <Inbox aria-hidden="true" size={36} strokeWidth={1.25} />
+          <h3>No briefings yet</h3>
+          <p>{emptyAdvice(sync)}</p>
+        </div>
+      ) : (
+        children(briefings)
+      )}
+    </>
+  );
+}
+
+function emptyAdvice(sync: SyncStatus | null): string {
+  switch (sync?.state) {
+    case 'offline':
+      return 'This device is offline. Briefings shared with you will arrive as soon as it reconnects.';
+    case 'sign-in-needed':
+      return 'Sign in to receive the briefings shared with you.';
+    case 'error':
+      return 'Syncing has a problem, so new briefings cannot arrive yet. Attaché keeps retrying; use Sync now to try at once.';
+    default:
+      return 'Briefings approved for you appear here within seconds, and stay readable when you are offline.';
+  }
+}

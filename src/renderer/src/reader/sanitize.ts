@@ -1,0 +1,61 @@
+// The reader's own sanitising pass over briefing HTML. The fan-out sanitised it already; this
+// pass assumes it did not (defence in depth: a compromised server or a bug upstream must still
+// not run code, load anything, submit anything or navigate anywhere from a briefing).
+//
+// An allow-list of document tags and attributes only: no scripts, styles, forms, frames,
+// embeds, SVG or MathML; no event handlers, `style`, `class`, `id` (which could restyle or
+// impersonate the reader's own interface) or ARIA/role attributes (which could lie to screen
+// readers). Links keep their text but lose their target; images survive only as inline data.
+import DOMPurify, { type Config, type WindowLike } from 'dompurify';
+
+const ALLOWED_TAGS = [
+  'a', 'abbr', 'article', 'aside', 'b', 'blockquote', 'br', 'caption', 'cite', 'code', 'col',
+  'colgroup', 'dd', 'del', 'details', 'dfn', 'div', 'dl', 'dt', 'em', 'figcaption', 'figure',
+  'footer', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'hr', 'i', 'img', 'ins', 'kbd', 'li',
+  'mark', 'ol', 'p', 'pre', 'q', 's', 'samp', 'section', 'small', 'span', 'strong', 'sub',
+  'summary', 'sup', 'table', 'tbody', 'td', 'tfoot', 'th', 'thead', 'time', 'tr', 'u', 'ul',
+]; // prettier-ignore
+
+const ALLOWED_ATTR = [
+  'abbr', 'alt', 'colspan', 'datetime', 'dir', 'headers', 'height', 'href', 'lang', 'reversed',
+  'rowspan', 'scope', 'span', 'src', 'start', 'title', 'type', 'width',
+]; // prettier-ignore
+
+/** Raster images only: SVG can carry script and external references. */
+const INLINE_IMAGE = /^data:image\/(?:png|jpe?g|gif|webp|avif);base64,[a-z0-9+/=\s]+$/i;
+
+export const INERT_LINK_CLASS = 'briefing-link';
+
+const CONFIG: Config = {
+  ALLOWED_TAGS,
+  ALLOWED_ATTR,
+  ALLOW_DATA_ATTR: false,
+  ALLOW_ARIA_ATTR: false,
+  ALLOW_UNKNOWN_PROTOCOLS: false,
+  // Dropped with everything inside them, not unwrapped into visible text.
+  FORBID_CONTENTS: ['script', 'style', 'template', 'noscript', 'iframe', 'object', 'embed', 'svg', 'math', 'select', 'option', 'textarea', 'button', 'title'], // prettier-ignore
+  WHOLE_DOCUMENT: false,
+  SANITIZE_DOM: true,
+};
+
+export type BriefingSanitizer = (html: string) => string;
+
+/** Builds a sanitizer bound to one window (the renderer's, or a jsdom window in tests). */
+export function createBriefingSanitizer(win: WindowLike): BriefingSanitizer {
+  const purify = DOMPurify(win);
+  purify.addHook('afterSanitizeAttributes', (node) => {
+    if (node.nodeName === 'A') {
+      // Links open nowhere: keep the words, show the address on hover, drop the target.
+      const href = node.getAttribute('href');
+      node.removeAttribute('href');
+      if (href) node.setAttribute('title', `Link not available in Attaché: ${href}`);
+      node.setAttribute('class', INERT_LINK_CLASS);
+    } else if (node.nodeName === 'IMG') {
+      const src = node.getAttribute('src') ?? '';
+      if (!INLINE_IMAGE.test(src)) node.removeAttribute('src');
+      node.setAttribute('loading', 'lazy');
+      node.setAttribute('decoding', 'async');
+    }
+  });
+  return (html) => purify.sanitize(html, { ...CONFIG, RETURN_TRUSTED_TYPE: false });
+}

@@ -1,0 +1,101 @@
+import { JSDOM } from 'jsdom';
+import { describe, expect, it } from 'vitest';
+import {
+  createBriefingSanitizer,
+  INERT_LINK_CLASS,
+} from '../../../src/renderer/src/reader/sanitize.js';
+
+const { window } = new JSDOM('<!doctype html><html><body></body></html>');
+const sanitize = createBriefingSanitizer(window);
+
+function parse(html: string) {
+  const template = window.document.createElement('template');
+  template.innerHTML = sanitize(html);
+  return template.content;
+}
+
+describe('briefing HTML sanitising in the reader', () => {
+  it('keeps the document structure a briefing needs', () => {
+    const html =
+      '<h2>Background</h2><p>Text with <strong>bold</strong>, <em>emphasis</em>.</p><ul><li>One</li></ul>' +
+      '<table><thead><tr><th scope="col">A</th></tr></thead><tbody><tr><td colspan="2">1</td></tr></tbody></table>' +
+      '<blockquote>Quote</blockquote>';
+    expect(sanitize(html)).toBe(html);
+  });
+
+  it('removes scripts and styles together with their content', () => {
+    const out = sanitize('<p>Safe</p><script>alert(1)</script><style>body{display:none}</style>');
+    expect(out).toBe('<p>Safe</p>');
+  });
+
+  it('strips event handlers and javascript: URLs', () => {
+    const fragment = parse(
+      '<p onclick="alert(1)" onmouseover="x()">Hi</p><a href="javascript:alert(1)">x</a>',
+    );
+    const all = [...fragment.querySelectorAll('*')];
+    expect(
+      all.flatMap((el) => el.getAttributeNames()).filter((name) => name.startsWith('on')),
+    ).toEqual([]);
+    expect(fragment.querySelector('a')?.hasAttribute('href')).toBe(false);
+  });
+
+  it('removes forms, their controls, frames, objects, embeds and SVG', () => {
+    const fragment = parse(
+      '<form action="https://evil.example"><input name="q"><button>Send</button><select><option>o</option></select></form>' +
+        '<iframe src="https://evil.example"></iframe><object data="x"></object><embed src="x">' +
+        '<svg><script>alert(1)</script></svg><math><mi>x</mi></math><p>kept</p>',
+    );
+    for (const tag of [
+      'form',
+      'input',
+      'button',
+      'select',
+      'iframe',
+      'object',
+      'embed',
+      'svg',
+      'math',
+      'script',
+    ]) {
+      expect(fragment.querySelector(tag), tag).toBeNull();
+    }
+    expect(fragment.textContent).toBe('kept');
+  });
+
+  it('makes links inert but keeps their words and shows where they pointed', () => {
+    const fragment = parse(
+      '<p><a href="https://example.org/report" target="_blank" rel="opener">The review</a></p>',
+    );
+    const link = fragment.querySelector('a');
+    expect(link?.textContent).toBe('The review');
+    expect(link?.hasAttribute('href')).toBe(false);
+    expect(link?.hasAttribute('target')).toBe(false);
+    expect(link?.getAttribute('title')).toContain('https://example.org/report');
+    expect(link?.getAttribute('class')).toBe(INERT_LINK_CLASS);
+  });
+
+  it('drops style, class, id, data and ARIA attributes that could restyle or impersonate the reader', () => {
+    const fragment = parse(
+      '<div id="briefing-title" class="classification-banner" style="position:fixed" data-x="1" role="alert" aria-hidden="true">Hi</div>',
+    );
+    expect(fragment.querySelector('div')?.getAttributeNames()).toEqual([]);
+  });
+
+  it('keeps inline raster images but not remote ones or SVG', () => {
+    const png = 'data:image/png;base64,iVBORw0KGgo=';
+    const fragment = parse(
+      `<img src="${png}" alt="chart"><img src="https://evil.example/t.gif" alt="tracker"><img src="data:image/svg+xml;base64,PHN2Zz4=" alt="svg">`,
+    );
+    const images = [...fragment.querySelectorAll('img')];
+    expect(images.map((img) => img.getAttribute('src'))).toEqual([png, null, null]);
+  });
+
+  it('is not fooled by markup that mutates when parsed again', () => {
+    const out = sanitize('<svg></p><style><a id="</style><img src=1 onerror=alert(1)>">');
+    expect(out).not.toMatch(/onerror/i);
+    const fragment = parse(
+      '<noscript><p title="</noscript><img src=x onerror=alert(1)>"></noscript>',
+    );
+    expect([...fragment.querySelectorAll('[onerror]')]).toHaveLength(0);
+  });
+});
