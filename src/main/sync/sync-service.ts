@@ -340,7 +340,8 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
       token = await tokenProvider.getAccessToken();
     } catch (error) {
       if (gen !== generation) return;
-      logger.info('no access token: server unreachable', errorFields(error));
+      const level = model.pull.phase === 'failing' ? 'debug' : 'info';
+      logger[level]('no access token: server unreachable', errorFields(error));
       fail('pull', 'offline');
       fail('push', 'offline');
       scheduleRestart();

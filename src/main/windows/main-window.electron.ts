@@ -21,7 +21,12 @@ import { contentTypeFor, resolveStaticPath } from './static-assets.js';
 /** Must run before the app is ready. */
 export function registerAppScheme(): void {
   protocol.registerSchemesAsPrivileged([
-    { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+    // standard: a real origin (attache://app) for 'self' and relative URLs; secure: a secure
+    // context; corsEnabled: Vite's module scripts and the pdf.js module worker load in CORS mode.
+    {
+      scheme: APP_SCHEME,
+      privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true },
+    },
   ]);
 }
 
