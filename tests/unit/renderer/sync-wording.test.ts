@@ -56,3 +56,19 @@ describe('sync status wording', () => {
     );
   });
 });
+
+describe('sync status sentences', () => {
+  it('does not double the full stop of a message that already has one', () => {
+    const wording = describeSync(
+      status({
+        state: 'offline',
+        message: 'The briefing server cannot be reached. Sync resumes by itself.',
+      }),
+      now,
+      options,
+    );
+    expect(wording.summary).toBe(
+      'Offline. The briefing server cannot be reached. Sync resumes by itself. Synced 3 minutes ago.',
+    );
+  });
+});

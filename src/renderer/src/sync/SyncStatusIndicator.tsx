@@ -13,7 +13,7 @@ import type { SyncState, SyncStatus } from '../../../shared/ipc.js';
 import { assertNever } from '../../../shared/result.js';
 import { useApi } from '../app/api-context.js';
 import { useNow } from '../app/use-now.js';
-import { describeSync } from './sync-wording.js';
+import { describeSync, withoutFinalStop } from './sync-wording.js';
 
 function StateIcon({ state }: { readonly state: SyncState }) {
   const props = { 'aria-hidden': true, size: 16, strokeWidth: 2.25 } as const;
@@ -76,7 +76,9 @@ export function SyncStatusIndicator({ status }: { readonly status: SyncStatus | 
         </span>
         <span className="sync-status__text">
           <span className="sync-status__label">{wording.label}</span>
-          {status.message ? <span className="visually-hidden">{status.message}. </span> : null}
+          {status.message ? (
+            <span className="visually-hidden">{withoutFinalStop(status.message)}. </span>
+          ) : null}
           <span className="sync-status__detail">
             {status.lastSyncedAt && wording.lastSyncedExact ? (
               <>

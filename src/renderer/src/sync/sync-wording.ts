@@ -38,6 +38,11 @@ function stateLabel(state: SyncState): { label: string; tone: SyncTone } {
   }
 }
 
+/** "Retrying…" and "It resumes by itself." both become bare clauses, ready to be joined. */
+export function withoutFinalStop(text: string): string {
+  return text.trim().replace(/[.…!?]+$/u, '');
+}
+
 export function describeSync(
   status: SyncStatus,
   nowMs: number,
@@ -55,8 +60,8 @@ export function describeSync(
     n > 0
       ? `${n.toLocaleString(options.locale)} ${n === 1 ? 'change' : 'changes'} waiting to upload`
       : null;
-  const parts = [label.replace('…', ''), status.message, lastSynced, pending].filter(
-    (part): part is string => Boolean(part),
-  );
+  const parts = [label, status.message, lastSynced, pending]
+    .filter((part): part is string => Boolean(part))
+    .map(withoutFinalStop);
   return { label, tone, lastSynced, lastSyncedExact, pending, summary: `${parts.join('. ')}.` };
 }
