@@ -62,3 +62,18 @@ describe('calendar days', () => {
     expect(dayLabel('2025-12-31', '2026-01-01', en)).toBe('Yesterday');
   });
 });
+
+describe('calendar days in the reader’s own time zone', () => {
+  it('agrees with Intl when no time zone is named', () => {
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    for (const iso of [
+      '2025-11-22T00:30:00Z',
+      '2025-11-22T13:59:00Z',
+      '2025-12-31T23:30:00Z',
+      '2024-02-29T12:00:00Z',
+    ]) {
+      const ms = Date.parse(iso);
+      expect(dayKey(ms)).toBe(dayKey(ms, { timeZone: zone }));
+    }
+  });
+});
