@@ -5,12 +5,26 @@ import { z } from 'zod';
 import { DEV_TOKEN_PATH } from '../../shared/protocol.js';
 import type { TokenProvider } from './types.js';
 
-const tokenResponseSchema = z.object({
-  accessToken: z.string().min(1),
-  /** ISO time; absent means "assume a short life". */
-  expiresAt: z.string().optional(),
-  expiresIn: z.number().positive().optional(),
-});
+// The broker answers in OAuth token-response form ({ access_token, token_type, expires_in });
+// the camelCase form is accepted too, so a differently written dev endpoint still works.
+const tokenResponseSchema = z
+  .object({
+    access_token: z.string().min(1).optional(),
+    accessToken: z.string().min(1).optional(),
+    /** Seconds from now. */
+    expires_in: z.number().positive().optional(),
+    expiresIn: z.number().positive().optional(),
+    /** ISO time. */
+    expiresAt: z.string().optional(),
+  })
+  .transform((body, ctx) => {
+    const token = body.access_token ?? body.accessToken;
+    if (!token) {
+      ctx.addIssue({ code: 'custom', message: 'no access_token' });
+      return z.NEVER;
+    }
+    return { token, expiresInSec: body.expires_in ?? body.expiresIn, expiresAt: body.expiresAt };
+  });
 
 /** Renew this long before expiry, so a token never expires in the middle of a long poll. */
 const RENEW_MARGIN_MS = 60_000;
@@ -60,13 +74,17 @@ export function createDevTokenProvider(options: DevTokenProviderOptions): TokenP
         response.status,
       );
     const issuedAt = now();
-    const expiresAt = parsed.data.expiresAt
-      ? Date.parse(parsed.data.expiresAt)
-      : issuedAt + (parsed.data.expiresIn ? parsed.data.expiresIn * 1000 : DEFAULT_LIFETIME_MS);
+    const { token, expiresInSec, expiresAt: expiresAtIso } = parsed.data;
+    const expiresAt =
+      expiresInSec !== undefined
+        ? issuedAt + expiresInSec * 1000
+        : expiresAtIso !== undefined
+          ? Date.parse(expiresAtIso)
+          : issuedAt + DEFAULT_LIFETIME_MS;
     const lifetime = Number.isFinite(expiresAt) ? expiresAt - issuedAt : DEFAULT_LIFETIME_MS;
     // Short-lived tokens renew at half-life rather than never being cached.
     const renewAt = issuedAt + Math.max(lifetime - RENEW_MARGIN_MS, lifetime / 2);
-    cached = { token: parsed.data.accessToken, renewAt };
+    cached = { token, renewAt };
     return cached.token;
   };
 

@@ -63,7 +63,8 @@ describe('development token provider', () => {
   it('makes one request for concurrent callers', async () => {
     const server = await tokenServer((n) => ({
       status: 200,
-      body: { accessToken: `t${n}`, expiresIn: 600 },
+      // The broker's OAuth-style answer.
+      body: { access_token: `t${n}`, token_type: 'Bearer', expires_in: 600 },
     }));
     close = server.close;
     const provider = createDevTokenProvider({ serverUrl: server.url, userId: 'alex.morgan' });
@@ -73,7 +74,7 @@ describe('development token provider', () => {
   });
 
   it('answers null (sign-in needed) when the server will not issue a token', async () => {
-    const server = await tokenServer(() => ({ status: 404, body: { error: 'not_found' } }));
+    const server = await tokenServer(() => ({ status: 403, body: { error: 'forbidden' } }));
     close = server.close;
     const provider = createDevTokenProvider({ serverUrl: server.url, userId: 'nobody' });
     expect(await provider.getAccessToken()).toBeNull();
