@@ -1,0 +1,38 @@
+// The validated server configuration. Every key is documented (with its default and environment
+// variable) in ./config-schema.ts, which is the single source of truth.
+import type { LogLevel } from '../observability/logger.js';
+
+export type ServerConfig = {
+  readonly dataDir: string;
+  readonly sorPort: number;
+  readonly brokerPort: number;
+  readonly opsPort: number;
+  readonly couchPort: number;
+  readonly logLevel: LogLevel;
+  readonly seedDemoData: boolean;
+  readonly devTokens: boolean;
+  readonly tokenIssuer: string;
+  readonly tokenAudience: string;
+  readonly tokenClockToleranceSec: number;
+  readonly pollIntervalMs: number;
+  readonly pollBatchSize: number;
+  readonly pollMaxBackoffMs: number;
+  readonly fanoutConcurrency: number;
+  readonly fanoutIdleMs: number;
+  readonly queueVisibilityMs: number;
+  readonly queueMaxAttempts: number;
+  readonly queueRetryBaseMs: number;
+  readonly queueRetryMaxMs: number;
+};
+
+/** Thrown at boot when configuration is invalid; the message names each bad key and its env var. */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(
+    message: string,
+    readonly problems: readonly string[],
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
