@@ -1,0 +1,168 @@
+// A small fetch-based CouchDB client: only what the pipeline needs, typed errors, JSON bodies
+// always sent as application/json (express-pouchdb parses anything else as a form).
+import { CouchError } from './types.js';
+import type { CouchClient, CouchCredentials, CouchDoc, CouchErrorCode } from './types.js';
+
+const REQUEST_TIMEOUT_MS = 60_000;
+
+export function basicAuthHeader(credentials: CouchCredentials): string {
+  return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`, 'utf8').toString('base64')}`;
+}
+
+/** URL path of a document: `_design/` and `_local/` keep their slash, other ids are encoded whole. */
+export function docPath(db: string, id: string): string {
+  for (const prefix of ['_design/', '_local/']) {
+    if (id.startsWith(prefix)) {
+      return `/${encodeURIComponent(db)}/${prefix}${encodeURIComponent(id.slice(prefix.length))}`;
+    }
+  }
+  return `/${encodeURIComponent(db)}/${encodeURIComponent(id)}`;
+}
+
+function codeFor(status: number): CouchErrorCode {
+  switch (status) {
+    case 400:
+      return 'bad_request';
+    case 401:
+      return 'unauthorized';
+    case 403:
+      return 'forbidden';
+    case 404:
+      return 'not_found';
+    case 409:
+      return 'conflict';
+    case 412:
+      return 'precondition_failed';
+    case 413:
+      return 'too_large';
+    case 502:
+    case 503:
+    case 504:
+      return 'unavailable';
+    default:
+      return 'server_error';
+  }
+}
+
+type Response = { status: number; body: unknown };
+
+export function createCouchClient(deps: {
+  url: string;
+  credentials: CouchCredentials;
+}): CouchClient {
+  const base = deps.url.replace(/\/+$/, '');
+  const adminAuth = basicAuthHeader(deps.credentials);
+
+  async function call(
+    operation: string,
+    method: string,
+    pathAndQuery: string,
+    options: { body?: unknown; authorization?: string } = {},
+  ): Promise<Response> {
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      authorization: options.authorization ?? adminAuth,
+    };
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    let res: globalThis.Response;
+    try {
+      res = await fetch(base + pathAndQuery, {
+        method,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    } catch (error) {
+      const cause = error instanceof Error ? error.message : String(error);
+      throw new CouchError('unavailable', 0, `cannot reach ${base}: ${cause}`, operation);
+    }
+    const text = await res.text();
+    let body: unknown;
+    try {
+      body = text === '' ? null : JSON.parse(text);
+    } catch {
+      body = { reason: text.slice(0, 200) };
+    }
+    return { status: res.status, body };
+  }
+
+  function fail(operation: string, res: Response): never {
+    const reason =
+      typeof res.body === 'object' && res.body !== null && 'reason' in res.body
+        ? String(res.body.reason)
+        : `HTTP ${res.status}`;
+    throw new CouchError(codeFor(res.status), res.status, reason, operation);
+  }
+
+  return {
+    url: base,
+
+    async ping() {
+      try {
+        const res = await call('ping', 'GET', '/_session');
+        const ctx = (res.body as { userCtx?: { name?: unknown } } | null)?.userCtx;
+        return res.status === 200 && ctx?.name === deps.credentials.username;
+      } catch {
+        return false;
+      }
+    },
+
+    async createDb(db) {
+      const op = `create database ${db}`;
+      const res = await call(op, 'PUT', `/${encodeURIComponent(db)}`);
+      if (res.status === 201 || res.status === 202) return 'created';
+      if (res.status === 412) return 'exists';
+      return fail(op, res);
+    },
+
+    async getDoc(db, id) {
+      const op = `get ${db}/${id}`;
+      const res = await call(op, 'GET', docPath(db, id));
+      if (res.status === 200) return res.body as CouchDoc;
+      if (res.status === 404) return null;
+      return fail(op, res);
+    },
+
+    async putDoc(db, doc) {
+      const op = `put ${db}/${doc._id}`;
+      const res = await call(op, 'PUT', docPath(db, doc._id), { body: doc });
+      if (res.status === 201 || res.status === 202) {
+        return { rev: String((res.body as { rev?: unknown }).rev) };
+      }
+      return fail(op, res);
+    },
+
+    async deleteDoc(db, id, rev) {
+      const op = `delete ${db}/${id}`;
+      const res = await call(op, 'DELETE', `${docPath(db, id)}?rev=${encodeURIComponent(rev)}`);
+      if (res.status === 200 || res.status === 202) return;
+      return fail(op, res);
+    },
+
+    async getSecurity(db) {
+      const op = `get security of ${db}`;
+      const res = await call(op, 'GET', `/${encodeURIComponent(db)}/_security`);
+      if (res.status === 200) return res.body ?? {};
+      return fail(op, res);
+    },
+
+    async putSecurity(db, security) {
+      const op = `set security of ${db}`;
+      const res = await call(op, 'PUT', `/${encodeURIComponent(db)}/_security`, {
+        body: security,
+      });
+      if (res.status === 200) return;
+      return fail(op, res);
+    },
+
+    async authenticate(credentials) {
+      const res = await call('authenticate', 'GET', '/_session', {
+        authorization: basicAuthHeader(credentials),
+      });
+      if (res.status === 401) return null;
+      if (res.status !== 200) return fail('authenticate', res);
+      const name = (res.body as { userCtx?: { name?: unknown } } | null)?.userCtx?.name;
+      return typeof name === 'string' ? name : null;
+    },
+  };
+}

@@ -1,0 +1,173 @@
+// Per-user databases and CouchDB accounts. Each user has:
+// - `userdb-<hex>`: their briefings, written only by the server (design doc rejects others);
+// - `returns-<hex>`: what their devices send back, only documents of allowed types they authored;
+// - a CouchDB account whose password is derived from the service secret, so the broker can act
+//   as that user upstream and CouchDB itself enforces `_security` (defence in depth).
+// Names use the hex of the UTF-8 user id (as CouchDB's couch_peruser does), so no user id, however
+// hostile ('../x', 'A/B', unicode), can produce another database's name.
+import { createHmac } from 'node:crypto';
+import { RETURN_TYPES } from '../../../src/shared/briefing.js';
+import type { CouchClient, CouchCredentials, SecurityObject } from '../couch/types.js';
+import { CouchError } from '../couch/types.js';
+
+export type UserDbNames = { readonly briefings: string; readonly returns: string };
+
+export type UserDbs = {
+  /** Creates (once) the user's account and databases; returns their names. */
+  ensure(userId: string): Promise<UserDbNames>;
+  /** The credentials the broker uses upstream for this user. */
+  credentials(userId: string): CouchCredentials;
+};
+
+/** Longest user id in UTF-8 bytes: CouchDB database names are limited to 238 characters. */
+export const MAX_USER_ID_BYTES = 100;
+
+/** Why `userId` cannot be a user of ours, or null when it can. */
+export function userIdProblem(userId: string): string | null {
+  if (userId.length === 0) return 'is empty';
+  if (Buffer.byteLength(userId, 'utf8') > MAX_USER_ID_BYTES) {
+    return `is longer than ${MAX_USER_ID_BYTES} bytes`;
+  }
+  // CouchDB reserves names starting with '_'; HTTP Basic auth cannot carry a ':' in a user name.
+  if (userId.startsWith('_')) return 'starts with "_"';
+  if (userId.includes(':')) return 'contains ":"';
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(userId)) return 'contains control characters';
+  if (userId !== userId.trim()) return 'has leading or trailing spaces';
+  if (!isWellFormedUnicode(userId)) return 'is not well-formed Unicode';
+  return null;
+}
+
+function isWellFormedUnicode(text: string): boolean {
+  try {
+    encodeURIComponent(text); // throws URIError on a lone surrogate
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function userDbNames(userId: string): UserDbNames {
+  const hex = Buffer.from(userId, 'utf8').toString('hex');
+  return { briefings: `userdb-${hex}`, returns: `returns-${hex}` };
+}
+
+/** base64url(HMAC-SHA256(serviceSecret, 'couchdb-password:' + userId)) */
+export function deriveCouchPassword(serviceSecret: string, userId: string): string {
+  return createHmac('sha256', serviceSecret)
+    .update(`couchdb-password:${userId}`, 'utf8')
+    .digest('base64url');
+}
+
+export const DESIGN_DOC_ID = '_design/attache';
+
+// validate_doc_update functions run inside CouchDB (and express-pouchdb), so they are source
+// text in the old JavaScript dialect CouchDB's engine accepts.
+export const BRIEFINGS_VALIDATE = `function (newDoc, oldDoc, userCtx) {
+  if (userCtx.roles.indexOf('_admin') !== -1) return;
+  throw({ forbidden: 'Briefings are written only by the Attaché server.' });
+}`;
+
+export const RETURNS_VALIDATE = `function (newDoc, oldDoc, userCtx) {
+  if (userCtx.roles.indexOf('_admin') !== -1) return;
+  var allowed = ${JSON.stringify(RETURN_TYPES)};
+  if (newDoc._deleted) throw({ forbidden: 'Returns cannot be deleted.' });
+  if (allowed.indexOf(newDoc.type) === -1) throw({ forbidden: 'Only these document types may be written here: ' + allowed.join(', ') + '.' });
+  if (newDoc.author !== userCtx.name) throw({ forbidden: 'The author must be the signed-in user.' });
+  if (oldDoc && oldDoc.author !== userCtx.name) throw({ forbidden: 'Only the author may change this document.' });
+  if (newDoc.type === 'read-receipt') {
+    if (typeof newDoc.briefingId !== 'string' || newDoc.briefingId === '') throw({ forbidden: 'briefingId is required.' });
+    if (typeof newDoc.sorId !== 'string' || newDoc.sorId === '') throw({ forbidden: 'sorId is required.' });
+    if (typeof newDoc.sourceVersion !== 'number' || newDoc.sourceVersion < 1 || newDoc.sourceVersion % 1 !== 0) throw({ forbidden: 'sourceVersion must be a positive integer.' });
+    if (typeof newDoc.readAt !== 'string' || newDoc.readAt === '') throw({ forbidden: 'readAt is required.' });
+  }
+}`;
+
+export function createUserDbs(deps: {
+  couch: CouchClient;
+  serviceSecret: string;
+  serviceAdminName: string;
+}): UserDbs {
+  const { couch } = deps;
+  const ready = new Map<string, Promise<UserDbNames>>();
+
+  const credentials = (userId: string): CouchCredentials => ({
+    username: userId,
+    password: deriveCouchPassword(deps.serviceSecret, userId),
+  });
+
+  async function ensureAccount(userId: string): Promise<void> {
+    const id = `org.couchdb.user:${userId}`;
+    const creds = credentials(userId);
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const existing = await couch.getDoc('_users', id);
+      if (existing && (await couch.authenticate(creds)) === userId) return;
+      // New account, or one whose password no longer matches (service secret replaced).
+      try {
+        await couch.putDoc('_users', {
+          _id: id,
+          ...(existing?._rev ? { _rev: existing._rev } : {}),
+          name: userId,
+          password: creds.password,
+          roles: [],
+          type: 'user',
+        });
+        return;
+      } catch (error) {
+        if (!(error instanceof CouchError && error.code === 'conflict')) throw error;
+      }
+    }
+    throw new Error(`Could not create the CouchDB account of user ${JSON.stringify(userId)}.`);
+  }
+
+  async function ensureDb(db: string, userId: string, validate: string): Promise<void> {
+    await couch.createDb(db);
+    // Set on every first use in this process (not only on creation): a database created by a
+    // run that crashed before this step must not stay open to everyone.
+    const security: SecurityObject = {
+      admins: { names: [deps.serviceAdminName], roles: [] },
+      members: { names: [userId], roles: [] },
+    };
+    await couch.putSecurity(db, security);
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const design = await couch.getDoc(db, DESIGN_DOC_ID);
+      if (design && design['validate_doc_update'] === validate) return;
+      try {
+        await couch.putDoc(db, {
+          _id: DESIGN_DOC_ID,
+          ...(design?._rev ? { _rev: design._rev } : {}),
+          language: 'javascript',
+          validate_doc_update: validate,
+        });
+        return;
+      } catch (error) {
+        if (!(error instanceof CouchError && error.code === 'conflict')) throw error;
+      }
+    }
+    throw new Error(`Could not install the design document of ${db}.`);
+  }
+
+  async function setUp(userId: string): Promise<UserDbNames> {
+    const problem = userIdProblem(userId);
+    if (problem) throw new Error(`User id ${JSON.stringify(userId)} ${problem}.`);
+    const names = userDbNames(userId);
+    await ensureAccount(userId);
+    await ensureDb(names.briefings, userId, BRIEFINGS_VALIDATE);
+    await ensureDb(names.returns, userId, RETURNS_VALIDATE);
+    return names;
+  }
+
+  return {
+    credentials,
+    ensure(userId) {
+      let pending = ready.get(userId);
+      if (!pending) {
+        pending = setUp(userId);
+        ready.set(userId, pending);
+        // A failed set-up is retried by the next caller rather than cached forever.
+        pending.catch(() => ready.delete(userId));
+      }
+      return pending;
+    },
+  };
+}

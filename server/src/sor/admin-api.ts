@@ -1,0 +1,261 @@
+// HTTP admin API of the demo SOR (JSON, bearer admin token): create, update (new version),
+// share, unshare, list and get briefings. Input is validated with zod; a bad request gets a 400
+// that names each problem.
+import http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { CLASSIFICATIONS, PRIORITIES } from '../../../src/shared/briefing.js';
+import { BodyError, readJsonBody, sendJson } from '../http/json-http.js';
+import { userIdProblem } from '../fanout/user-dbs.js';
+import { createLogger, describeError } from '../observability/logger.js';
+import { hasAdminToken } from './admin-token.js';
+import {
+  attachmentNameSchema,
+  contentTypeSchema,
+  senderSchema,
+  sorBriefingContentSchema,
+} from './briefing-content.js';
+import type { AttachmentInput, DemoSor } from './demo-sor.sqlite.js';
+
+const log = createLogger('sor-admin');
+
+export const ADMIN_API_PREFIX = '/admin';
+const BODY_LIMIT = 80 * 1024 * 1024; // attachments travel base64-encoded
+export const DEFAULT_SENDER = {
+  name: 'Ministerial Briefing Unit',
+  role: 'Department of the Prime Minister and Cabinet',
+};
+
+const userIdSchema = z.string().superRefine((id, ctx) => {
+  const problem = userIdProblem(id);
+  if (problem)
+    ctx.addIssue({ code: 'custom', message: `user id ${JSON.stringify(id)} ${problem}` });
+});
+
+const attachmentInputSchema = z.object({
+  name: attachmentNameSchema,
+  contentType: contentTypeSchema,
+  dataBase64: z.base64({ error: 'expected base64 data' }),
+});
+
+const editableFields = {
+  title: z.string().trim().min(1).max(500),
+  summary: z.string().max(5_000),
+  bodyHtml: z.string().max(10_000_000),
+  classification: z.enum(CLASSIFICATIONS),
+  priority: z.enum(PRIORITIES),
+  sender: senderSchema,
+  attachments: z.array(attachmentInputSchema).max(20),
+};
+
+export const createBriefingSchema = z
+  .object({
+    ...editableFields,
+    summary: editableFields.summary.default(''),
+    sender: editableFields.sender.default(DEFAULT_SENDER),
+    attachments: editableFields.attachments.default([]),
+    recipients: z.array(userIdSchema).max(1000).default([]),
+  })
+  .strict();
+
+export const updateBriefingSchema = z
+  .object({
+    title: editableFields.title.optional(),
+    summary: editableFields.summary.optional(),
+    bodyHtml: editableFields.bodyHtml.optional(),
+    classification: editableFields.classification.optional(),
+    priority: editableFields.priority.optional(),
+    sender: editableFields.sender.optional(),
+    attachments: editableFields.attachments.optional(),
+  })
+  .strict()
+  .refine((patch) => Object.keys(patch).length > 0, { error: 'nothing to update' });
+
+const usersSchema = z.object({ users: z.array(userIdSchema).min(1).max(1000) }).strict();
+
+/** Stores a record as is: for exercising the pipeline's handling of malformed SOR data. */
+const rawRecordSchema = z
+  .object({
+    content: z.unknown(),
+    recipients: z.array(z.string()).max(1000).default([]),
+    attachments: z
+      .array(z.object({ name: z.string(), contentType: z.string(), dataBase64: z.base64() }))
+      .default([]),
+  })
+  .strict();
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: Record<string, unknown>,
+  ) {
+    super(String(body['message'] ?? body['error']));
+  }
+}
+
+function parse<T>(schema: z.ZodType<T>, input: unknown): T {
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) =>
+      issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message,
+    );
+    throw new HttpError(400, {
+      error: 'bad_request',
+      message: 'The request body is invalid.',
+      problems,
+    });
+  }
+  return result.data;
+}
+
+function toAttachments(
+  items: readonly { name: string; contentType: string; dataBase64: string }[],
+): AttachmentInput[] {
+  return items.map((a) => {
+    const buf = Buffer.from(a.dataBase64, 'base64');
+    return {
+      name: a.name,
+      contentType: a.contentType,
+      data: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength),
+    };
+  });
+}
+
+function notFound(id: string): HttpError {
+  return new HttpError(404, { error: 'not_found', message: `No briefing ${JSON.stringify(id)}.` });
+}
+
+export function createSorAdminServer(deps: {
+  sor: DemoSor;
+  adminToken: string;
+  now?: () => Date;
+}): http.Server {
+  const { sor } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sor.invalid');
+    const method = req.method ?? 'GET';
+    if (!url.pathname.startsWith(`${ADMIN_API_PREFIX}/`))
+      throw new HttpError(404, { error: 'not_found' });
+    if (!hasAdminToken(req, deps.adminToken)) {
+      throw new HttpError(401, {
+        error: 'unauthorized',
+        message: 'Send the admin token as Authorization: Bearer <token>.',
+      });
+    }
+    let parts: string[];
+    try {
+      parts = url.pathname
+        .slice(ADMIN_API_PREFIX.length + 1)
+        .split('/')
+        .map(decodeURIComponent);
+    } catch {
+      throw new HttpError(400, {
+        error: 'bad_request',
+        message: 'Malformed percent-encoding in the path.',
+      });
+    }
+    const [collection, id, action] = parts;
+
+    if (collection === 'briefings' && id === undefined) {
+      if (method === 'GET') return sendJson(res, 200, { briefings: sor.list() });
+      if (method === 'POST') {
+        const input = parse(createBriefingSchema, await readJsonBody(req, BODY_LIMIT));
+        const at = now().toISOString();
+        const created = sor.create({
+          content: {
+            title: input.title,
+            summary: input.summary,
+            bodyHtml: input.bodyHtml,
+            classification: input.classification,
+            priority: input.priority,
+            sender: input.sender,
+            createdAt: at,
+            updatedAt: at,
+          },
+          attachments: toAttachments(input.attachments),
+          recipients: input.recipients,
+        });
+        log.info({ sorId: created.sorId, recipients: input.recipients.length }, 'briefing created');
+        return sendJson(res, 201, created);
+      }
+    }
+    if (collection === 'briefings' && id !== undefined && action === undefined) {
+      if (method === 'GET') {
+        const detail = sor.get(id);
+        if (!detail) throw notFound(id);
+        return sendJson(res, 200, detail);
+      }
+      if (method === 'PATCH') {
+        const patch = parse(updateBriefingSchema, await readJsonBody(req, BODY_LIMIT));
+        const current = sor.currentContent(id);
+        if (current === undefined) throw notFound(id);
+        const { attachments, ...fields } = patch;
+        const merged = parse(sorBriefingContentSchema, {
+          ...(typeof current === 'object' && current !== null ? current : {}),
+          ...fields,
+          updatedAt: now().toISOString(),
+        });
+        const updated = sor.update(
+          id,
+          attachments
+            ? { content: merged, attachments: toAttachments(attachments) }
+            : { content: merged },
+        );
+        if (!updated) throw notFound(id);
+        log.info({ sorId: id, version: updated.version }, 'briefing updated');
+        return sendJson(res, 200, updated);
+      }
+    }
+    if (
+      collection === 'briefings' &&
+      id !== undefined &&
+      (action === 'share' || action === 'unshare') &&
+      parts.length === 3
+    ) {
+      if (method === 'POST') {
+        const { users } = parse(usersSchema, await readJsonBody(req, 1024 * 1024));
+        if (action === 'share') {
+          const result = sor.share(id, users);
+          if (!result) throw notFound(id);
+          log.info({ sorId: id, added: result.added.length }, 'briefing shared');
+          return sendJson(res, 200, { sorId: id, ...result });
+        }
+        const result = sor.unshare(id, users);
+        if (!result) throw notFound(id);
+        log.info({ sorId: id, removed: result.removed.length }, 'briefing unshared');
+        return sendJson(res, 200, { sorId: id, ...result });
+      }
+    }
+    if (collection === 'records' && id === undefined && method === 'POST') {
+      const input = parse(rawRecordSchema, await readJsonBody(req, BODY_LIMIT));
+      const created = sor.create({
+        content: input.content,
+        recipients: input.recipients,
+        attachments: toAttachments(input.attachments),
+      });
+      log.info({ sorId: created.sorId }, 'raw record stored (unvalidated)');
+      return sendJson(res, 201, created);
+    }
+    throw new HttpError(404, {
+      error: 'not_found',
+      message: `No route ${method} ${url.pathname}.`,
+    });
+  }
+
+  return http.createServer((req, res) => {
+    route(req, res).catch((error: unknown) => {
+      if (res.headersSent) return void res.destroy();
+      if (error instanceof HttpError) return sendJson(res, error.status, error.body);
+      if (error instanceof BodyError) {
+        return sendJson(res, error.status, { error: 'bad_request', message: error.message });
+      }
+      log.error({ err: describeError(error) }, 'admin API request failed');
+      sendJson(res, 500, {
+        error: 'internal',
+        message: 'The demo SOR failed; see the server log.',
+      });
+    });
+  });
+}
