@@ -1,0 +1,51 @@
+// Composition root of the server process: read and validate config, start, stop on signals.
+import { ConfigError } from './config/types.js';
+import { loadConfigFromEnv } from './config/config-schema.js';
+import { createLogger, describeError } from './observability/logger.js';
+import { startServer } from './server.js';
+
+const log = createLogger('main');
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfigFromEnv(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      log.fatal({ problems: error.problems }, error.message);
+      process.exitCode = 2;
+      return;
+    }
+    throw error;
+  }
+  const server = await startServer(config);
+  log.info(
+    {
+      sorAdminApi: `${server.urls.sor}/admin/briefings`,
+      broker: server.urls.broker,
+      ops: `${server.urls.ops}/healthz`,
+      adminTokenFile: server.files.adminToken,
+    },
+    `Ready. Admin token for the demo SOR API/CLI: ${server.files.adminToken}`,
+  );
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    server.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: describeError(error) }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  log.fatal({ err: describeError(error) }, 'server failed to start');
+  process.exit(1);
+});

@@ -1,0 +1,168 @@
+// Test harness: a real Attaché server on loopback port 0 with its own temp data folder, plus
+// small clients for the admin API, the broker and CouchDB itself.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseConfig } from '../../../server/src/config/config-schema.js';
+import type { ServerConfig } from '../../../server/src/config/types.js';
+import { deriveCouchPassword, userDbNames } from '../../../server/src/fanout/user-dbs.js';
+import { startServer } from '../../../server/src/server.js';
+import type { RunningServer } from '../../../server/src/server.js';
+import { DEV_TOKEN_PATH } from '../../../src/shared/protocol.js';
+
+/** A JSON reply; tests cast `body` to the shape they expect. */
+export type Reply = { status: number; body: unknown };
+
+export type Harness = {
+  readonly server: RunningServer;
+  readonly dataDir: string;
+  readonly adminToken: string;
+  readonly serviceSecret: string;
+  admin(method: string, route: string, body?: unknown): Promise<Reply>;
+  devToken(user: string): Promise<string>;
+  broker(
+    pathAndQuery: string,
+    init?: { method?: string; token?: string; body?: unknown },
+  ): Promise<Reply & { headers: Headers }>;
+  /** Basic-auth request straight to the CouchDB-protocol server as `user` (derived password). */
+  couchAs(user: string, method: string, pathAndQuery: string, body?: unknown): Promise<Reply>;
+  dbNames: typeof userDbNames;
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+};
+
+export function testConfig(dataDir: string, overrides: Partial<ServerConfig> = {}): ServerConfig {
+  return parseConfig({
+    dataDir,
+    sorPort: 0,
+    brokerPort: 0,
+    opsPort: 0,
+    couchPort: 0,
+    // parseConfig validates it; ATTACHE_TEST_LOG_LEVEL=info shows the server's log.
+    logLevel: process.env['ATTACHE_TEST_LOG_LEVEL'] ?? 'silent',
+    pollIntervalMs: 100,
+    fanoutIdleMs: 50,
+    queueRetryBaseMs: 100,
+    queueRetryMaxMs: 1000,
+    ...overrides,
+  });
+}
+
+async function readJson(res: Response): Promise<unknown> {
+  const text = await res.text();
+  try {
+    return text === '' ? null : (JSON.parse(text) as unknown);
+  } catch {
+    return text;
+  }
+}
+
+export async function startHarness(overrides: Partial<ServerConfig> = {}): Promise<Harness> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'attache-server-'));
+  const config = testConfig(dataDir, overrides);
+  let server = await startServer(config);
+  const adminToken = fs.readFileSync(server.files.adminToken, 'utf8').trim();
+  const secrets = JSON.parse(fs.readFileSync(server.files.serverSecrets, 'utf8')) as {
+    serviceSecret: string;
+  };
+
+  const harness: Harness = {
+    get server() {
+      return server;
+    },
+    dataDir,
+    adminToken,
+    serviceSecret: secrets.serviceSecret,
+    dbNames: userDbNames,
+    async admin(method, route, body) {
+      const res = await fetch(`${server.urls.sor}/admin${route}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${adminToken}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.status, body: await readJson(res) };
+    },
+    async devToken(user) {
+      const res = await fetch(`${server.urls.broker}${DEV_TOKEN_PATH}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ user }),
+      });
+      if (res.status !== 200) throw new Error(`dev token for ${user}: ${res.status}`);
+      return ((await res.json()) as { access_token: string }).access_token;
+    },
+    async broker(pathAndQuery, init = {}) {
+      const res = await fetch(`${server.urls.broker}${pathAndQuery}`, {
+        method: init.method ?? 'GET',
+        headers: {
+          ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+          ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      });
+      return { status: res.status, body: await readJson(res), headers: res.headers };
+    },
+    async couchAs(user, method, pathAndQuery, body) {
+      const password = deriveCouchPassword(secrets.serviceSecret, user);
+      const res = await fetch(`${server.urls.couch}${pathAndQuery}`, {
+        method,
+        headers: {
+          authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.status, body: await readJson(res) };
+    },
+    async restart() {
+      await server.stop();
+      server = await startServer(config);
+    },
+    async stop() {
+      await server.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}
+
+/** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: Error | undefined;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error instanceof Error ? error : new Error(String(error));
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`Timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export function briefingInput(
+  title: string,
+  recipients: string[],
+  extra: Record<string, unknown> = {},
+) {
+  return {
+    title,
+    summary: `Summary of ${title}`,
+    bodyHtml: '<h2>Purpose</h2><p>To brief you.</p>',
+    classification: 'OFFICIAL: Sensitive',
+    priority: 'priority',
+    recipients,
+    ...extra,
+  };
+}
