@@ -1,0 +1,314 @@
+// Device sync against the real embedded server (demo SOR -> poller -> queue -> fan-out ->
+// CouchDB-protocol server -> auth broker), driven through the browser host's HTTP bridge: the
+// same path the reader takes where Electron cannot run.
+import { randomUUID } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../server/src/config/config-schema.js';
+import type { ServerConfig } from '../../../server/src/config/types.js';
+import type { RunningServer } from '../../../server/src/server.js';
+import { startServer } from '../../../server/src/server.js';
+import type { RunningHost } from '../../../src/host/host.js';
+import { startHost } from '../../../src/host/host.js';
+import { createLogger } from '../../../src/main/logging/logger.js';
+import { userStorePaths } from '../../../src/main/storage/store.pouch.js';
+import type {
+  BriefingDetail,
+  BriefingSummary,
+  IpcChannel,
+  SyncStatus,
+} from '../../../src/shared/ipc.js';
+import {
+  BROKER_DB_PATHS,
+  DEV_TOKEN_PATH,
+  HOST_KEY_HEADER,
+  SAMPLE_USER,
+} from '../../../src/shared/protocol.js';
+import type { Result } from '../../../src/shared/result.js';
+import { tempDir } from '../../unit/device/fixtures.js';
+
+const TIMEOUT_MS = 60_000;
+// Quiet: the device's own logs would drown the test output (redaction is unit-tested).
+const logger = createLogger('device-it', () => undefined);
+
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | null | undefined | false>,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== null && value !== undefined && value !== false) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+  const detail = last instanceof Error ? ` (last error: ${last.message})` : '';
+  throw new Error(`timed out waiting for ${what}${detail}`);
+}
+
+async function call<T>(host: RunningHost, channel: IpcChannel, request: object = {}): Promise<T> {
+  const response = await fetch(`${host.origin}/api/${channel}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', [HOST_KEY_HEADER]: host.secret },
+    body: JSON.stringify(request),
+  });
+  const result = (await response.json()) as Result<T>;
+  if (!result.ok)
+    throw new Error(`${channel} failed: ${result.error.code} ${result.error.message}`);
+  return result.value;
+}
+
+/** Files of a LevelDB folder whose raw bytes contain `phrase` (files LevelDB retires mid-read are skipped). */
+async function rawFilesContaining(folder: string, phrase: string): Promise<string[]> {
+  const hits: string[] = [];
+  for (const name of await readdir(folder)) {
+    try {
+      if ((await readFile(join(folder, name))).includes(phrase)) hits.push(name);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+  return hits;
+}
+
+describe('device sync through the auth broker', () => {
+  let serverDir: Awaited<ReturnType<typeof tempDir>>;
+  let deviceDir: Awaited<ReturnType<typeof tempDir>>;
+  let webDir: Awaited<ReturnType<typeof tempDir>>;
+  let config: ServerConfig;
+  let server: RunningServer | null = null;
+  let host: RunningHost | null = null;
+  let adminToken: string;
+  let expectedIds: string[];
+
+  const admin = async (method: string, path: string, body?: unknown): Promise<unknown> => {
+    if (!server) throw new Error('server is not running');
+    const response = await fetch(`${server.urls.sor}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    if (!response.ok)
+      throw new Error(`SOR admin ${method} ${path}: ${response.status} ${await response.text()}`);
+    return response.json();
+  };
+
+  // Always the same broker address (restarts reuse the ports), whether the server is up or not.
+  const openHost = (): Promise<RunningHost> =>
+    startHost({
+      dataDir: deviceDir.path,
+      brokerUrl: `http://127.0.0.1:${config.brokerPort}`,
+      user: SAMPLE_USER,
+      port: 0,
+      staticDir: webDir.path,
+      logger,
+      sync: { backOff: { initialMs: 200, maxMs: 1_000 }, purgeFallbackMs: 2_000 },
+    });
+
+  beforeAll(async () => {
+    serverDir = await tempDir('it-server');
+    deviceDir = await tempDir('it-device');
+    webDir = await tempDir('it-web');
+    config = parseConfig({
+      dataDir: serverDir.path,
+      sorPort: 0,
+      brokerPort: 0,
+      opsPort: 0,
+      couchPort: 0,
+      logLevel: 'warn',
+      pollIntervalMs: 200,
+      fanoutIdleMs: 50,
+    });
+    server = await startServer(config);
+    // Restarts reuse the ports, so the device keeps talking to the same broker URL.
+    const port = (url: string): number => Number(new URL(url).port);
+    config = {
+      ...config,
+      sorPort: port(server.urls.sor),
+      brokerPort: port(server.urls.broker),
+      opsPort: port(server.urls.ops),
+      couchPort: port(server.urls.couch),
+    };
+    adminToken = (await readFile(server.files.adminToken, 'utf8')).trim();
+    const { briefings } = (await admin('GET', '/admin/briefings')) as {
+      briefings: Array<{ sorId: string; recipients: string[] }>;
+    };
+    expectedIds = briefings
+      .filter((b) => b.recipients.includes(SAMPLE_USER.id))
+      .map((b) => `briefing:${b.sorId}`);
+  }, TIMEOUT_MS);
+
+  afterAll(async () => {
+    await host?.stop();
+    await server?.stop();
+    await deviceDir?.remove();
+    await serverDir?.remove();
+    await webDir?.remove();
+  }, TIMEOUT_MS);
+
+  it(
+    "replicates the sample user's briefings, attachments included, to the local store",
+    async () => {
+      expect(expectedIds.length).toBeGreaterThanOrEqual(20);
+      host = await openHost();
+      const running = host;
+      const list = await until('all sample briefings on the device', async () => {
+        const current = await call<BriefingSummary[]>(running, 'briefings:list');
+        return current.length === expectedIds.length ? current : null;
+      });
+      expect(new Set(list.map((b) => b.id))).toEqual(new Set(expectedIds));
+      // Newest approval first.
+      const times = list.map((b) => Date.parse(b.approvedAt));
+      expect(times).toEqual([...times].sort((a, b) => b - a));
+
+      const withPdf = list.find((b) => b.attachmentCount > 0);
+      expect(withPdf).toBeDefined();
+      const detail = await call<BriefingDetail>(running, 'briefings:get', { id: withPdf?.id });
+      const pdf = detail.attachments.find((a) => a.contentType === 'application/pdf');
+      expect(pdf).toBeDefined();
+      const content = await call<{ base64: string; contentType: string }>(
+        running,
+        'briefings:attachment',
+        {
+          id: detail.id,
+          name: pdf?.name,
+        },
+      );
+      expect(Buffer.from(content.base64, 'base64').subarray(0, 5).toString('latin1')).toBe('%PDF-');
+
+      const status = await until('up to date', async () => {
+        const s = await call<SyncStatus>(running, 'sync:status');
+        return s.state === 'up-to-date' ? s : null;
+      });
+      expect(status.lastSyncedAt).not.toBeNull();
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'pushes a read receipt to the user’s returns database while online',
+    async () => {
+      if (!host || !server) throw new Error('previous scenario did not leave a running host');
+      const running = host;
+      const [first] = await call<BriefingSummary[]>(running, 'briefings:list');
+      if (!first) throw new Error('no briefing on the device');
+      await call(running, 'briefings:mark-read', { id: first.id });
+      expect(
+        (await call<BriefingSummary[]>(running, 'briefings:list')).find((b) => b.id === first.id)
+          ?.read,
+      ).toBe(true);
+
+      // Read back through the broker as the user: the receipt is in their own returns database.
+      const brokerUrl = server.urls.broker;
+      const tokenResponse = await fetch(`${brokerUrl}${DEV_TOKEN_PATH}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ user: SAMPLE_USER.id }),
+      });
+      const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
+      const receipt = await until('the read receipt on the server', async () => {
+        const response = await fetch(
+          `${brokerUrl}${BROKER_DB_PATHS.returns}/_all_docs?include_docs=true`,
+          {
+            headers: { authorization: `Bearer ${token}` },
+          },
+        );
+        const body = (await response.json()) as { rows: Array<{ doc: Record<string, unknown> }> };
+        return body.rows.map((row) => row.doc).find((doc) => doc['briefingId'] === first.id);
+      });
+      expect(receipt).toMatchObject({
+        type: 'read-receipt',
+        author: SAMPLE_USER.id,
+        sorId: first.id.replace(/^briefing:/, ''),
+      });
+      await until(
+        'no pending uploads',
+        async () => (await call<SyncStatus>(running, 'sync:status')).pendingUploads === 0,
+      );
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'lists and opens the briefings with the server stopped, after a restart of the device',
+    async () => {
+      await host?.stop();
+      host = null;
+      await server?.stop();
+      server = null;
+
+      host = await openHost();
+      const running = host;
+      const list = await call<BriefingSummary[]>(running, 'briefings:list');
+      expect(new Set(list.map((b) => b.id))).toEqual(new Set(expectedIds));
+      const detail = await call<BriefingDetail>(running, 'briefings:get', { id: list[0]?.id });
+      expect(detail.bodyHtml.length).toBeGreaterThan(0);
+      // A read made offline waits locally and is counted as pending.
+      const unread = list.find((b) => !b.read);
+      if (!unread) throw new Error('expected an unread briefing');
+      await call(running, 'briefings:mark-read', { id: unread.id });
+      const status = await until('offline with one pending upload', async () => {
+        const s = await call<SyncStatus>(running, 'sync:status');
+        return s.state === 'offline' && s.pendingUploads === 1 ? s : null;
+      });
+      expect(status.lastSyncedAt).not.toBeNull();
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'removes an unshared briefing from the reader and purges its text from the raw files',
+    async () => {
+      // The server comes back on the same ports; the device resumes by itself.
+      server = await startServer(config);
+      if (!host) throw new Error('previous scenario did not leave a running host');
+      const running = host;
+      await until('the offline read receipt pushed', async () => {
+        const s = await call<SyncStatus>(running, 'sync:status');
+        return s.state === 'up-to-date' && s.pendingUploads === 0;
+      });
+
+      const phrase = `Quiet-Lantern-${randomUUID()}`;
+      const created = (await admin('POST', '/admin/briefings', {
+        title: 'Unshare probe',
+        summary: 'A briefing that will be withdrawn',
+        bodyHtml: `<p>The code phrase is ${phrase}.</p>`,
+        classification: 'PROTECTED',
+        priority: 'urgent',
+        recipients: [SAMPLE_USER.id],
+      })) as { sorId: string };
+      const id = `briefing:${created.sorId}`;
+      await until('the new briefing on the device', async () =>
+        (await call<BriefingSummary[]>(running, 'briefings:list')).some((b) => b.id === id),
+      );
+      const folder = userStorePaths(deviceDir.path, SAMPLE_USER.id).briefings;
+      // Control: while shared, the phrase is in the raw files (no encryption at rest yet), so
+      // its absence later means it was purged, not that the search cannot see it.
+      expect(await rawFilesContaining(folder, phrase)).not.toEqual([]);
+
+      await admin('POST', `/admin/briefings/${encodeURIComponent(created.sorId)}/unshare`, {
+        users: [SAMPLE_USER.id],
+      });
+      await until('the briefing gone from the reader', async () => {
+        const list = await call<BriefingSummary[]>(running, 'briefings:list');
+        return !list.some((b) => b.id === id);
+      });
+      expect(await call(running, 'briefings:get', { id })).toBeNull();
+      await until(
+        'the phrase purged from the raw LevelDB files',
+        async () => (await rawFilesContaining(folder, phrase)).length === 0,
+      );
+
+      // Everything else is still there and readable.
+      const list = await call<BriefingSummary[]>(running, 'briefings:list');
+      expect(new Set(list.map((b) => b.id))).toEqual(new Set(expectedIds));
+    },
+    TIMEOUT_MS,
+  );
+});
