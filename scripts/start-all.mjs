@@ -4,6 +4,10 @@
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+// Paths below (build output, default .data folders) are relative to the repository.
+process.chdir(fileURLToPath(new URL('..', import.meta.url)));
 
 const env = process.env;
 const opsPort = env.ATTACHE_OPS_PORT ?? '5090';
