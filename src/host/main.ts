@@ -1,7 +1,8 @@
 // Entry point of the browser host: `node dist/src/host/main.js` (after `tsc -p
 // tsconfig.build.json`) or `node --import tsx src/host/main.ts`. Logs go to stderr; stdout
 // carries only the address to open, last line `Reader ready: <url>`.
-import { resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_PORTS } from '../shared/protocol.js';
 import { ConfigError, formatConfigError, readDeviceConfig } from '../main/config.js';
@@ -16,6 +17,21 @@ const hostEnvSchema = z.object({
   /** The built reader (electron-vite's renderer output). */
   ATTACHE_READER_STATIC_DIR: z.string().min(1).default('out/renderer'),
 });
+
+/** The product version from the nearest package.json (src/host/ and dist/src/host/ alike). */
+async function readAppVersion(): Promise<string> {
+  for (let dir = import.meta.dirname; ; dir = dirname(dir)) {
+    try {
+      const manifest = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as {
+        version?: unknown;
+      };
+      if (typeof manifest.version === 'string') return manifest.version;
+    } catch {
+      // No manifest here; keep walking up.
+    }
+    if (dirname(dir) === dir) return '0.0.0';
+  }
+}
 
 async function main(): Promise<void> {
   const device = readDeviceConfig();
@@ -33,7 +49,7 @@ async function main(): Promise<void> {
     user: device.user,
     port: parsed.data.ATTACHE_READER_PORT,
     staticDir: resolve(parsed.data.ATTACHE_READER_STATIC_DIR),
-    appVersion: process.env['npm_package_version'] ?? '0.1.0',
+    appVersion: await readAppVersion(),
     logger,
   });
   logger.info('reader host listening', {
