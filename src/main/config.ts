@@ -14,8 +14,18 @@ export const deviceEnvSchema = z.object({
     .default(loopbackDefault(DEFAULT_PORTS.broker)),
   /** Embedded mode: the user whose development token the device asks for. */
   ATTACHE_USER: z.string().min(1).max(256).default(SAMPLE_USER.id),
-  /** Minimum level written to the log. */
-  ATTACHE_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  /**
+   * Minimum level written to the log. The server reads the same variable with pino's levels,
+   * so those are accepted too and mapped onto the device's four.
+   */
+  ATTACHE_LOG_LEVEL: z
+    .enum([...LOG_LEVELS, 'trace', 'fatal', 'silent'])
+    .default('info')
+    .transform((level): LogLevel => {
+      if (level === 'trace') return 'debug';
+      if (level === 'fatal' || level === 'silent') return 'error';
+      return level;
+    }),
 });
 
 export type DeviceConfig = {
