@@ -2,12 +2,16 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+import globals from 'globals';
 
 // Native and platform bindings may be imported only by adapter files named after what they
 // wrap (`*.keytar.ts`, `*.pouch.ts`, `*.amqp.ts`, `*.electron.ts`, ...), so each capability
 // stays testable under plain Node and the swap of one binding stays cheap.
 const adapterOnly = [
-  { name: 'electron', message: 'Only *.electron.ts files and src/main/index.ts may import electron.' },
+  {
+    name: 'electron',
+    message: 'Only *.electron.ts files and src/main/index.ts may import electron.',
+  },
   { name: 'keytar', message: 'Only *.keytar.ts adapter files may import keytar.' },
   { name: '@azure/msal-node', message: 'Only *.msal.ts adapter files may import msal-node.' },
   { name: 'pouchdb-node', message: 'Only *.pouch.ts adapter files may import PouchDB.' },
@@ -18,7 +22,16 @@ const adapterOnly = [
 
 export default tseslint.config(
   {
-    ignores: ['out/**', 'dist/**', 'release/**', 'node_modules/**', '.data/**', 'test-results/**', 'playwright-report/**'],
+    ignores: [
+      '.tmp/**',
+      'out/**',
+      'dist/**',
+      'release/**',
+      'node_modules/**',
+      '.data/**',
+      'test-results/**',
+      'playwright-report/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
@@ -36,7 +49,10 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/consistent-type-definitions': ['error', 'type'],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       eqeqeq: ['error', 'always'],
       'no-console': 'error',
     },
@@ -64,6 +80,7 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.mjs'],
     extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: { globals: globals.node },
   },
   prettier,
 );

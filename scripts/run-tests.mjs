@@ -16,7 +16,14 @@ const stages = [
   { name: 'build', cmd: ['npm', 'run', '--silent', 'build'] },
   {
     name: 'unit+integration',
-    cmd: ['npx', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`],
+    cmd: [
+      'npx',
+      'vitest',
+      'run',
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${vitestJson}`,
+    ],
   },
   {
     name: 'e2e',
@@ -60,7 +67,8 @@ if (existsSync(playwrightJson)) {
   const walk = (suite) => {
     for (const spec of suite.specs ?? [])
       for (const t of spec.tests ?? [])
-        for (const a of t.annotations ?? []) if (a.type === 'skip' && a.description) skipReasons.add(a.description);
+        for (const a of t.annotations ?? [])
+          if (a.type === 'skip' && a.description) skipReasons.add(a.description);
     for (const s of suite.suites ?? []) walk(s);
   };
   for (const s of p.suites ?? []) walk(s);

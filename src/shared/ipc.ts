@@ -5,7 +5,14 @@ import { z } from 'zod';
 import type { Classification, Priority, AttachmentMeta } from './briefing.js';
 import type { Result } from './result.js';
 
-export const SYNC_STATES = ['offline', 'connecting', 'syncing', 'up-to-date', 'error', 'sign-in-needed'] as const;
+export const SYNC_STATES = [
+  'offline',
+  'connecting',
+  'syncing',
+  'up-to-date',
+  'error',
+  'sign-in-needed',
+] as const;
 export type SyncState = (typeof SYNC_STATES)[number];
 
 export type SyncStatus = {
@@ -116,5 +123,7 @@ export type AttacheApi = {
     request: IpcRequests[(typeof API_VERBS)[V]],
   ) => Promise<Result<IpcResponses[(typeof API_VERBS)[V]]>>;
 } & {
-  readonly [E in ApiEvent]: (listener: (payload: IpcEvents[(typeof API_EVENTS)[E]]) => void) => () => void;
+  readonly [E in ApiEvent]: (
+    listener: (payload: IpcEvents[(typeof API_EVENTS)[E]]) => void,
+  ) => () => void;
 };

@@ -1,6 +1,7 @@
 // The shape every IPC response takes: the renderer never sees a raw exception.
 export type AppError = { readonly code: string; readonly message: string };
-export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: AppError };
+export type Result<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: AppError };
 
 export function ok<T>(value: T): Result<T> {
   return { ok: true, value };

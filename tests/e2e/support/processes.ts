@@ -66,10 +66,14 @@ export async function waitFor<T>(
       // not ready yet
     }
     if (proc && proc.child.exitCode !== null) {
-      throw new Error(`${what}: process exited (${proc.child.exitCode}).\n${proc.output.join('\n')}`);
+      throw new Error(
+        `${what}: process exited (${proc.child.exitCode}).\n${proc.output.join('\n')}`,
+      );
     }
     if (Date.now() > deadline) {
-      throw new Error(`${what}: not ready within ${timeoutMs} ms.\n${proc?.output.slice(-40).join('\n') ?? ''}`);
+      throw new Error(
+        `${what}: not ready within ${timeoutMs} ms.\n${proc?.output.slice(-40).join('\n') ?? ''}`,
+      );
     }
     await sleep(250);
   }

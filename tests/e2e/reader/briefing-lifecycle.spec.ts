@@ -1,0 +1,125 @@
+// The walking skeleton end to end, in real Chromium against the real processes: a briefing
+// approved in the SOR reaches the reader, stays readable with the server gone and the reader
+// restarted, and disappears once it is unshared.
+import { randomUUID } from 'node:crypto';
+import { expect, test, type Page } from '@playwright/test';
+import { SAMPLE_USER } from '../../../src/shared/protocol.js';
+import { pdfWithText } from '../support/pdf.js';
+import { Product } from '../support/product.js';
+
+let product: Product;
+
+test.beforeEach(async () => {
+  product = await Product.start();
+});
+
+test.afterEach(async (_fixtures, testInfo) => {
+  if (testInfo.status !== testInfo.expectedStatus) {
+    await testInfo.attach('product-logs', { body: product.logs(), contentType: 'text/plain' });
+  }
+  await product.stop();
+});
+
+const syncStatus = (page: Page) => page.locator('[role="status"][data-state]');
+const briefingButton = (page: Page, title: string) =>
+  page
+    .getByRole('navigation', { name: 'Briefings' })
+    .getByRole('button', { name: title, exact: true });
+
+test('a briefing shared through the SOR appears, stays readable offline after a restart, and goes on unshare', async ({
+  page,
+}) => {
+  await page.goto(product.readerUrl);
+  await expect(syncStatus(page)).toHaveAttribute('data-state', 'up-to-date');
+  // The sample user's seeded briefings are there.
+  await expect(page.getByTestId('briefing-counts')).toContainText('24');
+
+  const tag = randomUUID().slice(0, 8);
+  const title = `Port security review ${tag}`;
+  const phrase = `heliotrope-${tag}`;
+  const pdfLine = `Annex costings ${tag}`;
+  const { sorId } = await product.createBriefing({
+    title,
+    summary: 'Findings of the review and recommended next steps.',
+    bodyHtml: `<h2>Key points</h2><p>The review found the ${phrase} arrangements adequate.</p><ul><li>One</li><li>Two</li></ul>`,
+    classification: 'PROTECTED',
+    priority: 'urgent',
+    recipients: [SAMPLE_USER.id],
+    attachments: [
+      {
+        name: 'Annex A.pdf',
+        contentType: 'application/pdf',
+        dataBase64: await pdfWithText(pdfLine),
+      },
+    ],
+  });
+
+  // It arrives by itself: no reload, no click.
+  const item = briefingButton(page, title);
+  await expect(item).toBeVisible();
+  await expect(item).toHaveAttribute('data-unread', 'true');
+  await expect(item).toHaveAttribute('data-classification', 'PROTECTED');
+
+  await item.click();
+  const reader = page.getByRole('main', { name: 'Briefing' });
+  await expect(reader.getByRole('heading', { level: 1 })).toHaveText(title);
+  await expect(page.getByTestId('briefing-body')).toContainText(phrase);
+  await expect(page.getByTestId('classification-banner-top')).toHaveText(/PROTECTED/);
+  await expect(page.getByTestId('classification-banner-bottom')).toHaveText(/PROTECTED/);
+  await expect(item).toHaveAttribute('data-unread', 'false');
+
+  // The PDF attachment renders in the in-app viewer.
+  await reader.getByRole('button', { name: 'Open Annex A.pdf' }).click();
+  const viewer = page.getByRole('dialog', { name: /Annex A\.pdf/ });
+  await expect(viewer.getByRole('group', { name: 'Page 1 of 1' })).toHaveAttribute(
+    'data-rendered',
+    'true',
+  );
+  await expect(viewer).toContainText(pdfLine);
+  await viewer.getByRole('button', { name: 'Close' }).click();
+
+  // The plane: the server is gone and the reader is restarted.
+  await product.stopServer();
+  await product.stopHost();
+  await product.startHost();
+  await page.goto(product.readerUrl);
+  await expect(syncStatus(page)).toHaveAttribute('data-state', 'offline');
+  await briefingButton(page, title).click();
+  await expect(page.getByTestId('briefing-body')).toContainText(phrase);
+  await expect(page.getByTestId('briefing-counts')).toContainText('25');
+
+  // Back on the network, the SOR unshares it: it leaves the reader by itself.
+  await product.startServer();
+  await expect(syncStatus(page)).toHaveAttribute('data-state', 'up-to-date', { timeout: 60_000 });
+  await product.unshare(sorId, [SAMPLE_USER.id]);
+  await expect(briefingButton(page, title)).toHaveCount(0, { timeout: 30_000 });
+  await expect(page.getByTestId('briefing-counts')).toContainText('24');
+});
+
+test('hostile HTML in a briefing is inert', async ({ page }) => {
+  await page.goto(product.readerUrl);
+  const tag = randomUUID().slice(0, 8);
+  const title = `Hostile content ${tag}`;
+  await product.createBriefing({
+    title,
+    bodyHtml: [
+      `<p id="marker-${tag}">Visible text ${tag}</p>`,
+      `<script>window.__pwned = 'script'</script>`,
+      `<img src="x" onerror="window.__pwned = 'onerror'">`,
+      `<a href="javascript:window.__pwned='link'">click me</a>`,
+      `<iframe src="https://example.com"></iframe>`,
+      `<form action="https://example.com"><input name="q"></form>`,
+    ].join(''),
+    classification: 'OFFICIAL',
+    priority: 'routine',
+    recipients: [SAMPLE_USER.id],
+  });
+  await briefingButton(page, title).click();
+  const body = page.getByTestId('briefing-body');
+  await expect(body).toContainText(`Visible text ${tag}`);
+  await body.getByText('click me').click();
+  expect(
+    await page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned),
+  ).toBeUndefined();
+  await expect(body.locator('script, iframe, form, input, [onerror]')).toHaveCount(0);
+});

@@ -1,0 +1,141 @@
+// The whole product on this machine, as the README's quick start runs it: the server process
+// (demo SOR, embedded CouchDB-protocol server, queue, poller, fan-out, broker) and the reader's
+// browser host process (the device side), from the build output, on free loopback ports with
+// their own temporary data folders. Either side can be stopped and started again.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort, startNode, waitFor, type Proc } from './processes.js';
+
+const repo = resolve(import.meta.dirname, '../../..');
+const SERVER_ENTRY = join(repo, 'dist/server/src/main.js');
+const HOST_ENTRY = join(repo, 'dist/src/host/main.js');
+
+export type SorBriefingInput = {
+  readonly title: string;
+  readonly bodyHtml: string;
+  readonly summary?: string;
+  readonly classification: string;
+  readonly priority: 'routine' | 'priority' | 'urgent';
+  readonly recipients?: readonly string[];
+  readonly attachments?: readonly { name: string; contentType: string; dataBase64: string }[];
+};
+
+export class Product {
+  private server: Proc | null = null;
+  private host: Proc | null = null;
+  readerUrl = '';
+
+  private constructor(
+    readonly root: string,
+    readonly ports: { sor: number; broker: number; ops: number; couch: number; reader: number },
+  ) {}
+
+  static async start(): Promise<Product> {
+    const root = mkdtempSync(join(tmpdir(), 'attache-e2e-'));
+    const ports = {
+      sor: await freePort(),
+      broker: await freePort(),
+      ops: await freePort(),
+      couch: await freePort(),
+      reader: await freePort(),
+    };
+    const product = new Product(root, ports);
+    await product.startServer();
+    await product.startHost();
+    return product;
+  }
+
+  get sorUrl(): string {
+    return `http://127.0.0.1:${this.ports.sor}`;
+  }
+
+  async startServer(): Promise<void> {
+    this.server = startNode('server', SERVER_ENTRY, {
+      ATTACHE_DATA_DIR: join(this.root, 'server'),
+      ATTACHE_SOR_PORT: String(this.ports.sor),
+      ATTACHE_BROKER_PORT: String(this.ports.broker),
+      ATTACHE_OPS_PORT: String(this.ports.ops),
+      ATTACHE_COUCH_PORT: String(this.ports.couch),
+      ATTACHE_POLL_INTERVAL_MS: '250',
+    });
+    const server = this.server;
+    await waitFor(
+      'server /healthz',
+      async () => {
+        const r = await fetch(`http://127.0.0.1:${this.ports.ops}/healthz`);
+        return r.ok ? true : undefined;
+      },
+      60_000,
+      server,
+    );
+  }
+
+  async stopServer(): Promise<void> {
+    await this.server?.stop();
+    this.server = null;
+  }
+
+  /** Starts the reader's host; `readerUrl` then carries the new launch secret. */
+  async startHost(): Promise<string> {
+    this.host = startNode('host', HOST_ENTRY, {
+      ATTACHE_DEVICE_DATA_DIR: join(this.root, 'device'),
+      ATTACHE_BROKER_URL: `http://127.0.0.1:${this.ports.broker}`,
+      ATTACHE_READER_PORT: String(this.ports.reader),
+      ATTACHE_READER_STATIC_DIR: join(repo, 'out/renderer'),
+    });
+    const host = this.host;
+    this.readerUrl = await waitFor(
+      'reader host',
+      () => {
+        for (const line of host.output) {
+          const m = /^Reader ready: (\S+)/.exec(line);
+          if (m?.[1]) return Promise.resolve(m[1]);
+        }
+        return Promise.resolve(undefined);
+      },
+      30_000,
+      host,
+    );
+    return this.readerUrl;
+  }
+
+  async stopHost(): Promise<void> {
+    await this.host?.stop();
+    this.host = null;
+  }
+
+  private adminToken(): string {
+    return readFileSync(join(this.root, 'server/secrets/admin-token'), 'utf8').trim();
+  }
+
+  async sor<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const r = await fetch(`${this.sorUrl}/admin${path}`, {
+      method,
+      headers: { authorization: `Bearer ${this.adminToken()}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await r.text();
+    if (!r.ok) throw new Error(`SOR admin ${method} ${path} answered ${r.status}: ${text}`);
+    return JSON.parse(text) as T;
+  }
+
+  createBriefing(input: SorBriefingInput): Promise<{ sorId: string; version: number }> {
+    return this.sor('POST', '/briefings', input);
+  }
+
+  unshare(sorId: string, users: readonly string[]): Promise<unknown> {
+    return this.sor('POST', `/briefings/${encodeURIComponent(sorId)}/unshare`, { users });
+  }
+
+  /** Everything the processes printed, for a failing test's message. */
+  logs(): string {
+    return [...(this.server?.output ?? []), ...(this.host?.output ?? [])].join('\n');
+  }
+
+  async stop(): Promise<void> {
+    await this.stopHost();
+    await this.stopServer();
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}
