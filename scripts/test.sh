@@ -18,7 +18,13 @@ start_rabbitmq() {
   export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
   export ERL_EPMD_ADDRESS=127.0.0.1
   rabbitmq-server -detached
-  timeout 120 rabbitmqctl -q await_startup || die "rabbitmq-server did not start (see /var/log/rabbitmq)"
+  # `await_startup` gives up at once while the node is not yet registered with epmd (the first
+  # boot on a new machine initialises its database first), so poll until it answers.
+  local deadline=$((SECONDS + 180))
+  until rabbitmqctl -q await_startup --timeout 10 >/dev/null 2>&1; do
+    [ $SECONDS -lt $deadline ] || die "rabbitmq-server did not start within 3 minutes (see /var/log/rabbitmq)"
+    sleep 2
+  done
 }
 if [ "$(id -u)" -eq 0 ] || rabbitmqctl -q status >/dev/null 2>&1; then
   start_rabbitmq
