@@ -13,7 +13,9 @@ test.beforeEach(async () => {
   product = await Product.start();
 });
 
-test.afterEach(async (_fixtures, testInfo) => {
+// Playwright requires a destructuring pattern for the fixtures argument, even when empty.
+// eslint-disable-next-line no-empty-pattern
+test.afterEach(async ({}, testInfo) => {
   if (testInfo.status !== testInfo.expectedStatus) {
     await testInfo.attach('product-logs', { body: product.logs(), contentType: 'text/plain' });
   }
