@@ -29,6 +29,20 @@ export const DEFAULT_PORTS = {
   ops: 5090, // ATTACHE_OPS_PORT: /healthz and /metrics
   couch: 5985, // ATTACHE_COUCH_PORT: embedded CouchDB-protocol server
   reader: 5100, // ATTACHE_READER_PORT: browser host of the reader
+  idp: 5443, // ATTACHE_IDP_PORT: development OpenID provider (https, local CA)
+} as const;
+
+/**
+ * The development OpenID provider of the embedded product (production: Microsoft Entra ID, with
+ * the same two app registrations: the reader as a public client, the broker as an API).
+ */
+export const DEV_IDP = {
+  /** OAuth client id of the reader (a public, native client; loopback redirect). */
+  readerClientId: 'attache-reader',
+  /** The broker's API identifier: the access token's audience. */
+  brokerAudience: 'api://attache-broker',
+  /** The scope the reader asks for to sync (full name: `${brokerAudience}/${syncScope}`). */
+  syncScope: 'briefings.sync',
 } as const;
 
 /** The sample user that the demo SOR shares its sample briefings with. */
