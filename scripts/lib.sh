@@ -27,18 +27,6 @@ then run this command again."
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# Electron's postinstall downloads its binary from GitHub. Where GitHub is unreachable (CI,
-# air-gapped build hosts) we skip that download so `npm ci` still succeeds; elsewhere the
-# binary downloads as usual. An explicit ELECTRON_SKIP_BINARY_DOWNLOAD always wins.
-decide_electron_download() {
-  if [ -z "${ELECTRON_SKIP_BINARY_DOWNLOAD:-}" ]; then
-    if ! getent hosts github.com >/dev/null 2>&1; then
-      export ELECTRON_SKIP_BINARY_DOWNLOAD=1
-      log "github.com is unreachable: installing without the Electron binary (the browser reader and all services still run)"
-    fi
-  fi
-}
-
 check_node() {
   command -v node >/dev/null || die "Node.js 20.19 or newer is required (https://nodejs.org)."
   node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \

@@ -7,7 +7,6 @@ cd "$(dirname "$0")/.."
 
 check_node
 ensure_apt_packages $APT_BUILD_PACKAGES
-decide_electron_download
 install_node_modules
 log "building"
 npm run --silent build

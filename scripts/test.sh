@@ -7,7 +7,6 @@ cd "$(dirname "$0")/.."
 
 check_node
 ensure_apt_packages $APT_TEST_PACKAGES
-decide_electron_download
 install_node_modules
 
 # RabbitMQ for the queue contract tests, on loopback only (AMQP and Erlang distribution).

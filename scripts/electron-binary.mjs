@@ -1,0 +1,36 @@
+// postinstall: fetch Electron's binary the way its own install script does, but never let a
+// failed download fail `npm ci`. Build hosts and CI machines without access to GitHub still
+// get Electron's types (everything type-checks, every service and the browser reader run);
+// developer laptops get the binary as usual. ELECTRON_SKIP_BINARY_DOWNLOAD=1 skips the attempt.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD) process.exit(0);
+
+let installer;
+try {
+  installer = join(
+    dirname(createRequire(import.meta.url).resolve('electron/package.json')),
+    'install.js',
+  );
+} catch {
+  process.exit(0); // production install without devDependencies
+}
+if (!existsSync(installer)) process.exit(0);
+
+const result = spawnSync(process.execPath, [installer], {
+  stdio: ['ignore', 'ignore', 'pipe'],
+  timeout: 300_000,
+});
+if (result.status !== 0) {
+  const reason = String(result.stderr ?? '')
+    .split('\n')
+    .find((line) => line.trim().length > 0);
+  console.warn(
+    `[attache] Electron's binary could not be downloaded (${reason ?? 'no reason given'}).\n` +
+      '[attache] Everything else is installed: the services, the tests and the reader in a browser work;\n' +
+      '[attache] the Electron window and its Playwright suite need the binary (re-run `npm ci` with network access).',
+  );
+}
