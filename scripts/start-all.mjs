@@ -14,6 +14,40 @@ const opsPort = env.ATTACHE_OPS_PORT ?? '5090';
 const brokerPort = env.ATTACHE_BROKER_PORT ?? '5080';
 const sorPort = env.ATTACHE_SOR_PORT ?? '5070';
 const children = [];
+const rawLogs = env.ATTACHE_LOG_FORMAT === 'json';
+
+// The processes log structured JSON (for log shippers); a person at a terminal gets one short
+// line per record instead. ATTACHE_LOG_FORMAT=json passes the records through unchanged.
+const PINO_LEVELS = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+const SKIP = new Set([
+  'level',
+  'time',
+  'msg',
+  'message',
+  'scope',
+  'service',
+  'pid',
+  'hostname',
+  'at',
+]);
+function humanLine(name, line) {
+  if (rawLogs || !line.startsWith('{')) return `[${name}] ${line}`;
+  try {
+    const rec = JSON.parse(line);
+    const level = PINO_LEVELS[rec.level] ?? rec.level ?? 'info';
+    const time =
+      typeof rec.time === 'string'
+        ? rec.time.slice(11, 19)
+        : new Date(rec.time).toISOString().slice(11, 19);
+    const extra = Object.entries(rec)
+      .filter(([k]) => !SKIP.has(k))
+      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .join(' ');
+    return `[${name}] ${time} ${level.padEnd(5)} ${rec.scope ? `${rec.scope}: ` : ''}${rec.msg ?? rec.message ?? ''}${extra ? `  ${extra}` : ''}`;
+  } catch {
+    return `[${name}] ${line}`;
+  }
+}
 
 function run(name, args, extraEnv) {
   const child = spawn(process.execPath, args, {
@@ -22,7 +56,7 @@ function run(name, args, extraEnv) {
   });
   children.push(child);
   const prefix = `[${name}]`;
-  createInterface({ input: child.stderr }).on('line', (l) => console.error(prefix, l));
+  createInterface({ input: child.stderr }).on('line', (l) => console.error(humanLine(name, l)));
   child.on('exit', (code, signal) => {
     if (!stopping) {
       console.error(`${prefix} exited (${code ?? signal}); stopping.`);
@@ -45,7 +79,7 @@ process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
 const server = run('server', ['dist/server/src/main.js']);
-createInterface({ input: server.stdout }).on('line', (l) => console.log('[server]', l));
+createInterface({ input: server.stdout }).on('line', (l) => console.log(humanLine('server', l)));
 
 const deadline = Date.now() + 60_000;
 for (;;) {
@@ -69,7 +103,7 @@ const host = run('reader', ['dist/src/host/main.js'], {
 createInterface({ input: host.stdout }).on('line', (line) => {
   const m = /^Reader ready: (\S+)/.exec(line);
   if (!m) {
-    console.log('[reader]', line);
+    console.log(humanLine('reader', line));
     return;
   }
   console.log(`
