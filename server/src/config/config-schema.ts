@@ -11,6 +11,8 @@ type KeySpec = {
   readonly env: string;
   readonly doc: string;
   readonly schema: z.ZodType;
+  /** The value may carry credentials (a URL with a password): never echoed in error messages. */
+  readonly secret?: boolean;
 };
 
 const port = z.coerce
@@ -25,6 +27,22 @@ const positiveInt = z.coerce
 const bool = z.union([z.boolean(), z.stringbool()], {
   error: 'expected true or false (also accepted: 1/0, yes/no, on/off)',
 });
+/** Empty means "not set"; otherwise a URL with one of `protocols` (e.g. ['http:', 'https:']). */
+const optionalUrl = (protocols: readonly string[]) =>
+  z
+    .string()
+    .trim()
+    .refine(
+      (text) => {
+        if (text === '') return true;
+        try {
+          return protocols.includes(new URL(text).protocol);
+        } catch {
+          return false;
+        }
+      },
+      { error: `expected an ${protocols.map((p) => p.replace(':', '')).join(' or ')} URL` },
+    );
 
 export const CONFIG_KEYS = {
   dataDir: {
@@ -127,6 +145,110 @@ export const CONFIG_KEYS = {
     doc: 'Cap of the retry delay.',
     schema: positiveInt.default(60_000),
   },
+  couchUrl: {
+    env: 'ATTACHE_COUCH_URL',
+    doc: 'Apache CouchDB 3.x to use (e.g. https://couch.internal:6984). Empty: run the embedded CouchDB-protocol server on couchPort.',
+    schema: optionalUrl(['http:', 'https:']).default(''),
+  },
+  couchUser: {
+    env: 'ATTACHE_COUCH_USER',
+    doc: 'With couchUrl: the CouchDB server admin the pipeline acts as (creates per-user databases with q=1, their accounts and _security).',
+    schema: z.string().trim().default(''),
+  },
+  couchPasswordFile: {
+    env: 'ATTACHE_COUCH_PASSWORD_FILE',
+    doc: "With couchUrl: file holding couchUser's password (read at start).",
+    schema: z.string().trim().default(''),
+  },
+  serviceSecretFile: {
+    env: 'ATTACHE_SERVICE_SECRET_FILE',
+    doc: "File holding the secret from which users' CouchDB passwords are derived (32+ characters). Every instance must use the same one. Empty: generated in dataDir/secrets.",
+    schema: z.string().trim().default(''),
+  },
+  instanceId: {
+    env: 'ATTACHE_INSTANCE_ID',
+    doc: 'Name of this instance in leases and the audit trail; unique per running process. Empty: host name plus a hash of dataDir (stable across restarts).',
+    schema: z.string().trim().max(200).default(''),
+  },
+  queue: {
+    env: 'ATTACHE_QUEUE',
+    doc: 'Queue between poller and fan-out: "sqlite" (embedded, in dataDir) or "rabbitmq".',
+    schema: z.enum(['sqlite', 'rabbitmq']).default('sqlite'),
+  },
+  rabbitmqUrl: {
+    env: 'ATTACHE_RABBITMQ_URL',
+    doc: 'With queue=rabbitmq: amqp:// or amqps:// URL, credentials included (never logged).',
+    schema: optionalUrl(['amqp:', 'amqps:']).default(''),
+    secret: true,
+  },
+  rabbitmqQueueType: {
+    env: 'ATTACHE_RABBITMQ_QUEUE_TYPE',
+    doc: '"quorum" (replicated; production) or "classic" (durable, single node).',
+    schema: z.enum(['quorum', 'classic']).default('quorum'),
+  },
+  rabbitmqPrefix: {
+    env: 'ATTACHE_RABBITMQ_PREFIX',
+    doc: 'Prefix of the queue and exchange names (<prefix>.fanout, <prefix>.fanout.dead, <prefix>.fanout.retry.<ms>).',
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,100}$/, { error: 'expected 1-100 of A-Z a-z 0-9 _ . -' })
+      .default('attache'),
+  },
+  demoSor: {
+    env: 'ATTACHE_DEMO_SOR',
+    doc: 'Run the embedded demo SOR (admin API and SOR contract API on sorPort).',
+    schema: bool.default(true),
+  },
+  sorAdapter: {
+    env: 'ATTACHE_SOR_ADAPTER',
+    doc: '"demo": the embedded demo SOR, in process. "rest": any SOR behind the REST contract (server/openapi/sor-adapter.yaml).',
+    schema: z.enum(['demo', 'rest']).default('demo'),
+  },
+  sorRestUrl: {
+    env: 'ATTACHE_SOR_REST_URL',
+    doc: "With sorAdapter=rest: base URL of the SOR contract API (…/sor/v1). Empty: the embedded demo SOR's.",
+    schema: optionalUrl(['http:', 'https:']).default(''),
+  },
+  sorRestTokenFile: {
+    env: 'ATTACHE_SOR_REST_TOKEN_FILE',
+    doc: "With sorAdapter=rest: file holding the bearer token for the SOR contract API. Empty: the demo SOR's admin token.",
+    schema: z.string().trim().default(''),
+  },
+  sorTimeoutMs: {
+    env: 'ATTACHE_SOR_TIMEOUT_MS',
+    doc: 'Timeout of one request to the SOR contract API.',
+    schema: positiveInt.default(30_000),
+  },
+  pollerEnabled: {
+    env: 'ATTACHE_POLLER',
+    doc: 'Run a poller on this instance. Several may run: only the holder of the lease polls.',
+    schema: bool.default(true),
+  },
+  leaseTtlMs: {
+    env: 'ATTACHE_LEASE_TTL_MS',
+    doc: 'Lease time of the poller and the returns integrator: another instance takes over after this long without renewal (renewed every third of it).',
+    schema: positiveInt.min(1000, { error: 'expected at least 1000 ms' }).default(15_000),
+  },
+  fanoutEnabled: {
+    env: 'ATTACHE_FANOUT',
+    doc: 'Run a fan-out worker on this instance (any number may run on one queue).',
+    schema: bool.default(true),
+  },
+  fanoutBatchSize: {
+    env: 'ATTACHE_FANOUT_BATCH_SIZE',
+    doc: 'Events a fan-out worker claims at once; writes to one user database are grouped into one _bulk_docs.',
+    schema: positiveInt.max(5_000).default(200),
+  },
+  returnsEnabled: {
+    env: 'ATTACHE_RETURNS',
+    doc: "Run the returns integrator (users' returns databases to the SOR) on this instance; only the lease holder works.",
+    schema: bool.default(true),
+  },
+  returnsIntervalMs: {
+    env: 'ATTACHE_RETURNS_INTERVAL_MS',
+    doc: "How often the returns integrator reads the users' returns databases.",
+    schema: positiveInt.default(2_000),
+  },
 } as const satisfies Record<keyof ServerConfig, KeySpec>;
 
 type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -141,6 +263,30 @@ const configSchema = z
   .refine((c) => c.queueRetryBaseMs <= c.queueRetryMaxMs, {
     message: 'must not exceed queueRetryMaxMs',
     path: ['queueRetryBaseMs'],
+  })
+  .refine((c) => c.queue !== 'rabbitmq' || c.rabbitmqUrl !== '', {
+    message: 'is required when queue is "rabbitmq"',
+    path: ['rabbitmqUrl'],
+  })
+  .refine((c) => c.couchUrl === '' || c.couchUser !== '', {
+    message: 'is required when couchUrl is set',
+    path: ['couchUser'],
+  })
+  .refine((c) => c.couchUrl === '' || c.couchPasswordFile !== '', {
+    message: 'is required when couchUrl is set',
+    path: ['couchPasswordFile'],
+  })
+  .refine((c) => c.sorAdapter !== 'demo' || c.demoSor, {
+    message: 'is "demo", which needs demoSor=true (or use sorAdapter=rest with sorRestUrl)',
+    path: ['sorAdapter'],
+  })
+  .refine((c) => c.sorAdapter !== 'rest' || c.sorRestUrl !== '' || c.demoSor, {
+    message: 'is required when sorAdapter is "rest" and the demo SOR is off',
+    path: ['sorRestUrl'],
+  })
+  .refine((c) => c.sorRestUrl === '' || c.sorRestTokenFile !== '' || c.demoSor, {
+    message: 'is required when sorRestUrl names an external SOR',
+    path: ['sorRestTokenFile'],
   });
 
 function describeKey(key: string): string {
@@ -160,7 +306,9 @@ export function parseConfig(input: Record<string, unknown>, cwd = process.cwd())
       if (issue.code === 'unrecognized_keys') {
         return `unknown configuration keys: ${issue.keys.join(', ')}`;
       }
-      const got = key in input ? ` (got ${JSON.stringify(input[key])})` : '';
+      const spec = (CONFIG_KEYS as Record<string, KeySpec | undefined>)[key];
+      const got =
+        key in input ? ` (got ${spec?.secret ? '[redacted]' : JSON.stringify(input[key])})` : '';
       return `${describeKey(key)}: ${issue.message}${got}`;
     });
     throw new ConfigError(

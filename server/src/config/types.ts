@@ -23,6 +23,26 @@ export type ServerConfig = {
   readonly queueMaxAttempts: number;
   readonly queueRetryBaseMs: number;
   readonly queueRetryMaxMs: number;
+  readonly couchUrl: string;
+  readonly couchUser: string;
+  readonly couchPasswordFile: string;
+  readonly serviceSecretFile: string;
+  readonly instanceId: string;
+  readonly queue: 'sqlite' | 'rabbitmq';
+  readonly rabbitmqUrl: string;
+  readonly rabbitmqQueueType: 'quorum' | 'classic';
+  readonly rabbitmqPrefix: string;
+  readonly demoSor: boolean;
+  readonly sorAdapter: 'demo' | 'rest';
+  readonly sorRestUrl: string;
+  readonly sorRestTokenFile: string;
+  readonly sorTimeoutMs: number;
+  readonly pollerEnabled: boolean;
+  readonly leaseTtlMs: number;
+  readonly fanoutEnabled: boolean;
+  readonly fanoutBatchSize: number;
+  readonly returnsEnabled: boolean;
+  readonly returnsIntervalMs: number;
 };
 
 /** Thrown at boot when configuration is invalid; the message names each bad key and its env var. */
