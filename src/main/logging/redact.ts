@@ -2,7 +2,11 @@
 // leaks a token. Keys are matched by name; strings are scrubbed of anything token-shaped.
 
 const SECRET_KEY =
-  /^(authorization|access_?token|refresh_?token|id_?token|token|secret|password|key|cookie|x-attache-key)$/i;
+  /^(authorization|access_?token|refresh_?token|id_?token|token|secret|password|key|cookie|x-attache-key|code_?verifier|client_?secret|assertion|client_?assertion)$/i;
+
+/** OAuth parameters whose values are credentials, in form bodies, query strings and JSON. */
+const OAUTH_SECRET_PARAMS =
+  'access_token|refresh_token|id_token|code|code_verifier|client_secret|client_assertion|assertion|password|secret';
 
 const PATTERNS: ReadonlyArray<readonly [RegExp, string]> = [
   // Authorization header values, wherever they appear in a message.
@@ -13,10 +17,41 @@ const PATTERNS: ReadonlyArray<readonly [RegExp, string]> = [
   [/([#?&]key=)[^&\s"']+/gi, '$1[redacted]'],
   // Basic-auth credentials embedded in URLs.
   [/(\/\/)[^/\s:@]+:[^/\s@]+@/g, '$1[redacted]@'],
+  // Opaque refresh tokens and authorization codes are not JWT-shaped: catch them by name, as
+  // `name=value` (form bodies, redirect URLs) and as `"name": "value"` (token responses).
+  [new RegExp(`(\\b(?:${OAUTH_SECRET_PARAMS})=)[^&\\s"']+`, 'gi'), '$1[redacted]'],
+  [new RegExp(`("(?:${OAUTH_SECRET_PARAMS})"\\s*:\\s*")[^"]*`, 'gi'), '$1[redacted]'],
 ];
+
+/**
+ * Exact secret values the device holds right now (the sign-in capability registers the tokens
+ * of its cache). Shape-based patterns cannot recognise an opaque token that appears on its own;
+ * these are scrubbed wherever they appear. Bounded, oldest first out.
+ */
+const knownSecrets = new Set<string>();
+const MAX_KNOWN_SECRETS = 32;
+/** Shorter values would scrub ordinary words; every real token is far longer. */
+const MIN_SECRET_LENGTH = 16;
+
+export function registerSecret(value: string): void {
+  if (value.length < MIN_SECRET_LENGTH || knownSecrets.has(value)) return;
+  knownSecrets.add(value);
+  if (knownSecrets.size > MAX_KNOWN_SECRETS) {
+    const oldest = knownSecrets.values().next().value;
+    if (oldest !== undefined) knownSecrets.delete(oldest);
+  }
+}
+
+/** After sign-out nothing is left to protect, and nothing stale should keep matching. */
+export function forgetSecrets(): void {
+  knownSecrets.clear();
+}
 
 export function redactString(value: string): string {
   let out = value;
+  for (const secret of knownSecrets) {
+    if (out.includes(secret)) out = out.split(secret).join('[redacted-secret]');
+  }
   for (const [pattern, replacement] of PATTERNS) out = out.replace(pattern, replacement);
   return out;
 }

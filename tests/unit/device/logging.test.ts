@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { redact, redactString } from '../../../src/main/logging/redact.js';
+import {
+  forgetSecrets,
+  redact,
+  redactString,
+  registerSecret,
+} from '../../../src/main/logging/redact.js';
 import { memoryLogger } from './fixtures.js';
 
 const JWT =
@@ -54,5 +59,33 @@ describe('log redaction', () => {
     expect(text).not.toContain(JWT);
     expect(text).not.toContain('zzz');
     expect(records[0]?.scope).toBe('test');
+  });
+
+  it('removes opaque refresh tokens and authorization codes by their parameter name', () => {
+    const refresh = 'Zk3q-9vTn_2LwQpXr8sYb1uHc5eJdA7mGf0oKi4zRtU';
+    const body = `grant_type=refresh_token&refresh_token=${refresh}&client_id=attache-reader`;
+    expect(redactString(body)).toBe(
+      'grant_type=refresh_token&refresh_token=[redacted]&client_id=attache-reader',
+    );
+    expect(redactString(`http://localhost:5123/?code=${refresh}&state=s`)).not.toContain(refresh);
+    expect(redactString(`{"refresh_token": "${refresh}", "expires_in": 600}`)).not.toContain(
+      refresh,
+    );
+    expect(redactString(`"secret":"${refresh}"`)).not.toContain(refresh);
+    // Error codes are not secrets.
+    expect(redact({ code: 'ECONNREFUSED' })).toEqual({ code: 'ECONNREFUSED' });
+  });
+
+  it('removes registered secret values wherever they appear, until they are forgotten', () => {
+    const opaque = 'opaque-token-value-without-any-shape-0123456789';
+    registerSecret(opaque);
+    registerSecret('short');
+    const { logger, records } = memoryLogger();
+    logger.info(`renewed: ${opaque}`, { detail: `x${opaque}y`, word: 'short' });
+    const text = JSON.stringify(records);
+    expect(text).not.toContain(opaque);
+    expect(text).toContain('short');
+    forgetSecrets();
+    expect(redactString(opaque)).toBe(opaque);
   });
 });
