@@ -78,7 +78,10 @@ function stop(code = 0) {
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
-const server = run('server', ['dist/server/src/main.js']);
+// Until the reader signs in through the development OpenID provider, it gets tokens from /dev/token.
+const server = run('server', ['dist/server/src/main.js'], {
+  ATTACHE_DEV_TOKENS: env.ATTACHE_DEV_TOKENS ?? '1',
+});
 createInterface({ input: server.stdout }).on('line', (l) => console.log(humanLine('server', l)));
 
 const deadline = Date.now() + 60_000;

@@ -25,9 +25,16 @@ async function main(): Promise<void> {
       broker: server.urls.broker,
       ops: `${server.urls.ops}/healthz`,
       adminTokenFile: server.files.adminToken,
+      idp: server.urls.idp,
+      devCa: server.files.devCa,
     },
     `Ready. Admin token for the demo SOR API/CLI: ${server.files.adminToken}`,
   );
+  if (server.urls.idp && server.files.devCa) {
+    log.info(
+      `Development sign-in: ${server.urls.idp}/ (devices must trust the CA in ${server.files.devCa})`,
+    );
+  }
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

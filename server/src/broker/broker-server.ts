@@ -1,9 +1,11 @@
 // The auth broker: the devices' only door to CouchDB. For each request it validates the bearer
-// token, maps the fixed aliases (/db/briefings, /db/returns) to the token subject's own
-// databases, applies the route policy, and proxies to CouchDB as that user (Basic, derived
-// password) so CouchDB enforces `_security` too. Bodies stream both ways, never buffered: a
-// long-poll or continuous `_changes` feed flows through as CouchDB writes it. Every decision is
-// audited.
+// token against the identity provider's keys, limits the user's request rate, maps the fixed
+// aliases (/db/briefings, /db/returns) to the token user's own databases, applies the route
+// policy, checks write bodies, and proxies to CouchDB as that user (Basic, derived password) so
+// CouchDB enforces `_security` too. Request bodies are small and bounded (read, checked, then
+// sent); response bodies stream through unbuffered, so a long-poll or continuous `_changes` feed
+// flows as CouchDB writes it. Every decision is audited; every refusal looks the same to the
+// device (one status and body per kind of refusal, never the reason).
 import http from 'node:http';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -15,7 +17,8 @@ import { userIdProblem } from '../fanout/user-dbs.js';
 import type { AuditLog } from '../observability/audit-log.js';
 import { createLogger, describeError } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { decideRoute, splitAlias } from './broker-policy.js';
+import { checkWriteBody, decideRoute } from './broker-policy.js';
+import type { RateLimiter } from './rate-limit.js';
 import type { DevTokenMinter, TokenVerifier } from './types.js';
 
 const log = createLogger('broker');
@@ -24,7 +27,6 @@ const log = createLogger('broker');
 const FORWARD_REQUEST_HEADERS = [
   'accept',
   'content-type',
-  'content-length',
   'if-match',
   'if-none-match',
   'range',
@@ -41,6 +43,9 @@ const FORWARD_RESPONSE_HEADERS = [
   'date',
 ];
 const DEV_TOKEN_BODY_LIMIT = 4096;
+/** Longest path kept in an audit record. */
+const AUDIT_PATH_MAX = 256;
+const UNAVAILABLE_RETRY_AFTER_SEC = 5;
 
 export type BrokerDeps = {
   readonly verifier: TokenVerifier;
@@ -48,16 +53,22 @@ export type BrokerDeps = {
   readonly couchUrl: string;
   readonly audit: AuditLog;
   readonly metrics: Metrics;
-  /** Present only when development tokens are on (embedded mode). */
+  readonly rateLimiter: RateLimiter;
+  /** Largest request body accepted, in bytes. */
+  readonly maxBodyBytes: number;
+  /** Present only when development tokens are on (embedded mode, ATTACHE_DEV_TOKENS). */
   readonly devTokens?: { minter: DevTokenMinter; isKnownUser: (id: string) => boolean };
 };
 
-const UNIFORM_BODIES = {
+const UNIFORM = {
   400: { error: 'bad_request' },
   401: { error: 'unauthorized' },
   403: { error: 'forbidden' },
   404: { error: 'not_found' },
+  413: { error: 'payload_too_large' },
+  429: { error: 'too_many_requests' },
   502: { error: 'bad_gateway' },
+  503: { error: 'unavailable' },
 } as const;
 
 function bearerToken(req: IncomingMessage): string | null {
@@ -65,17 +76,17 @@ function bearerToken(req: IncomingMessage): string | null {
   return match?.[1] ?? null;
 }
 
-async function readSmallBody(req: IncomingMessage, limit: number): Promise<string | null> {
-  const decoder = new TextDecoder();
-  let text = '';
+/** Reads a body of at most `limit` bytes; null when it is larger. */
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of req) {
     const bytes = chunk as Uint8Array;
     size += bytes.byteLength;
     if (size > limit) return null;
-    text += decoder.decode(bytes, { stream: true });
+    chunks.push(bytes);
   }
-  return text + decoder.decode();
+  return Buffer.concat(chunks);
 }
 
 export function createBrokerServer(deps: BrokerDeps): http.Server {
@@ -83,44 +94,44 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
   const transport = upstream.protocol === 'https:' ? https : http;
   const upstreamBase = upstream.pathname.replace(/\/+$/, '');
 
-  function decide(
-    entry: { user: string | null; method: string; path: string },
-    decision: 'allowed' | 'refused',
-    reason: string,
-  ) {
-    deps.metrics.brokerDecision(decision);
-    deps.audit.record({ action: 'broker.request', ...entry, decision, reason });
+  type Entry = { user: string | null; method: string; path: string };
+
+  function allowed(entry: Entry, reason: string) {
+    deps.metrics.brokerDecision('allowed');
+    deps.audit.record({ action: 'broker.request', ...entry, decision: 'allowed', reason });
   }
 
-  async function handleDevToken(req: IncomingMessage, res: ServerResponse) {
-    const entry = { user: null, method: req.method ?? '', path: DEV_TOKEN_PATH };
-    if (!deps.devTokens) {
-      decide(entry, 'refused', 'development tokens are off');
-      return sendJson(res, 404, UNIFORM_BODIES[404]);
-    }
-    if (req.method !== 'POST') {
-      decide(entry, 'refused', 'method not allowed');
-      return sendJson(res, 404, UNIFORM_BODIES[404]);
-    }
-    const text = await readSmallBody(req, DEV_TOKEN_BODY_LIMIT);
+  function refuse(
+    res: ServerResponse,
+    entry: Entry,
+    status: keyof typeof UNIFORM,
+    reason: string,
+    headers: Record<string, string> = {},
+  ) {
+    deps.metrics.brokerDecision('refused');
+    deps.audit.record({ action: 'broker.request', ...entry, decision: 'refused', reason, status });
+    sendJson(res, status, UNIFORM[status], headers);
+  }
+
+  async function handleDevToken(req: IncomingMessage, res: ServerResponse, entry: Entry) {
+    const devTokens = deps.devTokens;
+    if (!devTokens) return refuse(res, entry, 404, 'development tokens are off');
+    if (req.method !== 'POST') return refuse(res, entry, 404, 'method not allowed');
+    const body = await readBody(req, DEV_TOKEN_BODY_LIMIT);
     let user: unknown;
     try {
-      user = text === null ? undefined : (JSON.parse(text) as { user?: unknown }).user;
+      user =
+        body === null ? undefined : (JSON.parse(body.toString('utf8')) as { user?: unknown }).user;
     } catch {
       user = undefined;
     }
     if (typeof user !== 'string' || user === '') {
-      decide(entry, 'refused', 'body must be {"user": "<id>"}');
-      return sendJson(res, 400, {
-        error: 'bad_request',
-        reason: 'Expected a JSON body {"user": "<id>"}.',
-      });
+      return refuse(res, entry, 400, 'body must be {"user": "<id>"}');
     }
-    if (!deps.devTokens.isKnownUser(user)) {
-      decide({ ...entry, user }, 'refused', 'user unknown to the demo SOR');
-      return sendJson(res, 403, UNIFORM_BODIES[403]);
+    if (!devTokens.isKnownUser(user)) {
+      return refuse(res, { ...entry, user }, 403, 'user unknown to the demo SOR');
     }
-    const { accessToken, expiresIn } = await deps.devTokens.minter.mint(user);
+    const { accessToken, expiresIn } = await devTokens.minter.mint(user);
     deps.audit.record({
       action: 'broker.dev-token',
       user,
@@ -130,58 +141,92 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
     sendJson(res, 200, { access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn });
   }
 
-  async function handleDb(
-    req: IncomingMessage,
-    res: ServerResponse,
-    rawPath: string,
-    search: string,
-  ) {
+  async function handle(req: IncomingMessage, res: ServerResponse) {
     const method = req.method ?? 'GET';
-    const split = splitAlias(rawPath);
-    const aliasPath = split ? rawPath : '(unknown)';
+    // The raw path (no dot-segment resolution by URL): the policy judges it segment by segment.
+    const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
+    const search = new URL(req.url ?? '/', 'http://broker.invalid').search;
+    const anonymous: Entry = { user: null, method, path: rawPath.slice(0, AUDIT_PATH_MAX) };
+    if (rawPath === DEV_TOKEN_PATH && deps.devTokens) return handleDevToken(req, res, anonymous);
+
+    // 1. Who: a valid access token, or nothing at all happens.
     const token = bearerToken(req);
     if (!token) {
-      decide({ user: null, method, path: aliasPath }, 'refused', 'no bearer token');
-      return sendJson(res, 401, UNIFORM_BODIES[401], { 'www-authenticate': 'Bearer' });
+      return refuse(res, anonymous, 401, 'no bearer token', { 'www-authenticate': 'Bearer' });
     }
     const check = await deps.verifier.verify(token);
     if (!check.ok) {
-      decide({ user: null, method, path: aliasPath }, 'refused', check.reason);
-      return sendJson(res, 401, UNIFORM_BODIES[401], {
+      const entry = { ...anonymous, user: check.user ?? null };
+      if (check.unavailable) {
+        log.warn({ reason: check.reason }, 'cannot verify access tokens');
+        return refuse(res, entry, 503, check.reason, {
+          'retry-after': String(UNAVAILABLE_RETRY_AFTER_SEC),
+        });
+      }
+      return refuse(res, entry, 401, check.reason, {
         'www-authenticate': 'Bearer error="invalid_token"',
       });
     }
-    const user = check.token.subject;
-    const entry = { user, method, path: aliasPath };
+    const user = check.token.user;
+    const entry = { ...anonymous, user };
+
+    // 2. How often: a per-user token bucket.
+    const rate = deps.rateLimiter.take(user);
+    if (!rate.ok) {
+      return refuse(res, entry, 429, 'rate limit exceeded', {
+        'retry-after': String(rate.retryAfterSec),
+      });
+    }
+
+    // 3. What: only what replication needs, on the user's own two databases.
     const route = decideRoute(method, rawPath);
-    if (!route.allowed) {
-      decide(entry, 'refused', route.reason);
-      return sendJson(res, route.status, UNIFORM_BODIES[route.status]);
-    }
+    if (!route.allowed) return refuse(res, entry, 403, route.reason);
     const problem = userIdProblem(user);
-    if (problem) {
-      decide(entry, 'refused', `subject ${problem}`);
-      return sendJson(res, 403, UNIFORM_BODIES[403]);
+    if (problem) return refuse(res, entry, 403, `user claim ${problem}`);
+
+    // 4. How much: bounded bodies, and write bodies checked before they reach CouchDB.
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > deps.maxBodyBytes) {
+      res.setHeader('connection', 'close');
+      return refuse(res, entry, 413, `declared body of ${declared} bytes over the limit`);
     }
+    const body = await readBody(req, deps.maxBodyBytes);
+    if (body === null) {
+      res.setHeader('connection', 'close');
+      return refuse(res, entry, 413, 'body over the limit');
+    }
+    if (route.write) {
+      const bodyProblem = checkWriteBody(route.write, body);
+      if (bodyProblem) return refuse(res, entry, 403, bodyProblem);
+    }
+
     let dbName: string;
     try {
       const names = await deps.userDbs.ensure(user);
       dbName = names[route.alias];
     } catch (error) {
-      decide(entry, 'refused', `user databases unavailable: ${describeError(error).message}`);
-      return sendJson(res, 502, UNIFORM_BODIES[502]);
+      return refuse(res, entry, 502, `user databases unavailable: ${describeError(error).message}`);
     }
-    decide(entry, 'allowed', 'own database');
-    proxy(req, res, user, `${upstreamBase}/${dbName}${route.dbPath}${search}`);
+    allowed(entry, 'own database');
+    proxy(req, res, user, `${upstreamBase}/${dbName}${route.dbPath}${search}`, body);
   }
 
-  function proxy(req: IncomingMessage, res: ServerResponse, user: string, path: string) {
+  function proxy(
+    req: IncomingMessage,
+    res: ServerResponse,
+    user: string,
+    path: string,
+    body: Buffer,
+  ) {
     const headers: Record<string, string> = {};
     for (const name of FORWARD_REQUEST_HEADERS) {
       const value = req.headers[name];
       if (typeof value === 'string') headers[name] = value;
     }
     headers['authorization'] = basicAuthHeader(deps.userDbs.credentials(user));
+    if (body.byteLength > 0 || req.method === 'POST' || req.method === 'PUT') {
+      headers['content-length'] = String(body.byteLength);
+    }
     const upstreamReq = transport.request({
       protocol: upstream.protocol,
       hostname: upstream.hostname,
@@ -205,30 +250,20 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
     });
     upstreamReq.on('error', (error) => {
       log.warn({ err: describeError(error), user }, 'upstream request failed');
-      if (!res.headersSent) sendJson(res, 502, UNIFORM_BODIES[502]);
+      if (!res.headersSent) sendJson(res, 502, UNIFORM[502]);
       else res.destroy();
     });
     // The device went away (closed a live feed, lost the network): stop the upstream request too.
     res.on('close', () => {
       if (!res.writableFinished) upstreamReq.destroy();
     });
-    req.pipe(upstreamReq);
+    upstreamReq.end(body);
   }
 
   return http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://broker.invalid');
-    // The raw path (no dot-segment resolution by URL): the policy judges it segment by segment.
-    const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
-    const search = url.search;
-    const task =
-      rawPath === DEV_TOKEN_PATH
-        ? handleDevToken(req, res)
-        : rawPath.startsWith('/db/')
-          ? handleDb(req, res, rawPath, search)
-          : Promise.resolve(sendJson(res, 404, UNIFORM_BODIES[404]));
-    task.catch((error: unknown) => {
+    handle(req, res).catch((error: unknown) => {
       log.error({ err: describeError(error) }, 'broker request failed');
-      if (!res.headersSent) sendJson(res, 502, UNIFORM_BODIES[502]);
+      if (!res.headersSent) sendJson(res, 502, UNIFORM[502]);
       else res.destroy();
     });
   });

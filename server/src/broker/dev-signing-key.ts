@@ -1,16 +1,18 @@
-// Embedded mode only: a development ES256 key pair, generated on first run in the data folder,
-// with which the broker mints and checks development access tokens. Production verifies tokens
-// from the organisation's identity provider (JWKS) and has no such key.
+// Embedded mode only, and only while ATTACHE_DEV_TOKENS is on: a development ES256 key pair,
+// generated on first run in the data folder, with which the broker mints access tokens for
+// POST /dev/token and accepts them (by its `kid`) besides the identity provider's. Transitional:
+// it goes once the device signs in through the development OpenID provider.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { SignJWT, importJWK } from 'jose';
 import type { CryptoKey, JWK } from 'jose';
 import { z } from 'zod';
 import { readOrCreateSecretFile } from '../config/secret-files.js';
-import { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_TYPE } from './token-verifier.js';
+import { ACCESS_TOKEN_TYPE } from './token-verifier.js';
 import type { DevTokenMinter } from './types.js';
 
 export const DEV_TOKEN_TTL_SEC = 3600;
+const ACCESS_TOKEN_ALGORITHM = 'ES256';
 
 const keyFileSchema = z.object({
   kid: z.string().min(1),
@@ -52,10 +54,11 @@ export function createDevTokenMinter(deps: {
   key: DevSigningKey;
   issuer: string;
   audience: string;
+  scope: string;
 }): DevTokenMinter {
   return {
     async mint(userId) {
-      const accessToken = await new SignJWT({})
+      const accessToken = await new SignJWT({ scope: deps.scope })
         .setProtectedHeader({
           alg: ACCESS_TOKEN_ALGORITHM,
           typ: ACCESS_TOKEN_TYPE,

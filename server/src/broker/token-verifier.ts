@@ -1,58 +1,123 @@
-// Access-token validation with jose: signature with a pinned algorithm, issuer, audience, expiry
-// (small clock skew), `typ: at+jwt`, and a subject. Nothing about the token is trusted before
-// all of these pass.
+// Access-token validation with jose: signature by a key of the identity provider (JWKS, chosen by
+// `kid`) with a pinned list of asymmetric algorithms, issuer, audience, `exp`/`nbf` with a small
+// clock skew, the token type, the sync scope, and a user claim. Nothing about the token is
+// trusted before all of these pass.
 import { errors, jwtVerify } from 'jose';
-import type { CryptoKey, JWTVerifyGetKey, KeyObject } from 'jose';
+import type { CryptoKey, JWTPayload, JWTVerifyGetKey, KeyObject } from 'jose';
+import { KeySourceUnavailableError } from './jwks.js';
 import type { TokenCheck, TokenVerifier } from './types.js';
 
-export const ACCESS_TOKEN_ALGORITHM = 'ES256';
+/** Asymmetric JWS algorithms a deployment may pin. HS* and `none` are never accepted. */
+export const ASYMMETRIC_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+] as const;
+export type AsymmetricAlgorithm = (typeof ASYMMETRIC_ALGORITHMS)[number];
+
+/** The JWT `typ` of OAuth access tokens (RFC 9068). Entra ID's v2 tokens say `JWT`. */
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
+
+export type TokenPolicy = {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly algorithms: readonly AsymmetricAlgorithm[];
+  /** Required JWT header `typ`. */
+  readonly type: string;
+  readonly clockToleranceSec: number;
+  /** Claim naming the user: `sub` (default), or e.g. `oid` / `preferred_username` with Entra ID. */
+  readonly userClaim: string;
+  /**
+   * Scope the token must carry in `scp` (Entra ID) or `scope` (RFC 9068), short (`briefings.sync`)
+   * or prefixed with the audience (`api://attache-broker/briefings.sync`). Empty: not checked.
+   */
+  readonly requiredScope: string;
+};
 
 function reasonFor(error: unknown): string {
   if (error instanceof errors.JWTExpired) return 'token expired';
-  if (error instanceof errors.JWTClaimValidationFailed)
-    return `claim "${error.claim}" invalid (${error.reason})`;
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    return error.claim === 'nbf'
+      ? 'token not yet valid'
+      : `claim "${error.claim}" invalid (${error.reason})`;
+  }
   if (error instanceof errors.JOSEAlgNotAllowed) return 'algorithm not allowed';
   if (error instanceof errors.JWSSignatureVerificationFailed) return 'bad signature';
+  if (error instanceof errors.JWKSNoMatchingKey) return 'unknown signing key (kid)';
+  if (error instanceof errors.JWKSMultipleMatchingKeys) return 'ambiguous signing key (kid)';
   if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid)
     return 'malformed token';
   if (error instanceof errors.JOSEError) return error.code;
   return 'token rejected';
 }
 
+/** Failures that say nothing about the token: the key source could not be consulted. */
+function isUnavailable(error: unknown): boolean {
+  return (
+    error instanceof KeySourceUnavailableError ||
+    error instanceof errors.JWKSTimeout ||
+    error instanceof errors.JWKSInvalid ||
+    !(error instanceof errors.JOSEError)
+  );
+}
+
+function scopesOf(payload: JWTPayload): string[] {
+  const values = [payload['scp'], payload['scope']];
+  return values.flatMap((v) =>
+    typeof v === 'string' ? v.split(' ') : Array.isArray(v) ? v.map(String) : [],
+  );
+}
+
 export function createTokenVerifier(deps: {
   key: CryptoKey | KeyObject | JWTVerifyGetKey;
-  issuer: string;
-  audience: string;
-  clockToleranceSec: number;
+  policy: TokenPolicy;
 }): TokenVerifier {
+  const { policy } = deps;
   const options = {
-    algorithms: [ACCESS_TOKEN_ALGORITHM],
-    issuer: deps.issuer,
-    audience: deps.audience,
-    typ: ACCESS_TOKEN_TYPE,
-    clockTolerance: deps.clockToleranceSec,
-    requiredClaims: ['sub', 'exp'],
+    algorithms: [...policy.algorithms],
+    issuer: policy.issuer,
+    audience: policy.audience,
+    typ: policy.type,
+    clockTolerance: policy.clockToleranceSec,
+    requiredClaims: ['exp', policy.userClaim],
   };
+  const acceptedScopes = new Set(
+    policy.requiredScope === ''
+      ? []
+      : [policy.requiredScope, `${policy.audience.replace(/\/+$/, '')}/${policy.requiredScope}`],
+  );
   return {
     async verify(token): Promise<TokenCheck> {
+      let payload: JWTPayload;
       try {
         // Overloads differ for a key and a key resolver; both are valid here.
-        const { payload } =
+        ({ payload } =
           typeof deps.key === 'function'
             ? await jwtVerify(token, deps.key, options)
-            : await jwtVerify(token, deps.key, options);
-        if (
-          typeof payload.sub !== 'string' ||
-          payload.sub === '' ||
-          typeof payload.exp !== 'number'
-        ) {
-          return { ok: false, reason: 'claim "sub" invalid' };
-        }
-        return { ok: true, token: { subject: payload.sub, expiresAt: payload.exp } };
+            : await jwtVerify(token, deps.key, options));
       } catch (error) {
+        if (isUnavailable(error)) {
+          const detail = error instanceof Error ? error.message : String(error);
+          return { ok: false, unavailable: true, reason: `cannot verify now: ${detail}` };
+        }
         return { ok: false, reason: reasonFor(error) };
       }
+      const user = payload[policy.userClaim];
+      if (typeof user !== 'string' || user === '') {
+        return { ok: false, reason: `claim "${policy.userClaim}" invalid` };
+      }
+      if (typeof payload.exp !== 'number') return { ok: false, reason: 'claim "exp" invalid' };
+      if (acceptedScopes.size > 0 && !scopesOf(payload).some((s) => acceptedScopes.has(s))) {
+        return { ok: false, reason: `scope "${policy.requiredScope}" missing`, user };
+      }
+      return { ok: true, token: { user, expiresAt: payload.exp } };
     },
   };
 }

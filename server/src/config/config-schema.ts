@@ -2,7 +2,8 @@
 // boot; an invalid value stops the server with a message naming the key, never a guess.
 import path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_PORTS } from '../../../src/shared/protocol.js';
+import { DEFAULT_PORTS, DEV_IDP } from '../../../src/shared/protocol.js';
+import { ACCESS_TOKEN_TYPE, ASYMMETRIC_ALGORITHMS } from '../broker/token-verifier.js';
 import { LOG_LEVELS } from '../observability/logger.js';
 import { ConfigError } from './types.js';
 import type { ServerConfig } from './types.js';
@@ -82,23 +83,106 @@ export const CONFIG_KEYS = {
   },
   devTokens: {
     env: 'ATTACHE_DEV_TOKENS',
-    doc: 'Embedded mode only: serve POST /dev/token on the broker, minting 1-hour tokens for users the demo SOR knows.',
+    doc: 'Embedded mode only, transitional: serve POST /dev/token on the broker, minting 1-hour tokens (signed by a local development key) for users the demo SOR knows.',
+    schema: bool.default(false),
+  },
+  devIdp: {
+    env: 'ATTACHE_DEV_IDP',
+    doc: 'Run the development OpenID provider (https on idpPort, local CA in dataDir/secrets). Off in production, where Entra ID issues the tokens.',
     schema: bool.default(true),
+  },
+  idpPort: {
+    env: 'ATTACHE_IDP_PORT',
+    doc: 'Loopback port of the development OpenID provider (its issuer is https://127.0.0.1:<port>).',
+    schema: port.default(DEFAULT_PORTS.idp),
+  },
+  idpAccessTokenTtlSec: {
+    env: 'ATTACHE_IDP_ACCESS_TOKEN_TTL_SEC',
+    doc: 'Lifetime of access tokens from the development provider. At least 600: msal-node renews 300 s before expiry.',
+    schema: positiveInt
+      .min(600, { error: 'expected at least 600 seconds' })
+      .max(86_400, { error: 'expected at most 86400 seconds' })
+      .default(900),
+  },
+  idpRefreshTokenTtlSec: {
+    env: 'ATTACHE_IDP_REFRESH_TOKEN_TTL_SEC',
+    doc: 'Lifetime of refresh tokens (and sign-in sessions) of the development provider.',
+    schema: positiveInt.min(3600, { error: 'expected at least 3600 seconds' }).default(14 * 86_400),
   },
   tokenIssuer: {
     env: 'ATTACHE_TOKEN_ISSUER',
-    doc: 'Required `iss` of access tokens the broker accepts.',
-    schema: z.string().min(1).default('urn:attache:dev-issuer'),
+    doc: "Required `iss` of access tokens the broker accepts (Entra ID: https://login.microsoftonline.com/<tenant>/v2.0). Empty: the development provider's issuer.",
+    schema: optionalUrl(['https:']).default(''),
   },
   tokenAudience: {
     env: 'ATTACHE_TOKEN_AUDIENCE',
-    doc: 'Required `aud` of access tokens the broker accepts.',
-    schema: z.string().min(1).default('urn:attache:broker'),
+    doc: "Required `aud` of access tokens the broker accepts (Entra ID v2 tokens: the broker API's application (client) id).",
+    schema: z.string().trim().min(1).default(DEV_IDP.brokerAudience),
+  },
+  tokenJwksUrl: {
+    env: 'ATTACHE_TOKEN_JWKS_URL',
+    doc: "URL of the identity provider's signing keys (JWKS). Empty: the jwks_uri of the issuer's OpenID discovery document.",
+    schema: optionalUrl(['https:']).default(''),
+  },
+  tokenAlgorithms: {
+    env: 'ATTACHE_TOKEN_ALGORITHMS',
+    doc: 'Comma-separated JWS algorithms the broker accepts (asymmetric only; Entra ID signs RS256, the development provider ES256).',
+    schema: z
+      .string()
+      .transform((text) =>
+        text
+          .split(',')
+          .map((a) => a.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z
+          .array(
+            z.enum(ASYMMETRIC_ALGORITHMS, {
+              error: `expected some of ${ASYMMETRIC_ALGORITHMS.join(', ')}`,
+            }),
+          )
+          .min(1, { error: 'expected at least one algorithm' }),
+      )
+      .default(['ES256', 'RS256']),
+  },
+  tokenType: {
+    env: 'ATTACHE_TOKEN_TYPE',
+    doc: 'Required JWT header `typ` of access tokens: "at+jwt" (RFC 9068; the development provider). Entra ID v2 access tokens say "JWT".',
+    schema: z.string().trim().min(1).default(ACCESS_TOKEN_TYPE),
+  },
+  tokenUserClaim: {
+    env: 'ATTACHE_TOKEN_USER_CLAIM',
+    doc: 'Token claim holding the user id the SOR uses as recipient: "sub" by default; with Entra ID often "oid" or "preferred_username".',
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{1,100}$/, { error: 'expected a claim name' })
+      .default('sub'),
+  },
+  tokenRequiredScope: {
+    env: 'ATTACHE_TOKEN_REQUIRED_SCOPE',
+    doc: 'Scope an access token must carry (in `scp` or `scope`, short or prefixed with the audience). Empty: not checked.',
+    schema: z.string().trim().default(DEV_IDP.syncScope),
   },
   tokenClockToleranceSec: {
     env: 'ATTACHE_TOKEN_CLOCK_TOLERANCE_SEC',
     doc: 'Clock skew allowed when checking token `exp`/`nbf`, in seconds.',
     schema: z.coerce.number().int().min(0).max(300).default(30),
+  },
+  brokerMaxBodyBytes: {
+    env: 'ATTACHE_BROKER_MAX_BODY_BYTES',
+    doc: 'Largest request body the broker accepts (413 above it).',
+    schema: positiveInt.default(4 * 1024 * 1024),
+  },
+  brokerRateBurst: {
+    env: 'ATTACHE_BROKER_RATE_BURST',
+    doc: 'Requests one user may make at once through the broker (token bucket size, per broker instance).',
+    schema: positiveInt.default(300),
+  },
+  brokerRatePerSec: {
+    env: 'ATTACHE_BROKER_RATE_PER_SEC',
+    doc: "Sustained requests per second per user through the broker (the bucket's refill rate); 429 with Retry-After above it.",
+    schema: positiveInt.default(50),
   },
   pollIntervalMs: {
     env: 'ATTACHE_POLL_INTERVAL_MS',
@@ -260,6 +344,10 @@ const configSchema = z
     },
   )
   .strict()
+  .refine((c) => c.devIdp || c.tokenIssuer !== '', {
+    message: 'is required when the development OpenID provider is off (devIdp=false)',
+    path: ['tokenIssuer'],
+  })
   .refine((c) => c.queueRetryBaseMs <= c.queueRetryMaxMs, {
     message: 'must not exceed queueRetryMaxMs',
     path: ['queueRetryBaseMs'],

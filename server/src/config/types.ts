@@ -1,5 +1,6 @@
 // The validated server configuration. Every key is documented (with its default and environment
 // variable) in ./config-schema.ts, which is the single source of truth.
+import type { AsymmetricAlgorithm } from '../broker/token-verifier.js';
 import type { LogLevel } from '../observability/logger.js';
 
 export type ServerConfig = {
@@ -11,9 +12,21 @@ export type ServerConfig = {
   readonly logLevel: LogLevel;
   readonly seedDemoData: boolean;
   readonly devTokens: boolean;
+  readonly devIdp: boolean;
+  readonly idpPort: number;
+  readonly idpAccessTokenTtlSec: number;
+  readonly idpRefreshTokenTtlSec: number;
   readonly tokenIssuer: string;
   readonly tokenAudience: string;
+  readonly tokenJwksUrl: string;
+  readonly tokenAlgorithms: readonly AsymmetricAlgorithm[];
+  readonly tokenType: string;
+  readonly tokenUserClaim: string;
+  readonly tokenRequiredScope: string;
   readonly tokenClockToleranceSec: number;
+  readonly brokerMaxBodyBytes: number;
+  readonly brokerRateBurst: number;
+  readonly brokerRatePerSec: number;
   readonly pollIntervalMs: number;
   readonly pollBatchSize: number;
   readonly pollMaxBackoffMs: number;

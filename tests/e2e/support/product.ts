@@ -58,6 +58,8 @@ export class Product {
       ATTACHE_OPS_PORT: String(this.ports.ops),
       ATTACHE_COUCH_PORT: String(this.ports.couch),
       ATTACHE_POLL_INTERVAL_MS: '250',
+      ATTACHE_DEV_TOKENS: '1',
+      ATTACHE_IDP_PORT: '0',
     });
     const server = this.server;
     await waitFor(

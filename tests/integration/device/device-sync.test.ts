@@ -124,6 +124,8 @@ describe('device sync through the auth broker', () => {
       logLevel: 'warn',
       pollIntervalMs: 200,
       fanoutIdleMs: 50,
+      devTokens: true,
+      idpPort: 0,
     });
     server = await startServer(config);
     // Restarts reuse the ports, so the device keeps talking to the same broker URL.

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEV_IDP } from '../../../src/shared/protocol.js';
 import { briefingInput, startHarness, waitFor } from './server-harness.js';
 import type { Harness } from './server-harness.js';
 
@@ -77,31 +78,33 @@ describe('through the broker', () => {
   });
 
   it('refuses tokens it did not issue, for another audience, expired, or missing', async () => {
+    const issuer = h.server.urls.idp ?? '';
     const foreign = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
     const forged = await new SignJWT({})
       .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt' })
       .setSubject(B)
-      .setIssuer('urn:attache:dev-issuer')
-      .setAudience('urn:attache:broker')
+      .setIssuer(issuer)
+      .setAudience(DEV_IDP.brokerAudience)
       .setExpirationTime('10m')
       .sign(foreign);
     const ownKey = JSON.parse(fs.readFileSync(h.server.files.devSigningKey, 'utf8')) as {
+      kid: string;
       privateJwk: JsonWebKey;
     };
     const { importJWK } = await import('jose');
     const key = await importJWK(ownKey.privateJwk as Parameters<typeof importJWK>[0], 'ES256');
     const sign = (aud: string, exp: number) =>
-      new SignJWT({})
-        .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt' })
+      new SignJWT({ scope: DEV_IDP.syncScope })
+        .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: ownKey.kid })
         .setSubject(B)
-        .setIssuer('urn:attache:dev-issuer')
+        .setIssuer(issuer)
         .setAudience(aud)
         .setExpirationTime(exp)
         .sign(key);
     const now = Math.floor(Date.now() / 1000);
     const wrongAudience = await sign('urn:some-other-api', now + 600);
-    const expired = await sign('urn:attache:broker', now - 120);
-    const valid = await sign('urn:attache:broker', now + 600);
+    const expired = await sign(DEV_IDP.brokerAudience, now - 120);
+    const valid = await sign(DEV_IDP.brokerAudience, now + 600);
     for (const token of [forged, wrongAudience, expired, 'garbage', undefined]) {
       const res = await h.broker('/db/briefings', token === undefined ? {} : { token });
       expect(res.status).toBe(401);

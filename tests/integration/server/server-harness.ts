@@ -42,6 +42,8 @@ export function testConfig(dataDir: string, overrides: Partial<ServerConfig> = {
     logLevel: process.env['ATTACHE_TEST_LOG_LEVEL'] ?? 'silent',
     pollIntervalMs: 100,
     fanoutIdleMs: 50,
+    idpPort: 0,
+    devTokens: true,
     queueRetryBaseMs: 100,
     queueRetryMaxMs: 1000,
     ...overrides,
@@ -59,8 +61,10 @@ async function readJson(res: Response): Promise<unknown> {
 
 export async function startHarness(overrides: Partial<ServerConfig> = {}): Promise<Harness> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'attache-server-'));
-  const config = testConfig(dataDir, overrides);
+  let config = testConfig(dataDir, overrides);
   let server = await startServer(config);
+  // Restarts keep the provider's port: its issuer (and so every token's `iss`) names it.
+  if (server.urls.idp) config = { ...config, idpPort: Number(new URL(server.urls.idp).port) };
   const adminToken = fs.readFileSync(server.files.adminToken, 'utf8').trim();
   const secrets = JSON.parse(fs.readFileSync(server.files.serverSecrets, 'utf8')) as {
     serviceSecret: string;

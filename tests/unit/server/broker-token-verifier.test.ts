@@ -1,78 +1,229 @@
-import { generateKeyPairSync } from 'node:crypto';
-import { SignJWT } from 'jose';
-import { describe, expect, it } from 'vitest';
+// The broker's token checks, against a real JWKS endpoint on loopback: every property of a token
+// that a forger could vary is pinned, and the provider's key rotation is followed by `kid`.
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SignJWT, exportJWK } from 'jose';
+import type { KeyObject } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createJwksKeyResolver } from '../../../server/src/broker/jwks.js';
 import { createTokenVerifier } from '../../../server/src/broker/token-verifier.js';
+import type { TokenPolicy } from '../../../server/src/broker/token-verifier.js';
 
-const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-const other = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-const issuer = 'urn:test:issuer';
-const audience = 'urn:test:broker';
-const verifier = createTokenVerifier({ key: publicKey, issuer, audience, clockToleranceSec: 30 });
+type SigningKey = { kid: string; privateKey: KeyObject; publicKey: KeyObject };
+const newKey = (): SigningKey => ({
+  kid: `k-${randomBytes(4).toString('hex')}`,
+  ...generateKeyPairSync('ec', { namedCurve: 'P-256' }),
+});
+
+const issuer = 'https://idp.test';
+const audience = 'api://attache-broker';
+const policy: TokenPolicy = {
+  issuer,
+  audience,
+  algorithms: ['ES256', 'RS256'],
+  type: 'at+jwt',
+  clockToleranceSec: 30,
+  userClaim: 'sub',
+  requiredScope: 'briefings.sync',
+};
 const now = () => Math.floor(Date.now() / 1000);
 
-type Claims = { sub?: string; iss?: string; aud?: string; exp?: number; typ?: string };
+/** A JWKS endpoint whose published keys the test changes, counting the fetches. */
+let published: SigningKey[] = [];
+let fetches = 0;
+let jwksServer: http.Server;
+let jwksUrl: string;
 
-function token(claims: Claims = {}, key = privateKey): Promise<string> {
-  const jwt = new SignJWT({})
-    .setProtectedHeader({ alg: 'ES256', typ: claims.typ ?? 'at+jwt' })
-    .setIssuer(claims.iss ?? issuer)
-    .setAudience(claims.aud ?? audience)
-    .setIssuedAt()
-    .setExpirationTime(claims.exp ?? now() + 600);
-  if (claims.sub !== '') jwt.setSubject(claims.sub ?? 'alex.morgan');
-  return jwt.sign(key);
+beforeAll(async () => {
+  jwksServer = http.createServer((_req, res) => {
+    fetches += 1;
+    void Promise.all(
+      published.map(async (k) => ({
+        ...(await exportJWK(k.publicKey)),
+        kid: k.kid,
+        alg: 'ES256',
+        use: 'sig',
+      })),
+    ).then((keys) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ keys }));
+    });
+  });
+  await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
+  jwksUrl = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/jwks`;
+});
+afterAll(() => new Promise<void>((resolve) => jwksServer.close(() => resolve())));
+
+type Claims = Record<string, unknown> & { exp?: number };
+function sign(
+  key: SigningKey,
+  claims: Claims = {},
+  header: Record<string, unknown> = {},
+): Promise<string> {
+  return new SignJWT({
+    scope: `${audience}/briefings.sync`,
+    sub: 'alex.morgan',
+    iss: issuer,
+    aud: audience,
+    iat: now(),
+    exp: now() + 600,
+    ...claims,
+  })
+    .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: key.kid, ...header })
+    .sign(key.privateKey);
 }
 
-describe('access token verification', () => {
-  it('accepts a well-formed token and returns its subject', async () => {
-    const result = await verifier.verify(await token());
-    expect(result).toMatchObject({ ok: true, token: { subject: 'alex.morgan' } });
+function verifierFor(overrides: Partial<TokenPolicy> = {}, cooldownMs = 0) {
+  return createTokenVerifier({
+    key: createJwksKeyResolver({ issuer, jwksUrl, cooldownMs }),
+    policy: { ...policy, ...overrides },
+  });
+}
+
+describe('access token verification against the JWKS', () => {
+  const current = newKey();
+  beforeAll(() => {
+    published = [current];
   });
 
-  it('accepts a token expired by less than the clock tolerance', async () => {
-    expect((await verifier.verify(await token({ exp: now() - 10 }))).ok).toBe(true);
+  it('accepts a well-formed token and returns the user from `sub`', async () => {
+    expect(await verifierFor().verify(await sign(current))).toEqual({
+      ok: true,
+      token: { user: 'alex.morgan', expiresAt: expect.any(Number) as unknown },
+    });
+  });
+
+  it('reads the user from the configured claim (Entra ID: oid or preferred_username)', async () => {
+    const token = await sign(current, { preferred_username: 'sam.taylor' });
+    expect(await verifierFor({ userClaim: 'preferred_username' }).verify(token)).toMatchObject({
+      ok: true,
+      token: { user: 'sam.taylor' },
+    });
+    expect(await verifierFor({ userClaim: 'oid' }).verify(token)).toMatchObject({ ok: false });
+  });
+
+  it('accepts the scope in Entra ID form (`scp`, short) and refuses a token without it', async () => {
+    const entra = await sign(current, { scope: undefined, scp: 'briefings.sync' });
+    expect((await verifierFor().verify(entra)).ok).toBe(true);
+    const other = await sign(current, { scope: 'openid profile' });
+    expect(await verifierFor().verify(other)).toMatchObject({
+      ok: false,
+      reason: 'scope "briefings.sync" missing',
+    });
+  });
+
+  it('accepts tokens within the clock tolerance', async () => {
+    expect((await verifierFor().verify(await sign(current, { exp: now() - 10 }))).ok).toBe(true);
+    expect((await verifierFor().verify(await sign(current, { nbf: now() + 10 }))).ok).toBe(true);
   });
 
   it.each([
-    ['expired beyond the tolerance', () => token({ exp: now() - 60 }), 'token expired'],
-    ['another issuer', () => token({ iss: 'urn:evil' }), 'claim "iss" invalid'],
-    ['another audience', () => token({ aud: 'urn:other-api' }), 'claim "aud" invalid'],
-    ['an id token instead of an access token', () => token({ typ: 'JWT' }), 'claim "typ" invalid'],
-    ['no subject', () => token({ sub: '' }), 'claim "sub" invalid'],
-    ['a signature from another key', () => token({}, other.privateKey), 'bad signature'],
+    ['expired beyond the tolerance', () => sign(current, { exp: now() - 60 }), 'token expired'],
+    ['not yet valid', () => sign(current, { nbf: now() + 120 }), 'token not yet valid'],
+    ['another issuer', () => sign(current, { iss: 'https://evil.test' }), 'claim "iss" invalid'],
+    [
+      'the issuer with a trailing slash',
+      () => sign(current, { iss: `${issuer}/` }),
+      'claim "iss" invalid',
+    ],
+    ['another audience', () => sign(current, { aud: 'api://other' }), 'claim "aud" invalid'],
+    ['an ID token (typ JWT)', () => sign(current, {}, { typ: 'JWT' }), 'claim "typ" invalid'],
+    ['no user claim', () => sign(current, { sub: undefined }), 'claim "sub"'],
+    ['no expiry', () => sign(current, { exp: undefined }), 'claim "exp"'],
+    ['an unknown kid', () => sign(newKey()), 'unknown signing key (kid)'],
+    [
+      'a known kid but a signature from another key',
+      () => sign({ ...newKey(), kid: current.kid }),
+      'bad signature',
+    ],
   ])('refuses %s', async (_, make, reason) => {
-    const result = await verifier.verify(await make());
-    expect(result).toEqual({ ok: false, reason: expect.stringContaining(reason) as unknown });
+    const result = await verifierFor().verify(await make());
+    expect(result).toMatchObject({ ok: false, reason: expect.stringContaining(reason) as unknown });
   });
 
-  it('refuses algorithm confusion: HS256 signed with the public key bytes, and alg none', async () => {
+  it('refuses algorithm confusion: HS256 signed with the public key, and alg none', async () => {
     const secret = new TextEncoder().encode(
-      publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+      current.publicKey.export({ format: 'pem', type: 'spki' }).toString(),
     );
-    const hs = await new SignJWT({ sub: 'alex.morgan' })
-      .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
+    const hs = await new SignJWT({ sub: 'alex.morgan', scope: 'briefings.sync' })
+      .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: current.kid })
       .setIssuer(issuer)
       .setAudience(audience)
       .setExpirationTime(now() + 600)
       .sign(secret);
-    expect(await verifier.verify(hs)).toEqual({ ok: false, reason: 'algorithm not allowed' });
-    const [, payload] = (await token()).split('.');
-    const none = `${Buffer.from('{"alg":"none","typ":"at+jwt"}').toString('base64url')}.${payload}.`;
-    expect((await verifier.verify(none)).ok).toBe(false);
+    expect(await verifierFor().verify(hs)).toEqual({ ok: false, reason: 'algorithm not allowed' });
+    const [, payload] = (await sign(current)).split('.');
+    const none = `${Buffer.from(`{"alg":"none","typ":"at+jwt","kid":"${current.kid}"}`).toString('base64url')}.${payload}.`;
+    expect(await verifierFor().verify(none)).toMatchObject({ ok: false });
   });
 
   it('refuses a token whose payload was altered after signing', async () => {
-    const [header, , signature] = (await token()).split('.');
+    const [header, , signature] = (await sign(current)).split('.');
     const forged = Buffer.from(
-      JSON.stringify({ sub: 'sam.taylor', iss: issuer, aud: audience, exp: now() + 600 }),
+      JSON.stringify({
+        sub: 'sam.taylor',
+        iss: issuer,
+        aud: audience,
+        exp: now() + 600,
+        scope: 'briefings.sync',
+      }),
     ).toString('base64url');
-    expect(await verifier.verify(`${header}.${forged}.${signature}`)).toEqual({
+    expect(await verifierFor().verify(`${header}.${forged}.${signature}`)).toEqual({
       ok: false,
       reason: 'bad signature',
     });
   });
 
   it('refuses garbage', async () => {
-    expect((await verifier.verify('not-a-jwt')).ok).toBe(false);
+    expect(await verifierFor().verify('not-a-jwt')).toMatchObject({ ok: false });
+  });
+});
+
+describe('key rotation by kid', () => {
+  it('follows a rotation: a new kid triggers one refetch; the old key verifies while published', async () => {
+    const first = newKey();
+    const second = newKey();
+    published = [first];
+    const verifier = verifierFor({}, 0);
+    expect((await verifier.verify(await sign(first))).ok).toBe(true);
+    const before = fetches;
+
+    published = [second, first];
+    expect((await verifier.verify(await sign(second))).ok).toBe(true);
+    expect(fetches).toBe(before + 1);
+    expect((await verifier.verify(await sign(first))).ok).toBe(true);
+    expect(fetches).toBe(before + 1);
+
+    // The provider retires the old key: tokens signed with it stop verifying after a refetch.
+    published = [second];
+    const retired = verifierFor({}, 0);
+    expect(await retired.verify(await sign(first))).toMatchObject({
+      ok: false,
+      reason: 'unknown signing key (kid)',
+    });
+  });
+
+  it('does not refetch on every unknown kid: at most once per cooldown', async () => {
+    const key = newKey();
+    published = [key];
+    const verifier = verifierFor({}, 60_000);
+    expect((await verifier.verify(await sign(key))).ok).toBe(true);
+    const before = fetches;
+    for (let i = 0; i < 5; i += 1) {
+      expect((await verifier.verify(await sign(newKey()))).ok).toBe(false);
+    }
+    expect(fetches).toBe(before);
+  });
+
+  it('reports an unreachable key source as unavailable, not as a bad token', async () => {
+    const verifier = createTokenVerifier({
+      key: createJwksKeyResolver({ issuer, jwksUrl: 'http://127.0.0.1:9/jwks', timeoutMs: 1000 }),
+      policy,
+    });
+    expect(await verifier.verify(await sign(newKey()))).toMatchObject({
+      ok: false,
+      unavailable: true,
+    });
   });
 });

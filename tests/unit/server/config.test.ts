@@ -28,7 +28,9 @@ describe('server configuration', () => {
     expect(config.brokerPort).toBe(DEFAULT_PORTS.broker);
     expect(config.opsPort).toBe(DEFAULT_PORTS.ops);
     expect(config.couchPort).toBe(DEFAULT_PORTS.couch);
-    expect(config.devTokens).toBe(true);
+    expect(config.devTokens).toBe(false);
+    expect(config.devIdp).toBe(true);
+    expect(config.idpPort).toBe(DEFAULT_PORTS.idp);
   });
 
   it('reads each key from its documented environment variable', () => {
