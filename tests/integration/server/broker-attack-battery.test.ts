@@ -1,0 +1,484 @@
+// The broker attack battery (issue 4): every hostile token and request is refused with the
+// uniform answer AND leaves a 'refused' record with its reason in the audit trail. Valid tokens
+// come from the real development provider (password sign-in); the hostile ones are crafted with
+// jose, most of them signed with the provider's own key, so that each check is proven on its own.
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import type { JsonWebKey } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import { SignJWT, decodeJwt, importJWK } from 'jose';
+import type { JWK } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { idpKeysFile } from '../../../server/src/idp/signing-keys.js';
+import { DEV_IDP } from '../../../src/shared/protocol.js';
+import { signInWithPassword } from './idp-client.js';
+import { briefingInput, startHarness, waitFor } from './server-harness.js';
+import type { Harness } from './server-harness.js';
+
+const A = 'alex.morgan';
+const B = 'sam.taylor';
+const RATE_USER = 'jordan.lee';
+const MAX_BODY = 64 * 1024;
+const BURST = 150;
+
+let h: Harness;
+let issuer: string;
+let ca: string;
+let tokenA: string;
+let idTokenA: string;
+let tokenRateUser: string;
+let briefingOfB: string;
+let signWithProviderKey: (
+  claims: Record<string, unknown>,
+  header?: Record<string, unknown>,
+) => Promise<string>;
+let providerPublicPem: string;
+let providerKid: string;
+
+type RawReply = { status: number; headers: http.IncomingHttpHeaders; text: string };
+
+/** A request with the path exactly as written (fetch would resolve `..` and `%2e%2e`). */
+function raw(
+  method: string,
+  path: string,
+  init: {
+    token?: string;
+    body?: string;
+    chunked?: boolean;
+    headers?: Record<string, string>;
+  } = {},
+): Promise<RawReply> {
+  const url = new URL(h.server.urls.broker);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: url.hostname,
+        port: url.port,
+        method,
+        path,
+        headers: {
+          ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+          ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...(init.body !== undefined && !init.chunked
+            ? { 'content-length': String(Buffer.byteLength(init.body)) }
+            : {}),
+          ...init.headers,
+        },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+      },
+    );
+    // The broker may answer (413) and close before a large body is fully sent.
+    req.on('error', (error: NodeJS.ErrnoException) =>
+      error.code === 'EPIPE' || error.code === 'ECONNRESET' ? undefined : reject(error),
+    );
+    if (init.body !== undefined && init.chunked) {
+      const body = Buffer.from(init.body);
+      for (let i = 0; i < body.length; i += 8192) req.write(body.subarray(i, i + 8192));
+      req.end();
+    } else req.end(init.body);
+  });
+}
+
+type AuditRecord = Record<string, unknown> & { action: string; decision: string; reason: string };
+
+function auditRecords(): AuditRecord[] {
+  return fs
+    .readFileSync(h.server.files.auditLog, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as AuditRecord);
+}
+
+/** Waits for the refusal record of `path` (the audit stream writes asynchronously). */
+async function expectAudited(
+  path: string,
+  reason: string | RegExp,
+  extra: Record<string, unknown> = {},
+  method = 'GET',
+): Promise<void> {
+  await waitFor(
+    `audit record for ${method} ${path} (${String(reason)})`,
+    async () =>
+      Promise.resolve(
+        auditRecords().some(
+          (r) =>
+            r.action === 'broker.request' &&
+            r.decision === 'refused' &&
+            r['path'] === path &&
+            r['method'] === method &&
+            (typeof reason === 'string' ? r.reason.includes(reason) : reason.test(r.reason)) &&
+            Object.entries(extra).every(([k, v]) => r[k] === v),
+        )
+          ? true
+          : undefined,
+      ),
+    5_000,
+  );
+}
+
+async function expectRefused(
+  reply: RawReply,
+  status: number,
+  body: Record<string, string>,
+): Promise<void> {
+  expect(reply.status).toBe(status);
+  expect(JSON.parse(reply.text)).toEqual(body);
+  expect(reply.text).not.toContain('For Sam only');
+  await Promise.resolve();
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+const UNAUTHORIZED = { error: 'unauthorized' };
+const FORBIDDEN = { error: 'forbidden' };
+
+beforeAll(async () => {
+  h = await startHarness({
+    seedDemoData: false,
+    brokerMaxBodyBytes: MAX_BODY,
+    brokerRateBurst: BURST,
+    brokerRatePerSec: 20,
+  });
+  issuer = h.server.urls.idp ?? '';
+  ca = fs.readFileSync(h.server.files.devCa ?? '', 'utf8');
+  const a = await h.admin('POST', '/briefings', briefingInput('For Alex only', [A]));
+  const b = await h.admin('POST', '/briefings', briefingInput('For Sam only', [B]));
+  briefingOfB = `briefing:${(b.body as { sorId: string }).sorId}`;
+  const briefingOfA = `briefing:${(a.body as { sorId: string }).sorId}`;
+  const [setA, setB, setRate] = await Promise.all([
+    signInWithPassword(issuer, ca, A, 'attache-alex'),
+    signInWithPassword(issuer, ca, B, 'attache-sam'),
+    signInWithPassword(issuer, ca, RATE_USER, 'attache-jordan'),
+  ]);
+  tokenA = setA.access_token;
+  idTokenA = setA.id_token ?? '';
+  tokenRateUser = setRate.access_token;
+  for (const [token, id] of [
+    [tokenA, briefingOfA],
+    [setB.access_token, briefingOfB],
+  ] as const) {
+    await waitFor(`${id} delivered`, async () =>
+      (await raw('GET', `/db/briefings/${encodeURIComponent(id)}`, { token })).status === 200
+        ? true
+        : undefined,
+    );
+  }
+
+  const keys = JSON.parse(fs.readFileSync(idpKeysFile(h.dataDir), 'utf8')) as { keys: JWK[] };
+  const current = keys.keys[0] as JWK & { kid: string };
+  providerKid = current.kid;
+  const privateKey = await importJWK(current, 'ES256');
+  const { d: _d, ...publicJwk } = current;
+  providerPublicPem = createPublicKey({
+    key: publicJwk as JsonWebKey,
+    format: 'jwk',
+  })
+    .export({ format: 'pem', type: 'spki' })
+    .toString();
+  const base = decodeJwt(tokenA);
+  signWithProviderKey = (claims, header = {}) =>
+    new SignJWT({ ...base, iat: now(), exp: now() + 600, ...claims })
+      .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: providerKid, ...header })
+      .sign(privateKey);
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+describe('the battery is real: the same requests succeed when nothing is wrong', () => {
+  it('accepts the provider’s token, and a token re-signed with the provider’s key', async () => {
+    expect((await raw('GET', '/db/briefings', { token: tokenA })).status).toBe(200);
+    expect(
+      (await raw('GET', '/db/briefings', { token: await signWithProviderKey({}) })).status,
+    ).toBe(200);
+  });
+});
+
+describe('hostile tokens are refused (401) and audited', () => {
+  const cases: [string, () => Promise<string>, string | RegExp][] = [
+    [
+      'alg none',
+      () => {
+        const [, payload] = tokenA.split('.');
+        const header = Buffer.from(
+          JSON.stringify({ alg: 'none', typ: 'at+jwt', kid: providerKid }),
+        ).toString('base64url');
+        return Promise.resolve(`${header}.${payload}.`);
+      },
+      /algorithm|malformed|JWS/,
+    ],
+    [
+      'HS256 signed with the provider’s public key',
+      () =>
+        new SignJWT(decodeJwt(tokenA))
+          .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: providerKid })
+          .sign(new TextEncoder().encode(providerPublicPem)),
+      'algorithm not allowed',
+    ],
+    [
+      'a wrong issuer',
+      () => signWithProviderKey({ iss: 'https://evil.example' }),
+      'claim "iss" invalid',
+    ],
+    [
+      'the issuer with a trailing slash',
+      () => signWithProviderKey({ iss: `${issuer}/` }),
+      'claim "iss" invalid',
+    ],
+    [
+      'a wrong audience',
+      () => signWithProviderKey({ aud: 'api://another-api' }),
+      'claim "aud" invalid',
+    ],
+    [
+      'an expired token',
+      () => signWithProviderKey({ iat: now() - 1200, exp: now() - 120 }),
+      'token expired',
+    ],
+    [
+      'a token not yet valid',
+      () => signWithProviderKey({ nbf: now() + 600 }),
+      'token not yet valid',
+    ],
+    [
+      'an unknown kid',
+      () =>
+        new SignJWT({ ...decodeJwt(tokenA) })
+          .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: 'idp-unknown' })
+          .sign(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey),
+      'unknown signing key (kid)',
+    ],
+    [
+      'a tampered payload (sub changed to another user)',
+      () => {
+        const [header, , signature] = tokenA.split('.');
+        const payload = Buffer.from(JSON.stringify({ ...decodeJwt(tokenA), sub: B })).toString(
+          'base64url',
+        );
+        return Promise.resolve(`${header}.${payload}.${signature}`);
+      },
+      'bad signature',
+    ],
+    [
+      'the ID token instead of an access token',
+      () => Promise.resolve(idTokenA),
+      'claim "typ" invalid',
+    ],
+    [
+      'a token without the sync scope',
+      () => signWithProviderKey({ scope: 'openid' }),
+      'scope "briefings.sync" missing',
+    ],
+    ['garbage', () => Promise.resolve('not.a.jwt'), /malformed|JWS|token/],
+  ];
+
+  it.each(cases)('%s', async (name, make, reason) => {
+    const path = `/db/briefings/attack-${name.replace(/[^a-z0-9]+/gi, '-')}`;
+    const reply = await raw('GET', path, { token: await make() });
+    await expectRefused(reply, 401, UNAUTHORIZED);
+    expect(reply.headers['www-authenticate']).toContain('Bearer');
+    await expectAudited(path, reason);
+  });
+
+  it('no token at all', async () => {
+    await expectRefused(await raw('GET', '/db/briefings/attack-no-token'), 401, UNAUTHORIZED);
+    await expectAudited('/db/briefings/attack-no-token', 'no bearer token');
+  });
+});
+
+describe("user A's valid token against user B's data is refused (403) and audited", () => {
+  const hexB = Buffer.from(B).toString('hex');
+  const bDbs = () => h.dbNames(B);
+  const paths = (): string[] => [
+    `/db/${bDbs().briefings}`,
+    `/db/${bDbs().briefings}/${encodeURIComponent(briefingOfB)}`,
+    `/db/${bDbs().returns}`,
+    `/db/userdb-${hexB.toUpperCase()}`,
+    `/${bDbs().briefings}/${encodeURIComponent(briefingOfB)}`,
+    `/db/briefings/../${bDbs().briefings}`,
+    `/db/briefings/%2e%2e/${bDbs().briefings}`,
+    `/db/briefings/%2E%2E/${bDbs().briefings}/${encodeURIComponent(briefingOfB)}`,
+    `/db/briefings/..%2F${bDbs().briefings}`,
+    `/db/briefings%2F..%2F${bDbs().briefings}`,
+    `/db/briefings/x%2F..%2F..%2F${bDbs().briefings}`,
+    `/db/briefings/%5C..%5C${bDbs().briefings}`,
+    `/db/briefings//${bDbs().briefings}`,
+    `/db/briefings/${encodeURIComponent(briefingOfB)}/`,
+    `/db/Briefings`,
+    `/DB/briefings`,
+    `/db/BRIEFINGS/${encodeURIComponent(briefingOfB)}`,
+    `/db/%62riefings`,
+    `/db/%62%72%69%65%66%69%6e%67%73/${encodeURIComponent(briefingOfB)}`,
+    `/db/briefings.${hexB}`,
+    `/db/returns/..`,
+    `/db/returns/%2e%2e/%2e%2e/${bDbs().returns}`,
+  ];
+
+  it('every spelling of another database is refused, uniformly, with nothing of B in the answer', async () => {
+    for (const path of paths()) {
+      const reply = await raw('GET', path, { token: tokenA });
+      await expectRefused(reply, 403, FORBIDDEN);
+      await expectAudited(path.slice(0, 256), /./, { user: A });
+    }
+  });
+
+  it('a trailing slash on the alias still means A’s own database', async () => {
+    const reply = await raw('GET', '/db/briefings/', { token: tokenA });
+    expect(reply.status).toBe(200);
+    expect((JSON.parse(reply.text) as { db_name: string }).db_name).toBe(h.dbNames(A).briefings);
+  });
+
+  it("B's document id through A's alias finds nothing: the alias is A's database", async () => {
+    const reply = await raw('GET', `/db/briefings/${encodeURIComponent(briefingOfB)}`, {
+      token: tokenA,
+    });
+    expect(reply.status).toBe(404);
+    expect(reply.text).not.toContain('For Sam only');
+  });
+});
+
+describe('server-level and administrative endpoints are refused (403) and audited', () => {
+  it.each([
+    ['GET', '/_all_dbs'],
+    ['GET', '/_users'],
+    ['GET', `/_users/org.couchdb.user%3A${B}`],
+    ['GET', '/_config'],
+    ['GET', '/_node/_local/_config'],
+    ['POST', '/_replicate'],
+    ['POST', '/_session'],
+    ['GET', '/_session'],
+    ['GET', '/_utils/'],
+    ['GET', '/'],
+    ['GET', '/db/briefings/_all_dbs'],
+    ['GET', '/db/briefings/_security'],
+    ['PUT', '/db/returns/_security'],
+    ['PUT', '/db/briefings/_design/attache'],
+    ['PUT', '/db/returns/_design/evil'],
+    ['PUT', '/db/returns/_design%2Fevil'],
+    ['DELETE', '/db/returns/_design/attache'],
+    ['POST', '/db/briefings/_compact'],
+    ['POST', '/db/returns/_purge'],
+    ['POST', '/db/briefings/_find'],
+    ['GET', '/db/briefings/_design/attache/_view/all'],
+  ])('%s %s', async (method, path) => {
+    const body = method === 'GET' || method === 'DELETE' ? undefined : '{}';
+    const reply = await raw(method, path, { token: tokenA, ...(body ? { body } : {}) });
+    await expectRefused(reply, 403, FORBIDDEN);
+    await expectAudited(path, /./, { user: A }, method);
+  });
+
+  it('a design document smuggled inside _bulk_docs to returns', async () => {
+    const reply = await raw('POST', '/db/returns/_bulk_docs', {
+      token: tokenA,
+      body: JSON.stringify({
+        docs: [{ _id: '_design/evil', validate_doc_update: 'function(){}' }],
+      }),
+    });
+    await expectRefused(reply, 403, FORBIDDEN);
+    await expectAudited('/db/returns/_bulk_docs', 'reserved document id', { user: A }, 'POST');
+  });
+});
+
+describe('writes to the briefings database are refused (403) and audited', () => {
+  it.each([
+    ['PUT', '/db/briefings/evil', '{"type":"briefing"}'],
+    ['POST', '/db/briefings/_bulk_docs', '{"docs":[{"_id":"evil"}]}'],
+    ['POST', '/db/briefings', '{"_id":"evil"}'],
+    ['DELETE', '/db/briefings/some-doc?rev=1-abc', undefined],
+    ['PUT', '/db/briefings/some-doc/evil.pdf', '"x"'],
+    ['DELETE', '/db/briefings', undefined],
+    ['PUT', '/db/briefings', undefined],
+  ])('%s %s', async (method, path, body) => {
+    const reply = await raw(method, path, { token: tokenA, ...(body ? { body } : {}) });
+    await expectRefused(reply, 403, FORBIDDEN);
+    await expectAudited(path.split('?')[0] ?? path, /read-only|not allowed/, { user: A }, method);
+  });
+});
+
+describe('limits', () => {
+  const big = JSON.stringify({
+    docs: [{ _id: 'r-1', type: 'read-receipt', pad: 'x'.repeat(MAX_BODY) }],
+  });
+
+  it('refuses a body over the limit (413), declared or streamed, and audits it', async () => {
+    await expectRefused(
+      await raw('POST', '/db/returns/_bulk_docs', { token: tokenA, body: big }),
+      413,
+      { error: 'payload_too_large' },
+    );
+    await expectAudited('/db/returns/_bulk_docs', 'over the limit', { user: A }, 'POST');
+    const streamed = await raw('PUT', '/db/returns/receipt-big', {
+      token: tokenA,
+      body: big,
+      chunked: true,
+    });
+    await expectRefused(streamed, 413, { error: 'payload_too_large' });
+    await expectAudited('/db/returns/receipt-big', 'body over the limit', { user: A }, 'PUT');
+  });
+
+  it('refuses too many requests from one user (429, Retry-After) without slowing another', async () => {
+    let limited: RawReply | null = null;
+    for (let i = 0; i < BURST * 2 && !limited; i += 1) {
+      const reply = await raw('GET', '/db/briefings/_local/rate-probe', { token: tokenRateUser });
+      if (reply.status === 429) limited = reply;
+    }
+    expect(limited).not.toBeNull();
+    await expectRefused(limited!, 429, { error: 'too_many_requests' });
+    expect(Number(limited!.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    await expectAudited('/db/briefings/_local/rate-probe', 'rate limit exceeded', {
+      user: RATE_USER,
+    });
+    expect((await raw('GET', '/db/briefings', { token: tokenA })).status).toBe(200);
+  });
+});
+
+describe('audit trail', () => {
+  it('records allowed requests too, with who, what and why', async () => {
+    await raw('GET', '/db/briefings/_changes?since=0', { token: tokenA });
+    await waitFor('allowed record', async () =>
+      Promise.resolve(
+        auditRecords().some(
+          (r) =>
+            r.action === 'broker.request' &&
+            r.decision === 'allowed' &&
+            r['user'] === A &&
+            r['method'] === 'GET' &&
+            r['path'] === '/db/briefings/_changes' &&
+            r.reason === 'own database',
+        )
+          ? true
+          : undefined,
+      ),
+    );
+  });
+
+  it('never writes a token into the audit trail', () => {
+    const text = fs.readFileSync(h.server.files.auditLog, 'utf8');
+    expect(text).not.toContain(tokenA);
+    expect(text).not.toContain(tokenA.split('.')[2]);
+  });
+
+  it('holds the sign-ins and token grants of the provider', () => {
+    const records = auditRecords();
+    expect(records).toContainEqual(
+      expect.objectContaining({
+        action: 'idp.sign-in',
+        user: A,
+        decision: 'allowed',
+        client: DEV_IDP.readerClientId,
+      }),
+    );
+    expect(records).toContainEqual(
+      expect.objectContaining({
+        action: 'idp.token',
+        user: A,
+        decision: 'allowed',
+        grantType: 'authorization_code',
+      }),
+    );
+  });
+});
