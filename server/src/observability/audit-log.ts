@@ -1,38 +1,12 @@
-// Audit trail of security decisions (for now: the broker's). Append-only JSON lines in the data
-// folder, owner-only. A later step chains record hashes to make tampering evident; callers do
-// not change when it does.
-import fs from 'node:fs';
-import path from 'node:path';
-import { createLogger } from './logger.js';
+// The audit log as the rest of the server knows it. The implementation is the hash-chained,
+// append-only trail in ../audit/ (verify it with `npm run audit:verify -- <file>`); this module
+// keeps the original entry point so that callers (broker, identity provider) need not change.
+import os from 'node:os';
+import { createAuditTrail } from '../audit/audit-trail.js';
+import type { AuditLog } from '../audit/types.js';
 
-const log = createLogger('audit');
+export type { AuditEntry, AuditLog } from '../audit/types.js';
 
-export type AuditEntry = {
-  readonly action: string;
-  readonly user: string | null;
-  readonly decision: 'allowed' | 'refused';
-  readonly reason: string;
-  readonly [detail: string]: unknown;
-};
-
-export type AuditLog = {
-  record(entry: AuditEntry): void;
-  close(): Promise<void>;
-};
-
-export function createFileAuditLog(deps: { file: string }): AuditLog {
-  fs.mkdirSync(path.dirname(deps.file), { recursive: true, mode: 0o700 });
-  const stream = fs.createWriteStream(deps.file, { flags: 'a', mode: 0o600 });
-  stream.on('error', (error) => log.error({ err: error.message }, 'audit log write failed'));
-  return {
-    record(entry) {
-      const line = { at: new Date().toISOString(), ...entry };
-      stream.write(`${JSON.stringify(line)}\n`);
-      if (entry.decision === 'refused') log.info(line, 'refused');
-      else log.debug(line, 'allowed');
-    },
-    close() {
-      return new Promise((resolve) => stream.end(resolve));
-    },
-  };
+export function createFileAuditLog(deps: { file: string; instance?: string }): AuditLog {
+  return createAuditTrail({ file: deps.file, instance: deps.instance ?? os.hostname() });
 }
