@@ -1,7 +1,15 @@
 // A small fetch-based CouchDB client: only what the pipeline needs, typed errors, JSON bodies
 // always sent as application/json (express-pouchdb parses anything else as a form).
 import { CouchError } from './types.js';
-import type { CouchClient, CouchCredentials, CouchDoc, CouchErrorCode } from './types.js';
+import type {
+  AllDocsRow,
+  BulkDocResult,
+  ChangesPage,
+  CouchClient,
+  CouchCredentials,
+  CouchDoc,
+  CouchErrorCode,
+} from './types.js';
 
 const REQUEST_TIMEOUT_MS = 60_000;
 
@@ -107,17 +115,22 @@ export function createCouchClient(deps: {
       }
     },
 
-    async createDb(db) {
+    async createDb(db, options = {}) {
       const op = `create database ${db}`;
-      const res = await call(op, 'PUT', `/${encodeURIComponent(db)}`);
+      const query = options.q === undefined ? '' : `?q=${options.q}`;
+      const res = await call(op, 'PUT', `/${encodeURIComponent(db)}${query}`);
       if (res.status === 201 || res.status === 202) return 'created';
       if (res.status === 412) return 'exists';
       return fail(op, res);
     },
 
-    async getDoc(db, id) {
+    async getDoc(db, id, options = {}) {
       const op = `get ${db}/${id}`;
-      const res = await call(op, 'GET', docPath(db, id));
+      const res = await call(
+        op,
+        'GET',
+        docPath(db, id) + (options.conflicts ? '?conflicts=true' : ''),
+      );
       if (res.status === 200) return res.body as CouchDoc;
       if (res.status === 404) return null;
       return fail(op, res);
@@ -127,9 +140,49 @@ export function createCouchClient(deps: {
       const op = `put ${db}/${doc._id}`;
       const res = await call(op, 'PUT', docPath(db, doc._id), { body: doc });
       if (res.status === 201 || res.status === 202) {
-        return { rev: String((res.body as { rev?: unknown }).rev) };
+        return { rev: String((res.body as { rev?: unknown }).rev), committed: res.status === 201 };
       }
       return fail(op, res);
+    },
+
+    async bulkDocs(db, docs) {
+      const op = `bulk write to ${db}`;
+      const res = await call(op, 'POST', `/${encodeURIComponent(db)}/_bulk_docs`, {
+        body: { docs },
+      });
+      if ((res.status === 201 || res.status === 202) && Array.isArray(res.body)) {
+        return res.body as BulkDocResult[];
+      }
+      return fail(op, res);
+    },
+
+    async allDocs(db, keys, options = {}) {
+      const op = `read ${keys.length} documents of ${db}`;
+      const query = options.includeDocs ? '?include_docs=true' : '';
+      const res = await call(op, 'POST', `/${encodeURIComponent(db)}/_all_docs${query}`, {
+        body: { keys },
+      });
+      if (res.status === 200) return (res.body as { rows: AllDocsRow[] }).rows;
+      return fail(op, res);
+    },
+
+    async changes(db, options): Promise<ChangesPage> {
+      const op = `read changes of ${db}`;
+      const query = new URLSearchParams({
+        since: options.since,
+        limit: String(options.limit),
+        ...(options.includeDocs ? { include_docs: 'true' } : {}),
+      });
+      const res = await call(op, 'GET', `/${encodeURIComponent(db)}/_changes?${query}`);
+      if (res.status !== 200) return fail(op, res);
+      const body = res.body as { results: ChangesPage['results']; last_seq: unknown };
+      return { results: body.results, lastSeq: String(body.last_seq) };
+    },
+
+    async allDbs() {
+      const res = await call('list databases', 'GET', '/_all_dbs');
+      if (res.status === 200 && Array.isArray(res.body)) return res.body as string[];
+      return fail('list databases', res);
     },
 
     async deleteDoc(db, id, rev) {

@@ -53,17 +53,63 @@ export type CouchClient = {
   readonly url: string;
   /** true when the server answers and accepts the client's credentials. */
   ping(): Promise<boolean>;
-  createDb(db: string): Promise<'created' | 'exists'>;
-  /** null when the document does not exist or is deleted. */
-  getDoc(db: string, id: string): Promise<CouchDoc | null>;
-  /** Throws CouchError 'conflict' when `_rev` is not the current revision. */
-  putDoc(db: string, doc: CouchDoc): Promise<{ rev: string }>;
+  /** `q`: shards of the new database on a CouchDB cluster (per-user databases use 1). */
+  createDb(db: string, options?: { q?: number }): Promise<'created' | 'exists'>;
+  /** null when the document does not exist or is deleted. `conflicts` adds `_conflicts`. */
+  getDoc(db: string, id: string, options?: { conflicts?: boolean }): Promise<CouchDoc | null>;
+  /**
+   * Throws CouchError 'conflict' when `_rev` is not the current revision. `committed` is false
+   * when a cluster accepted the write without reaching its write quorum (HTTP 202).
+   */
+  putDoc(db: string, doc: CouchDoc): Promise<{ rev: string; committed?: boolean }>;
+  /** `_bulk_docs`: one result per document, in order; per-document errors are values. */
+  bulkDocs(db: string, docs: readonly CouchDoc[]): Promise<BulkDocResult[]>;
+  /** `_all_docs` for these ids (rows of missing ids carry `error`, of deleted ones `value.deleted`). */
+  allDocs(
+    db: string,
+    keys: readonly string[],
+    options?: { includeDocs?: boolean },
+  ): Promise<AllDocsRow[]>;
+  /** One page of `_changes` (normal feed). Throws CouchError 'not_found' for a missing database. */
+  changes(
+    db: string,
+    options: { since: string; limit: number; includeDocs?: boolean },
+  ): Promise<ChangesPage>;
+  /** Names of all databases (service admin only). */
+  allDbs(): Promise<string[]>;
   /** Throws CouchError 'conflict' when `rev` is not the current revision. */
   deleteDoc(db: string, id: string, rev: string): Promise<void>;
   getSecurity(db: string): Promise<Partial<SecurityObject>>;
   putSecurity(db: string, security: SecurityObject): Promise<void>;
   /** The user name CouchDB authenticates `credentials` as, or null if it refuses them. */
   authenticate(credentials: CouchCredentials): Promise<string | null>;
+};
+
+export type BulkDocResult = {
+  readonly id: string;
+  readonly rev?: string;
+  readonly ok?: boolean;
+  readonly error?: string;
+  readonly reason?: string;
+};
+
+export type AllDocsRow = {
+  readonly key: string;
+  readonly id?: string;
+  readonly value?: { readonly rev: string; readonly deleted?: boolean };
+  readonly doc?: CouchDoc | null;
+  readonly error?: string;
+};
+
+export type ChangesPage = {
+  readonly results: readonly {
+    readonly seq: string | number;
+    readonly id: string;
+    readonly deleted?: boolean;
+    readonly doc?: CouchDoc;
+  }[];
+  /** Opaque (a number on express-pouchdb, a string on CouchDB 3): pass back as `since`. */
+  readonly lastSeq: string;
 };
 
 /** A CouchDB-protocol server this process runs itself (embedded mode). */

@@ -41,6 +41,10 @@ function memoryCouch() {
     getSecurity: () => Promise.resolve({}),
     putSecurity: () => Promise.resolve(),
     authenticate: () => Promise.resolve(null),
+    bulkDocs: () => Promise.reject(new Error('not used by the single-document writer')),
+    allDocs: () => Promise.reject(new Error('not used by the single-document writer')),
+    changes: () => Promise.reject(new Error('not used by the single-document writer')),
+    allDbs: () => Promise.reject(new Error('not used by the single-document writer')),
   };
   return { client, docs, puts, injectConflicts: (n: number) => (conflictsToInject = n) };
 }

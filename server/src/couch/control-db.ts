@@ -1,0 +1,18 @@
+// The server's own control database in CouchDB: leases (which instance polls the SOR, which one
+// runs the returns integrator), the SOR cursor, and the returns checkpoints. It lives in CouchDB
+// because every instance can see it there; only the service admin may read or write it.
+import type { CouchClient } from './types.js';
+
+export const CONTROL_DB = 'attache-control';
+
+export async function ensureControlDb(couch: CouchClient, serviceAdminName: string): Promise<void> {
+  // q=1: a handful of small documents, updated with compare-and-swap; one shard keeps every
+  // update of one document on one shard range.
+  await couch.createDb(CONTROL_DB, { q: 1 });
+  // CouchDB 3 makes a database without members admin-only; express-pouchdb makes it public, so
+  // members always name the service (admins pass anyway; users are not members).
+  await couch.putSecurity(CONTROL_DB, {
+    admins: { names: [serviceAdminName], roles: [] },
+    members: { names: [serviceAdminName], roles: [] },
+  });
+}
