@@ -1,0 +1,236 @@
+// Sign-in through the development OpenID provider exactly as the reader does it: msal-node
+// (OIDC protocol mode, authorization code + PKCE, loopback redirect) with real Chromium playing
+// the system browser on the provider's login page. Then: the access token passes jose with every
+// pin and opens the broker; refresh works across a provider restart and a signing-key rotation.
+import fs from 'node:fs';
+import https from 'node:https';
+import { AxeBuilder } from '@axe-core/playwright';
+import { PublicClientApplication } from '@azure/msal-node';
+import type { AccountInfo, INetworkModule, NetworkResponse } from '@azure/msal-node';
+import { createRemoteJWKSet, customFetch, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
+import { chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fetchTrusting } from '../../../server/src/broker/jwks.js';
+import { rotateIdpSigningKey } from '../../../server/src/idp/signing-keys.js';
+import { DEV_IDP } from '../../../src/shared/protocol.js';
+import { startHarness, waitFor } from './server-harness.js';
+import type { Harness } from './server-harness.js';
+
+const SCOPES = [`${DEV_IDP.brokerAudience}/${DEV_IDP.syncScope}`];
+const CHROMIUM = process.env['ATTACHE_CHROMIUM'] ?? '/usr/bin/chromium';
+
+let h: Harness;
+let ca: string;
+let browser: Browser;
+let pca: PublicClientApplication;
+let account: AccountInfo;
+let firstAccessToken: string;
+
+/** msal's network client over node:https trusting the development CA (no keep-alive: restarts). */
+function networkClient(): INetworkModule {
+  const send = <T>(
+    method: string,
+    url: string,
+    options?: { headers?: Record<string, string>; body?: string },
+  ) =>
+    new Promise<NetworkResponse<T>>((resolve, reject) => {
+      const req = https.request(
+        url,
+        { method, ca, agent: false, headers: options?.headers ?? {} },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () => {
+            const headers: Record<string, string> = {};
+            for (const [k, v] of Object.entries(res.headers))
+              if (typeof v === 'string') headers[k] = v;
+            resolve({ status: res.statusCode ?? 0, headers, body: JSON.parse(text || '{}') as T });
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(options?.body);
+    });
+  return {
+    sendGetRequestAsync: (url, options) => send('GET', url, options),
+    sendPostRequestAsync: (url, options) => send('POST', url, options),
+  };
+}
+
+function newClient(): PublicClientApplication {
+  const issuer = h.server.urls.idp ?? '';
+  return new PublicClientApplication({
+    auth: {
+      clientId: DEV_IDP.readerClientId,
+      authority: `${issuer}/`, // msal needs the trailing slash; the issuer has none
+      knownAuthorities: [new URL(issuer).host],
+    },
+    system: { protocolMode: 'OIDC', networkClient: networkClient() },
+  });
+}
+
+async function verifyAccessToken(token: string) {
+  const issuer = h.server.urls.idp ?? '';
+  const jwks = createRemoteJWKSet(new URL(`${issuer}/jwks`), { [customFetch]: fetchTrusting(ca) });
+  return jwtVerify(token, jwks, {
+    issuer,
+    audience: DEV_IDP.brokerAudience,
+    algorithms: ['ES256'],
+    typ: 'at+jwt',
+  });
+}
+
+async function brokerStatus(token: string): Promise<number> {
+  return (await h.broker('/db/briefings', { token })).status;
+}
+
+beforeAll(async () => {
+  h = await startHarness({ seedDemoData: false });
+  ca = fs.readFileSync(h.server.files.devCa ?? '', 'utf8');
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+  pca = newClient();
+});
+afterAll(async () => {
+  await browser?.close();
+  await h?.stop();
+});
+
+describe('interactive sign-in with msal-node and the provider’s login page in Chromium', () => {
+  it('shows an accessible login page, refuses a wrong password with a message, then signs in', async () => {
+    // The system browser would need the development CA installed; here Chromium is told to
+    // accept this provider's certificate.
+    const context = await browser.newContext({ ignoreHTTPSErrors: true });
+    const page: Page = await context.newPage();
+    const result = await pca.acquireTokenInteractive({
+      scopes: SCOPES,
+      openBrowser: async (url) => {
+        expect(url.startsWith(`${h.server.urls.idp}/auth?`)).toBe(true);
+        await page.goto(url);
+        await expect(page.getByRole('heading', { name: 'Sign in' }).isVisible()).resolves.toBe(
+          true,
+        );
+        const axe = await new AxeBuilder({ page })
+          .withTags(['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa'])
+          .analyze();
+        expect(axe.violations.map((v) => v.id)).toEqual([]);
+
+        await page.getByLabel('Username').fill('alex.morgan');
+        await page.getByLabel('Password').fill('not-the-password');
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await expect(page.getByRole('alert').textContent()).resolves.toContain(
+          'The username or password is incorrect',
+        );
+        await expect(page.getByLabel('Password').getAttribute('aria-invalid')).resolves.toBe(
+          'true',
+        );
+
+        await page.getByLabel('Password').fill('attache-alex');
+        await page.getByRole('button', { name: 'Sign in' }).click();
+      },
+      successTemplate: 'Signed in. You can close this window.',
+      errorTemplate: 'Sign-in failed: {{error}}',
+    });
+    await context.close();
+
+    account = result.account!;
+    expect(account.username).toBe('alex.morgan');
+    expect(account.name).toBe('Alex Morgan');
+    expect(result.idTokenClaims).toMatchObject({ sub: 'alex.morgan', aud: DEV_IDP.readerClientId });
+    expect(result.scopes).toEqual(SCOPES);
+    // msal renews 300 s before expiry: the provider's access tokens live 15 minutes.
+    expect(result.expiresOn!.getTime() - Date.now()).toBeGreaterThan(10 * 60 * 1000);
+
+    const { payload, protectedHeader } = await verifyAccessToken(result.accessToken);
+    expect(protectedHeader.typ).toBe('at+jwt');
+    expect(payload).toMatchObject({
+      sub: 'alex.morgan',
+      name: 'Alex Morgan',
+      preferred_username: 'alex.morgan',
+      client_id: DEV_IDP.readerClientId,
+      scope: SCOPES[0],
+    });
+    expect(await brokerStatus(result.accessToken)).toBe(200);
+    firstAccessToken = result.accessToken;
+
+    const audit = fs.readFileSync(h.server.files.auditLog, 'utf8');
+    expect(audit).toMatch(/"action":"idp.sign-in","user":"alex.morgan","decision":"refused"/);
+    expect(audit).toMatch(/"action":"idp.sign-in","user":"alex.morgan","decision":"allowed"/);
+  });
+
+  it('renews silently with the refresh token after the provider restarted', async () => {
+    await h.restart();
+    const renewed = await pca.acquireTokenSilent({ account, scopes: SCOPES, forceRefresh: true });
+    expect(renewed.accessToken).not.toBe(firstAccessToken);
+    expect(decodeJwt(renewed.accessToken).sub).toBe('alex.morgan');
+    expect(await brokerStatus(renewed.accessToken)).toBe(200);
+  });
+
+  it('follows a signing-key rotation: new tokens carry the new kid, older ones still verify', async () => {
+    const oldKid = decodeProtectedHeader(firstAccessToken).kid;
+    const newKid = rotateIdpSigningKey(h.dataDir);
+    await h.restart();
+    const renewed = await pca.acquireTokenSilent({ account, scopes: SCOPES, forceRefresh: true });
+    expect(decodeProtectedHeader(renewed.accessToken).kid).toBe(newKid);
+    expect(newKid).not.toBe(oldKid);
+    expect(await brokerStatus(renewed.accessToken)).toBe(200);
+    expect(await brokerStatus(firstAccessToken)).toBe(200);
+  });
+
+  it('ends the sign-in with access_denied when the user cancels on the login page', async () => {
+    const context = await browser.newContext({ ignoreHTTPSErrors: true });
+    const page = await context.newPage();
+    const attempt = newClient().acquireTokenInteractive({
+      scopes: SCOPES,
+      openBrowser: async (url) => {
+        await page.goto(url);
+        await page.getByRole('button', { name: 'Cancel' }).click();
+      },
+      successTemplate: 'ok',
+      errorTemplate: 'Sign-in failed: {{error}}',
+    });
+    await expect(attempt).rejects.toMatchObject({ errorCode: 'access_denied' });
+    await context.close();
+  });
+
+  it('audits the refused refresh of a token the provider does not know', async () => {
+    const res = await new Promise<number>((resolve, reject) => {
+      const req = https.request(
+        `${h.server.urls.idp}/token`,
+        {
+          method: 'POST',
+          ca,
+          agent: false,
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        },
+        (r) => {
+          r.resume();
+          resolve(r.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.end(`grant_type=refresh_token&client_id=${DEV_IDP.readerClientId}&refresh_token=forged`);
+    });
+    expect(res).toBe(400);
+    await waitFor('refused refresh in the audit trail', () =>
+      Promise.resolve(
+        /"action":"idp.token","user":null,"decision":"refused","reason":"invalid_grant/.test(
+          fs.readFileSync(h.server.files.auditLog, 'utf8'),
+        )
+          ? true
+          : undefined,
+      ),
+    );
+  });
+});
