@@ -1,6 +1,7 @@
 // HTTP admin API of the demo SOR (JSON, bearer admin token): create, update (new version),
 // share, unshare, list and get briefings. Input is validated with zod; a bad request gets a 400
 // that names each problem.
+// The same server also answers the SOR contract (/sor/v1/..., sor-api.ts) with the same token.
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
@@ -16,6 +17,8 @@ import {
   sorBriefingContentSchema,
 } from './briefing-content.js';
 import type { AttachmentInput, DemoSor } from './demo-sor.sqlite.js';
+import { handleSorApi } from './sor-api.js';
+import { SOR_API_PREFIX } from './sor-contract.js';
 
 const log = createLogger('sor-admin');
 
@@ -136,13 +139,18 @@ export function createSorAdminServer(deps: {
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sor.invalid');
     const method = req.method ?? 'GET';
-    if (!url.pathname.startsWith(`${ADMIN_API_PREFIX}/`))
+    const contract = url.pathname.startsWith(`${SOR_API_PREFIX}/`);
+    if (!contract && !url.pathname.startsWith(`${ADMIN_API_PREFIX}/`))
       throw new HttpError(404, { error: 'not_found' });
     if (!hasAdminToken(req, deps.adminToken)) {
       throw new HttpError(401, {
         error: 'unauthorized',
         message: 'Send the admin token as Authorization: Bearer <token>.',
       });
+    }
+    if (contract) {
+      await handleSorApi(sor, req, res, url);
+      return;
     }
     let parts: string[];
     try {
@@ -227,6 +235,9 @@ export function createSorAdminServer(deps: {
         log.info({ sorId: id, removed: result.removed.length }, 'briefing unshared');
         return sendJson(res, 200, { sorId: id, ...result });
       }
+    }
+    if (collection === 'returns' && id === undefined && method === 'GET') {
+      return sendJson(res, 200, { returns: sor.listReturns() });
     }
     if (collection === 'records' && id === undefined && method === 'POST') {
       const input = parse(rawRecordSchema, await readJsonBody(req, BODY_LIMIT));

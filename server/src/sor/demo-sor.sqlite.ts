@@ -1,8 +1,16 @@
 // The demo SOR: an embedded stand-in for an organisation's System of Record, on SQLite.
 // Documents have versions; recipients say who a document is shared with right now; every share
 // and unshare is appended to a change log (seq autoincrement) that the poller reads.
+import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
-import type { SorAdapter, SorAttachment, SorChange, SorDocument, SorReturn } from './types.js';
+import type {
+  SorAdapter,
+  SorAttachment,
+  SorChange,
+  SorDocument,
+  SorReturn,
+  SorShareState,
+} from './types.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS documents (
@@ -80,7 +88,29 @@ export type BriefingDetail = {
   readonly attachments: readonly { name: string; contentType: string; size: number }[];
 };
 
+/** A document as the SOR contract API serves it: attachments described, fetched one by one. */
+export type DocumentWithAttachmentMeta = Omit<SorDocument, 'attachments'> & {
+  readonly attachments: readonly {
+    name: string;
+    contentType: string;
+    size: number;
+    sha256: string;
+  }[];
+};
+
+export type StoredReturn = SorReturn & { readonly receivedAt: string };
+
 export type DemoSor = SorAdapter & {
+  /** The current version with attachment metadata (name, type, size, sha256), no bytes. */
+  documentWithAttachmentMeta(sorId: string): DocumentWithAttachmentMeta | null;
+  /** The bytes of one attachment of one version, or null. */
+  attachment(
+    sorId: string,
+    version: number,
+    name: string,
+  ): { contentType: string; data: Uint8Array } | null;
+  /** Returns written back so far, oldest first. */
+  listReturns(): StoredReturn[];
   /** Stores a new document (version 1) and shares it with `recipients`. */
   create(input: {
     content: unknown;
@@ -177,6 +207,12 @@ export function createDemoSor(deps: { file: string; now?: () => Date }): DemoSor
     allDocs: db.prepare(`SELECT id FROM documents ORDER BY id`),
     addUser: db.prepare(`INSERT OR IGNORE INTO users (id, display_name) VALUES (?, ?)`),
     knownUser: db.prepare(`SELECT 1 FROM users WHERE id = ?`),
+    oneAttachment: db.prepare(
+      `SELECT name, content_type, data FROM attachments WHERE doc_id = ? AND version = ? AND name = ?`,
+    ),
+    allReturns: db.prepare(
+      `SELECT idempotency_key, user_id, type, doc_id, payload, received_at FROM returns ORDER BY rowid`,
+    ),
     insertReturn: db.prepare(
       `INSERT OR IGNORE INTO returns (idempotency_key, user_id, type, doc_id, payload, received_at)
        VALUES (?, ?, ?, ?, ?, ?)`,
@@ -293,6 +329,57 @@ export function createDemoSor(deps: { file: string; now?: () => Date }): DemoSor
         };
         return doc;
       }),
+
+    fetchShareState: (sorId) =>
+      settle((): SorShareState | null => {
+        const row = currentRow(sorId);
+        return row ? { sorId, version: row.version, recipients: recipientsOf(sorId) } : null;
+      }),
+
+    documentWithAttachmentMeta(sorId) {
+      const row = currentRow(sorId);
+      if (!row) return null;
+      return {
+        sorId,
+        version: row.version,
+        approvedAt: row.approved_at,
+        recipients: recipientsOf(sorId),
+        content: parseContent(row.content),
+        attachments: (q.attachments.all(sorId, row.version) as AttachmentRow[]).map((a) => ({
+          name: a.name,
+          contentType: a.content_type,
+          size: a.data.byteLength,
+          sha256: createHash('sha256')
+            .update(new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength))
+            .digest('hex'),
+        })),
+      };
+    },
+
+    attachment(sorId, version, name) {
+      const row = q.oneAttachment.get(sorId, version, name) as AttachmentRow | undefined;
+      return row ? { contentType: row.content_type, data: new Uint8Array(row.data) } : null;
+    },
+
+    listReturns() {
+      return (
+        q.allReturns.all() as {
+          idempotency_key: string;
+          user_id: string;
+          type: string;
+          doc_id: string;
+          payload: string;
+          received_at: string;
+        }[]
+      ).map((r) => ({
+        idempotencyKey: r.idempotency_key,
+        userId: r.user_id,
+        type: r.type as SorReturn['type'],
+        sorId: r.doc_id,
+        payload: JSON.parse(r.payload) as unknown,
+        receivedAt: r.received_at,
+      }));
+    },
 
     writeReturn: (item: SorReturn) =>
       settle(() => {

@@ -1,6 +1,18 @@
-// The System of Record (SOR) as the pipeline sees it. The demo SOR (demo-sor.sqlite.ts)
-// implements it; an organisation's real SOR gets a REST adapter behind the same contract.
-// Everything the SOR hands over is untrusted: the fan-out validates `content` before use.
+// The System of Record (SOR) as the pipeline sees it: the SOR adapter contract.
+//
+// - listChanges: the SOR's append-only log of share/unshare events after an opaque cursor.
+//   Every share of a document with a recipient, every new version of a shared document (one
+//   share event per current recipient) and every unshare appears there, in order.
+// - fetchDocument: the document's current version with its content, attachments and the users
+//   it is shared with *now*. The fan-out decides from this, never from the event alone, so
+//   events may be replayed, reordered or coalesced without harm.
+// - fetchShareState: the same without content and attachments (a cheap re-check).
+// - writeReturn: a user's read receipt (or other return) back into the SOR, idempotent by key.
+//
+// Implementations: the demo SOR in process (demo-sor.sqlite.ts) and the REST adapter
+// (sor.rest.ts) for any SOR behind the HTTP contract in server/openapi/sor-adapter.yaml (the
+// demo SOR serves that contract too: sor-api.ts). Everything a SOR hands over is untrusted: the
+// fan-out validates `content` before use.
 import type { ReturnType } from '../../../src/shared/briefing.js';
 
 export type ShareKind = 'share' | 'unshare';
@@ -18,8 +30,16 @@ export type SorChange = {
   readonly approvedAt: string;
 };
 
+/** A change-log entry the adapter could not read: dead-lettered with the reason, never dropped. */
+export type SorMalformedChange = {
+  readonly reason: string;
+  /** The entry as received (cut to a few KB), for the dead-letter queue. */
+  readonly record: unknown;
+};
+
 export type SorChangePage = {
   readonly changes: readonly SorChange[];
+  readonly malformed?: readonly SorMalformedChange[];
   /** Opaque; pass it back to read on. Equal to the input cursor when there was nothing new. */
   readonly nextCursor: string;
 };
@@ -55,11 +75,24 @@ export type SorReturn = {
   readonly payload: unknown;
 };
 
+export type SorShareState = {
+  readonly sorId: string;
+  readonly version: number;
+  readonly recipients: readonly string[];
+};
+
 export type SorAdapter = {
   /** Changes after `cursor` (null: from the beginning), oldest first, at most `limit`. */
   listChanges(cursor: string | null, limit: number): Promise<SorChangePage>;
-  /** The document's current version, or null when the SOR no longer has it. */
+  /**
+   * The document's current version, or null when the SOR no longer has it. Throws
+   * SorRecordError when what the SOR returns cannot be a document (too large, not UTF-8, not
+   * JSON): retrying will not help.
+   */
   fetchDocument(sorId: string): Promise<SorDocument | null>;
+  /** Current version and recipients only, or null when the SOR no longer has the document. */
+  fetchShareState(sorId: string): Promise<SorShareState | null>;
+  /** Stores a return; the same idempotency key twice stores it once ('duplicate'). */
   writeReturn(item: SorReturn): Promise<'stored' | 'duplicate'>;
   /** true when the SOR answers. */
   ping(): Promise<boolean>;
@@ -71,5 +104,14 @@ export class SorUnavailableError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'SorUnavailableError';
+  }
+}
+
+/** What the SOR returned for one record is unusable; the record is dead-lettered with this. */
+export class SorRecordError extends Error {
+  readonly code = 'SOR_RECORD_INVALID';
+  constructor(message: string) {
+    super(message);
+    this.name = 'SorRecordError';
   }
 }
