@@ -191,7 +191,12 @@ afterAll(async () => {
 
 describe('the battery is real: the same requests succeed when nothing is wrong', () => {
   it('accepts the provider’s token, and a token re-signed with the provider’s key', async () => {
-    expect((await raw('GET', '/db/briefings', { token: tokenA })).status).toBe(200);
+    const own = await raw('GET', '/db/briefings', { token: tokenA });
+    expect(own.status).toBe(200);
+    // Proxied answers cannot run as a page and name no upstream server.
+    expect(own.headers['content-security-policy']).toBe("sandbox; default-src 'none'");
+    expect(own.headers['x-content-type-options']).toBe('nosniff');
+    expect(own.headers['server']).toBeUndefined();
     expect(
       (await raw('GET', '/db/briefings', { token: await signWithProviderKey({}) })).status,
     ).toBe(200);
