@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchTrusting } from '../../../server/src/broker/jwks.js';
 import { rotateIdpSigningKey } from '../../../server/src/idp/signing-keys.js';
 import { DEV_IDP } from '../../../src/shared/protocol.js';
+import { httpsRequest } from './idp-client.js';
 import { startHarness, waitFor } from './server-harness.js';
 import type { Harness } from './server-harness.js';
 
@@ -232,5 +233,56 @@ describe('interactive sign-in with msal-node and the provider’s login page in 
           : undefined,
       ),
     );
+  });
+
+  it('binds the login step to the browser that started it: the form without its cookie is refused', async () => {
+    const issuer = h.server.urls.idp ?? '';
+    const start = await httpsRequest(
+      ca,
+      'GET',
+      `${issuer}/auth?${new URLSearchParams({
+        client_id: DEV_IDP.readerClientId,
+        response_type: 'code',
+        redirect_uri: 'http://localhost:49999',
+        scope: 'openid',
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        code_challenge_method: 'S256',
+      }).toString()}`,
+    );
+    const location = String(start.headers['location'] ?? '');
+    expect(location).toMatch(/^\/interaction\/[A-Za-z0-9_-]+$/);
+    const page = await httpsRequest(ca, 'GET', `${issuer}${location}`);
+    expect(page.status).toBe(400); // no interaction cookie: not this browser's sign-in
+    const login = await httpsRequest(ca, 'POST', `${issuer}${location}/login`, {
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'username=alex.morgan&password=attache-alex',
+    });
+    expect(login.status).toBe(400);
+    expect(login.headers['location']).toBeUndefined();
+    expect(login.headers['content-security-policy']).toContain("default-src 'none'");
+  });
+
+  it('refuses an authorization request without PKCE, or for a redirect that is not loopback', async () => {
+    const issuer = h.server.urls.idp ?? '';
+    const ask = (params: Record<string, string>) =>
+      httpsRequest(
+        ca,
+        'GET',
+        `${issuer}/auth?${new URLSearchParams({
+          client_id: DEV_IDP.readerClientId,
+          response_type: 'code',
+          scope: 'openid',
+          ...params,
+        }).toString()}`,
+      );
+    const noPkce = await ask({ redirect_uri: 'http://localhost:49999' });
+    expect(String(noPkce.headers['location'])).toContain('error=invalid_request');
+    const elsewhere = await ask({
+      redirect_uri: 'https://evil.example/callback',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
+    });
+    expect(elsewhere.status).toBe(400);
+    expect(elsewhere.headers['location']).toBeUndefined();
   });
 });
