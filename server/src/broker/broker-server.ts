@@ -56,6 +56,8 @@ export type BrokerDeps = {
   readonly rateLimiter: RateLimiter;
   /** Largest request body accepted, in bytes. */
   readonly maxBodyBytes: number;
+  /** Requests one user may have open at once (continuous feeds stay open). */
+  readonly maxOpenPerUser: number;
   /** Present only when development tokens are on (embedded mode, ATTACHE_DEV_TOKENS). */
   readonly devTokens?: { minter: DevTokenMinter; isKnownUser: (id: string) => boolean };
 };
@@ -95,6 +97,8 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
   const upstreamBase = upstream.pathname.replace(/\/+$/, '');
 
   type Entry = { user: string | null; method: string; path: string };
+  /** Open requests per user: a feed held open costs an upstream connection until it closes. */
+  const open = new Map<string, number>();
 
   function allowed(entry: Entry, reason: string) {
     deps.metrics.brokerDecision('allowed');
@@ -170,13 +174,24 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
     const user = check.token.user;
     const entry = { ...anonymous, user };
 
-    // 2. How often: a per-user token bucket.
+    // 2. How often and how many at once: a per-user token bucket and a cap on open requests.
     const rate = deps.rateLimiter.take(user);
     if (!rate.ok) {
       return refuse(res, entry, 429, 'rate limit exceeded', {
         'retry-after': String(rate.retryAfterSec),
       });
     }
+
+    const openNow = open.get(user) ?? 0;
+    if (openNow >= deps.maxOpenPerUser) {
+      return refuse(res, entry, 429, `too many open requests (${openNow})`, { 'retry-after': '1' });
+    }
+    open.set(user, openNow + 1);
+    res.on('close', () => {
+      const left = (open.get(user) ?? 1) - 1;
+      if (left <= 0) open.delete(user);
+      else open.set(user, left);
+    });
 
     // 3. What: only what replication needs, on the user's own two databases.
     const route = decideRoute(method, rawPath);

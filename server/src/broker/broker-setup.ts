@@ -77,6 +77,7 @@ export async function createBrokerFromConfig(
       perSecond: config.brokerRatePerSec,
     }),
     maxBodyBytes: config.brokerMaxBodyBytes,
+    maxOpenPerUser: config.brokerMaxOpenPerUser,
     ...(devTokens ? { devTokens } : {}),
   });
 }

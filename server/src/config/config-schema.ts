@@ -184,6 +184,11 @@ export const CONFIG_KEYS = {
     doc: "Sustained requests per second per user through the broker (the bucket's refill rate); 429 with Retry-After above it.",
     schema: positiveInt.default(50),
   },
+  brokerMaxOpenPerUser: {
+    env: 'ATTACHE_BROKER_MAX_OPEN_PER_USER',
+    doc: 'Requests one user may have open at once through the broker (live _changes feeds stay open); 429 above it.',
+    schema: positiveInt.default(32),
+  },
   pollIntervalMs: {
     env: 'ATTACHE_POLL_INTERVAL_MS',
     doc: 'How often the poller asks the SOR for share/unshare changes.',

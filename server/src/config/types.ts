@@ -27,6 +27,7 @@ export type ServerConfig = {
   readonly brokerMaxBodyBytes: number;
   readonly brokerRateBurst: number;
   readonly brokerRatePerSec: number;
+  readonly brokerMaxOpenPerUser: number;
   readonly pollIntervalMs: number;
   readonly pollBatchSize: number;
   readonly pollMaxBackoffMs: number;

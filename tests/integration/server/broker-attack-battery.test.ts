@@ -20,6 +20,7 @@ const B = 'sam.taylor';
 const RATE_USER = 'jordan.lee';
 const MAX_BODY = 64 * 1024;
 const BURST = 150;
+const MAX_OPEN = 4;
 
 let h: Harness;
 let issuer: string;
@@ -27,6 +28,7 @@ let ca: string;
 let tokenA: string;
 let idTokenA: string;
 let tokenRateUser: string;
+let tokenB: string;
 let briefingOfB: string;
 let signWithProviderKey: (
   claims: Record<string, unknown>,
@@ -142,6 +144,7 @@ beforeAll(async () => {
     brokerMaxBodyBytes: MAX_BODY,
     brokerRateBurst: BURST,
     brokerRatePerSec: 20,
+    brokerMaxOpenPerUser: MAX_OPEN,
   });
   issuer = h.server.urls.idp ?? '';
   ca = fs.readFileSync(h.server.files.devCa ?? '', 'utf8');
@@ -157,6 +160,7 @@ beforeAll(async () => {
   tokenA = setA.access_token;
   idTokenA = setA.id_token ?? '';
   tokenRateUser = setRate.access_token;
+  tokenB = setB.access_token;
   for (const [token, id] of [
     [tokenA, briefingOfA],
     [setB.access_token, briefingOfB],
@@ -438,6 +442,35 @@ describe('limits', () => {
       user: RATE_USER,
     });
     expect((await raw('GET', '/db/briefings', { token: tokenA })).status).toBe(200);
+  });
+});
+
+describe('open requests', () => {
+  it('caps the feeds one user holds open (429), and frees a place when one closes', async () => {
+    const url = new URL(h.server.urls.broker);
+    const feeds = Array.from({ length: MAX_OPEN }, () => {
+      const req = http.get({
+        host: url.hostname,
+        port: url.port,
+        path: '/db/briefings/_changes?feed=continuous&since=now&heartbeat=1000',
+        headers: { authorization: `Bearer ${tokenB}` },
+      });
+      req.on('error', () => undefined);
+      return { req, started: new Promise((resolve) => req.on('response', resolve)) };
+    });
+    try {
+      await Promise.all(feeds.map((f) => f.started));
+      const over = await raw('GET', '/db/briefings/_changes', { token: tokenB });
+      await expectRefused(over, 429, { error: 'too_many_requests' });
+      await expectAudited('/db/briefings/_changes', 'too many open requests', { user: B });
+      expect((await raw('GET', '/db/briefings', { token: tokenA })).status).toBe(200);
+      feeds[0]?.req.destroy();
+      await waitFor('a freed place', async () =>
+        (await raw('GET', '/db/briefings', { token: tokenB })).status === 200 ? true : undefined,
+      );
+    } finally {
+      for (const f of feeds) f.req.destroy();
+    }
   });
 });
 
