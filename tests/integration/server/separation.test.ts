@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { idpKeysFile } from '../../../server/src/idp/signing-keys.js';
 import { DEV_IDP } from '../../../src/shared/protocol.js';
 import { briefingInput, startHarness, waitFor } from './server-harness.js';
 import type { Harness } from './server-harness.js';
@@ -87,10 +88,11 @@ describe('through the broker', () => {
       .setAudience(DEV_IDP.brokerAudience)
       .setExpirationTime('10m')
       .sign(foreign);
-    const ownKey = JSON.parse(fs.readFileSync(h.server.files.devSigningKey, 'utf8')) as {
-      kid: string;
-      privateJwk: JsonWebKey;
+    // The provider's own key: these tokens differ from a valid one only where each says.
+    const { keys } = JSON.parse(fs.readFileSync(idpKeysFile(h.dataDir), 'utf8')) as {
+      keys: (JsonWebKey & { kid: string })[];
     };
+    const ownKey = { kid: keys[0]!.kid, privateJwk: keys[0]! };
     const { importJWK } = await import('jose');
     const key = await importJWK(ownKey.privateJwk as Parameters<typeof importJWK>[0], 'ES256');
     const sign = (aud: string, exp: number) =>
@@ -223,8 +225,13 @@ describe('through the broker', () => {
     );
   });
 
-  it('mints development tokens only for users the demo SOR knows', async () => {
-    await expect(h.devToken('mallory')).rejects.toThrow(/403/);
+  it('serves no development tokens unless ATTACHE_DEV_TOKENS is on', async () => {
+    const res = await fetch(`${h.server.urls.broker}/dev/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: A }),
+    });
+    expect(res.status).toBe(401);
   });
 });
 

@@ -8,7 +8,10 @@ import type { ServerConfig } from '../../../server/src/config/types.js';
 import { deriveCouchPassword, userDbNames } from '../../../server/src/fanout/user-dbs.js';
 import { startServer } from '../../../server/src/server.js';
 import type { RunningServer } from '../../../server/src/server.js';
-import { DEV_TOKEN_PATH } from '../../../src/shared/protocol.js';
+import { SignJWT, importJWK } from 'jose';
+import type { JWK } from 'jose';
+import { idpKeysFile } from '../../../server/src/idp/signing-keys.js';
+import { DEV_IDP } from '../../../src/shared/protocol.js';
 
 /** A JSON reply; tests cast `body` to the shape they expect. */
 export type Reply = { status: number; body: unknown };
@@ -19,6 +22,11 @@ export type Harness = {
   readonly adminToken: string;
   readonly serviceSecret: string;
   admin(method: string, route: string, body?: unknown): Promise<Reply>;
+  /**
+   * An access token for `user` exactly as the development provider issues it, signed with the
+   * provider's current key. The provider has three sample accounts; pipeline tests use many
+   * users. Tests of sign-in itself use idp-client.ts (password sign-in) or msal-node.
+   */
   devToken(user: string): Promise<string>;
   broker(
     pathAndQuery: string,
@@ -43,7 +51,6 @@ export function testConfig(dataDir: string, overrides: Partial<ServerConfig> = {
     pollIntervalMs: 100,
     fanoutIdleMs: 50,
     idpPort: 0,
-    devTokens: true,
     queueRetryBaseMs: 100,
     queueRetryMaxMs: 1000,
     ...overrides,
@@ -90,13 +97,22 @@ export async function startHarness(overrides: Partial<ServerConfig> = {}): Promi
       return { status: res.status, body: await readJson(res) };
     },
     async devToken(user) {
-      const res = await fetch(`${server.urls.broker}${DEV_TOKEN_PATH}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ user }),
-      });
-      if (res.status !== 200) throw new Error(`dev token for ${user}: ${res.status}`);
-      return ((await res.json()) as { access_token: string }).access_token;
+      const { keys } = JSON.parse(fs.readFileSync(idpKeysFile(dataDir), 'utf8')) as {
+        keys: (JWK & { kid: string })[];
+      };
+      const current = keys[0]!;
+      const now = Math.floor(Date.now() / 1000);
+      return new SignJWT({
+        scope: `${DEV_IDP.brokerAudience}/${DEV_IDP.syncScope}`,
+        client_id: DEV_IDP.readerClientId,
+      })
+        .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: current.kid })
+        .setSubject(user)
+        .setIssuer(server.urls.idp ?? '')
+        .setAudience(DEV_IDP.brokerAudience)
+        .setIssuedAt(now)
+        .setExpirationTime(now + 900)
+        .sign(await importJWK(current, 'ES256'));
     },
     async broker(pathAndQuery, init = {}) {
       const res = await fetch(`${server.urls.broker}${pathAndQuery}`, {
