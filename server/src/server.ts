@@ -6,10 +6,7 @@ import { devSigningKeyFile } from './broker/dev-signing-key.js';
 import { ensurePrivateDir } from './config/secret-files.js';
 import { loadOrCreateServerSecrets, serverSecretsFile } from './config/server-secrets.js';
 import type { ServerConfig } from './config/types.js';
-import { createCouchClient } from './couch/couch-client.js';
-import { startEmbeddedCouch } from './couch/embedded-couch.pouch.js';
-import { createFanout } from './fanout/fanout-worker.js';
-import type { FanoutEvent } from './fanout/types.js';
+import { setUpCouch } from './couch/couch-setup.js';
 import { createUserDbs } from './fanout/user-dbs.js';
 import { closeServer, listen } from './http/json-http.js';
 import { startDevIdp } from './idp/dev-idp.js';
@@ -17,11 +14,17 @@ import { createFileAuditLog } from './observability/audit-log.js';
 import { createLogger, setLogLevel } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { createOpsServer } from './observability/ops-server.js';
-import { createPoller } from './poller/poller.js';
-import { createSqliteQueue } from './queue/queue.sqlite.js';
+import {
+  createFanoutQueue,
+  createSorAdapter,
+  readSecretFromFile,
+  resolveInstanceId,
+  startPipeline,
+} from './pipeline/pipeline.js';
 import { createSorAdminServer } from './sor/admin-api.js';
 import { adminTokenFile, hasAdminToken, loadOrCreateAdminToken } from './sor/admin-token.js';
 import { createDemoSor } from './sor/demo-sor.sqlite.js';
+import type { DemoSor } from './sor/demo-sor.sqlite.js';
 import { seedDemoSor } from './sor/seed-briefings.js';
 
 const log = createLogger('server');
@@ -52,7 +55,7 @@ export type RunningServer = {
   stop(): Promise<void>;
 };
 
-export const FANOUT_QUEUE = 'fanout';
+export { FANOUT_QUEUE } from './pipeline/pipeline.js';
 
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   setLogLevel(config.logLevel);
@@ -74,72 +77,70 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     const secrets = loadOrCreateServerSecrets(config.dataDir);
     const adminToken = loadOrCreateAdminToken(config.dataDir);
 
-    const couch = await startEmbeddedCouch({
-      dataDir: config.dataDir,
-      host: BIND_HOST,
-      port: config.couchPort,
-      admin: secrets.couchAdmin,
-    });
+    const instanceId = resolveInstanceId(config);
+    // Production (couchUrl set): Apache CouchDB 3.x with configured credentials; otherwise the
+    // embedded CouchDB-protocol server.
+    const couch = await setUpCouch(config, secrets, BIND_HOST);
     stops.push({ name: 'couch', stop: () => couch.stop() });
-    const couchClient = createCouchClient({ url: couch.url, credentials: secrets.couchAdmin });
+    const couchClient = couch.client;
     const userDbs = createUserDbs({
       couch: couchClient,
-      serviceSecret: secrets.serviceSecret,
-      serviceAdminName: secrets.couchAdmin.username,
+      // Every instance must derive the same user passwords: production names a shared file.
+      serviceSecret:
+        config.serviceSecretFile !== ''
+          ? readSecretFromFile(
+              'serviceSecretFile',
+              'ATTACHE_SERVICE_SECRET_FILE',
+              config.serviceSecretFile,
+              32,
+            )
+          : secrets.serviceSecret,
+      serviceAdminName: couch.admin.username,
     });
 
-    const sor = createDemoSor({ file: path.join(config.dataDir, 'demo-sor.sqlite') });
-    stops.push({ name: 'demo SOR store', stop: () => sor.close() });
-    if (config.seedDemoData) {
-      const seeded = await seedDemoSor(sor);
-      if (seeded > 0) log.info({ briefings: seeded }, 'demo SOR seeded with sample briefings');
+    let sor: DemoSor | null = null;
+    if (config.demoSor) {
+      const demo = createDemoSor({ file: path.join(config.dataDir, 'demo-sor.sqlite') });
+      sor = demo;
+      stops.push({ name: 'demo SOR store', stop: () => demo.close() });
+      if (config.seedDemoData) {
+        const seeded = await seedDemoSor(demo);
+        if (seeded > 0) log.info({ briefings: seeded }, 'demo SOR seeded with sample briefings');
+      }
     }
 
-    const queue = createSqliteQueue<FanoutEvent>({
-      file: path.join(config.dataDir, 'queue.sqlite'),
-      name: FANOUT_QUEUE,
-      visibilityMs: config.queueVisibilityMs,
-      retry: {
-        maxAttempts: config.queueMaxAttempts,
-        baseDelayMs: config.queueRetryBaseMs,
-        maxDelayMs: config.queueRetryMaxMs,
-      },
-    });
+    const queue = createFanoutQueue(config);
     stops.push({ name: 'queue', stop: () => queue.close() });
 
-    const metrics = createMetrics({
-      queueDepth: () =>
-        queue.depth().then((d) => ({ ready: d.ready + d.delayed, leased: d.leased, dead: d.dead })),
+    const metrics = createMetrics({ queueDepth: () => queue.depth() });
+    const audit = createFileAuditLog({
+      file: path.join(config.dataDir, 'audit', 'audit.jsonl'),
+      instance: instanceId,
     });
-    const audit = createFileAuditLog({ file: path.join(config.dataDir, 'audit', 'audit.jsonl') });
     stops.push({ name: 'audit log', stop: () => audit.close() });
 
-    const sorServer = createSorAdminServer({ sor, adminToken });
-    const sorPort = await listen(sorServer, BIND_HOST, config.sorPort);
-    stops.push({ name: 'SOR admin API', stop: () => closeServer(sorServer) });
-
-    const fanout = createFanout({
-      queue,
-      sor,
+    let sorPort = 0;
+    if (sor) {
+      const sorServer = createSorAdminServer({ sor, adminToken });
+      sorPort = await listen(sorServer, BIND_HOST, config.sorPort);
+      stops.push({ name: 'SOR admin API', stop: () => closeServer(sorServer) });
+    }
+    const sorAdapter = createSorAdapter(
+      config,
+      sor ? { sor, url: `http://${BIND_HOST}:${sorPort}`, token: adminToken } : null,
+    );
+    const pipeline = await startPipeline({
+      config,
       couch: couchClient,
       userDbs,
-      metrics,
-      concurrency: config.fanoutConcurrency,
-      idleMs: config.fanoutIdleMs,
-    });
-    const poller = createPoller({
-      sor,
+      serviceAdminName: couch.admin.username,
+      sor: sorAdapter,
       queue,
       metrics,
-      intervalMs: config.pollIntervalMs,
-      batchSize: config.pollBatchSize,
-      maxBackoffMs: config.pollMaxBackoffMs,
-      onEnqueued: () => fanout.wake(),
+      audit,
+      instanceId,
     });
-    fanout.start();
-    stops.push({ name: 'fan-out', stop: () => fanout.stop() });
-    poller.start();
-    stops.push({ name: 'poller', stop: () => poller.stop() });
+    stops.push({ name: 'pipeline', stop: () => pipeline.stop() });
 
     const idp = config.devIdp
       ? await startDevIdp({
@@ -158,7 +159,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       audit,
       metrics,
       idp,
-      isKnownUser: (id: string) => sor.isKnownUser(id),
+      isKnownUser: (id: string) => sor?.isKnownUser(id) ?? false,
     });
     const brokerPort = await listen(broker, BIND_HOST, config.brokerPort);
     stops.push({ name: 'broker', stop: () => closeServer(broker) });
@@ -167,17 +168,19 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       metrics,
       checks: {
         couch: async () => ({ ok: await couchClient.ping() }),
-        sor: async () => ({ ok: await sor.ping() }),
-        queue: async () => ({ ok: true, detail: await queue.depth() }),
+        sor: async () => ({ ok: await sorAdapter.ping() }),
+        queue: async () => ({ ok: await queue.healthy(), detail: await queue.depth() }),
       },
       deadLetters: (limit) => queue.deadLetters(limit),
+      replayDeadLetters: (ids) => queue.replayDeadLetters(ids),
+      resetCursor: (cursor) => pipeline.resetCursor(cursor),
       isAdmin: (req) => hasAdminToken(req, adminToken),
     });
     const opsPort = await listen(ops, BIND_HOST, config.opsPort);
     stops.push({ name: 'ops', stop: () => closeServer(ops) });
 
     const urls: ServerUrls = {
-      sor: `http://${BIND_HOST}:${sorPort}`,
+      sor: sor ? `http://${BIND_HOST}:${sorPort}` : '',
       broker: `http://${BIND_HOST}:${brokerPort}`,
       ops: `http://${BIND_HOST}:${opsPort}`,
       couch: couch.url,

@@ -1,26 +1,23 @@
-// The fan-out worker: claims share/unshare events and reconciles each recipient's briefings
-// database with the SOR's current truth. It never trusts the event's kind alone (events may be
-// replayed, reordered or coalesced): it asks the SOR whether the document is shared with that
-// recipient right now, and writes or deletes accordingly. An event is acked only after the
-// CouchDB write returned; several workers may run on one queue.
-import { briefingDocId } from '../../../src/shared/briefing.js';
+// The fan-out worker: claims batches of share/unshare events and reconciles each recipient's
+// briefings database with the SOR's current truth (batch-reconciler.ts). It never trusts an
+// event's kind alone (events may be replayed, reordered or coalesced): it asks the SOR whether
+// the document is shared with that recipient right now, and writes or deletes accordingly.
+// Events are acked only after the CouchDB write returned; several workers (in this process or
+// others) may run on one queue.
+import type { AuditLog } from '../audit/types.js';
 import type { CouchClient } from '../couch/types.js';
-import { CouchError } from '../couch/types.js';
 import { createLogger, describeError } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Queue, QueueMessage } from '../queue/types.js';
 import type { SorAdapter } from '../sor/types.js';
-import { removeBriefing, upsertBriefing } from './briefing-writer.js';
-import { MalformedSorDocumentError, transformSorDocument } from './transform.js';
+import { PermanentFailure, pairKey, reconcilePairs } from './batch-reconciler.js';
+import type { Pair, PairResult } from './batch-reconciler.js';
 import { fanoutEventSchema } from './types.js';
-import type { Fanout, FanoutEvent, FanoutOutcome } from './types.js';
-import { userDbNames, userIdProblem } from './user-dbs.js';
+import type { Fanout, FanoutEvent, FanoutOutcome, ShareEvent } from './types.js';
+import { userIdProblem } from './user-dbs.js';
 import type { UserDbs } from './user-dbs.js';
 
 const log = createLogger('fanout');
-
-/** A failure no retry can fix: the event goes to the dead-letter queue with this reason. */
-class PermanentFailure extends Error {}
 
 export type FanoutDeps = {
   readonly queue: Queue<FanoutEvent>;
@@ -28,56 +25,40 @@ export type FanoutDeps = {
   readonly couch: CouchClient;
   readonly userDbs: UserDbs;
   readonly metrics: Metrics;
+  readonly audit: AuditLog;
+  /** User databases written in parallel. */
   readonly concurrency: number;
+  /** Events claimed at once. */
+  readonly batchSize: number;
   readonly idleMs: number;
   readonly now?: () => number;
 };
 
-/** Reconciles one event; throws PermanentFailure or a transient error. */
-export async function reconcileEvent(
-  deps: Pick<FanoutDeps, 'sor' | 'couch' | 'userDbs'>,
-  payload: unknown,
-): Promise<FanoutOutcome> {
-  const parsed = fanoutEventSchema.safeParse(payload);
+type Parsed =
+  | { readonly message: QueueMessage<FanoutEvent>; readonly event: ShareEvent }
+  | { readonly message: QueueMessage<FanoutEvent>; readonly failure: PermanentFailure };
+
+/** Checks one message; anything that can never be processed becomes a PermanentFailure. */
+export function parseMessage(message: QueueMessage<FanoutEvent>): Parsed {
+  const parsed = fanoutEventSchema.safeParse(message.payload);
   if (!parsed.success) {
-    throw new PermanentFailure(
-      `Event is malformed: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
+    const problems = parsed.error.issues
+      .map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`)
+      .join('; ');
+    return { message, failure: new PermanentFailure(`Event is malformed: ${problems}`) };
   }
   const event = parsed.data;
+  if (event.kind === 'malformed') return { message, failure: new PermanentFailure(event.reason) };
   const problem = userIdProblem(event.recipient);
   if (problem) {
-    throw new PermanentFailure(
-      `Recipient ${JSON.stringify(event.recipient)} of ${event.sorId} is not a valid user id: it ${problem}.`,
-    );
+    return {
+      message,
+      failure: new PermanentFailure(
+        `Recipient ${JSON.stringify(event.recipient)} of ${event.sorId} is not a valid user id: it ${problem}.`,
+      ),
+    };
   }
-  const document = await deps.sor.fetchDocument(event.sorId);
-  if (document && document.recipients.includes(event.recipient)) {
-    let briefing;
-    try {
-      briefing = transformSorDocument(document);
-    } catch (error) {
-      if (error instanceof MalformedSorDocumentError) throw new PermanentFailure(error.message);
-      throw error;
-    }
-    const names = await deps.userDbs.ensure(event.recipient);
-    return upsertBriefing(deps.couch, names.briefings, briefing);
-  }
-  // Not shared with this recipient (any more), or gone from the SOR: make sure it is not there.
-  // The database is not created for this: if it does not exist, there is nothing to remove.
-  return removeBriefing(
-    deps.couch,
-    userDbNames(event.recipient).briefings,
-    briefingDocId(event.sorId),
-  );
-}
-
-function isPermanent(error: unknown): boolean {
-  if (error instanceof PermanentFailure) return true;
-  // A document CouchDB refuses as too large or invalid will be refused again.
-  return (
-    error instanceof CouchError && (error.code === 'too_large' || error.code === 'bad_request')
-  );
+  return { message, event };
 }
 
 export function createFanout(deps: FanoutDeps): Fanout {
@@ -103,62 +84,137 @@ export function createFanout(deps: FanoutDeps): Fanout {
       wakeUp = done;
     });
 
-  async function handle(message: QueueMessage<FanoutEvent>): Promise<void> {
-    const event = message.payload;
-    const context = {
-      messageId: message.id,
-      sorId: event.sorId,
-      kind: event.kind,
-      attempt: message.attempts,
-    };
-    try {
-      const outcome = await reconcileEvent(deps, event);
-      const acked = await deps.queue.ack(message.id, message.leaseToken);
-      deps.metrics.fanoutProcessed(outcome);
-      if (outcome === 'written' && event.kind === 'share') {
-        deps.metrics.approvalLag((now() - Date.parse(event.approvedAt)) / 1000);
+  async function fail(message: QueueMessage<FanoutEvent>, error: unknown): Promise<void> {
+    const permanent = error instanceof PermanentFailure;
+    const reason = describeError(error).message;
+    const payload = message.payload as Partial<ShareEvent>;
+    const context = { messageId: message.id, sorId: payload.sorId, attempt: message.attempts };
+    const result = await deps.queue.nack(message.id, message.leaseToken, { reason, permanent });
+    if (result === 'dead-lettered') {
+      deps.metrics.fanoutFailed('dead_letter');
+      deps.audit.record({
+        action: 'fanout.dead_letter',
+        user: typeof payload.recipient === 'string' ? payload.recipient : null,
+        decision: 'refused',
+        reason,
+        sorId: payload.sorId ?? null,
+        messageId: message.id,
+      });
+      log.error({ ...context, reason }, 'event dead-lettered');
+    } else {
+      deps.metrics.fanoutFailed('retry');
+      log.warn({ ...context, reason, result }, 'event failed; will retry');
+    }
+  }
+
+  function account(group: readonly Parsed[], result: PairResult, latest: ShareEvent): void {
+    if (!result.ok) return;
+    // The first event of a pair carries the effect; duplicates in the same batch were no-ops.
+    const repeat: FanoutOutcome =
+      result.outcome === 'deleted' || result.outcome === 'absent' ? 'absent' : 'unchanged';
+    deps.metrics.fanoutProcessed(result.outcome);
+    if (group.length > 1) deps.metrics.fanoutProcessed(repeat, group.length - 1);
+    if (result.outcome === 'written' && latest.kind === 'share') {
+      const approved = Date.parse(latest.approvedAt);
+      if (Number.isFinite(approved)) deps.metrics.approvalLag((now() - approved) / 1000);
+    }
+  }
+
+  async function processBatch(messages: readonly QueueMessage<FanoutEvent>[]): Promise<void> {
+    const groups = new Map<string, { pair: Pair; items: Parsed[]; latest: ShareEvent }>();
+    const failures: { message: QueueMessage<FanoutEvent>; error: unknown }[] = [];
+    for (const message of messages) {
+      const parsed = parseMessage(message);
+      if ('failure' in parsed) {
+        failures.push({ message, error: parsed.failure });
+        continue;
       }
-      if (acked === 'lease-lost') {
-        log.warn(
-          context,
-          'lease expired before the ack; another delivery will repeat this (idempotent) work',
-        );
-      }
-      log.debug({ ...context, outcome }, 'event reconciled');
-    } catch (error) {
-      const permanent = isPermanent(error);
-      const reason = describeError(error).message;
-      const result = await deps.queue.nack(message.id, message.leaseToken, { reason, permanent });
-      if (result === 'dead-lettered') {
-        deps.metrics.fanoutFailed('dead_letter');
-        log.error({ ...context, reason }, 'event dead-lettered');
-      } else {
-        deps.metrics.fanoutFailed('retry');
-        log.warn({ ...context, reason, result }, 'event failed; will retry');
+      const pair = { sorId: parsed.event.sorId, recipient: parsed.event.recipient };
+      const key = pairKey(pair);
+      const group = groups.get(key);
+      if (!group) groups.set(key, { pair, items: [parsed], latest: parsed.event });
+      else {
+        group.items.push(parsed);
+        if (parsed.event.seq > group.latest.seq) group.latest = parsed.event;
       }
     }
+
+    let results = new Map<string, PairResult>();
+    if (groups.size > 0) {
+      try {
+        const outcome = await reconcilePairs(
+          deps,
+          [...groups.values()].map((g) => g.pair),
+        );
+        results = outcome.results;
+        for (const effect of outcome.effects) {
+          deps.audit.record({
+            action: effect.outcome === 'written' ? 'fanout.share' : 'fanout.unshare',
+            user: effect.pair.recipient,
+            decision: 'allowed',
+            reason: effect.outcome,
+            sorId: effect.pair.sorId,
+            ...(effect.version ? { version: effect.version } : {}),
+          });
+        }
+      } catch (error) {
+        for (const group of groups.values()) {
+          results.set(pairKey(group.pair), { ok: false, error });
+        }
+      }
+    }
+
+    const acks: QueueMessage<FanoutEvent>[] = [];
+    for (const [key, group] of groups) {
+      const result = results.get(key) ?? { ok: false, error: new Error('not processed') };
+      if (result.ok) {
+        acks.push(...group.items.map((item) => item.message));
+        account(group.items, result, group.latest);
+      } else {
+        for (const item of group.items)
+          failures.push({ message: item.message, error: result.error });
+      }
+    }
+    const acked = await deps.queue.ackMany(acks);
+    const lost = acked.filter((a) => a === 'lease-lost').length;
+    if (lost > 0) {
+      log.warn(
+        { lost },
+        'leases expired before the ack; another delivery will repeat this (idempotent) work',
+      );
+    }
+    for (const { message, error } of failures) {
+      await fail(message, error).catch((queueError: unknown) => {
+        // The queue itself failed: the lease will expire and the event be redelivered.
+        log.error({ messageId: message.id, err: describeError(queueError) }, 'nack failed');
+      });
+    }
+    log.debug(
+      { events: messages.length, pairs: groups.size, failed: failures.length },
+      'batch done',
+    );
   }
 
   async function run(): Promise<void> {
     while (running) {
       let messages: QueueMessage<FanoutEvent>[] = [];
+      const started = now();
       try {
-        messages = await deps.queue.claim({ max: deps.concurrency });
+        messages = await deps.queue.claim({ max: deps.batchSize, waitMs: deps.idleMs });
       } catch (error) {
         log.error({ err: describeError(error) }, 'claiming from the queue failed');
       }
       if (messages.length === 0) {
-        await sleep(deps.idleMs);
+        // A queue that waited for messages (RabbitMQ) already idled; one that cannot wait did not.
+        const waited = now() - started;
+        await sleep(Math.max(deps.idleMs - waited, 10));
         continue;
       }
-      await Promise.all(
-        messages.map((message) =>
-          handle(message).catch((error: unknown) => {
-            // The queue itself failed (ack/nack): the lease will expire and the event be redelivered.
-            log.error({ messageId: message.id, err: describeError(error) }, 'queue update failed');
-          }),
-        ),
-      );
+      try {
+        await processBatch(messages);
+      } catch (error) {
+        log.error({ err: describeError(error) }, 'batch failed; its events will be redelivered');
+      }
     }
   }
 

@@ -2,8 +2,8 @@
 // recipient's briefings database match what the SOR says right now.
 import { z } from 'zod';
 
-/** A queued share/unshare event (what the poller enqueues: one SOR change). */
-export const fanoutEventSchema = z.object({
+/** A queued share/unshare event (what the poller enqueues for one SOR change). */
+export const shareEventSchema = z.object({
   kind: z.enum(['share', 'unshare']),
   sorId: z.string().min(1),
   recipient: z.string(),
@@ -11,6 +11,20 @@ export const fanoutEventSchema = z.object({
   approvedAt: z.string(),
   seq: z.number().int(),
 });
+export type ShareEvent = z.infer<typeof shareEventSchema>;
+
+/** A SOR change-log entry the adapter could not read: it travels only to be dead-lettered. */
+export const malformedEventSchema = z.object({
+  kind: z.literal('malformed'),
+  reason: z.string(),
+  record: z.unknown(),
+});
+export type MalformedEvent = z.infer<typeof malformedEventSchema>;
+
+export const fanoutEventSchema = z.discriminatedUnion('kind', [
+  shareEventSchema,
+  malformedEventSchema,
+]);
 export type FanoutEvent = z.infer<typeof fanoutEventSchema>;
 
 /** What processing one event did to the recipient's database. */

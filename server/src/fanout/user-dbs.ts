@@ -121,7 +121,8 @@ export function createUserDbs(deps: {
   }
 
   async function ensureDb(db: string, userId: string, validate: string): Promise<void> {
-    await couch.createDb(db);
+    // q=1: a per-user database is small; one shard keeps a CouchDB cluster's shard count sane.
+    await couch.createDb(db, { q: 1 });
     // Set on every first use in this process (not only on creation): a database created by a
     // run that crashed before this step must not stay open to everyone.
     const security: SecurityObject = {

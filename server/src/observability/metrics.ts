@@ -2,18 +2,28 @@
 // one) so that tests can run several servers in one process without clashing names.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-export type QueueDepthSource = () => Promise<{ ready: number; leased: number; dead: number }>;
+export type QueueDepthSource = () => Promise<{
+  ready: number;
+  delayed?: number;
+  leased: number;
+  dead: number;
+}>;
 
 export type FanoutOutcome = 'written' | 'unchanged' | 'deleted' | 'absent' | 'stale';
 export type FanoutFailure = 'retry' | 'dead_letter';
+export type ReturnsOutcome = 'stored' | 'duplicate' | 'rejected' | 'failed';
+export type LeaseName = 'poller' | 'returns';
 
 export type Metrics = {
   readonly registry: Registry;
-  fanoutProcessed(outcome: FanoutOutcome): void;
+  fanoutProcessed(outcome: FanoutOutcome, count?: number): void;
   fanoutFailed(disposition: FanoutFailure): void;
   /** Seconds from the SOR approval (share) to the CouchDB write returning. */
   approvalLag(seconds: number): void;
   pollerFailed(): void;
+  sorChangesQueued(count: number): void;
+  leaseHeld(lease: LeaseName, held: boolean): void;
+  returnsProcessed(outcome: ReturnsOutcome): void;
   brokerDecision(decision: 'allowed' | 'refused'): void;
 };
 
@@ -23,14 +33,19 @@ export function createMetrics(deps: { queueDepth: QueueDepthSource }): Metrics {
 
   new Gauge({
     name: 'attache_queue_depth',
-    help: 'Messages in the fan-out queue by state (ready, leased, dead-lettered).',
+    help: 'Messages in the fan-out queue by state (ready, delayed for a retry, leased by a worker, dead-lettered). With RabbitMQ, "leased" counts this instance only.',
     labelNames: ['state'] as const,
     registers: [registry],
     async collect() {
-      const depth = await deps.queueDepth();
-      this.set({ state: 'ready' }, depth.ready);
-      this.set({ state: 'leased' }, depth.leased);
-      this.set({ state: 'dead' }, depth.dead);
+      try {
+        const depth = await deps.queueDepth();
+        this.set({ state: 'ready' }, depth.ready);
+        this.set({ state: 'delayed' }, depth.delayed ?? 0);
+        this.set({ state: 'leased' }, depth.leased);
+        this.set({ state: 'dead' }, depth.dead);
+      } catch {
+        // Queue unreachable: keep the last values; /healthz reports the queue as down.
+      }
     },
   });
   const processed = new Counter({
@@ -53,7 +68,24 @@ export function createMetrics(deps: { queueDepth: QueueDepthSource }): Metrics {
   });
   const pollerErrors = new Counter({
     name: 'attache_poller_errors_total',
-    help: 'Failed polls of the SOR.',
+    help: 'Failed polls of the SOR (or failed enqueues of what was read).',
+    registers: [registry],
+  });
+  const queued = new Counter({
+    name: 'attache_sor_changes_queued_total',
+    help: 'SOR change-log entries the poller put on the queue.',
+    registers: [registry],
+  });
+  const leases = new Gauge({
+    name: 'attache_lease_held',
+    help: 'Whether this instance holds a lease (1) or not (0): exactly one instance should hold each.',
+    labelNames: ['lease'] as const,
+    registers: [registry],
+  });
+  const returns = new Counter({
+    name: 'attache_returns_processed_total',
+    help: 'Returns (read receipts) the integrator handled, by outcome.',
+    labelNames: ['outcome'] as const,
     registers: [registry],
   });
   const brokerDecisions = new Counter({
@@ -62,13 +94,21 @@ export function createMetrics(deps: { queueDepth: QueueDepthSource }): Metrics {
     labelNames: ['decision'] as const,
     registers: [registry],
   });
+  for (const outcome of ['written', 'unchanged', 'deleted', 'absent', 'stale'] as const) {
+    processed.inc({ outcome }, 0);
+  }
+  for (const disposition of ['retry', 'dead_letter'] as const) failed.inc({ disposition }, 0);
+  for (const lease of ['poller', 'returns'] as const) leases.set({ lease }, 0);
 
   return {
     registry,
-    fanoutProcessed: (outcome) => processed.inc({ outcome }),
+    fanoutProcessed: (outcome, count = 1) => processed.inc({ outcome }, count),
     fanoutFailed: (disposition) => failed.inc({ disposition }),
     approvalLag: (seconds) => lag.observe(Math.max(0, seconds)),
     pollerFailed: () => pollerErrors.inc(),
+    sorChangesQueued: (count) => queued.inc(count),
+    leaseHeld: (lease, held) => leases.set({ lease }, held ? 1 : 0),
+    returnsProcessed: (outcome) => returns.inc({ outcome }),
     brokerDecision: (decision) => brokerDecisions.inc({ decision }),
   };
 }

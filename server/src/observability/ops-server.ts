@@ -1,7 +1,9 @@
 // Operations endpoints: GET /healthz (status of CouchDB, the SOR and the queue; 503 when any is
-// down), GET /metrics (Prometheus), GET /dead-letters (admin token; what failed and why).
+// down), GET /metrics (Prometheus), GET /dead-letters (admin token; what failed and why), and two
+// runbook actions (admin token): POST /dead-letters/replay {ids?} puts dead letters back on the
+// queue, POST /poller/cursor {cursor} moves the SOR cursor (null: replay everything).
 import http from 'node:http';
-import { sendJson } from '../http/json-http.js';
+import { BodyError, readJsonBody, sendJson } from '../http/json-http.js';
 import type { Metrics } from './metrics.js';
 import { createLogger, describeError } from './logger.js';
 
@@ -13,6 +15,8 @@ export function createOpsServer(deps: {
   metrics: Metrics;
   checks: Record<string, HealthCheck>;
   deadLetters: (limit: number) => Promise<unknown[]>;
+  replayDeadLetters?: (ids?: readonly string[]) => Promise<number>;
+  resetCursor?: (cursor: string | null) => Promise<void>;
   isAdmin: (req: http.IncomingMessage) => boolean;
 }): http.Server {
   async function health() {
@@ -30,9 +34,57 @@ export function createOpsServer(deps: {
     return { ok, body: { status: ok ? 'ok' : 'degraded', checks } };
   }
 
+  async function runbookAction(
+    pathname: string,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+  ): Promise<void> {
+    if (pathname !== '/dead-letters/replay' && pathname !== '/poller/cursor') {
+      return sendJson(res, 404, { error: 'not_found' });
+    }
+    if (!deps.isAdmin(req)) return sendJson(res, 401, { error: 'unauthorized' });
+    let body: unknown;
+    try {
+      body = await readJsonBody(req, 1024 * 1024);
+    } catch (error) {
+      if (error instanceof BodyError) {
+        return sendJson(res, error.status, { error: 'bad_request', message: error.message });
+      }
+      throw error;
+    }
+    const input = (typeof body === 'object' && body !== null ? body : {}) as Record<
+      string,
+      unknown
+    >;
+    if (pathname === '/dead-letters/replay') {
+      const ids = input['ids'];
+      if (ids !== undefined && !(Array.isArray(ids) && ids.every((i) => typeof i === 'string'))) {
+        return sendJson(res, 400, {
+          error: 'bad_request',
+          message: 'ids must be a list of strings.',
+        });
+      }
+      if (!deps.replayDeadLetters) return sendJson(res, 404, { error: 'not_found' });
+      const replayed = await deps.replayDeadLetters(ids);
+      log.warn({ replayed, ids: ids ?? 'all' }, 'dead letters replayed by an operator');
+      return sendJson(res, 200, { replayed });
+    }
+    const cursor = input['cursor'];
+    if (cursor !== null && typeof cursor !== 'string') {
+      return sendJson(res, 400, {
+        error: 'bad_request',
+        message: 'Send {"cursor": "<value>"}, or {"cursor": null} to replay from the beginning.',
+      });
+    }
+    if (!deps.resetCursor) return sendJson(res, 404, { error: 'not_found' });
+    await deps.resetCursor(cursor);
+    return sendJson(res, 200, { cursor });
+  }
+
   return http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://ops.invalid');
     const task = (async () => {
+      if (req.method === 'POST') return runbookAction(url.pathname, req, res);
       if (req.method !== 'GET') return sendJson(res, 405, { error: 'method_not_allowed' });
       switch (url.pathname) {
         case '/healthz': {

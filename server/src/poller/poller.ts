@@ -1,30 +1,65 @@
-// The poller: reads SOR changes after its durable cursor and puts them on the queue. The cursor
-// lives in the queue's own store and moves in the same transaction as the enqueue, so it can
-// never run ahead of what is durably queued (a crash in between replays a page; the fan-out is
-// idempotent). While the SOR fails, it backs off exponentially (capped) and says so, once per
-// outage (and every tenth failure) at warn level, not on every attempt.
+// The poller: reads SOR changes after its durable cursor and puts them on the queue, at least
+// once. Only the holder of the poller lease polls, however many instances run; the cursor lives
+// in the lease document, so it is where every instance can see it, and moving it is a
+// compare-and-swap that fails for an instance that lost the lease.
+//
+// Order per page: read the page, enqueue it (resolves once durable), then move the cursor. A
+// crash in between replays the page; the fan-out is idempotent, so a replay changes nothing.
+// While the SOR (or the queue) fails, it backs off exponentially (capped) and says so: once per
+// outage at warn level, every tenth failure again, and once when it recovers.
 import type { FanoutEvent } from '../fanout/types.js';
 import { createLogger, describeError } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { backoffDelayMs } from '../queue/backoff.js';
-import type { Queue } from '../queue/types.js';
-import type { SorAdapter } from '../sor/types.js';
+import type { EnqueueItem, Queue } from '../queue/types.js';
+import type { SorAdapter, SorChangePage } from '../sor/types.js';
+import type { Lease } from './lease.js';
+import { LeaseLostError } from './lease.js';
 import type { Poller } from './types.js';
 
 const log = createLogger('poller');
 
-export const SOR_CURSOR = 'sor-changes';
+/** Field of the lease data holding the SOR cursor. */
+export const CURSOR_FIELD = 'sorCursor';
 
 export type PollerDeps = {
   readonly sor: SorAdapter;
   readonly queue: Queue<FanoutEvent>;
+  readonly lease: Lease;
   readonly metrics: Metrics;
   readonly intervalMs: number;
   readonly batchSize: number;
   readonly maxBackoffMs: number;
-  /** Called after events were queued (wakes the fan-out). */
+  /** Called after events were queued (wakes a fan-out in this process). */
   readonly onEnqueued?: () => void;
 };
+
+export function eventsOf(page: SorChangePage): EnqueueItem<FanoutEvent>[] {
+  const items: EnqueueItem<FanoutEvent>[] = page.changes.map((change) => ({
+    payload: {
+      kind: change.kind,
+      sorId: change.sorId,
+      recipient: change.recipient,
+      version: change.version,
+      approvedAt: change.approvedAt,
+      seq: change.seq,
+    },
+    // Events for one (document, recipient) may coalesce while waiting: the fan-out reconciles
+    // with the SOR's current state, so only the latest one matters.
+    dedupeKey: JSON.stringify([change.sorId, change.recipient]),
+  }));
+  // Unreadable entries travel too, so that they end in the dead-letter queue with the reason
+  // instead of vanishing with the page.
+  for (const bad of page.malformed ?? []) {
+    items.push({ payload: { kind: 'malformed', reason: bad.reason, record: bad.record } });
+  }
+  return items;
+}
+
+function readCursor(lease: Lease): string | null {
+  const value = lease.data()[CURSOR_FIELD];
+  return typeof value === 'string' ? value : null;
+}
 
 export function createPoller(deps: PollerDeps): Poller {
   let running = false;
@@ -43,28 +78,20 @@ export function createPoller(deps: PollerDeps): Poller {
     });
 
   async function pollOnce(): Promise<number> {
-    const cursor = await deps.queue.readCursor(SOR_CURSOR);
+    if (!deps.lease.isHeld()) return 0;
+    const cursor = readCursor(deps.lease);
     const page = await deps.sor.listChanges(cursor, deps.batchSize);
-    if (page.changes.length === 0) return 0;
-    await deps.queue.enqueue(
-      page.changes.map((change) => ({
-        payload: {
-          kind: change.kind,
-          sorId: change.sorId,
-          recipient: change.recipient,
-          version: change.version,
-          approvedAt: change.approvedAt,
-          seq: change.seq,
-        },
-        // Events for one (document, recipient) coalesce while waiting: the fan-out reconciles
-        // with the SOR's current state, so only the latest one matters.
-        dedupeKey: JSON.stringify([change.sorId, change.recipient]),
-      })),
-      { cursor: { name: SOR_CURSOR, value: page.nextCursor } },
-    );
-    log.debug({ count: page.changes.length, cursor: page.nextCursor }, 'queued SOR changes');
-    deps.onEnqueued?.();
-    return page.changes.length;
+    const items = eventsOf(page);
+    if (items.length > 0) {
+      await deps.queue.enqueue(items);
+      deps.metrics.sorChangesQueued(items.length);
+    }
+    if (page.nextCursor !== cursor) {
+      await deps.lease.update({ [CURSOR_FIELD]: page.nextCursor });
+      log.debug({ count: items.length, cursor: page.nextCursor }, 'queued SOR changes');
+    }
+    if (items.length > 0) deps.onEnqueued?.();
+    return items.length;
   }
 
   async function run(): Promise<void> {
@@ -72,11 +99,20 @@ export function createPoller(deps: PollerDeps): Poller {
     while (running) {
       let delay = deps.intervalMs;
       try {
+        if (!deps.lease.isHeld()) {
+          // The lease renews in the background; look again soon.
+          if (running) await sleep(Math.min(deps.intervalMs, 1_000));
+          continue;
+        }
         const count = await pollOnce();
-        if (failures > 0) log.info({ failures }, 'SOR reachable again; polling resumed');
+        if (failures > 0) log.info({ failures }, 'SOR and queue reachable again; polling resumed');
         failures = 0;
         if (count >= deps.batchSize) delay = 0; // more is waiting
       } catch (error) {
+        if (error instanceof LeaseLostError) {
+          log.warn('another instance took the poller lease; this one stops polling');
+          continue;
+        }
         failures += 1;
         deps.metrics.pollerFailed();
         delay = backoffDelayMs(failures, {
@@ -84,9 +120,9 @@ export function createPoller(deps: PollerDeps): Poller {
           maxDelayMs: deps.maxBackoffMs,
         });
         const details = { err: describeError(error), failures, retryInMs: delay };
-        if (failures === 1) log.warn(details, 'polling the SOR failed; backing off');
-        else if (failures % 10 === 0) log.warn(details, 'the SOR is still failing');
-        else log.debug(details, 'polling the SOR failed again');
+        if (failures === 1) log.warn(details, 'polling failed; backing off');
+        else if (failures % 10 === 0) log.warn(details, 'polling is still failing');
+        else log.debug(details, 'polling failed again');
       }
       if (running && delay > 0) await sleep(delay);
     }

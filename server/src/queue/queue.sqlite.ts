@@ -9,7 +9,6 @@ import Database from 'better-sqlite3';
 import { backoffDelayMs } from './backoff.js';
 import type {
   AckOutcome,
-  CursorUpdate,
   EnqueueItem,
   Failure,
   NackOutcome,
@@ -44,11 +43,6 @@ CREATE TABLE IF NOT EXISTS dead_letters (
   dead_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS dead_letters_queue ON dead_letters (queue, id);
-CREATE TABLE IF NOT EXISTS cursors (
-  name TEXT PRIMARY KEY,
-  value TEXT NOT NULL,
-  updated_at INTEGER NOT NULL
-);
 `;
 
 type MessageRow = {
@@ -104,11 +98,6 @@ export function createSqliteQueue<T>(options: SqliteQueueOptions): Queue<T> {
   const coalesce = db.prepare(
     `UPDATE messages SET payload = ? WHERE queue = ? AND dedupe_key = ? AND lease_token IS NULL`,
   );
-  const upsertCursor = db.prepare(
-    `INSERT INTO cursors (name, value, updated_at) VALUES (?, ?, ?)
-     ON CONFLICT(name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-  );
-  const selectCursor = db.prepare(`SELECT value FROM cursors WHERE name = ?`);
   const selectRunnable = db.prepare(
     `SELECT id, payload, attempts, lease_token, enqueued_at, last_error FROM messages
      WHERE queue = ? AND run_at <= ? ORDER BY run_at, id LIMIT ?`,
@@ -140,7 +129,17 @@ export function createSqliteQueue<T>(options: SqliteQueueOptions): Queue<T> {
   const countDead = db.prepare(`SELECT COUNT(*) AS dead FROM dead_letters WHERE queue = ?`);
   const selectDead = db.prepare(
     `SELECT id, payload, attempts, reason, enqueued_at, dead_at FROM dead_letters
-     WHERE queue = ? ORDER BY id DESC LIMIT ?`,
+     WHERE queue = ? ORDER BY id LIMIT ?`,
+  );
+  const selectDeadIds = db.prepare(`SELECT id FROM dead_letters WHERE queue = ? ORDER BY id`);
+  const selectOneDead = db.prepare(
+    `SELECT id, payload, enqueued_at FROM dead_letters WHERE queue = ? AND id = ?`,
+  );
+  const removeDead = db.prepare(`DELETE FROM dead_letters WHERE id = ?`);
+  // A replayed message keeps its id (ids are never reused: AUTOINCREMENT), so the operator can
+  // follow it; attempts start again from zero.
+  const insertReplayed = db.prepare(
+    `INSERT INTO messages (id, queue, payload, run_at, enqueued_at) VALUES (?, ?, ?, ?, ?)`,
   );
 
   const moveToDeadLetters = (row: MessageRow, reason: string, at: number): void => {
@@ -148,7 +147,7 @@ export function createSqliteQueue<T>(options: SqliteQueueOptions): Queue<T> {
     remove.run(row.id);
   };
 
-  const enqueueTx = db.transaction((items: readonly EnqueueItem<T>[], cursor?: CursorUpdate) => {
+  const enqueueTx = db.transaction((items: readonly EnqueueItem<T>[]) => {
     const at = now();
     for (const item of items) {
       const payload = JSON.stringify(item.payload);
@@ -157,7 +156,6 @@ export function createSqliteQueue<T>(options: SqliteQueueOptions): Queue<T> {
       }
       insert.run(queue, payload, item.dedupeKey ?? null, at, at);
     }
-    if (cursor) upsertCursor.run(cursor.name, cursor.value, at);
   });
 
   const claimTx = db.transaction((max: number, visibilityMs: number): QueueMessage<T>[] => {
@@ -191,11 +189,31 @@ export function createSqliteQueue<T>(options: SqliteQueueOptions): Queue<T> {
     return claimed;
   });
 
-  const ackTx = db.transaction((id: string, token: string): AckOutcome => {
+  const ackOne = (id: string, token: string): AckOutcome => {
     const row = selectHeld.get(Number(id), queue, token) as MessageRow | undefined;
     if (!row) return 'lease-lost';
     remove.run(row.id);
     return 'acked';
+  };
+  const ackTx = db.transaction(ackOne);
+  const ackManyTx = db.transaction(
+    (leases: readonly { readonly id: string; readonly leaseToken: string }[]): AckOutcome[] =>
+      leases.map((l) => ackOne(l.id, l.leaseToken)),
+  );
+
+  const replayTx = db.transaction((ids: readonly string[] | undefined): number => {
+    const at = now();
+    const wanted = ids ?? (selectDeadIds.all(queue) as { id: number }[]).map((r) => String(r.id));
+    let moved = 0;
+    for (const id of wanted) {
+      const row = selectOneDead.get(queue, Number(id)) as
+        { id: number; payload: string; enqueued_at: number } | undefined;
+      if (!row) continue;
+      insertReplayed.run(row.id, queue, row.payload, at, row.enqueued_at);
+      removeDead.run(row.id);
+      moved += 1;
+    }
+    return moved;
   });
 
   const nackTx = db.transaction((id: string, token: string, failure: Failure): NackOutcome => {
@@ -220,11 +238,9 @@ export function createSqliteQueue<T>(options: SqliteQueueOptions): Queue<T> {
   });
 
   return {
-    enqueue: (items, enqueueOptions) =>
+    enqueue: (items) =>
       // IMMEDIATE: take the write lock up front, so concurrent writers wait instead of failing.
-      settle(() => enqueueTx.immediate(items, enqueueOptions?.cursor)),
-    readCursor: (name) =>
-      settle(() => (selectCursor.get(name) as { value: string } | undefined)?.value ?? null),
+      settle(() => enqueueTx.immediate(items)),
     claim: (claimOptions) =>
       settle(() =>
         claimTx.immediate(
@@ -233,6 +249,7 @@ export function createSqliteQueue<T>(options: SqliteQueueOptions): Queue<T> {
         ),
       ),
     ack: (id, leaseToken) => settle(() => ackTx.immediate(id, leaseToken)),
+    ackMany: (leases) => settle(() => (leases.length === 0 ? [] : ackManyTx.immediate(leases))),
     nack: (id, leaseToken, failure) => settle(() => nackTx.immediate(id, leaseToken, failure)),
     depth: () =>
       settle((): QueueDepth => {
@@ -256,6 +273,8 @@ export function createSqliteQueue<T>(options: SqliteQueueOptions): Queue<T> {
           deadAt: row.dead_at,
         })),
       ),
+    replayDeadLetters: (ids) => settle(() => replayTx.immediate(ids)),
+    healthy: () => settle(() => db.open && db.prepare('SELECT 1').get() !== undefined),
     close: () =>
       settle(() => {
         if (db.open) db.close();

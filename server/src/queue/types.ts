@@ -1,19 +1,17 @@
 // The durable queue between the poller and the fan-out (the "ESB" of the design). At-least-once:
 // a message leaves the queue only when its lease holder acks it after the effect is durable.
-// Implementations: queue.sqlite.ts (embedded, crash-safe); RabbitMQ comes later behind the
-// same contract.
+// Implementations, both passing the same contract tests (tests/*/server/queue-contract.ts):
+// queue.sqlite.ts (embedded, crash-safe, no extra server) and queue.amqp.ts (RabbitMQ).
 
 export type EnqueueItem<T> = {
   readonly payload: T;
   /**
-   * Messages with the same key that are waiting (not leased) are coalesced: the newer payload
-   * replaces the older one. Only safe for consumers that reconcile with the source of truth.
+   * A hint that waiting messages with the same key may be coalesced (the newer payload replaces
+   * the older one). Implementations may ignore it, so only consumers that reconcile with the
+   * source of truth may set it.
    */
   readonly dedupeKey?: string;
 };
-
-/** A durable position in an upstream feed, advanced in the same transaction as the enqueue. */
-export type CursorUpdate = { readonly name: string; readonly value: string };
 
 export type QueueMessage<T> = {
   readonly id: string;
@@ -23,6 +21,7 @@ export type QueueMessage<T> = {
   /** Proof of the lease: only the holder of this token may ack or nack the message. */
   readonly leaseToken: string;
   readonly leaseExpiresAt: number;
+  /** When the message was first enqueued (ms since the epoch). */
   readonly enqueuedAt: number;
 };
 
@@ -41,13 +40,17 @@ export type QueueDepth = {
   readonly ready: number;
   /** Waiting for a retry after a failure. */
   readonly delayed: number;
-  /** Claimed by a worker whose lease has not expired. */
+  /**
+   * Claimed and not yet acked. The SQLite queue counts every holder; RabbitMQ does not report
+   * un-acked messages over AMQP, so there it is this instance's own count.
+   */
   readonly leased: number;
   readonly dead: number;
 };
 
 export type DeadLetter<T> = {
   readonly id: string;
+  /** The payload as it was queued; `null` when it could not even be decoded. */
   readonly payload: T;
   readonly attempts: number;
   readonly reason: string;
@@ -55,20 +58,40 @@ export type DeadLetter<T> = {
   readonly deadAt: number;
 };
 
-export type Queue<T> = {
+export type ClaimOptions = {
+  /** Most messages to lease at once (default 1). */
+  readonly max?: number;
+  /** Lease time (default: the queue's visibility setting). */
+  readonly visibilityMs?: number;
   /**
-   * Adds all items, and moves `cursor` to its new value, atomically: either everything is
-   * durable or nothing changed.
+   * How long to wait for a first message when none is ready (default 0: answer at once). A
+   * queue that cannot wait cheaply (SQLite) may answer early; callers still sleep when idle.
    */
-  enqueue(items: readonly EnqueueItem<T>[], options?: { cursor?: CursorUpdate }): Promise<void>;
-  readCursor(name: string): Promise<string | null>;
-  /** Leases up to `max` runnable messages for `visibilityMs` (default: the queue's setting). */
-  claim(options?: { max?: number; visibilityMs?: number }): Promise<QueueMessage<T>[]>;
+  readonly waitMs?: number;
+};
+
+export type Queue<T> = {
+  /** Adds all items; when the promise resolves, every one of them is durable. */
+  enqueue(items: readonly EnqueueItem<T>[]): Promise<void>;
+  /** Leases up to `max` runnable messages for `visibilityMs`. */
+  claim(options?: ClaimOptions): Promise<QueueMessage<T>[]>;
   ack(id: string, leaseToken: string): Promise<AckOutcome>;
+  /** Acks several messages in one go (one transaction or one flush); outcomes in input order. */
+  ackMany(
+    leases: readonly { readonly id: string; readonly leaseToken: string }[],
+  ): Promise<AckOutcome[]>;
   /** Schedules a retry after capped exponential backoff, or dead-letters the message. */
   nack(id: string, leaseToken: string, failure: Failure): Promise<NackOutcome>;
   depth(): Promise<QueueDepth>;
+  /** Up to `limit` dead letters (default 100), oldest first. */
   deadLetters(limit?: number): Promise<DeadLetter<T>[]>;
+  /**
+   * Puts dead letters back on the queue with a fresh attempt count (after the cause was fixed):
+   * those with the given ids, or all of them. Returns how many were moved.
+   */
+  replayDeadLetters(ids?: readonly string[]): Promise<number>;
+  /** true while the queue's store answers (a RabbitMQ connection is up). */
+  healthy(): Promise<boolean>;
   close(): Promise<void>;
 };
 
@@ -78,3 +101,12 @@ export type RetryPolicy = {
   readonly baseDelayMs: number;
   readonly maxDelayMs: number;
 };
+
+/** The queue's store cannot be reached (RabbitMQ down): callers retry with backoff. */
+export class QueueUnavailableError extends Error {
+  readonly code = 'QUEUE_UNAVAILABLE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'QueueUnavailableError';
+  }
+}

@@ -171,25 +171,20 @@ describe('SQLite queue', () => {
     expect((await queue.deadLetters())[0]?.reason).toMatch(/Lease expired after 3 deliveries/);
   });
 
-  it('enqueues a batch and moves the cursor atomically: a failing batch leaves both unchanged', async () => {
-    await queue.enqueue([{ payload: { n: 1 } }], { cursor: { name: 'sor', value: '10' } });
-    expect(await queue.readCursor('sor')).toBe('10');
+  it('enqueues a batch atomically: a failing batch leaves the queue unchanged', async () => {
+    await queue.enqueue([{ payload: { n: 1 } }]);
     const circular: Record<string, unknown> = {};
     circular['self'] = circular; // JSON.stringify throws halfway through the batch
     await expect(
-      queue.enqueue([{ payload: { n: 2 } }, { payload: circular as unknown as Payload }], {
-        cursor: { name: 'sor', value: '20' },
-      }),
+      queue.enqueue([{ payload: { n: 2 } }, { payload: circular as unknown as Payload }]),
     ).rejects.toThrow();
-    expect(await queue.readCursor('sor')).toBe('10');
     expect((await queue.depth()).ready).toBe(1);
   });
 
-  it('keeps messages and the cursor across a reopen (durable file)', async () => {
-    await queue.enqueue([{ payload: { n: 1 } }], { cursor: { name: 'sor', value: '5' } });
+  it('keeps messages across a reopen (durable file)', async () => {
+    await queue.enqueue([{ payload: { n: 1 } }]);
     await queue.close();
     queue = open();
-    expect(await queue.readCursor('sor')).toBe('5');
     expect((await queue.claim())[0]?.payload).toEqual({ n: 1 });
   });
 

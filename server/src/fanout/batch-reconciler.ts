@@ -1,0 +1,374 @@
+// Reconciles a batch of (document, recipient) pairs with the SOR's current truth, writing to each
+// recipient's briefings database with one `_all_docs` read and one `_bulk_docs` write per
+// database (the fast path), and falling back to one document at a time where the bulk write
+// conflicts or is refused (the careful path, briefing-writer.ts).
+//
+// Idempotent: an equal content hash writes nothing, a newer stored version is never overwritten,
+// a document not shared (any more) is deleted, an absent one stays absent. After writing or
+// deleting, the SOR is asked again: if the pair's share state moved meanwhile (an unshare raced
+// a share being written by another worker), the pair is reconciled again, so the last writer
+// always acts on the latest truth.
+import { briefingDocId } from '../../../src/shared/briefing.js';
+import type { CouchAttachmentStub, CouchClient, CouchDoc } from '../couch/types.js';
+import { CouchError } from '../couch/types.js';
+import type { SorAdapter, SorDocument, SorShareState } from '../sor/types.js';
+import { SorRecordError } from '../sor/types.js';
+import { removeBriefing, upsertBriefing } from './briefing-writer.js';
+import { MalformedSorDocumentError, transformSorDocument } from './transform.js';
+import type { TransformedBriefing } from './transform.js';
+import type { FanoutOutcome } from './types.js';
+import { userDbNames } from './user-dbs.js';
+import type { UserDbs } from './user-dbs.js';
+
+/** A failure no retry can fix: the events go to the dead-letter queue with this reason. */
+export class PermanentFailure extends Error {
+  readonly permanent = true;
+}
+
+export type Pair = { readonly sorId: string; readonly recipient: string };
+
+export type PairResult =
+  | {
+      readonly ok: true;
+      readonly outcome: FanoutOutcome;
+      /** The version written (or found unchanged/stale) when shared. */
+      readonly version?: number;
+    }
+  | { readonly ok: false; readonly error: unknown };
+
+export type ReconcileDeps = {
+  readonly sor: SorAdapter;
+  readonly couch: CouchClient;
+  readonly userDbs: UserDbs;
+  /** Databases written in parallel. */
+  readonly concurrency: number;
+};
+
+const MAX_ROUNDS = 3;
+
+export const pairKey = (pair: Pair) => `${pair.sorId}\u0000${pair.recipient}`;
+
+/** Runs `work` over `items`, at most `limit` at a time. */
+export async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const runners = Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next]!;
+      next += 1;
+      await work(item);
+    }
+  });
+  await Promise.all(runners);
+}
+
+type Source =
+  | { readonly kind: 'missing' }
+  | { readonly kind: 'document'; readonly doc: SorDocument; readonly briefing: TransformedBriefing }
+  | { readonly kind: 'malformed'; readonly doc: SorDocument; readonly error: PermanentFailure }
+  | { readonly kind: 'failed'; readonly error: unknown };
+
+async function loadSource(sor: SorAdapter, sorId: string): Promise<Source> {
+  try {
+    const doc = await sor.fetchDocument(sorId);
+    if (!doc) return { kind: 'missing' };
+    try {
+      return { kind: 'document', doc, briefing: transformSorDocument(doc) };
+    } catch (error) {
+      if (error instanceof MalformedSorDocumentError) {
+        return { kind: 'malformed', doc, error: new PermanentFailure(error.message) };
+      }
+      throw error;
+    }
+  } catch (error) {
+    if (error instanceof SorRecordError) {
+      return { kind: 'failed', error: new PermanentFailure(error.message) };
+    }
+    return { kind: 'failed', error };
+  }
+}
+
+type Plan =
+  | { readonly pair: Pair; readonly target: 'write'; readonly briefing: TransformedBriefing }
+  | { readonly pair: Pair; readonly target: 'remove' };
+
+// Base64 of attachment bytes, once per batch however many recipients get the same document.
+const base64Cache = new WeakMap<Uint8Array, string>();
+function base64Of(data: Uint8Array): string {
+  let text = base64Cache.get(data);
+  if (text === undefined) {
+    text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64');
+    base64Cache.set(data, text);
+  }
+  return text;
+}
+
+function docToWrite(briefing: TransformedBriefing, existing: CouchDoc | null): CouchDoc {
+  const stored = existing?._attachments ?? {};
+  const attachments: Record<string, CouchAttachmentStub> = {};
+  for (const a of briefing.attachments) {
+    const previous = stored[a.name];
+    attachments[a.name] =
+      previous?.digest === a.couchDigest && previous.content_type === a.contentType
+        ? { content_type: a.contentType, digest: a.couchDigest, stub: true }
+        : { content_type: a.contentType, data: base64Of(a.data) };
+  }
+  return {
+    _id: briefing.id,
+    ...(existing?._rev ? { _rev: existing._rev } : {}),
+    ...briefing.doc,
+    _attachments: attachments,
+  };
+}
+
+const isPermanentCouchError = (error: unknown) =>
+  error instanceof CouchError &&
+  (error.code === 'too_large' || error.code === 'bad_request' || error.code === 'forbidden');
+
+/** Writes one recipient's plans: bulk first, one by one where the bulk write fell short. */
+async function applyForRecipient(
+  deps: ReconcileDeps,
+  recipient: string,
+  plans: readonly Plan[],
+  results: Map<string, PairResult>,
+): Promise<void> {
+  const writes = plans.filter((p) => p.target === 'write');
+  let db: string;
+  try {
+    db =
+      writes.length > 0
+        ? (await deps.userDbs.ensure(recipient)).briefings
+        : userDbNames(recipient).briefings;
+  } catch (error) {
+    for (const plan of plans) results.set(pairKey(plan.pair), { ok: false, error });
+    return;
+  }
+
+  const ids = plans.map((p) => briefingDocId(p.pair.sorId));
+  let rows;
+  try {
+    rows = await deps.couch.allDocs(db, ids, { includeDocs: true });
+  } catch (error) {
+    if (error instanceof CouchError && error.code === 'not_found' && writes.length === 0) {
+      // No database yet: nothing to remove.
+      for (const plan of plans) results.set(pairKey(plan.pair), { ok: true, outcome: 'absent' });
+      return;
+    }
+    for (const plan of plans) results.set(pairKey(plan.pair), { ok: false, error });
+    return;
+  }
+  const existing = new Map<string, CouchDoc>();
+  for (const row of rows) {
+    if (row.doc && !row.value?.deleted) existing.set(row.key, row.doc);
+  }
+
+  const bulk: { plan: Plan; doc: CouchDoc; outcome: FanoutOutcome; version?: number }[] = [];
+  for (const plan of plans) {
+    const id = briefingDocId(plan.pair.sorId);
+    const current = existing.get(id) ?? null;
+    const key = pairKey(plan.pair);
+    if (plan.target === 'remove') {
+      if (!current?._rev) results.set(key, { ok: true, outcome: 'absent' });
+      else
+        bulk.push({
+          plan,
+          doc: { _id: id, _rev: current._rev, _deleted: true },
+          outcome: 'deleted',
+        });
+      continue;
+    }
+    const version = plan.briefing.doc.sourceVersion;
+    if (current && current['contentHash'] === plan.briefing.doc.contentHash) {
+      results.set(key, { ok: true, outcome: 'unchanged', version });
+      continue;
+    }
+    const storedVersion = current?.['sourceVersion'];
+    if (typeof storedVersion === 'number' && storedVersion > version) {
+      results.set(key, { ok: true, outcome: 'stale', version: storedVersion });
+      continue;
+    }
+    bulk.push({ plan, doc: docToWrite(plan.briefing, current), outcome: 'written', version });
+  }
+  if (bulk.length === 0) return;
+
+  let careful: typeof bulk = [];
+  try {
+    const answers = await deps.couch.bulkDocs(
+      db,
+      bulk.map((b) => b.doc),
+    );
+    bulk.forEach((item, index) => {
+      const answer = answers[index];
+      const key = pairKey(item.plan.pair);
+      if (answer && !answer.error) {
+        results.set(key, {
+          ok: true,
+          outcome: item.outcome,
+          ...(item.version ? { version: item.version } : {}),
+        });
+      } else if (answer?.error === 'conflict' || !answer) {
+        careful.push(item);
+      } else if (answer.error === 'forbidden' || answer.error === 'bad_request') {
+        results.set(key, {
+          ok: false,
+          error: new PermanentFailure(
+            `CouchDB refused ${item.doc._id} in ${db}: ${answer.reason ?? answer.error}`,
+          ),
+        });
+      } else {
+        careful.push(item);
+      }
+    });
+  } catch (error) {
+    // One oversized or refused document fails the whole request: isolate it.
+    if (isPermanentCouchError(error)) careful = bulk;
+    else {
+      for (const item of bulk) results.set(pairKey(item.plan.pair), { ok: false, error });
+      return;
+    }
+  }
+
+  for (const item of careful) {
+    const key = pairKey(item.plan.pair);
+    try {
+      const outcome =
+        item.plan.target === 'write'
+          ? await upsertBriefing(deps.couch, db, item.plan.briefing)
+          : await removeBriefing(deps.couch, db, item.doc._id);
+      results.set(key, {
+        ok: true,
+        outcome,
+        ...(item.plan.target === 'write' ? { version: item.plan.briefing.doc.sourceVersion } : {}),
+      });
+    } catch (error) {
+      results.set(key, {
+        ok: false,
+        error: isPermanentCouchError(error)
+          ? new PermanentFailure(error instanceof Error ? error.message : String(error))
+          : error,
+      });
+    }
+  }
+}
+
+/** One round: read the SOR, decide, write. */
+async function reconcileRound(
+  deps: ReconcileDeps,
+  pairs: readonly Pair[],
+  results: Map<string, PairResult>,
+): Promise<void> {
+  const sources = new Map<string, Source>();
+  await forEachLimited(
+    [...new Set(pairs.map((p) => p.sorId))],
+    deps.concurrency * 2,
+    async (sorId) => {
+      sources.set(sorId, await loadSource(deps.sor, sorId));
+    },
+  );
+
+  const byRecipient = new Map<string, Plan[]>();
+  for (const pair of pairs) {
+    const source = sources.get(pair.sorId)!;
+    let plan: Plan;
+    if (source.kind === 'failed') {
+      results.set(pairKey(pair), { ok: false, error: source.error });
+      continue;
+    }
+    const shared = source.kind !== 'missing' && source.doc.recipients.includes(pair.recipient);
+    if (shared && source.kind === 'malformed') {
+      results.set(pairKey(pair), { ok: false, error: source.error });
+      continue;
+    }
+    if (shared && source.kind === 'document')
+      plan = { pair, target: 'write', briefing: source.briefing };
+    else plan = { pair, target: 'remove' };
+    const list = byRecipient.get(pair.recipient) ?? [];
+    list.push(plan);
+    byRecipient.set(pair.recipient, list);
+  }
+  await forEachLimited([...byRecipient.entries()], deps.concurrency, ([recipient, plans]) =>
+    applyForRecipient(deps, recipient, plans, results),
+  );
+}
+
+/** Pairs whose write or delete no longer matches the SOR's share state. */
+async function driftedPairs(
+  deps: ReconcileDeps,
+  pairs: readonly Pair[],
+  results: Map<string, PairResult>,
+): Promise<Pair[]> {
+  const touched = pairs.filter((p) => {
+    const r = results.get(pairKey(p));
+    return r?.ok && (r.outcome === 'written' || r.outcome === 'deleted');
+  });
+  const states = new Map<string, SorShareState | null | 'error'>();
+  await forEachLimited(
+    [...new Set(touched.map((p) => p.sorId))],
+    deps.concurrency * 2,
+    async (sorId) => {
+      try {
+        states.set(sorId, await deps.sor.fetchShareState(sorId));
+      } catch {
+        states.set(sorId, 'error');
+      }
+    },
+  );
+  return touched.filter((pair) => {
+    const state = states.get(pair.sorId);
+    if (state === 'error') return true; // cannot confirm: look again
+    const result = results.get(pairKey(pair)) as Extract<PairResult, { ok: true }>;
+    const sharedNow =
+      state !== null && state !== undefined && state.recipients.includes(pair.recipient);
+    if (result.outcome === 'deleted') return sharedNow;
+    return !sharedNow || state?.version !== result.version;
+  });
+}
+
+export type Effect = {
+  readonly pair: Pair;
+  readonly outcome: 'written' | 'deleted';
+  readonly version?: number;
+};
+
+/**
+ * Reconciles every pair. `results` says, per pair, how it ended or why it failed (a
+ * PermanentFailure: dead-letter; anything else: retry later); `effects` lists every write and
+ * delete made on the way (for the audit trail).
+ */
+export async function reconcilePairs(
+  deps: ReconcileDeps,
+  pairs: readonly Pair[],
+): Promise<{ results: Map<string, PairResult>; effects: Effect[] }> {
+  const results = new Map<string, PairResult>();
+  const effects: Effect[] = [];
+  let todo: readonly Pair[] = pairs;
+  for (let round = 0; round < MAX_ROUNDS && todo.length > 0; round += 1) {
+    const roundResults = new Map<string, PairResult>();
+    await reconcileRound(deps, todo, roundResults);
+    for (const pair of todo) {
+      const result = roundResults.get(pairKey(pair));
+      if (!result) continue;
+      results.set(pairKey(pair), result);
+      if (result.ok && (result.outcome === 'written' || result.outcome === 'deleted')) {
+        effects.push({
+          pair,
+          outcome: result.outcome,
+          ...(result.version ? { version: result.version } : {}),
+        });
+      }
+    }
+    todo = await driftedPairs(deps, todo, roundResults);
+  }
+  for (const pair of todo) {
+    results.set(pairKey(pair), {
+      ok: false,
+      error: new Error(
+        `The SOR's share state of ${pair.sorId} kept changing while it was written.`,
+      ),
+    });
+  }
+  return { results, effects };
+}

@@ -1,0 +1,282 @@
+// The returns integrator: reads every user's returns database (read receipts, and whatever
+// return types the device may write) through `_changes`, and writes each return to the SOR.
+//
+// Exactly once in effect: each return goes to the SOR with an idempotency key derived from the
+// user and the return document's id, and the database's checkpoint moves only after the SOR
+// stored it. A crash between the two sends the same return again, which the SOR recognises as a
+// duplicate. Checkpoints live in the control database (not in the user's own database, where the
+// user's device could move them). Only the holder of the "returns" lease works, so several
+// instances do not send everything several times.
+import { RETURN_TYPES, readReceiptSchema } from '../../../src/shared/briefing.js';
+import type { ReturnType } from '../../../src/shared/briefing.js';
+import type { AuditLog } from '../audit/types.js';
+import { CONTROL_DB } from '../couch/control-db.js';
+import type { CouchClient, CouchDoc } from '../couch/types.js';
+import { CouchError } from '../couch/types.js';
+import { forEachLimited } from '../fanout/batch-reconciler.js';
+import { userDbNames, userIdProblem } from '../fanout/user-dbs.js';
+import { createLogger, describeError } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Lease } from '../poller/lease.js';
+import { backoffDelayMs } from '../queue/backoff.js';
+import type { SorAdapter } from '../sor/types.js';
+import { SorRecordError } from '../sor/types.js';
+
+const log = createLogger('returns');
+
+const RETURNS_DB = /^returns-((?:[0-9a-f]{2})+)$/;
+
+/** Where the integrator has read each returns database up to. */
+export type ReturnsCheckpoints = {
+  read(db: string): Promise<string | null>;
+  save(db: string, since: string): Promise<void>;
+};
+
+/** The idempotency key of a return: scoped to its author, so that ids never collide across users. */
+export function returnIdempotencyKey(userId: string, docId: string): string {
+  return `${userId}:${docId}`;
+}
+
+export function createCouchCheckpoints(couch: CouchClient): ReturnsCheckpoints {
+  const idOf = (db: string) => `returns-checkpoint:${db}`;
+  return {
+    async read(db) {
+      const doc = await couch.getDoc(CONTROL_DB, idOf(db));
+      return typeof doc?.['since'] === 'string' ? doc['since'] : null;
+    },
+    async save(db, since) {
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        const doc = await couch.getDoc(CONTROL_DB, idOf(db));
+        try {
+          await couch.putDoc(CONTROL_DB, {
+            _id: idOf(db),
+            ...(doc?._rev ? { _rev: doc._rev } : {}),
+            since,
+            updatedAt: new Date().toISOString(),
+          });
+          return;
+        } catch (error) {
+          if (!(error instanceof CouchError && error.code === 'conflict')) throw error;
+        }
+      }
+      throw new Error(`Could not save the returns checkpoint of ${db}.`);
+    },
+  };
+}
+
+export type ReturnsIntegratorDeps = {
+  readonly couch: CouchClient;
+  readonly sor: SorAdapter;
+  readonly lease: Lease;
+  readonly audit: AuditLog;
+  readonly metrics: Metrics;
+  readonly checkpoints: ReturnsCheckpoints;
+  readonly intervalMs: number;
+  readonly maxBackoffMs: number;
+  /** Changes read per request. */
+  readonly pageSize?: number;
+  /** Returns databases worked on in parallel. */
+  readonly concurrency?: number;
+};
+
+export type ReturnsIntegrator = {
+  start(): void;
+  stop(): Promise<void>;
+  /** One pass over every returns database (when holding the lease); returns how many were sent. */
+  runOnce(): Promise<number>;
+};
+
+/** Why `doc` cannot go to the SOR as a return of `userId`, or null when it can. */
+function returnProblem(doc: CouchDoc, userId: string): string | null {
+  if (!(RETURN_TYPES as readonly unknown[]).includes(doc['type'])) {
+    return `type ${JSON.stringify(doc['type'])} is not a return type (${RETURN_TYPES.join(', ')})`;
+  }
+  if (doc['author'] !== userId) return `author ${JSON.stringify(doc['author'])} is not the owner`;
+  if (doc['type'] === 'read-receipt') {
+    const parsed = readReceiptSchema.safeParse(doc);
+    if (!parsed.success) {
+      return parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    }
+  }
+  return null;
+}
+
+function payloadOf(doc: CouchDoc): Record<string, unknown> {
+  const payload: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(doc)) {
+    if (!key.startsWith('_')) payload[key] = value;
+  }
+  return payload;
+}
+
+export function createReturnsIntegrator(deps: ReturnsIntegratorDeps): ReturnsIntegrator {
+  const pageSize = deps.pageSize ?? 200;
+  let running = false;
+  let loop: Promise<void> | null = null;
+  let cancelSleep: (() => void) | null = null;
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        cancelSleep = null;
+        resolve();
+      }
+      cancelSleep = done;
+    });
+
+  async function sendOne(db: string, userId: string, doc: CouchDoc): Promise<boolean> {
+    const problem = returnProblem(doc, userId);
+    if (problem) {
+      deps.metrics.returnsProcessed('rejected');
+      deps.audit.record({
+        action: 'returns.rejected',
+        user: userId,
+        decision: 'refused',
+        reason: problem,
+        docId: doc._id,
+      });
+      log.warn({ db, docId: doc._id, problem }, 'return not sent to the SOR');
+      return false;
+    }
+    const sorId = typeof doc['sorId'] === 'string' ? doc['sorId'] : '';
+    try {
+      const outcome = await deps.sor.writeReturn({
+        idempotencyKey: returnIdempotencyKey(userId, doc._id),
+        userId,
+        type: doc['type'] as ReturnType,
+        sorId,
+        payload: payloadOf(doc),
+      });
+      deps.metrics.returnsProcessed(outcome);
+      deps.audit.record({
+        action: 'returns.write',
+        user: userId,
+        decision: 'allowed',
+        reason: outcome,
+        type: doc['type'],
+        sorId,
+        docId: doc._id,
+      });
+      return outcome === 'stored';
+    } catch (error) {
+      if (!(error instanceof SorRecordError)) throw error;
+      // The SOR refuses this return for good; it stays in the user's database, audited.
+      deps.metrics.returnsProcessed('rejected');
+      deps.audit.record({
+        action: 'returns.rejected',
+        user: userId,
+        decision: 'refused',
+        reason: error.message,
+        docId: doc._id,
+      });
+      log.warn({ db, docId: doc._id, err: error.message }, 'the SOR refused a return');
+      return false;
+    }
+  }
+
+  async function processDb(db: string, userId: string): Promise<number> {
+    let saved = (await deps.checkpoints.read(db)) ?? '0';
+    let since = saved;
+    let sent = 0;
+    const checkpoint = async () => {
+      if (since === saved) return;
+      await deps.checkpoints.save(db, since);
+      saved = since;
+    };
+    try {
+      for (;;) {
+        let page;
+        try {
+          page = await deps.couch.changes(db, { since, limit: pageSize, includeDocs: true });
+        } catch (error) {
+          if (error instanceof CouchError && error.code === 'not_found') return sent;
+          throw error;
+        }
+        for (const change of page.results) {
+          const doc = change.doc;
+          if (doc && !change.deleted && !doc._id.startsWith('_design/')) {
+            if (await sendOne(db, userId, doc)) sent += 1;
+          }
+          since = String(change.seq);
+        }
+        since = page.lastSeq;
+        // After the SOR has every return of the page, never before.
+        await checkpoint();
+        if (page.results.length < pageSize) break;
+      }
+    } catch (error) {
+      // Keep the progress made before the failure (best effort: a return sent again is only
+      // recognised as a duplicate).
+      await checkpoint().catch(() => undefined);
+      throw error;
+    }
+    return sent;
+  }
+
+  async function runOnce(): Promise<number> {
+    if (!deps.lease.isHeld()) return 0;
+    const dbs = (await deps.couch.allDbs()).flatMap((name) => {
+      const match = RETURNS_DB.exec(name);
+      if (!match?.[1]) return [];
+      const userId = Buffer.from(match[1], 'hex').toString('utf8');
+      // Only names we would have created for that user (the hex round-trips exactly).
+      if (userIdProblem(userId) || userDbNames(userId).returns !== name) return [];
+      return [{ db: name, userId }];
+    });
+    let sent = 0;
+    const errors: unknown[] = [];
+    await forEachLimited(dbs, deps.concurrency ?? 4, async ({ db, userId }) => {
+      try {
+        const count = await processDb(db, userId);
+        sent += count; // not `sent += await ...`: that reads `sent` before the await
+      } catch (error) {
+        errors.push(error);
+      }
+    });
+    // Other users' returns went on; the first failure reports (and backs off) for all.
+    if (errors.length > 0) {
+      throw errors[0] instanceof Error ? errors[0] : new Error(String(errors[0]));
+    }
+    return sent;
+  }
+
+  async function run(): Promise<void> {
+    let failures = 0;
+    while (running) {
+      let delay = deps.intervalMs;
+      try {
+        const sent = await runOnce();
+        if (failures > 0) log.info({ failures }, 'returns flow to the SOR again');
+        failures = 0;
+        if (sent > 0) log.debug({ sent }, 'returns sent to the SOR');
+      } catch (error) {
+        failures += 1;
+        delay = backoffDelayMs(failures, {
+          baseDelayMs: deps.intervalMs,
+          maxDelayMs: deps.maxBackoffMs,
+        });
+        const details = { err: describeError(error), failures, retryInMs: delay };
+        if (failures === 1) log.warn(details, 'sending returns failed; backing off');
+        else if (failures % 10 === 0) log.warn(details, 'sending returns is still failing');
+      }
+      if (running) await sleep(delay);
+    }
+  }
+
+  return {
+    runOnce,
+    start() {
+      if (running) return;
+      running = true;
+      loop = run();
+    },
+    async stop() {
+      running = false;
+      cancelSleep?.();
+      await loop;
+      loop = null;
+    },
+  };
+}
