@@ -1,8 +1,9 @@
 # Shared shell helpers for the quick-start and test commands. Sourced, not executed.
 
-# Debian packages by purpose. keytar compiles against libsecret; the tests need Chromium,
-# a Secret Service (gnome-keyring in a D-Bus session) and RabbitMQ.
-APT_BUILD_PACKAGES="libsecret-1-dev python3 make g++"
+# Debian packages by purpose. keytar compiles against libsecret and, at run time, needs a
+# Secret Service (gnome-keyring in a D-Bus session, started privately on a headless machine);
+# the tests also need Chromium and RabbitMQ.
+APT_BUILD_PACKAGES="libsecret-1-dev python3 make g++ gnome-keyring dbus-x11"
 APT_TEST_PACKAGES="chromium libsecret-1-dev gnome-keyring dbus-x11 rabbitmq-server"
 
 log() { printf '\033[1m[attache]\033[0m %s\n' "$*"; }
@@ -47,4 +48,40 @@ install_node_modules() {
   fi
   [ -f node_modules/keytar/build/Release/keytar.node ] \
     || die "keytar's native module was not built (is libsecret-1-dev installed? is keytar in package.json allowScripts?)"
+}
+
+# Whether keytar can reach a Secret Service (the OS keychain) from this shell. Needs the built
+# keytar module; a hung D-Bus call counts as "no".
+secret_service_available() {
+  [ -n "${DBUS_SESSION_BUS_ADDRESS:-}" ] || return 1
+  timeout 10 node -e '
+    require("keytar").getPassword("Attaché keychain probe", "probe")
+      .then(() => process.exit(0), () => process.exit(1));
+  ' >/dev/null 2>&1
+}
+
+# Runs the rest of the command ("$@") where keytar has a Secret Service: the desktop's own when
+# there is one; otherwise (a headless machine) a private D-Bus session with gnome-keyring,
+# whose keyring files live under $1 and are unlocked with a random password kept beside them
+# (owner-only). That keyring protects nothing the files do not: it exists so the product runs
+# here; a desktop or a managed laptop uses its real keychain.
+with_secret_service() {
+  local keyring_dir=$1
+  shift
+  if secret_service_available; then
+    "$@"
+    return
+  fi
+  command -v dbus-run-session >/dev/null && command -v gnome-keyring-daemon >/dev/null \
+    || die "no OS keychain (Secret Service) here, and gnome-keyring / dbus-x11 are not installed to start one"
+  mkdir -p "$keyring_dir"
+  chmod 700 "$keyring_dir"
+  if [ ! -s "$keyring_dir/unlock-password" ]; then
+    (umask 077 && head -c 32 /dev/urandom | base64 > "$keyring_dir/unlock-password")
+  fi
+  log "no OS keychain in this session: starting a private gnome-keyring for Attaché's secrets (keyring files in $keyring_dir)"
+  XDG_DATA_HOME="$(cd "$keyring_dir" && pwd)" dbus-run-session -- bash -c '
+    gnome-keyring-daemon --unlock --components=secrets < "$XDG_DATA_HOME/unlock-password" >/dev/null
+    exec "$@"
+  ' with-secret-service "$@"
 }
