@@ -8,6 +8,8 @@ import type { AuditLog } from '../observability/audit-log.js';
 import { createLogger, describeError } from '../observability/logger.js';
 import { authenticateDevAccount } from './dev-users.js';
 import { renderLoginPage, renderMessagePage } from './login-page.js';
+import { createLoginThrottle } from './login-throttle.js';
+import type { LoginThrottle } from './login-throttle.js';
 import type { Page } from './login-page.js';
 
 const log = createLogger('idp');
@@ -41,14 +43,21 @@ function clientIdOf(details: Details): string {
   return typeof value === 'string' ? value : '';
 }
 
+function minutes(seconds: number): string {
+  const m = Math.ceil(seconds / 60);
+  return m === 1 ? '1 minute' : `${m} minutes`;
+}
+
 export type InteractionDeps = {
   readonly provider: Provider;
   readonly firstPartyClients: ReadonlyMap<string, string>; // client id → display name
   readonly audit: AuditLog;
+  readonly throttle?: LoginThrottle;
 };
 
 export function createInteractionHandler(deps: InteractionDeps) {
   const { provider } = deps;
+  const throttle = deps.throttle ?? createLoginThrottle();
 
   async function autoConsent(req: IncomingMessage, res: ServerResponse, details: Details) {
     const clientId = clientIdOf(details);
@@ -112,13 +121,21 @@ export function createInteractionHandler(deps: InteractionDeps) {
     const clientId = clientIdOf(details);
     const form = await readForm(req);
     const username = form?.get('username') ?? '';
-    const account = authenticateDevAccount(username, form?.get('password') ?? '');
+    const lockedFor = throttle.lockedFor(username);
+    const account =
+      lockedFor === null ? authenticateDevAccount(username, form?.get('password') ?? '') : null;
     if (!account) {
+      if (lockedFor === null) throttle.failed(username);
       deps.audit.record({
         action: 'idp.sign-in',
         user: username.slice(0, 100) || null,
         decision: 'refused',
-        reason: form ? 'wrong username or password' : 'malformed sign-in form',
+        reason:
+          lockedFor !== null
+            ? 'too many failed attempts'
+            : form
+              ? 'wrong username or password'
+              : 'malformed sign-in form',
         client: clientId,
       });
       return send(
@@ -129,10 +146,14 @@ export function createInteractionHandler(deps: InteractionDeps) {
           abortAction: `${INTERACTION_PREFIX}${uid}/abort`,
           clientName: deps.firstPartyClients.get(clientId) ?? clientId,
           username,
-          error: 'The username or password is incorrect. Try again.',
+          error:
+            lockedFor !== null
+              ? `Too many failed attempts. Try again in ${minutes(lockedFor)}.`
+              : 'The username or password is incorrect. Try again.',
         }),
       );
     }
+    throttle.succeeded(username);
     deps.audit.record({
       action: 'idp.sign-in',
       user: account.id,

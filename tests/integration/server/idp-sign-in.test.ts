@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchTrusting } from '../../../server/src/broker/jwks.js';
 import { rotateIdpSigningKey } from '../../../server/src/idp/signing-keys.js';
 import { DEV_IDP } from '../../../src/shared/protocol.js';
-import { httpsRequest } from './idp-client.js';
+import { httpsRequest, signInWithPassword } from './idp-client.js';
 import { startHarness, waitFor } from './server-harness.js';
 import type { Harness } from './server-harness.js';
 
@@ -284,5 +284,32 @@ describe('interactive sign-in with msal-node and the provider’s login page in 
     });
     expect(elsewhere.status).toBe(400);
     expect(elsewhere.headers['location']).toBeUndefined();
+  });
+
+  it('locks a username after five wrong passwords: even the right one is refused, and audited', async () => {
+    const issuer = h.server.urls.idp ?? '';
+    for (let i = 0; i < 5; i += 1) {
+      await expect(signInWithPassword(issuer, ca, 'jordan.lee', `guess-${i}`)).rejects.toThrow(
+        /401/,
+      );
+    }
+    await expect(signInWithPassword(issuer, ca, 'jordan.lee', 'attache-jordan')).rejects.toThrow(
+      /401/,
+    );
+    await waitFor('lockout in the audit trail', () =>
+      Promise.resolve(
+        /"action":"idp.sign-in","user":"jordan.lee","decision":"refused","reason":"too many failed attempts"/.test(
+          fs.readFileSync(h.server.files.auditLog, 'utf8'),
+        )
+          ? true
+          : undefined,
+      ),
+    );
+    // Other users are not affected.
+    await expect(
+      signInWithPassword(issuer, ca, 'sam.taylor', 'attache-sam'),
+    ).resolves.toMatchObject({
+      token_type: 'Bearer',
+    });
   });
 });
