@@ -78,11 +78,21 @@ function stop(code = 0) {
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
-// Until the reader signs in through the development OpenID provider, it gets tokens from /dev/token.
-const server = run('server', ['dist/server/src/main.js'], {
-  ATTACHE_DEV_TOKENS: env.ATTACHE_DEV_TOKENS ?? '1',
+const server = run('server', ['dist/server/src/main.js']);
+// The device must know the development OpenID provider and trust its CA: the server logs both
+// when it is ready (fields idp and devCa).
+let devIdp = null;
+createInterface({ input: server.stdout }).on('line', (l) => {
+  try {
+    const rec = JSON.parse(l);
+    if (typeof rec.idp === 'string' && typeof rec.devCa === 'string') {
+      devIdp = { issuer: rec.idp, caFile: rec.devCa };
+    }
+  } catch {
+    // not a JSON record
+  }
+  console.log(humanLine('server', l));
 });
-createInterface({ input: server.stdout }).on('line', (l) => console.log(humanLine('server', l)));
 
 const deadline = Date.now() + 60_000;
 for (;;) {
@@ -102,7 +112,16 @@ for (;;) {
 
 const host = run('reader', ['dist/src/host/main.js'], {
   ATTACHE_BROKER_URL: env.ATTACHE_BROKER_URL ?? `http://127.0.0.1:${brokerPort}`,
+  ...(devIdp
+    ? {
+        ATTACHE_AUTHORITY: env.ATTACHE_AUTHORITY ?? `${devIdp.issuer}/`,
+        ATTACHE_TLS_CA_FILE: env.ATTACHE_TLS_CA_FILE ?? devIdp.caFile,
+      }
+    : {}),
 });
+// The sample account to sign in with, from the provider's own list (server/README.md).
+const { devAccountsWithPasswords } = await import('../dist/server/src/idp/dev-users.js');
+const sample = devAccountsWithPasswords()[0];
 createInterface({ input: host.stdout }).on('line', (line) => {
   const m = /^Reader ready: (\S+)/.exec(line);
   if (!m) {
@@ -113,7 +132,15 @@ createInterface({ input: host.stdout }).on('line', (line) => {
   Attaché is running on embedded defaults.
 
     Reader (open in a browser):  ${m[1]}
-    Demo SOR admin API:          http://127.0.0.1:${sorPort}  (CLI: npm run sor -- --help)
+    Sign in as:                  ${sample.id}  password: ${sample.password}  (sample user)
+${
+  devIdp
+    ? `                                 The sign-in page (${devIdp.issuer}) uses a development
+                                 certificate: your browser warns about it; continue, or
+                                 trust the CA in ${devIdp.caFile}
+`
+    : ''
+}    Demo SOR admin API:          http://127.0.0.1:${sorPort}  (CLI: npm run sor -- --help)
     Health and metrics:          http://127.0.0.1:${opsPort}/healthz  /metrics
 
   Press Ctrl-C to stop.

@@ -38,7 +38,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   const secret = options.secret ?? randomBytes(32).toString('base64url');
 
   // The store opens from disk without the network: briefings already synced are served even
-  // when the server is unreachable, while sync keeps retrying in the background.
+  // when the server is unreachable (within the offline policy), while sync keeps retrying.
   const services = await createDeviceServices({
     ...options,
     appVersion: options.appVersion ?? '0.0.0',
@@ -50,7 +50,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     secret,
     dispatch: services.dispatch,
     events: services.events,
-    currentStatus: () => services.sync.status(),
+    currentStatus: () => services.syncStatus(),
     staticDir: options.staticDir,
     logger: logger.child('bridge'),
     port: () => port,

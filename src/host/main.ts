@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_PORTS } from '../shared/protocol.js';
 import { ConfigError, formatConfigError, readDeviceConfig } from '../main/config.js';
+import { createDeviceAuth } from '../main/device-auth.js';
 import { configureLogging, createLogger, errorFields } from '../main/logging/logger.js';
 import { startHost } from './host.js';
 
@@ -43,10 +44,11 @@ async function main(): Promise<void> {
   configureLogging({ level: device.logLevel });
   const logger = createLogger('host');
 
+  const dataDir = resolve(parsed.data.ATTACHE_DEVICE_DATA_DIR);
   const host = await startHost({
-    dataDir: resolve(parsed.data.ATTACHE_DEVICE_DATA_DIR),
+    dataDir,
     brokerUrl: device.brokerUrl,
-    user: device.user,
+    auth: await createDeviceAuth(device, dataDir, logger),
     port: parsed.data.ATTACHE_READER_PORT,
     staticDir: resolve(parsed.data.ATTACHE_READER_STATIC_DIR),
     appVersion: await readAppVersion(),
@@ -55,7 +57,13 @@ async function main(): Promise<void> {
   logger.info('reader host listening', {
     origin: host.origin,
     server: device.brokerUrl,
-    user: device.user.id,
+    authority: device.auth.authority,
+  });
+  // No system browser to open from here: the reader opens the sign-in page in a new tab, and
+  // the address is printed too, for a reader whose browser blocked that tab.
+  host.services.events.subscribe((name, payload) => {
+    if (name !== 'session:open-browser') return;
+    process.stderr.write(`Sign in to Attaché at: ${(payload as { url: string }).url}\n`);
   });
 
   let stopping = false;

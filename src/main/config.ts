@@ -1,7 +1,7 @@
 // Device configuration read from the environment, validated at start-up. Each key: its
 // variable, default and meaning. (Managed MDM configuration will layer on top of this.)
 import { z } from 'zod';
-import { DEFAULT_PORTS, SAMPLE_USER } from '../shared/protocol.js';
+import { DEFAULT_PORTS, DEV_IDP } from '../shared/protocol.js';
 import type { LogLevel } from './logging/logger.js';
 import { LOG_LEVELS } from './logging/logger.js';
 
@@ -12,8 +12,34 @@ export const deviceEnvSchema = z.object({
   ATTACHE_BROKER_URL: z
     .url({ protocol: /^https?$/ })
     .default(loopbackDefault(DEFAULT_PORTS.broker)),
-  /** Embedded mode: the user whose development token the device asks for. */
-  ATTACHE_USER: z.string().min(1).max(256).default(SAMPLE_USER.id),
+  /**
+   * The identity provider (OpenID Connect issuer; for Entra ID
+   * https://login.microsoftonline.com/<tenant id>/). https only: msal-node refuses anything
+   * else. A missing trailing slash is added (msal needs it; issuers usually omit it).
+   */
+  ATTACHE_AUTHORITY: z
+    .url({ protocol: /^https$/, error: 'must be an https URL' })
+    .default(`https://127.0.0.1:${DEFAULT_PORTS.idp}/`)
+    .transform((url) => (url.endsWith('/') ? url : `${url}/`)),
+  /** The reader's app registration (a public client) at the identity provider. */
+  ATTACHE_CLIENT_ID: z.string().trim().min(1).max(256).default(DEV_IDP.readerClientId),
+  /** Scopes the reader asks for, space-separated: the broker's sync scope. */
+  ATTACHE_SCOPES: z
+    .string()
+    .default(`${DEV_IDP.brokerAudience}/${DEV_IDP.syncScope}`)
+    .transform((value) => value.split(/[\s,]+/).filter(Boolean))
+    .pipe(z.array(z.string().max(512)).min(1, 'name at least one scope')),
+  /**
+   * A PEM file with one extra CA certificate to trust for the identity provider (the embedded
+   * product's development CA). The system's trusted roots stay trusted; TLS verification is
+   * never turned off.
+   */
+  ATTACHE_TLS_CA_FILE: z.string().trim().min(1).optional(),
+  /**
+   * Offline sign-in: how many days a signed-in device may open its briefings without reaching
+   * the identity provider or the broker. After that the reader locks until it reconnects.
+   */
+  ATTACHE_MAX_OFFLINE_DAYS: z.coerce.number().positive().max(365).default(14),
   /**
    * Minimum level written to the log. The server reads the same variable with pino's levels,
    * so those are accepted too and mapped onto the device's four.
@@ -30,7 +56,13 @@ export const deviceEnvSchema = z.object({
 
 export type DeviceConfig = {
   readonly brokerUrl: string;
-  readonly user: { readonly id: string; readonly displayName: string };
+  readonly auth: {
+    readonly authority: string;
+    readonly clientId: string;
+    readonly scopes: readonly string[];
+    readonly caFile: string | null;
+    readonly maxOfflineDays: number;
+  };
   readonly logLevel: LogLevel;
 };
 
@@ -45,20 +77,24 @@ export function formatConfigError(variable: string, error: z.ZodError): string {
 }
 
 export function readDeviceConfig(env: NodeJS.ProcessEnv = process.env): DeviceConfig {
-  const parsed = deviceEnvSchema.safeParse(env);
+  // An empty variable means "not set" (as on the server): the default applies.
+  const given = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = deviceEnvSchema.safeParse(given);
   if (!parsed.success) {
     throw new ConfigError(
       `Invalid device configuration: ${formatConfigError('environment', parsed.error)}`,
     );
   }
-  const { ATTACHE_BROKER_URL, ATTACHE_USER, ATTACHE_LOG_LEVEL } = parsed.data;
+  const data = parsed.data;
   return {
-    brokerUrl: ATTACHE_BROKER_URL,
-    // Until sign-in lands, the display name is known only for the sample user.
-    user: {
-      id: ATTACHE_USER,
-      displayName: ATTACHE_USER === SAMPLE_USER.id ? SAMPLE_USER.displayName : ATTACHE_USER,
+    brokerUrl: data.ATTACHE_BROKER_URL,
+    auth: {
+      authority: data.ATTACHE_AUTHORITY,
+      clientId: data.ATTACHE_CLIENT_ID,
+      scopes: data.ATTACHE_SCOPES,
+      caFile: data.ATTACHE_TLS_CA_FILE ?? null,
+      maxOfflineDays: data.ATTACHE_MAX_OFFLINE_DAYS,
     },
-    logLevel: ATTACHE_LOG_LEVEL,
+    logLevel: data.ATTACHE_LOG_LEVEL,
   };
 }

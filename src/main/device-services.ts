@@ -1,9 +1,13 @@
-// Builds the device services for one signed-in user. Both entry points use it: the Electron
-// main process (src/main/index.ts) and the browser host (src/host/), so the reader talks to
-// exactly the same code either way.
-import type { SessionInfo } from '../shared/ipc.js';
-import type { BriefingsService } from './briefings/briefings-service.js';
-import { createBriefingsService } from './briefings/briefings-service.js';
+// Builds the device services. Both entry points use it: the Electron main process
+// (src/main/index.ts) and the browser host (src/host/), so the reader talks to exactly the same
+// code either way. Who is signed in decides which local store is open: the auth session says
+// who, and this module opens that person's workspace (store, briefings, sync) or closes it.
+import type { SessionInfo, SyncStatus } from '../shared/ipc.js';
+import type { AuthSession, AuthSnapshot } from './auth/auth-session.js';
+import { createAuthSession } from './auth/auth-session.js';
+import { offlinePolicy } from './auth/offline-policy.js';
+import { createSessionRecordStore } from './auth/session-record.js';
+import type { IdentityClient } from './auth/types.js';
 import type { EventBus } from './events.js';
 import { createEventBus } from './events.js';
 import type { IpcDispatcher } from './ipc/dispatcher.js';
@@ -11,24 +15,35 @@ import { createIpcDispatcher } from './ipc/dispatcher.js';
 import { createIpcHandlers } from './ipc/handlers.js';
 import type { Logger } from './logging/logger.js';
 import { createLogger, errorFields } from './logging/logger.js';
-import { openUserStore } from './storage/store.pouch.js';
-import type { UserStore } from './storage/types.js';
-import { createDevTokenProvider } from './sync/dev-token-provider.js';
+import type { Keychain } from './secrets/types.js';
+import { closedSyncStatus, toSessionInfo } from './session/session-info.js';
+import type { UserWorkspace } from './session/user-workspace.js';
+import { openUserWorkspace } from './session/user-workspace.js';
 import type { SyncServiceOptions } from './sync/sync-service.js';
-import { createSyncService } from './sync/sync-service.js';
-import type { SyncService, TokenProvider } from './sync/types.js';
 
-export type DeviceUser = { readonly id: string; readonly displayName: string };
+export type DeviceAuthOptions = {
+  readonly identity: IdentityClient;
+  readonly keychain: Keychain;
+  readonly maxOfflineDays: number;
+  /** Tuning for tests; production uses the auth session's defaults. */
+  readonly signInTimeoutMs?: number;
+  readonly checkIntervalMs?: number;
+  readonly now?: () => number;
+};
 
 export type DeviceServicesOptions = {
   /** App data folder; each user's store lives under `<dataDir>/users/<hex of user id>/`. */
   readonly dataDir: string;
   /** Base URL of the auth broker. */
   readonly brokerUrl: string;
-  readonly user: DeviceUser;
   readonly appVersion: string;
-  /** Defaults to the embedded server's development token endpoint on `brokerUrl`. */
-  readonly tokenProvider?: TokenProvider;
+  readonly auth: DeviceAuthOptions;
+  /**
+   * Opens the provider's sign-in page in the system browser (Electron: shell.openExternal).
+   * Without it (browser-host mode) the reader is asked to open it, by a session:open-browser
+   * event.
+   */
+  readonly openBrowser?: (url: string) => Promise<void>;
   readonly logger?: Logger;
   /** Tuning for tests (faster back-off); production uses the defaults. */
   readonly sync?: Pick<SyncServiceOptions, 'backOff' | 'signInRetryMs' | 'purgeFallbackMs'>;
@@ -37,9 +52,11 @@ export type DeviceServicesOptions = {
 export type DeviceServices = {
   readonly dispatch: IpcDispatcher;
   readonly events: EventBus;
-  readonly store: UserStore;
-  readonly briefings: BriefingsService;
-  readonly sync: SyncService;
+  readonly auth: AuthSession;
+  /** The open workspace of the signed-in person, if any. */
+  readonly workspace: () => UserWorkspace | null;
+  readonly session: () => SessionInfo;
+  readonly syncStatus: () => SyncStatus;
   /** Starts background sync; returns at once (the store is already readable). */
   readonly start: () => void;
   readonly stop: () => Promise<void>;
@@ -52,49 +69,156 @@ export async function createDeviceServices(
   const events = createEventBus((error) =>
     logger.error('event listener failed', errorFields(error)),
   );
-  const store = await openUserStore({ dataDir: options.dataDir, userId: options.user.id, logger });
-  const tokenProvider =
-    options.tokenProvider ??
-    createDevTokenProvider({ serverUrl: options.brokerUrl, userId: options.user.id });
-
-  const briefings = createBriefingsService({
-    store,
+  const auth = createAuthSession({
+    identity: options.auth.identity,
+    records: createSessionRecordStore(options.auth.keychain, logger.child('auth')),
+    policy: offlinePolicy(options.auth.maxOfflineDays),
+    openBrowser:
+      options.openBrowser ??
+      ((url) => {
+        events.emit('session:open-browser', { url });
+        return Promise.resolve();
+      }),
     logger,
-    onChanged: (ids) => events.emit('briefings:changed', { ids }),
+    ...(options.auth.signInTimeoutMs === undefined
+      ? {}
+      : { signInTimeoutMs: options.auth.signInTimeoutMs }),
+    ...(options.auth.checkIntervalMs === undefined
+      ? {}
+      : { checkIntervalMs: options.auth.checkIntervalMs }),
+    ...(options.auth.now === undefined ? {} : { now: options.auth.now }),
   });
-  const sync = createSyncService({
-    store,
-    brokerUrl: options.brokerUrl,
-    tokenProvider,
+
+  let running = false;
+  let stopped = false;
+  let workspace: UserWorkspace | null = null;
+  let workspaceError = false;
+  let unsubscribeSync: (() => void) | null = null;
+  const context = { serverUrl: options.brokerUrl, appVersion: options.appVersion };
+  // What the reader sees is published only once the workspace matches it: a reader told
+  // "signed in" can list briefings at once.
+  let published: SessionInfo = toSessionInfo(auth.snapshot(), context);
+  let lastSnapshot: AuthSnapshot = auth.snapshot();
+
+  const syncStatus = (): SyncStatus =>
+    workspace ? workspace.sync.status() : closedSyncStatus(auth.snapshot());
+
+  const closeWorkspace = async (): Promise<void> => {
+    const current = workspace;
+    if (!current) return;
+    workspace = null;
+    unsubscribeSync?.();
+    unsubscribeSync = null;
+    events.emit('sync:status-changed', syncStatus());
+    try {
+      await current.close();
+    } catch (error) {
+      logger.error('the local store did not close cleanly', errorFields(error));
+    }
+  };
+
+  const openWorkspace = async (userId: string): Promise<void> => {
+    try {
+      const opened = await openUserWorkspace({
+        dataDir: options.dataDir,
+        brokerUrl: options.brokerUrl,
+        userId,
+        tokenProvider: auth.tokenProvider,
+        logger,
+        ...(options.sync ? { sync: options.sync } : {}),
+        onBriefingsChanged: (ids) => events.emit('briefings:changed', { ids }),
+      });
+      workspace = opened;
+      workspaceError = false;
+      unsubscribeSync = opened.sync.onStatus((status) => {
+        // The broker accepted the token: proof for the offline policy that the sign-in holds.
+        if (status.state === 'up-to-date') auth.noteServerContact();
+        events.emit('sync:status-changed', status);
+      });
+      if (running) opened.sync.start();
+      events.emit('sync:status-changed', opened.sync.status());
+      events.emit('briefings:changed', { ids: [] });
+    } catch (error) {
+      workspaceError = true;
+      logger.error('could not open the local store of the signed-in person', errorFields(error));
+    }
+  };
+
+  const apply = async (): Promise<void> => {
+    const snapshot = auth.snapshot();
+    const wanted =
+      snapshot.state === 'signed-in' && snapshot.account && !stopped
+        ? snapshot.account.userId
+        : null;
+    if (workspace && workspace.userId !== wanted) await closeWorkspace();
+    if (!workspace && wanted) await openWorkspace(wanted);
+    // A renewed sign-in after "sign in again": sync at once rather than at the next retry.
+    if (workspace && lastSnapshot.signInNeeded && !snapshot.signInNeeded) {
+      void workspace.sync.syncNow();
+    }
+    lastSnapshot = snapshot;
+    const next = toSessionInfo(auth.snapshot(), context);
+    if (JSON.stringify(next) !== JSON.stringify(published)) {
+      published = next;
+      events.emit('session:changed', published);
+    }
+  };
+
+  // Serialised: a sign-out racing a slow store open must close what the open produced.
+  let transitions: Promise<void> = Promise.resolve();
+  const reconcile = (): Promise<void> => {
+    transitions = transitions
+      .then(apply)
+      .catch((error: unknown) => logger.error('session transition failed', errorFields(error)));
+    return transitions;
+  };
+
+  const offAuth = auth.onChange(() => void reconcile());
+  await auth.start();
+  await reconcile();
+
+  const dispatch = createIpcDispatcher(
+    createIpcHandlers({
+      briefings: () => {
+        if (workspace) return workspace.briefings;
+        if (workspaceError) throw new Error('the local store is not open');
+        return null;
+      },
+      sync: {
+        status: syncStatus,
+        syncNow: () => workspace?.sync.syncNow() ?? Promise.resolve(),
+      },
+      session: {
+        info: () => published,
+        signIn: () => auth.signIn(),
+        cancelSignIn: () => auth.cancelSignIn(),
+        signOut: async () => {
+          await auth.signOut();
+          await reconcile();
+        },
+      },
+    }),
     logger,
-    ...options.sync,
-  });
-
-  const session = (): SessionInfo => ({
-    user: { id: options.user.id, displayName: options.user.displayName },
-    serverUrl: options.brokerUrl,
-    appVersion: options.appVersion,
-  });
-  const dispatch = createIpcDispatcher(createIpcHandlers({ briefings, sync, session }), logger);
-
-  const unsubscribe = [
-    sync.onStatus((status) => events.emit('sync:status-changed', status)),
-    store.onBriefingsChange((changes) =>
-      events.emit('briefings:changed', { ids: changes.map((change) => change.id) }),
-    ),
-  ];
+  );
 
   return {
     dispatch,
     events,
-    store,
-    briefings,
-    sync,
-    start: () => sync.start(),
+    auth,
+    workspace: () => workspace,
+    session: () => published,
+    syncStatus,
+    start: () => {
+      running = true;
+      workspace?.sync.start();
+    },
     stop: async () => {
-      for (const off of unsubscribe) off();
-      await sync.stop();
-      await store.close();
+      running = false;
+      stopped = true;
+      offAuth();
+      await auth.stop();
+      await reconcile();
+      await closeWorkspace();
     },
   };
 }

@@ -2,9 +2,10 @@
 // device services (shared with the browser host), IPC, and the one hardened reader window.
 import { join } from 'node:path';
 import type { BrowserWindow } from 'electron';
-import { app, ipcMain, session } from 'electron';
+import { app, ipcMain, session, shell } from 'electron';
 import { readDeviceConfig } from './config.js';
 import type { DeviceServices } from './device-services.js';
+import { createDeviceAuth } from './device-auth.js';
 import { createDeviceServices } from './device-services.js';
 import { registerIpc } from './ipc/ipc.electron.js';
 import { createElectronLogSink } from './logging/log-sink.electron.js';
@@ -68,10 +69,14 @@ if (!app.requestSingleInstanceLock()) {
     hardenSession(session.defaultSession);
     serveAppProtocol(session.defaultSession, join(import.meta.dirname, '../renderer'), logger);
 
+    const dataDir = app.getPath('userData');
     services = await createDeviceServices({
-      dataDir: app.getPath('userData'),
+      dataDir,
       brokerUrl: config.brokerUrl,
-      user: config.user,
+      auth: await createDeviceAuth(config, dataDir, logger),
+      // The system browser, never a window of ours: the person signs in where their password
+      // manager, passkeys and SSO session live, and the app never sees the password.
+      openBrowser: (url) => shell.openExternal(url),
       appVersion: app.getVersion(),
       logger,
     });

@@ -27,11 +27,16 @@ const VERBS = {
   getSyncStatus: 'sync:status',
   syncNow: 'sync:now',
   getSession: 'session:get',
+  signIn: 'session:sign-in',
+  cancelSignIn: 'session:cancel-sign-in',
+  signOut: 'session:sign-out',
 } as const satisfies typeof API_VERBS;
 
 const EVENTS = {
   onSyncStatus: 'sync:status-changed',
   onBriefingsChanged: 'briefings:changed',
+  onSessionChanged: 'session:changed',
+  onOpenBrowser: 'session:open-browser',
 } as const satisfies typeof API_EVENTS;
 
 // The reverse checks: no verb or event of the contract is missing here.
@@ -66,8 +71,13 @@ const api = {
   getSyncStatus: invoker(VERBS.getSyncStatus),
   syncNow: invoker(VERBS.syncNow),
   getSession: invoker(VERBS.getSession),
+  signIn: invoker(VERBS.signIn),
+  cancelSignIn: invoker(VERBS.cancelSignIn),
+  signOut: invoker(VERBS.signOut),
   onSyncStatus: subscriber(EVENTS.onSyncStatus),
   onBriefingsChanged: subscriber(EVENTS.onBriefingsChanged),
+  onSessionChanged: subscriber(EVENTS.onSessionChanged),
+  onOpenBrowser: subscriber(EVENTS.onOpenBrowser),
 } satisfies AttacheApi;
 
 contextBridge.exposeInMainWorld('attache', Object.freeze(api));

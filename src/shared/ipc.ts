@@ -3,7 +3,7 @@
 // validates every request against its schema before a handler sees it.
 import { z } from 'zod';
 import type { Classification, Priority, AttachmentMeta } from './briefing.js';
-import type { Result } from './result.js';
+import type { AppError, Result } from './result.js';
 
 export const SYNC_STATES = [
   'offline',
@@ -52,10 +52,35 @@ export type AttachmentContent = {
   readonly base64: string;
 };
 
+/**
+ * signed-out: nobody has signed in on this device (or they signed out); the reader is locked.
+ * signed-in: the person's briefings are open, online or offline within the offline policy.
+ * locked: someone signed in here before, but the device stayed offline too long (or its clock
+ * went back); the reader stays locked until it reconnects and the sign-in is renewed.
+ */
+export const SESSION_STATES = ['signed-out', 'signed-in', 'locked'] as const;
+export type SessionState = (typeof SESSION_STATES)[number];
+export type LockReason = 'offline-too-long' | 'clock-moved-back';
+
+/** An interactive sign-in through the system browser. Tokens never appear here. */
+export type SignInProgress =
+  | { readonly phase: 'idle' }
+  /** Waiting for the person to finish in their browser; `url` is the sign-in page, once known. */
+  | { readonly phase: 'waiting'; readonly url: string | null }
+  | { readonly phase: 'failed'; readonly error: AppError };
+
 export type SessionInfo = {
+  readonly state: SessionState;
+  /** The signed-in (or locked) person; null when signed out. */
   readonly user: { readonly id: string; readonly displayName: string } | null;
   readonly serverUrl: string;
   readonly appVersion: string;
+  /** Signed in, but the identity provider refused to renew: "Sign in again". */
+  readonly signInNeeded: boolean;
+  /** ISO time until which the briefings open without reconnecting (signed in only). */
+  readonly offlineAccessUntil: string | null;
+  readonly lockReason: LockReason | null;
+  readonly signIn: SignInProgress;
 };
 
 const briefingId = z.string().min(1).max(512);
@@ -69,6 +94,9 @@ export const ipcRequests = {
   'sync:status': z.object({}).strict(),
   'sync:now': z.object({}).strict(),
   'session:get': z.object({}).strict(),
+  'session:sign-in': z.object({}).strict(),
+  'session:cancel-sign-in': z.object({}).strict(),
+  'session:sign-out': z.object({}).strict(),
 } as const;
 
 export type IpcChannel = keyof typeof ipcRequests;
@@ -84,15 +112,31 @@ export type IpcResponses = {
   'sync:status': SyncStatus;
   'sync:now': null;
   'session:get': SessionInfo;
+  /** Starts the sign-in and answers at once; progress arrives as session:changed. */
+  'session:sign-in': null;
+  'session:cancel-sign-in': null;
+  /** Answers once the tokens are gone from the keychain and the reader is locked. */
+  'session:sign-out': null;
 };
 
 /** Events main pushes to the renderer. */
 export type IpcEvents = {
   'sync:status-changed': SyncStatus;
   'briefings:changed': { readonly ids: readonly string[] };
+  'session:changed': SessionInfo;
+  /**
+   * Browser-host mode only (Electron opens the system browser itself): the reader opens this
+   * provider sign-in page in a new tab.
+   */
+  'session:open-browser': { readonly url: string };
 };
 export type IpcEventName = keyof IpcEvents;
-export const IPC_EVENTS: readonly IpcEventName[] = ['sync:status-changed', 'briefings:changed'];
+export const IPC_EVENTS: readonly IpcEventName[] = [
+  'sync:status-changed',
+  'briefings:changed',
+  'session:changed',
+  'session:open-browser',
+];
 
 export function isIpcChannel(value: string): value is IpcChannel {
   return Object.prototype.hasOwnProperty.call(ipcRequests, value);
@@ -107,6 +151,9 @@ export const API_VERBS = {
   getSyncStatus: 'sync:status',
   syncNow: 'sync:now',
   getSession: 'session:get',
+  signIn: 'session:sign-in',
+  cancelSignIn: 'session:cancel-sign-in',
+  signOut: 'session:sign-out',
 } as const satisfies Record<string, IpcChannel>;
 export type ApiVerb = keyof typeof API_VERBS;
 
@@ -114,6 +161,8 @@ export type ApiVerb = keyof typeof API_VERBS;
 export const API_EVENTS = {
   onSyncStatus: 'sync:status-changed',
   onBriefingsChanged: 'briefings:changed',
+  onSessionChanged: 'session:changed',
+  onOpenBrowser: 'session:open-browser',
 } as const satisfies Record<string, IpcEventName>;
 export type ApiEvent = keyof typeof API_EVENTS;
 

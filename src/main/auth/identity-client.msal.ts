@@ -256,7 +256,9 @@ export function createMsalIdentityClient(options: MsalIdentityOptions): Identity
           // msal's own lines pass through our logger, so its redaction applies to them too.
           loggerCallback: (level, message) => {
             if (level === LogLevel.Error) log.error(message);
-            else if (level === LogLevel.Warning) log.warn(message);
+            // Entra's client_info never comes from other OpenID providers: expected, not a fault.
+            else if (level === LogLevel.Warning && !message.includes('No client info'))
+              log.warn(message);
             else log.debug(message);
           },
         },

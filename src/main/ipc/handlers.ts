@@ -1,35 +1,74 @@
 // One handler per IPC channel. Each receives an already validated request and answers with a
 // Result; the dispatcher guarantees validation and that nothing throws past it.
-import type { IpcChannel, IpcRequests, IpcResponses, SessionInfo } from '../../shared/ipc.js';
+import type {
+  IpcChannel,
+  IpcRequests,
+  IpcResponses,
+  SessionInfo,
+  SyncStatus,
+} from '../../shared/ipc.js';
 import type { Result } from '../../shared/result.js';
-import { ok } from '../../shared/result.js';
+import { fail, ok } from '../../shared/result.js';
 import type { BriefingsService } from '../briefings/briefings-service.js';
-import type { SyncService } from '../sync/types.js';
 
 export type IpcHandler<C extends IpcChannel> = (
   request: IpcRequests[C],
 ) => Promise<Result<IpcResponses[C]>>;
 export type IpcHandlers = { readonly [C in IpcChannel]: IpcHandler<C> };
 
+export const SESSION_ERROR_CODES = {
+  signedOut: 'session-signed-out',
+} as const;
+
 /** Each handler gets only the narrow dependency it needs. */
 export type IpcHandlerDeps = {
-  readonly briefings: BriefingsService;
-  readonly sync: Pick<SyncService, 'status' | 'syncNow'>;
-  readonly session: () => SessionInfo;
+  /** The signed-in person's briefings; null while nobody's briefings may be opened. */
+  readonly briefings: () => BriefingsService | null;
+  readonly sync: { readonly status: () => SyncStatus; readonly syncNow: () => Promise<void> };
+  readonly session: {
+    readonly info: () => SessionInfo;
+    readonly signIn: () => void;
+    readonly cancelSignIn: () => void;
+    readonly signOut: () => Promise<void>;
+  };
 };
 
 export function createIpcHandlers(deps: IpcHandlerDeps): IpcHandlers {
-  const { briefings, sync } = deps;
+  const { sync, session } = deps;
+  // The reader shows the sign-in screen in these states and does not ask; a stale call (a
+  // request in flight at sign-out) gets a plain answer, never another person's briefings.
+  const withBriefings = async <T>(
+    use: (briefings: BriefingsService) => Promise<Result<T>>,
+  ): Promise<Result<T>> => {
+    const briefings = deps.briefings();
+    if (!briefings) {
+      return fail(SESSION_ERROR_CODES.signedOut, 'Sign in to open your briefings.');
+    }
+    return use(briefings);
+  };
   return {
-    'briefings:list': async () => ok(await briefings.list()),
-    'briefings:get': async ({ id }) => ok(await briefings.get(id)),
-    'briefings:attachment': async ({ id, name }) => ok(await briefings.attachment(id, name)),
-    'briefings:mark-read': ({ id }) => briefings.markRead(id),
+    'briefings:list': () => withBriefings(async (b) => ok(await b.list())),
+    'briefings:get': ({ id }) => withBriefings(async (b) => ok(await b.get(id))),
+    'briefings:attachment': ({ id, name }) =>
+      withBriefings(async (b) => ok(await b.attachment(id, name))),
+    'briefings:mark-read': ({ id }) => withBriefings((b) => b.markRead(id)),
     'sync:status': () => Promise.resolve(ok(sync.status())),
     'sync:now': async () => {
       await sync.syncNow();
       return ok(null);
     },
-    'session:get': () => Promise.resolve(ok(deps.session())),
+    'session:get': () => Promise.resolve(ok(session.info())),
+    'session:sign-in': () => {
+      session.signIn();
+      return Promise.resolve(ok(null));
+    },
+    'session:cancel-sign-in': () => {
+      session.cancelSignIn();
+      return Promise.resolve(ok(null));
+    },
+    'session:sign-out': async () => {
+      await session.signOut();
+      return ok(null);
+    },
   };
 }

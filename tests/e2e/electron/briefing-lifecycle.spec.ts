@@ -16,6 +16,7 @@ import {
 import { API_EVENTS, API_VERBS } from '../../../src/shared/ipc.js';
 import { SAMPLE_USER } from '../../../src/shared/protocol.js';
 import { Product } from '../support/product.js';
+import { signInElectron } from '../support/sign-in.js';
 
 const repo = resolve(import.meta.dirname, '../../..');
 
@@ -53,7 +54,12 @@ async function launch(): Promise<{ app: ElectronApplication; page: Page }> {
   const app = await electron.launch({
     executablePath: binary ?? undefined,
     args: [join(repo, 'out/main/index.js'), `--user-data-dir=${userData}`],
-    env: { ...process.env, ATTACHE_BROKER_URL: `http://127.0.0.1:${product.ports.broker}` },
+    env: {
+      ...process.env,
+      ATTACHE_BROKER_URL: `http://127.0.0.1:${product.ports.broker}`,
+      ATTACHE_AUTHORITY: product.authority,
+      ATTACHE_TLS_CA_FILE: product.caFile,
+    },
   });
   const page = await app.firstWindow();
   return { app, page };
@@ -81,6 +87,7 @@ test('a shared briefing reaches the Electron reader, stays readable offline, and
   expect(await app.evaluate(({ app: electronApp }) => electronApp.hasSingleInstanceLock())).toBe(
     true,
   );
+  await signInElectron(app, page);
 
   const tag = randomUUID().slice(0, 8);
   const title = `Electron delivery check ${tag}`;

@@ -6,8 +6,14 @@ import { expect, test, type Page } from '@playwright/test';
 import { SAMPLE_USER } from '../../../src/shared/protocol.js';
 import { pdfWithText } from '../support/pdf.js';
 import { Product } from '../support/product.js';
+import { signIn } from '../support/sign-in.js';
 
 let product: Product;
+
+// Playwright plays the person's own browser, which does not know the product's development CA:
+// like a person clicking through the warning, it accepts the provider's certificate. The device
+// itself verifies it (msal-node trusts exactly ATTACHE_TLS_CA_FILE beside the system roots).
+test.use({ ignoreHTTPSErrors: true });
 
 test.beforeEach(async () => {
   product = await Product.start();
@@ -32,6 +38,7 @@ test('a briefing shared through the SOR appears, stays readable offline after a 
   page,
 }) => {
   await page.goto(product.readerUrl);
+  await signIn(page);
   await expect(syncStatus(page)).toHaveAttribute('data-state', 'up-to-date');
   // The sample user's seeded briefings are there.
   await expect(page.getByTestId('briefing-counts')).toContainText('24');
@@ -100,6 +107,7 @@ test('a briefing shared through the SOR appears, stays readable offline after a 
 
 test('hostile HTML in a briefing is inert', async ({ page }) => {
   await page.goto(product.readerUrl);
+  await signIn(page);
   const tag = randomUUID().slice(0, 8);
   const title = `Hostile content ${tag}`;
   await product.createBriefing({

@@ -24,13 +24,20 @@ export type Proc = {
   stop(signal?: NodeJS.Signals): Promise<void>;
 };
 
-export function startNode(name: string, script: string, env: Record<string, string>): Proc {
+export function startNode(
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  /** Receives every line, uncapped (`output` keeps only the last 500). */
+  onLine?: (line: string) => void,
+): Proc {
   const child = spawn(process.execPath, [script], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
   const keep = (line: string): void => {
+    onLine?.(line);
     output.push(line);
     if (output.length > 500) output.shift();
     if (process.env.ATTACHE_E2E_VERBOSE) console.log(`[${name}] ${line}`);

@@ -2,9 +2,14 @@
 // (demo SOR, embedded CouchDB-protocol server, queue, poller, fan-out, broker) and the reader's
 // browser host process (the device side), from the build output, on free loopback ports with
 // their own temporary data folders. Either side can be stopped and started again.
+//
+// The device signs in through the server's development OpenID provider (https, local CA) with
+// msal-node, its secrets in the OS keychain: run inside a D-Bus session with an unlocked
+// gnome-keyring (scripts/test.sh does).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { keychainServiceFor } from '../../../src/main/secrets/keychain-service.js';
 import { freePort, startNode, waitFor, type Proc } from './processes.js';
 
 const repo = resolve(import.meta.dirname, '../../..');
@@ -21,17 +26,32 @@ export type SorBriefingInput = {
   readonly attachments?: readonly { name: string; contentType: string; dataBase64: string }[];
 };
 
+export type ProductOptions = {
+  /** The device's offline sign-in period (ATTACHE_MAX_OFFLINE_DAYS); fractions for tests. */
+  readonly maxOfflineDays?: number;
+};
+
 export class Product {
   private server: Proc | null = null;
   private host: Proc | null = null;
+  /** Every line every host process printed, across restarts. */
+  private readonly hostLines: string[] = [];
   readerUrl = '';
 
   private constructor(
     readonly root: string,
-    readonly ports: { sor: number; broker: number; ops: number; couch: number; reader: number },
+    readonly ports: {
+      sor: number;
+      broker: number;
+      ops: number;
+      couch: number;
+      reader: number;
+      idp: number;
+    },
+    readonly options: ProductOptions,
   ) {}
 
-  static async start(): Promise<Product> {
+  static async start(options: ProductOptions = {}): Promise<Product> {
     const root = mkdtempSync(join(tmpdir(), 'attache-e2e-'));
     const ports = {
       sor: await freePort(),
@@ -39,8 +59,11 @@ export class Product {
       ops: await freePort(),
       couch: await freePort(),
       reader: await freePort(),
+      // Fixed for the product's lifetime: the issuer names its port, and a restarted server
+      // must be the same identity provider the device signed in with.
+      idp: await freePort(),
     };
-    const product = new Product(root, ports);
+    const product = new Product(root, ports, options);
     await product.startServer();
     await product.startHost();
     return product;
@@ -48,6 +71,25 @@ export class Product {
 
   get sorUrl(): string {
     return `http://127.0.0.1:${this.ports.sor}`;
+  }
+
+  /** The development OpenID provider, as the device's ATTACHE_AUTHORITY (trailing slash). */
+  get authority(): string {
+    return `https://127.0.0.1:${this.ports.idp}/`;
+  }
+
+  /** The development CA the server generated; the device trusts it for the provider. */
+  get caFile(): string {
+    return join(this.root, 'server/secrets/dev-ca.pem');
+  }
+
+  get deviceDataDir(): string {
+    return join(this.root, 'device');
+  }
+
+  /** The keychain service under which the host keeps this device's secrets. */
+  get keychainService(): string {
+    return keychainServiceFor(this.deviceDataDir);
   }
 
   async startServer(): Promise<void> {
@@ -58,8 +100,7 @@ export class Product {
       ATTACHE_OPS_PORT: String(this.ports.ops),
       ATTACHE_COUCH_PORT: String(this.ports.couch),
       ATTACHE_POLL_INTERVAL_MS: '250',
-      ATTACHE_DEV_TOKENS: '1',
-      ATTACHE_IDP_PORT: '0',
+      ATTACHE_IDP_PORT: String(this.ports.idp),
     });
     const server = this.server;
     await waitFor(
@@ -80,12 +121,22 @@ export class Product {
 
   /** Starts the reader's host; `readerUrl` then carries the new launch secret. */
   async startHost(): Promise<string> {
-    this.host = startNode('host', HOST_ENTRY, {
-      ATTACHE_DEVICE_DATA_DIR: join(this.root, 'device'),
-      ATTACHE_BROKER_URL: `http://127.0.0.1:${this.ports.broker}`,
-      ATTACHE_READER_PORT: String(this.ports.reader),
-      ATTACHE_READER_STATIC_DIR: join(repo, 'out/renderer'),
-    });
+    this.host = startNode(
+      'host',
+      HOST_ENTRY,
+      {
+        ATTACHE_DEVICE_DATA_DIR: this.deviceDataDir,
+        ATTACHE_BROKER_URL: `http://127.0.0.1:${this.ports.broker}`,
+        ATTACHE_READER_PORT: String(this.ports.reader),
+        ATTACHE_READER_STATIC_DIR: join(repo, 'out/renderer'),
+        ATTACHE_AUTHORITY: this.authority,
+        ATTACHE_TLS_CA_FILE: this.caFile,
+        ...(this.options.maxOfflineDays === undefined
+          ? {}
+          : { ATTACHE_MAX_OFFLINE_DAYS: String(this.options.maxOfflineDays) }),
+      },
+      (line) => this.hostLines.push(line),
+    );
     const host = this.host;
     this.readerUrl = await waitFor(
       'reader host',
@@ -128,6 +179,11 @@ export class Product {
 
   unshare(sorId: string, users: readonly string[]): Promise<unknown> {
     return this.sor('POST', `/briefings/${encodeURIComponent(sorId)}/unshare`, { users });
+  }
+
+  /** What the host printed (stdout and stderr), e.g. to prove a token never reached a log. */
+  hostOutput(): string {
+    return this.hostLines.join('\n');
   }
 
   /** Everything the processes printed, for a failing test's message. */

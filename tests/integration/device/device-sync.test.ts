@@ -19,14 +19,16 @@ import type {
   IpcChannel,
   SyncStatus,
 } from '../../../src/shared/ipc.js';
-import {
-  BROKER_DB_PATHS,
-  DEV_TOKEN_PATH,
-  HOST_KEY_HEADER,
-  SAMPLE_USER,
-} from '../../../src/shared/protocol.js';
+import { BROKER_DB_PATHS, HOST_KEY_HEADER, SAMPLE_USER } from '../../../src/shared/protocol.js';
 import type { Result } from '../../../src/shared/result.js';
+import type { Browser } from 'playwright-core';
 import { tempDir } from '../../unit/device/fixtures.js';
+import {
+  clearDeviceKeychain,
+  launchBrowser,
+  realDeviceAuth,
+  signInThroughBrowser,
+} from './device-sign-in.js';
 
 const TIMEOUT_MS = 60_000;
 // Quiet: the device's own logs would drown the test output (redaction is unit-tested).
@@ -86,6 +88,9 @@ describe('device sync through the auth broker', () => {
   let host: RunningHost | null = null;
   let adminToken: string;
   let expectedIds: string[];
+  let browser: Browser;
+  let issuer: string;
+  let caFile: string;
 
   const admin = async (method: string, path: string, body?: unknown): Promise<unknown> => {
     if (!server) throw new Error('server is not running');
@@ -100,11 +105,11 @@ describe('device sync through the auth broker', () => {
   };
 
   // Always the same broker address (restarts reuse the ports), whether the server is up or not.
-  const openHost = (): Promise<RunningHost> =>
+  const openHost = async (): Promise<RunningHost> =>
     startHost({
       dataDir: deviceDir.path,
       brokerUrl: `http://127.0.0.1:${config.brokerPort}`,
-      user: SAMPLE_USER,
+      auth: await realDeviceAuth({ dataDir: deviceDir.path, issuer, caFile, logger }),
       port: 0,
       staticDir: webDir.path,
       logger,
@@ -124,10 +129,12 @@ describe('device sync through the auth broker', () => {
       logLevel: 'warn',
       pollIntervalMs: 200,
       fanoutIdleMs: 50,
-      devTokens: true,
       idpPort: 0,
     });
     server = await startServer(config);
+    issuer = server.urls.idp ?? '';
+    caFile = server.files.devCa ?? '';
+    browser = await launchBrowser();
     // Restarts reuse the ports, so the device keeps talking to the same broker URL.
     const port = (url: string): number => Number(new URL(url).port);
     config = {
@@ -136,6 +143,8 @@ describe('device sync through the auth broker', () => {
       brokerPort: port(server.urls.broker),
       opsPort: port(server.urls.ops),
       couchPort: port(server.urls.couch),
+      // The issuer names its port: a restarted provider must be the one the device trusts.
+      idpPort: port(issuer),
     };
     adminToken = (await readFile(server.files.adminToken, 'utf8')).trim();
     const { briefings } = (await admin('GET', '/admin/briefings')) as {
@@ -148,6 +157,8 @@ describe('device sync through the auth broker', () => {
 
   afterAll(async () => {
     await host?.stop();
+    await browser?.close();
+    if (deviceDir) await clearDeviceKeychain(deviceDir.path);
     await server?.stop();
     await deviceDir?.remove();
     await serverDir?.remove();
@@ -160,6 +171,7 @@ describe('device sync through the auth broker', () => {
       expect(expectedIds.length).toBeGreaterThanOrEqual(20);
       host = await openHost();
       const running = host;
+      await signInThroughBrowser(running, browser, SAMPLE_USER.id);
       const list = await until('all sample briefings on the device', async () => {
         const current = await call<BriefingSummary[]>(running, 'briefings:list');
         return current.length === expectedIds.length ? current : null;
@@ -207,13 +219,9 @@ describe('device sync through the auth broker', () => {
       ).toBe(true);
 
       // Read back through the broker as the user: the receipt is in their own returns database.
+      // (The test borrows the device's token in-process; the reader never can.)
       const brokerUrl = server.urls.broker;
-      const tokenResponse = await fetch(`${brokerUrl}${DEV_TOKEN_PATH}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ user: SAMPLE_USER.id }),
-      });
-      const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
+      const token = await running.services.auth.tokenProvider.getAccessToken();
       const receipt = await until('the read receipt on the server', async () => {
         const response = await fetch(
           `${brokerUrl}${BROKER_DB_PATHS.returns}/_all_docs?include_docs=true`,

@@ -6,6 +6,8 @@ import { startHost } from '../../../src/host/host.js';
 import { HOST_ERROR_CODES, MAX_BODY_BYTES } from '../../../src/host/bridge-server.js';
 import { CONTENT_SECURITY_POLICY } from '../../../src/main/windows/security.js';
 import { HOST_KEY_HEADER, SAMPLE_USER } from '../../../src/shared/protocol.js';
+import { createSessionRecordStore } from '../../../src/main/auth/session-record.js';
+import { ALEX, createInMemoryKeychainTestDouble, createScriptedIdentity } from './auth-doubles.js';
 import { briefing, memoryLogger, seedLocalBriefings, tempDir } from './fixtures.js';
 import { rawRequest, readEvents } from './http-client.js';
 
@@ -38,11 +40,20 @@ describe('browser host', () => {
     await seedLocalBriefings(data.path, SAMPLE_USER.id, [
       briefing('on-disk', { title: 'Already on disk' }),
     ]);
+    // Signed in here yesterday; the identity provider is unreachable today.
+    const keychain = createInMemoryKeychainTestDouble();
+    const yesterday = Date.now() - 24 * 60 * 60 * 1000;
+    await createSessionRecordStore(keychain, log.logger).write({
+      account: ALEX,
+      history: { lastOnlineAt: yesterday, lastSeenAt: yesterday },
+    });
+    const { identity, script } = createScriptedIdentity({ keychain, now: Date.now });
+    script.online = false;
     host = await startHost({
       dataDir: data.path,
       // Nothing listens on port 9 (discard): the host must work with the server unreachable.
       brokerUrl: 'http://127.0.0.1:9',
-      user: SAMPLE_USER,
+      auth: { identity, keychain, maxOfflineDays: 14 },
       port: 0,
       staticDir: web.path,
       logger: log.logger,

@@ -24,13 +24,23 @@ function setup(overrides: Partial<BriefingsService> = {}) {
   };
   const sync = { status: () => STATUS, syncNow: vi.fn(() => Promise.resolve()) };
   const handlers: IpcHandlers = createIpcHandlers({
-    briefings,
+    briefings: () => briefings,
     sync,
-    session: () => ({
-      user: { id: 'alex.morgan', displayName: 'Alex Morgan' },
-      serverUrl: 'http://x',
-      appVersion: '1',
-    }),
+    session: {
+      info: () => ({
+        state: 'signed-in',
+        user: { id: 'alex.morgan', displayName: 'Alex Morgan' },
+        serverUrl: 'http://x',
+        appVersion: '1',
+        signInNeeded: false,
+        offlineAccessUntil: null,
+        lockReason: null,
+        signIn: { phase: 'idle' },
+      }),
+      signIn: vi.fn(),
+      cancelSignIn: vi.fn(),
+      signOut: vi.fn(() => Promise.resolve()),
+    },
   });
   const log = memoryLogger();
   return { briefings, sync, dispatch: createIpcDispatcher(handlers, log.logger), log };

@@ -1,28 +1,75 @@
-// The reader's shell: header with the sync status, the briefing list (nav) and the open
-// briefing (main). State that both panes need lives here; everything else in its pane.
+// The reader's shell. Signed out or locked, it is the sign-in screen; signed in, the header
+// with the sync status, the briefing list (nav) and the open briefing (main). State that both
+// panes need lives here; everything else in its pane.
 import { useCallback, useRef, useState, type MouseEvent, type ReactNode } from 'react';
 import { CircleExclamationPoint, Inbox, RefreshCw } from 'lucide-react';
-import type { BriefingSummary, SyncStatus } from '../../../shared/ipc.js';
+import type { BriefingSummary, SessionInfo, SyncStatus } from '../../../shared/ipc.js';
 import type { ApiSource } from '../bridge/resolve-api.js';
 import { BriefingList, type BriefingListHandle, type OpenHow } from '../briefings/BriefingList.js';
 import { useBriefingList, type BriefingListState } from '../briefings/use-briefing-list.js';
 import { ReaderView } from '../reader/ReaderView.js';
+import { SessionBanner } from '../session/SessionBanner.js';
+import { SignInScreen } from '../session/SignInScreen.js';
+import { useSignIn, type SignInActions } from '../session/use-sign-in.js';
 import { useSyncStatus } from '../sync/use-sync-status.js';
 import { AppHeader } from './AppHeader.js';
-import { useSession } from './use-session.js';
+import { useSession, type SessionState } from './use-session.js';
 
 export function App({ source }: { readonly source: ApiSource }) {
   const session = useSession();
+  const info = session.phase === 'ready' ? session.session : null;
+  const actions = useSignIn(source, info);
+
+  if (session.phase === 'loading') {
+    return (
+      <div className="app-loading" role="status">
+        Opening Attaché…
+      </div>
+    );
+  }
+  if (session.phase === 'error') {
+    return (
+      <main className="empty-state" aria-label="Attaché">
+        <CircleExclamationPoint aria-hidden="true" size={36} strokeWidth={1.25} />
+        <h1 className="empty-state__title">Attaché could not start</h1>
+        <p role="alert">{session.error.message}</p>
+      </main>
+    );
+  }
+  if (session.session.state !== 'signed-in' || !session.session.user) {
+    return <SignInScreen session={session.session} actions={actions} source={source} />;
+  }
+  // Keyed by the person: a different sign-in starts the reader afresh, with nothing of the
+  // previous person's list or open briefing left on screen.
+  return (
+    <Reader
+      key={session.session.user.id}
+      session={session}
+      info={session.session}
+      actions={actions}
+      source={source}
+    />
+  );
+}
+
+function Reader({
+  session,
+  info,
+  actions,
+  source,
+}: {
+  readonly session: SessionState;
+  readonly info: SessionInfo;
+  readonly actions: SignInActions;
+  readonly source: ApiSource;
+}) {
   const sync = useSyncStatus();
   const list = useBriefingList();
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [openedFromKeyboard, setOpenedFromKeyboard] = useState(false);
   const listRef = useRef<BriefingListHandle>(null);
 
-  const readerName =
-    session.phase === 'ready'
-      ? (session.session.user?.displayName ?? 'Not signed in')
-      : 'Attaché reader';
+  const readerName = info.user?.displayName ?? 'Attaché reader';
 
   const open = useCallback((id: string, how: OpenHow) => {
     setOpenedFromKeyboard(how === 'keyboard');
@@ -43,7 +90,8 @@ export function App({ source }: { readonly source: ApiSource }) {
       <a className="skip-link" href="#briefing" onClick={skipToBriefing}>
         Skip to briefing
       </a>
-      <AppHeader session={session} sync={sync} source={source} />
+      <AppHeader session={session} sync={sync} source={source} actions={actions} />
+      <SessionBanner session={info} actions={actions} source={source} />
       <div className="app__body">
         <nav className="list-pane" aria-label="Briefings">
           <ListPane state={list.state} sync={sync} onRetry={list.reload}>

@@ -2,26 +2,23 @@ import { useRef } from 'react';
 import { BriefcaseBusiness, Info, Moon, Sun } from 'lucide-react';
 import type { SyncStatus } from '../../../shared/ipc.js';
 import type { ApiSource } from '../bridge/resolve-api.js';
+import { UserMenu } from '../session/UserMenu.js';
+import type { SignInActions } from '../session/use-sign-in.js';
 import { SyncStatusIndicator } from '../sync/SyncStatusIndicator.js';
 import { useTheme } from '../ui/theme.js';
 import { AboutDialog } from './AboutDialog.js';
 import type { SessionState } from './use-session.js';
 
-function initials(name: string): string {
-  const parts = name.trim().split(/\s+/).filter(Boolean);
-  return (
-    (parts[0]?.[0] ?? '') + (parts.length > 1 ? (parts[parts.length - 1]?.[0] ?? '') : '')
-  ).toUpperCase();
-}
-
 export function AppHeader({
   session,
   sync,
   source,
+  actions,
 }: {
   readonly session: SessionState;
   readonly sync: SyncStatus | null;
   readonly source: ApiSource;
+  readonly actions: SignInActions;
 }) {
   const { theme, toggle } = useTheme();
   const about = useRef<HTMLDialogElement>(null);
@@ -36,7 +33,7 @@ export function AppHeader({
         <span className="brand__name">Attaché</span>
       </div>
       <div className="app-header__end">
-        <SyncStatusIndicator status={sync} />
+        <SyncStatusIndicator status={sync} onSignIn={actions.signIn} />
         <span className="app-header__divider" aria-hidden="true" />
         <button
           type="button"
@@ -62,23 +59,7 @@ export function AppHeader({
         >
           <Info aria-hidden="true" size={18} />
         </button>
-        <div className="user-chip" data-testid="signed-in-user" data-user-id={user?.id ?? ''}>
-          {user ? (
-            <>
-              <span className="avatar avatar--small" aria-hidden="true">
-                {initials(user.displayName)}
-              </span>
-              <span className="user-chip__name">
-                <span className="visually-hidden">Signed in as </span>
-                {user.displayName}
-              </span>
-            </>
-          ) : (
-            <span className="user-chip__name user-chip__name--none">
-              {session.phase === 'loading' ? 'Loading…' : 'Not signed in'}
-            </span>
-          )}
-        </div>
+        <UserMenu user={user} loading={session.phase === 'loading'} onSignOut={actions.signOut} />
       </div>
       <AboutDialog ref={about} session={session} source={source} />
     </header>

@@ -8,13 +8,20 @@ export type SessionState =
   | { readonly phase: 'ready'; readonly session: SessionInfo }
   | { readonly phase: 'error'; readonly error: AppError };
 
+/** Who is signed in, and any sign-in in progress: fetched once, then kept current by events. */
 export function useSession(): SessionState {
   const api = useApi();
   const [state, setState] = useState<SessionState>({ phase: 'loading' });
   useEffect(() => {
     let live = true;
+    let heardEvent = false;
+    const unsubscribe = api.onSessionChanged((session) => {
+      heardEvent = true;
+      if (live) setState({ phase: 'ready', session });
+    });
     void api.getSession({}).then((result) => {
-      if (!live) return;
+      // An event that arrived while the request was in flight is newer than its answer.
+      if (!live || heardEvent) return;
       setState(
         result.ok
           ? { phase: 'ready', session: result.value }
@@ -23,6 +30,7 @@ export function useSession(): SessionState {
     });
     return () => {
       live = false;
+      unsubscribe();
     };
   }, [api]);
   return state;

@@ -34,7 +34,14 @@ function StateIcon({ state }: { readonly state: SyncState }) {
   }
 }
 
-export function SyncStatusIndicator({ status }: { readonly status: SyncStatus | null }) {
+export function SyncStatusIndicator({
+  status,
+  onSignIn,
+}: {
+  readonly status: SyncStatus | null;
+  /** Starts a sign-in; offered while the sync waits for one. */
+  readonly onSignIn: () => void;
+}) {
   const api = useApi();
   const now = useNow(15_000);
 
@@ -106,6 +113,11 @@ export function SyncStatusIndicator({ status }: { readonly status: SyncStatus | 
           </span>
         </span>
       </div>
+      {status.state === 'sign-in-needed' ? (
+        <button type="button" className="button button--small sync__sign-in" onClick={onSignIn}>
+          Sign in again
+        </button>
+      ) : null}
       <button
         type="button"
         className="icon-button"

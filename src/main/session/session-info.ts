@@ -1,0 +1,43 @@
+// What the reader is told about the session: the auth state machine's snapshot, minus anything
+// secret (tokens never reach a snapshot in the first place), in the shared contract's words.
+import type { SessionInfo, SyncStatus } from '../../shared/ipc.js';
+import type { AuthSnapshot } from '../auth/auth-session.js';
+
+export function toSessionInfo(
+  snapshot: AuthSnapshot,
+  context: { readonly serverUrl: string; readonly appVersion: string },
+): SessionInfo {
+  const { account, attempt } = snapshot;
+  return {
+    state: snapshot.state,
+    user: account ? { id: account.userId, displayName: account.displayName } : null,
+    serverUrl: context.serverUrl,
+    appVersion: context.appVersion,
+    signInNeeded: snapshot.signInNeeded,
+    offlineAccessUntil:
+      snapshot.offlineAccessUntil === null
+        ? null
+        : new Date(snapshot.offlineAccessUntil).toISOString(),
+    lockReason: snapshot.lockReason,
+    signIn:
+      attempt.phase === 'failed'
+        ? {
+            phase: 'failed',
+            error: { code: `sign-in-${attempt.failure}`, message: attempt.message },
+          }
+        : attempt,
+  };
+}
+
+/** The sync status while no one's briefings are open (signed out or locked). */
+export function closedSyncStatus(snapshot: AuthSnapshot): SyncStatus {
+  return {
+    state: 'sign-in-needed',
+    lastSyncedAt: null,
+    pendingUploads: 0,
+    message:
+      snapshot.state === 'locked'
+        ? 'This device has been offline for too long. Connect to the network and sign in again.'
+        : 'Sign in to receive your briefings.',
+  };
+}

@@ -1,0 +1,63 @@
+// What one signed-in person has open on the device: their local store, the briefings service
+// over it and its live sync. Opened when they sign in (or open the app within the offline
+// policy), closed when they sign out or the reader locks.
+import type { BriefingsService } from '../briefings/briefings-service.js';
+import { createBriefingsService } from '../briefings/briefings-service.js';
+import type { Logger } from '../logging/logger.js';
+import { openUserStore } from '../storage/store.pouch.js';
+import type { UserStore } from '../storage/types.js';
+import type { SyncServiceOptions } from '../sync/sync-service.js';
+import { createSyncService } from '../sync/sync-service.js';
+import type { SyncService, TokenProvider } from '../sync/types.js';
+
+export type UserWorkspace = {
+  readonly userId: string;
+  readonly store: UserStore;
+  readonly briefings: BriefingsService;
+  readonly sync: SyncService;
+  /** Stops sync and closes the store (LevelDB files released). */
+  readonly close: () => Promise<void>;
+};
+
+export type UserWorkspaceOptions = {
+  readonly dataDir: string;
+  readonly brokerUrl: string;
+  readonly userId: string;
+  readonly tokenProvider: TokenProvider;
+  readonly logger: Logger;
+  readonly sync?: Pick<SyncServiceOptions, 'backOff' | 'signInRetryMs' | 'purgeFallbackMs'>;
+  readonly onBriefingsChanged: (ids: readonly string[]) => void;
+};
+
+export async function openUserWorkspace(options: UserWorkspaceOptions): Promise<UserWorkspace> {
+  const { logger } = options;
+  // The store opens from disk without the network: briefings already synced are readable at
+  // once, while sync keeps retrying in the background.
+  const store = await openUserStore({ dataDir: options.dataDir, userId: options.userId, logger });
+  const briefings = createBriefingsService({
+    store,
+    logger,
+    onChanged: (ids) => options.onBriefingsChanged(ids),
+  });
+  const sync = createSyncService({
+    store,
+    brokerUrl: options.brokerUrl,
+    tokenProvider: options.tokenProvider,
+    logger,
+    ...options.sync,
+  });
+  const unsubscribe = store.onBriefingsChange((changes) =>
+    options.onBriefingsChanged(changes.map((change) => change.id)),
+  );
+  return {
+    userId: options.userId,
+    store,
+    briefings,
+    sync,
+    close: async () => {
+      unsubscribe();
+      await sync.stop();
+      await store.close();
+    },
+  };
+}

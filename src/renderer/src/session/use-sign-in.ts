@@ -1,0 +1,47 @@
+import { useCallback, useEffect, useMemo } from 'react';
+import type { SessionInfo } from '../../../shared/ipc.js';
+import { useApi } from '../app/api-context.js';
+import type { ApiSource } from '../bridge/resolve-api.js';
+import { createSignInTabs } from './sign-in-tab.js';
+
+export type SignInActions = {
+  /** Starts a sign-in: in the browser host, from a click (it opens the tab for the page). */
+  readonly signIn: () => void;
+  readonly cancel: () => void;
+  readonly signOut: () => Promise<void>;
+};
+
+export function useSignIn(source: ApiSource, session: SessionInfo | null): SignInActions {
+  const api = useApi();
+  const tabs = useMemo(
+    () =>
+      source === 'browser-host'
+        ? createSignInTabs({ open: (url, target, features) => window.open(url, target, features) })
+        : null,
+    [source],
+  );
+
+  useEffect(() => {
+    if (!tabs) return;
+    return api.onOpenBrowser(({ url }) => tabs.open(url));
+  }, [api, tabs]);
+
+  const phase = session?.signIn.phase ?? 'idle';
+  useEffect(() => {
+    if (phase !== 'waiting') tabs?.finish();
+  }, [phase, tabs]);
+
+  const signIn = useCallback(() => {
+    tabs?.prepare();
+    void api.signIn({}).then((result) => {
+      if (!result.ok) tabs?.finish();
+    });
+  }, [api, tabs]);
+  const cancel = useCallback(() => {
+    void api.cancelSignIn({});
+  }, [api]);
+  const signOut = useCallback(async () => {
+    await api.signOut({});
+  }, [api]);
+  return { signIn, cancel, signOut };
+}

@@ -1,0 +1,240 @@
+// Sign-in end to end, in real Chromium against the real processes: the development OpenID
+// provider (https, local CA), msal-node in the reader's host, tokens in the real gnome-keyring.
+// Playwright plays the system browser: the reader opens the provider's page in a new tab.
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AxeBuilder } from '@axe-core/playwright';
+import { expect, test, type Page } from '@playwright/test';
+import keytar from 'keytar';
+import { createKeytarKeychain } from '../../../src/main/secrets/keychain.keytar.js';
+import { SECRET_NAMES } from '../../../src/main/secrets/types.js';
+import type { IpcChannel, IpcRequests } from '../../../src/shared/ipc.js';
+import { IPC_CHANNELS } from '../../../src/shared/ipc.js';
+import { HOST_EVENTS_PATH, HOST_KEY_HEADER, SAMPLE_USER } from '../../../src/shared/protocol.js';
+import { Product } from '../support/product.js';
+import { completeProviderLogin, signIn } from '../support/sign-in.js';
+
+let product: Product | null = null;
+
+// Playwright plays the person's own browser, which does not know the product's development CA:
+// like a person clicking through the warning, it accepts the provider's certificate. The device
+// itself verifies it (msal-node trusts exactly ATTACHE_TLS_CA_FILE beside the system roots).
+test.use({ ignoreHTTPSErrors: true });
+
+// Playwright requires a destructuring pattern for the fixtures argument, even when empty.
+// eslint-disable-next-line no-empty-pattern
+test.afterEach(async ({}, testInfo) => {
+  if (!product) return;
+  if (testInfo.status !== testInfo.expectedStatus) {
+    await testInfo.attach('product-logs', { body: product.logs(), contentType: 'text/plain' });
+  }
+  await product.stop();
+  product = null;
+});
+
+const syncStatus = (page: Page) => page.locator('[role="status"][data-state]');
+const signInButton = (page: Page) => page.getByRole('button', { name: 'Sign in', exact: true });
+
+async function expectAccessible(page: Page): Promise<void> {
+  const results = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag22aa'])
+    .analyze();
+  expect(results.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+}
+
+/** The tokens MSAL keeps for this device, read straight from the OS keychain. */
+async function tokensInKeychain(service: string): Promise<string[]> {
+  const serialized = await createKeytarKeychain({ service }).get(SECRET_NAMES.msalTokenCache);
+  if (!serialized) return [];
+  const cache = JSON.parse(serialized) as Record<string, Record<string, { secret?: string }>>;
+  return ['AccessToken', 'RefreshToken', 'IdToken'].flatMap((section) =>
+    Object.values(cache[section] ?? {}).flatMap((entry) => (entry.secret ? [entry.secret] : [])),
+  );
+}
+
+/** Files under `dir` whose raw bytes contain any of `secrets`. */
+async function filesContaining(dir: string, secrets: readonly string[]): Promise<string[]> {
+  const hits: string[] = [];
+  for (const name of await readdir(dir, { recursive: true })) {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(join(dir, name));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EISDIR' || code === 'ENOENT') continue; // folders; files LevelDB retired
+      throw error;
+    }
+    if (secrets.some((secret) => bytes.includes(secret))) hits.push(name);
+  }
+  return hits;
+}
+
+/** Harmless requests for every channel; a new channel fails to compile here until added. */
+const BRIDGE_REQUESTS: { readonly [C in IpcChannel]: IpcRequests[C] | null } = {
+  'briefings:list': {},
+  'briefings:get': { id: 'briefing:no-such' },
+  'briefings:attachment': { id: 'briefing:no-such', name: 'x.pdf' },
+  'briefings:mark-read': { id: 'briefing:no-such' },
+  'sync:status': {},
+  'sync:now': {},
+  'session:get': {},
+  'session:cancel-sign-in': {},
+  // Exercised through the reader's own buttons in this spec.
+  'session:sign-in': null,
+  'session:sign-out': null,
+};
+
+/** Everything the bridge answers the reader, every verb plus a stretch of the event stream. */
+async function everythingTheBridgeSays(readerUrl: string): Promise<string> {
+  const url = new URL(readerUrl);
+  const key = new URLSearchParams(url.hash.slice(1)).get('key') ?? '';
+  const answers: string[] = [];
+  const events = new AbortController();
+  const stream = fetch(`${url.origin}${HOST_EVENTS_PATH}?key=${encodeURIComponent(key)}`, {
+    signal: events.signal,
+  }).then(async (response) => {
+    const reader = response.body?.getReader();
+    const decoder = new TextDecoder();
+    for (;;) {
+      const chunk = await reader?.read();
+      if (!chunk || chunk.done) return;
+      answers.push(decoder.decode(chunk.value));
+    }
+  });
+  for (const channel of IPC_CHANNELS) {
+    const request = BRIDGE_REQUESTS[channel];
+    if (request === null) continue;
+    const response = await fetch(`${url.origin}/api/${channel}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [HOST_KEY_HEADER]: key },
+      body: JSON.stringify(request),
+    });
+    answers.push(await response.text());
+  }
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  events.abort();
+  await stream.catch(() => undefined);
+  return answers.join('\n');
+}
+
+test('signs in through the provider, syncs, renews silently after a restart, opens offline, and signs out', async ({
+  page,
+  context,
+}) => {
+  product = await Product.start();
+  const running = product;
+  await page.goto(running.readerUrl);
+
+  // Locked until someone signs in: the sign-in screen, and nothing of the reader.
+  await expect(page.getByRole('heading', { name: 'Attaché', level: 1 })).toBeVisible();
+  await expect(signInButton(page)).toBeFocused();
+  await expect(page.getByRole('navigation', { name: 'Briefings' })).toHaveCount(0);
+  await expectAccessible(page);
+
+  const providerTab = await signIn(page, SAMPLE_USER.id);
+  await expect(syncStatus(page)).toHaveAttribute('data-state', 'up-to-date');
+  await expect(page.getByTestId('briefing-counts')).toContainText('24');
+  await expectAccessible(page);
+  await providerTab.close();
+
+  // The tokens are in the OS keychain, and nowhere the reader or the disk can see them.
+  const tokens = await tokensInKeychain(running.keychainService);
+  expect(tokens.length).toBeGreaterThanOrEqual(2);
+  expect(await filesContaining(running.deviceDataDir, tokens)).toEqual([]);
+  const bridge = await everythingTheBridgeSays(running.readerUrl);
+  expect(bridge).toContain('"displayName":"Alex Morgan"');
+  for (const token of tokens) {
+    expect(bridge).not.toContain(token);
+    expect(await page.content()).not.toContain(token);
+    expect(running.hostOutput()).not.toContain(token);
+  }
+  const pageStorage = await page.evaluate(() =>
+    JSON.stringify({ ...window.localStorage, ...window.sessionStorage }),
+  );
+  for (const token of tokens) expect(pageStorage).not.toContain(token);
+
+  // Restart: signed in again silently from the keychain, no browser.
+  const popups: Page[] = [];
+  context.on('page', (opened) => popups.push(opened));
+  await running.stopHost();
+  await running.startHost();
+  await page.goto(running.readerUrl);
+  await expect(page.getByTestId('signed-in-user')).toHaveAttribute('data-user-id', SAMPLE_USER.id);
+  await expect(syncStatus(page)).toHaveAttribute('data-state', 'up-to-date');
+  expect(popups).toEqual([]);
+
+  // The network is cut (the server, the provider with it, is gone) and the device restarts:
+  // the cached account opens the briefings.
+  await running.stopServer();
+  await running.stopHost();
+  await running.startHost();
+  await page.goto(running.readerUrl);
+  await expect(page.getByTestId('signed-in-user')).toHaveAttribute('data-user-id', SAMPLE_USER.id);
+  await expect(syncStatus(page)).toHaveAttribute('data-state', 'offline');
+  await expect(page.getByTestId('briefing-counts')).toContainText('24');
+  expect(popups).toEqual([]);
+
+  // Sign-out: the keychain holds nothing of this device any more, and the reader is locked.
+  await page.getByTestId('signed-in-user').click();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(signInButton(page)).toBeVisible();
+  await expect(page.getByRole('navigation', { name: 'Briefings' })).toHaveCount(0);
+  expect(await keytar.findCredentials(running.keychainService)).toEqual([]);
+
+  // Restarting does not bring anyone back.
+  await running.stopHost();
+  await running.startHost();
+  await page.goto(running.readerUrl);
+  await expect(signInButton(page)).toBeVisible();
+});
+
+test('a sign-in can be cancelled, and a wrong password keeps the reader waiting for a right one', async ({
+  page,
+}) => {
+  product = await Product.start();
+  await page.goto(product.readerUrl);
+
+  const firstTab = page.waitForEvent('popup');
+  await signInButton(page).click();
+  await (await firstTab).getByLabel('Username').waitFor();
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(signInButton(page)).toBeFocused();
+
+  const secondTab = page.waitForEvent('popup');
+  await signInButton(page).click();
+  const providerPage = await secondTab;
+  await completeProviderLogin(providerPage, SAMPLE_USER.id, 'not-the-password');
+  await expect(providerPage.getByRole('alert')).toBeVisible();
+  await expect(page.getByText('Continue in your browser…')).toBeVisible();
+  await completeProviderLogin(providerPage, SAMPLE_USER.id);
+  await expect(page.getByTestId('signed-in-user')).toHaveAttribute('data-user-id', SAMPLE_USER.id);
+  await expect(syncStatus(page)).toHaveAttribute('data-state', 'up-to-date');
+});
+
+test('offline past the allowed period, the reader locks until the device reconnects and signs in', async ({
+  page,
+}) => {
+  // 0.0001 days: about 8.6 seconds of offline access.
+  product = await Product.start({ maxOfflineDays: 0.0001 });
+  const running = product;
+  await page.goto(running.readerUrl);
+  await signIn(page);
+  await expect(syncStatus(page)).toHaveAttribute('data-state', 'up-to-date');
+
+  await running.stopServer();
+  await running.stopHost();
+  await new Promise((resolve) => setTimeout(resolve, 10_000));
+  await running.startHost();
+  await page.goto(running.readerUrl);
+  await expect(page.getByText('your briefings are locked')).toBeVisible();
+  await expect(page.getByRole('navigation', { name: 'Briefings' })).toHaveCount(0);
+  await expectAccessible(page);
+
+  // Back on the network: signing in again (the provider remembers the browser's session).
+  await running.startServer();
+  const tab = page.waitForEvent('popup');
+  await signInButton(page).click();
+  await tab;
+  await expect(page.getByTestId('signed-in-user')).toHaveAttribute('data-user-id', SAMPLE_USER.id);
+  await expect(page.getByTestId('briefing-counts')).toContainText('24');
+});
