@@ -86,6 +86,9 @@ const FAILURE_MESSAGES: Record<SignInFailure, string> = {
 
 const IDLE: SignInAttempt = { phase: 'idle' };
 
+/** msal renews 5 minutes before expiry; the in-memory copy lapses just before that. */
+const MEMORY_MARGIN_MS = 6 * 60_000;
+
 function isHttpsUrl(value: string): boolean {
   try {
     return new URL(value).protocol === 'https:';
@@ -120,6 +123,17 @@ export function createAuthSession(options: AuthSessionOptions): AuthSession {
   let unlocking: Promise<void> | null = null;
   let writes: Promise<void> = Promise.resolve();
   const listeners = new Set<(snapshot: AuthSnapshot) => void>();
+
+  // Sync asks for the token before every replication request. msal would answer from its
+  // cache, but reading that cache is a keychain round trip (D-Bus here, several calls for a
+  // cache in parts), so the current token is also held in memory until shortly before msal's
+  // own renewal point (5 minutes before expiry), and concurrent asks share one acquisition.
+  let held: { token: string; until: number; epoch: number } | null = null;
+  let inFlight: { refresh: boolean; promise: Promise<string | null> } | null = null;
+
+  const hold = (grant: TokenGrant, at: number): void => {
+    held = { token: grant.accessToken, until: grant.expiresAt - MEMORY_MARGIN_MS, epoch: at };
+  };
 
   const update = (patch: Partial<AuthSnapshot>): void => {
     snapshot = { ...snapshot, ...patch };
@@ -227,6 +241,7 @@ export function createAuthSession(options: AuthSessionOptions): AuthSession {
     await records.write({ account: grant.account, history });
     historyWrittenAt = now();
     forceRefresh = false;
+    hold(grant, epoch);
     logger.info('signed in', { user: grant.account.userId });
     update({
       state: 'signed-in',
@@ -305,30 +320,46 @@ export function createAuthSession(options: AuthSessionOptions): AuthSession {
     update({ attempt: IDLE });
   };
 
-  const tokenProvider: TokenProvider = {
-    getAccessToken: async () => {
-      const account = snapshot.account;
-      if (snapshot.state !== 'signed-in' || !account || snapshot.signInNeeded) return null;
-      const at = epoch;
-      const refresh = forceRefresh;
-      try {
-        const grant = await identity.acquireSilent(account, { forceRefresh: refresh });
-        if (at !== epoch) return null;
-        if (refresh) forceRefresh = false;
-        if (!grant.fromCache) cameOnline();
-        return grant.accessToken;
-      } catch (error) {
-        if (at !== epoch) return null;
-        if (error instanceof AuthError && error.failure === 'interaction-required') {
-          logger.info('silent renewal refused: the reader must sign in again', errorFields(error));
-          update({ signInNeeded: true });
-          return null;
-        }
-        throw error;
+  const acquire = async (account: AuthAccount, refresh: boolean): Promise<string | null> => {
+    const at = epoch;
+    try {
+      const grant = await identity.acquireSilent(account, { forceRefresh: refresh });
+      if (at !== epoch) return null;
+      if (refresh) forceRefresh = false;
+      if (!grant.fromCache) cameOnline();
+      hold(grant, at);
+      return grant.accessToken;
+    } catch (error) {
+      if (at !== epoch) return null;
+      if (error instanceof AuthError && error.failure === 'interaction-required') {
+        logger.info('silent renewal refused: the reader must sign in again', errorFields(error));
+        update({ signInNeeded: true });
+        return null;
       }
+      throw error;
+    }
+  };
+
+  const tokenProvider: TokenProvider = {
+    getAccessToken: () => {
+      const account = snapshot.account;
+      if (snapshot.state !== 'signed-in' || !account || snapshot.signInNeeded) {
+        return Promise.resolve(null);
+      }
+      const refresh = forceRefresh;
+      if (!refresh && held?.epoch === epoch && now() < held.until) {
+        return Promise.resolve(held.token);
+      }
+      if (inFlight && (inFlight.refresh || !refresh)) return inFlight.promise;
+      const promise = acquire(account, refresh).finally(() => {
+        if (inFlight?.promise === promise) inFlight = null;
+      });
+      inFlight = { refresh, promise };
+      return promise;
     },
     invalidate: () => {
       forceRefresh = true;
+      held = null;
     },
   };
 

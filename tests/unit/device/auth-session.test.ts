@@ -228,15 +228,30 @@ describe('auth session', () => {
     expect((await env.records.read())?.history.lastOnlineAt).toBe(T0 + 10 * DAY_MS);
   });
 
-  it('answers from the cache, and renews for real after the broker refused a token', async () => {
+  it('holds the token in memory, and renews for real after the broker refused a token', async () => {
     const env = setup();
     await signedIn(env);
     const first = await env.session.tokenProvider.getAccessToken();
+    expect(first).toBe(env.script.issued[0]);
+    // The token from the interactive sign-in itself: no keychain or provider round trip.
     expect(await env.session.tokenProvider.getAccessToken()).toBe(first);
+    expect(env.script.silentCalls).toEqual([]);
     env.session.tokenProvider.invalidate?.();
     const renewed = await env.session.tokenProvider.getAccessToken();
     expect(renewed).not.toBe(first);
-    expect(env.script.silentCalls.map((call) => call.forceRefresh)).toEqual([false, false, true]);
+    expect(env.script.silentCalls).toEqual([{ account: 'alex.morgan', forceRefresh: true }]);
+  });
+
+  it('asks msal again shortly before the token expires, and shares one request among callers', async () => {
+    const env = setup();
+    await signedIn(env);
+    env.clock.now = T0 + 55 * 60_000;
+    const [a, b] = await Promise.all([
+      env.session.tokenProvider.getAccessToken(),
+      env.session.tokenProvider.getAccessToken(),
+    ]);
+    expect(a).toBe(b);
+    expect(env.script.silentCalls).toEqual([{ account: 'alex.morgan', forceRefresh: false }]);
   });
 
   it('turns a refused renewal (invalid_grant) into "sign in needed", and a new sign-in clears it', async () => {
