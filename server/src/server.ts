@@ -2,7 +2,6 @@
 // together. Exported as startServer so tests (and main.ts) own the lifecycle.
 import path from 'node:path';
 import { createBrokerFromConfig } from './broker/broker-setup.js';
-import { devSigningKeyFile } from './broker/dev-signing-key.js';
 import { ensurePrivateDir } from './config/secret-files.js';
 import { loadOrCreateServerSecrets, serverSecretsFile } from './config/server-secrets.js';
 import type { ServerConfig } from './config/types.js';
@@ -47,7 +46,6 @@ export type RunningServer = {
   readonly files: {
     readonly adminToken: string;
     readonly serverSecrets: string;
-    readonly devSigningKey: string;
     readonly auditLog: string;
     /** CA certificate (PEM) of the development provider's https: devices must trust it. */
     readonly devCa: string | null;
@@ -153,13 +151,12 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         })
       : null;
     if (idp) stops.push({ name: 'OpenID provider', stop: () => idp.stop() });
-    const broker = await createBrokerFromConfig(config, {
+    const broker = createBrokerFromConfig(config, {
       userDbs,
       couchUrl: couch.url,
       audit,
       metrics,
       idp,
-      isKnownUser: (id: string) => sor?.isKnownUser(id) ?? false,
     });
     const brokerPort = await listen(broker, BIND_HOST, config.brokerPort);
     stops.push({ name: 'broker', stop: () => closeServer(broker) });
@@ -189,12 +186,11 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     const files = {
       adminToken: adminTokenFile(config.dataDir),
       serverSecrets: serverSecretsFile(config.dataDir),
-      devSigningKey: devSigningKeyFile(config.dataDir),
       auditLog: path.join(config.dataDir, 'audit', 'audit.jsonl'),
       devCa: idp?.caFile ?? null,
     };
     log.info(
-      { urls, adminTokenFile: files.adminToken, devTokens: config.devTokens },
+      { urls, adminTokenFile: files.adminToken, devCa: files.devCa },
       'Attaché server started',
     );
     return {

@@ -10,9 +10,6 @@ export const BROKER_DB_PATHS = {
   returns: '/db/returns',
 } as const;
 
-/** Embedded mode only: mints a development access token for a named sample user. */
-export const DEV_TOKEN_PATH = '/dev/token';
-
 /** Browser host bridge (used where Electron cannot run): POST {HOST_API_PREFIX}/<channel>. */
 export const HOST_API_PREFIX = '/api/';
 /** Server-sent events stream of IpcEvents; `?key=` carries the launch secret (EventSource cannot set headers). */

@@ -9,7 +9,6 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DEV_TOKEN_PATH } from '../../../src/shared/protocol.js';
 import { basicAuthHeader } from '../couch/couch-client.js';
 import { sendJson } from '../http/json-http.js';
 import type { UserDbs } from '../fanout/user-dbs.js';
@@ -19,7 +18,7 @@ import { createLogger, describeError } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { checkWriteBody, decideRoute } from './broker-policy.js';
 import type { RateLimiter } from './rate-limit.js';
-import type { DevTokenMinter, TokenVerifier } from './types.js';
+import type { TokenVerifier } from './types.js';
 
 const log = createLogger('broker');
 
@@ -42,7 +41,6 @@ const FORWARD_RESPONSE_HEADERS = [
   'cache-control',
   'date',
 ];
-const DEV_TOKEN_BODY_LIMIT = 4096;
 /** Longest path kept in an audit record. */
 const AUDIT_PATH_MAX = 256;
 const UNAVAILABLE_RETRY_AFTER_SEC = 5;
@@ -58,8 +56,6 @@ export type BrokerDeps = {
   readonly maxBodyBytes: number;
   /** Requests one user may have open at once (continuous feeds stay open). */
   readonly maxOpenPerUser: number;
-  /** Present only when development tokens are on (embedded mode, ATTACHE_DEV_TOKENS). */
-  readonly devTokens?: { minter: DevTokenMinter; isKnownUser: (id: string) => boolean };
 };
 
 const UNIFORM = {
@@ -117,41 +113,12 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
     sendJson(res, status, UNIFORM[status], headers);
   }
 
-  async function handleDevToken(req: IncomingMessage, res: ServerResponse, entry: Entry) {
-    const devTokens = deps.devTokens;
-    if (!devTokens) return refuse(res, entry, 404, 'development tokens are off');
-    if (req.method !== 'POST') return refuse(res, entry, 404, 'method not allowed');
-    const body = await readBody(req, DEV_TOKEN_BODY_LIMIT);
-    let user: unknown;
-    try {
-      user =
-        body === null ? undefined : (JSON.parse(body.toString('utf8')) as { user?: unknown }).user;
-    } catch {
-      user = undefined;
-    }
-    if (typeof user !== 'string' || user === '') {
-      return refuse(res, entry, 400, 'body must be {"user": "<id>"}');
-    }
-    if (!devTokens.isKnownUser(user)) {
-      return refuse(res, { ...entry, user }, 403, 'user unknown to the demo SOR');
-    }
-    const { accessToken, expiresIn } = await devTokens.minter.mint(user);
-    deps.audit.record({
-      action: 'broker.dev-token',
-      user,
-      decision: 'allowed',
-      reason: 'development token minted',
-    });
-    sendJson(res, 200, { access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn });
-  }
-
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const method = req.method ?? 'GET';
     // The raw path (no dot-segment resolution by URL): the policy judges it segment by segment.
     const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
     const search = new URL(req.url ?? '/', 'http://broker.invalid').search;
     const anonymous: Entry = { user: null, method, path: rawPath.slice(0, AUDIT_PATH_MAX) };
-    if (rawPath === DEV_TOKEN_PATH && deps.devTokens) return handleDevToken(req, res, anonymous);
 
     // 1. Who: a valid access token, or nothing at all happens.
     const token = bearerToken(req);

@@ -24,9 +24,4 @@ export type TokenVerifier = {
   verify(token: string): Promise<TokenCheck>;
 };
 
-/** Embedded mode only: mints development tokens. */
-export type DevTokenMinter = {
-  mint(userId: string): Promise<{ accessToken: string; expiresIn: number }>;
-};
-
 export type BrokerAlias = 'briefings' | 'returns';

@@ -81,11 +81,6 @@ export const CONFIG_KEYS = {
     doc: 'Seed the demo SOR with sample briefings for the sample user when its store is new.',
     schema: bool.default(true),
   },
-  devTokens: {
-    env: 'ATTACHE_DEV_TOKENS',
-    doc: 'Embedded mode only, transitional: serve POST /dev/token on the broker, minting 1-hour tokens (signed by a local development key) for users the demo SOR knows.',
-    schema: bool.default(false),
-  },
   devIdp: {
     env: 'ATTACHE_DEV_IDP',
     doc: 'Run the development OpenID provider (https on idpPort, local CA in dataDir/secrets). Off in production, where Entra ID issues the tokens.',

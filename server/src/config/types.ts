@@ -11,7 +11,6 @@ export type ServerConfig = {
   readonly couchPort: number;
   readonly logLevel: LogLevel;
   readonly seedDemoData: boolean;
-  readonly devTokens: boolean;
   readonly devIdp: boolean;
   readonly idpPort: number;
   readonly idpAccessTokenTtlSec: number;

@@ -225,7 +225,7 @@ describe('through the broker', () => {
     );
   });
 
-  it('serves no development tokens unless ATTACHE_DEV_TOKENS is on', async () => {
+  it('has no development token endpoint: tokens come only from the identity provider', async () => {
     const res = await fetch(`${h.server.urls.broker}/dev/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

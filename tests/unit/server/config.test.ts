@@ -28,7 +28,6 @@ describe('server configuration', () => {
     expect(config.brokerPort).toBe(DEFAULT_PORTS.broker);
     expect(config.opsPort).toBe(DEFAULT_PORTS.ops);
     expect(config.couchPort).toBe(DEFAULT_PORTS.couch);
-    expect(config.devTokens).toBe(false);
     expect(config.devIdp).toBe(true);
     expect(config.idpPort).toBe(DEFAULT_PORTS.idp);
   });
@@ -41,7 +40,7 @@ describe('server configuration', () => {
         ATTACHE_BROKER_PORT: '6080',
         ATTACHE_OPS_PORT: '6090',
         ATTACHE_COUCH_PORT: '6984',
-        ATTACHE_DEV_TOKENS: 'false',
+        ATTACHE_SEED_DEMO: 'false',
         ATTACHE_POLL_INTERVAL_MS: '250',
       },
       '/anywhere',
@@ -52,7 +51,7 @@ describe('server configuration', () => {
       brokerPort: 6080,
       opsPort: 6090,
       couchPort: 6984,
-      devTokens: false,
+      seedDemoData: false,
       pollIntervalMs: 250,
     });
   });
@@ -66,7 +65,7 @@ describe('server configuration', () => {
       loadConfigFromEnv({
         ATTACHE_SOR_PORT: 'abc',
         ATTACHE_BROKER_PORT: '70000',
-        ATTACHE_DEV_TOKENS: 'maybe',
+        ATTACHE_SEED_DEMO: 'maybe',
         ATTACHE_LOG_LEVEL: 'loud',
       }),
     );
@@ -77,7 +76,9 @@ describe('server configuration', () => {
     expect(problems.join('\n')).toContain(
       'brokerPort (ATTACHE_BROKER_PORT): expected a port from 0 to 65535 (got "70000")',
     );
-    expect(problems.join('\n')).toContain('devTokens (ATTACHE_DEV_TOKENS): expected true or false');
+    expect(problems.join('\n')).toContain(
+      'seedDemoData (ATTACHE_SEED_DEMO): expected true or false',
+    );
     expect(problems.join('\n')).toContain('logLevel (ATTACHE_LOG_LEVEL)');
   });
 
