@@ -36,12 +36,23 @@ export type PairResult =
     }
   | { readonly ok: false; readonly error: unknown };
 
+export type Effect = {
+  readonly pair: Pair;
+  readonly outcome: 'written' | 'deleted';
+  readonly version?: number;
+};
+
 export type ReconcileDeps = {
   readonly sor: SorAdapter;
   readonly couch: CouchClient;
   readonly userDbs: UserDbs;
   /** Databases written in parallel. */
   readonly concurrency: number;
+  /**
+   * Called as soon as a write or delete returned, before anything else runs, so that a crash
+   * later in the batch cannot lose the record of it (the audit trail uses this).
+   */
+  readonly onEffect?: (effect: Effect) => void;
 };
 
 const MAX_ROUNDS = 3;
@@ -135,6 +146,16 @@ async function applyForRecipient(
   plans: readonly Plan[],
   results: Map<string, PairResult>,
 ): Promise<void> {
+  const settle = (pair: Pair, result: PairResult) => {
+    results.set(pairKey(pair), result);
+    if (result.ok && (result.outcome === 'written' || result.outcome === 'deleted')) {
+      deps.onEffect?.({
+        pair,
+        outcome: result.outcome,
+        ...(result.version ? { version: result.version } : {}),
+      });
+    }
+  };
   const writes = plans.filter((p) => p.target === 'write');
   let db: string;
   try {
@@ -204,7 +225,7 @@ async function applyForRecipient(
       const answer = answers[index];
       const key = pairKey(item.plan.pair);
       if (answer && !answer.error) {
-        results.set(key, {
+        settle(item.plan.pair, {
           ok: true,
           outcome: item.outcome,
           ...(item.version ? { version: item.version } : {}),
@@ -238,7 +259,7 @@ async function applyForRecipient(
         item.plan.target === 'write'
           ? await upsertBriefing(deps.couch, db, item.plan.briefing)
           : await removeBriefing(deps.couch, db, item.doc._id);
-      results.set(key, {
+      settle(item.plan.pair, {
         ok: true,
         outcome,
         ...(item.plan.target === 'write' ? { version: item.plan.briefing.doc.sourceVersion } : {}),
@@ -326,12 +347,6 @@ async function driftedPairs(
     return !sharedNow || state?.version !== result.version;
   });
 }
-
-export type Effect = {
-  readonly pair: Pair;
-  readonly outcome: 'written' | 'deleted';
-  readonly version?: number;
-};
 
 /**
  * Reconciles every pair. `results` says, per pair, how it ended or why it failed (a

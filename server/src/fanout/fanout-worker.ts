@@ -11,7 +11,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { Queue, QueueMessage } from '../queue/types.js';
 import type { SorAdapter } from '../sor/types.js';
 import { PermanentFailure, pairKey, reconcilePairs } from './batch-reconciler.js';
-import type { Pair, PairResult } from './batch-reconciler.js';
+import type { Effect, Pair, PairResult } from './batch-reconciler.js';
 import { fanoutEventSchema } from './types.js';
 import type { Fanout, FanoutEvent, FanoutOutcome, ShareEvent } from './types.js';
 import { userIdProblem } from './user-dbs.js';
@@ -107,8 +107,33 @@ export function createFanout(deps: FanoutDeps): Fanout {
     }
   }
 
+  function auditEffect(effect: Effect, how: 'written' | 'confirmed'): void {
+    deps.audit.record({
+      action: effect.outcome === 'written' ? 'fanout.share' : 'fanout.unshare',
+      user: effect.pair.recipient,
+      decision: 'allowed',
+      // 'confirmed': a redelivered event found its effect already in place. The delivery that
+      // made it may have died before recording it, so it is recorded now (at least once).
+      reason: how === 'written' ? effect.outcome : `${effect.outcome} (confirmed on redelivery)`,
+      sorId: effect.pair.sorId,
+      ...(effect.version ? { version: effect.version } : {}),
+    });
+  }
+
   function account(group: readonly Parsed[], result: PairResult, latest: ShareEvent): void {
     if (!result.ok) return;
+    const redelivered = group.some((item) => item.message.attempts > 1);
+    if (redelivered && (result.outcome === 'unchanged' || result.outcome === 'absent')) {
+      const pair = { sorId: latest.sorId, recipient: latest.recipient };
+      auditEffect(
+        {
+          pair,
+          outcome: result.outcome === 'unchanged' ? 'written' : 'deleted',
+          ...(result.version ? { version: result.version } : {}),
+        },
+        'confirmed',
+      );
+    }
     // The first event of a pair carries the effect; duplicates in the same batch were no-ops.
     const repeat: FanoutOutcome =
       result.outcome === 'deleted' || result.outcome === 'absent' ? 'absent' : 'unchanged';
@@ -143,20 +168,10 @@ export function createFanout(deps: FanoutDeps): Fanout {
     if (groups.size > 0) {
       try {
         const outcome = await reconcilePairs(
-          deps,
+          { ...deps, onEffect: (effect) => auditEffect(effect, 'written') },
           [...groups.values()].map((g) => g.pair),
         );
         results = outcome.results;
-        for (const effect of outcome.effects) {
-          deps.audit.record({
-            action: effect.outcome === 'written' ? 'fanout.share' : 'fanout.unshare',
-            user: effect.pair.recipient,
-            decision: 'allowed',
-            reason: effect.outcome,
-            sorId: effect.pair.sorId,
-            ...(effect.version ? { version: effect.version } : {}),
-          });
-        }
       } catch (error) {
         for (const group of groups.values()) {
           results.set(pairKey(group.pair), { ok: false, error });

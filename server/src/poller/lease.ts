@@ -97,9 +97,10 @@ export function createCouchLease(deps: LeaseDeps): Lease {
   function setHeld(value: boolean, detail: Record<string, unknown> = {}): void {
     if (value === held) return;
     held = value;
-    if (value)
-      log.info({ lease: deps.name, instance: deps.instanceId, ...detail }, 'lease acquired');
-    else log.warn({ lease: deps.name, instance: deps.instanceId, ...detail }, 'lease lost');
+    const context = { lease: deps.name, instance: deps.instanceId, ...detail };
+    if (value) log.info(context, 'lease acquired');
+    else if (detail['reason'] === 'released') log.info(context, 'lease released');
+    else log.warn(context, 'lease lost');
     deps.onChange?.(value);
   }
 

@@ -15,7 +15,14 @@
 // place), so a message that keeps crashing its workers still ends in the dead-letter queue.
 import { randomUUID } from 'node:crypto';
 import { connect } from 'amqplib';
-import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import type {
+  Channel,
+  ChannelModel,
+  ConfirmChannel,
+  ConsumeMessage,
+  GetMessage,
+  Options,
+} from 'amqplib';
 import { createLogger, describeError } from '../observability/logger.js';
 import { backoffDelayMs } from './backoff.js';
 import type {
@@ -396,6 +403,18 @@ export function createAmqpQueue<T>(options: AmqpQueueOptions): Queue<T> {
     };
   }
 
+  /**
+   * The next dead letter, or false. Messages another channel just gave back (a previous peek)
+   * may take a moment to reappear, quorum queues especially: look twice more before "empty".
+   */
+  async function takeDead(ch: Channel): Promise<GetMessage | false> {
+    for (let tries = 0; ; tries += 1) {
+      const message = await ch.get(names.dead, { noAck: false });
+      if (message !== false || tries >= 2) return message;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
   void ensureLink();
 
   return {
@@ -531,8 +550,8 @@ export function createAmqpQueue<T>(options: AmqpQueueOptions): Queue<T> {
       const ch = await current.model.createChannel();
       const seen: DeadLetter<T>[] = [];
       try {
-        for (let i = 0; i < limit; i += 1) {
-          const message = await ch.get(names.dead, { noAck: false });
+        while (seen.length < limit) {
+          const message = await takeDead(ch);
           if (message === false) break;
           seen.push(toDeadLetter(message));
         }
@@ -546,15 +565,21 @@ export function createAmqpQueue<T>(options: AmqpQueueOptions): Queue<T> {
       const current = await ready();
       const wanted = ids ? new Set(ids) : null;
       const ch = await current.model.createChannel();
+      const visited = new Set<string>();
       let moved = 0;
       try {
-        const { messageCount } = await ch.checkQueue(names.dead);
-        for (let i = 0; i < messageCount; i += 1) {
-          const message = await ch.get(names.dead, { noAck: false });
+        for (;;) {
+          const message = await takeDead(ch);
           if (message === false) break;
           const headers = message.properties.headers ?? {};
-          const messageId = message.properties.messageId as string | undefined;
-          if (wanted && !wanted.has(String(messageId))) {
+          const messageId = String(message.properties.messageId);
+          if (visited.has(messageId)) {
+            // Round the whole queue once: this one was put back by this call.
+            ch.nack(message, false, true);
+            break;
+          }
+          visited.add(messageId);
+          if (wanted && !wanted.has(messageId)) {
             // Not asked for: back to the end of the dead-letter queue, unchanged.
             await publish(current, names.dead, '', message.content, {
               messageId,

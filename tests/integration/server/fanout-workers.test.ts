@@ -25,7 +25,7 @@ import { createDemoSor } from '../../../server/src/sor/demo-sor.sqlite.js';
 import type { DemoSor } from '../../../server/src/sor/demo-sor.sqlite.js';
 import type { SorAdapter } from '../../../server/src/sor/types.js';
 import { checkUserDatabases } from './pipeline-oracle.js';
-import { RABBITMQ_URL, deleteTopology, rabbitmqSkipReason } from './rabbitmq.js';
+import { RABBITMQ_URL, deleteTopology, rabbitmqSkipReason, shareRabbitmq } from './rabbitmq.js';
 
 setLogLevel((process.env['ATTACHE_TEST_LOG_LEVEL'] ?? 'silent') as LogLevel);
 
@@ -177,6 +177,7 @@ describe('several fan-out workers on one queue', () => {
     `share the work on RabbitMQ and leave every database exactly as the SOR says${skip ? ` (skipped: ${skip})` : ''}`,
     async () => {
       const name = `attache-test.workers.${randomBytes(4).toString('hex')}`;
+      const release = await shareRabbitmq(); // no broker restart (fault test) meanwhile
       try {
         const { perWorker, dead } = await runWorkers('amqp', () =>
           createAmqpQueue<FanoutEvent>({
@@ -192,9 +193,10 @@ describe('several fan-out workers on one queue', () => {
         expect(dead).toBe(0);
       } finally {
         await deleteTopology(name, retrySteps(RETRY));
+        release();
       }
     },
-    90_000,
+    300_000, // includes waiting out a broker restart by the fault-injection test
   );
 });
 

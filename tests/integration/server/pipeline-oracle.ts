@@ -12,6 +12,8 @@ import type { DemoSor } from '../../../server/src/sor/demo-sor.sqlite.js';
 export type OracleReport = {
   readonly users: number;
   readonly briefings: number;
+  /** `${user} ${sorId}` of every briefing found where it belongs. */
+  readonly present: readonly string[];
   readonly problems: readonly string[];
 };
 
@@ -30,6 +32,7 @@ export async function checkUserDatabases(
   }
   const dbs = new Set(await couch.allDbs());
   let briefings = 0;
+  const present: string[] = [];
 
   for (const user of users) {
     const expected = [...current.values()].filter((b) => b.recipients.includes(user));
@@ -52,6 +55,7 @@ export async function checkUserDatabases(
         continue;
       }
       briefings += 1;
+      present.push(`${user} ${b.sorId}`);
       if (row.sourceVersion !== b.version) {
         problems.push(`${user}: ${b.sorId} at v${row.sourceVersion}, SOR has v${b.version}`);
       }
@@ -71,5 +75,5 @@ export async function checkUserDatabases(
       if (!wanted.has(id)) problems.push(`${user}: ${id} present but not shared with them`);
     }
   }
-  return { users: users.length, briefings, problems };
+  return { users: users.length, briefings, present, problems };
 }

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { describe } from 'vitest';
+import { afterAll, beforeAll, describe } from 'vitest';
 import { setLogLevel } from '../../../server/src/observability/logger.js';
 import type { LogLevel } from '../../../server/src/observability/logger.js';
 import { createAmqpQueue, retrySteps } from '../../../server/src/queue/queue.amqp.js';
@@ -12,7 +12,7 @@ import { createSqliteQueue } from '../../../server/src/queue/queue.sqlite.js';
 import type { Queue } from '../../../server/src/queue/types.js';
 import { queueContract } from './queue-contract.js';
 import type { Payload, QueueFactory } from './queue-contract.js';
-import { RABBITMQ_URL, deleteTopology, rabbitmqSkipReason } from './rabbitmq.js';
+import { RABBITMQ_URL, deleteTopology, rabbitmqSkipReason, shareRabbitmq } from './rabbitmq.js';
 
 setLogLevel((process.env['ATTACHE_TEST_LOG_LEVEL'] ?? 'silent') as LogLevel);
 
@@ -83,6 +83,11 @@ for (const type of ['classic', 'quorum'] as const) {
     });
   } else {
     describe(`queue contract: RabbitMQ ${type} queue`, () => {
+      let release: () => void = () => undefined;
+      beforeAll(async () => {
+        release = await shareRabbitmq(); // no broker restart (fault test) meanwhile
+      }, 300_000);
+      afterAll(() => release());
       queueContract(amqpFactory(type));
     });
   }

@@ -23,13 +23,15 @@ export type QueueHandle = {
 
 export const SETTINGS: QueueSettings = {
   retry: { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 200 },
-  visibilityMs: 800,
+  // Long enough that a test machine busy with other test files does not expire a lease
+  // between a claim and its ack; short enough for the expiry tests to stay quick.
+  visibilityMs: 1_500,
 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Claims until `count` messages arrived or `timeoutMs` passed. */
-async function claimAll(queue: Queue<Payload>, count: number, timeoutMs = 5_000) {
+async function claimAll(queue: Queue<Payload>, count: number, timeoutMs = 10_000) {
   const got = [];
   const deadline = Date.now() + timeoutMs;
   while (got.length < count && Date.now() < deadline) {

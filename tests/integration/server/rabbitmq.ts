@@ -3,6 +3,10 @@
 // skipped with the reason, unless ATTACHE_REQUIRE_RABBITMQ is set (CI sets it whenever it started
 // RabbitMQ), in which case an unreachable broker fails them.
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import amqp from 'amqplib';
 
@@ -50,10 +54,77 @@ export async function deleteTopology(name: string, retrySteps: readonly number[]
 
 const run = promisify(execFile);
 
-/** Stops and starts the RabbitMQ application (the Erlang node stays up): a broker restart. */
-export async function restartRabbitmq(downMs = 1_000): Promise<void> {
-  await run('rabbitmqctl', ['-q', 'stop_app']);
-  await new Promise((resolve) => setTimeout(resolve, downMs));
-  await run('rabbitmqctl', ['-q', 'start_app']);
-  await run('rabbitmqctl', ['-q', 'await_startup', '--timeout', '60']);
+// Test files run in parallel, and a broker restart would break another file's RabbitMQ tests.
+// So the broker is shared under a readers-writer lock across processes: a file using RabbitMQ
+// holds a reader mark for its duration; a restart takes the writer mark and waits for readers
+// to finish. Each side announces itself first and then looks for the other, so they never
+// overlap; marks of dead processes are ignored.
+const LOCK_DIR = path.join(os.tmpdir(), 'attache-rabbitmq-lock');
+const READERS = path.join(LOCK_DIR, 'readers');
+const WRITER = path.join(LOCK_DIR, 'writer');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function liveMarks(dir: string): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names.filter((name) => {
+    const pid = Number(name.split('-')[0]);
+    if (pid === process.pid || alive(pid)) return true;
+    fs.rmSync(path.join(dir, name), { force: true, recursive: true });
+    return false;
+  });
+}
+
+function writerActive(): boolean {
+  return liveMarks(WRITER).length > 0;
+}
+
+/** Holds the broker shared (no restart) until the returned function is called. */
+export async function shareRabbitmq(timeoutMs = 240_000): Promise<() => void> {
+  fs.mkdirSync(READERS, { recursive: true });
+  const mark = path.join(READERS, `${process.pid}-${randomBytes(4).toString('hex')}`);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    fs.writeFileSync(mark, '');
+    if (!writerActive()) return () => fs.rmSync(mark, { force: true });
+    fs.rmSync(mark, { force: true });
+    if (Date.now() > deadline) throw new Error('RabbitMQ stayed locked by a restart');
+    await sleep(200);
+  }
+}
+
+/**
+ * Stops and starts the RabbitMQ application (the Erlang node stays up): a broker restart, once
+ * no other test file is using the broker.
+ */
+export async function restartRabbitmq(downMs = 1_000, timeoutMs = 240_000): Promise<void> {
+  fs.mkdirSync(WRITER, { recursive: true });
+  const mark = path.join(WRITER, `${process.pid}-${randomBytes(4).toString('hex')}`);
+  fs.writeFileSync(mark, '');
+  try {
+    const deadline = Date.now() + timeoutMs;
+    while (liveMarks(READERS).length > 0) {
+      if (Date.now() > deadline) throw new Error('other tests kept using RabbitMQ');
+      await sleep(200);
+    }
+    await run('rabbitmqctl', ['-q', 'stop_app']);
+    await sleep(downMs);
+    await run('rabbitmqctl', ['-q', 'start_app']);
+    await run('rabbitmqctl', ['-q', 'await_startup', '--timeout', '60']);
+  } finally {
+    fs.rmSync(mark, { force: true });
+  }
 }
