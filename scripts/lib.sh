@@ -81,7 +81,10 @@ with_secret_service() {
   fi
   log "no OS keychain in this session: starting a private gnome-keyring for Attaché's secrets (keyring files in $keyring_dir)"
   XDG_DATA_HOME="$(cd "$keyring_dir" && pwd)" dbus-run-session -- bash -c '
-    gnome-keyring-daemon --unlock --components=secrets < "$XDG_DATA_HOME/unlock-password" >/dev/null
+    # setsid: Ctrl-C goes to the foreground process group; the keyring must outlive it long
+    # enough for the reader to record its last-online time while shutting down. It exits with
+    # the D-Bus session.
+    setsid gnome-keyring-daemon --unlock --components=secrets < "$XDG_DATA_HOME/unlock-password" >/dev/null
     exec "$@"
   ' with-secret-service "$@"
 }

@@ -10,5 +10,4 @@ ensure_apt_packages $APT_BUILD_PACKAGES
 install_node_modules
 log "building"
 npm run --silent build
-# The reader keeps its sign-in in the OS keychain (keytar); see with_secret_service.
-with_secret_service "${ATTACHE_DEVICE_DATA_DIR:-.data/device}/keyring" node scripts/start-all.mjs "$@"
+exec bash scripts/run.sh "$@"

@@ -3,7 +3,10 @@
 // host (the device side, where Electron cannot run). Ctrl-C stops both.
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 // Paths below (build output, default .data folders) are relative to the repository.
@@ -78,11 +81,21 @@ function stop(code = 0) {
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
-const server = run('server', ['dist/server/src/main.js']);
+// --reader-only: the device side alone (the plane): the reader host starts whether or not a
+// server answers, and finds the development CA where an earlier full start left it.
+const readerOnly = process.argv.includes('--reader-only');
+
 // The device must know the development OpenID provider and trust its CA: the server logs both
 // when it is ready (fields idp and devCa).
 let devIdp = null;
-createInterface({ input: server.stdout }).on('line', (l) => {
+if (readerOnly) {
+  const caFile = resolve(env.ATTACHE_DATA_DIR ?? '.data/server', 'secrets/dev-ca.pem');
+  if (existsSync(caFile)) {
+    devIdp = { issuer: `https://127.0.0.1:${env.ATTACHE_IDP_PORT ?? '5443'}`, caFile };
+  }
+}
+const server = readerOnly ? null : run('server', ['dist/server/src/main.js']);
+createInterface({ input: server?.stdout ?? Readable.from([]) }).on('line', (l) => {
   try {
     const rec = JSON.parse(l);
     if (typeof rec.idp === 'string' && typeof rec.devCa === 'string') {
@@ -95,7 +108,7 @@ createInterface({ input: server.stdout }).on('line', (l) => {
 });
 
 const deadline = Date.now() + 60_000;
-for (;;) {
+for (; !readerOnly;) {
   try {
     const r = await fetch(`http://127.0.0.1:${opsPort}/healthz`);
     if (r.ok) break;
@@ -129,7 +142,7 @@ createInterface({ input: host.stdout }).on('line', (line) => {
     return;
   }
   console.log(`
-  Attaché is running on embedded defaults.
+  Attaché ${readerOnly ? 'reader is running (server not started: offline until one answers)' : 'is running on embedded defaults'}.
 
     Reader (open in a browser):  ${m[1]}
     Sign in as:                  ${sample.id}  password: ${sample.password}  (sample user)
