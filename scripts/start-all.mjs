@@ -153,9 +153,13 @@ ${
                                  trust the CA in ${devIdp.caFile}
 `
     : ''
-}    Demo SOR admin API:          http://127.0.0.1:${sorPort}  (CLI: npm run sor -- --help)
+}${
+    readerOnly
+      ? ''
+      : `    Demo SOR admin API:          http://127.0.0.1:${sorPort}  (CLI: npm run sor -- --help)
     Health and metrics:          http://127.0.0.1:${opsPort}/healthz  /metrics
-
+`
+  }
   Press Ctrl-C to stop.
 `);
 });
