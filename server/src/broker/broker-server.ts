@@ -113,6 +113,9 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
     sendJson(res, status, UNIFORM[status], headers);
   }
 
+  /** What `GET /db/` answers: CouchDB's greeting shape, nothing more. */
+  const SERVER_ROOT = { couchdb: 'Welcome', vendor: { name: 'Attaché broker' } } as const;
+
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const method = req.method ?? 'GET';
     // The raw path (no dot-segment resolution by URL): the policy judges it segment by segment.
@@ -159,6 +162,15 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
       if (left <= 0) open.delete(user);
       else open.set(user, left);
     });
+
+    // PouchDB asks the server root above a database for an id to name its replication
+    // checkpoints by. The answer carries no uuid and nothing about the upstream server, so the
+    // device keys its checkpoints by the database URL; refusing it would only fill the audit
+    // trail with a refusal on every sync start.
+    if ((method === 'GET' || method === 'HEAD') && (rawPath === '/db' || rawPath === '/db/')) {
+      allowed(entry, 'server root');
+      return sendJson(res, 200, SERVER_ROOT);
+    }
 
     // 3. What: only what replication needs, on the user's own two databases.
     const route = decideRoute(method, rawPath);

@@ -207,6 +207,34 @@ describe('the battery is real: the same requests succeed when nothing is wrong',
   });
 });
 
+describe('the server root above the aliases', () => {
+  it('answers PouchDB’s checkpoint-id probe with a greeting that names no upstream, and audits it', async () => {
+    const reply = await raw('GET', '/db/', { token: tokenA });
+    expect(reply.status).toBe(200);
+    expect(JSON.parse(reply.text)).toEqual({
+      couchdb: 'Welcome',
+      vendor: { name: 'Attaché broker' },
+    });
+    await waitFor(
+      'audit record of the allowed server-root probe',
+      () =>
+        Promise.resolve(
+          auditRecords().some(
+            (r) =>
+              r.decision === 'allowed' &&
+              r['path'] === '/db/' &&
+              r['user'] === A &&
+              r.reason === 'server root',
+          )
+            ? true
+            : undefined,
+        ),
+      5_000,
+    );
+    expect((await raw('GET', '/db/', {})).status).toBe(401);
+  });
+});
+
 describe('hostile tokens are refused (401) and audited', () => {
   const cases: [string, () => Promise<string>, string | RegExp][] = [
     [
