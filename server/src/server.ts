@@ -28,8 +28,15 @@ import { seedDemoSor } from './sor/seed-briefings.js';
 
 const log = createLogger('server');
 
-/** Everything listens on loopback only. */
+/** Embedded parts (CouchDB, demo SOR, development provider) listen on loopback only. */
 export const BIND_HOST = '127.0.0.1';
+
+/** How to reach a listener from this machine: a wildcard address is reached on loopback. */
+function urlHost(bindHost: string): string {
+  if (bindHost === '0.0.0.0') return '127.0.0.1';
+  if (bindHost === '::') return '[::1]';
+  return bindHost.includes(':') ? `[${bindHost}]` : bindHost;
+}
 
 export type ServerUrls = {
   readonly sor: string;
@@ -158,7 +165,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       metrics,
       idp,
     });
-    const brokerPort = await listen(broker, BIND_HOST, config.brokerPort);
+    const brokerPort = await listen(broker, config.brokerHost, config.brokerPort);
     stops.push({ name: 'broker', stop: () => closeServer(broker) });
 
     const ops = createOpsServer({
@@ -173,13 +180,13 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       resetCursor: (cursor) => pipeline.resetCursor(cursor),
       isAdmin: (req) => hasAdminToken(req, adminToken),
     });
-    const opsPort = await listen(ops, BIND_HOST, config.opsPort);
+    const opsPort = await listen(ops, config.opsHost, config.opsPort);
     stops.push({ name: 'ops', stop: () => closeServer(ops) });
 
     const urls: ServerUrls = {
       sor: sor ? `http://${BIND_HOST}:${sorPort}` : '',
-      broker: `http://${BIND_HOST}:${brokerPort}`,
-      ops: `http://${BIND_HOST}:${opsPort}`,
+      broker: `http://${urlHost(config.brokerHost)}:${brokerPort}`,
+      ops: `http://${urlHost(config.opsHost)}:${opsPort}`,
       couch: couch.url,
       idp: idp?.issuer ?? null,
     };

@@ -1,5 +1,6 @@
 // Configuration reference: each key with its doc, default and environment variable. Validated at
 // boot; an invalid value stops the server with a message naming the key, never a guess.
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_PORTS, DEV_IDP } from '../../../src/shared/protocol.js';
@@ -45,6 +46,15 @@ const optionalUrl = (protocols: readonly string[]) =>
       { error: `expected an ${protocols.map((p) => p.replace(':', '')).join(' or ')} URL` },
     );
 
+/** An IP address to listen on (no host names: what a name resolves to can change under us). */
+const bindHost = z
+  .string()
+  .trim()
+  .refine((text) => isIP(text) !== 0, {
+    error: 'expected an IPv4 or IPv6 address, e.g. 127.0.0.1 or 0.0.0.0',
+  })
+  .default('127.0.0.1');
+
 export const CONFIG_KEYS = {
   dataDir: {
     env: 'ATTACHE_DATA_DIR',
@@ -58,13 +68,23 @@ export const CONFIG_KEYS = {
   },
   brokerPort: {
     env: 'ATTACHE_BROKER_PORT',
-    doc: "Loopback port of the auth broker, the devices' only door.",
+    doc: "Port of the auth broker, the devices' only door (address: brokerHost).",
     schema: port.default(DEFAULT_PORTS.broker),
   },
   opsPort: {
     env: 'ATTACHE_OPS_PORT',
-    doc: 'Loopback port of /healthz and /metrics.',
+    doc: 'Port of /healthz and /metrics (address: opsHost).',
     schema: port.default(DEFAULT_PORTS.ops),
+  },
+  brokerHost: {
+    env: 'ATTACHE_BROKER_HOST',
+    doc: 'Address the auth broker listens on. Loopback by default; behind a load balancer, the interface the balancer reaches (e.g. 0.0.0.0). The embedded CouchDB, demo SOR and development provider always stay on loopback.',
+    schema: bindHost,
+  },
+  opsHost: {
+    env: 'ATTACHE_OPS_HOST',
+    doc: 'Address /healthz, /metrics and the dead-letter API listen on. Loopback by default; the monitoring network in production.',
+    schema: bindHost,
   },
   couchPort: {
     env: 'ATTACHE_COUCH_PORT',

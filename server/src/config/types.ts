@@ -6,6 +6,8 @@ import type { LogLevel } from '../observability/logger.js';
 export type ServerConfig = {
   readonly dataDir: string;
   readonly sorPort: number;
+  readonly brokerHost: string;
+  readonly opsHost: string;
   readonly brokerPort: number;
   readonly opsPort: number;
   readonly couchPort: number;

@@ -88,6 +88,19 @@ describe('server configuration', () => {
     );
   });
 
+  it('binds the broker and ops listeners to loopback unless an IP address is configured', () => {
+    expect(loadConfigFromEnv({}).brokerHost).toBe('127.0.0.1');
+    expect(
+      loadConfigFromEnv({ ATTACHE_BROKER_HOST: '0.0.0.0', ATTACHE_OPS_HOST: '::' }),
+    ).toMatchObject({
+      brokerHost: '0.0.0.0',
+      opsHost: '::',
+    });
+    expect(problemsOf(() => loadConfigFromEnv({ ATTACHE_BROKER_HOST: 'broker.example' }))).toEqual([
+      'brokerHost (ATTACHE_BROKER_HOST): expected an IPv4 or IPv6 address, e.g. 127.0.0.1 or 0.0.0.0 (got "broker.example")',
+    ]);
+  });
+
   it('rejects a retry base delay above the cap', () => {
     const problems = problemsOf(() =>
       parseConfig({ queueRetryBaseMs: 5000, queueRetryMaxMs: 1000 }),
