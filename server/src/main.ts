@@ -6,6 +6,10 @@ import { startServer } from './server.js';
 
 const log = createLogger('main');
 
+// Everything this process writes (SQLite stores holding refresh tokens and briefings, LevelDB
+// files, logs) is for its own user only, not just the files written as secrets.
+process.umask(0o077);
+
 async function main(): Promise<void> {
   let config;
   try {

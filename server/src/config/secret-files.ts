@@ -22,6 +22,8 @@ export class SecretFileError extends Error {
 
 export function ensurePrivateDir(dir: string): void {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // mkdir's mode applies only to a folder it creates; an existing one is tightened here.
+  fs.chmodSync(dir, 0o700);
 }
 
 /** Writes `content` to `file` atomically with mode 0600, replacing any existing file. */
