@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import {
   createBriefingSanitizer,
   INERT_LINK_CLASS,
+  isFigure,
+  NUMBER_CELL_CLASS,
 } from '../../../src/renderer/src/reader/sanitize.js';
 
 const { window } = new JSDOM('<!doctype html><html><body></body></html>');
@@ -18,7 +20,7 @@ describe('briefing HTML sanitising in the reader', () => {
   it('keeps the document structure a briefing needs', () => {
     const html =
       '<h2>Background</h2><p>Text with <strong>bold</strong>, <em>emphasis</em>.</p><ul><li>One</li></ul>' +
-      '<table><thead><tr><th scope="col">A</th></tr></thead><tbody><tr><td colspan="2">1</td></tr></tbody></table>' +
+      '<table><thead><tr><th scope="col">A</th></tr></thead><tbody><tr><td colspan="2">B</td></tr></tbody></table>' +
       '<blockquote>Quote</blockquote>';
     expect(sanitize(html)).toBe(html);
   });
@@ -97,5 +99,24 @@ describe('briefing HTML sanitising in the reader', () => {
       '<noscript><p title="</noscript><img src=x onerror=alert(1)>"></noscript>',
     );
     expect([...fragment.querySelectorAll('[onerror]')]).toHaveLength(0);
+  });
+
+  it('marks table cells that hold a figure, and only those, for tabular figures', () => {
+    const fragment = parse(
+      '<table><tr><th>Project</th><th>2025</th></tr>' +
+        '<tr><td>Long‑range strike</td><td>2,075</td></tr>' +
+        '<tr><td>Q3 result</td><td>(−4.5%)</td></tr></table>',
+    );
+    const marked = [...fragment.querySelectorAll(`.${NUMBER_CELL_CLASS}`)].map(
+      (cell) => cell.textContent,
+    );
+    expect(marked).toEqual(['2025', '2,075', '(−4.5%)']);
+  });
+
+  it('recognises figures in the forms briefings write them, and not words with digits', () => {
+    for (const figure of ['26.3', '2,054', '+1 100', '−1.5%', '$640 million', 'A$4.2bn', '12 pp'])
+      expect(isFigure(figure), figure).toBe(true);
+    for (const text of ['Long-range', 'Q3', '450 GL target', 'On track', '', '2024–25 Budget'])
+      expect(isFigure(text), text).toBe(false);
   });
 });

@@ -25,6 +25,20 @@ const ALLOWED_ATTR = [
 const INLINE_IMAGE = /^data:image\/(?:png|jpe?g|gif|webp|avif);base64,[a-z0-9+/=\s]+$/i;
 
 export const INERT_LINK_CLASS = 'briefing-link';
+/** Table cells that hold a figure: set in tabular figures so that the digits line up. */
+export const NUMBER_CELL_CLASS = 'briefing-number';
+
+/**
+ * A figure, perhaps signed, bracketed, in a currency or with a unit of scale: "2,075", "26.3",
+ * "−1.5%", "($4.2m)", "+1 100", "$640 million". Tabular figures are for these only: in running
+ * text they widen hyphens and punctuation ("Long‑range" would read "Long - range").
+ */
+const FIGURE =
+  /^[([]?[+\-−–]?\s?(?:[A-Z]{0,3}\$|[€£¥])?\s?\d[\d\s.,'’\u202f]*(?:%|pp|[kmb]n?|bn|thousand|million|billion)?[)\]]?$/iu;
+
+export function isFigure(text: string): boolean {
+  return FIGURE.test(text.trim());
+}
 
 const CONFIG: Config = {
   ALLOWED_TAGS,
@@ -55,6 +69,10 @@ export function createBriefingSanitizer(win: WindowLike): BriefingSanitizer {
       if (!INLINE_IMAGE.test(src)) node.removeAttribute('src');
       node.setAttribute('loading', 'lazy');
       node.setAttribute('decoding', 'async');
+    } else if (node.nodeName === 'TD' || node.nodeName === 'TH') {
+      // Runs before the cell's children are sanitised: at worst a cell whose text includes
+      // something removed afterwards is not set in tabular figures.
+      if (isFigure(node.textContent ?? '')) node.setAttribute('class', NUMBER_CELL_CLASS);
     }
   });
   return (html) => purify.sanitize(html, { ...CONFIG, RETURN_TRUSTED_TYPE: false });
