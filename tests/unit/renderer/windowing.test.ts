@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  anchorShift,
+  pageTarget,
   prefixOffsets,
   rowAt,
   scrollToReveal,
@@ -44,5 +46,33 @@ describe('list windowing', () => {
     expect(scrollToReveal(offsets, 1, 0, 200)).toBeNull();
     // Leaves room for the pinned day heading above the row.
     expect(scrollToReveal(offsets, 2, 200, 200, 36)).toBe(128);
+  });
+
+  it('keeps the content on screen still when rows above the viewport change height', () => {
+    // Scrolled to 300: rows 0-2 start above it, row 3 (at 292) too, row 4 (at 328) below.
+    expect(anchorShift(offsets, [{ index: 1, delta: -20 }], 300)).toBe(-20);
+    expect(
+      anchorShift(
+        offsets,
+        [
+          { index: 2, delta: 10 },
+          { index: 4, delta: 50 },
+        ],
+        300,
+      ),
+    ).toBe(10);
+    // Rows at or below the top of the viewport move nothing that is already on screen.
+    expect(anchorShift(offsets, [{ index: 4, delta: 50 }], 328)).toBe(0);
+    expect(anchorShift(offsets, [{ index: 9, delta: 50 }], 300)).toBe(0);
+  });
+
+  it('pages by about a viewport, always at least one row, within the list', () => {
+    // From row 1 (top 36), 200px down with 36px overlap: y = 200 lands in row 2.
+    expect(pageTarget(offsets, 1, 236, 36, 1)).toBe(2);
+    // A viewport smaller than a row still moves one row.
+    expect(pageTarget(offsets, 1, 10, 36, 1)).toBe(2);
+    expect(pageTarget(offsets, 1, 10, 36, -1)).toBe(0);
+    expect(pageTarget(offsets, 3, 10_000, 0, 1)).toBe(4);
+    expect(pageTarget(offsets, 4, 10_000, 0, -1)).toBe(0);
   });
 });

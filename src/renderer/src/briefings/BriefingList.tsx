@@ -2,11 +2,16 @@
 //
 // Windowed (see windowing.ts): only the rows in view, a few either side, and the keyboard's
 // current row are in the DOM, so 10,000 briefings scroll and update without a re-render storm.
-// Rows are memoised and have fixed heights; a `briefings:changed` refresh re-renders only the
-// rows on screen.
+// Rows are memoised; a `briefings:changed` refresh re-renders only the rows on screen.
 //
-// Keyboard: one tab stop (roving tabindex); ↑/↓ or k/j move, Home/End and PageUp/PageDown
-// jump, Enter or Space opens. Focus is moved by this component, never left to scrolling.
+// Heights: day headings are fixed; a briefing row is as tall as its content (two-line titles,
+// summaries of any length up to two lines, or none), so it is placed at an estimate
+// (row-height.ts) until rendered, then measured by one ResizeObserver. Corrections to rows above
+// the viewport scroll by the same amount, so what is on screen does not jump.
+//
+// Keyboard (ui/shortcuts.ts): one tab stop (roving tabindex); ↓/J and ↑/K move, Home/End and
+// PageUp/PageDown jump, Enter or Space opens. Focus is moved by this component, never left to
+// scrolling.
 import {
   memo,
   useCallback,
@@ -22,15 +27,27 @@ import {
 } from 'react';
 import { Paperclip } from 'lucide-react';
 import type { BriefingSummary } from '../../../shared/ipc.js';
+import { assertNever } from '../../../shared/result.js';
 import { MarkingBadge, PriorityTag } from '../ui/markings.js';
+import { listMoveFor } from '../ui/shortcuts.js';
 import { dayKey, formatAbsolute, formatTimeOfDay, parseTime } from '../ui/time.js';
 import { groupByDay, sortNewestFirst, toRows, type ListRow } from './day-groups.js';
-import { prefixOffsets, rowAt, scrollToReveal, visibleRange } from './windowing.js';
+import { estimateBriefingRowRem } from './row-height.js';
+import {
+  anchorShift,
+  pageTarget,
+  prefixOffsets,
+  rowAt,
+  scrollToReveal,
+  visibleRange,
+} from './windowing.js';
 
-/** Row heights in rem; the stylesheet lays rows out to fit exactly these. */
+/** A day heading's height in rem; the stylesheet lays it out to fit exactly this. */
 const DAY_ROW_REM = 2.25;
-const BRIEFING_ROW_REM = 8;
 const OVERSCAN_ROWS = 6;
+
+/** Starts measuring a rendered briefing row; returns the call that stops. */
+type MeasureRow = (element: HTMLDivElement | null) => (() => void) | undefined;
 
 export type OpenHow = 'keyboard' | 'pointer';
 
@@ -72,10 +89,22 @@ export function BriefingList({ briefings, selectedId, onOpen, ref }: Props) {
   );
   const rem = useRootFontSize();
   const dayRowHeight = DAY_ROW_REM * rem;
-  const briefingRowHeight = BRIEFING_ROW_REM * rem;
+  // Measured heights in px by briefing id; kept across refreshes (a row's content rarely
+  // changes height, and a changed one is measured again when rendered).
+  const measured = useRef(new Map<string, number>());
+  const [measuredVersion, setMeasuredVersion] = useState(0);
   const offsets = useMemo(
-    () => prefixOffsets(rows.map((row) => (row.kind === 'day' ? dayRowHeight : briefingRowHeight))),
-    [rows, dayRowHeight, briefingRowHeight],
+    () =>
+      prefixOffsets(
+        rows.map((row) =>
+          row.kind === 'day'
+            ? dayRowHeight
+            : (measured.current.get(row.briefing.id) ??
+              estimateBriefingRowRem(row.briefing.title, row.briefing.summary) * rem),
+        ),
+      ),
+    // measuredVersion stands for the contents of `measured`, which a ref cannot announce.
+    [rows, dayRowHeight, rem, measuredVersion],
   );
   const rowIndexById = useMemo(() => {
     const map = new Map<string, number>();
@@ -84,11 +113,55 @@ export function BriefingList({ briefings, selectedId, onOpen, ref }: Props) {
     });
     return map;
   }, [rows]);
+  const typicalRowHeight = estimateBriefingRowRem('', 'x') * rem;
 
   const viewportRef = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [viewportHeight, setViewportHeight] = useState(800);
   const frame = useRef(0);
+
+  // What the resize callback needs from the latest render (it outlives any one render).
+  const layout = useRef({ offsets, rowIndexById });
+  useLayoutEffect(() => {
+    layout.current = { offsets, rowIndexById };
+  }, [offsets, rowIndexById]);
+
+  const observer = useRef<ResizeObserver | null>(null);
+  useEffect(() => () => observer.current?.disconnect(), []);
+  const measureRow = useCallback<MeasureRow>((element) => {
+    if (!element) return undefined;
+    observer.current ??= new ResizeObserver((entries) => {
+      const { offsets: current, rowIndexById: indexOf } = layout.current;
+      const changes: { index: number; delta: number }[] = [];
+      for (const entry of entries) {
+        const id = (entry.target as HTMLElement).dataset.rowId;
+        const height = entry.borderBoxSize[0]?.blockSize;
+        if (id === undefined || height === undefined || height === 0) continue;
+        const index = indexOf.get(id);
+        const before =
+          index === undefined
+            ? measured.current.get(id)
+            : (current[index + 1] ?? 0) - (current[index] ?? 0);
+        measured.current.set(id, height);
+        if (index !== undefined && before !== undefined && Math.abs(height - before) >= 0.5) {
+          changes.push({ index, delta: height - before });
+        }
+      }
+      if (changes.length === 0) return;
+      const viewport = viewportRef.current;
+      if (viewport) {
+        const shift = anchorShift(current, changes, viewport.scrollTop);
+        if (shift !== 0) {
+          viewport.scrollTop += shift;
+          setScrollTop(viewport.scrollTop);
+        }
+      }
+      setMeasuredVersion((version) => version + 1);
+    });
+    const watched = observer.current;
+    watched.observe(element, { box: 'border-box' });
+    return () => watched.unobserve(element);
+  }, []);
 
   useLayoutEffect(() => {
     const viewport = viewportRef.current;
@@ -190,41 +263,45 @@ export function BriefingList({ briefings, selectedId, onOpen, ref }: Props) {
   const onKeyDown = useCallback(
     (event: KeyboardEvent<HTMLDivElement>) => {
       if (event.altKey || event.ctrlKey || event.metaKey) return;
-      const page = Math.max(
-        1,
-        Math.floor((viewportRef.current?.clientHeight ?? 0) / briefingRowHeight) - 1,
-      );
+      const move = listMoveFor(event.key);
+      if (move === null) return;
+      const page = (direction: 1 | -1) =>
+        pageTarget(
+          offsets,
+          Math.max(cursorRow, 0),
+          viewportRef.current?.clientHeight ?? 0,
+          typicalRowHeight,
+          direction,
+        );
       let target: number;
-      switch (event.key) {
-        case 'ArrowDown':
-        case 'j':
+      switch (move) {
+        case 'next':
           target = findBriefingRow(cursorRow + 1, 1);
           break;
-        case 'ArrowUp':
-        case 'k':
+        case 'previous':
           target = findBriefingRow(cursorRow - 1, -1);
           break;
-        case 'Home':
+        case 'first':
           target = findBriefingRow(0, 1);
           break;
-        case 'End':
+        case 'last':
           target = findBriefingRow(rows.length - 1, -1);
           break;
-        case 'PageDown':
-          target = findBriefingRow(Math.min(rows.length - 1, cursorRow + page), 1);
+        case 'page-down':
+          target = findBriefingRow(page(1), 1);
           if (target < 0) target = findBriefingRow(rows.length - 1, -1);
           break;
-        case 'PageUp':
-          target = findBriefingRow(Math.max(0, cursorRow - page), -1);
+        case 'page-up':
+          target = findBriefingRow(page(-1), -1);
           if (target < 0) target = findBriefingRow(0, 1);
           break;
         default:
-          return;
+          return assertNever(move);
       }
       event.preventDefault();
       if (target >= 0) moveTo(target);
     },
-    [briefingRowHeight, cursorRow, findBriefingRow, moveTo, rows.length],
+    [cursorRow, findBriefingRow, moveTo, offsets, rows.length, typicalRowHeight],
   );
 
   const onItemClick = useCallback(
@@ -293,7 +370,7 @@ export function BriefingList({ briefings, selectedId, onOpen, ref }: Props) {
                 index={row.index}
                 total={briefings.length}
                 top={top}
-                height={briefingRowHeight}
+                measure={measureRow}
                 isCursor={rowIndex === cursorRow}
                 isSelected={row.briefing.id === selectedId}
                 onClick={onItemClick}
@@ -335,7 +412,7 @@ type BriefingRowProps = {
   readonly index: number;
   readonly total: number;
   readonly top: number;
-  readonly height: number;
+  readonly measure: MeasureRow;
   readonly isCursor: boolean;
   readonly isSelected: boolean;
   readonly onClick: (event: MouseEvent<HTMLButtonElement>) => void;
@@ -347,7 +424,7 @@ const BriefingRow = memo(function BriefingRow({
   index,
   total,
   top,
-  height,
+  measure,
   isCursor,
   isSelected,
   onClick,
@@ -371,9 +448,11 @@ const BriefingRow = memo(function BriefingRow({
 
   return (
     <div
+      ref={measure}
       role="listitem"
       className="list-row"
-      style={{ transform: `translateY(${top}px)`, height }}
+      style={{ transform: `translateY(${top}px)` }}
+      data-row-id={briefing.id}
       aria-setsize={total}
       aria-posinset={index + 1}
     >
@@ -408,7 +487,9 @@ const BriefingRow = memo(function BriefingRow({
         <span className="briefing-item__title" id={titleId}>
           {briefing.title}
         </span>
-        <span className="briefing-item__summary">{briefing.summary}</span>
+        {briefing.summary.trim() !== '' ? (
+          <span className="briefing-item__summary">{briefing.summary}</span>
+        ) : null}
         <span className="briefing-item__bottom">
           <span className="briefing-item__sender">{briefing.senderName}</span>
           {attachments ? (

@@ -1,6 +1,6 @@
 // List windowing: with 10,000 briefings only the rows in (and just around) the viewport are
-// in the DOM. Rows have fixed heights per kind, so positions are a prefix sum and lookups a
-// binary search; no measuring, no layout thrash while scrolling.
+// in the DOM. Each row has a height (estimated until the row is rendered and measured), so
+// positions are a prefix sum and lookups a binary search; scrolling itself never measures.
 
 /** offsets[i] is the top of row i; offsets[n] is the total height. */
 export function prefixOffsets(heights: readonly number[]): Float64Array {
@@ -53,4 +53,42 @@ export function scrollToReveal(
   if (top - topInset < scrollTop) return Math.max(0, top - topInset);
   if (bottom > scrollTop + viewportHeight) return bottom - viewportHeight;
   return null;
+}
+
+/**
+ * How far to scroll so that what is on screen stays put when rows change height: the sum of the
+ * changes of rows that start above the viewport's top. Rows are measured only once rendered, so
+ * without this, scrolling up into rows taller than their estimate would push the content down.
+ */
+export function anchorShift(
+  offsets: Float64Array,
+  changes: readonly { readonly index: number; readonly delta: number }[],
+  scrollTop: number,
+): number {
+  let shift = 0;
+  for (const { index, delta } of changes) {
+    const top = offsets[index];
+    if (top !== undefined && top < scrollTop) shift += delta;
+  }
+  return shift;
+}
+
+/**
+ * The row a page key lands on: about one viewport (less `overlap`, so the last row seen stays
+ * in view) from row `from`, and always at least one row further.
+ */
+export function pageTarget(
+  offsets: Float64Array,
+  from: number,
+  viewportHeight: number,
+  overlap: number,
+  direction: 1 | -1,
+): number {
+  const rowCount = offsets.length - 1;
+  if (rowCount <= 0) return 0;
+  const distance = Math.max(viewportHeight - overlap, 1);
+  const y = (offsets[from] ?? 0) + direction * distance;
+  const row = rowAt(offsets, Math.max(0, y));
+  const moved = direction === 1 ? Math.max(row, from + 1) : Math.min(row, from - 1);
+  return Math.min(rowCount - 1, Math.max(0, moved));
 }
