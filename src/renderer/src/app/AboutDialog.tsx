@@ -1,14 +1,32 @@
 import type { Ref } from 'react';
 import { X } from 'lucide-react';
 import type { ApiSource } from '../bridge/resolve-api.js';
+import { Keycaps } from '../ui/Keycaps.js';
+import { listKeyLabels } from '../ui/shortcuts.js';
 import type { SessionState } from './use-session.js';
 
-const SHORTCUTS: readonly (readonly [string, string])[] = [
-  ['↑ ↓ or K J', 'Move through the briefing list'],
-  ['Home / End', 'First or last briefing'],
-  ['Enter', 'Open the briefing'],
-  ['Esc', 'Back to the list (or close a PDF)'],
-  ['+ / −', 'Zoom a PDF'],
+type Shortcut = {
+  readonly caps: readonly string[];
+  readonly joiner: 'or' | '/';
+  readonly action: string;
+};
+
+const SHORTCUTS: readonly Shortcut[] = [
+  { caps: listKeyLabels('next'), joiner: 'or', action: 'Next briefing in the list' },
+  { caps: listKeyLabels('previous'), joiner: 'or', action: 'Previous briefing in the list' },
+  {
+    caps: [...listKeyLabels('first'), ...listKeyLabels('last')],
+    joiner: '/',
+    action: 'First or last briefing',
+  },
+  {
+    caps: [...listKeyLabels('page-up'), ...listKeyLabels('page-down')],
+    joiner: '/',
+    action: 'A screen up or down the list',
+  },
+  { caps: ['Enter'], joiner: 'or', action: 'Open the briefing' },
+  { caps: ['Esc'], joiner: 'or', action: 'Back to the list (or close a PDF)' },
+  { caps: ['+', '−'], joiner: '/', action: 'Zoom a PDF' },
 ];
 
 export function AboutDialog({
@@ -58,10 +76,10 @@ export function AboutDialog({
       <h3 className="about-dialog__subheading">Keyboard</h3>
       <table className="shortcuts">
         <tbody>
-          {SHORTCUTS.map(([keys, action]) => (
-            <tr key={keys}>
+          {SHORTCUTS.map(({ caps, joiner, action }) => (
+            <tr key={action}>
               <th scope="row">
-                <kbd>{keys}</kbd>
+                <Keycaps caps={caps} joiner={joiner} />
               </th>
               <td>{action}</td>
             </tr>

@@ -4,7 +4,9 @@ import { CircleExclamationPoint, FileX, LoaderCircle, Mail, RefreshCw } from 'lu
 import type { BriefingDetail } from '../../../shared/ipc.js';
 import { useApi } from '../app/api-context.js';
 import { useNow } from '../app/use-now.js';
+import { Keycaps } from '../ui/Keycaps.js';
 import { ClassificationBanner, MarkingBadge, PriorityTag } from '../ui/markings.js';
+import { listKeyLabels } from '../ui/shortcuts.js';
 import { formatAbsolute, formatDateTime, parseTime } from '../ui/time.js';
 import { Watermark } from '../ui/Watermark.js';
 import { Attachments } from './Attachments.js';
@@ -53,8 +55,9 @@ export function ReaderView({ id, readerName, focusOnShow, onShownAsRead, onLeave
           title="Select a briefing to read it"
         >
           <p>
-            Use <kbd>↑</kbd> <kbd>↓</kbd> or <kbd>J</kbd> <kbd>K</kbd> in the list to move, and{' '}
-            <kbd>Enter</kbd> to open.
+            In the list, <Keycaps caps={listKeyLabels('next')} joiner="or" /> moves to the next
+            briefing, <Keycaps caps={listKeyLabels('previous')} joiner="or" /> to the previous, and{' '}
+            <kbd>Enter</kbd> opens it.
           </p>
         </ReaderMessage>
       ) : state.phase === 'loading' ? (
