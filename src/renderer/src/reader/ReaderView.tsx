@@ -11,12 +11,20 @@ import { formatAbsolute, formatDateTime, parseTime } from '../ui/time.js';
 import { Watermark } from '../ui/Watermark.js';
 import { Attachments } from './Attachments.js';
 import { createBriefingSanitizer, type BriefingSanitizer } from './sanitize.js';
+import { summaryAddsToBody } from './summary.js';
 import { useBriefing } from './use-briefing.js';
 
 let sanitizer: BriefingSanitizer | null = null;
 function sanitize(html: string): string {
   sanitizer ??= createBriefingSanitizer(window);
   return sanitizer(html);
+}
+
+/** The text of sanitised HTML; a template's content is inert (nothing loads, nothing runs). */
+function textOf(html: string): string {
+  const template = document.createElement('template');
+  template.innerHTML = html;
+  return template.content.textContent;
 }
 
 type Props = {
@@ -136,6 +144,10 @@ function BriefingDocument({
   const now = useNow(30_000);
   const headingRef = useRef<HTMLHeadingElement>(null);
   const bodyHtml = useMemo(() => sanitize(briefing.bodyHtml), [briefing.bodyHtml]);
+  const showSummary = useMemo(
+    () => summaryAddsToBody(briefing.summary, textOf(bodyHtml)),
+    [briefing.summary, bodyHtml],
+  );
   const approvedMs = parseTime(briefing.approvedAt);
   const updatedMs = parseTime(briefing.updatedAt);
 
@@ -171,7 +183,7 @@ function BriefingDocument({
               <h1 id="briefing-title" className="document__title" ref={headingRef} tabIndex={-1}>
                 {briefing.title}
               </h1>
-              {briefing.summary ? <p className="document__summary">{briefing.summary}</p> : null}
+              {showSummary ? <p className="document__summary">{briefing.summary}</p> : null}
               <div className="document__byline">
                 <span className="avatar" aria-hidden="true">
                   {initials(briefing.senderName)}
