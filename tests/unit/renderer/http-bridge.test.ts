@@ -105,6 +105,22 @@ describe('browser host bridge client', () => {
     expect(!result.ok && result.error.code).toBe('host-key-rejected');
   });
 
+  it('explains a key the host refuses as a restarted reader whose new address is in the terminal', async () => {
+    // The host's own refusal is a Result; the page words it, as it knows it sent a key.
+    const refusal = {
+      ok: false,
+      error: {
+        code: 'host-unauthorized',
+        message: 'This page is not connected to the reader host.',
+      },
+    };
+    const { api } = bridge(() => json(refusal, 401));
+    const result = await api.getSession({});
+    expect(!result.ok && result.error.code).toBe('host-key-rejected');
+    expect(!result.ok && result.error.message).toMatch(/restarted/);
+    expect(!result.ok && result.error.message).toMatch(/new address printed in the terminal/);
+  });
+
   it('maps an answer that is not a Result to host-bad-response', async () => {
     const { api } = bridge(() => new Response('<html>proxy error</html>', { status: 502 }));
     const result = await api.getSyncStatus({});
@@ -181,6 +197,22 @@ describe('browser host bridge client', () => {
     await new Promise((resolve) => setTimeout(resolve, 0));
     expect(calls.at(-1)?.url).toBe(`${HOST_API_PREFIX}sync:status`);
     expect(statuses.at(-1)).toEqual(live);
+  });
+
+  it('when the host refuses the event stream for good, says why instead of "Retrying…"', async () => {
+    // A host restarted with a new launch key: the stream is refused, and so is every call.
+    const { api } = bridge(() =>
+      json({ ok: false, error: { code: 'host-unauthorized', message: 'refused' } }, 401),
+    );
+    const statuses: SyncStatus[] = [];
+    api.onSyncStatus((s) => statuses.push(s));
+    const source = StubEventSource.opened[0]!;
+    source.readyState = 2; // EventSource.CLOSED: it will not reconnect
+    source.fire('error');
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(statuses).toHaveLength(1);
+    expect(statuses[0]?.state).toBe('error');
+    expect(statuses[0]?.message).toMatch(/restarted.*new address printed in the terminal/);
   });
 
   it('keeps every listener informed when one of them throws', () => {

@@ -4,6 +4,7 @@
 import { useCallback, useRef, useState, type MouseEvent, type ReactNode } from 'react';
 import { CircleExclamationPoint, Inbox, RefreshCw } from 'lucide-react';
 import type { BriefingSummary, SessionInfo, SyncStatus } from '../../../shared/ipc.js';
+import type { AppError } from '../../../shared/result.js';
 import type { ApiSource } from '../bridge/resolve-api.js';
 import { BriefingList, type BriefingListHandle, type OpenHow } from '../briefings/BriefingList.js';
 import { useBriefingList, type BriefingListState } from '../briefings/use-briefing-list.js';
@@ -13,6 +14,7 @@ import { SignInScreen } from '../session/SignInScreen.js';
 import { useSignIn, type SignInActions } from '../session/use-sign-in.js';
 import { useSyncStatus } from '../sync/use-sync-status.js';
 import { AppHeader } from './AppHeader.js';
+import { describeStartupProblem } from './startup-problem.js';
 import { useSession, type SessionState } from './use-session.js';
 
 export function App({ source }: { readonly source: ApiSource }) {
@@ -22,20 +24,12 @@ export function App({ source }: { readonly source: ApiSource }) {
 
   if (session.phase === 'loading') {
     return (
-      <div className="app-loading" role="status">
+      <div className="screen screen--quiet" role="status">
         Opening Attaché…
       </div>
     );
   }
-  if (session.phase === 'error') {
-    return (
-      <main className="empty-state" aria-label="Attaché">
-        <CircleExclamationPoint aria-hidden="true" size={36} strokeWidth={1.25} />
-        <h1 className="empty-state__title">Attaché could not start</h1>
-        <p role="alert">{session.error.message}</p>
-      </main>
-    );
-  }
+  if (session.phase === 'error') return <StartupProblemScreen error={session.error} />;
   if (session.session.state !== 'signed-in' || !session.session.user) {
     return <SignInScreen session={session.session} actions={actions} source={source} />;
   }
@@ -49,6 +43,32 @@ export function App({ source }: { readonly source: ApiSource }) {
       actions={actions}
       source={source}
     />
+  );
+}
+
+/** Centred in a card like the sign-in screen: the same first impression, whatever happened. */
+function StartupProblemScreen({ error }: { readonly error: AppError }) {
+  const problem = describeStartupProblem(error);
+  return (
+    <main className="screen" aria-labelledby="startup-problem-title">
+      <div className="screen__card">
+        <span className="screen__icon screen__icon--danger" aria-hidden="true">
+          <CircleExclamationPoint size={26} strokeWidth={1.75} />
+        </span>
+        <h1 id="startup-problem-title" className="screen__title">
+          {problem.title}
+        </h1>
+        <p className="screen__lead" role="alert">
+          {error.message}
+        </p>
+        {problem.canRetry ? (
+          <button type="button" className="button" onClick={() => window.location.reload()}>
+            <RefreshCw aria-hidden="true" size={16} />
+            Try again
+          </button>
+        ) : null}
+      </div>
+    </main>
   );
 }
 

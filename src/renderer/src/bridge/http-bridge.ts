@@ -42,7 +42,20 @@ export const BRIDGE_ERROR_CODES = {
   badResponse: 'host-bad-response',
 } as const;
 
+/** The host's code for a call without its launch key (src/host/bridge-server.ts). */
+const HOST_UNAUTHORIZED = 'host-unauthorized';
+
+const KEY_MISSING_MESSAGE =
+  'This page was opened without its launch key. Open the address that Attaché printed in the terminal where it is running (it ends in #key=…).';
+/**
+ * The host makes a new launch key each time it starts, so a key it refuses almost always comes
+ * from an address of an earlier run: say that, and where the new one is.
+ */
+const KEY_REJECTED_MESSAGE =
+  'Attaché’s reader was restarted, so this address no longer works. Open the new address printed in the terminal where Attaché is running (it ends in #key=…).';
+
 const EVENT_SOURCE_OPEN = 1;
+const EVENT_SOURCE_CLOSED = 2;
 
 function isResult(body: unknown): body is Result<unknown> {
   if (typeof body !== 'object' || body === null || !('ok' in body)) return false;
@@ -66,10 +79,7 @@ export function createHttpBridge(options: HttpBridgeOptions): AttacheApi {
 
   async function call(channel: string, request: unknown): Promise<Result<unknown>> {
     if (!key) {
-      return fail(
-        BRIDGE_ERROR_CODES.keyMissing,
-        'This page was opened without its launch key. Open Attaché again from the address its host printed.',
-      );
+      return fail(BRIDGE_ERROR_CODES.keyMissing, KEY_MISSING_MESSAGE);
     }
     let response: Response;
     try {
@@ -93,14 +103,20 @@ export function createHttpBridge(options: HttpBridgeOptions): AttacheApi {
     } catch {
       // Not JSON: judged by the status below.
     }
+    // Before the Result check: the host's own refusal is a Result too, but worded for no one
+    // in particular; this page knows it sent a key, so it can say what went wrong.
+    const refusedKey =
+      response.status === 401 ||
+      (isResult(body) && !body.ok && body.error.code === HOST_UNAUTHORIZED);
+    if (refusedKey) return fail(BRIDGE_ERROR_CODES.keyRejected, KEY_REJECTED_MESSAGE);
     if (isResult(body)) {
       if (channel === API_VERBS.getSyncStatus && body.ok) lastStatus = body.value as SyncStatus;
       return body;
     }
-    if (response.status === 401 || response.status === 403) {
+    if (response.status === 403) {
       return fail(
         BRIDGE_ERROR_CODES.keyRejected,
-        'Attaché’s local service refused this page’s launch key. Open Attaché again from the address its host printed.',
+        'Attaché’s local service refused this page. Open the address printed in the terminal where Attaché is running.',
       );
     }
     return fail(
@@ -145,9 +161,25 @@ export function createHttpBridge(options: HttpBridgeOptions): AttacheApi {
     }
     let lostContact = false;
     opened.addEventListener('error', () => {
+      if (source !== opened || opened.readyState === EVENT_SOURCE_OPEN) return;
+      if (opened.readyState === EVENT_SOURCE_CLOSED) {
+        // EventSource gives up for good only when the host answered but refused the stream,
+        // typically a host restarted with a new launch key. No "Retrying…" then: a call finds
+        // out why, and its message replaces the status.
+        void call(API_VERBS.getSyncStatus, {}).then((result) => {
+          if (result.ok || source !== opened) return;
+          dispatch('sync:status-changed', {
+            state: 'error',
+            lastSyncedAt: lastStatus?.lastSyncedAt ?? null,
+            pendingUploads: lastStatus?.pendingUploads ?? 0,
+            message: result.error.message,
+          } satisfies SyncStatus);
+        });
+        return;
+      }
       // EventSource retries by itself; while it does, say so rather than keep showing a
       // sync state that nothing confirms any more.
-      if (source !== opened || opened.readyState === EVENT_SOURCE_OPEN || lostContact) return;
+      if (lostContact) return;
       lostContact = true;
       dispatch('sync:status-changed', {
         state: 'error',

@@ -37,12 +37,12 @@ export function SignInScreen({
   }, [waiting]);
 
   return (
-    <main className="sign-in" aria-labelledby="sign-in-title">
-      <div className="sign-in__card">
+    <main className="screen" aria-labelledby="sign-in-title">
+      <div className="screen__card">
         <span className="brand__mark sign-in__mark" aria-hidden="true">
           <BriefcaseBusiness size={26} strokeWidth={2} />
         </span>
-        <h1 id="sign-in-title" className="sign-in__title">
+        <h1 id="sign-in-title" className="screen__title">
           Attaché
         </h1>
         {locked && session.user ? (
@@ -54,7 +54,7 @@ export function SignInScreen({
             </p>
           </div>
         ) : (
-          <p className="sign-in__lead">
+          <p className="screen__lead">
             Your briefings, on this device, online or offline. Sign in with your organisation
             account to open them.
           </p>
