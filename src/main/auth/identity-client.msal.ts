@@ -36,6 +36,7 @@ import type { Keychain } from '../secrets/types.js';
 import { KeychainError } from '../secrets/types.js';
 import type { AuthorityMetadata, ProtocolFlavour } from './authority-metadata.js';
 import { AuthorityMetadataError, createAuthorityMetadataStore } from './authority-metadata.js';
+import { SIGN_IN_ERROR_PAGE, SIGN_IN_SUCCESS_PAGE } from './completion-pages.js';
 import type { HttpsClient } from './https-client.js';
 import { HttpsClientError } from './https-client.js';
 import { createKeychainCachePlugin } from './token-cache.msal.js';
@@ -59,15 +60,6 @@ const ENTRA_HOSTS = /(^|\.)(login\.microsoftonline\.(com|us)|login\.chinacloudap
 export function protocolFlavour(authority: string): ProtocolFlavour {
   return ENTRA_HOSTS.test(new URL(authority).hostname) ? 'entra' : 'oidc';
 }
-
-const SUCCESS_PAGE = `<!doctype html><html lang="en"><meta charset="utf-8"><title>Attaché</title>
-<body style="font:16px system-ui,sans-serif;margin:4rem auto;max-width:32rem;line-height:1.5">
-<h1 style="font-size:1.5rem">You are signed in to Attaché</h1>
-<p>You can close this tab and return to Attaché.</p></body></html>`;
-const ERROR_PAGE = `<!doctype html><html lang="en"><meta charset="utf-8"><title>Attaché</title>
-<body style="font:16px system-ui,sans-serif;margin:4rem auto;max-width:32rem;line-height:1.5">
-<h1 style="font-size:1.5rem">Attaché could not sign you in</h1>
-<p>Close this tab and return to Attaché to try again.</p></body></html>`;
 
 const INTERACTION_CODES = new Set([
   'invalid_grant',
@@ -303,8 +295,8 @@ export function createMsalIdentityClient(options: MsalIdentityOptions): Identity
       const interactive = app.acquireTokenInteractive({
         scopes,
         ...(loginHint ? { loginHint } : {}),
-        successTemplate: SUCCESS_PAGE,
-        errorTemplate: ERROR_PAGE,
+        successTemplate: SIGN_IN_SUCCESS_PAGE,
+        errorTemplate: SIGN_IN_ERROR_PAGE,
         openBrowser: async (url) => {
           authUrl = url;
           if (signal.aborted) throw abortReason();

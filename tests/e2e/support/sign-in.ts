@@ -30,7 +30,7 @@ export async function signIn(page: Page, user: string = SAMPLE_USER.id): Promise
   await expect(page.getByText('Continue in your browser…')).toBeVisible();
   await completeProviderLogin(providerPage, user);
   await expect(
-    providerPage.getByRole('heading', { name: 'You are signed in to Attaché' }),
+    providerPage.getByRole('heading', { name: 'You’re signed in to Attaché' }),
   ).toBeVisible();
   await expect(page.getByTestId('signed-in-user')).toHaveAttribute('data-user-id', user);
   return providerPage;
@@ -75,7 +75,7 @@ export async function signInElectron(
     await providerPage.goto(url ?? '');
     await completeProviderLogin(providerPage, user);
     await expect(
-      providerPage.getByRole('heading', { name: 'You are signed in to Attaché' }),
+      providerPage.getByRole('heading', { name: 'You’re signed in to Attaché' }),
     ).toBeVisible();
   } finally {
     await browser.close();
