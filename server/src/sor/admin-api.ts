@@ -1,5 +1,5 @@
 // HTTP admin API of the demo SOR (JSON, bearer admin token): create, update (new version),
-// share, unshare, list and get briefings. Input is validated with zod; a bad request gets a 400
+// share, unshare, list and get briefings; list the users it knows. Input is validated with zod; a bad request gets a 400
 // that names each problem.
 // The same server also answers the SOR contract (/sor/v1/..., sor-api.ts) with the same token.
 import http from 'node:http';
@@ -235,6 +235,9 @@ export function createSorAdminServer(deps: {
         log.info({ sorId: id, removed: result.removed.length }, 'briefing unshared');
         return sendJson(res, 200, { sorId: id, ...result });
       }
+    }
+    if (collection === 'users' && id === undefined && method === 'GET') {
+      return sendJson(res, 200, { users: sor.listUsers() });
     }
     if (collection === 'returns' && id === undefined && method === 'GET') {
       return sendJson(res, 200, { returns: sor.listReturns() });

@@ -41,7 +41,10 @@ Required:
 ${CONTENT_HELP.split('\n').slice(0, 5).join('\n')}
 Optional:
 ${CONTENT_HELP.split('\n').slice(5).join('\n')}
-  --share <user1,user2>     recipients
+  --share <user1,user2>     recipients: users the SOR knows (${RUN} users)
+  --allow-unknown-recipients
+                            share with ids the SOR does not know yet (the briefing
+                            reaches them when they first sign in)
 
 ${CONNECTION_HELP}`,
   update: `Usage: ${RUN} update <id> [options]
@@ -53,9 +56,10 @@ ${CONTENT_HELP}
                             (--attach replaces all attachments of the new version)
 
 ${CONNECTION_HELP}`,
-  share: `Usage: ${RUN} share <id> <user1,user2>
+  share: `Usage: ${RUN} share <id> <user1,user2> [--allow-unknown-recipients]
 
-Shares briefing <id> with those users.
+Shares briefing <id> with users the SOR knows (${RUN} users). --allow-unknown-recipients
+also shares with ids it does not know yet: the briefing reaches them when they first sign in.
 
 ${CONNECTION_HELP}`,
   unshare: `Usage: ${RUN} unshare <id> <user1,user2>
@@ -70,6 +74,7 @@ const USAGE = `Attaché demo SOR admin CLI
 Usage:
   ${RUN} list                      briefings, with their recipients
   ${RUN} get <id>                  one briefing as JSON
+  ${RUN} users                     the users the SOR knows
   ${RUN} create --title <text> (--body <html> | --body-file <file>)
                  --classification <marking> --priority <level> [--share <users>] ...
   ${RUN} update <id> [--title ...] [--body ... | --body-file ...] ...
@@ -335,6 +340,39 @@ function createClient(values: Values, deps: CliDeps) {
   };
 }
 
+type Call = ReturnType<typeof createClient>;
+type KnownUser = { id: string; displayName: string };
+
+/**
+ * Refuses recipients the SOR does not know, unless told to share with them anyway. A briefing
+ * officer sharing a classified briefing expects a mistyped recipient to be caught, like a
+ * bounced address, not to sit in the SOR until someone with that id appears.
+ */
+async function checkRecipients(
+  call: Call,
+  users: readonly string[],
+  values: Values,
+  command: string,
+) {
+  if (values['allow-unknown-recipients'] === true) return;
+  const { users: known } = (await call('GET', '/users')) as { users: KnownUser[] };
+  const ids = new Set(known.map((u) => u.id));
+  const unknown = users.filter((u) => !ids.has(u));
+  if (unknown.length === 0) return;
+  const names = unknown.map((u) => JSON.stringify(u)).join(', ');
+  const listed = known
+    .slice(0, 12)
+    .map((u) => (u.displayName && u.displayName !== u.id ? `${u.id} (${u.displayName})` : u.id));
+  const more =
+    known.length > listed.length ? `, and ${known.length - listed.length} more (${RUN} users)` : '';
+  throw new CliError(
+    `${names} ${unknown.length === 1 ? 'is not a user' : 'are not users'} the demo SOR knows; nothing was ${command === 'create' ? 'created' : 'shared'}.\n` +
+      `Known users: ${listed.join(', ') || '(none)'}${more}.\n` +
+      'Check the spelling. To share with someone who has not signed in yet, add --allow-unknown-recipients: ' +
+      'the briefing reaches them when they first sign in.',
+  );
+}
+
 type Summary = {
   sorId: string;
   version: number;
@@ -356,6 +394,7 @@ const OPTIONS = {
   'sender-role': { type: 'string' },
   attach: { type: 'string', multiple: true },
   share: { type: 'string' },
+  'allow-unknown-recipients': { type: 'boolean' },
   url: { type: 'string' },
   token: { type: 'string' },
   'token-file': { type: 'string' },
@@ -412,9 +451,16 @@ export async function runAdminCli(argv: readonly string[], deps: CliDeps): Promi
       const result = await call('GET', `/briefings/${needId()}`);
       return deps.out(JSON.stringify(result, null, 2));
     }
+    case 'users': {
+      const result = (await call('GET', '/users')) as { users: KnownUser[] };
+      return print(result, () =>
+        result.users.map((u) => `${u.id.padEnd(20)}  ${u.displayName}`).join('\n'),
+      );
+    }
     case 'create': {
       const fields = briefingFields(values, 'create');
       const recipients = values.share === undefined ? [] : splitUsers(values.share, 'create');
+      if (recipients.length > 0) await checkRecipients(call, recipients, values, 'create');
       const result = (await call('POST', '/briefings', { ...fields, recipients })) as {
         sorId: string;
         version: number;
@@ -440,6 +486,7 @@ export async function runAdminCli(argv: readonly string[], deps: CliDeps): Promi
     case 'share': {
       const sorId = needId();
       const list = splitUsers(users, 'share');
+      await checkRecipients(call, list, values, 'share');
       const result = (await call('POST', `/briefings/${sorId}/share`, { users: list })) as {
         added: string[];
       };

@@ -134,6 +134,8 @@ export type DemoSor = SorAdapter & {
   currentContent(sorId: string): unknown;
   addUser(id: string, displayName: string): void;
   isKnownUser(id: string): boolean;
+  /** The people the SOR knows (seeded, or shared with before), by id. */
+  listUsers(): { id: string; displayName: string }[];
   documentCount(): number;
   close(): void;
 };
@@ -207,6 +209,7 @@ export function createDemoSor(deps: { file: string; now?: () => Date }): DemoSor
     allDocs: db.prepare(`SELECT id FROM documents ORDER BY id`),
     addUser: db.prepare(`INSERT OR IGNORE INTO users (id, display_name) VALUES (?, ?)`),
     knownUser: db.prepare(`SELECT 1 FROM users WHERE id = ?`),
+    allUsers: db.prepare(`SELECT id, display_name FROM users ORDER BY id`),
     oneAttachment: db.prepare(
       `SELECT name, content_type, data FROM attachments WHERE doc_id = ? AND version = ? AND name = ?`,
     ),
@@ -464,6 +467,11 @@ export function createDemoSor(deps: { file: string; now?: () => Date }): DemoSor
       q.addUser.run(id, displayName);
     },
     isKnownUser: (id) => q.knownUser.get(id) !== undefined,
+    listUsers: () =>
+      (q.allUsers.all() as { id: string; display_name: string }[]).map((u) => ({
+        id: u.id,
+        displayName: u.display_name,
+      })),
     documentCount: () => (q.nextId.get() as { n: number }).n,
     close() {
       if (db.open) db.close();

@@ -1,5 +1,5 @@
 // The admin CLI against a real demo SOR admin API: what a briefing officer sees for a wrong
-// token or a problem only the server can see.
+// token or an unknown recipient, and that a refused command changes nothing.
 import fs from 'node:fs';
 import type http from 'node:http';
 import os from 'node:os';
@@ -73,6 +73,41 @@ describe('sor CLI against the demo SOR', () => {
     const created = sor.list().at(-1);
     expect(created?.classification).toBe('OFFICIAL');
     expect(created?.priority).toBe('priority');
+  });
+
+  it('refuses an unknown recipient, names the known users, and creates nothing', async () => {
+    const before = sor.documentCount();
+    const result = await cli(briefing('alex.morgan', 'nobody.here'));
+    expect(result.ok).toBe(false);
+    expect(result.text).toContain(
+      '"nobody.here" is not a user the demo SOR knows; nothing was created.',
+    );
+    expect(result.text).toContain(
+      'Known users: alex.morgan (Alex Morgan), sam.taylor (Sam Taylor).',
+    );
+    expect(result.text).toContain('--allow-unknown-recipients');
+    expect(sor.documentCount()).toBe(before);
+  });
+
+  it('shares with an id not known yet when told to', async () => {
+    const result = await cli([...briefing('new.starter'), '--allow-unknown-recipients']);
+    expect(result).toMatchObject({ ok: true });
+    expect(sor.list().at(-1)?.recipients).toEqual(['new.starter']);
+  });
+
+  it('refuses to share an existing briefing with an unknown user', async () => {
+    const id = sor.list().at(0)?.sorId ?? '';
+    const result = await cli(['share', id, 'alex.morgen']);
+    expect(result.ok).toBe(false);
+    expect(result.text).toMatch(
+      /^"alex\.morgen" is not a user the demo SOR knows; nothing was shared\./,
+    );
+    expect(sor.list().at(0)?.recipients).not.toContain('alex.morgen');
+  });
+
+  it('lists the users the SOR knows', async () => {
+    const result = await cli(['users']);
+    expect(result.text).toMatch(/^alex\.morgan\s+Alex Morgan$/m);
   });
 
   it('for a wrong token, says where it looked and how to point it at the right one', async () => {
