@@ -159,8 +159,9 @@ export function createBriefingsService(options: BriefingsServiceOptions): Briefi
         author: store.userId,
       };
       // Append-only and unique per event: two devices (or two clicks) never write the same id,
-      // so a receipt can never conflict on the server.
-      const receiptId = `read-receipt:${id}:${readAt}:${randomUUID()}`;
+      // so a receipt can never conflict on the server. Ids are plaintext in the local store
+      // (LevelDB keys are not encrypted), so this one names neither the briefing nor the time.
+      const receiptId = `read-receipt:${randomUUID()}`;
       await store.createReturnDoc(receiptId, readReceiptSchema.parse(receipt));
       options.onChanged?.([id]);
       return ok(null);
