@@ -16,7 +16,7 @@ import { createIpcHandlers } from './ipc/handlers.js';
 import type { Logger } from './logging/logger.js';
 import { createLogger, errorFields } from './logging/logger.js';
 import type { Keychain } from './secrets/types.js';
-import { closedSyncStatus, toSessionInfo } from './session/session-info.js';
+import { closedSyncStatus, storeFailureStatus, toSessionInfo } from './session/session-info.js';
 import type { UserWorkspace } from './session/user-workspace.js';
 import { openUserWorkspace } from './session/user-workspace.js';
 import type { SyncServiceOptions } from './sync/sync-service.js';
@@ -92,7 +92,8 @@ export async function createDeviceServices(
   let running = false;
   let stopped = false;
   let workspace: UserWorkspace | null = null;
-  let workspaceError = false;
+  /** Why the signed-in person's store did not open (shown to them in the sync status). */
+  let workspaceError: Error | null = null;
   let unsubscribeSync: (() => void) | null = null;
   const context = { serverUrl: options.brokerUrl, appVersion: options.appVersion };
   // What the reader sees is published only once the workspace matches it: a reader told
@@ -100,8 +101,13 @@ export async function createDeviceServices(
   let published: SessionInfo = toSessionInfo(auth.snapshot(), context);
   let lastSnapshot: AuthSnapshot = auth.snapshot();
 
-  const syncStatus = (): SyncStatus =>
-    workspace ? workspace.sync.status() : closedSyncStatus(auth.snapshot());
+  const syncStatus = (): SyncStatus => {
+    if (workspace) return workspace.sync.status();
+    if (workspaceError && auth.snapshot().state === 'signed-in') {
+      return storeFailureStatus(workspaceError);
+    }
+    return closedSyncStatus(auth.snapshot());
+  };
 
   const closeWorkspace = async (): Promise<void> => {
     const current = workspace;
@@ -123,13 +129,14 @@ export async function createDeviceServices(
         dataDir: options.dataDir,
         brokerUrl: options.brokerUrl,
         userId,
+        keychain: options.auth.keychain,
         tokenProvider: auth.tokenProvider,
         logger,
         ...(options.sync ? { sync: options.sync } : {}),
         onBriefingsChanged: (ids) => events.emit('briefings:changed', { ids }),
       });
       workspace = opened;
-      workspaceError = false;
+      workspaceError = null;
       unsubscribeSync = opened.sync.onStatus((status) => {
         // The broker accepted the token: proof for the offline policy that the sign-in holds.
         if (status.state === 'up-to-date') auth.noteServerContact();
@@ -139,8 +146,9 @@ export async function createDeviceServices(
       events.emit('sync:status-changed', opened.sync.status());
       events.emit('briefings:changed', { ids: [] });
     } catch (error) {
-      workspaceError = true;
+      workspaceError = error instanceof Error ? error : new Error(String(error));
       logger.error('could not open the local store of the signed-in person', errorFields(error));
+      events.emit('sync:status-changed', syncStatus());
     }
   };
 
@@ -151,6 +159,7 @@ export async function createDeviceServices(
         ? snapshot.account.userId
         : null;
     if (workspace && workspace.userId !== wanted) await closeWorkspace();
+    if (!wanted) workspaceError = null;
     if (!workspace && wanted) await openWorkspace(wanted);
     // A renewed sign-in after "sign in again": sync at once rather than at the next retry.
     if (workspace && lastSnapshot.signInNeeded && !snapshot.signInNeeded) {
@@ -181,7 +190,8 @@ export async function createDeviceServices(
     createIpcHandlers({
       briefings: () => {
         if (workspace) return workspace.briefings;
-        if (workspaceError) throw new Error('the local store is not open');
+        // A typed store error (StoreLockedError) reaches the reader with its code and advice.
+        if (workspaceError) throw workspaceError;
         return null;
       },
       sync: {

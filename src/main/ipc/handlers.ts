@@ -10,6 +10,7 @@ import type {
 import type { Result } from '../../shared/result.js';
 import { fail, ok } from '../../shared/result.js';
 import type { BriefingsService } from '../briefings/briefings-service.js';
+import { StoreIntegrityError, StoreLockedError } from '../storage/types.js';
 
 export type IpcHandler<C extends IpcChannel> = (
   request: IpcRequests[C],
@@ -37,14 +38,23 @@ export function createIpcHandlers(deps: IpcHandlerDeps): IpcHandlers {
   const { sync, session } = deps;
   // The reader shows the sign-in screen in these states and does not ask; a stale call (a
   // request in flight at sign-out) gets a plain answer, never another person's briefings.
+  // A store that cannot be decrypted or fails authentication is the reader's business: its
+  // code and advice go through; anything else stays an internal error (dispatcher).
   const withBriefings = async <T>(
     use: (briefings: BriefingsService) => Promise<Result<T>>,
   ): Promise<Result<T>> => {
-    const briefings = deps.briefings();
-    if (!briefings) {
-      return fail(SESSION_ERROR_CODES.signedOut, 'Sign in to open your briefings.');
+    try {
+      const briefings = deps.briefings();
+      if (!briefings) {
+        return fail(SESSION_ERROR_CODES.signedOut, 'Sign in to open your briefings.');
+      }
+      return await use(briefings);
+    } catch (error) {
+      if (error instanceof StoreLockedError || error instanceof StoreIntegrityError) {
+        return fail(error.code, error.message);
+      }
+      throw error;
     }
-    return use(briefings);
   };
   return {
     'briefings:list': () => withBriefings(async (b) => ok(await b.list())),

@@ -2,15 +2,27 @@
 // one keychain "service" (one per device data folder). "Not found" is null, not an error; an
 // error means the keychain itself could not be reached, which callers must not mistake for
 // "nobody signed in".
+import { createHash } from 'node:crypto';
 
-/** The secrets the device keeps. Everything else on disk is either encrypted or not secret. */
+/**
+ * The secrets the device keeps. Everything else on disk is either encrypted with a store data
+ * key kept here (each person's local store, see storage/store-key.ts) or not secret.
+ */
 export const SECRET_NAMES = {
   /** MSAL's serialized token cache: account, id, access and refresh tokens. */
   msalTokenCache: 'msal-token-cache',
   /** Who signed in on this device and when it last reached the identity provider. */
   session: 'session',
 } as const;
-export type SecretName = (typeof SECRET_NAMES)[keyof typeof SECRET_NAMES];
+
+/** The AES-256-GCM data key of one person's local store (never written to disk or logged). */
+export type StoreKeySecretName = `store-key:${string}`;
+export type SecretName = (typeof SECRET_NAMES)[keyof typeof SECRET_NAMES] | StoreKeySecretName;
+
+/** Named by a digest of the user id: stable, short on every OS, and no personal data. */
+export function storeKeySecretName(userId: string): StoreKeySecretName {
+  return `store-key:${createHash('sha256').update(userId, 'utf8').digest('hex').slice(0, 32)}`;
+}
 
 export type Keychain = {
   readonly get: (name: SecretName) => Promise<string | null>;

@@ -2,6 +2,8 @@
 // secret (tokens never reach a snapshot in the first place), in the shared contract's words.
 import type { SessionInfo, SyncStatus } from '../../shared/ipc.js';
 import type { AuthSnapshot } from '../auth/auth-session.js';
+import { KeychainError } from '../secrets/types.js';
+import { StoreIntegrityError, StoreLockedError } from '../storage/types.js';
 
 export function toSessionInfo(
   snapshot: AuthSnapshot,
@@ -39,5 +41,22 @@ export function closedSyncStatus(snapshot: AuthSnapshot): SyncStatus {
       snapshot.state === 'locked'
         ? 'This device has been offline for too long. Connect to the network and sign in again.'
         : 'Sign in to receive your briefings.',
+  };
+}
+
+/** The sync status while the signed-in person's store could not be opened. */
+export function storeFailureStatus(error: Error): SyncStatus {
+  // These messages say what to do; anything else is for the logs, not the reader.
+  const known =
+    error instanceof StoreLockedError ||
+    error instanceof StoreIntegrityError ||
+    error instanceof KeychainError;
+  return {
+    state: 'error',
+    lastSyncedAt: null,
+    pendingUploads: error instanceof StoreLockedError ? error.unsentReturns : 0,
+    message: known
+      ? error.message
+      : 'Attaché could not open the briefings stored on this device. Export the logs for IT support.',
   };
 }

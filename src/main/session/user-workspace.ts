@@ -4,8 +4,10 @@
 import type { BriefingsService } from '../briefings/briefings-service.js';
 import { createBriefingsService } from '../briefings/briefings-service.js';
 import type { Logger } from '../logging/logger.js';
-import { openUserStore } from '../storage/store.pouch.js';
+import type { Keychain } from '../secrets/types.js';
+import { discardUserStore, openUserStore } from '../storage/store.pouch.js';
 import type { UserStore } from '../storage/types.js';
+import { StoreLockedError } from '../storage/types.js';
 import type { SyncServiceOptions } from '../sync/sync-service.js';
 import { createSyncService } from '../sync/sync-service.js';
 import type { SyncService, TokenProvider } from '../sync/types.js';
@@ -23,17 +25,39 @@ export type UserWorkspaceOptions = {
   readonly dataDir: string;
   readonly brokerUrl: string;
   readonly userId: string;
+  /** Holds the data key of the person's store. */
+  readonly keychain: Keychain;
   readonly tokenProvider: TokenProvider;
   readonly logger: Logger;
   readonly sync?: Pick<SyncServiceOptions, 'backOff' | 'signInRetryMs' | 'purgeFallbackMs'>;
   readonly onBriefingsChanged: (ids: readonly string[]) => void;
 };
 
+/**
+ * Opens the person's store. One that cannot be decrypted any more (its key left the keychain)
+ * is a copy of the server's briefings: it is discarded and downloaded again, unless it holds
+ * returns the server has not confirmed, which exist nowhere else. Then the StoreLockedError
+ * stands, and says so, until the keychain is restored or IT discards the store.
+ */
+async function openStoreRecovering(options: UserWorkspaceOptions): Promise<UserStore> {
+  const { dataDir, userId, keychain, logger } = options;
+  try {
+    return await openUserStore({ dataDir, userId, keychain, logger });
+  } catch (error) {
+    if (!(error instanceof StoreLockedError) || error.unsentReturns > 0) throw error;
+    logger.warn('the local store cannot be decrypted and holds nothing unsent: discarding it', {
+      code: error.code,
+    });
+    await discardUserStore({ dataDir, userId, keychain });
+    return openUserStore({ dataDir, userId, keychain, logger });
+  }
+}
+
 export async function openUserWorkspace(options: UserWorkspaceOptions): Promise<UserWorkspace> {
   const { logger } = options;
   // The store opens from disk without the network: briefings already synced are readable at
   // once, while sync keeps retrying in the background.
-  const store = await openUserStore({ dataDir: options.dataDir, userId: options.userId, logger });
+  const store = await openStoreRecovering(options);
   const briefings = createBriefingsService({
     store,
     logger,

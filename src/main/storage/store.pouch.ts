@@ -2,11 +2,27 @@
 //
 // Layout: <dataDir>/users/<hex of user id>/{briefings,returns}. The hex keeps any user id
 // (an email, a UPN with odd characters) a safe, unique folder name on every OS.
-import { mkdir } from 'node:fs/promises';
+//
+// Both databases are encrypted at rest: PouchDB opens them through store.encrypted-leveldown.ts
+// with the person's data key from the keychain (store-key.ts), so every value LevelDB writes
+// (documents, attachments, local documents, PouchDB's own bookkeeping) is AES-256-GCM sealed.
+import { existsSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import PouchDB from 'pouchdb-node';
 import type { Logger } from '../logging/logger.js';
 import { errorFields } from '../logging/logger.js';
+import type { Keychain } from '../secrets/types.js';
+import {
+  countUnsentReturns,
+  readPushWatermark,
+  writePushWatermark,
+} from './returns-backlog.leveldown.js';
+import { createIntegrityGuard } from './integrity-guard.js';
+import type { StoreDatabase } from './store-cipher.js';
+import { createStoreKey, deleteStoreKey, readStoreKey, storeKeyId } from './store-key.js';
+import type { StoreKeyCheckError } from './store.encrypted-leveldown.js';
+import { encryptedLeveldown } from './store.encrypted-leveldown.js';
 import type {
   AttachmentData,
   LocalChange,
@@ -17,6 +33,7 @@ import type {
   StoredDoc,
   UserStore,
 } from './types.js';
+import { STORE_ERROR_CODES, StoreLockedError } from './types.js';
 import { recoverInterruptedVacuum, vacuumLevelDb } from './vacuum.leveldown.js';
 
 type Db = PouchDB.Database;
@@ -38,6 +55,20 @@ export function userStorePaths(
 ): { briefings: string; returns: string } {
   const folder = userStoreFolder(dataDir, userId);
   return { briefings: join(folder, 'briefings'), returns: join(folder, 'returns') };
+}
+
+/**
+ * Crypto-shreds and removes a person's local store: the key first, then the files, so an
+ * interrupted discard leaves nothing readable behind. The store must be closed. Unsent returns
+ * in it are lost: callers decide (StoreLockedError.unsentReturns).
+ */
+export async function discardUserStore(options: {
+  readonly dataDir: string;
+  readonly userId: string;
+  readonly keychain: Keychain;
+}): Promise<void> {
+  await deleteStoreKey(options.keychain, options.userId);
+  await rm(userStoreFolder(options.dataDir, options.userId), { recursive: true, force: true });
 }
 
 function isNotFound(error: unknown): boolean {
@@ -209,21 +240,101 @@ function startReplication(
 export type OpenUserStoreOptions = {
   readonly dataDir: string;
   readonly userId: string;
+  /** Holds the store's data key; it is created there when the person's store is. */
+  readonly keychain: Keychain;
   readonly logger: Logger;
 };
 
+/**
+ * Opens (or creates) a person's encrypted store. Throws StoreLockedError when the store exists
+ * but its key is gone from the keychain or does not open it, StoreIntegrityError when PouchDB's
+ * own records fail authentication, KeychainError when the keychain cannot be reached.
+ */
 export async function openUserStore(options: OpenUserStoreOptions): Promise<UserStore> {
-  const { dataDir, userId } = options;
+  const { dataDir, userId, keychain } = options;
   const logger = options.logger.child('store');
   const paths = userStorePaths(dataDir, userId);
-  await mkdir(userStoreFolder(dataDir, userId), { recursive: true, mode: 0o700 });
+  const folder = userStoreFolder(dataDir, userId);
+  await mkdir(folder, { recursive: true, mode: 0o700 });
   await recoverInterruptedVacuum(paths.briefings);
+
+  const locked = async (
+    code: typeof STORE_ERROR_CODES.keyMissing | typeof STORE_ERROR_CODES.keyMismatch,
+  ): Promise<StoreLockedError> =>
+    new StoreLockedError(
+      code,
+      await countUnsentReturns(paths.returns, await readPushWatermark(folder)),
+    );
+
+  let dataKey = await readStoreKey(keychain, userId);
+  if (!dataKey) {
+    // Key first, then files: a store never exists without the key that wrote it.
+    const exists = [paths.briefings, paths.returns].some((db) => existsSync(join(db, 'CURRENT')));
+    if (exists) throw await locked(STORE_ERROR_CODES.keyMissing);
+    dataKey = await createStoreKey(keychain, userId);
+  }
+
+  const integrity = createIntegrityGuard((error) =>
+    logger.error('a stored value failed authentication; the store no longer answers', {
+      code: error.code,
+      database: error.database,
+    }),
+  );
+  const guard = integrity.run;
+  let keyCheckFailure: StoreKeyCheckError | null = null;
+  const keyId = storeKeyId(dataKey);
+  const adapterFor = (database: StoreDatabase) =>
+    encryptedLeveldown({
+      dataKey,
+      database,
+      keyId,
+      onIntegrityFailure: integrity.report,
+      onKeyCheckFailure: (error) => (keyCheckFailure = error),
+    });
+  const briefingsAdapter = adapterFor('briefings');
+  const returnsAdapter = adapterFor('returns');
 
   // Auto-compaction drops superseded revisions as replication writes, so an updated briefing's
   // earlier text does not linger in the database.
-  const openBriefings = (): Db => new PouchDB(paths.briefings, { auto_compaction: true });
-  let briefings = openBriefings();
-  const returns: Db = new PouchDB(paths.returns);
+  const openBriefings = (): Db =>
+    new PouchDB(paths.briefings, {
+      auto_compaction: true,
+      db: briefingsAdapter,
+    } as PouchDB.Configuration.DatabaseConfiguration);
+  const openReturns = (): Db =>
+    new PouchDB(paths.returns, {
+      db: returnsAdapter,
+    } as PouchDB.Configuration.DatabaseConfiguration);
+  // PouchDB opens lazily; `info()` makes a refused key or a damaged record fail here, at once.
+  const opened = async (open: () => Db): Promise<Db> => {
+    const db = open();
+    try {
+      await guard(() => db.info());
+      return db;
+    } catch (error) {
+      await db.close().catch(() => undefined);
+      throw error;
+    }
+  };
+  let briefings: Db;
+  let returns: Db;
+  try {
+    returns = await opened(openReturns);
+    try {
+      briefings = await opened(openBriefings);
+    } catch (error) {
+      await returns.close().catch(() => undefined);
+      throw error;
+    }
+  } catch (error) {
+    if (keyCheckFailure) {
+      logger.warn('the data key does not open the local store', {
+        reason: (keyCheckFailure as StoreKeyCheckError).reason,
+      });
+      throw await locked(STORE_ERROR_CODES.keyMismatch);
+    }
+    throw error;
+  }
 
   const briefingsFeed = createChangeFeed(logger);
   const returnsFeed = createChangeFeed(logger);
@@ -239,7 +350,7 @@ export async function openUserStore(options: OpenUserStoreOptions): Promise<User
     while (maintenance) await maintenance;
     inFlight += 1;
     try {
-      return await fn(briefings);
+      return await guard(() => fn(briefings));
     } finally {
       inFlight -= 1;
       if (inFlight === 0 && drained) drained();
@@ -252,7 +363,7 @@ export async function openUserStore(options: OpenUserStoreOptions): Promise<User
 
   const store: UserStore = {
     userId,
-    location: userStoreFolder(dataDir, userId),
+    location: folder,
 
     listBriefingDocs: () =>
       withBriefings(async (db) => {
@@ -291,28 +402,33 @@ export async function openUserStore(options: OpenUserStoreOptions): Promise<User
         }
       }),
 
-    listReturnDocs: async () => {
-      const all = await returns.allDocs({ include_docs: true });
-      return all.rows
-        .filter((row) => isUserDoc(row.id) && row.doc)
-        .map((row) => row.doc as unknown as StoredDoc);
-    },
+    listReturnDocs: () =>
+      guard(async () => {
+        const all = await returns.allDocs({ include_docs: true });
+        return all.rows
+          .filter((row) => isUserDoc(row.id) && row.doc)
+          .map((row) => row.doc as unknown as StoredDoc);
+      }),
 
-    createReturnDoc: async (id, body) => {
-      await returns.put({ ...body, _id: id });
-    },
+    createReturnDoc: (id, body) =>
+      guard(async () => {
+        await returns.put({ ...body, _id: id });
+      }),
 
-    countReturnsSince: async (seq) => {
-      const changes = await returns.changes({ since: seq, return_docs: true });
-      return changes.results.filter((change) => isUserDoc(change.id) && change.deleted !== true)
-        .length;
-    },
+    countReturnsSince: (seq) =>
+      guard(async () => {
+        const changes = await returns.changes({ since: seq, return_docs: true });
+        return changes.results.filter((change) => isUserDoc(change.id) && change.deleted !== true)
+          .length;
+      }),
 
-    returnsUpdateSeq: async () => (await returns.info()).update_seq,
+    returnsUpdateSeq: () => guard(async () => (await returns.info()).update_seq),
 
     readSyncState: async () => {
       try {
-        const doc = (await returns.get(SYNC_STATE_ID)) as unknown as Partial<PersistedSyncState>;
+        const doc = (await guard(() =>
+          returns.get(SYNC_STATE_ID),
+        )) as unknown as Partial<PersistedSyncState>;
         return {
           lastSyncedAt: typeof doc.lastSyncedAt === 'string' ? doc.lastSyncedAt : null,
           pushedSeq:
@@ -332,12 +448,17 @@ export async function openUserStore(options: OpenUserStoreOptions): Promise<User
         for (let attempt = 0; ; attempt += 1) {
           let rev: string | undefined;
           try {
-            rev = (await returns.get(SYNC_STATE_ID))._rev;
+            rev = (await guard(() => returns.get(SYNC_STATE_ID)))._rev;
           } catch (error) {
             if (!isNotFound(error)) throw error;
           }
           try {
-            await returns.put({ _id: SYNC_STATE_ID, ...(rev ? { _rev: rev } : {}), ...state });
+            await guard(() =>
+              returns.put({ _id: SYNC_STATE_ID, ...(rev ? { _rev: rev } : {}), ...state }),
+            );
+            // The plaintext copy of the watermark, for a store whose key is lost
+            // (returns-backlog.leveldown.ts); written after the encrypted state, never ahead.
+            await writePushWatermark(folder, state.pushedSeq);
             return;
           } catch (error) {
             if (!isConflict(error) || attempt >= 2) throw error;
@@ -363,7 +484,7 @@ export async function openUserStore(options: OpenUserStoreOptions): Promise<User
         try {
           // PouchDB compaction drops the bodies and attachments of non-leaf revisions (for a
           // deleted briefing: everything but its tombstone) from the live key space ...
-          await briefings.compact();
+          await guard(() => briefings.compact());
           await briefings.close();
           // ... and the vacuum removes them from the files (see vacuum.leveldown.ts).
           const { entries } = await vacuumLevelDb(paths.briefings);

@@ -97,3 +97,50 @@ export type UserStore = {
   readonly purgeDeleted: () => Promise<void>;
   readonly close: () => Promise<void>;
 };
+
+/** Stable codes of the store's errors; each error's message says what a person can do. */
+export const STORE_ERROR_CODES = {
+  /** The store's data key is no longer in the keychain (keychain reset, another account). */
+  keyMissing: 'store-key-missing',
+  /** The keychain holds a key that does not open this store. */
+  keyMismatch: 'store-key-mismatch',
+  /** A stored value failed authentication: altered or damaged on disk. */
+  integrity: 'store-integrity',
+} as const;
+
+/**
+ * The store on disk cannot be decrypted. It is a copy of what the server holds, so it can be
+ * discarded and downloaded again, except for returns written here and not yet confirmed by the
+ * server (`unsentReturns`): those exist nowhere else and are lost with the store.
+ */
+export class StoreLockedError extends Error {
+  override readonly name = 'StoreLockedError';
+  constructor(
+    readonly code: typeof STORE_ERROR_CODES.keyMissing | typeof STORE_ERROR_CODES.keyMismatch,
+    readonly unsentReturns: number,
+  ) {
+    const cause =
+      code === STORE_ERROR_CODES.keyMissing
+        ? 'The key that protects the briefings stored on this device is no longer in the system keychain (was the keychain reset?)'
+        : 'The key in the system keychain does not open the briefings stored on this device';
+    const consequence =
+      unsentReturns === 0
+        ? 'so that copy cannot be read. Nothing written on this device is waiting to be sent: the copy can be discarded and your briefings downloaded again after sign-in.'
+        : `so that copy cannot be read, and ${unsentReturns} read receipt${unsentReturns === 1 ? '' : 's'} or note${unsentReturns === 1 ? '' : 's'} written on this device had not reached the server yet. Ask IT to restore the keychain; discarding this copy (docs/operations.md, "Local store cannot be read") loses ${unsentReturns === 1 ? 'it' : 'them'}.`;
+    super(`${cause}, ${consequence}`);
+  }
+}
+
+/** A value read from the store failed authentication; nothing of it is returned. */
+export class StoreIntegrityError extends Error {
+  override readonly name = 'StoreIntegrityError';
+  readonly code = STORE_ERROR_CODES.integrity;
+  constructor(
+    readonly database: string,
+    problem: string,
+  ) {
+    super(
+      `A value in the local ${database} database ${problem}: the files were altered or damaged. Attaché will not use this copy of your briefings; discard it (docs/operations.md, "Local store cannot be read") and they are downloaded again.`,
+    );
+  }
+}

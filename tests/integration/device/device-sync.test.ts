@@ -2,8 +2,8 @@
 // CouchDB-protocol server -> auth broker), driven through the browser host's HTTP bridge: the
 // same path the reader takes where Electron cannot run.
 import { randomUUID } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { PDFDocument, PDFName, PDFString } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../server/src/config/config-schema.js';
 import type { ServerConfig } from '../../../server/src/config/types.js';
@@ -12,7 +12,10 @@ import { startServer } from '../../../server/src/server.js';
 import type { RunningHost } from '../../../src/host/host.js';
 import { startHost } from '../../../src/host/host.js';
 import { createLogger } from '../../../src/main/logging/logger.js';
-import { userStorePaths } from '../../../src/main/storage/store.pouch.js';
+import { createKeytarKeychain } from '../../../src/main/secrets/keychain.keytar.js';
+import { keychainServiceFor } from '../../../src/main/secrets/keychain-service.js';
+import { readStoreKey } from '../../../src/main/storage/store-key.js';
+import { userStoreFolder, userStorePaths } from '../../../src/main/storage/store.pouch.js';
 import type {
   BriefingDetail,
   BriefingSummary,
@@ -23,6 +26,7 @@ import { BROKER_DB_PATHS, HOST_KEY_HEADER, SAMPLE_USER } from '../../../src/shar
 import type { Result } from '../../../src/shared/result.js';
 import type { Browser } from 'playwright-core';
 import { tempDir } from '../../unit/device/fixtures.js';
+import { ciphertextProbe, decryptedEntries, filesContaining } from '../../unit/device/raw-store.js';
 import {
   clearDeviceKeychain,
   launchBrowser,
@@ -66,17 +70,12 @@ async function call<T>(host: RunningHost, channel: IpcChannel, request: object =
   return result.value;
 }
 
-/** Files of a LevelDB folder whose raw bytes contain `phrase` (files LevelDB retires mid-read are skipped). */
-async function rawFilesContaining(folder: string, phrase: string): Promise<string[]> {
-  const hits: string[] = [];
-  for (const name of await readdir(folder)) {
-    try {
-      if ((await readFile(join(folder, name))).includes(phrase)) hits.push(name);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-  }
-  return hits;
+/** A real PDF whose raw bytes contain `marker` as a literal string (in its catalog). */
+async function pdfWithMarker(marker: string): Promise<Buffer> {
+  const pdf = await PDFDocument.create();
+  pdf.addPage([595, 842]);
+  pdf.catalog.set(PDFName.of('AttacheMarker'), PDFString.of(marker));
+  return Buffer.from(await pdf.save({ useObjectStreams: false }));
 }
 
 describe('device sync through the auth broker', () => {
@@ -273,7 +272,7 @@ describe('device sync through the auth broker', () => {
   );
 
   it(
-    'removes an unshared briefing from the reader and purges its text from the raw files',
+    'keeps a synced briefing and its PDF encrypted on disk, and after an unshare purges their sealed values',
     async () => {
       // The server comes back on the same ports; the device resumes by itself.
       server = await startServer(config);
@@ -285,6 +284,8 @@ describe('device sync through the auth broker', () => {
       });
 
       const phrase = `Quiet-Lantern-${randomUUID()}`;
+      const marker = `ANNEX-MARKER-${randomUUID()}`;
+      const pdf = await pdfWithMarker(marker);
       const created = (await admin('POST', '/admin/briefings', {
         title: 'Unshare probe',
         summary: 'A briefing that will be withdrawn',
@@ -292,31 +293,63 @@ describe('device sync through the auth broker', () => {
         classification: 'PROTECTED',
         priority: 'urgent',
         recipients: [SAMPLE_USER.id],
+        attachments: [
+          { name: 'annex.pdf', contentType: 'application/pdf', dataBase64: pdf.toString('base64') },
+        ],
       })) as { sorId: string };
       const id = `briefing:${created.sorId}`;
       await until('the new briefing on the device', async () =>
         (await call<BriefingSummary[]>(running, 'briefings:list')).some((b) => b.id === id),
       );
+      // Synced and readable through the reader's verbs ...
+      const detail = await call<BriefingDetail>(running, 'briefings:get', { id });
+      expect(detail.bodyHtml).toContain(phrase);
+      const annex = await call<{ base64: string }>(running, 'briefings:attachment', {
+        id,
+        name: 'annex.pdf',
+      });
+      expect(Buffer.from(annex.base64, 'base64').includes(marker)).toBe(true);
+      // ... and in no raw file of the person's store (encrypted at rest).
+      const store = userStoreFolder(deviceDir.path, SAMPLE_USER.id);
+      expect(await filesContaining(store, phrase)).toEqual([]);
+      expect(await filesContaining(store, marker)).toEqual([]);
+
+      // Control for the purge, in the decrypted view (the device stopped to release LevelDB's
+      // lock; the test borrows the data key from the keychain in-process, the reader never can):
+      // the sealed values holding the phrase and the PDF, which a search of the files does find.
+      await running.stop();
+      host = null;
+      const dataKey = await readStoreKey(
+        createKeytarKeychain({ service: keychainServiceFor(deviceDir.path) }),
+        SAMPLE_USER.id,
+      );
+      if (!dataKey) throw new Error('no data key for the store in the keychain');
       const folder = userStorePaths(deviceDir.path, SAMPLE_USER.id).briefings;
-      // Control: while shared, the phrase is in the raw files (no encryption at rest yet), so
-      // its absence later means it was purged, not that the search cannot see it.
-      expect(await rawFilesContaining(folder, phrase)).not.toEqual([]);
+      const probes = (await decryptedEntries(folder, dataKey, 'briefings'))
+        .filter((entry) => entry.plain.includes(phrase) || entry.plain.includes(marker))
+        .map((entry) => ciphertextProbe(entry.value));
+      expect(probes.length).toBeGreaterThanOrEqual(2);
+      for (const probe of probes) expect(await filesContaining(folder, probe)).not.toEqual([]);
+      host = await openHost();
+      const reopened = host;
 
       await admin('POST', `/admin/briefings/${encodeURIComponent(created.sorId)}/unshare`, {
         users: [SAMPLE_USER.id],
       });
       await until('the briefing gone from the reader', async () => {
-        const list = await call<BriefingSummary[]>(running, 'briefings:list');
+        const list = await call<BriefingSummary[]>(reopened, 'briefings:list');
         return !list.some((b) => b.id === id);
       });
-      expect(await call(running, 'briefings:get', { id })).toBeNull();
-      await until(
-        'the phrase purged from the raw LevelDB files',
-        async () => (await rawFilesContaining(folder, phrase)).length === 0,
-      );
+      expect(await call(reopened, 'briefings:get', { id })).toBeNull();
+      await until('its sealed values purged from the raw LevelDB files', async () => {
+        for (const probe of probes) {
+          if ((await filesContaining(store, probe)).length > 0) return false;
+        }
+        return true;
+      });
 
       // Everything else is still there and readable.
-      const list = await call<BriefingSummary[]>(running, 'briefings:list');
+      const list = await call<BriefingSummary[]>(reopened, 'briefings:list');
       expect(new Set(list.map((b) => b.id))).toEqual(new Set(expectedIds));
     },
     TIMEOUT_MS,

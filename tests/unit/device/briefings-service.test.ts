@@ -2,12 +2,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { briefingDocId } from '../../../src/shared/briefing.js';
 import type { BriefingsService } from '../../../src/main/briefings/briefings-service.js';
 import { createBriefingsService } from '../../../src/main/briefings/briefings-service.js';
-import PouchDB from 'pouchdb-node';
-import { openUserStore, userStorePaths } from '../../../src/main/storage/store.pouch.js';
+import { openUserStore } from '../../../src/main/storage/store.pouch.js';
 import type { UserStore } from '../../../src/main/storage/types.js';
-import { briefing, memoryLogger, seedLocalBriefings, tempDir } from './fixtures.js';
+import { createInMemoryKeychainTestDouble } from './auth-doubles.js';
+import { briefing, memoryLogger, openLocalDb, seedLocalBriefings, tempDir } from './fixtures.js';
 
 const USER = 'casey.nguyen@example.gov';
+// The store's key lives in the keychain; the real one is proven in tests/integration/device.
+const keychain = createInMemoryKeychainTestDouble();
 
 describe('briefings service on a real local store', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
@@ -18,35 +20,40 @@ describe('briefings service on a real local store', () => {
 
   beforeEach(async () => {
     dir = await tempDir('briefings');
-    await seedLocalBriefings(dir.path, USER, [
-      briefing('old', { approvedAt: '2025-03-01T09:00:00.000Z', title: 'Oldest' }),
-      briefing('new', {
-        approvedAt: '2025-03-03T09:00:00.000Z',
-        title: 'Newest',
-        priority: 'urgent',
-      }),
-      {
-        ...briefing('mid', {
-          approvedAt: '2025-03-02T09:00:00.000Z',
-          classification: 'PROTECTED',
-          attachments: [{ name: 'annex.pdf', contentType: 'application/pdf', size: 4 }],
+    await seedLocalBriefings(
+      dir.path,
+      USER,
+      [
+        briefing('old', { approvedAt: '2025-03-01T09:00:00.000Z', title: 'Oldest' }),
+        briefing('new', {
+          approvedAt: '2025-03-03T09:00:00.000Z',
+          title: 'Newest',
+          priority: 'urgent',
         }),
-        _attachments: {
-          'annex.pdf': {
-            content_type: 'application/pdf',
-            data: Buffer.from('%PDF').toString('base64'),
-          },
-          'undeclared.txt': {
-            content_type: 'text/plain',
-            data: Buffer.from('hidden').toString('base64'),
+        {
+          ...briefing('mid', {
+            approvedAt: '2025-03-02T09:00:00.000Z',
+            classification: 'PROTECTED',
+            attachments: [{ name: 'annex.pdf', contentType: 'application/pdf', size: 4 }],
+          }),
+          _attachments: {
+            'annex.pdf': {
+              content_type: 'application/pdf',
+              data: Buffer.from('%PDF').toString('base64'),
+            },
+            'undeclared.txt': {
+              content_type: 'text/plain',
+              data: Buffer.from('hidden').toString('base64'),
+            },
           },
         },
-      },
-      { _id: 'briefing:broken', type: 'briefing', title: 'no schema version' },
-      { _id: '_design/guard', validate_doc_update: 'function () {}' },
-    ]);
+        { _id: 'briefing:broken', type: 'briefing', title: 'no schema version' },
+        { _id: '_design/guard', validate_doc_update: 'function () {}' },
+      ],
+      keychain,
+    );
     log = memoryLogger();
-    store = await openUserStore({ dataDir: dir.path, userId: USER, logger: log.logger });
+    store = await openUserStore({ dataDir: dir.path, userId: USER, keychain, logger: log.logger });
     changed.length = 0;
     service = createBriefingsService({
       store,
@@ -108,7 +115,7 @@ describe('briefings service on a real local store', () => {
   it('survives a restart: read state comes back from the local returns database', async () => {
     await service.markRead(briefingDocId('old'));
     await store.close();
-    store = await openUserStore({ dataDir: dir.path, userId: USER, logger: log.logger });
+    store = await openUserStore({ dataDir: dir.path, userId: USER, keychain, logger: log.logger });
     service = createBriefingsService({ store, logger: log.logger });
     const list = await service.list();
     expect(list.find((b) => b.id === briefingDocId('old'))?.read).toBe(true);
@@ -150,20 +157,20 @@ describe('read state across briefing versions', () => {
     const dir = await tempDir('versions');
     const { logger } = memoryLogger();
     try {
-      await seedLocalBriefings(dir.path, USER, [briefing('v', { sourceVersion: 1 })]);
-      let store = await openUserStore({ dataDir: dir.path, userId: USER, logger });
+      await seedLocalBriefings(dir.path, USER, [briefing('v', { sourceVersion: 1 })], keychain);
+      let store = await openUserStore({ dataDir: dir.path, userId: USER, keychain, logger });
       await createBriefingsService({ store, logger }).markRead(briefingDocId('v'));
       const [before] = await createBriefingsService({ store, logger }).list();
       expect(before?.read).toBe(true);
       await store.close();
 
       // The fan-out overwrites the same document id with version 2 (as replication would).
-      const db = new PouchDB(userStorePaths(dir.path, USER).briefings);
+      const db = await openLocalDb(dir.path, USER, keychain, 'briefings');
       const current = await db.get(briefingDocId('v'));
       await db.put({ ...briefing('v', { sourceVersion: 2 }), _rev: current._rev });
       await db.close();
 
-      store = await openUserStore({ dataDir: dir.path, userId: USER, logger });
+      store = await openUserStore({ dataDir: dir.path, userId: USER, keychain, logger });
       const [after] = await createBriefingsService({ store, logger }).list();
       expect(after?.read).toBe(false);
       await store.close();

@@ -37,11 +37,14 @@ describe('browser host', () => {
     data = await tempDir('host-data');
     web = await tempDir('host-web');
     await writeFile(join(web.path, 'index.html'), '<!doctype html><title>Attaché</title>');
-    await seedLocalBriefings(data.path, SAMPLE_USER.id, [
-      briefing('on-disk', { title: 'Already on disk' }),
-    ]);
     // Signed in here yesterday; the identity provider is unreachable today.
     const keychain = createInMemoryKeychainTestDouble();
+    await seedLocalBriefings(
+      data.path,
+      SAMPLE_USER.id,
+      [briefing('on-disk', { title: 'Already on disk' })],
+      keychain,
+    );
     const yesterday = Date.now() - 24 * 60 * 60 * 1000;
     await createSessionRecordStore(keychain, log.logger).write({
       account: ALEX,

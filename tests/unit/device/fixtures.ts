@@ -7,6 +7,10 @@ import type { BriefingDoc } from '../../../src/shared/briefing.js';
 import { BRIEFING_SCHEMA_VERSION, briefingDocId } from '../../../src/shared/briefing.js';
 import type { LogRecord, Logger } from '../../../src/main/logging/logger.js';
 import { createLogger } from '../../../src/main/logging/logger.js';
+import type { Keychain } from '../../../src/main/secrets/types.js';
+import type { StoreDatabase } from '../../../src/main/storage/store-cipher.js';
+import { createStoreKey, readStoreKey, storeKeyId } from '../../../src/main/storage/store-key.js';
+import { encryptedLeveldown } from '../../../src/main/storage/store.encrypted-leveldown.js';
 import { userStorePaths } from '../../../src/main/storage/store.pouch.js';
 
 export function briefing(
@@ -42,6 +46,30 @@ export async function tempDir(
 }
 
 /**
+ * Opens one of a user's local databases the way the store does (encrypted with the user's data
+ * key from `keychain`, made on first use), to write what replication would have written.
+ */
+export async function openLocalDb(
+  dataDir: string,
+  userId: string,
+  keychain: Keychain,
+  database: StoreDatabase,
+): Promise<PouchDB.Database> {
+  const path = userStorePaths(dataDir, userId)[database];
+  await mkdir(join(path, '..'), { recursive: true });
+  const dataKey =
+    (await readStoreKey(keychain, userId)) ?? (await createStoreKey(keychain, userId));
+  const db = encryptedLeveldown({
+    dataKey,
+    database,
+    keyId: storeKeyId(dataKey),
+    onIntegrityFailure: () => undefined,
+    onKeyCheckFailure: () => undefined,
+  });
+  return new PouchDB(path, { db } as PouchDB.Configuration.DatabaseConfiguration);
+}
+
+/**
  * Writes briefing documents straight into a user's local briefings database, as replication
  * would have, before the store under test opens it.
  */
@@ -49,10 +77,9 @@ export async function seedLocalBriefings(
   dataDir: string,
   userId: string,
   docs: ReadonlyArray<Record<string, unknown> & { _id: string }>,
+  keychain: Keychain,
 ): Promise<void> {
-  const { briefings } = userStorePaths(dataDir, userId);
-  await mkdir(join(briefings, '..'), { recursive: true });
-  const db = new PouchDB(briefings);
+  const db = await openLocalDb(dataDir, userId, keychain, 'briefings');
   try {
     await db.bulkDocs(docs.map((doc) => ({ ...doc })));
   } finally {

@@ -7,6 +7,7 @@ import { createSyncService } from '../../../src/main/sync/sync-service.js';
 import type { SyncService, TokenProvider } from '../../../src/main/sync/types.js';
 import type { SyncState, SyncStatus } from '../../../src/shared/ipc.js';
 import { memoryLogger, tempDir } from './fixtures.js';
+import { createInMemoryKeychainTestDouble } from './auth-doubles.js';
 
 /** A broker that refuses every request with 401, recording what it was sent. */
 async function refusingBroker() {
@@ -61,7 +62,12 @@ describe('sync service', () => {
   ): Promise<{ sync: SyncService; store: UserStore }> {
     const dir = await tempDir('sync');
     const { logger } = memoryLogger();
-    const store = await openUserStore({ dataDir: dir.path, userId: 'alex.morgan', logger });
+    const store = await openUserStore({
+      dataDir: dir.path,
+      userId: 'alex.morgan',
+      keychain: createInMemoryKeychainTestDouble(),
+      logger,
+    });
     const sync = createSyncService({
       store,
       brokerUrl,
