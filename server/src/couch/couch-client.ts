@@ -81,7 +81,12 @@ export function createCouchClient(deps: {
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
     } catch (error) {
-      const cause = error instanceof Error ? error.message : String(error);
+      // fetch says only "fetch failed"; the reason (ECONNREFUSED, a reset, a timeout) is in
+      // its cause.
+      const inner =
+        error instanceof Error ? (error.cause as { code?: unknown; message?: unknown }) : null;
+      const detail = inner ? ` (${String(inner.code ?? inner.message)})` : '';
+      const cause = error instanceof Error ? `${error.message}${detail}` : String(error);
       throw new CouchError('unavailable', 0, `cannot reach ${base}: ${cause}`, operation);
     }
     const text = await res.text();

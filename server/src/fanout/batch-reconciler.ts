@@ -53,7 +53,52 @@ export type ReconcileDeps = {
    * later in the batch cannot lose the record of it (the audit trail uses this).
    */
   readonly onEffect?: (effect: Effect) => void;
+  /**
+   * Revisions this worker wrote itself. With it, new briefings are created without reading
+   * first and changed ones are written with the remembered _rev; a conflict (someone else wrote
+   * meanwhile) falls back to reading. Without it, every write reads the stored document first.
+   */
+  readonly revisions?: RevisionCache;
 };
+
+export type RevisionEntry = {
+  readonly rev: string;
+  readonly contentHash: string;
+  readonly version: number;
+  readonly attachments: Readonly<Record<string, CouchAttachmentStub>>;
+};
+
+/** A bounded, least-recently-used map of (database, document) to what this worker wrote. */
+export type RevisionCache = {
+  get(db: string, id: string): RevisionEntry | undefined;
+  set(db: string, id: string, entry: RevisionEntry): void;
+  delete(db: string, id: string): void;
+};
+
+export function createRevisionCache(maxEntries = 100_000): RevisionCache {
+  const entries = new Map<string, RevisionEntry>();
+  const keyOf = (db: string, id: string) => `${db}\u0000${id}`;
+  return {
+    get(db, id) {
+      const key = keyOf(db, id);
+      const entry = entries.get(key);
+      if (entry) {
+        entries.delete(key); // move to the most recently used end
+        entries.set(key, entry);
+      }
+      return entry;
+    },
+    set(db, id, entry) {
+      const key = keyOf(db, id);
+      entries.delete(key);
+      entries.set(key, entry);
+      if (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
+    },
+    delete(db, id) {
+      entries.delete(keyOf(db, id));
+    },
+  };
+}
 
 const MAX_ROUNDS = 3;
 
@@ -135,6 +180,15 @@ function docToWrite(briefing: TransformedBriefing, existing: CouchDoc | null): C
   };
 }
 
+/** The attachment stubs CouchDB keeps for a briefing we wrote (to send stubs next time). */
+function stubsOf(briefing: TransformedBriefing): Record<string, CouchAttachmentStub> {
+  const stubs: Record<string, CouchAttachmentStub> = {};
+  for (const a of briefing.attachments) {
+    stubs[a.name] = { content_type: a.contentType, digest: a.couchDigest, stub: true };
+  }
+  return stubs;
+}
+
 const isPermanentCouchError = (error: unknown) =>
   error instanceof CouchError &&
   (error.code === 'too_large' || error.code === 'bad_request' || error.code === 'forbidden');
@@ -168,63 +222,109 @@ async function applyForRecipient(
     return;
   }
 
-  const ids = plans.map((p) => briefingDocId(p.pair.sorId));
-  let rows;
-  try {
-    rows = await deps.couch.allDocs(db, ids, { includeDocs: true });
-  } catch (error) {
-    if (error instanceof CouchError && error.code === 'not_found' && writes.length === 0) {
-      // No database yet: nothing to remove.
-      for (const plan of plans) results.set(pairKey(plan.pair), { ok: true, outcome: 'absent' });
-      return;
-    }
-    for (const plan of plans) results.set(pairKey(plan.pair), { ok: false, error });
-    return;
-  }
-  const existing = new Map<string, CouchDoc>();
-  for (const row of rows) {
-    if (row.doc && !row.value?.deleted) existing.set(row.key, row.doc);
-  }
+  type BulkItem = { plan: Plan; doc: CouchDoc; outcome: FanoutOutcome; version?: number };
+  const bulk: BulkItem[] = [];
+  const cache = deps.revisions;
 
-  const bulk: { plan: Plan; doc: CouchDoc; outcome: FanoutOutcome; version?: number }[] = [];
+  // What can be written without reading first: a briefing this worker never wrote here (create;
+  // if it exists after all, CouchDB answers "conflict" and the careful path reads it), one it
+  // wrote with other content (update with the remembered _rev), one it wrote and must remove.
+  // Everything else (possibly unchanged or stale, or unknown and to be removed) is read first:
+  // deciding "nothing to do" needs CouchDB's word, not our memory.
+  const toRead: Plan[] = [];
   for (const plan of plans) {
     const id = briefingDocId(plan.pair.sorId);
-    const current = existing.get(id) ?? null;
-    const key = pairKey(plan.pair);
+    const known = cache?.get(db, id);
     if (plan.target === 'remove') {
-      if (!current?._rev) results.set(key, { ok: true, outcome: 'absent' });
-      else
-        bulk.push({
-          plan,
-          doc: { _id: id, _rev: current._rev, _deleted: true },
-          outcome: 'deleted',
-        });
+      if (known) {
+        bulk.push({ plan, doc: { _id: id, _rev: known.rev, _deleted: true }, outcome: 'deleted' });
+      } else toRead.push(plan);
       continue;
     }
-    const version = plan.briefing.doc.sourceVersion;
-    if (current && current['contentHash'] === plan.briefing.doc.contentHash) {
-      results.set(key, { ok: true, outcome: 'unchanged', version });
-      continue;
+    const { contentHash, sourceVersion: version } = plan.briefing.doc;
+    if (!cache) toRead.push(plan);
+    else if (!known) {
+      bulk.push({ plan, doc: docToWrite(plan.briefing, null), outcome: 'written', version });
+    } else if (known.contentHash === contentHash || known.version > version) toRead.push(plan);
+    else {
+      const remembered = { _id: id, _rev: known.rev, _attachments: known.attachments };
+      bulk.push({ plan, doc: docToWrite(plan.briefing, remembered), outcome: 'written', version });
     }
-    const storedVersion = current?.['sourceVersion'];
-    if (typeof storedVersion === 'number' && storedVersion > version) {
-      results.set(key, { ok: true, outcome: 'stale', version: storedVersion });
-      continue;
+  }
+
+  if (toRead.length > 0) {
+    let rows;
+    try {
+      rows = await deps.couch.allDocs(
+        db,
+        toRead.map((p) => briefingDocId(p.pair.sorId)),
+        { includeDocs: true },
+      );
+    } catch (error) {
+      const noDb = error instanceof CouchError && error.code === 'not_found';
+      for (const plan of toRead) {
+        results.set(
+          pairKey(plan.pair),
+          // No database yet: nothing to remove.
+          noDb && plan.target === 'remove' ? { ok: true, outcome: 'absent' } : { ok: false, error },
+        );
+      }
+      rows = null;
     }
-    bulk.push({ plan, doc: docToWrite(plan.briefing, current), outcome: 'written', version });
+    const existing = new Map<string, CouchDoc>();
+    for (const row of rows ?? []) {
+      if (row.doc && !row.value?.deleted) existing.set(row.key, row.doc);
+    }
+    for (const plan of rows ? toRead : []) {
+      const id = briefingDocId(plan.pair.sorId);
+      const current = existing.get(id) ?? null;
+      const key = pairKey(plan.pair);
+      if (plan.target === 'remove') {
+        if (!current?._rev) results.set(key, { ok: true, outcome: 'absent' });
+        else
+          bulk.push({
+            plan,
+            doc: { _id: id, _rev: current._rev, _deleted: true },
+            outcome: 'deleted',
+          });
+        continue;
+      }
+      const version = plan.briefing.doc.sourceVersion;
+      if (current && current['contentHash'] === plan.briefing.doc.contentHash) {
+        results.set(key, { ok: true, outcome: 'unchanged', version });
+        continue;
+      }
+      const storedVersion = current?.['sourceVersion'];
+      if (typeof storedVersion === 'number' && storedVersion > version) {
+        results.set(key, { ok: true, outcome: 'stale', version: storedVersion });
+        continue;
+      }
+      bulk.push({ plan, doc: docToWrite(plan.briefing, current), outcome: 'written', version });
+    }
   }
   if (bulk.length === 0) return;
 
-  let careful: typeof bulk = [];
+  let careful: BulkItem[] = [];
   try {
     const answers = await deps.couch.bulkDocs(
       db,
       bulk.map((b) => b.doc),
     );
-    bulk.forEach((item, index) => {
-      const answer = answers[index];
+    // Matched by id, not by position: express-pouchdb does not always answer in request order
+    // (ids are unique within one request).
+    const byId = new Map(answers.map((a) => [a.id, a]));
+    bulk.forEach((item) => {
+      const answer = byId.get(item.doc._id);
       const key = pairKey(item.plan.pair);
       if (answer && !answer.error) {
+        if (item.plan.target === 'write' && answer.rev) {
+          cache?.set(db, item.doc._id, {
+            rev: answer.rev,
+            contentHash: item.plan.briefing.doc.contentHash,
+            version: item.plan.briefing.doc.sourceVersion,
+            attachments: stubsOf(item.plan.briefing),
+          });
+        } else cache?.delete(db, item.doc._id);
         settle(item.plan.pair, {
           ok: true,
           outcome: item.outcome,
@@ -254,6 +354,7 @@ async function applyForRecipient(
 
   for (const item of careful) {
     const key = pairKey(item.plan.pair);
+    cache?.delete(db, item.doc._id); // what we remembered was wrong or is about to be
     try {
       const outcome =
         item.plan.target === 'write'

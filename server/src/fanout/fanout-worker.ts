@@ -10,7 +10,12 @@ import { createLogger, describeError } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Queue, QueueMessage } from '../queue/types.js';
 import type { SorAdapter } from '../sor/types.js';
-import { PermanentFailure, pairKey, reconcilePairs } from './batch-reconciler.js';
+import {
+  PermanentFailure,
+  createRevisionCache,
+  pairKey,
+  reconcilePairs,
+} from './batch-reconciler.js';
 import type { Effect, Pair, PairResult } from './batch-reconciler.js';
 import { fanoutEventSchema } from './types.js';
 import type { Fanout, FanoutEvent, FanoutOutcome, ShareEvent } from './types.js';
@@ -30,6 +35,11 @@ export type FanoutDeps = {
   readonly concurrency: number;
   /** Events claimed at once. */
   readonly batchSize: number;
+  /**
+   * Batches in flight at once (default 2): while one waits for CouchDB, the next is read from
+   * the SOR and transformed, so the worker's CPU and CouchDB's work overlap.
+   */
+  readonly parallelBatches?: number;
   readonly idleMs: number;
   readonly now?: () => number;
 };
@@ -63,9 +73,11 @@ export function parseMessage(message: QueueMessage<FanoutEvent>): Parsed {
 
 export function createFanout(deps: FanoutDeps): Fanout {
   const now = deps.now ?? Date.now;
+  const revisions = createRevisionCache();
   let running = false;
   let loop: Promise<void> | null = null;
-  let wakeUp: (() => void) | null = null;
+  // Sleeping loops, and whether a wake-up came while none slept (the next sleep is skipped).
+  const sleepers = new Set<() => void>();
   let woken = false;
 
   const sleep = (ms: number) =>
@@ -78,11 +90,15 @@ export function createFanout(deps: FanoutDeps): Fanout {
       const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
-        wakeUp = null;
+        sleepers.delete(done);
         resolve();
       }
-      wakeUp = done;
+      sleepers.add(done);
     });
+  const wakeAll = () => {
+    if (sleepers.size === 0) woken = true;
+    for (const wake of [...sleepers]) wake();
+  };
 
   async function fail(message: QueueMessage<FanoutEvent>, error: unknown): Promise<void> {
     const permanent = error instanceof PermanentFailure;
@@ -168,7 +184,7 @@ export function createFanout(deps: FanoutDeps): Fanout {
     if (groups.size > 0) {
       try {
         const outcome = await reconcilePairs(
-          { ...deps, onEffect: (effect) => auditEffect(effect, 'written') },
+          { ...deps, revisions, onEffect: (effect) => auditEffect(effect, 'written') },
           [...groups.values()].map((g) => g.pair),
         );
         results = outcome.results;
@@ -233,23 +249,25 @@ export function createFanout(deps: FanoutDeps): Fanout {
     }
   }
 
+  function runAll(): Promise<void> {
+    const loops = Array.from({ length: Math.max(1, deps.parallelBatches ?? 2) }, () => run());
+    return Promise.all(loops).then(() => undefined);
+  }
+
   return {
     start() {
       if (running) return;
       running = true;
-      loop = run().catch((error: unknown) => {
+      loop = runAll().catch((error: unknown) => {
         log.fatal({ err: describeError(error) }, 'fan-out loop crashed');
       });
     },
     async stop() {
       running = false;
-      wakeUp?.();
+      wakeAll();
       await loop;
       loop = null;
     },
-    wake() {
-      if (wakeUp) wakeUp();
-      else woken = true;
-    },
+    wake: wakeAll,
   };
 }

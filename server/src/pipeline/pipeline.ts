@@ -30,6 +30,8 @@ import type { SorAdapter } from '../sor/types.js';
 const log = createLogger('pipeline');
 
 export const FANOUT_QUEUE = 'fanout';
+/** Batches one fan-out worker keeps in flight (see FanoutDeps.parallelBatches). */
+export const FANOUT_PARALLEL_BATCHES = 2;
 
 /** This instance's name: configured, or host name plus a hash of the data folder. */
 export function resolveInstanceId(config: ServerConfig): string {
@@ -68,7 +70,8 @@ export function createFanoutQueue(config: ServerConfig): Queue<FanoutEvent> {
       queueType: config.rabbitmqQueueType,
       retry,
       visibilityMs: config.queueVisibilityMs,
-      prefetch: config.fanoutBatchSize,
+      // Enough for the fan-out's batches in flight plus the next one, so none waits for acks.
+      prefetch: config.fanoutBatchSize * (FANOUT_PARALLEL_BATCHES + 1),
     });
   }
   return createSqliteQueue<FanoutEvent>({
@@ -144,6 +147,7 @@ export async function startPipeline(deps: PipelineDeps): Promise<Pipeline> {
         audit: deps.audit,
         concurrency: config.fanoutConcurrency,
         batchSize: config.fanoutBatchSize,
+        parallelBatches: FANOUT_PARALLEL_BATCHES,
         idleMs: config.fanoutIdleMs,
       })
     : null;
@@ -162,6 +166,7 @@ export async function startPipeline(deps: PipelineDeps): Promise<Pipeline> {
       intervalMs: config.pollIntervalMs,
       batchSize: config.pollBatchSize,
       maxBackoffMs: config.pollMaxBackoffMs,
+      maxQueued: config.pollBatchSize * 4,
       ...(fanout ? { onEnqueued: () => fanout.wake() } : {}),
     });
     pollerLease.start();

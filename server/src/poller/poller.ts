@@ -32,6 +32,12 @@ export type PollerDeps = {
   readonly maxBackoffMs: number;
   /** Called after events were queued (wakes a fan-out in this process). */
   readonly onEnqueued?: () => void;
+  /**
+   * Stop reading the SOR while this many events are ready on the queue (default: no limit). The
+   * SOR keeps everything not yet read, so holding back loses nothing, and a bounded backlog keeps
+   * the queue (RabbitMQ quorum queues especially) in memory instead of paging to disk.
+   */
+  readonly maxQueued?: number;
 };
 
 export function eventsOf(page: SorChangePage): EnqueueItem<FanoutEvent>[] {
@@ -79,6 +85,9 @@ export function createPoller(deps: PollerDeps): Poller {
 
   async function pollOnce(): Promise<number> {
     if (!deps.lease.isHeld()) return 0;
+    if (deps.maxQueued !== undefined && (await deps.queue.depth()).ready >= deps.maxQueued) {
+      return 0; // the fan-out is behind: let it catch up first
+    }
     const cursor = readCursor(deps.lease);
     const page = await deps.sor.listChanges(cursor, deps.batchSize);
     const items = eventsOf(page);

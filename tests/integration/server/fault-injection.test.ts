@@ -159,12 +159,12 @@ async function prepare(variant: 'sqlite' | 'rabbitmq', prefix: string): Promise<
     PATH: process.env['PATH'],
     HOME: process.env['HOME'],
     ATTACHE_DATA_DIR: path.join(dir, 'server'),
-    ATTACHE_INSTANCE_ID: 'fault-test', // the same instance restarting: it takes its lease back at once
+    ATTACHE_INSTANCE_ID: 'fault-test',
     ATTACHE_SOR_PORT: '0',
     ATTACHE_BROKER_PORT: String(brokerPort),
     ATTACHE_OPS_PORT: String(opsPort),
     ATTACHE_COUCH_PORT: String(couchPort),
-    ATTACHE_LOG_LEVEL: process.env['ATTACHE_TEST_LOG_LEVEL'] ?? 'warn',
+    ATTACHE_LOG_LEVEL: process.env['ATTACHE_FAULT_LOG_LEVEL'] ?? 'warn',
     ATTACHE_DEMO_SOR: 'false',
     ATTACHE_SOR_ADAPTER: 'rest',
     ATTACHE_SOR_REST_URL: `http://127.0.0.1:${sorPort}${SOR_API_PREFIX}`,
@@ -205,6 +205,7 @@ function spawnServer(run: Run): ChildProcessByStdio<null, Readable, Readable> {
   const [cmd, ...args] = run.command;
   const child = spawn(cmd!, args, { cwd: ROOT, env: run.env, stdio: ['ignore', 'pipe', 'pipe'] });
   const keep = (chunk: Buffer) => {
+    fs.appendFileSync(path.join(run.dir, 'server.log'), chunk.toString('utf8'));
     run.logs.push(chunk.toString('utf8'));
     if (run.logs.length > 400) run.logs.splice(0, run.logs.length - 400);
   };
@@ -244,6 +245,7 @@ async function faultRun(variant: 'sqlite' | 'rabbitmq'): Promise<void> {
   const restartsAt = variant === 'rabbitmq' ? new Set([9, 19]) : new Set<number>();
   let restarts = 0;
   let child: ChildProcess | null = null;
+  let failed = false;
 
   try {
     for (let k = 0; k < KILLS; k += 1) {
@@ -329,6 +331,7 @@ async function faultRun(variant: 'sqlite' | 'rabbitmq'): Promise<void> {
         `${audit.records} audit records, ${((Date.now() - started) / 1000).toFixed(0)} s`,
     );
   } catch (error) {
+    failed = true;
     console.error(`fault injection (${variant}) failed with seed ${seed}; server log tail:`);
     console.error(run.logs.join('').split('\n').slice(-60).join('\n'));
     throw error;
@@ -339,8 +342,9 @@ async function faultRun(variant: 'sqlite' | 'rabbitmq'): Promise<void> {
     if (variant === 'rabbitmq') {
       await deleteTopology(`${prefix}.fanout`, retrySteps(RETRY)).catch(() => undefined);
     }
-    if (!process.env['KEEP_FAULT_DIR']) fs.rmSync(run.dir, { recursive: true, force: true });
-    else console.log('kept', run.dir);
+    if (failed || process.env['ATTACHE_KEEP_FAULT_DIR']) {
+      console.error(`fault injection (${variant}): data, logs and audit trail kept in ${run.dir}`);
+    } else fs.rmSync(run.dir, { recursive: true, force: true });
   }
 }
 

@@ -1,0 +1,322 @@
+// Fan-out benchmark (not part of the test suite): `npm run bench:fanout`.
+//
+// 1,000 users x 20 briefings go from the demo SOR through poller -> queue -> fan-out into the
+// users' databases, once with the embedded SQLite queue and once with RabbitMQ, and the rate
+// is compared with the raw limit measured in the same run against the same server: the same
+// kind of documents written straight into the same kind of databases with `_bulk_docs` (one
+// request of 20 per user database, 8 in parallel). CouchDB (the embedded express-pouchdb
+// server) runs in a process of its own, as in production.
+//
+// Not timed: starting CouchDB, creating the users' databases (steady state: the users exist),
+// filling the SOR. Timed: from starting the pipeline to the last briefing written.
+// Env: BENCH_USERS (1000), BENCH_PER_USER (20), BENCH_ORDER (by-user | round-robin),
+// BENCH_RABBITMQ_URL (amqp://guest:guest@127.0.0.1:5672; "off" to skip), BENCH_QUEUES.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { createAuditTrail } from '../../server/src/audit/audit-trail.js';
+import { parseConfig } from '../../server/src/config/config-schema.js';
+import { CONTROL_DB, ensureControlDb } from '../../server/src/couch/control-db.js';
+import { createCouchClient } from '../../server/src/couch/couch-client.js';
+import type { CouchClient, CouchDoc } from '../../server/src/couch/types.js';
+import { forEachLimited } from '../../server/src/fanout/batch-reconciler.js';
+import { transformSorDocument } from '../../server/src/fanout/transform.js';
+import { createUserDbs } from '../../server/src/fanout/user-dbs.js';
+import type { UserDbs } from '../../server/src/fanout/user-dbs.js';
+import { setLogLevel } from '../../server/src/observability/logger.js';
+import { createMetrics } from '../../server/src/observability/metrics.js';
+import {
+  createFanoutQueue,
+  FANOUT_QUEUE,
+  startPipeline,
+} from '../../server/src/pipeline/pipeline.js';
+import { retrySteps } from '../../server/src/queue/queue.amqp.js';
+import { createDemoSor } from '../../server/src/sor/demo-sor.sqlite.js';
+import type { DemoSor } from '../../server/src/sor/demo-sor.sqlite.js';
+
+const USERS = Number(process.env['BENCH_USERS'] ?? 1000);
+const PER_USER = Number(process.env['BENCH_PER_USER'] ?? 20);
+const ORDER = process.env['BENCH_ORDER'] === 'round-robin' ? 'round-robin' : 'by-user';
+const RABBITMQ_URL = process.env['BENCH_RABBITMQ_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
+const QUEUES = (process.env['BENCH_QUEUES'] ?? 'sqlite,rabbitmq').split(',');
+const QUEUE_TYPE = process.env['BENCH_RABBITMQ_QUEUE_TYPE'] === 'classic' ? 'classic' : 'quorum';
+const RAW_PARALLEL = 8;
+const EVENTS = USERS * PER_USER;
+const ADMIN = { username: 'attache-bench', password: randomBytes(16).toString('hex') };
+
+setLogLevel((process.env['BENCH_LOG_LEVEL'] ?? 'warn') as 'warn');
+
+const seconds = (ms: number) => (ms / 1000).toFixed(1);
+const progress = (text: string) => process.stderr.write(`  … ${text}\n`);
+/**
+ * Lets the event loop catch up after long synchronous set-up: keep-alive sockets CouchDB closed
+ * meanwhile must be noticed as closed before the next request, or it fails "other side closed".
+ */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 500));
+const rate = (count: number, ms: number) => Math.round(count / (ms / 1000));
+
+async function startCouch(dir: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(import.meta.dirname, 'couch-process.ts')],
+    {
+      env: {
+        ...process.env,
+        BENCH_COUCH_DIR: dir,
+        BENCH_COUCH_USER: ADMIN.username,
+        BENCH_COUCH_PASSWORD: ADMIN.password,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const lines = readline.createInterface({ input: child.stdout });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`CouchDB process exited (${code})`)));
+    lines.on('line', (line) => {
+      try {
+        resolve((JSON.parse(line) as { url: string }).url);
+      } catch {
+        /* a log line */
+      }
+    });
+  });
+  return {
+    url,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** About 2 KB of briefing HTML, different for each document. */
+function body(user: number, n: number): string {
+  const para = `<p>Paragraph about item ${n} for reader ${user}: background, current position, options considered and the recommended course of action, with the risks the department sees and the handling it proposes.</p>`;
+  return `<h2>Briefing ${n}</h2>${para.repeat(8)}<ul><li>Point one</li><li>Point two</li></ul>`;
+}
+
+function fillSor(file: string, users: readonly string[]): DemoSor {
+  const sor = createDemoSor({ file });
+  const create = (u: number, n: number) =>
+    sor.create({
+      content: {
+        title: `Briefing ${n} for ${users[u]}`,
+        summary: '',
+        bodyHtml: body(u, n),
+        classification: 'OFFICIAL: Sensitive',
+        priority: n % 5 === 0 ? 'urgent' : 'routine',
+        sender: { name: 'Briefing Unit', role: 'Department' },
+        createdAt: '2026-01-01T00:00:00.000Z',
+        updatedAt: '2026-01-01T00:00:00.000Z',
+      },
+      recipients: [users[u]!],
+    });
+  if (ORDER === 'by-user') {
+    for (let u = 0; u < users.length; u += 1) for (let n = 0; n < PER_USER; n += 1) create(u, n);
+  } else {
+    for (let n = 0; n < PER_USER; n += 1) for (let u = 0; u < users.length; u += 1) create(u, n);
+  }
+  return sor;
+}
+
+const usersOf = (label: string) =>
+  Array.from({ length: USERS }, (_, i) => `${label}.user-${String(i).padStart(4, '0')}`);
+
+async function ensureUsers(userDbs: UserDbs, users: readonly string[]): Promise<void> {
+  await forEachLimited(users, 16, async (user) => {
+    await userDbs.ensure(user);
+  });
+}
+
+async function rawLimit(couch: CouchClient, userDbs: UserDbs, dir: string): Promise<number> {
+  fs.mkdirSync(dir, { recursive: true });
+  const users = usersOf('raw');
+  progress("creating the raw baseline's user databases");
+  await ensureUsers(userDbs, users);
+  progress('filling the SOR');
+  const sor = fillSor(path.join(dir, 'sor-raw.sqlite'), users);
+  // The very documents the fan-out would write, prepared before the clock starts.
+  const perUser = new Map<string, CouchDoc[]>();
+  for (const summary of sor.list()) {
+    const doc = await sor.fetchDocument(summary.sorId);
+    const t = transformSorDocument(doc!);
+    const user = summary.recipients[0]!;
+    const list = perUser.get(user) ?? [];
+    list.push({ _id: t.id, ...t.doc, _attachments: {} });
+    perUser.set(user, list);
+  }
+  sor.close();
+  await settle();
+  const started = performance.now();
+  await forEachLimited([...perUser.entries()], RAW_PARALLEL, async ([user, docs]) => {
+    const results = await couch.bulkDocs((await userDbs.ensure(user)).briefings, docs);
+    if (results.some((r) => r.error))
+      throw new Error(`raw write failed: ${JSON.stringify(results[0])}`);
+  });
+  return performance.now() - started;
+}
+
+async function pipelineRun(
+  queueKind: 'sqlite' | 'rabbitmq',
+  couch: CouchClient,
+  userDbs: UserDbs,
+  dir: string,
+): Promise<number> {
+  const label = `bench-${queueKind}`;
+  const users = usersOf(label);
+  progress(`creating the ${queueKind} run's user databases`);
+  await ensureUsers(userDbs, users);
+  progress('filling the SOR');
+  const sor = fillSor(path.join(dir, `sor-${queueKind}.sqlite`), users);
+  progress('running the pipeline');
+  const prefix = `attache-bench-${randomBytes(3).toString('hex')}`;
+  const config = parseConfig({
+    dataDir: path.join(dir, label),
+    logLevel: 'warn',
+    instanceId: label,
+    queue: queueKind,
+    ...(queueKind === 'rabbitmq'
+      ? { rabbitmqUrl: RABBITMQ_URL, rabbitmqPrefix: prefix, rabbitmqQueueType: QUEUE_TYPE }
+      : {}),
+    pollIntervalMs: 50,
+    fanoutIdleMs: 20,
+    returnsEnabled: false,
+  });
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const queue = createFanoutQueue(config);
+  const metrics = createMetrics({ queueDepth: () => queue.depth() });
+  const audit = createAuditTrail({
+    file: path.join(config.dataDir, 'audit.jsonl'),
+    instance: label,
+  });
+  const written = async () => {
+    const text = await metrics.registry.getSingleMetricAsString(
+      'attache_fanout_events_processed_total',
+    );
+    return Number(/outcome="written"\} (\d+)/.exec(text)?.[1] ?? 0);
+  };
+  if (queueKind === 'rabbitmq') await queue.depth(); // connected before the clock starts
+  await settle();
+  // Each run has a SOR of its own: the poller starts at the beginning of its change log.
+  const lease = await couch.getDoc(CONTROL_DB, 'lease:poller');
+  if (lease) await couch.putDoc(CONTROL_DB, { ...lease, released: true, data: {} });
+
+  const started = performance.now();
+  const pipeline = await startPipeline({
+    config,
+    couch,
+    userDbs,
+    serviceAdminName: ADMIN.username,
+    sor,
+    queue,
+    metrics,
+    audit,
+    instanceId: label,
+  });
+  const deadline = Date.now() + 15 * 60_000;
+  while ((await written()) < EVENTS) {
+    if (Date.now() > deadline) throw new Error(`${queueKind}: only ${await written()} written`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  const elapsed = performance.now() - started;
+  await pipeline.stop();
+  await queue.close();
+  await audit.close();
+  sor.close();
+  if (queueKind === 'rabbitmq') {
+    // Leave the broker as it was.
+    const amqp = await import('amqplib');
+    const conn = await amqp.connect(RABBITMQ_URL);
+    const ch = await conn.createChannel();
+    const name = `${prefix}.${FANOUT_QUEUE}`;
+    for (const q of [
+      name,
+      `${name}.dead`,
+      ...retrySteps({
+        maxAttempts: config.queueMaxAttempts,
+        baseDelayMs: config.queueRetryBaseMs,
+        maxDelayMs: config.queueRetryMaxMs,
+      }).map((ms) => `${name}.retry.${ms}`),
+    ]) {
+      await ch.deleteQueue(q);
+    }
+    await ch.deleteExchange(`${name}.dlx`);
+    await conn.close();
+  }
+  return elapsed;
+}
+
+async function rabbitmqReachable(): Promise<string | null> {
+  if (RABBITMQ_URL === 'off') return 'BENCH_RABBITMQ_URL=off';
+  try {
+    const amqp = await import('amqplib');
+    const conn = await amqp.connect(RABBITMQ_URL, { timeout: 3_000 });
+    await conn.close();
+    return null;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/**
+ * One measurement: a fresh CouchDB process, the raw limit on it, then the pipeline on it. Each
+ * queue gets its own server: express-pouchdb keeps every database open (about four files
+ * each), and three sets of 2,000 databases would not fit one process's file limit here.
+ */
+async function measure(kind: 'sqlite' | 'rabbitmq', dir: string, sorDir: string): Promise<void> {
+  const couchServer = await startCouch(path.join(dir, `couch-${kind}`));
+  try {
+    const couch = createCouchClient({ url: couchServer.url, credentials: ADMIN });
+    await ensureControlDb(couch, ADMIN.username);
+    const userDbs = createUserDbs({
+      couch,
+      serviceSecret: randomBytes(32).toString('hex'),
+      serviceAdminName: ADMIN.username,
+    });
+    const rawMs = await rawLimit(couch, userDbs, path.join(sorDir, `raw-${kind}`));
+    const raw = rate(EVENTS, rawMs);
+    console.log(
+      `raw _bulk_docs limit:  ${EVENTS} docs in ${seconds(rawMs)} s = ${raw} docs/s ` +
+        `(${USERS} requests of ${PER_USER}, ${RAW_PARALLEL} in parallel)`,
+    );
+    const ms = await pipelineRun(kind, couch, userDbs, sorDir);
+    const events = rate(EVENTS, ms);
+    const name = kind === 'sqlite' ? 'embedded SQLite queue:' : `RabbitMQ ${QUEUE_TYPE} queue:`;
+    console.log(
+      `${name.padEnd(22)} ${EVENTS} events in ${seconds(ms)} s = ${events} events/s, ` +
+        `${(events / raw).toFixed(2)} of the raw limit`,
+    );
+  } finally {
+    await couchServer.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'attache-bench-'));
+  const sorDir = fs.existsSync('/dev/shm') ? fs.mkdtempSync('/dev/shm/attache-bench-sor-') : dir;
+  try {
+    console.log(
+      `Attaché fan-out benchmark: ${USERS} users x ${PER_USER} briefings = ${EVENTS} events ` +
+        `(~2 KB of HTML each; SOR change log ordered ${ORDER}); ${os.cpus().length} cores`,
+    );
+    console.log('CouchDB: embedded express-pouchdb on LevelDB, in its own process');
+    const skipRabbit = await rabbitmqReachable();
+    for (const kind of QUEUES) {
+      if (kind !== 'sqlite' && kind !== 'rabbitmq') continue;
+      if (kind === 'rabbitmq' && skipRabbit) {
+        console.log(`RabbitMQ:              skipped (${skipRabbit})`);
+        continue;
+      }
+      await measure(kind, dir, sorDir);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+    if (sorDir !== dir) fs.rmSync(sorDir, { recursive: true, force: true });
+  }
+}
+
+await main();
