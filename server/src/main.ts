@@ -57,6 +57,12 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  // Settings that only fail once tried (an unreadable secret file, CouchDB refusing the
+  // credentials) are configuration errors too: same message shape, same exit code.
+  if (error instanceof ConfigError) {
+    log.fatal({ problems: error.problems }, error.message);
+    process.exit(2);
+  }
   log.fatal({ err: describeError(error) }, 'server failed to start');
   process.exit(1);
 });

@@ -11,7 +11,7 @@ export type QueueDepthSource = () => Promise<{
 
 export type FanoutOutcome = 'written' | 'unchanged' | 'deleted' | 'absent' | 'stale';
 export type FanoutFailure = 'retry' | 'dead_letter';
-export type ReturnsOutcome = 'stored' | 'duplicate' | 'rejected' | 'failed';
+export type ReturnsOutcome = 'stored' | 'duplicate' | 'rejected';
 export type LeaseName = 'poller' | 'returns';
 
 export type Metrics = {
@@ -99,6 +99,9 @@ export function createMetrics(deps: { queueDepth: QueueDepthSource }): Metrics {
   }
   for (const disposition of ['retry', 'dead_letter'] as const) failed.inc({ disposition }, 0);
   for (const lease of ['poller', 'returns'] as const) leases.set({ lease }, 0);
+  for (const outcome of ['stored', 'duplicate', 'rejected'] as const) {
+    returns.inc({ outcome }, 0);
+  }
 
   return {
     registry,
