@@ -9,7 +9,9 @@ import type { CouchClient } from '../couch/types.js';
 import { createLogger, describeError } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Queue, QueueMessage } from '../queue/types.js';
+import { backoffDelayMs } from '../queue/backoff.js';
 import type { SorAdapter } from '../sor/types.js';
+import { SorUnavailableError } from '../sor/types.js';
 import {
   PermanentFailure,
   createRevisionCache,
@@ -95,6 +97,8 @@ export function createFanout(deps: FanoutDeps): Fanout {
       }
       sleepers.add(done);
     });
+  let sorDown = false;
+  let sorProbe: Promise<void> | null = null;
   const wakeAll = () => {
     if (sleepers.size === 0) woken = true;
     for (const wake of [...sleepers]) wake();
@@ -214,6 +218,7 @@ export function createFanout(deps: FanoutDeps): Fanout {
         'leases expired before the ack; another delivery will repeat this (idempotent) work',
       );
     }
+    if (failures.some((f) => f.error instanceof SorUnavailableError)) sorDown = true;
     for (const { message, error } of failures) {
       await fail(message, error).catch((queueError: unknown) => {
         // The queue itself failed: the lease will expire and the event be redelivered.
@@ -226,8 +231,31 @@ export function createFanout(deps: FanoutDeps): Fanout {
     );
   }
 
+  /**
+   * While the SOR is unreachable, claiming more events would only spend their attempts (and
+   * end them in the dead-letter queue after a long outage): pause, probe the SOR with backoff,
+   * and resume when it answers. The events that failed wait in the queue for their retry.
+   */
+  async function waitForSor(): Promise<void> {
+    if (!sorProbe) {
+      sorProbe = (async () => {
+        log.warn('the SOR is unreachable; fan-out pauses until it answers');
+        for (let attempt = 1; running; attempt += 1) {
+          await sleep(backoffDelayMs(attempt, { baseDelayMs: 250, maxDelayMs: 15_000 }));
+          if (!running || (await deps.sor.ping().catch(() => false))) break;
+        }
+        if (running) log.info('the SOR answers again; fan-out resumes');
+        sorDown = false;
+      })().finally(() => {
+        sorProbe = null;
+      });
+    }
+    await sorProbe;
+  }
+
   async function run(): Promise<void> {
     while (running) {
+      if (sorDown) await waitForSor();
       let messages: QueueMessage<FanoutEvent>[] = [];
       const started = now();
       try {

@@ -24,6 +24,7 @@ import type { Queue, RetryPolicy } from '../../../server/src/queue/types.js';
 import { createDemoSor } from '../../../server/src/sor/demo-sor.sqlite.js';
 import type { DemoSor } from '../../../server/src/sor/demo-sor.sqlite.js';
 import type { SorAdapter } from '../../../server/src/sor/types.js';
+import { SorUnavailableError } from '../../../server/src/sor/types.js';
 import { checkUserDatabases } from './pipeline-oracle.js';
 import { RABBITMQ_URL, deleteTopology, rabbitmqSkipReason, shareRabbitmq } from './rabbitmq.js';
 
@@ -241,6 +242,69 @@ describe('a share racing an unshare', () => {
     const a = await workerA;
     expect(a.effects.map((e) => e.outcome)).toEqual(['written', 'deleted']);
     expect(await client.getDoc(userDbNames(recipient).briefings, `briefing:${sorId}`)).toBeNull();
+    sor.close();
+  });
+});
+
+describe('a SOR outage', () => {
+  it('pauses the fan-out instead of spending the events’ attempts, and resumes when the SOR answers', async () => {
+    const sor = createDemoSor({ file: path.join(dir, 'outage.sor.sqlite') });
+    const userDbs = createUserDbs({
+      couch: client,
+      serviceSecret: 'secret-outage-0123456789abcdef0123456789',
+      serviceAdminName: ADMIN.username,
+    });
+    const users = ['outage.user-0', 'outage.user-1'];
+    for (let i = 0; i < 6; i += 1) sor.create({ content: content(`O${i}`), recipients: users });
+    let down = true;
+    let fetches = 0;
+    const flaky: SorAdapter = {
+      ...sor,
+      fetchDocument: (id) => {
+        fetches += 1;
+        return down
+          ? Promise.reject(new SorUnavailableError('connection refused'))
+          : sor.fetchDocument(id);
+      },
+      ping: () => Promise.resolve(!down),
+    };
+    // Quick retries and few attempts: without the pause, the outage would dead-letter them all.
+    const queue = createSqliteQueue<FanoutEvent>({
+      file: path.join(dir, 'outage.queue.sqlite'),
+      name: 'fanout',
+      visibilityMs: 30_000,
+      retry: { maxAttempts: 4, baseDelayMs: 20, maxDelayMs: 40 },
+    });
+    await queue.enqueue(eventsOf(await sor.listChanges(null, 100)));
+    const fanout = createFanout({
+      queue,
+      sor: flaky,
+      couch: client,
+      userDbs,
+      metrics: createMetrics({ queueDepth: () => queue.depth() }),
+      audit: { record: () => undefined, close: () => Promise.resolve() },
+      concurrency: 2,
+      batchSize: 50,
+      idleMs: 20,
+    });
+    fanout.start();
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect((await queue.depth()).dead).toBe(0);
+    expect(fetches).toBeLessThanOrEqual(12); // one failed round per batch loop, then the pause
+    down = false;
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const depth = await queue.depth();
+      if (depth.ready + depth.delayed + depth.leased === 0) break;
+      if (Date.now() > deadline) throw new Error(`not drained: ${JSON.stringify(depth)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await fanout.stop();
+    expect((await queue.depth()).dead).toBe(0);
+    const report = await checkUserDatabases(sor, client, users);
+    expect(report.problems).toEqual([]);
+    expect(report.briefings).toBe(12);
+    await queue.close();
     sor.close();
   });
 });
