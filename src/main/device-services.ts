@@ -2,7 +2,7 @@
 // (src/main/index.ts) and the browser host (src/host/), so the reader talks to exactly the same
 // code either way. Who is signed in decides which local store is open: the auth session says
 // who, and this module opens that person's workspace (store, briefings, sync) or closes it.
-import type { SessionInfo, SyncStatus } from '../shared/ipc.js';
+import type { SessionInfo, SignOutOutcome, SyncStatus } from '../shared/ipc.js';
 import type { AuthSession, AuthSnapshot } from './auth/auth-session.js';
 import { createAuthSession } from './auth/auth-session.js';
 import { offlinePolicy } from './auth/offline-policy.js';
@@ -19,6 +19,7 @@ import type { Keychain } from './secrets/types.js';
 import { closedSyncStatus, storeFailureStatus, toSessionInfo } from './session/session-info.js';
 import type { UserWorkspace } from './session/user-workspace.js';
 import { openUserWorkspace } from './session/user-workspace.js';
+import { countUnsentReturnsOnDisk, discardUserStore } from './storage/store.pouch.js';
 import type { SyncServiceOptions } from './sync/sync-service.js';
 
 export type DeviceAuthOptions = {
@@ -47,7 +48,11 @@ export type DeviceServicesOptions = {
   readonly logger?: Logger;
   /** Tuning for tests (faster back-off); production uses the defaults. */
   readonly sync?: Pick<SyncServiceOptions, 'backOff' | 'signInRetryMs' | 'purgeFallbackMs'>;
+  /** How long sign-out waits for unsent returns to reach the server (default 8 s). */
+  readonly signOutSendMs?: number;
 };
+
+const SIGN_OUT_SEND_MS = 8_000;
 
 export type DeviceServices = {
   readonly dispatch: IpcDispatcher;
@@ -182,6 +187,54 @@ export async function createDeviceServices(
     return transitions;
   };
 
+  /** Runs after the transitions queued before it: nothing opens a store while it is erased. */
+  const serially = (work: () => Promise<void>): Promise<void> => {
+    const run = transitions.then(work);
+    transitions = run.catch(() => undefined);
+    return run;
+  };
+
+  // Sign-out leaves nothing of the person on the device: a laptop handed on, or taken, after
+  // sign-out holds no token, no key and no briefing. Returns the server has not confirmed
+  // exist nowhere else, so they are sent first, and never erased without the person's say.
+  const signOut = async (discardUnsent: boolean): Promise<SignOutOutcome> => {
+    // A store still opening or closing (the reader locking, say) settles first.
+    await transitions;
+    const account = auth.snapshot().account;
+    let unsent = 0;
+    if (account) {
+      const open = workspace?.userId === account.userId ? workspace : null;
+      unsent = open
+        ? await open.sync.sendPending(options.signOutSendMs ?? SIGN_OUT_SEND_MS)
+        : await countUnsentReturnsOnDisk(options.dataDir, account.userId);
+      if (unsent > 0 && !discardUnsent) {
+        logger.info('sign-out held: returns not yet confirmed by the server', { unsent });
+        return { outcome: 'unsent-returns', unsent };
+      }
+    }
+    await auth.signOut();
+    await reconcile();
+    if (account) {
+      await serially(async () => {
+        try {
+          await discardUserStore({
+            dataDir: options.dataDir,
+            userId: account.userId,
+            keychain: options.auth.keychain,
+          });
+        } catch (error) {
+          logger.error('signed out, but the local copy could not be erased', errorFields(error));
+          throw new Error(
+            'You are signed out, but the copy of your briefings on this device could not be erased. Make sure the system keychain is unlocked and sign out again, or ask IT support.',
+            { cause: error },
+          );
+        }
+        logger.info('erased the local copy on sign-out', { discardedUnsent: unsent });
+      });
+    }
+    return { outcome: 'signed-out' };
+  };
+
   const offAuth = auth.onChange(() => void reconcile());
   await auth.start();
   await reconcile();
@@ -202,10 +255,7 @@ export async function createDeviceServices(
         info: () => published,
         signIn: () => auth.signIn(),
         cancelSignIn: () => auth.cancelSignIn(),
-        signOut: async () => {
-          await auth.signOut();
-          await reconcile();
-        },
+        signOut: ({ discardUnsent }) => signOut(discardUnsent),
       },
     }),
     logger,

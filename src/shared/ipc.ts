@@ -83,6 +83,12 @@ export type SessionInfo = {
   readonly signIn: SignInProgress;
 };
 
+export type SignOutOutcome =
+  /** Tokens and the local copy are gone; the reader is locked. */
+  | { readonly outcome: 'signed-out' }
+  /** Still signed in: `unsent` read receipts or notes would be lost (none was sent just now). */
+  | { readonly outcome: 'unsent-returns'; readonly unsent: number };
+
 const briefingId = z.string().min(1).max(512);
 
 /** channel -> request schema. Responses are typed in `IpcResponses`. */
@@ -96,7 +102,7 @@ export const ipcRequests = {
   'session:get': z.object({}).strict(),
   'session:sign-in': z.object({}).strict(),
   'session:cancel-sign-in': z.object({}).strict(),
-  'session:sign-out': z.object({}).strict(),
+  'session:sign-out': z.object({ discardUnsent: z.boolean().optional() }).strict(),
 } as const;
 
 export type IpcChannel = keyof typeof ipcRequests;
@@ -115,8 +121,13 @@ export type IpcResponses = {
   /** Starts the sign-in and answers at once; progress arrives as session:changed. */
   'session:sign-in': null;
   'session:cancel-sign-in': null;
-  /** Answers once the tokens are gone from the keychain and the reader is locked. */
-  'session:sign-out': null;
+  /**
+   * Sign-out erases this device's copy: tokens, sign-in record and the store's data key leave the
+   * keychain, the store's files are deleted. It first sends what the server has not confirmed;
+   * what cannot be sent is not erased silently: the answer says how much, and only a second call
+   * with `discardUnsent: true` (the person confirmed) signs out anyway.
+   */
+  'session:sign-out': SignOutOutcome;
 };
 
 /** Events main pushes to the renderer. */

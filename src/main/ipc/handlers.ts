@@ -5,6 +5,7 @@ import type {
   IpcRequests,
   IpcResponses,
   SessionInfo,
+  SignOutOutcome,
   SyncStatus,
 } from '../../shared/ipc.js';
 import type { Result } from '../../shared/result.js';
@@ -30,7 +31,7 @@ export type IpcHandlerDeps = {
     readonly info: () => SessionInfo;
     readonly signIn: () => void;
     readonly cancelSignIn: () => void;
-    readonly signOut: () => Promise<void>;
+    readonly signOut: (options: { readonly discardUnsent: boolean }) => Promise<SignOutOutcome>;
   };
 };
 
@@ -76,9 +77,7 @@ export function createIpcHandlers(deps: IpcHandlerDeps): IpcHandlers {
       session.cancelSignIn();
       return Promise.resolve(ok(null));
     },
-    'session:sign-out': async () => {
-      await session.signOut();
-      return ok(null);
-    },
+    'session:sign-out': async ({ discardUnsent }) =>
+      ok(await session.signOut({ discardUnsent: discardUnsent === true })),
   };
 }

@@ -70,16 +70,19 @@ export async function openUserWorkspace(options: UserWorkspaceOptions): Promise<
     logger,
     ...options.sync,
   });
-  const unsubscribe = store.onBriefingsChange((changes) =>
+  const unsubscribeBriefings = store.onBriefingsChange((changes) =>
     options.onBriefingsChanged(changes.map((change) => change.id)),
   );
+  // Returns change what the list shows (read or unread), e.g. when restored from the server.
+  const unsubscribeReturns = store.onReturnsChange(() => options.onBriefingsChanged([]));
   return {
     userId: options.userId,
     store,
     briefings,
     sync,
     close: async () => {
-      unsubscribe();
+      unsubscribeBriefings();
+      unsubscribeReturns();
       await sync.stop();
       await store.close();
     },

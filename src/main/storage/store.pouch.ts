@@ -39,7 +39,11 @@ import { recoverInterruptedVacuum, vacuumLevelDb } from './vacuum.leveldown.js';
 type Db = PouchDB.Database;
 
 const SYNC_STATE_ID = '_local/attache-sync-state';
-const INITIAL_SYNC_STATE: PersistedSyncState = { lastSyncedAt: null, pushedSeq: 0 };
+const INITIAL_SYNC_STATE: PersistedSyncState = {
+  lastSyncedAt: null,
+  pushedSeq: 0,
+  returnsRestored: false,
+};
 /** How long `cancel()` waits for PouchDB to settle; a replication sleeping in back-off only
  * notices the cancel when its timer fires, and nothing it does after that touches our data. */
 const CANCEL_GRACE_MS = 2_000;
@@ -55,6 +59,17 @@ export function userStorePaths(
 ): { briefings: string; returns: string } {
   const folder = userStoreFolder(dataDir, userId);
   return { briefings: join(folder, 'briefings'), returns: join(folder, 'returns') };
+}
+
+/**
+ * Returns in a closed store that the server has not confirmed, counted without its key (from
+ * the push watermark; may count too many, never too few). 0 when there is no store.
+ */
+export async function countUnsentReturnsOnDisk(dataDir: string, userId: string): Promise<number> {
+  return countUnsentReturns(
+    userStorePaths(dataDir, userId).returns,
+    await readPushWatermark(userStoreFolder(dataDir, userId)),
+  );
 }
 
 /**
@@ -136,12 +151,11 @@ function createChangeFeed(logger: Logger) {
   };
 }
 
-function startReplication(
-  local: Db,
-  options: ReplicationOptions,
-  logger: Logger,
-): ReplicationHandle {
-  const remote = new PouchDB(options.remoteUrl, {
+/** The broker's alias of one of the person's databases, every request with a fresh token. */
+function remoteDb(
+  options: Pick<ReplicationOptions, 'remoteUrl' | 'authorization' | 'onRequest'>,
+): Db {
+  return new PouchDB(options.remoteUrl, {
     // The device never creates remote databases; the fan-out does, with their security.
     skip_setup: true,
     fetch: async (url, init) => {
@@ -168,7 +182,14 @@ function startReplication(
       }
     },
   });
+}
 
+function startReplication(
+  local: Db,
+  options: ReplicationOptions,
+  logger: Logger,
+): ReplicationHandle {
+  const remote = remoteDb(options);
   const common = {
     live: true,
     retry: true,
@@ -435,6 +456,7 @@ export async function openUserStore(options: OpenUserStoreOptions): Promise<User
             typeof doc.pushedSeq === 'string' || typeof doc.pushedSeq === 'number'
               ? doc.pushedSeq
               : 0,
+          returnsRestored: doc.returnsRestored === true,
         };
       } catch (error) {
         if (isNotFound(error)) return INITIAL_SYNC_STATE;
@@ -474,6 +496,23 @@ export async function openUserStore(options: OpenUserStoreOptions): Promise<User
 
     replicate: (replication) =>
       startReplication(replication.direction === 'pull' ? briefings : returns, replication, logger),
+
+    restoreReturns: async (options) => {
+      const remote = remoteDb(options);
+      try {
+        const result = await guard(() =>
+          PouchDB.replicate(remote, returns, {
+            batch_size: 50,
+            checkpoint: 'target',
+            // The server's write guard is not the device's business.
+            filter: (doc: { _id: string }) => isUserDoc(doc._id),
+          }),
+        );
+        return result.docs_written;
+      } finally {
+        await remote.close().catch(() => undefined);
+      }
+    },
 
     purgeDeleted: async () => {
       while (maintenance) await maintenance;

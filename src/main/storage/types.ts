@@ -19,6 +19,8 @@ export type PersistedSyncState = {
   readonly lastSyncedAt: string | null;
   /** Returns-database sequence up to which the server has confirmed the push. */
   readonly pushedSeq: string | number;
+  /** The server's returns were copied into this store once (see UserStore.restoreReturns). */
+  readonly returnsRestored?: boolean;
 };
 
 export type LocalChange = {
@@ -89,6 +91,14 @@ export type UserStore = {
   readonly onReturnsChange: (listener: (changes: readonly LocalChange[]) => void) => () => void;
 
   readonly replicate: (options: ReplicationOptions) => ReplicationHandle;
+  /**
+   * One-shot copy of the server's returns database into the local one: the read receipts and
+   * notes written before (on this device before a sign-out, or on another), so that a new
+   * store does not show everything unread. Resolves with the number of documents written.
+   */
+  readonly restoreReturns: (
+    options: Pick<ReplicationOptions, 'remoteUrl' | 'authorization' | 'onRequest'>,
+  ) => Promise<number>;
 
   /**
    * Removes the content of deleted (unshared) briefings from disk, not just from view. The

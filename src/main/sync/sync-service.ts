@@ -77,6 +77,10 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
   let model: SyncModel = INITIAL_MODEL;
   let published: SyncStatus = deriveStatus(model);
   const listeners = new Set<(status: SyncStatus) => void>();
+  /** Internal: told of every model change (sendPending waits on the push through them). */
+  const watchers = new Set<() => void>();
+  /** Failed attempts per direction, so a wait can tell a fresh failure from an old one. */
+  const failures: Record<ReplicationDirection, number> = { pull: 0, push: 0 };
 
   let running = false;
   /** Bumped on every (re)connect and stop; events from an older generation are stale. */
@@ -93,6 +97,8 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
   // own delay, reset only when the server actually answers.
   const retryDelay: Record<ReplicationDirection, number> = { pull: 0, push: 0 };
   let pushedSeq: string | number = 0;
+  let returnsRestored = false;
+  let restoring: Promise<void> | null = null;
   let lastPersistedAt = 0;
   let unsubscribers: Array<() => void> = [];
   let purgeWanted = false;
@@ -115,11 +121,13 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
   const setModel = (patch: Partial<SyncModel>): void => {
     model = { ...model, ...patch };
     publish();
+    for (const watcher of watchers) watcher();
   };
   const setDirection = (direction: ReplicationDirection, state: DirectionState): void => {
     setModel(direction === 'pull' ? { pull: state } : { push: state });
   };
   const fail = (direction: ReplicationDirection, failure: Failure, message?: string): void => {
+    failures[direction] += 1;
     setDirection(direction, {
       phase: 'failing',
       failure,
@@ -132,7 +140,7 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
     if (!force && at - lastPersistedAt < PERSIST_THROTTLE_MS) return;
     lastPersistedAt = at;
     try {
-      await store.writeSyncState({ lastSyncedAt: model.lastSyncedAt, pushedSeq });
+      await store.writeSyncState({ lastSyncedAt: model.lastSyncedAt, pushedSeq, returnsRestored });
     } catch (error) {
       logger.warn('could not persist sync state', errorFields(error));
     }
@@ -264,14 +272,9 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
             push: { phase: 'caught-up', failure: null, message: null },
             signInNeeded: false,
           });
-          // Caught up means every return written before the last (empty) changes read is on the
-          // server. A return written in the instant since is pushed next and corrects the count.
-          void store
-            .returnsUpdateSeq()
-            .then(advancePushed)
-            .catch((error: unknown) =>
-              logger.warn('could not read returns sequence', errorFields(error)),
-            );
+          // What was pushed is known from the checkpoints alone. (Reading the returns update
+          // sequence here would race with a write just after the pause, and count it as sent:
+          // PouchDB pauses a push with nothing to send without asking the server anything.)
         }
         return;
       case 'change':
@@ -307,6 +310,30 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
     }
     fail(direction, failure);
     scheduleRestart();
+  };
+
+  // Once per store: a new store (first sign-in here, or after a sign-out erased the last one)
+  // gets the read receipts and notes the server already holds. Retried at the next connection
+  // until it succeeds; alongside the live replications, so briefings do not wait for it.
+  const restoreReturns = (gen: number): void => {
+    if (returnsRestored || restoring) return;
+    restoring = (async () => {
+      try {
+        const written = await store.restoreReturns({
+          remoteUrl: remoteUrl('push'),
+          authorization: () => authorize('push', gen),
+          onRequest: () => undefined,
+        });
+        returnsRestored = true;
+        await persist(true);
+        if (written > 0)
+          logger.info('restored read receipts and notes from the server', { written });
+      } catch (error) {
+        logger.info('could not restore returns from the server yet', errorFields(error));
+      }
+    })().finally(() => {
+      restoring = null;
+    });
   };
 
   const cancelAll = async (): Promise<void> => {
@@ -355,6 +382,7 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
     }
     setModel({ signInNeeded: false });
 
+    restoreReturns(gen);
     handles = DIRECTIONS.map((direction) =>
       store.replicate({
         direction,
@@ -405,6 +433,7 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
     try {
       const persisted = await store.readSyncState();
       pushedSeq = persisted.pushedSeq;
+      returnsRestored = persisted.returnsRestored === true;
       setModel({ lastSyncedAt: persisted.lastSyncedAt });
     } catch (error) {
       logger.warn('could not read persisted sync state', errorFields(error));
@@ -449,6 +478,7 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
       purgeTimer = null;
       await booted;
       await purging;
+      await restoring;
       await cancelAll();
       for (const unsubscribe of unsubscribers) unsubscribe();
       unsubscribers = [];
@@ -467,6 +497,39 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
       if (purging) return;
       // Reconnecting waits on the network (token request); the caller only needs it started.
       void reconnect();
+    },
+
+    sendPending: async (timeoutMs) => {
+      if (!running) {
+        // Not syncing (never started, or stopped): what the persisted watermark says.
+        return store.countReturnsSince((await store.readSyncState()).pushedSeq);
+      }
+      await booted;
+      await refreshPending();
+      if (model.pendingUploads === 0) return 0;
+      const failedBefore = failures.push;
+      await new Promise<void>((resolve) => {
+        const finish = (): void => {
+          clearTimeout(timer);
+          watchers.delete(check);
+          resolve();
+        };
+        // Done when the server confirmed everything, or a fresh attempt failed (offline,
+        // refused): waiting longer would only keep the person at the door.
+        const check = (): void => {
+          if (model.pendingUploads === 0 || failures.push > failedBefore || model.signInNeeded)
+            finish();
+        };
+        const timer = setTimeout(finish, timeoutMs);
+        watchers.add(check);
+        if (!purging) {
+          restartDelay = 0;
+          void reconnect();
+        }
+        check();
+      });
+      await refreshPending();
+      return model.pendingUploads;
     },
 
     onStatus: (listener) => {

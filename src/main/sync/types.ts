@@ -20,5 +20,10 @@ export type SyncService = {
   readonly status: () => SyncStatus;
   /** Retries at once instead of waiting out the back-off (the reader's "Sync now"). */
   readonly syncNow: () => Promise<void>;
+  /**
+   * Pushes the returns the server has not confirmed yet, waiting at most `timeoutMs` (less when
+   * an attempt fails); resolves with how many are still unconfirmed.
+   */
+  readonly sendPending: (timeoutMs: number) => Promise<number>;
   readonly onStatus: (listener: (status: SyncStatus) => void) => () => void;
 };

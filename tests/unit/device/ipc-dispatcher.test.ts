@@ -39,7 +39,7 @@ function setup(overrides: Partial<BriefingsService> = {}) {
       }),
       signIn: vi.fn(),
       cancelSignIn: vi.fn(),
-      signOut: vi.fn(() => Promise.resolve()),
+      signOut: vi.fn(() => Promise.resolve({ outcome: 'signed-out' as const })),
     },
   });
   const log = memoryLogger();

@@ -5,7 +5,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DeviceServices } from '../../../src/main/device-services.js';
 import { createDeviceServices } from '../../../src/main/device-services.js';
-import { storeKeySecretName } from '../../../src/main/secrets/types.js';
 import type { IpcChannel, IpcRequests } from '../../../src/shared/ipc.js';
 import { IPC_CHANNELS } from '../../../src/shared/ipc.js';
 import {
@@ -80,8 +79,7 @@ describe('the renderer cannot reach secrets', () => {
     for (const secret of script.issued) expect(everything).not.toContain(secret);
     // The session the reader sees names the person, nothing more.
     expect(everything).toContain('"displayName":"Alex Morgan"');
-    // Signed out (the last verb): tokens and session gone; only the data key of Alex's encrypted
-    // store stays, so that their copy opens again at their next sign-in (docs/security.md).
-    expect([...keychain.entries.keys()]).toEqual([storeKeySecretName(ALEX.userId)]);
+    // Signed out (the last verb): tokens, session and the data key of Alex's store all gone.
+    expect([...keychain.entries.keys()]).toEqual([]);
   });
 });

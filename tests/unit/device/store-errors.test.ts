@@ -21,7 +21,7 @@ function dispatcherWith(briefings: () => BriefingsService | null) {
         },
         signIn: () => undefined,
         cancelSignIn: () => undefined,
-        signOut: () => Promise.resolve(),
+        signOut: () => Promise.resolve({ outcome: 'signed-out' as const }),
       },
     }),
     memoryLogger().logger,

@@ -1,7 +1,10 @@
-// The signed-in person in the header; opens a small panel with Sign out. A disclosure (button +
-// panel) rather than an ARIA menu: one action does not need menu keyboard semantics.
+// The signed-in person in the header; opens a small panel with Sign out (confirmed in a dialog:
+// it erases the device's copy). A disclosure (button + panel) rather than an ARIA menu: one
+// action does not need menu keyboard semantics.
 import { useEffect, useId, useRef, useState } from 'react';
 import { ChevronDown, LogOut } from 'lucide-react';
+import { SignOutDialog } from './SignOutDialog.js';
+import type { SignOutAnswer } from './use-sign-in.js';
 
 function initials(name: string): string {
   const parts = name.trim().split(/\s+/).filter(Boolean);
@@ -17,10 +20,10 @@ export function UserMenu({
 }: {
   readonly user: { readonly id: string; readonly displayName: string } | null;
   readonly loading: boolean;
-  readonly onSignOut: () => Promise<void>;
+  readonly onSignOut: (discardUnsent: boolean) => Promise<SignOutAnswer>;
 }) {
   const [open, setOpen] = useState(false);
-  const [signingOut, setSigningOut] = useState(false);
+  const [confirming, setConfirming] = useState(false);
   const panelId = useId();
   const root = useRef<HTMLDivElement>(null);
   const toggle = useRef<HTMLButtonElement>(null);
@@ -82,16 +85,24 @@ export function UserMenu({
         <button
           type="button"
           className="user-menu__item"
-          disabled={signingOut}
+          aria-haspopup="dialog"
           onClick={() => {
-            setSigningOut(true);
-            void onSignOut().finally(() => setSigningOut(false));
+            setOpen(false);
+            setConfirming(true);
           }}
         >
           <LogOut aria-hidden="true" size={16} />
-          {signingOut ? 'Signing out…' : 'Sign out'}
+          Sign out…
         </button>
       </div>
+      <SignOutDialog
+        open={confirming}
+        onClose={() => {
+          setConfirming(false);
+          toggle.current?.focus();
+        }}
+        signOut={onSignOut}
+      />
     </div>
   );
 }

@@ -1,14 +1,19 @@
 import { useCallback, useEffect, useMemo } from 'react';
-import type { SessionInfo } from '../../../shared/ipc.js';
+import type { SessionInfo, SignOutOutcome } from '../../../shared/ipc.js';
 import { useApi } from '../app/api-context.js';
 import type { ApiSource } from '../bridge/resolve-api.js';
 import { createSignInTabs } from './sign-in-tab.js';
+
+/** What a sign-out came to; `failed` carries the message to show. */
+export type SignOutAnswer =
+  SignOutOutcome | { readonly outcome: 'failed'; readonly message: string };
 
 export type SignInActions = {
   /** Starts a sign-in: in the browser host, from a click (it opens the tab for the page). */
   readonly signIn: () => void;
   readonly cancel: () => void;
-  readonly signOut: () => Promise<void>;
+  /** `discardUnsent`: the person agreed to lose returns the server has not confirmed. */
+  readonly signOut: (discardUnsent: boolean) => Promise<SignOutAnswer>;
 };
 
 export function useSignIn(source: ApiSource, session: SessionInfo | null): SignInActions {
@@ -40,8 +45,12 @@ export function useSignIn(source: ApiSource, session: SessionInfo | null): SignI
   const cancel = useCallback(() => {
     void api.cancelSignIn({});
   }, [api]);
-  const signOut = useCallback(async () => {
-    await api.signOut({});
-  }, [api]);
+  const signOut = useCallback(
+    async (discardUnsent: boolean): Promise<SignOutAnswer> => {
+      const result = await api.signOut(discardUnsent ? { discardUnsent } : {});
+      return result.ok ? result.value : { outcome: 'failed', message: result.error.message };
+    },
+    [api],
+  );
   return { signIn, cancel, signOut };
 }
