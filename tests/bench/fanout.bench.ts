@@ -58,7 +58,19 @@ const progress = (text: string) => process.stderr.write(`  … ${text}\n`);
 const settle = () => new Promise((resolve) => setTimeout(resolve, 500));
 const rate = (count: number, ms: number) => Math.round(count / (ms / 1000));
 
-async function startCouch(dir: string): Promise<{ url: string; stop: () => Promise<void> }> {
+/** CPU seconds a process has used so far (Linux /proc; 0 elsewhere). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks
+  } catch {
+    return 0;
+  }
+}
+
+async function startCouch(
+  dir: string,
+): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', path.join(import.meta.dirname, 'couch-process.ts')],
@@ -85,6 +97,7 @@ async function startCouch(dir: string): Promise<{ url: string; stop: () => Promi
   });
   return {
     url,
+    pid: child.pid!,
     stop: () =>
       new Promise((resolve) => {
         child.once('exit', () => resolve());
@@ -163,9 +176,10 @@ async function rawLimit(couch: CouchClient, userDbs: UserDbs, dir: string): Prom
 async function pipelineRun(
   queueKind: 'sqlite' | 'rabbitmq',
   couch: CouchClient,
+  couchPid: number,
   userDbs: UserDbs,
   dir: string,
-): Promise<number> {
+): Promise<{ ms: number; cpu: { self: number; couch: number } }> {
   const label = `bench-${queueKind}`;
   const users = usersOf(label);
   progress(`creating the ${queueKind} run's user databases`);
@@ -185,6 +199,12 @@ async function pipelineRun(
     pollIntervalMs: 50,
     fanoutIdleMs: 20,
     returnsEnabled: false,
+    ...(process.env['BENCH_FANOUT_CONCURRENCY']
+      ? { fanoutConcurrency: Number(process.env['BENCH_FANOUT_CONCURRENCY']) }
+      : {}),
+    ...(process.env['BENCH_FANOUT_BATCH']
+      ? { fanoutBatchSize: Number(process.env['BENCH_FANOUT_BATCH']) }
+      : {}),
   });
   fs.mkdirSync(config.dataDir, { recursive: true });
   const queue = createFanoutQueue(config);
@@ -206,6 +226,7 @@ async function pipelineRun(
   if (lease) await couch.putDoc(CONTROL_DB, { ...lease, released: true, data: {} });
 
   const started = performance.now();
+  const cpuBefore = { couch: cpuSeconds(couchPid), self: cpuSeconds(process.pid) };
   const pipeline = await startPipeline({
     config,
     couch,
@@ -223,6 +244,10 @@ async function pipelineRun(
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   const elapsed = performance.now() - started;
+  const cpu = {
+    couch: cpuSeconds(couchPid) - cpuBefore.couch,
+    self: cpuSeconds(process.pid) - cpuBefore.self,
+  };
   await pipeline.stop();
   await queue.close();
   await audit.close();
@@ -247,7 +272,7 @@ async function pipelineRun(
     await ch.deleteExchange(`${name}.dlx`);
     await conn.close();
   }
-  return elapsed;
+  return { ms: elapsed, cpu };
 }
 
 async function rabbitmqReachable(): Promise<string | null> {
@@ -283,12 +308,13 @@ async function measure(kind: 'sqlite' | 'rabbitmq', dir: string, sorDir: string)
       `raw _bulk_docs limit:  ${EVENTS} docs in ${seconds(rawMs)} s = ${raw} docs/s ` +
         `(${USERS} requests of ${PER_USER}, ${RAW_PARALLEL} in parallel)`,
     );
-    const ms = await pipelineRun(kind, couch, userDbs, sorDir);
+    const { ms, cpu } = await pipelineRun(kind, couch, couchServer.pid, userDbs, sorDir);
     const events = rate(EVENTS, ms);
     const name = kind === 'sqlite' ? 'embedded SQLite queue:' : `RabbitMQ ${QUEUE_TYPE} queue:`;
     console.log(
       `${name.padEnd(22)} ${EVENTS} events in ${seconds(ms)} s = ${events} events/s, ` +
-        `${(events / raw).toFixed(2)} of the raw limit`,
+        `${(events / raw).toFixed(2)} of the raw limit ` +
+        `(CPU: pipeline ${cpu.self.toFixed(1)} s, CouchDB ${cpu.couch.toFixed(1)} s)`,
     );
   } finally {
     await couchServer.stop();
