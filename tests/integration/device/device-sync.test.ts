@@ -2,6 +2,7 @@
 // CouchDB-protocol server -> auth broker), driven through the browser host's HTTP bridge: the
 // same path the reader takes where Electron cannot run.
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { PDFDocument, PDFName, PDFString } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +25,7 @@ import type {
 } from '../../../src/shared/ipc.js';
 import { BROKER_DB_PATHS, HOST_KEY_HEADER, SAMPLE_USER } from '../../../src/shared/protocol.js';
 import type { Result } from '../../../src/shared/result.js';
+import keytar from 'keytar';
 import type { Browser } from 'playwright-core';
 import { tempDir } from '../../unit/device/fixtures.js';
 import { ciphertextProbe, decryptedEntries, filesContaining } from '../../unit/device/raw-store.js';
@@ -351,6 +353,48 @@ describe('device sync through the auth broker', () => {
       // Everything else is still there and readable.
       const list = await call<BriefingSummary[]>(reopened, 'briefings:list');
       expect(new Set(list.map((b) => b.id))).toEqual(new Set(expectedIds));
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'signs out without losing a receipt written offline, erases the copy, and restores what was read at the next sign-in',
+    async () => {
+      if (!host || !server) throw new Error('previous scenario did not leave a running host');
+      const running = host;
+      await server.stop();
+      server = null;
+      const unread = (await call<BriefingSummary[]>(running, 'briefings:list')).find(
+        (b) => !b.read,
+      );
+      if (!unread) throw new Error('expected an unread briefing');
+      await call(running, 'briefings:mark-read', { id: unread.id });
+      await until(
+        'one pending upload',
+        async () => (await call<SyncStatus>(running, 'sync:status')).pendingUploads === 1,
+      );
+      const readBefore = (await call<BriefingSummary[]>(running, 'briefings:list'))
+        .filter((b) => b.read)
+        .map((b) => b.id);
+
+      // The server is back; sign-out at once sends the receipt before it erases anything.
+      server = await startServer(config);
+      expect(await call(running, 'session:sign-out')).toEqual({ outcome: 'signed-out' });
+      const service = keychainServiceFor(deviceDir.path);
+      expect((await keytar.findCredentials(service)).map((e) => e.account)).toEqual([]);
+      expect(existsSync(userStoreFolder(deviceDir.path, SAMPLE_USER.id))).toBe(false);
+
+      await signInThroughBrowser(running, browser, SAMPLE_USER.id);
+      const restored = await until('the briefings and what was read, back', async () => {
+        const list = await call<BriefingSummary[]>(running, 'briefings:list');
+        const read = list.filter((b) => b.read).map((b) => b.id);
+        return list.length === expectedIds.length && read.length === readBefore.length
+          ? read
+          : null;
+      });
+      expect(new Set(restored)).toEqual(new Set(readBefore));
+      expect(restored).toContain(unread.id);
+      expect((await call<SyncStatus>(running, 'sync:status')).pendingUploads).toBe(0);
     },
     TIMEOUT_MS,
   );
