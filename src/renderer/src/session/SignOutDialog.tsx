@@ -69,9 +69,10 @@ export function SignOutDialog({
           </h2>
           <p id="sign-out-text">
             {plural(unsent, 'read receipt or note', 'read receipts or notes')} written on this
-            device could not be sent: the briefing server cannot be reached. Stay signed in and{' '}
+            device could not be sent just now. Stay signed in and{' '}
             {unsent === 1 ? 'it is' : 'they are'} sent by {unsent === 1 ? 'itself' : 'themselves'}{' '}
-            when the connection is back. Signing out now discards {unsent === 1 ? 'it' : 'them'}.
+            once the briefing server can be reached again. Signing out now discards{' '}
+            {unsent === 1 ? 'it' : 'them'}.
           </p>
           <div className="confirm-dialog__actions">
             <button type="button" className="button button--secondary" autoFocus onClick={onClose}>
