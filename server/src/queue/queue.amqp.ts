@@ -46,6 +46,8 @@ const H_LAST_ERROR = 'x-attache-last-error';
 const H_PUBLISH_ID = 'x-attache-publish-id';
 /** Header values must fit in one AMQP frame with everything else; reasons are cut to this. */
 const MAX_REASON_CHARS = 4000;
+/** Longest wait for peeked dead letters to be back on their queue (see giveBack). */
+const GIVE_BACK_WAIT_MS = 5_000;
 
 export type AmqpQueueOptions = {
   /** amqp:// or amqps:// URL with credentials. Never logged. */
@@ -315,9 +317,18 @@ export function createAmqpQueue<T>(options: AmqpQueueOptions): Queue<T> {
     return lease;
   }
 
-  function release(token: string, lease: Lease, how: 'ack' | 'requeue'): boolean {
+  /**
+   * Takes a lease out of the table, so that its expiry timer can no longer requeue it: whoever
+   * takes it settles the delivery, exactly once (the broker closes the channel, and with it every
+   * lease on it, when one delivery is settled twice).
+   */
+  function take(token: string, lease: Lease): void {
     clearTimeout(lease.timer);
     leases.delete(token);
+  }
+
+  /** Acks or requeues a taken lease's delivery; false when its channel is gone. */
+  function settle(lease: Lease, how: 'ack' | 'requeue'): boolean {
     if (!link || link.generation !== lease.generation) return false;
     try {
       if (how === 'ack') link.sub.ack(lease.message);
@@ -326,6 +337,11 @@ export function createAmqpQueue<T>(options: AmqpQueueOptions): Queue<T> {
     } catch {
       return false; // the channel closed under us: the broker redelivers
     }
+  }
+
+  function release(token: string, lease: Lease, how: 'ack' | 'requeue'): boolean {
+    take(token, lease);
+    return settle(lease, how);
   }
 
   async function deadLetter(
@@ -412,6 +428,38 @@ export function createAmqpQueue<T>(options: AmqpQueueOptions): Queue<T> {
       const message = await ch.get(names.dead, { noAck: false });
       if (message !== false || tries >= 2) return message;
       await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  /**
+   * Closes a channel that peeked at the dead-letter queue, so that the `taken` messages it holds
+   * go back in order, and waits until the broker has requeued them. The broker does that on its
+   * own time (a quorum queue once the return is in its log, which takes a while on a busy disk):
+   * without the wait, the next look at the queue (a count, a replay) could miss them. Counting
+   * cannot tell our messages from others', so another instance peeking or dead-lettering at the
+   * same moment can end the wait early or let it run out: no worse than not waiting.
+   */
+  async function giveBack(current: Link, ch: Channel, taken: number): Promise<void> {
+    let probe: Channel | null = null;
+    try {
+      const others = taken > 0 ? (await ch.checkQueue(names.dead)).messageCount : 0;
+      await ch.close();
+      if (taken === 0) return;
+      probe = await current.model.createChannel();
+      const deadline = Date.now() + GIVE_BACK_WAIT_MS;
+      while ((await probe.checkQueue(names.dead)).messageCount < others + taken) {
+        if (Date.now() >= deadline) {
+          log.warn({ queue: names.dead, taken }, 'peeked dead letters are slow to come back');
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    } catch (error) {
+      // Only the wait failed (the connection went): the broker requeues them all the same.
+      log.warn({ queue: names.dead, err: describeError(error) }, 'cannot see dead letters back');
+      await ch.close().catch(() => undefined);
+    } finally {
+      await probe?.close().catch(() => undefined);
     }
   }
 
@@ -511,23 +559,37 @@ export function createAmqpQueue<T>(options: AmqpQueueOptions): Queue<T> {
       if (!lease || !link) return 'lease-lost';
       const current = link;
       const { message, attempts } = lease;
-      if (failure.permanent || attempts >= options.retry.maxAttempts) {
-        const reason = failure.permanent
-          ? failure.reason
-          : `Gave up after ${attempts} attempts. Last error: ${failure.reason}`;
-        await deadLetter(current, message, attempts, reason);
-        return release(leaseToken, lease, 'ack') ? 'dead-lettered' : 'lease-lost';
+      // The holder asked in time, so this call settles the delivery: take it now, before the
+      // copy is published. Were the lease to run out while the broker confirms that copy (a busy
+      // broker takes a while), the expiry timer would requeue the delivery and the ack below
+      // would settle it twice: the message both dead-lettered (or scheduled) and queued again.
+      take(leaseToken, lease);
+      const dead = failure.permanent || attempts >= options.retry.maxAttempts;
+      try {
+        if (dead) {
+          const reason = failure.permanent
+            ? failure.reason
+            : `Gave up after ${attempts} attempts. Last error: ${failure.reason}`;
+          await deadLetter(current, message, attempts, reason);
+        } else {
+          const delay = retryStepMs(attempts, options.retry);
+          await publish(current, names.retry(delay), '', message.content, {
+            messageId: message.properties.messageId as string | undefined,
+            headers: {
+              [H_ATTEMPTS]: attempts,
+              [H_ENQUEUED_AT]: String(lease.enqueuedAt),
+              [H_LAST_ERROR]: cut(failure.reason),
+            },
+          });
+        }
+      } catch (error) {
+        // The failure could not be recorded: redeliver now, which counts as a failed attempt
+        // (see recountRedelivery), as the expiry timer would have done later.
+        settle(lease, 'requeue');
+        throw error;
       }
-      const delay = retryStepMs(attempts, options.retry);
-      await publish(current, names.retry(delay), '', message.content, {
-        messageId: message.properties.messageId as string | undefined,
-        headers: {
-          [H_ATTEMPTS]: attempts,
-          [H_ENQUEUED_AT]: String(lease.enqueuedAt),
-          [H_LAST_ERROR]: cut(failure.reason),
-        },
-      });
-      return release(leaseToken, lease, 'ack') ? 'retry-scheduled' : 'lease-lost';
+      if (!settle(lease, 'ack')) return 'lease-lost';
+      return dead ? 'dead-lettered' : 'retry-scheduled';
     },
 
     async depth(): Promise<QueueDepth> {
@@ -546,7 +608,7 @@ export function createAmqpQueue<T>(options: AmqpQueueOptions): Queue<T> {
 
     async deadLetters(limit = 100) {
       const current = await ready();
-      // Peek: take without acking, then close the channel so that all go back in order.
+      // Peek: take without acking, then give all back.
       const ch = await current.model.createChannel();
       const seen: DeadLetter<T>[] = [];
       try {
@@ -555,9 +617,11 @@ export function createAmqpQueue<T>(options: AmqpQueueOptions): Queue<T> {
           if (message === false) break;
           seen.push(toDeadLetter(message));
         }
-      } finally {
+      } catch (error) {
         await ch.close().catch(() => undefined);
+        throw error;
       }
+      await giveBack(current, ch, seen.length);
       return seen;
     },
 
@@ -567,6 +631,7 @@ export function createAmqpQueue<T>(options: AmqpQueueOptions): Queue<T> {
       const ch = await current.model.createChannel();
       const visited = new Set<string>();
       let moved = 0;
+      let held = 0;
       try {
         for (;;) {
           const message = await takeDead(ch);
@@ -574,8 +639,9 @@ export function createAmqpQueue<T>(options: AmqpQueueOptions): Queue<T> {
           const headers = message.properties.headers ?? {};
           const messageId = String(message.properties.messageId);
           if (visited.has(messageId)) {
-            // Round the whole queue once: this one was put back by this call.
-            ch.nack(message, false, true);
+            // Round the whole queue once: this one was put back by this call. Left unacked, it
+            // goes back to where it was (given back below).
+            held = 1;
             break;
           }
           visited.add(messageId);
@@ -597,9 +663,11 @@ export function createAmqpQueue<T>(options: AmqpQueueOptions): Queue<T> {
           }
           ch.ack(message);
         }
-      } finally {
+      } catch (error) {
         await ch.close().catch(() => undefined);
+        throw error;
       }
+      await giveBack(current, ch, held);
       return moved;
     },
 

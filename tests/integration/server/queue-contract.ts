@@ -31,11 +31,22 @@ export const SETTINGS: QueueSettings = {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Claims until `count` messages arrived or `timeoutMs` passed. */
-async function claimAll(queue: Queue<Payload>, count: number, timeoutMs = 10_000) {
+async function claimAll(
+  queue: Queue<Payload>,
+  count: number,
+  timeoutMs = 10_000,
+  visibilityMs?: number,
+) {
   const got = [];
   const deadline = Date.now() + timeoutMs;
   while (got.length < count && Date.now() < deadline) {
-    got.push(...(await queue.claim({ max: count - got.length, waitMs: 100 })));
+    got.push(
+      ...(await queue.claim({
+        max: count - got.length,
+        waitMs: 100,
+        ...(visibilityMs === undefined ? {} : { visibilityMs }),
+      })),
+    );
     if (got.length < count) await sleep(20);
   }
   return got;
@@ -168,11 +179,35 @@ export function queueContract(factory: QueueFactory): void {
     expect(dead[0]?.payload).toEqual({ n: 9 });
   });
 
+  it('settles a nacked message once, even when its lease runs out during the nack', async () => {
+    await queue.enqueue([{ payload: { n: 1 } }]);
+    // A lease shorter than the nack takes (RabbitMQ: publishing the dead letter and waiting for
+    // the broker's confirm): it runs out while the nack is under way.
+    const [m] = await claimAll(queue, 1, 10_000, 1);
+    const outcome = await queue.nack(m!.id, m!.leaseToken, { reason: 'bad', permanent: true });
+    const dead = (await queue.deadLetters()).map((d) => d.id);
+    const redelivered = (await claimAll(queue, 1, 1_000)).map((r) => r.id);
+    // Either the nack won (dead-lettered, not redelivered) or the expiry did (redelivered, not
+    // dead-lettered); never both.
+    if (outcome === 'dead-lettered') {
+      expect({ dead, redelivered }).toEqual({ dead: [m!.id], redelivered: [] });
+    } else {
+      expect(outcome).toBe('lease-lost');
+      expect({ dead, redelivered }).toEqual({ dead: [], redelivered: [m!.id] });
+    }
+  });
+
   it('replays dead letters with a fresh attempt count, only those asked for', async () => {
     await queue.enqueue([{ payload: { n: 1 } }, { payload: { n: 2 } }]);
-    const claimed = await claimAll(queue, 2);
-    for (const m of claimed)
-      await queue.nack(m.id, m.leaseToken, { reason: 'bad', permanent: true });
+    // Leases that a busy machine cannot outlast between the claim and the nacks: lease expiry
+    // has tests of its own, and an expired lease here would keep a message out of the DLQ.
+    const claimed = await claimAll(queue, 2, 10_000, 60_000);
+    expect(claimed).toHaveLength(2);
+    for (const m of claimed) {
+      expect(await queue.nack(m.id, m.leaseToken, { reason: 'bad', permanent: true })).toBe(
+        'dead-lettered',
+      );
+    }
     const dead = await queue.deadLetters();
     expect(dead).toHaveLength(2);
     const one = dead.find((d) => d.payload.n === 1)!;
