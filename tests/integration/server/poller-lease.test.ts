@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ensureControlDb } from '../../../server/src/couch/control-db.js';
 import { createCouchClient } from '../../../server/src/couch/couch-client.js';
@@ -54,22 +55,40 @@ async function until(what: string, check: () => boolean, timeoutMs = 10_000): Pr
   }
 }
 
-/** A CouchDB client that can be cut off, as if its process froze or the network split. */
+/** A lease write as sent, on the lease's own clock (performance.now()). */
+type Write = { readonly sentAt: number; ok: boolean };
+
+/**
+ * A CouchDB client that can be cut off, as if its process froze or the network split. It records
+ * every write that got through, so that tests can check timing against what the lease did rather
+ * than against when the test happened to look.
+ */
 function cuttable(inner: CouchClient) {
   let cut = false;
+  const writes: Write[] = [];
   const fail = () => Promise.reject(new CouchError('unavailable', 0, 'cut off', 'test'));
   const wrapped = new Proxy(inner, {
     get(target, key: keyof CouchClient) {
       const value: unknown = Reflect.get(target, key);
       if (typeof value !== 'function') return value;
-      return (...args: unknown[]) =>
-        cut ? fail() : (value as (...a: unknown[]) => unknown).apply(target, args);
+      return (...args: unknown[]) => {
+        if (cut) return fail();
+        const call = () => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        if (key !== 'putDoc') return call();
+        const write: Write = { sentAt: performance.now(), ok: false };
+        writes.push(write);
+        return call().then((result) => {
+          write.ok = true;
+          return result;
+        });
+      };
     },
   });
   return {
     client: wrapped,
     cut: () => (cut = true),
     heal: () => (cut = false),
+    writes: (): readonly Write[] => writes,
   };
 }
 
@@ -88,12 +107,13 @@ describe('poller lease', () => {
   const leaseName = () => `poller-test-${Math.random().toString(36).slice(2)}`;
   let name: string;
 
-  function instance(label: string): Instance {
-    let polls = 0;
+  /** An instance whose polls are timed (performance.now() as each poll of the SOR starts). */
+  function instance(label: string): Instance & { pollTimes: () => readonly number[] } {
+    const pollTimes: number[] = [];
     const counting: SorAdapter = {
       ...sor,
       listChanges: (cursor, limit) => {
-        polls += 1;
+        pollTimes.push(performance.now());
         return sor.listChanges(cursor, limit);
       },
     };
@@ -108,7 +128,14 @@ describe('poller lease', () => {
       batchSize: 3,
       maxBackoffMs: 200,
     });
-    const made = { name: label, lease, poller, polls: () => polls, link };
+    const made = {
+      name: label,
+      lease,
+      poller,
+      polls: () => pollTimes.length,
+      pollTimes: () => pollTimes,
+      link,
+    };
     instances.push(made);
     return made;
   }
@@ -151,8 +178,12 @@ describe('poller lease', () => {
       i.poller.start();
     }
     await until('one holder', () => a.lease.isHeld() !== b.lease.isHeld());
-    await sleep(600);
     const [leader, other] = a.lease.isHeld() ? [a, b] : [b, a];
+    // Page by page, the leader queues the changes and then moves the cursor: once the cursor is
+    // past the last change, every change is queued (a busy machine may take a while to get there).
+    await until('the cursor past every change', () => leader.lease.data()[CURSOR_FIELD] === '7');
+    await sleep(600); // both keep running meanwhile
+    expect(leader.lease.isHeld()).toBe(true);
     expect(leader.polls()).toBeGreaterThan(1);
     expect(other.polls()).toBe(0);
     expect(other.lease.isHeld()).toBe(false);
@@ -160,7 +191,6 @@ describe('poller lease', () => {
     expect(events.sort()).toEqual(
       Array.from({ length: 7 }, (_, n) => `BRF-00000${n + 1}/user-${n}`),
     );
-    expect(leader.lease.data()[CURSOR_FIELD]).toBe('7');
   });
 
   it('moves to the other instance when the holder goes silent, which continues from the shared cursor', async () => {
@@ -177,13 +207,21 @@ describe('poller lease', () => {
     expect(b.polls()).toBe(0); // a renews in time: b never polls
 
     a.link.cut(); // a freezes: no renewal, no CouchDB
-    const cutAt = Date.now();
     for (let n = 0; n < 4; n += 1) sor.create({ content: {}, recipients: [`late-${n}`] });
     await until('b takes over', () => b.lease.isHeld(), 4 * TTL);
-    const waited = Date.now() - cutAt;
-    expect(waited).toBeGreaterThanOrEqual(TTL); // not before the TTL ran out
+    // The TTL runs from a's last renewal, not from the cut: a renews every third of the TTL, so
+    // its last renewal can precede the cut by that much. b must not write the lease as its own
+    // until that renewal is a whole TTL old, and a must have stopped polling by then. Both are
+    // timestamps taken as the writes and polls happened, on the clock the lease itself uses.
+    const renewals = a.link.writes().filter((w) => w.ok);
+    const lastRenewal = renewals[renewals.length - 1]!.sentAt;
+    const takeover = b.link.writes()[0]!; // b wrote nothing before: it never held the lease
+    expect(takeover.ok).toBe(true);
+    expect(takeover.sentAt - lastRenewal).toBeGreaterThanOrEqual(TTL);
+    expect(Math.max(...a.pollTimes())).toBeLessThan(takeover.sentAt);
     expect(a.lease.isHeld()).toBe(false); // a stopped acting on its own (its renewals fail)
     await until('b queued the late changes', () => b.lease.data()[CURSOR_FIELD] === '8');
+    expect(b.pollTimes()[0]).toBeGreaterThan(takeover.sentAt);
     const events = await queued();
     expect(events.filter((e) => e.includes('late-')).sort()).toEqual(
       [5, 6, 7, 8].map((n) => `BRF-00000${n}/late-${n - 5}`),
