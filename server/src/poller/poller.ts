@@ -35,7 +35,8 @@ export type PollerDeps = {
   /**
    * Stop reading the SOR while this many events are ready on the queue (default: no limit). The
    * SOR keeps everything not yet read, so holding back loses nothing, and a bounded backlog keeps
-   * the queue (RabbitMQ quorum queues especially) in memory instead of paging to disk.
+   * the queue (RabbitMQ quorum queues especially) in memory instead of paging to disk. A soft
+   * limit: a page may take the backlog past it, by less than batchSize (plus retries due).
    */
   readonly maxQueued?: number;
 };
@@ -83,15 +84,27 @@ export function createPoller(deps: PollerDeps): Poller {
       cancelSleep = done;
     });
 
+  // Events this poller may still queue before it must ask the queue how many are ready. Between
+  // two looks, the ready count grows only by what this poller (the lease holder) queues, plus
+  // retries coming due, so after seeing `ready` it can add `maxQueued - ready` without asking
+  // again. Asking on every poll cost RabbitMQ a channel and a declare per queue each time.
+  let headroom = 0;
+
   async function pollOnce(): Promise<number> {
-    if (!deps.lease.isHeld()) return 0;
-    if (deps.maxQueued !== undefined && (await deps.queue.depth()).ready >= deps.maxQueued) {
-      return 0; // the fan-out is behind: let it catch up first
+    if (!deps.lease.isHeld()) {
+      headroom = 0; // another holder may have filled the queue meanwhile
+      return 0;
+    }
+    if (deps.maxQueued !== undefined && headroom <= 0) {
+      const { ready } = await deps.queue.depth();
+      if (ready >= deps.maxQueued) return 0; // the fan-out is behind: let it catch up first
+      headroom = deps.maxQueued - ready;
     }
     const cursor = readCursor(deps.lease);
     const page = await deps.sor.listChanges(cursor, deps.batchSize);
     const items = eventsOf(page);
     if (items.length > 0) {
+      headroom -= items.length; // before enqueueing: a failed enqueue may have queued some
       await deps.queue.enqueue(items);
       deps.metrics.sorChangesQueued(items.length);
     }

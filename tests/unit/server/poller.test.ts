@@ -1,0 +1,110 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FanoutEvent } from '../../../server/src/fanout/types.js';
+import { createMetrics } from '../../../server/src/observability/metrics.js';
+import type { Lease, LeaseData } from '../../../server/src/poller/lease.js';
+import { createPoller } from '../../../server/src/poller/poller.js';
+import { createSqliteQueue } from '../../../server/src/queue/queue.sqlite.js';
+import type { Queue } from '../../../server/src/queue/types.js';
+import { createDemoSor } from '../../../server/src/sor/demo-sor.sqlite.js';
+import type { DemoSor } from '../../../server/src/sor/demo-sor.sqlite.js';
+
+/** A lease held in memory, that the test can take away and give back. */
+function memoryLease() {
+  let held = true;
+  let data: LeaseData = {};
+  const lease: Lease = {
+    name: 'poller',
+    isHeld: () => held,
+    tick: () => Promise.resolve(held),
+    data: () => data,
+    update: (patch) => {
+      data = { ...data, ...patch };
+      return Promise.resolve();
+    },
+    start: () => undefined,
+    stop: () => Promise.resolve(),
+  };
+  return { lease, take: () => (held = false), give: () => (held = true) };
+}
+
+describe('poller backpressure', () => {
+  let dir: string;
+  let sor: DemoSor;
+  let queue: Queue<FanoutEvent>;
+  let depthCalls: number;
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'attache-poller-'));
+    sor = createDemoSor({ file: path.join(dir, 'sor.sqlite') });
+    for (let n = 0; n < 40; n += 1) sor.create({ content: {}, recipients: [`user-${n}`] });
+    const inner = createSqliteQueue<FanoutEvent>({
+      file: path.join(dir, 'queue.sqlite'),
+      name: 'fanout',
+      visibilityMs: 60_000,
+      retry: { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 1_000 },
+    });
+    depthCalls = 0;
+    queue = {
+      ...inner,
+      depth: () => {
+        depthCalls += 1;
+        return inner.depth();
+      },
+    };
+  });
+
+  afterEach(async () => {
+    await queue.close();
+    sor.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const poller = (lease: Lease) =>
+    createPoller({
+      sor,
+      queue,
+      lease,
+      metrics: createMetrics({ queueDepth: () => queue.depth() }),
+      intervalMs: 10,
+      batchSize: 4,
+      maxBackoffMs: 100,
+      maxQueued: 10,
+    });
+
+  const drain = async (count: number) => {
+    const claimed = await queue.claim({ max: count });
+    await queue.ackMany(claimed);
+  };
+
+  it('asks the queue how full it is once per maxQueued events queued, not on every poll', async () => {
+    const { lease } = memoryLease();
+    const p = poller(lease);
+    // ready 0: room for 10, so three pages of 4 go out on one look.
+    expect([await p.pollOnce(), await p.pollOnce(), await p.pollOnce()]).toEqual([4, 4, 4]);
+    expect(depthCalls).toBe(1);
+    // 12 ready, at or past the limit: the poller looks, and reads nothing from the SOR.
+    expect(await p.pollOnce()).toBe(0);
+    expect(depthCalls).toBe(2);
+    expect((await queue.depth()).ready).toBe(12);
+    // The fan-out catches up: the next look finds room again.
+    await drain(8);
+    expect(await p.pollOnce()).toBe(4);
+    expect(depthCalls).toBe(4); // the look above plus the test's own
+  });
+
+  it('looks at the queue again after it lost and regained the lease', async () => {
+    const { lease, take, give } = memoryLease();
+    const p = poller(lease);
+    expect(await p.pollOnce()).toBe(4);
+    expect(depthCalls).toBe(1);
+    take();
+    expect(await p.pollOnce()).toBe(0);
+    give();
+    // Another holder may have filled the queue meanwhile: the room seen before is forgotten.
+    expect(await p.pollOnce()).toBe(4);
+    expect(depthCalls).toBe(2);
+  });
+});
