@@ -78,6 +78,11 @@ type Link = {
   readonly pub: ConfirmChannel;
   /** Consuming and acking. */
   readonly sub: Channel;
+  /**
+   * Delivery tags on `sub` not yet acked or requeued, oldest first (a Set keeps insertion order
+   * and the broker numbers deliveries upwards): what an `allUpTo` ack would settle.
+   */
+  readonly unsettled: Set<number>;
   readonly generation: number;
 };
 
@@ -187,7 +192,7 @@ export function createAmqpQueue<T>(options: AmqpQueueOptions): Queue<T> {
       await declareTopology(pub);
       await sub.prefetch(Math.max(1, options.prefetch));
       generation += 1;
-      const current: Link = { model, pub, sub, generation };
+      const current: Link = { model, pub, sub, generation, unsettled: new Set() };
       model.on('error', (error: Error) => {
         lastError = error.message;
       });
@@ -269,6 +274,7 @@ export function createAmqpQueue<T>(options: AmqpQueueOptions): Queue<T> {
           if (link === current) dropLink('consumer cancelled by the broker');
           return;
         }
+        current.unsettled.add(message.fields.deliveryTag);
         buffer.push({ message, generation: current.generation });
         notify(bufferWaiters);
         bufferWaiters = [];
@@ -333,6 +339,7 @@ export function createAmqpQueue<T>(options: AmqpQueueOptions): Queue<T> {
     try {
       if (how === 'ack') link.sub.ack(lease.message);
       else link.sub.nack(lease.message, false, true);
+      link.unsettled.delete(lease.message.fields.deliveryTag);
       return true;
     } catch {
       return false; // the channel closed under us: the broker redelivers
@@ -380,6 +387,44 @@ export function createAmqpQueue<T>(options: AmqpQueueOptions): Queue<T> {
       });
     }
     current.sub.ack(message);
+    current.unsettled.delete(message.fields.deliveryTag);
+  }
+
+  /**
+   * Acks taken leases' deliveries, false when their channel is gone. Where they are the oldest
+   * unsettled deliveries on the channel, one `allUpTo` ack settles them all (one frame, and one
+   * settlement in the broker's log instead of one per message); it is only sent when every
+   * delivery up to its tag is among these, so no other holder's lease is acked early. The rest
+   * (another batch still holds older ones) are acked one by one.
+   */
+  function ackTaken(current: Link, taken: readonly Lease[]): boolean {
+    if (!link || link !== current) return false;
+    const byTag = new Map<number, ConsumeMessage>();
+    for (const lease of taken) byTag.set(lease.message.fields.deliveryTag, lease.message);
+    try {
+      let last: ConsumeMessage | undefined;
+      let oldest = 0;
+      for (const tag of current.unsettled) {
+        const message = byTag.get(tag);
+        if (!message) break;
+        last = message;
+        oldest += 1;
+      }
+      if (last && oldest > 1) {
+        current.sub.ack(last, true);
+        for (const tag of current.unsettled) {
+          if (!byTag.delete(tag)) break;
+          current.unsettled.delete(tag);
+        }
+      }
+      for (const [tag, message] of byTag) {
+        current.sub.ack(message);
+        current.unsettled.delete(tag);
+      }
+      return true;
+    } catch {
+      return false; // the channel closed under us: the broker redelivers
+    }
   }
 
   async function waitForBuffer(ms: number): Promise<void> {
@@ -512,6 +557,7 @@ export function createAmqpQueue<T>(options: AmqpQueueOptions): Queue<T> {
         } catch {
           await deadLetter(current, message, attempts, 'The message body is not JSON.');
           current.sub.ack(message);
+          current.unsettled.delete(message.fields.deliveryTag);
           continue;
         }
         const token = `${current.generation}:${message.fields.deliveryTag}`;
@@ -546,11 +592,16 @@ export function createAmqpQueue<T>(options: AmqpQueueOptions): Queue<T> {
     },
 
     ackMany(items) {
+      const current = link;
+      const held = items.map(({ id, leaseToken }) => {
+        const lease = holdingLease(id, leaseToken);
+        if (lease) take(leaseToken, lease);
+        return lease;
+      });
+      const taken = held.filter((lease): lease is Lease => lease !== null);
+      const acked = current !== null && ackTaken(current, taken);
       return Promise.resolve(
-        items.map(({ id, leaseToken }): AckOutcome => {
-          const lease = holdingLease(id, leaseToken);
-          return lease && release(leaseToken, lease, 'ack') ? 'acked' : 'lease-lost';
-        }),
+        held.map((lease): AckOutcome => (lease && acked ? 'acked' : 'lease-lost')),
       );
     },
 
