@@ -134,6 +134,8 @@ export function createAmqpQueue<T>(options: AmqpQueueOptions): Queue<T> {
   let consuming = false;
   let lastError = '';
   const buffer: { message: ConsumeMessage; generation: number }[] = [];
+  /** Deliveries taken from the buffer by `claim` that are being counted again or dead-lettered. */
+  let settling = 0;
   const leases = new Map<string, Lease>();
   const returned = new Set<string>();
   let bufferWaiters: (() => void)[] = [];
@@ -545,7 +547,12 @@ export function createAmqpQueue<T>(options: AmqpQueueOptions): Queue<T> {
         if (next.generation !== current.generation) continue;
         const { message } = next;
         if (message.fields.redelivered) {
-          await recountRedelivery(current, message);
+          settling += 1;
+          try {
+            await recountRedelivery(current, message);
+          } finally {
+            settling -= 1;
+          }
           continue;
         }
         const headers = message.properties.headers ?? {};
@@ -555,7 +562,12 @@ export function createAmqpQueue<T>(options: AmqpQueueOptions): Queue<T> {
         try {
           payload = JSON.parse(message.content.toString('utf8')) as T;
         } catch {
-          await deadLetter(current, message, attempts, 'The message body is not JSON.');
+          settling += 1;
+          try {
+            await deadLetter(current, message, attempts, 'The message body is not JSON.');
+          } finally {
+            settling -= 1;
+          }
           current.sub.ack(message);
           current.unsettled.delete(message.fields.deliveryTag);
           continue;
@@ -651,7 +663,17 @@ export function createAmqpQueue<T>(options: AmqpQueueOptions): Queue<T> {
         const dead = await ch.checkQueue(names.dead);
         let delayed = 0;
         for (const ms of steps) delayed += (await ch.checkQueue(names.retry(ms))).messageCount;
-        return { ready: work.messageCount, delayed, leased: leases.size, dead: dead.messageCount };
+        // The broker counts only what it has not delivered yet. Deliveries this instance holds
+        // but no worker has claimed (the prefetch buffer, and redeliveries being counted again)
+        // are waiting just the same: without them a queue looked empty while up to `prefetch`
+        // messages were still to be processed.
+        const held = buffer.filter((b) => b.generation === current.generation).length + settling;
+        return {
+          ready: work.messageCount + held,
+          delayed,
+          leased: leases.size,
+          dead: dead.messageCount,
+        };
       } finally {
         await ch.close().catch(() => undefined);
       }

@@ -36,7 +36,10 @@ export type Failure = {
 };
 
 export type QueueDepth = {
-  /** Runnable now. */
+  /**
+   * Runnable now: not yet claimed by any worker. With RabbitMQ, the broker's count of undelivered
+   * messages plus those delivered to this instance (its prefetch) that no worker has claimed.
+   */
   readonly ready: number;
   /** Waiting for a retry after a failure. */
   readonly delayed: number;

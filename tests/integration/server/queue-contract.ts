@@ -79,6 +79,18 @@ export function queueContract(factory: QueueFactory): void {
     expect(await queue.depth()).toEqual({ ready: 0, delayed: 0, leased: 0, dead: 0 });
   });
 
+  it('counts messages no worker has claimed as ready, even those a consumer has prefetched', async () => {
+    await queue.enqueue([{ payload: { n: 1 } }, { payload: { n: 2 } }, { payload: { n: 3 } }]);
+    const [first] = await claimAll(queue, 1);
+    expect(first).toBeDefined();
+    // RabbitMQ delivers the other two to this consumer's prefetch meanwhile; they are still
+    // waiting to be processed, and a drained-looking queue here would be a lie.
+    await sleep(300);
+    expect(await queue.depth()).toMatchObject({ ready: 2, delayed: 0, leased: 1 });
+    await queue.ack(first!.id, first!.leaseToken);
+    expect(await queue.depth()).toMatchObject({ ready: 2, leased: 0 });
+  });
+
   it('redelivers a message whose lease expired, with a new lease; the old holder can no longer ack', async () => {
     await queue.enqueue([{ payload: { n: 1 } }]);
     const [first] = await claimAll(queue, 1);
