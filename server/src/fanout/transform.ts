@@ -122,18 +122,48 @@ export function sanitizeBriefingHtml(html: string): string {
   return sanitizeHtml(html, SANITIZE_OPTIONS);
 }
 
-/** The text of an HTML fragment, for the derived summary (plain text, not HTML). */
-function htmlToText(html: string): string {
-  return sanitizeHtml(html.replace(/<\/(p|h[1-6]|li|td|th|tr|div)>/gi, '$& '), {
-    allowedTags: [],
-    allowedAttributes: {},
-  })
+/** Elements whose end separates words in the plain text. */
+const BLOCK_ENDS = new Set([
+  'p',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'li',
+  'td',
+  'th',
+  'tr',
+  'div',
+]);
+
+/**
+ * Sanitised HTML and, from the same parse, its plain text (for the derived summary; text, not
+ * HTML). One pass: a second parse of every body only to read its text cost about a third of
+ * the fan-out's transform time.
+ */
+function sanitizeWithText(html: string): { html: string; text: string } {
+  const parts: string[] = [];
+  const clean = sanitizeHtml(html, {
+    ...SANITIZE_OPTIONS,
+    textFilter: (text) => {
+      parts.push(text);
+      return text;
+    },
+    onCloseTag: (name) => {
+      if (BLOCK_ENDS.has(name)) parts.push(' ');
+    },
+  });
+  const text = parts
+    .join('')
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
     .replace(/&quot;/g, '"')
     .replace(/&amp;/g, '&')
     .replace(/\s+/g, ' ')
     .trim();
+  return { html: clean, text };
 }
 
 function summarise(bodyText: string): string {
@@ -225,9 +255,10 @@ export function transformSorDocument(source: SorDocument): TransformedBriefing {
   }
 
   const c = content.data;
-  const bodyHtml = sanitizeBriefingHtml(c.bodyHtml);
+  const body = sanitizeWithText(c.bodyHtml);
+  const bodyHtml = body.html;
   // Title, summary and sender are plain text (the reader renders them as text, never as HTML).
-  const summary = c.summary.trim() !== '' ? c.summary.trim() : summarise(htmlToText(bodyHtml));
+  const summary = c.summary.trim() !== '' ? c.summary.trim() : summarise(body.text);
   const withoutHash: Omit<BriefingDoc, 'contentHash'> = {
     type: 'briefing',
     schemaVersion: BRIEFING_SCHEMA_VERSION,

@@ -119,6 +119,21 @@ describe('transformSorDocument', () => {
     expect(doc.summary).toBe('Purpose Fish & chips <3');
   });
 
+  it('takes the summary from the sanitised text: no script, words kept whole, blocks apart', () => {
+    const { doc } = transformSorDocument(
+      sorDocument(
+        {},
+        {
+          summary: '',
+          bodyHtml:
+            '<p>Hel<b>lo</b> <script>alert("x")</script>world</p><ul><li>One</li><li>Two</li></ul>' +
+            '<style>p{}</style><table><tr><td>a</td><td>b</td></tr></table><custom>kept "text"</custom>',
+        },
+      ),
+    );
+    expect(doc.summary).toBe('Hello world One Two a b kept "text"');
+  });
+
   it('refuses a malformed record with every problem named', () => {
     const attempt = () =>
       transformSorDocument(
