@@ -376,6 +376,24 @@ async function applyForRecipient(
   }
 }
 
+/**
+ * Longest stretch of a batch's SOR reading and transforming without a turn of the event loop.
+ * That work is CPU bound and, with an SOR that answers at once (the in-process demo SOR, or
+ * replies that arrived together), never waits: a batch of 200 documents held the loop for 100 ms
+ * and more, while the other batches' CouchDB replies waited and CouchDB ran out of work.
+ */
+const YIELD_EVERY_MS = 10;
+
+/** A function that gives the event loop a turn once `ms` have passed since its last turn. */
+function pauseEvery(ms: number): () => Promise<void> {
+  let since = performance.now();
+  return async () => {
+    if (performance.now() - since < ms) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    since = performance.now();
+  };
+}
+
 /** One round: read the SOR, decide, write. */
 async function reconcileRound(
   deps: ReconcileDeps,
@@ -383,10 +401,12 @@ async function reconcileRound(
   results: Map<string, PairResult>,
 ): Promise<void> {
   const sources = new Map<string, Source>();
+  const pause = pauseEvery(YIELD_EVERY_MS);
   await forEachLimited(
     [...new Set(pairs.map((p) => p.sorId))],
     deps.concurrency * 2,
     async (sorId) => {
+      await pause();
       sources.set(sorId, await loadSource(deps.sor, sorId));
     },
   );

@@ -30,8 +30,13 @@ import type { SorAdapter } from '../sor/types.js';
 const log = createLogger('pipeline');
 
 export const FANOUT_QUEUE = 'fanout';
-/** Batches one fan-out worker keeps in flight (see FanoutDeps.parallelBatches). */
-export const FANOUT_PARALLEL_BATCHES = 2;
+/**
+ * Batches one fan-out worker keeps in flight (see FanoutDeps.parallelBatches). Three: with two,
+ * CouchDB sat idle whenever both were reading and transforming SOR documents at once; with a
+ * third, about 8 bulk writes wait at CouchDB on average (in the fan-out benchmark), as many as
+ * its raw `_bulk_docs` limit is measured with.
+ */
+export const FANOUT_PARALLEL_BATCHES = 3;
 
 /** This instance's name: configured, or host name plus a hash of the data folder. */
 export function resolveInstanceId(config: ServerConfig): string {
@@ -70,8 +75,10 @@ export function createFanoutQueue(config: ServerConfig): Queue<FanoutEvent> {
       queueType: config.rabbitmqQueueType,
       retry,
       visibilityMs: config.queueVisibilityMs,
-      // Enough for the fan-out's batches in flight plus the next one, so none waits for acks.
-      prefetch: config.fanoutBatchSize * (FANOUT_PARALLEL_BATCHES + 1),
+      // The fan-out's batches in flight plus two spare: a batch's acks free its room only once
+      // the broker has settled them (a quorum queue: once they are in its log), so with one
+      // spare the next claim after an ack often found only part of a batch delivered.
+      prefetch: config.fanoutBatchSize * (FANOUT_PARALLEL_BATCHES + 2),
     });
   }
   return createSqliteQueue<FanoutEvent>({
