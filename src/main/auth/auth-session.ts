@@ -276,6 +276,10 @@ export function createAuthSession(options: AuthSessionOptions): AuthSession {
       .signInInteractive({
         signal: controller.signal,
         ...(loginHint ? { loginHint } : {}),
+        // Nobody signed in on this device (first use, or after a sign-out): the provider asks
+        // for credentials even if the browser is still signed in to it. The same person coming
+        // back (renewal refused, offline period over) gets the provider's usual policy.
+        freshLogin: snapshot.account === null,
         openBrowser: async (url) => {
           // shell.openExternal hands the URL to the OS: only ever an https page.
           if (!isHttpsUrl(url)) throw new AuthError('provider-error', 'sign-in URL is not https');

@@ -277,7 +277,7 @@ export function createMsalIdentityClient(options: MsalIdentityOptions): Identity
   };
 
   return {
-    signInInteractive: async ({ openBrowser, signal, loginHint }) => {
+    signInInteractive: async ({ openBrowser, signal, loginHint, freshLogin }) => {
       const abortReason = (): AuthError =>
         signal.reason instanceof AuthError
           ? signal.reason
@@ -295,6 +295,7 @@ export function createMsalIdentityClient(options: MsalIdentityOptions): Identity
       const interactive = app.acquireTokenInteractive({
         scopes,
         ...(loginHint ? { loginHint } : {}),
+        ...(freshLogin ? { prompt: 'login' } : {}),
         successTemplate: SIGN_IN_SUCCESS_PAGE,
         errorTemplate: SIGN_IN_ERROR_PAGE,
         openBrowser: async (url) => {

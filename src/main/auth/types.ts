@@ -54,6 +54,13 @@ export type InteractiveSignInOptions = {
   readonly signal: AbortSignal;
   /** Pre-fills the sign-in name when the same person signs in again. */
   readonly loginHint?: string;
+  /**
+   * Asks the provider for the person's credentials even when the browser still has a session
+   * with it (OpenID Connect `prompt=login`): whoever signs in on a device with nobody signed in
+   * (the first time, or after a sign-out) proves who they are, rather than inheriting the
+   * session of whoever last used that browser.
+   */
+  readonly freshLogin?: boolean;
 };
 
 export type IdentityClient = {

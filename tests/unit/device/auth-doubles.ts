@@ -42,6 +42,7 @@ export const SIGN_IN_PAGE = 'https://idp.test/auth?client_id=attache-reader&stat
 
 type PendingSignIn = {
   readonly loginHint: string | undefined;
+  readonly freshLogin: boolean | undefined;
   readonly complete: (account: AuthAccount) => void;
   readonly fail: (error: Error) => void;
 };
@@ -88,7 +89,7 @@ export function createScriptedIdentity(options: {
   };
 
   const identity: IdentityClient = {
-    signInInteractive: ({ openBrowser, signal, loginHint }) =>
+    signInInteractive: ({ openBrowser, signal, loginHint, freshLogin }) =>
       new Promise<TokenGrant>((resolve, reject) => {
         if (!script.online) {
           reject(new AuthError('unreachable', 'provider unreachable'));
@@ -100,6 +101,7 @@ export function createScriptedIdentity(options: {
         });
         script.pending = {
           loginHint,
+          freshLogin,
           complete: (account) => {
             script.pending = null;
             script.refreshValid = true;

@@ -89,6 +89,8 @@ describe('auth session', () => {
     await until('the browser to open', () => env.opened.length === 1);
     expect(env.opened).toEqual([SIGN_IN_PAGE]);
     expect(env.session.snapshot().attempt).toEqual({ phase: 'waiting', url: SIGN_IN_PAGE });
+    // Nobody signed in here yet: the provider must ask for credentials.
+    expect(env.script.pending).toMatchObject({ freshLogin: true, loginHint: undefined });
 
     env.script.pending?.complete(ALEX);
     await until('signed in', () => env.session.snapshot().state === 'signed-in');
@@ -269,6 +271,7 @@ describe('auth session', () => {
     env.session.signIn();
     await until('the browser to open', () => env.script.pending !== null);
     expect(env.script.pending?.loginHint).toBe(ALEX.username);
+    expect(env.script.pending?.freshLogin).toBe(false); // the same person: the provider's policy
     env.script.pending?.complete(ALEX);
     await until('renewed', () => !env.session.snapshot().signInNeeded);
     expect(await env.session.tokenProvider.getAccessToken()).toMatch(/^access-token-alex/);
@@ -284,6 +287,11 @@ describe('auth session', () => {
     expect(env.keychain.entries.size).toBe(0);
     expect(env.script.forgotten).toEqual(['alex.morgan']);
     expect(await env.session.tokenProvider.getAccessToken()).toBeNull();
+
+    // Whoever signs in next proves who they are, whatever session the browser still holds.
+    env.session.signIn();
+    await until('the browser to open', () => env.script.pending !== null);
+    expect(env.script.pending).toMatchObject({ freshLogin: true, loginHint: undefined });
   });
 
   it('signs out while a sign-in is waiting, and that sign-in can no longer land', async () => {
