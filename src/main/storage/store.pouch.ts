@@ -218,6 +218,10 @@ function startReplication(
   const stop = (error: unknown): void => {
     if (settled) return;
     settled = true;
+    // Every sync restart (network back, token renewed) makes new remote handles, and PouchDB's
+    // constructor keeps each handle until it is closed (to tell it of a destroy): a reader
+    // running for weeks would collect thousands. Closing an HTTP handle sends nothing.
+    remote.close().catch(() => undefined);
     resolveSettled();
     emit({ kind: 'stopped', error });
   };
