@@ -89,18 +89,23 @@ export function createPoller(deps: PollerDeps): Poller {
   // retries coming due, so after seeing `ready` it can add `maxQueued - ready` without asking
   // again. Asking on every poll cost RabbitMQ a channel and a declare per queue each time.
   let headroom = 0;
+  // The cursor as this poller left it. Any other value means another instance held the lease and
+  // polled meanwhile (the lease can be lost and taken back between two polls, unseen here): it
+  // may have filled the queue, so the room seen before is forgotten.
+  let ownCursor: string | null | undefined;
 
   async function pollOnce(): Promise<number> {
     if (!deps.lease.isHeld()) {
-      headroom = 0; // another holder may have filled the queue meanwhile
+      headroom = 0;
       return 0;
     }
+    const cursor = readCursor(deps.lease);
+    if (cursor !== ownCursor) headroom = 0;
     if (deps.maxQueued !== undefined && headroom <= 0) {
       const { ready } = await deps.queue.depth();
       if (ready >= deps.maxQueued) return 0; // the fan-out is behind: let it catch up first
       headroom = deps.maxQueued - ready;
     }
-    const cursor = readCursor(deps.lease);
     const page = await deps.sor.listChanges(cursor, deps.batchSize);
     const items = eventsOf(page);
     if (items.length > 0) {
@@ -112,6 +117,7 @@ export function createPoller(deps: PollerDeps): Poller {
       await deps.lease.update({ [CURSOR_FIELD]: page.nextCursor });
       log.debug({ count: items.length, cursor: page.nextCursor }, 'queued SOR changes');
     }
+    ownCursor = page.nextCursor;
     if (items.length > 0) deps.onEnqueued?.();
     return items.length;
   }
@@ -122,6 +128,7 @@ export function createPoller(deps: PollerDeps): Poller {
       let delay = deps.intervalMs;
       try {
         if (!deps.lease.isHeld()) {
+          headroom = 0;
           // The lease renews in the background; look again soon.
           if (running) await sleep(Math.min(deps.intervalMs, 1_000));
           continue;
@@ -132,6 +139,7 @@ export function createPoller(deps: PollerDeps): Poller {
         if (count >= deps.batchSize) delay = 0; // more is waiting
       } catch (error) {
         if (error instanceof LeaseLostError) {
+          headroom = 0;
           log.warn('another instance took the poller lease; this one stops polling');
           continue;
         }

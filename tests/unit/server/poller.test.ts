@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FanoutEvent } from '../../../server/src/fanout/types.js';
 import { createMetrics } from '../../../server/src/observability/metrics.js';
 import type { Lease, LeaseData } from '../../../server/src/poller/lease.js';
-import { createPoller } from '../../../server/src/poller/poller.js';
+import { createPoller, CURSOR_FIELD, eventsOf } from '../../../server/src/poller/poller.js';
 import { createSqliteQueue } from '../../../server/src/queue/queue.sqlite.js';
 import type { Queue } from '../../../server/src/queue/types.js';
 import { createDemoSor } from '../../../server/src/sor/demo-sor.sqlite.js';
@@ -27,7 +27,13 @@ function memoryLease() {
     start: () => undefined,
     stop: () => Promise.resolve(),
   };
-  return { lease, take: () => (held = false), give: () => (held = true) };
+  return {
+    lease,
+    take: () => (held = false),
+    give: () => (held = true),
+    /** Another instance held the lease meanwhile and moved the cursor. */
+    moveCursor: (cursor: string) => (data = { ...data, [CURSOR_FIELD]: cursor }),
+  };
 }
 
 describe('poller backpressure', () => {
@@ -105,6 +111,21 @@ describe('poller backpressure', () => {
     give();
     // Another holder may have filled the queue meanwhile: the room seen before is forgotten.
     expect(await p.pollOnce()).toBe(4);
+    expect(depthCalls).toBe(2);
+  });
+
+  it('looks at the queue again when another instance polled meanwhile, even unseen', async () => {
+    const { lease, moveCursor } = memoryLease();
+    const p = poller(lease);
+    expect(await p.pollOnce()).toBe(4);
+    expect(depthCalls).toBe(1);
+    // The lease went to another instance and came back between two polls of this one, which
+    // never saw it go; the other queued 8 events and moved the cursor past them.
+    const page = await sor.listChanges(lease.data()[CURSOR_FIELD] as string, 8);
+    await queue.enqueue(eventsOf(page));
+    moveCursor(page.nextCursor);
+    // 12 ready now: the poller must look, not trust the room it saw before (6 left).
+    expect(await p.pollOnce()).toBe(0);
     expect(depthCalls).toBe(2);
   });
 });
