@@ -134,8 +134,6 @@ export function createAmqpQueue<T>(options: AmqpQueueOptions): Queue<T> {
   let consuming = false;
   let lastError = '';
   const buffer: { message: ConsumeMessage; generation: number }[] = [];
-  /** Deliveries taken from the buffer by `claim` that are being counted again or dead-lettered. */
-  let settling = 0;
   const leases = new Map<string, Lease>();
   const returned = new Set<string>();
   let bufferWaiters: (() => void)[] = [];
@@ -429,6 +427,20 @@ export function createAmqpQueue<T>(options: AmqpQueueOptions): Queue<T> {
     }
   }
 
+  /**
+   * Puts a delivery back on the queue when it could not be handled here, so that it neither
+   * waits unacked until the channel closes nor blocks the allUpTo acks behind it.
+   */
+  function requeueUnhandled(current: Link, message: ConsumeMessage): void {
+    if (link !== current) return; // the channel is gone: the broker redelivers anyway
+    try {
+      current.sub.nack(message, false, true);
+      current.unsettled.delete(message.fields.deliveryTag);
+    } catch {
+      /* the channel closed under us: the broker redelivers */
+    }
+  }
+
   async function waitForBuffer(ms: number): Promise<void> {
     if (buffer.length > 0 || ms <= 0) return;
     await new Promise<void>((resolve) => {
@@ -542,16 +554,21 @@ export function createAmqpQueue<T>(options: AmqpQueueOptions): Queue<T> {
       if (!link) return [];
       current = link;
       const claimed: QueueMessage<T>[] = [];
+      // A redelivery that could not be counted again, or a message that could not be
+      // dead-lettered (the broker refused the publish): it goes back to the queue, and the claim
+      // ends with what it has (or the error, when it has nothing).
+      let failure: unknown = null;
       while (claimed.length < max && buffer.length > 0) {
         const next = buffer.shift()!;
         if (next.generation !== current.generation) continue;
         const { message } = next;
         if (message.fields.redelivered) {
-          settling += 1;
           try {
             await recountRedelivery(current, message);
-          } finally {
-            settling -= 1;
+          } catch (error) {
+            failure = error;
+            requeueUnhandled(current, message);
+            break;
           }
           continue;
         }
@@ -562,14 +579,15 @@ export function createAmqpQueue<T>(options: AmqpQueueOptions): Queue<T> {
         try {
           payload = JSON.parse(message.content.toString('utf8')) as T;
         } catch {
-          settling += 1;
           try {
             await deadLetter(current, message, attempts, 'The message body is not JSON.');
-          } finally {
-            settling -= 1;
+            current.sub.ack(message);
+            current.unsettled.delete(message.fields.deliveryTag);
+          } catch (error) {
+            failure = error;
+            requeueUnhandled(current, message);
+            break;
           }
-          current.sub.ack(message);
-          current.unsettled.delete(message.fields.deliveryTag);
           continue;
         }
         const token = `${current.generation}:${message.fields.deliveryTag}`;
@@ -591,6 +609,12 @@ export function createAmqpQueue<T>(options: AmqpQueueOptions): Queue<T> {
           leaseExpiresAt: expiresAt,
           enqueuedAt,
         });
+      }
+      if (failure !== null) {
+        if (claimed.length === 0) {
+          throw failure instanceof Error ? failure : new Error(describeError(failure).message);
+        }
+        log.warn({ err: describeError(failure).message }, 'a delivery went back to the queue');
       }
       return claimed;
     },
@@ -659,15 +683,18 @@ export function createAmqpQueue<T>(options: AmqpQueueOptions): Queue<T> {
       const current = await ready();
       const ch = await current.model.createChannel();
       try {
-        const work = await ch.checkQueue(names.work);
-        const dead = await ch.checkQueue(names.dead);
+        // Retry queues first: a message moving from one to the work queue between two looks is
+        // then counted twice rather than not at all.
         let delayed = 0;
         for (const ms of steps) delayed += (await ch.checkQueue(names.retry(ms))).messageCount;
+        const work = await ch.checkQueue(names.work);
+        const dead = await ch.checkQueue(names.dead);
         // The broker counts only what it has not delivered yet. Deliveries this instance holds
-        // but no worker has claimed (the prefetch buffer, and redeliveries being counted again)
-        // are waiting just the same: without them a queue looked empty while up to `prefetch`
-        // messages were still to be processed.
-        const held = buffer.filter((b) => b.generation === current.generation).length + settling;
+        // unsettled without a lease (the prefetch buffer, redeliveries being counted again,
+        // nacks on their way to a retry queue) are waiting just the same: without them a queue
+        // looked empty while up to `prefetch` messages were still to be processed. Every leased
+        // delivery is among the unsettled ones (a lease is removed before its delivery settles).
+        const held = Math.max(0, current.unsettled.size - leases.size);
         return {
           ready: work.messageCount + held,
           delayed,
