@@ -8,6 +8,7 @@ import { DEFAULT_PORTS } from '../shared/protocol.js';
 import { ConfigError, formatConfigError, readDeviceConfig } from '../main/config.js';
 import { createDeviceAuth } from '../main/device-auth.js';
 import { configureLogging, createLogger, errorFields } from '../main/logging/logger.js';
+import { logUnhandledRejections } from '../main/logging/unhandled-rejections.js';
 import { startHost } from './host.js';
 
 const hostEnvSchema = z.object({
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
     );
   configureLogging({ level: device.logLevel });
   const logger = createLogger('host');
+  logUnhandledRejections(logger);
 
   const dataDir = resolve(parsed.data.ATTACHE_DEVICE_DATA_DIR);
   const host = await startHost({

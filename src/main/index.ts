@@ -10,6 +10,7 @@ import { createDeviceServices } from './device-services.js';
 import { registerIpc } from './ipc/ipc.electron.js';
 import { createElectronLogSink } from './logging/log-sink.electron.js';
 import { configureLogging, createLogger, errorFields } from './logging/logger.js';
+import { logUnhandledRejections } from './logging/unhandled-rejections.js';
 import {
   createMainWindow,
   hardenSession,
@@ -21,6 +22,7 @@ import { APP_ORIGIN, windowOpenDecision } from './windows/security.js';
 const config = readDeviceConfig();
 configureLogging({ sink: createElectronLogSink(), level: config.logLevel });
 const logger = createLogger('main');
+logUnhandledRejections(logger);
 
 // A second copy would open the same LevelDB files (which LevelDB refuses) and race the first
 // one's sync; the running copy is brought forward instead.
