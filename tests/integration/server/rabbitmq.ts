@@ -30,7 +30,15 @@ export async function rabbitmqUnavailable(): Promise<string | null> {
  * but unreachable, so that CI can never skip them silently.
  */
 export async function rabbitmqSkipReason(): Promise<string | null> {
-  const reason = await rabbitmqUnavailable();
+  // Probe with the broker held shared: another file may be restarting it right now (the fault
+  // injection test does), and a probe in that window would find it down.
+  const release = await shareRabbitmq();
+  let reason: string | null;
+  try {
+    reason = await rabbitmqUnavailable();
+  } finally {
+    release();
+  }
   if (reason && RABBITMQ_REQUIRED) {
     throw new Error(`${reason} (ATTACHE_REQUIRE_RABBITMQ is set, so this is a failure)`);
   }
