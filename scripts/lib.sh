@@ -72,7 +72,7 @@ with_secret_service() {
     "$@"
     return
   fi
-  command -v dbus-run-session >/dev/null && command -v gnome-keyring-daemon >/dev/null \
+  command -v dbus-daemon >/dev/null && command -v gnome-keyring-daemon >/dev/null \
     || die "no OS keychain (Secret Service) here, and gnome-keyring / dbus-x11 are not installed to start one"
   mkdir -p "$keyring_dir"
   chmod 700 "$keyring_dir"
@@ -80,11 +80,29 @@ with_secret_service() {
     (umask 077 && head -c 32 /dev/urandom | base64 > "$keyring_dir/unlock-password")
   fi
   log "no OS keychain in this session: starting a private gnome-keyring for Attaché's secrets (keyring files in $keyring_dir)"
-  XDG_DATA_HOME="$(cd "$keyring_dir" && pwd)" dbus-run-session -- bash -c '
-    # setsid: Ctrl-C goes to the foreground process group; the keyring must outlive it long
-    # enough for the reader to record its last-online time while shutting down. It exits with
-    # the D-Bus session.
+  # The bus and the keyring run in sessions of their own (dbus-daemon --fork detaches; setsid for
+  # the keyring), so that a Ctrl-C or a SIGTERM to the process group does not stop them under
+  # the product: while it shuts down, the reader records its last-online time in the keychain.
+  # (Under dbus-run-session a SIGTERM to the group stopped the bus first, and that write failed.)
+  # Signals sent to this script alone are passed on to the command; the script waits for it to
+  # finish, then stops the bus, and the keyring exits with its bus.
+  local bus bus_pid child status
+  bus=$(dbus-daemon --session --fork --print-address=1 --print-pid=1) \
+    || die "could not start a D-Bus session for the keyring"
+  bus_pid=${bus##*$'\n'}
+  DBUS_SESSION_BUS_ADDRESS=${bus%%$'\n'*} XDG_DATA_HOME="$(cd "$keyring_dir" && pwd)" bash -c '
     setsid gnome-keyring-daemon --unlock --components=secrets < "$XDG_DATA_HOME/unlock-password" >/dev/null
     exec "$@"
-  ' with-secret-service "$@"
+  ' with-secret-service "$@" &
+  child=$!
+  trap 'kill -INT "$child" 2>/dev/null' INT
+  trap 'kill -TERM "$child" 2>/dev/null' TERM
+  while :; do
+    status=0
+    wait "$child" || status=$?
+    kill -0 "$child" 2>/dev/null || break # a signal ends the wait, not the command
+  done
+  trap - INT TERM
+  kill "$bus_pid" 2>/dev/null || true
+  return "$status"
 }
