@@ -206,6 +206,11 @@ test('signs in through the provider, syncs, renews silently after a restart, ope
   await confirm.getByRole('button', { name: 'Sign out' }).click();
   await expect(signInButton(page)).toBeVisible();
   await expect(page.getByRole('navigation', { name: 'Briefings' })).toHaveCount(0);
+  await expect(
+    page.getByRole('status').filter({
+      hasText: 'You are signed out. Your briefings and your sign-in were removed from this device.',
+    }),
+  ).toBeVisible();
   // The reader locks as soon as the tokens are gone; the erase finishes just after, the store's
   // files last (tokens, sign-in record, then the store key leave the keychain before them). The
   // keychain is listed only then: keytar's findCredentials crashes the process (SIGSEGV) when

@@ -1,7 +1,13 @@
 // The locked reader: nobody is signed in, or the device stayed offline too long. Product name,
 // what signing in does, one button; while the browser is open, what to do there and Cancel.
 import { useEffect, useRef } from 'react';
-import { BriefcaseBusiness, ExternalLink, LoaderCircle, LockKeyhole } from 'lucide-react';
+import {
+  BriefcaseBusiness,
+  CircleCheck,
+  ExternalLink,
+  LoaderCircle,
+  LockKeyhole,
+} from 'lucide-react';
 import type { SessionInfo } from '../../../shared/ipc.js';
 import type { ApiSource } from '../bridge/resolve-api.js';
 import type { SignInActions } from './use-sign-in.js';
@@ -51,6 +57,14 @@ export function SignInScreen({
             <p>
               <strong>{session.user.displayName}</strong>, your briefings are locked.{' '}
               {lockedExplanation(session)}
+            </p>
+          </div>
+        ) : actions.signedOut && !waiting ? (
+          <div className="sign-in__notice" role="status">
+            <CircleCheck aria-hidden="true" size={18} />
+            <p>
+              You are signed out. Your briefings and your sign-in were removed from this device.
+              Signing in again downloads your briefings anew.
             </p>
           </div>
         ) : (

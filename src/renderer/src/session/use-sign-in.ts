@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { SessionInfo, SignOutOutcome } from '../../../shared/ipc.js';
 import { useApi } from '../app/api-context.js';
 import type { ApiSource } from '../bridge/resolve-api.js';
@@ -14,6 +14,8 @@ export type SignInActions = {
   readonly cancel: () => void;
   /** `discardUnsent`: the person agreed to lose returns the server has not confirmed. */
   readonly signOut: (discardUnsent: boolean) => Promise<SignOutAnswer>;
+  /** This reader has just signed the person out (until the next sign-in or a reload). */
+  readonly signedOut: boolean;
 };
 
 export function useSignIn(source: ApiSource, session: SessionInfo | null): SignInActions {
@@ -36,7 +38,10 @@ export function useSignIn(source: ApiSource, session: SessionInfo | null): SignI
     if (phase !== 'waiting') tabs?.finish();
   }, [phase, tabs]);
 
+  const [signedOut, setSignedOut] = useState(false);
+
   const signIn = useCallback(() => {
+    setSignedOut(false);
     tabs?.prepare();
     void api.signIn({}).then((result) => {
       if (!result.ok) tabs?.finish();
@@ -48,9 +53,10 @@ export function useSignIn(source: ApiSource, session: SessionInfo | null): SignI
   const signOut = useCallback(
     async (discardUnsent: boolean): Promise<SignOutAnswer> => {
       const result = await api.signOut(discardUnsent ? { discardUnsent } : {});
+      if (result.ok && result.value.outcome === 'signed-out') setSignedOut(true);
       return result.ok ? result.value : { outcome: 'failed', message: result.error.message };
     },
     [api],
   );
-  return { signIn, cancel, signOut };
+  return { signIn, cancel, signOut, signedOut };
 }
