@@ -7,10 +7,20 @@ import { LOG_LEVELS } from './logging/logger.js';
 
 const loopbackDefault = (port: number): string => `http://127.0.0.1:${port}`;
 
+const isLoopbackHost = (hostname: string): boolean =>
+  hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+
 export const deviceEnvSchema = z.object({
-  /** Base URL of the auth broker, the device's only door to the server. */
+  /**
+   * Base URL of the auth broker, the device's only door to the server. The device sends its
+   * bearer token there, so plain http is accepted only on this machine's loopback (the
+   * embedded product); anywhere else it must be https.
+   */
   ATTACHE_BROKER_URL: z
-    .url({ protocol: /^https?$/ })
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .refine((url) => new URL(url).protocol === 'https:' || isLoopbackHost(new URL(url).hostname), {
+      error: 'must be https unless the broker runs on this machine (127.0.0.1, localhost, [::1])',
+    })
     .default(loopbackDefault(DEFAULT_PORTS.broker)),
   /**
    * The identity provider (OpenID Connect issuer; for Entra ID

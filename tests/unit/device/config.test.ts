@@ -29,6 +29,17 @@ describe('device configuration', () => {
     });
   });
 
+  it('accepts an https broker anywhere and a plain http one only on loopback', () => {
+    for (const url of [
+      'https://attache.example.org/',
+      'http://127.0.0.1:5080',
+      'http://localhost:5080/',
+      'http://[::1]:5080/',
+    ]) {
+      expect(readDeviceConfig({ ATTACHE_BROKER_URL: url }).brokerUrl).toBe(url);
+    }
+  });
+
   it('treats an empty variable as unset', () => {
     expect(readDeviceConfig({ ATTACHE_AUTHORITY: '', ATTACHE_TLS_CA_FILE: '' }).auth).toMatchObject(
       {
@@ -51,6 +62,21 @@ describe('device configuration', () => {
       'ATTACHE_MAX_OFFLINE_DAYS',
     ],
     ['no scopes', { ATTACHE_SCOPES: ' , ' }, 'ATTACHE_SCOPES'],
+    [
+      'a plain http broker on another machine (the bearer token would cross the network in clear)',
+      { ATTACHE_BROKER_URL: 'http://broker.example.org:5080' },
+      'must be https unless the broker runs on this machine',
+    ],
+    [
+      'a plain http broker on a name that merely starts like loopback',
+      { ATTACHE_BROKER_URL: 'http://127.0.0.1.example.org/' },
+      'ATTACHE_BROKER_URL',
+    ],
+    [
+      'a broker URL of another scheme',
+      { ATTACHE_BROKER_URL: 'ftp://127.0.0.1/' },
+      'ATTACHE_BROKER_URL',
+    ],
   ])('refuses %s, naming the variable', (_what, env, variable) => {
     expect(() => readDeviceConfig(env)).toThrow(ConfigError);
     expect(() => readDeviceConfig(env)).toThrow(variable);
