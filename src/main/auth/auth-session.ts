@@ -100,7 +100,8 @@ function isHttpsUrl(value: string): boolean {
 export function createAuthSession(options: AuthSessionOptions): AuthSession {
   const { identity, records, policy } = options;
   const logger = options.logger.child('auth');
-  const now = options.now ?? Date.now;
+  // Read at each call, so a clock replaced after start-up (a test's) is seen.
+  const now = options.now ?? ((): number => Date.now());
   const signInTimeoutMs = options.signInTimeoutMs ?? 10 * 60_000;
   const checkIntervalMs = options.checkIntervalMs ?? 60_000;
   const historyWriteIntervalMs = options.historyWriteIntervalMs ?? 5 * 60_000;

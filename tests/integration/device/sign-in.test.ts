@@ -1,12 +1,13 @@
 // The device's sign-in against the real development OpenID provider and the real gnome-keyring:
-// where msal-node's loopback listener listens, how a cancel ends it, and what a refresh token
-// the provider no longer honours turns into.
+// where msal-node's loopback listener listens, how a cancel ends it, what a refresh token the
+// provider no longer honours turns into, and the renewal ahead of expiry with no browser.
 import { readFile } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import { createConnection } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { decodeJwt } from 'jose';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../../server/src/config/config-schema.js';
 import type { RunningServer } from '../../../server/src/server.js';
 import { startServer } from '../../../server/src/server.js';
@@ -195,6 +196,60 @@ describe('device sign-in with the development provider', () => {
       }
       expect(running.services.session().signInNeeded).toBe(false);
       expect(await running.services.auth.tokenProvider.getAccessToken()).toMatch(/^eyJ/);
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'renews the access token by itself a few minutes before it expires, with no browser',
+    async () => {
+      // Signed in by the previous test, through the real msal-node and its keychain cache.
+      const running = host;
+      if (!running) throw new Error('the previous test did not start the host');
+      const tokens = running.services.auth.tokenProvider;
+      const first = (await tokens.getAccessToken()) ?? '';
+      const firstExpiry = (decodeJwt(first).exp ?? 0) * 1000;
+      expect(firstExpiry).toBeGreaterThan(Date.now());
+      // Asked again well before expiry: the same token, no trip to the provider.
+      expect(await tokens.getAccessToken()).toBe(first);
+
+      const refreshGrants = async () =>
+        (await readFile(server.files.auditLog, 'utf8'))
+          .split('\n')
+          .filter(
+            (line) =>
+              line.includes('"action":"idp.token"') &&
+              line.includes(`"user":"${SAMPLE_USER.id}"`) &&
+              line.includes('"decision":"allowed"') &&
+              line.includes('"grantType":"refresh_token"'),
+          ).length;
+      const grantsBefore = await refreshGrants();
+      let browserOpened = false;
+      const off = running.services.events.subscribe((name) => {
+        if (name === 'session:open-browser') browserOpened = true;
+      });
+      // Four minutes before that token expires (the provider, msal and the host share this
+      // process's clock; TLS checks use the system's, untouched).
+      vi.useFakeTimers({
+        toFake: ['Date'],
+        shouldAdvanceTime: true,
+        now: firstExpiry - 4 * 60_000,
+      });
+      try {
+        const renewed = (await tokens.getAccessToken()) ?? '';
+        expect(renewed).toMatch(/^eyJ/);
+        expect(renewed).not.toBe(first);
+        expect((decodeJwt(renewed).exp ?? 0) * 1000).toBeGreaterThan(firstExpiry);
+        expect(await refreshGrants()).toBe(grantsBefore + 1);
+        expect(browserOpened).toBe(false);
+        expect(running.services.session()).toMatchObject({
+          state: 'signed-in',
+          signInNeeded: false,
+        });
+      } finally {
+        vi.useRealTimers();
+        off();
+      }
     },
     TIMEOUT_MS,
   );
