@@ -42,14 +42,22 @@ async function expectAccessible(page: Page): Promise<void> {
   expect(results.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
 }
 
-/** The tokens MSAL keeps for this device, read straight from the OS keychain. */
-async function tokensInKeychain(service: string): Promise<string[]> {
+/** The tokens MSAL keeps for this device, by kind, read straight from the OS keychain. */
+async function tokensInKeychain(
+  service: string,
+): Promise<{ access: string[]; refresh: string[]; id: string[] }> {
   const serialized = await createKeytarKeychain({ service }).get(SECRET_NAMES.msalTokenCache);
-  if (!serialized) return [];
-  const cache = JSON.parse(serialized) as Record<string, Record<string, { secret?: string }>>;
-  return ['AccessToken', 'RefreshToken', 'IdToken'].flatMap((section) =>
-    Object.values(cache[section] ?? {}).flatMap((entry) => (entry.secret ? [entry.secret] : [])),
-  );
+  const cache = JSON.parse(serialized ?? '{}') as Record<
+    string,
+    Record<string, { secret?: string }>
+  >;
+  const secrets = (section: string): string[] =>
+    Object.values(cache[section] ?? {}).flatMap((entry) => (entry.secret ? [entry.secret] : []));
+  return {
+    access: secrets('AccessToken'),
+    refresh: secrets('RefreshToken'),
+    id: secrets('IdToken'),
+  };
 }
 
 /** Files under `dir` whose raw bytes contain any of `secrets`. */
@@ -121,7 +129,8 @@ test('signs in through the provider, syncs, renews silently after a restart, ope
   page,
   context,
 }) => {
-  product = await Product.start();
+  // At debug level the host's output includes msal's own lines: they must not hold a token either.
+  product = await Product.start({ hostLogLevel: 'debug' });
   const running = product;
   await page.goto(running.readerUrl);
 
@@ -138,20 +147,31 @@ test('signs in through the provider, syncs, renews silently after a restart, ope
   await providerTab.close();
 
   // The tokens are in the OS keychain, and nowhere the reader or the disk can see them.
-  const tokens = await tokensInKeychain(running.keychainService);
-  expect(tokens.length).toBeGreaterThanOrEqual(2);
-  expect(await filesContaining(running.deviceDataDir, tokens)).toEqual([]);
+  const seen = new Set<string>();
+  /** Every token the keychain has held so far: in no file, no host log line, not the page. */
+  const expectTokensOnlyInKeychain = async (): Promise<void> => {
+    const { access, refresh, id } = await tokensInKeychain(running.keychainService);
+    expect(access.length, 'an access token in the keychain').toBeGreaterThanOrEqual(1);
+    expect(refresh.length, 'a refresh token in the keychain').toBeGreaterThanOrEqual(1);
+    expect(id.length, 'an ID token in the keychain').toBeGreaterThanOrEqual(1);
+    for (const token of [...access, ...refresh, ...id]) seen.add(token);
+    expect(await filesContaining(running.deviceDataDir, [...seen])).toEqual([]);
+    const output = running.hostOutput();
+    const content = await page.content();
+    for (const token of seen) {
+      expect(output).not.toContain(token);
+      expect(content).not.toContain(token);
+    }
+  };
+  await expectTokensOnlyInKeychain();
+  expect(running.hostOutput()).toMatch(/"level":"debug"/); // the scan saw msal's debug lines
   const bridge = await everythingTheBridgeSays(running.readerUrl);
   expect(bridge).toContain('"displayName":"Alex Morgan"');
-  for (const token of tokens) {
-    expect(bridge).not.toContain(token);
-    expect(await page.content()).not.toContain(token);
-    expect(running.hostOutput()).not.toContain(token);
-  }
+  for (const token of seen) expect(bridge).not.toContain(token);
   const pageStorage = await page.evaluate(() =>
     JSON.stringify({ ...window.localStorage, ...window.sessionStorage }),
   );
-  for (const token of tokens) expect(pageStorage).not.toContain(token);
+  for (const token of seen) expect(pageStorage).not.toContain(token);
 
   // Restart: signed in again silently from the keychain, no browser.
   const popups: Page[] = [];
@@ -162,6 +182,7 @@ test('signs in through the provider, syncs, renews silently after a restart, ope
   await expect(page.getByTestId('signed-in-user')).toHaveAttribute('data-user-id', SAMPLE_USER.id);
   await expect(syncStatus(page)).toHaveAttribute('data-state', 'up-to-date');
   expect(popups).toEqual([]);
+  await expectTokensOnlyInKeychain(); // msal rewrote its cache in the keychain, nowhere else
 
   // The network is cut (the server, the provider with it, is gone) and the device restarts:
   // the cached account opens the briefings.
@@ -201,6 +222,7 @@ test('signs in through the provider, syncs, renews silently after a restart, ope
   await running.startServer();
   await expect(syncStatus(page)).toHaveAttribute('data-state', 'up-to-date', { timeout: 30_000 });
   await expect(syncStatus(page)).toHaveAttribute('data-pending-uploads', '0');
+  await expectTokensOnlyInKeychain();
   await page.getByTestId('signed-in-user').click();
   await page.getByRole('button', { name: 'Sign out…' }).click();
   await confirm.getByRole('button', { name: 'Sign out' }).click();

@@ -29,6 +29,8 @@ export type SorBriefingInput = {
 export type ProductOptions = {
   /** The device's offline sign-in period (ATTACHE_MAX_OFFLINE_DAYS); fractions for tests. */
   readonly maxOfflineDays?: number;
+  /** The host's log level (ATTACHE_LOG_LEVEL); `debug` includes msal's own lines. */
+  readonly hostLogLevel?: 'debug' | 'info';
 };
 
 export class Product {
@@ -134,6 +136,7 @@ export class Product {
         ...(this.options.maxOfflineDays === undefined
           ? {}
           : { ATTACHE_MAX_OFFLINE_DAYS: String(this.options.maxOfflineDays) }),
+        ...(this.options.hostLogLevel ? { ATTACHE_LOG_LEVEL: this.options.hostLogLevel } : {}),
       },
       (line) => this.hostLines.push(line),
     );
