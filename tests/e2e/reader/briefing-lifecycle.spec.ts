@@ -40,6 +40,10 @@ test('a briefing shared through the SOR appears, stays readable offline after a 
   await page.goto(product.readerUrl);
   await signIn(page);
   await expect(syncStatus(page)).toHaveAttribute('data-state', 'up-to-date');
+  // The status says so in words, with when the last sync was (the exact time for a screen reader).
+  await expect(syncStatus(page)).toContainText('Up to date');
+  await expect(syncStatus(page)).toContainText(/Synced (just now|\d+ (second|minute)s? ago)/);
+  await expect(syncStatus(page)).toContainText(/Last synced \w+day, /);
   // The sample user's seeded briefings are there.
   await expect(page.getByTestId('briefing-counts')).toContainText('24');
 
@@ -68,6 +72,18 @@ test('a briefing shared through the SOR appears, stays readable offline after a 
   await expect(item).toBeVisible();
   await expect(item).toHaveAttribute('data-unread', 'true');
   await expect(item).toHaveAttribute('data-classification', 'PROTECTED');
+  // Its marking and priority are shown in words, and as the newest it heads the list.
+  await expect(item).toContainText('PROTECTED');
+  await expect(item).toContainText(/urgent/i);
+  await expect(page.locator('.briefing-item').first()).toHaveAttribute(
+    'data-briefing-id',
+    `briefing:${sorId}`,
+  );
+  const shown = await page
+    .locator('.briefing-item time')
+    .evaluateAll((times) => times.map((t) => Date.parse(t.getAttribute('datetime') ?? '')));
+  expect(shown.length).toBeGreaterThanOrEqual(5);
+  expect(shown).toEqual([...shown].sort((a, b) => b - a));
 
   await item.click();
   const reader = page.getByRole('main', { name: 'Briefing' });
@@ -93,6 +109,8 @@ test('a briefing shared through the SOR appears, stays readable offline after a 
   await product.startHost();
   await page.goto(product.readerUrl);
   await expect(syncStatus(page)).toHaveAttribute('data-state', 'offline');
+  await expect(syncStatus(page)).toContainText('Offline');
+  await expect(syncStatus(page)).toContainText(/Synced/); // when it last had the server
   await briefingButton(page, title).click();
   await expect(page.getByTestId('briefing-body')).toContainText(phrase);
   await expect(page.getByTestId('briefing-counts')).toContainText('25');
