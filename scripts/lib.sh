@@ -4,7 +4,9 @@
 # Secret Service (gnome-keyring in a D-Bus session, started privately on a headless machine);
 # the tests also need Chromium and RabbitMQ.
 APT_BUILD_PACKAGES="libsecret-1-dev python3 make g++ gnome-keyring dbus-x11"
-APT_TEST_PACKAGES="chromium libsecret-1-dev gnome-keyring dbus-x11 rabbitmq-server"
+# npm ci compiles keytar and better-sqlite3 from source where no prebuilt binary downloads, so
+# the test command needs the build tools too.
+APT_TEST_PACKAGES="chromium libsecret-1-dev python3 make g++ gnome-keyring dbus-x11 rabbitmq-server"
 
 log() { printf '\033[1m[attache]\033[0m %s\n' "$*"; }
 die() { printf '\033[1;31m[attache] error:\033[0m %s\n' "$*" >&2; exit 1; }
@@ -43,7 +45,11 @@ install_node_modules() {
     log "node_modules matches package-lock.json"
   else
     log "installing npm packages (npm ci)"
-    npm ci --no-audit --no-fund
+    # Electron's own install script fails npm ci when its binary cannot be downloaded. npm 11
+    # skips it (package.json allowScripts: electron false); older npm runs it, so it is told to
+    # skip here, and the download is then tried by scripts/electron-binary.mjs, which only warns.
+    ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm ci --no-audit --no-fund
+    node scripts/electron-binary.mjs
     echo "$want" > "$stamp"
   fi
   [ -f node_modules/keytar/build/Release/keytar.node ] \
