@@ -142,6 +142,58 @@ describe('server pipeline', () => {
     expect((await readBriefing('drew.patel', sorId)).status).toBe(200);
   });
 
+  it('delivers a briefing shared after creation through the admin API, and removes it on unshare', async () => {
+    const { sorId } = await createBriefing('Shared later', []);
+    const share = await h.admin('POST', `/briefings/${sorId}/share`, { users: ['fran.oneill'] });
+    expect(share).toMatchObject({ status: 200, body: { sorId, added: ['fran.oneill'] } });
+    const doc = await waitForVersion('fran.oneill', sorId, 1);
+    expect(doc.title).toBe('Shared later');
+    expect((await h.admin('GET', `/briefings/${sorId}`)).body).toMatchObject({
+      recipients: ['fran.oneill'],
+    });
+    // Sharing again changes nothing.
+    expect(
+      await h.admin('POST', `/briefings/${sorId}/share`, { users: ['fran.oneill'] }),
+    ).toMatchObject({ status: 200, body: { added: [] } });
+
+    const unshare = await h.admin('POST', `/briefings/${sorId}/unshare`, {
+      users: ['fran.oneill'],
+    });
+    expect(unshare).toMatchObject({ status: 200, body: { sorId, removed: ['fran.oneill'] } });
+    await waitFor('unshared briefing gone', async () =>
+      (await readBriefing('fran.oneill', sorId)).status === 404 ? true : undefined,
+    );
+    const changes = await h.broker('/db/briefings/_changes', { token: await token('fran.oneill') });
+    const change = (changes.body as { results: { id: string; deleted?: boolean }[] }).results.find(
+      (r) => r.id === `briefing:${sorId}`,
+    );
+    expect(change?.deleted).toBe(true);
+  });
+
+  it('refuses a share for a briefing or a user id it cannot use, saying which', async () => {
+    const { sorId } = await createBriefing('Not shared by mistake', []);
+    const unknownBriefing = await h.admin('POST', '/briefings/BRF-999999/share', {
+      users: ['fran.oneill'],
+    });
+    expect(unknownBriefing).toEqual({
+      status: 404,
+      body: { error: 'not_found', message: 'No briefing "BRF-999999".' },
+    });
+    expect(
+      (await h.admin('POST', '/briefings/BRF-999999/unshare', { users: ['fran.oneill'] })).status,
+    ).toBe(404);
+
+    const badUser = await h.admin('POST', `/briefings/${sorId}/share`, { users: ['_admin'] });
+    expect(badUser.status).toBe(400);
+    expect((badUser.body as { problems: string[] }).problems).toEqual([
+      'users.0: user id "_admin" starts with "_"',
+    ]);
+    const nobody = await h.admin('POST', `/briefings/${sorId}/share`, { users: [] });
+    expect(nobody.status).toBe(400);
+    expect((nobody.body as { problems: string[] }).problems.join('\n')).toContain('users');
+    expect((await h.admin('GET', `/briefings/${sorId}`)).body).toMatchObject({ recipients: [] });
+  });
+
   it('dead-letters a malformed SOR record with the reason, and the next good one still flows', async () => {
     const bad = await h.admin('POST', '/records', {
       content: {
