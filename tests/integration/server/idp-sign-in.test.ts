@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchTrusting } from '../../../server/src/broker/jwks.js';
 import { rotateIdpSigningKey } from '../../../server/src/idp/signing-keys.js';
 import { DEV_IDP } from '../../../src/shared/protocol.js';
-import { httpsRequest, signInWithPassword } from './idp-client.js';
+import { httpsRequest, refresh, signInWithPassword } from './idp-client.js';
 import { startHarness, waitFor } from './server-harness.js';
 import type { Harness } from './server-harness.js';
 
@@ -233,6 +233,75 @@ describe('interactive sign-in with msal-node and the provider’s login page in 
           : undefined,
       ),
     );
+  });
+
+  it('refuses a replayed refresh token, audits it, and ends the sign-in it belonged to', async () => {
+    const issuer = h.server.urls.idp ?? '';
+    const first = await signInWithPassword(issuer, ca, 'alex.morgan', 'attache-alex');
+    const stolen = first.refresh_token ?? '';
+    expect(stolen).not.toBe('');
+    // The device renews: the provider answers with a new refresh token and retires the old one.
+    const renewed = await refresh(issuer, ca, stolen);
+    expect(renewed.status).toBe(200);
+    const next = (JSON.parse(renewed.body) as { refresh_token?: string }).refresh_token ?? '';
+    expect(next).not.toBe('');
+    expect(next).not.toBe(stolen);
+    // Someone replays the old one (a copy taken earlier): refused and audited ...
+    const refusedRefreshes = () =>
+      fs
+        .readFileSync(h.server.files.auditLog, 'utf8')
+        .split('\n')
+        .filter(
+          (line) =>
+            line.includes('"action":"idp.token"') &&
+            line.includes('"decision":"refused"') &&
+            line.includes('"grantType":"refresh_token"'),
+        ).length;
+    const refusedBefore = refusedRefreshes();
+    const replay = await refresh(issuer, ca, stolen);
+    expect(replay.status).toBe(400);
+    expect((JSON.parse(replay.body) as { error: string }).error).toBe('invalid_grant');
+    await waitFor('refused replay in the audit trail', () =>
+      Promise.resolve(refusedRefreshes() > refusedBefore ? true : undefined),
+    );
+    // ... and, since either party may be the thief, the newer token dies with it.
+    const afterReplay = await refresh(issuer, ca, next);
+    expect(afterReplay.status).toBe(400);
+    expect((JSON.parse(afterReplay.body) as { error: string }).error).toBe('invalid_grant');
+  });
+
+  it('serves its login page with a strict CSP, no framing, no referrer and no caching', async () => {
+    const issuer = h.server.urls.idp ?? '';
+    const start = await httpsRequest(
+      ca,
+      'GET',
+      `${issuer}/auth?${new URLSearchParams({
+        client_id: DEV_IDP.readerClientId,
+        response_type: 'code',
+        redirect_uri: 'http://localhost:49999',
+        scope: 'openid',
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        code_challenge_method: 'S256',
+      }).toString()}`,
+    );
+    const setCookie = start.headers['set-cookie'];
+    const cookie = (Array.isArray(setCookie) ? setCookie : [setCookie ?? ''])
+      .map((line) => line.split(';')[0])
+      .join('; ');
+    const page = await httpsRequest(ca, 'GET', `${issuer}${String(start.headers['location'])}`, {
+      headers: { cookie },
+    });
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('name="password"');
+    const csp = String(page.headers['content-security-policy']);
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("base-uri 'none'");
+    expect(csp).toMatch(/style-src 'nonce-[^']+'/);
+    expect(csp).not.toContain('script-src');
+    expect(page.body).not.toContain('<script');
+    expect(page.headers['referrer-policy']).toBe('no-referrer');
+    expect(page.headers['cache-control']).toBe('no-store');
   });
 
   it('binds the login step to the browser that started it: the form without its cookie is refused', async () => {
