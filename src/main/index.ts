@@ -13,11 +13,12 @@ import { configureLogging, createLogger, errorFields } from './logging/logger.js
 import { logUnhandledRejections } from './logging/unhandled-rejections.js';
 import {
   createMainWindow,
+  guardAnyWebContents,
   hardenSession,
   registerAppScheme,
   serveAppProtocol,
 } from './windows/main-window.electron.js';
-import { APP_ORIGIN, windowOpenDecision } from './windows/security.js';
+import { APP_ORIGIN } from './windows/security.js';
 
 const config = readDeviceConfig();
 configureLogging({ sink: createElectronLogSink(), level: config.logLevel });
@@ -40,10 +41,7 @@ if (!app.requestSingleInstanceLock()) {
   });
 
   // Defence in depth for any web contents, including ones we never meant to create.
-  app.on('web-contents-created', (_event, contents) => {
-    contents.setWindowOpenHandler(() => windowOpenDecision());
-    contents.on('will-attach-webview', (event) => event.preventDefault());
-  });
+  app.on('web-contents-created', (_event, contents) => guardAnyWebContents(contents));
 
   app.on('window-all-closed', () => app.quit());
 

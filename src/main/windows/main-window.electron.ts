@@ -1,7 +1,7 @@
 // Applies the policy in security.ts to Electron: the app protocol that serves the built reader
 // with its CSP, a hardened session, and the one reader window.
 import { readFile } from 'node:fs/promises';
-import type { Session, WebPreferences } from 'electron';
+import type { Session, WebContents, WebPreferences } from 'electron';
 import { BrowserWindow, protocol } from 'electron';
 import type { Logger } from '../logging/logger.js';
 import { errorFields } from '../logging/logger.js';
@@ -67,6 +67,15 @@ export function hardenSession(session: Session): void {
       },
     });
   });
+}
+
+/**
+ * Defence in depth for every web contents the app ever gets, including ones it never meant to
+ * create: no new windows, no webviews. index.ts applies it on `web-contents-created`.
+ */
+export function guardAnyWebContents(contents: WebContents): void {
+  contents.setWindowOpenHandler(() => windowOpenDecision());
+  contents.on('will-attach-webview', (event) => event.preventDefault());
 }
 
 export type MainWindowOptions = {
