@@ -1,5 +1,7 @@
-// The admin CLI against a real demo SOR admin API: what a briefing officer sees for a wrong
-// token or an unknown recipient, and that a refused command changes nothing.
+// The admin CLI against a real demo SOR admin API: each command's effect on the SOR, what a
+// briefing officer sees for a wrong token or an unknown recipient, and that a refused command
+// changes nothing.
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import type http from 'node:http';
 import os from 'node:os';
@@ -15,6 +17,7 @@ import { createDemoSor } from '../../../server/src/sor/demo-sor.sqlite.js';
 
 setLogLevel((process.env['ATTACHE_TEST_LOG_LEVEL'] ?? 'silent') as LogLevel);
 
+const repo = path.resolve(import.meta.dirname, '../../..');
 const TOKEN = 'cli-test-token-0123456789abcdef0123456789';
 let dir: string;
 let sor: DemoSor;
@@ -48,6 +51,29 @@ async function cli(argv: readonly string[], env: Record<string, string> = {}) {
   } catch (error) {
     return { ok: false as const, text: (error as Error).message };
   }
+}
+
+/** The id from the CLI's "Created BRF-000001 (version 1)..." line. */
+function createdId(text: string): string {
+  const id = /^Created (BRF-\d+) /.exec(text)?.[1];
+  if (!id) throw new Error(`no briefing was created: ${text}`);
+  return id;
+}
+
+/** Runs the CLI's entry point (server/src/cli.ts) as its own process. */
+function runCommand(argv: readonly string[], env: NodeJS.ProcessEnv) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', path.join(repo, 'server/src/cli.ts'), ...argv],
+      { cwd: repo, env, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (error as { code?: unknown }).code : 0;
+        if (typeof code !== 'number') reject(error ?? new Error('no exit code'));
+        else resolve({ code, stdout, stderr });
+      },
+    );
+  });
 }
 
 const briefing = (...share: string[]) => [
@@ -128,6 +154,97 @@ describe('sor CLI against the demo SOR', () => {
     expect(fromFlag.text).toMatch(/refused the admin token given with --token/);
     const fromEnv = await cli(['list'], { ATTACHE_ADMIN_TOKEN: 'wrong' });
     expect(fromEnv.text).toMatch(/refused the admin token in ATTACHE_ADMIN_TOKEN/);
+  });
+
+  it('updates a briefing: a new version with the given fields, the rest carried over', async () => {
+    const created = await cli(briefing('alex.morgan'));
+    const id = createdId(created.text);
+    const bodyFile = path.join(dir, 'update-body.html');
+    fs.writeFileSync(bodyFile, '<p>Revised advice</p>');
+    const pdf = path.join(dir, 'annex.pdf');
+    fs.writeFileSync(pdf, '%PDF-1.7\n% annex\n');
+
+    const result = await cli([
+      'update',
+      id,
+      '--title',
+      'CLI briefing, revised',
+      '--priority',
+      'URGENT',
+      '--body-file',
+      bodyFile,
+      '--attach',
+      pdf,
+    ]);
+    expect(result).toEqual({ ok: true, text: `Updated ${id}: now version 2.` });
+    const detail = sor.get(id);
+    expect(detail).toMatchObject({
+      version: 2,
+      recipients: ['alex.morgan'],
+      content: {
+        title: 'CLI briefing, revised',
+        priority: 'urgent',
+        classification: 'OFFICIAL',
+        bodyHtml: '<p>Revised advice</p>',
+      },
+      attachments: [{ name: 'annex.pdf', contentType: 'application/pdf', size: 17 }],
+    });
+  });
+
+  it('shares a briefing with known users, and says when they already had it', async () => {
+    const id = createdId((await cli(briefing())).text);
+    expect(sor.get(id)?.recipients).toEqual([]);
+
+    const result = await cli(['share', id, 'sam.taylor, alex.morgan']);
+    expect(result).toEqual({ ok: true, text: 'Shared with: sam.taylor, alex.morgan' });
+    expect(sor.get(id)?.recipients).toEqual(['alex.morgan', 'sam.taylor']);
+
+    const again = await cli(['share', id, 'alex.morgan']);
+    expect(again).toEqual({ ok: true, text: 'Shared with: (all were already recipients)' });
+    expect(sor.get(id)?.recipients).toEqual(['alex.morgan', 'sam.taylor']);
+  });
+
+  it('unshares a briefing from the users named, and only them', async () => {
+    const id = createdId((await cli(briefing('alex.morgan', 'sam.taylor'))).text);
+
+    const result = await cli(['unshare', id, 'sam.taylor']);
+    expect(result).toEqual({ ok: true, text: 'Unshared from: sam.taylor' });
+    expect(sor.get(id)?.recipients).toEqual(['alex.morgan']);
+
+    const again = await cli(['unshare', id, 'sam.taylor']);
+    expect(again).toEqual({ ok: true, text: 'Unshared from: (none were recipients)' });
+    expect(sor.get(id)?.recipients).toEqual(['alex.morgan']);
+  });
+
+  it('lists every briefing with its version, marking, priority, recipients and attachments', async () => {
+    const id = createdId((await cli(briefing('sam.taylor'))).text);
+    const pdf = path.join(dir, 'list-annex.pdf');
+    fs.writeFileSync(pdf, '%PDF-1.7\n');
+    await cli(['update', id, '--title', 'Listed briefing', '--attach', pdf]);
+
+    const result = await cli(['list']);
+    expect(result.ok).toBe(true);
+    expect(result.text).toContain(
+      `${id}  v2  [OFFICIAL] (priority)  Listed briefing\n` +
+        '    shared with: sam.taylor\n' +
+        '    attachments: list-annex.pdf',
+    );
+    // One entry per briefing in the SOR, none left out.
+    expect(result.text.match(/^BRF-\d+ {2}v\d+ /gm)).toHaveLength(sor.documentCount());
+
+    const json = await cli(['list', '--json']);
+    expect(JSON.parse(json.text)).toEqual({ briefings: sor.list() });
+  });
+
+  it('runs as a command: exit code 0 and the output on stdout, 1 and a one-line reason on stderr', async () => {
+    const id = createdId((await cli(briefing())).text);
+    const env = { ...process.env, ATTACHE_ADMIN_TOKEN: TOKEN, ATTACHE_SOR_URL: url };
+    const ok = await runCommand(['share', id, 'alex.morgan'], env);
+    expect(ok).toEqual({ code: 0, stdout: 'Shared with: alex.morgan\n', stderr: '' });
+    expect(sor.get(id)?.recipients).toEqual(['alex.morgan']);
+
+    const refused = await runCommand(['unshare', 'BRF-999999', 'alex.morgan'], env);
+    expect(refused).toEqual({ code: 1, stdout: '', stderr: 'sor: No briefing "BRF-999999".\n' });
   });
 
   it('puts what only the server can check in the CLI option names', async () => {
