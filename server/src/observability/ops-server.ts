@@ -25,7 +25,14 @@ export function createOpsServer(deps: {
         try {
           return [name, await check()] as const;
         } catch (error) {
-          return [name, { ok: false, detail: describeError(error).message }] as const;
+          // /healthz answers anyone who can reach the ops port, unauthenticated, and a failure's
+          // message can carry what was being connected to (a broker URL with its password, an
+          // internal host name). The reason goes to the server log, which is for operators.
+          log.warn({ check: name, err: describeError(error) }, 'health check failed');
+          return [
+            name,
+            { ok: false, detail: 'The check failed; the server log says why.' },
+          ] as const;
         }
       }),
     );
