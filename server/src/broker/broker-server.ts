@@ -93,68 +93,96 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
   const upstreamBase = upstream.pathname.replace(/\/+$/, '');
 
   type Entry = { user: string | null; method: string; path: string };
+  /**
+   * One request's audit state: who it is known to be so far, and whether its record is written.
+   * Every request gets exactly one `broker.request` record, whatever way it ends.
+   */
+  type Audited = { entry: Entry; recorded: boolean };
   /** Open requests per user: a feed held open costs an upstream connection until it closes. */
   const open = new Map<string, number>();
 
-  function allowed(entry: Entry, reason: string) {
+  /**
+   * An allowed request is recorded once its outcome is known: with the status the database
+   * answered (a write its validation refused shows here as 403), or why there was none.
+   */
+  function allowed(audited: Audited, reason: string, status?: number) {
+    if (audited.recorded) return;
+    audited.recorded = true;
     deps.metrics.brokerDecision('allowed');
-    deps.audit.record({ action: 'broker.request', ...entry, decision: 'allowed', reason });
+    deps.audit.record({
+      action: 'broker.request',
+      ...audited.entry,
+      decision: 'allowed',
+      reason,
+      ...(status === undefined ? {} : { status }),
+    });
   }
 
   function refuse(
     res: ServerResponse,
-    entry: Entry,
+    audited: Audited,
     status: keyof typeof UNIFORM,
     reason: string,
     headers: Record<string, string> = {},
   ) {
-    deps.metrics.brokerDecision('refused');
-    deps.audit.record({ action: 'broker.request', ...entry, decision: 'refused', reason, status });
+    if (!audited.recorded) {
+      audited.recorded = true;
+      deps.metrics.brokerDecision('refused');
+      deps.audit.record({
+        action: 'broker.request',
+        ...audited.entry,
+        decision: 'refused',
+        reason,
+        status,
+      });
+    }
     sendJson(res, status, UNIFORM[status], headers);
   }
 
   /** What `GET /db/` answers: CouchDB's greeting shape, nothing more. */
   const SERVER_ROOT = { couchdb: 'Welcome', vendor: { name: 'Attaché broker' } } as const;
 
-  async function handle(req: IncomingMessage, res: ServerResponse) {
-    const method = req.method ?? 'GET';
+  async function handle(req: IncomingMessage, res: ServerResponse, audited: Audited) {
+    const method = audited.entry.method;
     // The raw path (no dot-segment resolution by URL): the policy judges it segment by segment.
     const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
     const search = new URL(req.url ?? '/', 'http://broker.invalid').search;
-    const anonymous: Entry = { user: null, method, path: rawPath.slice(0, AUDIT_PATH_MAX) };
+    const anonymous = audited.entry;
 
     // 1. Who: a valid access token, or nothing at all happens.
     const token = bearerToken(req);
     if (!token) {
-      return refuse(res, anonymous, 401, 'no bearer token', { 'www-authenticate': 'Bearer' });
+      return refuse(res, audited, 401, 'no bearer token', { 'www-authenticate': 'Bearer' });
     }
     const check = await deps.verifier.verify(token);
     if (!check.ok) {
-      const entry = { ...anonymous, user: check.user ?? null };
+      audited.entry = { ...anonymous, user: check.user ?? null };
       if (check.unavailable) {
         log.warn({ reason: check.reason }, 'cannot verify access tokens');
-        return refuse(res, entry, 503, check.reason, {
+        return refuse(res, audited, 503, check.reason, {
           'retry-after': String(UNAVAILABLE_RETRY_AFTER_SEC),
         });
       }
-      return refuse(res, entry, 401, check.reason, {
+      return refuse(res, audited, 401, check.reason, {
         'www-authenticate': 'Bearer error="invalid_token"',
       });
     }
     const user = check.token.user;
-    const entry = { ...anonymous, user };
+    audited.entry = { ...anonymous, user };
 
     // 2. How often and how many at once: a per-user token bucket and a cap on open requests.
     const rate = deps.rateLimiter.take(user);
     if (!rate.ok) {
-      return refuse(res, entry, 429, 'rate limit exceeded', {
+      return refuse(res, audited, 429, 'rate limit exceeded', {
         'retry-after': String(rate.retryAfterSec),
       });
     }
 
     const openNow = open.get(user) ?? 0;
     if (openNow >= deps.maxOpenPerUser) {
-      return refuse(res, entry, 429, `too many open requests (${openNow})`, { 'retry-after': '1' });
+      return refuse(res, audited, 429, `too many open requests (${openNow})`, {
+        'retry-after': '1',
+      });
     }
     open.set(user, openNow + 1);
     res.on('close', () => {
@@ -168,30 +196,30 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
     // device keys its checkpoints by the database URL; refusing it would only fill the audit
     // trail with a refusal on every sync start.
     if ((method === 'GET' || method === 'HEAD') && (rawPath === '/db' || rawPath === '/db/')) {
-      allowed(entry, 'server root');
+      allowed(audited, 'server root', 200);
       return sendJson(res, 200, SERVER_ROOT);
     }
 
     // 3. What: only what replication needs, on the user's own two databases.
     const route = decideRoute(method, rawPath);
-    if (!route.allowed) return refuse(res, entry, 403, route.reason);
+    if (!route.allowed) return refuse(res, audited, 403, route.reason);
     const problem = userIdProblem(user);
-    if (problem) return refuse(res, entry, 403, `user claim ${problem}`);
+    if (problem) return refuse(res, audited, 403, `user claim ${problem}`);
 
     // 4. How much: bounded bodies, and write bodies checked before they reach CouchDB.
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > deps.maxBodyBytes) {
       res.setHeader('connection', 'close');
-      return refuse(res, entry, 413, `declared body of ${declared} bytes over the limit`);
+      return refuse(res, audited, 413, `declared body of ${declared} bytes over the limit`);
     }
     const body = await readBody(req, deps.maxBodyBytes);
     if (body === null) {
       res.setHeader('connection', 'close');
-      return refuse(res, entry, 413, 'body over the limit');
+      return refuse(res, audited, 413, 'body over the limit');
     }
     if (route.write) {
       const bodyProblem = checkWriteBody(route.write, body);
-      if (bodyProblem) return refuse(res, entry, 403, bodyProblem);
+      if (bodyProblem) return refuse(res, audited, 403, bodyProblem);
     }
 
     let dbName: string;
@@ -199,10 +227,14 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
       const names = await deps.userDbs.ensure(user);
       dbName = names[route.alias];
     } catch (error) {
-      return refuse(res, entry, 502, `user databases unavailable: ${describeError(error).message}`);
+      return refuse(
+        res,
+        audited,
+        502,
+        `user databases unavailable: ${describeError(error).message}`,
+      );
     }
-    allowed(entry, 'own database');
-    proxy(req, res, user, `${upstreamBase}/${dbName}${route.dbPath}${search}`, body);
+    proxy(req, res, user, `${upstreamBase}/${dbName}${route.dbPath}${search}`, body, audited);
   }
 
   function proxy(
@@ -211,6 +243,7 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
     user: string,
     path: string,
     body: Buffer,
+    audited: Audited,
   ) {
     const headers: Record<string, string> = {};
     for (const name of FORWARD_REQUEST_HEADERS) {
@@ -238,26 +271,36 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
         const value = upstreamRes.headers[name];
         if (value !== undefined) out[name] = value;
       }
+      allowed(audited, 'own database', upstreamRes.statusCode ?? 502);
       res.writeHead(upstreamRes.statusCode ?? 502, out);
       res.flushHeaders(); // a long-poll client sees the response start at once
       upstreamRes.pipe(res);
     });
     upstreamReq.on('error', (error) => {
       log.warn({ err: describeError(error), user }, 'upstream request failed');
+      allowed(audited, 'own database; the CouchDB-protocol server did not answer', 502);
       if (!res.headersSent) sendJson(res, 502, UNIFORM[502]);
       else res.destroy();
     });
     // The device went away (closed a live feed, lost the network): stop the upstream request too.
     res.on('close', () => {
       if (!res.writableFinished) upstreamReq.destroy();
+      allowed(audited, 'own database; the device left before the answer');
     });
     upstreamReq.end(body);
   }
 
   return http.createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
+    const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
+    const audited: Audited = {
+      entry: { user: null, method: req.method ?? 'GET', path: rawPath.slice(0, AUDIT_PATH_MAX) },
+      recorded: false,
+    };
+    handle(req, res, audited).catch((error: unknown) => {
+      const { message } = describeError(error);
       log.error({ err: describeError(error) }, 'broker request failed');
-      if (!res.headersSent) sendJson(res, 502, UNIFORM[502]);
+      // Refused with what is known of it, e.g. a device that went away while sending its body.
+      if (!res.headersSent) refuse(res, audited, 502, `broker failure: ${message}`);
       else res.destroy();
     });
   });

@@ -514,7 +514,66 @@ describe('audit trail', () => {
             r['user'] === A &&
             r['method'] === 'GET' &&
             r['path'] === '/db/briefings/_changes' &&
-            r.reason === 'own database',
+            r.reason === 'own database' &&
+            r['status'] === 200,
+        )
+          ? true
+          : undefined,
+      ),
+    );
+  });
+
+  it('records what the database answered: a write the broker allows but CouchDB refuses shows 403', async () => {
+    // Returns hold only the user's own read receipts; CouchDB's validation refuses anything else.
+    const path = `/db/returns/not-a-receipt-${Date.now()}`;
+    const reply = await raw('PUT', path, { token: tokenA, body: JSON.stringify({ type: 'note' }) });
+    expect(reply.status).toBe(403);
+    await waitFor('allowed record with the database status', async () =>
+      Promise.resolve(
+        auditRecords().some(
+          (r) =>
+            r.action === 'broker.request' &&
+            r.decision === 'allowed' &&
+            r['user'] === A &&
+            r['method'] === 'PUT' &&
+            r['path'] === path &&
+            r['status'] === 403,
+        )
+          ? true
+          : undefined,
+      ),
+    );
+  });
+
+  it('records a request whose device went away while sending its body', async () => {
+    const path = `/db/returns/receipt-abandoned-${Date.now()}`;
+    const url = new URL(h.server.urls.broker);
+    await new Promise<void>((resolve) => {
+      const req = http.request({
+        host: url.hostname,
+        port: url.port,
+        method: 'PUT',
+        path,
+        headers: {
+          authorization: `Bearer ${tokenA}`,
+          'content-type': 'application/json',
+          'content-length': '4096',
+        },
+      });
+      req.on('error', () => resolve());
+      req.on('close', () => resolve());
+      req.write('{"type":"read-receipt",');
+      setTimeout(() => req.destroy(), 200);
+    });
+    await waitFor('record of the abandoned request', async () =>
+      Promise.resolve(
+        auditRecords().some(
+          (r) =>
+            r.action === 'broker.request' &&
+            r.decision === 'refused' &&
+            r['user'] === A &&
+            r['method'] === 'PUT' &&
+            r['path'] === path,
         )
           ? true
           : undefined,
