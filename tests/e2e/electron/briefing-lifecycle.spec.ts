@@ -65,6 +65,58 @@ async function launch(): Promise<{ app: ElectronApplication; page: Page }> {
   return { app, page };
 }
 
+/**
+ * The hardening the unit tests prove as wiring, checked in the real window: Electron's own view
+ * of its web preferences, and what the page can actually do against them.
+ */
+async function expectHardenedWindow(app: ElectronApplication, page: Page): Promise<void> {
+  const prefs = await app.evaluate(({ BrowserWindow }) => {
+    // What Electron applied to the renderer. getLastWebPreferences exists at run time but is
+    // missing from Electron's published typings, hence the local type.
+    const contents = BrowserWindow.getAllWindows()[0]?.webContents as
+      { getLastWebPreferences(): Electron.WebPreferences | null } | undefined;
+    const last = contents?.getLastWebPreferences();
+    return {
+      contextIsolation: last?.contextIsolation,
+      sandbox: last?.sandbox,
+      nodeIntegration: last?.nodeIntegration,
+    };
+  });
+  expect(prefs).toEqual({ contextIsolation: true, sandbox: true, nodeIntegration: false });
+
+  const origin = await page.evaluate(() => location.origin);
+  expect(origin).toBe('attache://app');
+
+  // The window-open handler denies: the page gets null and no window appears.
+  expect(await page.evaluate(() => window.open('https://example.com/') === null)).toBe(true);
+  expect(await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().length)).toBe(1);
+  expect(app.windows()).toHaveLength(1);
+
+  // will-navigate is refused: the page keeps its origin and its globals (a navigation, even a
+  // failed one, would replace the document and drop the marker).
+  await page.evaluate(() => {
+    (globalThis as { navigationMarker?: string }).navigationMarker = 'still here';
+    location.href = 'https://example.com/';
+  });
+  await page.waitForTimeout(1_000);
+  expect(
+    await page.evaluate(() => ({
+      origin: location.origin,
+      marker: (globalThis as { navigationMarker?: string }).navigationMarker,
+    })),
+  ).toEqual({ origin, marker: 'still here' });
+
+  // The CSP allows no inline script: an injected <script> element never runs.
+  const inlineRan = await page.evaluate(() => {
+    const script = document.createElement('script');
+    script.textContent = 'globalThis.inlineScriptRan = true;';
+    document.head.append(script);
+    script.remove();
+    return typeof (globalThis as { inlineScriptRan?: unknown }).inlineScriptRan;
+  });
+  expect(inlineRan).toBe('undefined');
+}
+
 const briefingButton = (page: Page, title: string) =>
   page
     .getByRole('navigation', { name: 'Briefings' })
@@ -87,6 +139,7 @@ test('a shared briefing reaches the Electron reader, stays readable offline, and
   expect(await app.evaluate(({ app: electronApp }) => electronApp.hasSingleInstanceLock())).toBe(
     true,
   );
+  await expectHardenedWindow(app, page);
   await signInElectron(app, page);
 
   const tag = randomUUID().slice(0, 8);

@@ -77,6 +77,32 @@ describe('browser host', () => {
     expect(host.secret.length).toBeGreaterThanOrEqual(32);
   });
 
+  it('draws a new 256-bit launch key on every launch', async () => {
+    // The key is the only thing keeping other local processes and web pages off the bridge; a
+    // fixed or short one would be guessable or survive from one launch to the next.
+    expect(Buffer.from(host.secret, 'base64url')).toHaveLength(32);
+    const otherData = await tempDir('host-data-second');
+    const keychain = createInMemoryKeychainTestDouble();
+    const { identity, script } = createScriptedIdentity({ keychain, now: Date.now });
+    script.online = false;
+    const second = await startHost({
+      dataDir: otherData.path,
+      brokerUrl: 'http://127.0.0.1:9',
+      auth: { identity, keychain, maxOfflineDays: 14 },
+      port: 0,
+      staticDir: web.path,
+      logger: memoryLogger().logger,
+    });
+    try {
+      expect(Buffer.from(second.secret, 'base64url')).toHaveLength(32);
+      expect(second.secret).not.toBe(host.secret);
+      expect(second.url).toBe(`${second.origin}/#key=${second.secret}`);
+    } finally {
+      await second.stop();
+      await otherData.remove();
+    }
+  });
+
   it('serves the reader with the strict CSP', async () => {
     const response = await rawRequest(host.origin, { path: '/' });
     expect(response.status).toBe(200);
