@@ -776,6 +776,32 @@ function renderBody(seed: Seed): string {
 
 export const SEED_BRIEFING_COUNT = SEEDS.length;
 
+/** The newest sample briefing was approved this long before seeding: it has just come in. */
+const NEWEST_BEFORE_SEEDING_MS = 15 * 60_000;
+/** How far apart today's briefings are moved back when their hour has not come yet. */
+const MOVED_BACK_STEP_MS = 40 * 60_000;
+
+/**
+ * When each seed (given oldest first) was written: `ago` days before `now`, at its hour. Early in
+ * the day some of today's hours have not come yet. Those briefings move back before `now`, one
+ * step apart, newest first: moved to one time, several would read "4:21 AM" in the list, in no
+ * particular order, and they must not slip behind the briefings written before them either.
+ */
+function withWrittenTimes(seeds: readonly Seed[], now: Date): { seed: Seed; written: Date }[] {
+  const newest = now.getTime() - NEWEST_BEFORE_SEEDING_MS;
+  let latest = newest - (newest % 60_000); // whole minutes, like the others
+  const timed: { seed: Seed; written: Date }[] = [];
+  for (const seed of [...seeds].reverse()) {
+    const written = new Date(now);
+    written.setDate(written.getDate() - seed.ago[0]);
+    written.setHours(seed.ago[1], (seed.title.length * 7) % 60, 0, 0);
+    if (written.getTime() > latest) written.setTime(latest);
+    timed.unshift({ seed, written });
+    latest = written.getTime() - MOVED_BACK_STEP_MS;
+  }
+  return timed;
+}
+
 /** Fills an empty demo SOR with the sample briefings; a no-op when it already has documents. */
 export async function seedDemoSor(sor: DemoSor, now: Date = new Date()): Promise<number> {
   if (sor.documentCount() > 0) return 0;
@@ -783,11 +809,7 @@ export async function seedDemoSor(sor: DemoSor, now: Date = new Date()): Promise
   for (const colleague of SAMPLE_COLLEAGUES) sor.addUser(colleague.id, colleague.displayName);
   // Oldest first, so that SOR ids follow the order in which the briefings were written.
   const ordered = [...SEEDS].sort((a, b) => b.ago[0] - a.ago[0] || a.ago[1] - b.ago[1]);
-  for (const seed of ordered) {
-    const written = new Date(now);
-    written.setDate(written.getDate() - seed.ago[0]);
-    written.setHours(seed.ago[1], (seed.title.length * 7) % 60, 0, 0);
-    if (written > now) written.setTime(now.getTime() - 15 * 60_000);
+  for (const { seed, written } of withWrittenTimes(ordered, now)) {
     const attachments: AttachmentInput[] = [];
     if (seed.pdf) {
       const data = await renderBriefingPdf(
