@@ -2,6 +2,7 @@
 // provider (https, local CA), msal-node in the reader's host, tokens in the real gnome-keyring.
 // Playwright plays the system browser: the reader opens the provider's page in a new tab.
 import { readdir, readFile } from 'node:fs/promises';
+import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
@@ -10,7 +11,12 @@ import { createKeytarKeychain } from '../../../src/main/secrets/keychain.keytar.
 import { SECRET_NAMES } from '../../../src/main/secrets/types.js';
 import type { IpcChannel, IpcRequests } from '../../../src/shared/ipc.js';
 import { IPC_CHANNELS } from '../../../src/shared/ipc.js';
-import { HOST_EVENTS_PATH, HOST_KEY_HEADER, SAMPLE_USER } from '../../../src/shared/protocol.js';
+import {
+  DEV_IDP,
+  HOST_EVENTS_PATH,
+  HOST_KEY_HEADER,
+  SAMPLE_USER,
+} from '../../../src/shared/protocol.js';
 import { Product } from '../support/product.js';
 import { completeProviderLogin, signIn } from '../support/sign-in.js';
 
@@ -36,10 +42,19 @@ const syncStatus = (page: Page) => page.locator('[role="status"][data-state]');
 const signInButton = (page: Page) => page.getByRole('button', { name: 'Sign in', exact: true });
 
 async function expectAccessible(page: Page): Promise<void> {
+  // The watermark is faint on purpose: decoration, hidden from assistive technology, and
+  // "incidental" text that WCAG 1.4.3 exempts from contrast.
   const results = await new AxeBuilder({ page })
     .withTags(['wcag2a', 'wcag2aa', 'wcag22aa'])
+    .exclude('.watermark')
     .analyze();
-  expect(results.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+  // Each violation with the elements it names and why, so a failure says what to fix.
+  expect(
+    results.violations.map(
+      (v) =>
+        `${v.id}: ${v.help} ${v.nodes.map((n) => `[${n.target.join(' ')}: ${n.failureSummary ?? ''}]`).join(' ')}`,
+    ),
+  ).toEqual([]);
 }
 
 /** The tokens MSAL keeps for this device, by kind, read straight from the OS keychain. */
@@ -286,6 +301,79 @@ test('a sign-in can be cancelled, and a wrong password keeps the reader waiting 
   await completeProviderLogin(providerPage, SAMPLE_USER.id);
   await expect(page.getByTestId('signed-in-user')).toHaveAttribute('data-user-id', SAMPLE_USER.id);
   await expect(syncStatus(page)).toHaveAttribute('data-state', 'up-to-date');
+});
+
+/** Revokes a refresh token at the development provider, as an administrator would. */
+async function revokeAtProvider(running: Product, token: string): Promise<void> {
+  const ca = await readFile(running.caFile, 'utf8');
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = httpsRequest(
+      new URL('token/revocation', running.authority),
+      { method: 'POST', ca, headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    req.on('error', reject);
+    req.end(
+      new URLSearchParams({
+        token,
+        token_type_hint: 'refresh_token',
+        client_id: DEV_IDP.readerClientId,
+      }).toString(),
+    );
+  });
+  expect(status).toBe(200);
+}
+
+test('when the provider no longer renews the sign-in, the reader says so, keeps the briefings open, and signing in again resumes sync', async ({
+  page,
+}) => {
+  product = await Product.start();
+  const running = product;
+  await page.goto(running.readerUrl);
+  await signIn(page);
+  await expect(syncStatus(page)).toHaveAttribute('data-state', 'up-to-date');
+
+  // Overnight: the laptop is off, its access token expires, and an administrator revokes the
+  // person's sign-in. (The expired token is taken out of msal's cache in the keychain; the
+  // refresh token is revoked at the provider.)
+  await running.stopHost();
+  const keychain = createKeytarKeychain({ service: running.keychainService });
+  const cache = JSON.parse((await keychain.get(SECRET_NAMES.msalTokenCache)) ?? '{}') as {
+    AccessToken?: Record<string, unknown>;
+    RefreshToken?: Record<string, { secret: string }>;
+  };
+  const refreshToken = Object.values(cache.RefreshToken ?? {})[0]?.secret ?? '';
+  expect(refreshToken).not.toBe('');
+  await revokeAtProvider(running, refreshToken);
+  await keychain.set(SECRET_NAMES.msalTokenCache, JSON.stringify({ ...cache, AccessToken: {} }));
+
+  // Next morning: the reader opens on the briefings, and the sync status asks for a sign-in.
+  await running.startHost();
+  await page.goto(running.readerUrl);
+  await expect(syncStatus(page)).toHaveAttribute('data-state', 'sign-in-needed');
+  await expect(syncStatus(page)).toContainText('Sign-in needed');
+  await expect(page.getByRole('button', { name: 'Sync now' })).toBeDisabled();
+  await expect(page.getByTestId('briefing-counts')).toContainText('24');
+  await page.locator('.briefing-item').first().click();
+  await expect(page.getByRole('main', { name: 'Briefing' })).toBeVisible();
+  await expectAccessible(page);
+  await page.screenshot({ path: test.info().outputPath('sign-in-needed.png') });
+
+  // "Sign in again" opens the provider; once through, sync resumes by itself.
+  const tab = page.waitForEvent('popup');
+  await page.getByRole('button', { name: 'Sign in again' }).click();
+  const providerPage = await tab;
+  // The provider may still know this browser (its session outlives the revoked token).
+  const password = providerPage.getByLabel('Password');
+  const done = providerPage.getByRole('heading', { name: 'You’re signed in to Attaché' });
+  await expect(password.or(done)).toBeVisible();
+  if (await password.isVisible()) await completeProviderLogin(providerPage, SAMPLE_USER.id);
+  await expect(done).toBeVisible();
+  await expect(syncStatus(page)).toHaveAttribute('data-state', 'up-to-date');
+  await expect(page.getByRole('button', { name: 'Sign in again' })).toHaveCount(0);
 });
 
 test('offline past the allowed period, the reader locks until the device reconnects and signs in', async ({
