@@ -69,14 +69,30 @@ function run(name, args, extraEnv) {
   return child;
 }
 
+// Stopping waits for every process to close its databases and queue cleanly; one that has not
+// within STOP_GRACE_MS (or at a second Ctrl-C) is killed, so nothing is left running either way.
+const STOP_GRACE_MS = 15_000;
+const running = (c) => c.exitCode === null && c.signalCode === null;
 let stopping = false;
+function forceStop() {
+  const left = children.filter(running);
+  if (left.length > 0) {
+    console.error(`[attache] ${left.length} process(es) did not stop in time; killing them.`);
+  }
+  for (const c of left) c.kill('SIGKILL');
+  process.exit(1);
+}
 function stop(code = 0) {
+  if (stopping) return forceStop();
   stopping = true;
-  for (const c of children) c.kill('SIGTERM');
-  setTimeout(() => process.exit(code), 3000).unref();
+  for (const c of children.filter(running)) c.kill('SIGTERM');
+  const timer = setTimeout(forceStop, STOP_GRACE_MS);
   Promise.all(
-    children.map((c) => new Promise((r) => (c.exitCode !== null ? r() : c.on('exit', r)))),
-  ).then(() => process.exit(code));
+    children.map((c) => (running(c) ? new Promise((r) => c.once('exit', r)) : undefined)),
+  ).then(() => {
+    clearTimeout(timer);
+    process.exit(code);
+  });
 }
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
