@@ -18,12 +18,32 @@ export function createOpsServer(deps: {
   replayDeadLetters?: (ids?: readonly string[]) => Promise<number>;
   resetCursor?: (cursor: string | null) => Promise<void>;
   isAdmin: (req: http.IncomingMessage) => boolean;
+  /** How long one check may take before it counts as failed (a monitor must get an answer). */
+  checkTimeoutMs?: number;
 }): http.Server {
+  const checkTimeoutMs = deps.checkTimeoutMs ?? 5_000;
+
+  /** A check's answer, or a failure once it has taken longer than checkTimeoutMs. */
+  async function bounded(check: HealthCheck) {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<{ ok: false; detail: string }>((resolve) => {
+      timer = setTimeout(
+        () => resolve({ ok: false, detail: `No answer within ${checkTimeoutMs} ms.` }),
+        checkTimeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([check(), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async function health() {
     const entries = await Promise.all(
       Object.entries(deps.checks).map(async ([name, check]) => {
         try {
-          return [name, await check()] as const;
+          return [name, await bounded(check)] as const;
         } catch (error) {
           // /healthz answers anyone who can reach the ops port, unauthenticated, and a failure's
           // message can carry what was being connected to (a broker URL with its password, an

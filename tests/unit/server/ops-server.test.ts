@@ -19,12 +19,13 @@ afterEach(async () => {
 const up: HealthCheck = () => Promise.resolve({ ok: true });
 const depth = { ready: 0, delayed: 0, leased: 0, dead: 0 };
 
-async function healthz(checks: Record<string, HealthCheck>) {
+async function healthz(checks: Record<string, HealthCheck>, checkTimeoutMs?: number) {
   const server = createOpsServer({
     metrics: createMetrics({ queueDepth: () => Promise.resolve(depth) }),
     checks,
     deadLetters: () => Promise.resolve([]),
     isAdmin: () => false,
+    ...(checkTimeoutMs === undefined ? {} : { checkTimeoutMs }),
   });
   servers.push(server);
   const port = await listen(server, '127.0.0.1', 0);
@@ -41,6 +42,19 @@ describe('/healthz', () => {
       body: {
         status: 'ok',
         checks: { couch: { ok: true }, sor: { ok: true }, queue: { ok: true } },
+      },
+    });
+  });
+
+  it('answers in time when a check hangs, counting it as failed', async () => {
+    const started = Date.now();
+    const res = await healthz({ couch: up, sor: () => new Promise(() => undefined) }, 200);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(res).toMatchObject({
+      status: 503,
+      body: {
+        status: 'degraded',
+        checks: { couch: { ok: true }, sor: { ok: false, detail: 'No answer within 200 ms.' } },
       },
     });
   });
