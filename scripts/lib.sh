@@ -5,8 +5,8 @@
 # the tests also need Chromium and RabbitMQ.
 APT_BUILD_PACKAGES="libsecret-1-dev python3 make g++ gnome-keyring dbus-x11"
 # npm ci compiles keytar and better-sqlite3 from source where no prebuilt binary downloads, so
-# the test command needs the build tools too.
-APT_TEST_PACKAGES="chromium libsecret-1-dev python3 make g++ gnome-keyring dbus-x11 rabbitmq-server"
+# the test command needs the build tools too. The browser comes from ensure_test_browser.
+APT_TEST_PACKAGES="libsecret-1-dev python3 make g++ gnome-keyring dbus-x11 rabbitmq-server"
 
 log() { printf '\033[1m[attache]\033[0m %s\n' "$*"; }
 die() { printf '\033[1;31m[attache] error:\033[0m %s\n' "$*" >&2; exit 1; }
@@ -28,6 +28,33 @@ then run this command again."
   log "installing Debian packages: ${missing[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Real Chromium for the browser tests, exported as ATTACHE_CHROMIUM: one given there, else
+# Debian's package; where the distribution has none that runs headless (Ubuntu ships Chromium as
+# a snap), Playwright's own build. Needs node_modules.
+ensure_test_browser() {
+  if [ -n "${ATTACHE_CHROMIUM:-}" ]; then
+    [ -x "$ATTACHE_CHROMIUM" ] || die "ATTACHE_CHROMIUM=$ATTACHE_CHROMIUM is not an executable file"
+    return 0
+  fi
+  if [ ! -x /usr/bin/chromium ] && apt-cache show chromium >/dev/null 2>&1 \
+    && ! apt-cache show chromium 2>/dev/null | grep -qi '^Pre-Depends:.*snapd'; then
+    ensure_apt_packages chromium
+  fi
+  if [ -x /usr/bin/chromium ]; then
+    export ATTACHE_CHROMIUM=/usr/bin/chromium
+    return 0
+  fi
+  log "no Chromium package here: installing Playwright's Chromium for the browser tests"
+  if [ "$(id -u)" -eq 0 ]; then
+    npx playwright install --with-deps chromium
+  else
+    npx playwright install chromium
+  fi
+  ATTACHE_CHROMIUM=$(node -e 'console.log(require("@playwright/test").chromium.executablePath())')
+  [ -x "$ATTACHE_CHROMIUM" ] || die "could not install Chromium for the tests; set ATTACHE_CHROMIUM to a Chromium executable"
+  export ATTACHE_CHROMIUM
 }
 
 check_node() {

@@ -55,7 +55,13 @@ test.afterEach(async () => {
 async function launch(): Promise<{ app: ElectronApplication; page: Page }> {
   const app = await electron.launch({
     executablePath: binary ?? undefined,
-    args: [join(repo, 'out/main/index.js'), `--user-data-dir=${userData}`],
+    args: [
+      join(repo, 'out/main/index.js'),
+      `--user-data-dir=${userData}`,
+      // Chromium's OS-level sandbox refuses to start as root (CI runs as root). The page's own
+      // isolation (sandbox, contextIsolation, no Node) is Electron's and is checked below.
+      ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
+    ],
     env: {
       ...process.env,
       ATTACHE_BROKER_URL: `http://127.0.0.1:${product.ports.broker}`,
