@@ -20,6 +20,11 @@ try {
 }
 if (!existsSync(installer)) process.exit(0);
 
+// The download is about 100 MB and the installer prints nothing while it runs: say what the
+// wait is, so a slow or silently dropped connection does not look like a hung install.
+console.warn(
+  "[attache] downloading Electron's binary (set ELECTRON_SKIP_BINARY_DOWNLOAD=1 to skip)…",
+);
 const result = spawnSync(process.execPath, [installer], {
   stdio: ['ignore', 'ignore', 'pipe'],
   timeout: 300_000,

@@ -170,7 +170,6 @@ async function prepare(variant: 'sqlite' | 'rabbitmq', prefix: string): Promise<
     ATTACHE_SOR_REST_URL: `http://127.0.0.1:${sorPort}${SOR_API_PREFIX}`,
     ATTACHE_SOR_REST_TOKEN_FILE: path.join(dir, 'sor-token'),
     ATTACHE_DEV_IDP: 'false',
-    ATTACHE_DEV_TOKENS: 'false',
     ATTACHE_TOKEN_ISSUER: 'https://issuer.invalid',
     ATTACHE_POLL_INTERVAL_MS: '100',
     ATTACHE_FANOUT_IDLE_MS: '50',
