@@ -15,9 +15,10 @@ import { fetchTrusting } from '../../../server/src/broker/jwks.js';
 import { rotateIdpSigningKey } from '../../../server/src/idp/signing-keys.js';
 import { DEV_IDP } from '../../../src/shared/protocol.js';
 import { httpsRequest, refresh, signInWithPassword } from './idp-client.js';
-import { startHarness, waitFor } from './server-harness.js';
+import { startHarness, testConfig, waitFor } from './server-harness.js';
 import type { Harness } from './server-harness.js';
 
+const HARNESS_OVERRIDES = { seedDemoData: false };
 const SCOPES = [`${DEV_IDP.brokerAudience}/${DEV_IDP.syncScope}`];
 const CHROMIUM = process.env['ATTACHE_CHROMIUM'] ?? '/usr/bin/chromium';
 
@@ -88,7 +89,7 @@ async function brokerStatus(token: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  h = await startHarness({ seedDemoData: false });
+  h = await startHarness(HARNESS_OVERRIDES);
   ca = fs.readFileSync(h.server.files.devCa ?? '', 'utf8');
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -150,10 +151,13 @@ describe('interactive sign-in with msal-node and the provider’s login page in 
     expect(account.name).toBe('Alex Morgan');
     expect(result.idTokenClaims).toMatchObject({ sub: 'alex.morgan', aud: DEV_IDP.readerClientId });
     expect(result.scopes).toEqual(SCOPES);
-    // msal renews 300 s before expiry: the provider's access tokens live 15 minutes.
-    expect(result.expiresOn!.getTime() - Date.now()).toBeGreaterThan(10 * 60 * 1000);
-
     const { payload, protectedHeader } = await verifyAccessToken(result.accessToken);
+    // The access token lives exactly the provider's configured lifetime: 15 minutes by default
+    // (msal renews 300 s before expiry), never longer.
+    const accessTtlSec = testConfig(h.dataDir, HARNESS_OVERRIDES).idpAccessTokenTtlSec;
+    expect(accessTtlSec).toBe(900);
+    expect(payload.exp! - payload.iat!).toBe(accessTtlSec);
+    expect(Math.abs(result.expiresOn!.getTime() / 1000 - payload.exp!)).toBeLessThanOrEqual(5);
     expect(protectedHeader.typ).toBe('at+jwt');
     expect(payload).toMatchObject({
       sub: 'alex.morgan',

@@ -101,6 +101,18 @@ describe('server configuration', () => {
     ]);
   });
 
+  it('refuses `none` and HMAC token algorithms, alone or in a list, naming the variable', () => {
+    const allowed = 'RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA';
+    for (const value of ['none', 'NONE', 'HS256', 'HS512', 'ES256,none', 'RS256, HS256']) {
+      expect(problemsOf(() => loadConfigFromEnv({ ATTACHE_TOKEN_ALGORITHMS: value }))).toEqual([
+        `tokenAlgorithms (ATTACHE_TOKEN_ALGORITHMS): expected some of ${allowed} (got "${value}")`,
+      ]);
+    }
+    expect(loadConfigFromEnv({ ATTACHE_TOKEN_ALGORITHMS: 'RS256, ES256' }).tokenAlgorithms).toEqual(
+      ['RS256', 'ES256'],
+    );
+  });
+
   it('rejects a retry base delay above the cap', () => {
     const problems = problemsOf(() =>
       parseConfig({ queueRetryBaseMs: 5000, queueRetryMaxMs: 1000 }),
