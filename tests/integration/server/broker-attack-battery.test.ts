@@ -134,6 +134,13 @@ async function expectRefused(
   await Promise.resolve();
 }
 
+/** Every byte of `text` percent-encoded: `userdb-…` becomes `%75%73%65…`. */
+function percentEncodeAll(text: string): string {
+  return [...Buffer.from(text, 'utf8')]
+    .map((byte) => `%${byte.toString(16).padStart(2, '0')}`)
+    .join('');
+}
+
 const now = () => Math.floor(Date.now() / 1000);
 const UNAUTHORIZED = { error: 'unauthorized' };
 const FORBIDDEN = { error: 'forbidden' };
@@ -334,7 +341,12 @@ describe("user A's valid token against user B's data is refused (403) and audite
     `/db/${bDbs().briefings}`,
     `/db/${bDbs().briefings}/${encodeURIComponent(briefingOfB)}`,
     `/db/${bDbs().returns}`,
+    `/db/${bDbs().briefings}/`,
+    `/db/${bDbs().returns}//`,
+    `/db/%75serdb-${hexB}`,
+    `/db/${percentEncodeAll(bDbs().briefings)}`,
     `/db/userdb-${hexB.toUpperCase()}`,
+    `/db/userdb-${hexB.toUpperCase()}/`,
     `/${bDbs().briefings}/${encodeURIComponent(briefingOfB)}`,
     `/db/briefings/../${bDbs().briefings}`,
     `/db/briefings/%2e%2e/${bDbs().briefings}`,
