@@ -166,9 +166,11 @@ describe('remote wipe of one device', () => {
       expect(orderId).toBeTruthy();
 
       // The laptop: signed out with the wipe notice, no store folder, nothing in the keychain.
-      await until('the laptop wiped', async () => {
+      await until('the laptop wiped', () => {
         const session = laptop.host.services.session();
-        return session.state === 'signed-out' && session.signedOutReason === 'device-wiped';
+        return Promise.resolve(
+          session.state === 'signed-out' && session.signedOutReason === 'device-wiped',
+        );
       });
       expect(existsSync(userStoreFolder(laptop.dir.path, SAMPLE_USER.id))).toBe(false);
       expect(await keychainEntries(laptop.dir.path)).toEqual([]);
