@@ -231,12 +231,12 @@ describe('remote wipe of one device', () => {
     async () => {
       const laptop = devices[0];
       if (!laptop) throw new Error('the first test did not run');
+      expect(laptop.host.services.session().signedOutReason).toBe('device-wiped');
       await signInThroughBrowser(laptop.host, browser, SAMPLE_USER.id);
       await until('briefings downloaded again', async () => (await list(laptop.host)).length >= 20);
       expect(laptop.host.services.session().signedOutReason).toBeNull();
-      await until(
-        'up to date',
-        async () => laptop.host.services.syncStatus().state === 'up-to-date',
+      await until('up to date', () =>
+        Promise.resolve(laptop.host.services.syncStatus().state === 'up-to-date'),
       );
     },
     TIMEOUT_MS,
