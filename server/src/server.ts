@@ -6,6 +6,7 @@ import { ensurePrivateDir } from './config/secret-files.js';
 import { loadOrCreateServerSecrets, serverSecretsFile } from './config/server-secrets.js';
 import type { ServerConfig } from './config/types.js';
 import { setUpCouch } from './couch/couch-setup.js';
+import { createDeviceRegistry } from './devices/device-registry.js';
 import { createUserDbs } from './fanout/user-dbs.js';
 import { closeServer, listen } from './http/json-http.js';
 import { startDevIdp } from './idp/dev-idp.js';
@@ -158,12 +159,19 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         })
       : null;
     if (idp) stops.push({ name: 'OpenID provider', stop: () => idp.stop() });
+    const devices = createDeviceRegistry({
+      couch: couchClient,
+      serviceAdminName: couch.admin.username,
+      audit,
+    });
+    await devices.init();
     const broker = createBrokerFromConfig(config, {
       userDbs,
       couchUrl: couch.url,
       audit,
       metrics,
       idp,
+      devices,
     });
     const brokerPort = await listen(broker, config.brokerHost, config.brokerPort);
     stops.push({ name: 'broker', stop: () => closeServer(broker) });
@@ -178,6 +186,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       deadLetters: (limit) => queue.deadLetters(limit),
       replayDeadLetters: (ids) => queue.replayDeadLetters(ids),
       resetCursor: (cursor) => pipeline.resetCursor(cursor),
+      devices,
       isAdmin: (req) => hasAdminToken(req, adminToken),
     });
     const opsPort = await listen(ops, config.opsHost, config.opsPort);

@@ -2,12 +2,15 @@
 // (src/main/index.ts) and the browser host (src/host/), so the reader talks to exactly the same
 // code either way. Who is signed in decides which local store is open: the auth session says
 // who, and this module opens that person's workspace (store, briefings, sync) or closes it.
-import type { SessionInfo, SignOutOutcome, SyncStatus } from '../shared/ipc.js';
+import type { SessionInfo, SignedOutReason, SignOutOutcome, SyncStatus } from '../shared/ipc.js';
 import type { AuthSession, AuthSnapshot } from './auth/auth-session.js';
 import { createAuthSession } from './auth/auth-session.js';
 import { offlinePolicy } from './auth/offline-policy.js';
 import { createSessionRecordStore } from './auth/session-record.js';
 import type { IdentityClient } from './auth/types.js';
+import type { DeviceIdentity } from './device/device-identity.js';
+import { deviceHeaders, loadOrCreateDeviceIdentity } from './device/device-identity.js';
+import { confirmWipe } from './device/wipe-confirmation.js';
 import type { EventBus } from './events.js';
 import { createEventBus } from './events.js';
 import type { IpcDispatcher } from './ipc/dispatcher.js';
@@ -50,6 +53,8 @@ export type DeviceServicesOptions = {
   readonly sync?: Pick<SyncServiceOptions, 'backOff' | 'signInRetryMs' | 'purgeFallbackMs'>;
   /** How long sign-out waits for unsent returns to reach the server (default 8 s). */
   readonly signOutSendMs?: number;
+  /** This install's id and label; by default read from (or made in) the data folder. */
+  readonly device?: DeviceIdentity;
 };
 
 const SIGN_OUT_SEND_MS = 8_000;
@@ -94,8 +99,13 @@ export async function createDeviceServices(
     ...(options.auth.now === undefined ? {} : { now: options.auth.now }),
   });
 
+  const device = options.device ?? (await loadOrCreateDeviceIdentity(options.dataDir));
+  const brokerHeaders = deviceHeaders(device);
   let running = false;
   let stopped = false;
+  /** While a wipe erases the store, nothing may open it again. */
+  let erasing = false;
+  let signedOutReason: SignedOutReason | null = null;
   let workspace: UserWorkspace | null = null;
   /** Why the signed-in person's store did not open (shown to them in the sync status). */
   let workspaceError: Error | null = null;
@@ -103,7 +113,9 @@ export async function createDeviceServices(
   const context = { serverUrl: options.brokerUrl, appVersion: options.appVersion };
   // What the reader sees is published only once the workspace matches it: a reader told
   // "signed in" can list briefings at once.
-  let published: SessionInfo = toSessionInfo(auth.snapshot(), context);
+  const sessionInfo = (): SessionInfo =>
+    toSessionInfo(auth.snapshot(), { ...context, signedOutReason });
+  let published: SessionInfo = sessionInfo();
   let lastSnapshot: AuthSnapshot = auth.snapshot();
 
   const syncStatus = (): SyncStatus => {
@@ -139,6 +151,8 @@ export async function createDeviceServices(
         logger,
         ...(options.sync ? { sync: options.sync } : {}),
         onBriefingsChanged: (ids) => events.emit('briefings:changed', { ids }),
+        deviceHeaders: brokerHeaders,
+        onWipeOrdered: () => void wipe(),
       });
       workspace = opened;
       workspaceError = null;
@@ -160,9 +174,11 @@ export async function createDeviceServices(
   const apply = async (): Promise<void> => {
     const snapshot = auth.snapshot();
     const wanted =
-      snapshot.state === 'signed-in' && snapshot.account && !stopped
+      snapshot.state === 'signed-in' && snapshot.account && !stopped && !erasing
         ? snapshot.account.userId
         : null;
+    // The wipe notice stays until someone signs in again.
+    if (snapshot.state === 'signed-in') signedOutReason = null;
     if (workspace && workspace.userId !== wanted) await closeWorkspace();
     if (!wanted) workspaceError = null;
     if (!workspace && wanted) await openWorkspace(wanted);
@@ -171,7 +187,7 @@ export async function createDeviceServices(
       void workspace.sync.syncNow();
     }
     lastSnapshot = snapshot;
-    const next = toSessionInfo(auth.snapshot(), context);
+    const next = sessionInfo();
     if (JSON.stringify(next) !== JSON.stringify(published)) {
       published = next;
       events.emit('session:changed', published);
@@ -233,6 +249,53 @@ export async function createDeviceServices(
       });
     }
     return { outcome: 'signed-out' };
+  };
+
+  // A remote wipe is an order, not a question: the person's store goes with whatever it holds
+  // unsent, exactly as a sign-out that discards them. The erase comes first, then the broker is
+  // told (with the token, still in the keychain), then the sign-in leaves the keychain. If the
+  // erase fails, nothing is confirmed and the tokens stay, so the next contact orders it again;
+  // if only the confirmation fails, the order stays pending and the same person's next sign-in
+  // on this device is wiped once more (an empty store) and confirms then.
+  let wiping: Promise<void> | null = null;
+  const wipe = (): Promise<void> => {
+    wiping ??= (async () => {
+      await transitions;
+      const account = auth.snapshot().account;
+      if (!account) return;
+      logger.warn('an administrator ordered this device wiped: erasing the local copy');
+      erasing = true;
+      try {
+        await reconcile();
+        await serially(() =>
+          discardUserStore({
+            dataDir: options.dataDir,
+            userId: account.userId,
+            keychain: options.auth.keychain,
+          }),
+        );
+        const token = await auth.tokenProvider.getAccessToken().catch(() => null);
+        const confirmed =
+          token !== null &&
+          (await confirmWipe({
+            brokerUrl: options.brokerUrl,
+            token,
+            deviceHeaders: brokerHeaders,
+          }));
+        if (!confirmed) logger.warn('wiped, but the server could not be told yet');
+        signedOutReason = 'device-wiped';
+        await auth.signOut();
+        logger.info("wiped on the organisation's order", { confirmed });
+      } catch (error) {
+        logger.error('the ordered wipe did not complete', errorFields(error));
+      } finally {
+        erasing = false;
+        await reconcile();
+      }
+    })().finally(() => {
+      wiping = null;
+    });
+    return wiping;
   };
 
   const offAuth = auth.onChange(() => void reconcile());

@@ -61,6 +61,8 @@ export type AttachmentContent = {
 export const SESSION_STATES = ['signed-out', 'signed-in', 'locked'] as const;
 export type SessionState = (typeof SESSION_STATES)[number];
 export type LockReason = 'offline-too-long' | 'clock-moved-back';
+/** Why nobody is signed in when it was not the person's own doing. */
+export type SignedOutReason = 'device-wiped';
 
 /** An interactive sign-in through the system browser. Tokens never appear here. */
 export type SignInProgress =
@@ -80,6 +82,11 @@ export type SessionInfo = {
   /** ISO time until which the briefings open without reconnecting (signed in only). */
   readonly offlineAccessUntil: string | null;
   readonly lockReason: LockReason | null;
+  /**
+   * 'device-wiped': an administrator ordered this device wiped; the person's data and sign-in
+   * were erased. Cleared once someone signs in again.
+   */
+  readonly signedOutReason: SignedOutReason | null;
   readonly signIn: SignInProgress;
 };
 

@@ -10,6 +10,26 @@ export const BROKER_DB_PATHS = {
   returns: '/db/returns',
 } as const;
 
+/**
+ * Every broker request names the device it comes from, so that the server can tell a person's
+ * devices apart and an administrator can order one of them wiped. The id is not a secret: it
+ * only selects which wipe order applies, never what the token may reach.
+ */
+export const DEVICE_ID_HEADER = 'x-attache-device-id';
+/** The device's human label (its host name), percent-encoded. */
+export const DEVICE_LABEL_HEADER = 'x-attache-device-label';
+/** A device id: the lowercase UUID each install makes on first run. */
+export const DEVICE_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Longest device label kept, in characters. */
+export const DEVICE_LABEL_MAX = 100;
+/**
+ * The broker's answer to any request from a device with a pending wipe order (status 403). The
+ * device erases the person's data and confirms at DEVICE_WIPE_DONE_PATH.
+ */
+export const DEVICE_WIPE_ERROR = 'device_wipe';
+/** POST, with the bearer token and the device id: the device has erased what the order named. */
+export const DEVICE_WIPE_DONE_PATH = '/device/wipe-done';
+
 /** Browser host bridge (used where Electron cannot run): POST {HOST_API_PREFIX}/<channel>. */
 export const HOST_API_PREFIX = '/api/';
 /** Server-sent events stream of IpcEvents; `?key=` carries the launch secret (EventSource cannot set headers). */

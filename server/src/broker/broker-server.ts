@@ -6,10 +6,21 @@
 // sent); response bodies stream through unbuffered, so a long-poll or continuous `_changes` feed
 // flows as CouchDB writes it. Every decision is audited; every refusal looks the same to the
 // device (one status and body per kind of refusal, never the reason).
+// A device with a pending wipe order gets one answer to everything it asks (403 device_wipe)
+// except its confirmation that the wipe is done.
 import http from 'node:http';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  DEVICE_ID_HEADER,
+  DEVICE_ID_PATTERN,
+  DEVICE_LABEL_HEADER,
+  DEVICE_LABEL_MAX,
+  DEVICE_WIPE_DONE_PATH,
+  DEVICE_WIPE_ERROR,
+} from '../../../src/shared/protocol.js';
 import { basicAuthHeader } from '../couch/couch-client.js';
+import type { DeviceRegistry } from '../devices/types.js';
 import { sendJson } from '../http/json-http.js';
 import type { UserDbs } from '../fanout/user-dbs.js';
 import { userIdProblem } from '../fanout/user-dbs.js';
@@ -56,6 +67,8 @@ export type BrokerDeps = {
   readonly maxBodyBytes: number;
   /** Requests one user may have open at once (continuous feeds stay open). */
   readonly maxOpenPerUser: number;
+  /** Devices seen and wipe orders; without it, device headers are ignored. */
+  readonly devices?: DeviceRegistry;
 };
 
 const UNIFORM = {
@@ -68,6 +81,28 @@ const UNIFORM = {
   502: { error: 'bad_gateway' },
   503: { error: 'unavailable' },
 } as const;
+
+type DeviceHeaders = { readonly id: string; readonly label: string };
+
+/** The device the request names; null when it names none, 'invalid' when the id is malformed. */
+function deviceOf(req: IncomingMessage): DeviceHeaders | null | 'invalid' {
+  const id = req.headers[DEVICE_ID_HEADER];
+  if (id === undefined) return null;
+  if (typeof id !== 'string' || !DEVICE_ID_PATTERN.test(id)) return 'invalid';
+  const raw = req.headers[DEVICE_LABEL_HEADER];
+  let decoded: string;
+  try {
+    decoded = typeof raw === 'string' ? decodeURIComponent(raw) : '';
+  } catch {
+    decoded = '';
+  }
+  const label = decoded
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f]/g, '')
+    .trim()
+    .slice(0, DEVICE_LABEL_MAX);
+  return { id, label };
+}
 
 function bearerToken(req: IncomingMessage): string | null {
   const match = /^Bearer\s+([A-Za-z0-9\-_.~+/]+=*)\s*$/i.exec(req.headers.authorization ?? '');
@@ -92,7 +127,7 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
   const transport = upstream.protocol === 'https:' ? https : http;
   const upstreamBase = upstream.pathname.replace(/\/+$/, '');
 
-  type Entry = { user: string | null; method: string; path: string };
+  type Entry = { user: string | null; method: string; path: string; deviceId?: string };
   /**
    * One request's audit state: who it is known to be so far, and whether its record is written.
    * Every request gets exactly one `broker.request` record, whatever way it ends.
@@ -100,6 +135,9 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
   type Audited = { entry: Entry; recorded: boolean };
   /** Open requests per user: a feed held open costs an upstream connection until it closes. */
   const open = new Map<string, number>();
+  /** Open responses per user and device, ended when that device is ordered wiped. */
+  const openByDevice = new Map<string, Set<ServerResponse>>();
+  const deviceKey = (user: string, deviceId: string) => `${user}\u0000${deviceId}`;
 
   /**
    * An allowed request is recorded once its outcome is known: with the status the database
@@ -191,6 +229,46 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
       else open.set(user, left);
     });
 
+    // 3. Which device: a pending wipe order outranks everything the device asks.
+    const device = deviceOf(req);
+    if (device === 'invalid') return refuse(res, audited, 400, 'malformed device id');
+    if (device && deps.devices) {
+      audited.entry = { ...audited.entry, deviceId: device.id };
+      if (rawPath === DEVICE_WIPE_DONE_PATH) {
+        if (method !== 'POST') return refuse(res, audited, 404, 'wipe confirmation not POST');
+        const done = await deps.devices.completeWipe(user, device.id);
+        allowed(audited, done ? 'wipe confirmed' : 'wipe confirmed, none pending', 200);
+        return sendJson(res, 200, { ok: true });
+      }
+      const order = await deps.devices.pendingWipe(user, device.id);
+      if (order) {
+        audited.recorded = true;
+        deps.metrics.brokerDecision('refused');
+        deps.audit.record({
+          action: 'broker.request',
+          ...audited.entry,
+          decision: 'refused',
+          reason: 'device wipe ordered',
+          orderId: order.orderId,
+          status: 403,
+        });
+        return sendJson(res, 403, { error: DEVICE_WIPE_ERROR });
+      }
+      deps.devices.seen(user, device.id, device.label).catch((error: unknown) => {
+        log.warn({ err: describeError(error), user }, 'could not record the device as seen');
+      });
+      const k = deviceKey(user, device.id);
+      const set = openByDevice.get(k) ?? new Set<ServerResponse>();
+      openByDevice.set(k, set);
+      set.add(res);
+      res.on('close', () => {
+        set.delete(res);
+        if (set.size === 0 && openByDevice.get(k) === set) openByDevice.delete(k);
+      });
+    } else if (rawPath === DEVICE_WIPE_DONE_PATH) {
+      return refuse(res, audited, 400, 'wipe confirmation without a device id');
+    }
+
     // PouchDB asks the server root above a database for an id to name its replication
     // checkpoints by. The answer carries no uuid and nothing about the upstream server, so the
     // device keys its checkpoints by the database URL; refusing it would only fill the audit
@@ -200,13 +278,13 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
       return sendJson(res, 200, SERVER_ROOT);
     }
 
-    // 3. What: only what replication needs, on the user's own two databases.
+    // 4. What: only what replication needs, on the user's own two databases.
     const route = decideRoute(method, rawPath);
     if (!route.allowed) return refuse(res, audited, 403, route.reason);
     const problem = userIdProblem(user);
     if (problem) return refuse(res, audited, 403, `user claim ${problem}`);
 
-    // 4. How much: bounded bodies, and write bodies checked before they reach CouchDB.
+    // 5. How much: bounded bodies, and write bodies checked before they reach CouchDB.
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > deps.maxBodyBytes) {
       res.setHeader('connection', 'close');
@@ -290,7 +368,7 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
     upstreamReq.end(body);
   }
 
-  return http.createServer((req, res) => {
+  const server = http.createServer((req, res) => {
     const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
     const audited: Audited = {
       entry: { user: null, method: req.method ?? 'GET', path: rawPath.slice(0, AUDIT_PATH_MAX) },
@@ -304,4 +382,12 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
       else res.destroy();
     });
   });
+  // An order given through this process ends the device's open feeds at once, so its next
+  // request (PouchDB retries) gets the order; other instances see it within their cache time
+  // or when the feed times out.
+  const offOrder = deps.devices?.onOrder((user, deviceId) => {
+    for (const res of openByDevice.get(deviceKey(user, deviceId)) ?? []) res.destroy();
+  });
+  server.on('close', () => offOrder?.());
+  return server;
 }

@@ -3,6 +3,7 @@
 // token policy and the limits.
 import type http from 'node:http';
 import type { ServerConfig } from '../config/types.js';
+import type { DeviceRegistry } from '../devices/types.js';
 import type { UserDbs } from '../fanout/user-dbs.js';
 import type { RunningDevIdp } from '../idp/dev-idp.js';
 import type { AuditLog } from '../observability/audit-log.js';
@@ -19,6 +20,7 @@ export type BrokerSetupDeps = {
   readonly metrics: Metrics;
   /** The embedded development provider, when it runs. */
   readonly idp: RunningDevIdp | null;
+  readonly devices: DeviceRegistry;
 };
 
 export function createBrokerFromConfig(config: ServerConfig, deps: BrokerSetupDeps): http.Server {
@@ -53,5 +55,6 @@ export function createBrokerFromConfig(config: ServerConfig, deps: BrokerSetupDe
     }),
     maxBodyBytes: config.brokerMaxBodyBytes,
     maxOpenPerUser: config.brokerMaxOpenPerUser,
+    devices: deps.devices,
   });
 }

@@ -1,8 +1,11 @@
 // Operations endpoints: GET /healthz (status of CouchDB, the SOR and the queue; 503 when any is
 // down), GET /metrics (Prometheus), GET /dead-letters (admin token; what failed and why), and two
 // runbook actions (admin token): POST /dead-letters/replay {ids?} puts dead letters back on the
-// queue, POST /poller/cursor {cursor} moves the SOR cursor (null: replay everything).
+// queue, POST /poller/cursor {cursor} moves the SOR cursor (null: replay everything). With the
+// device registry, the device endpoints too (devices/device-admin.ts: list, remote wipe).
 import http from 'node:http';
+import { handleDeviceAdmin } from '../devices/device-admin.js';
+import type { DeviceRegistry } from '../devices/types.js';
 import { BodyError, readJsonBody, sendJson } from '../http/json-http.js';
 import type { Metrics } from './metrics.js';
 import { createLogger, describeError } from './logger.js';
@@ -18,6 +21,7 @@ export function createOpsServer(deps: {
   replayDeadLetters?: (ids?: readonly string[]) => Promise<number>;
   resetCursor?: (cursor: string | null) => Promise<void>;
   isAdmin: (req: http.IncomingMessage) => boolean;
+  devices?: DeviceRegistry;
   /** How long one check may take before it counts as failed (a monitor must get an answer). */
   checkTimeoutMs?: number;
 }): http.Server {
@@ -111,6 +115,11 @@ export function createOpsServer(deps: {
   return http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://ops.invalid');
     const task = (async () => {
+      if (deps.devices && url.pathname.startsWith('/devices')) {
+        if (!deps.isAdmin(req)) return sendJson(res, 401, { error: 'unauthorized' });
+        if (await handleDeviceAdmin(deps.devices, req, res, url)) return;
+        return sendJson(res, 404, { error: 'not_found' });
+      }
       if (req.method === 'POST') return runbookAction(url.pathname, req, res);
       if (req.method !== 'GET') return sendJson(res, 405, { error: 'method_not_allowed' });
       switch (url.pathname) {

@@ -54,6 +54,9 @@ export function splitUtf8(value: string, maxBytes: number): string[] {
 }
 
 /** The calls this adapter makes, so tests can count them; keytar itself by default. */
+/** Every keychain call of this process, one at a time (see `serial` below). */
+let processQueue: Promise<unknown> = Promise.resolve();
+
 export type KeytarLike = Pick<typeof keytar, 'getPassword' | 'setPassword' | 'deletePassword'>;
 
 export function createKeytarKeychain(options: {
@@ -83,12 +86,14 @@ export function createKeytarKeychain(options: {
     for (let i = 0; i < manifest.count; i++) await remove(partName(name, manifest.digest, i));
   };
 
-  // Serialised per keychain: a set racing a delete of the same name could otherwise leave a
-  // manifest pointing at parts that the delete just removed.
-  let queue: Promise<unknown> = Promise.resolve();
+  // Serialised: a set racing a delete of the same name could otherwise leave a manifest
+  // pointing at parts that the delete just removed. The queue is the process's, not this
+  // keychain's: keytar runs each call on a libuv worker thread, and libsecret aborts the
+  // process when one thread reads an item while another deletes (seen with two devices'
+  // keychains in one process, one of them wiping).
   const serial = <T>(task: () => Promise<T>): Promise<T> => {
-    const run = queue.then(task, task);
-    queue = run.catch(() => undefined);
+    const run = processQueue.then(task, task);
+    processQueue = run.catch(() => undefined);
     return run;
   };
 

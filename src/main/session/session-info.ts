@@ -1,13 +1,17 @@
 // What the reader is told about the session: the auth state machine's snapshot, minus anything
 // secret (tokens never reach a snapshot in the first place), in the shared contract's words.
-import type { SessionInfo, SyncStatus } from '../../shared/ipc.js';
+import type { SessionInfo, SignedOutReason, SyncStatus } from '../../shared/ipc.js';
 import type { AuthSnapshot } from '../auth/auth-session.js';
 import { KeychainError } from '../secrets/types.js';
 import { StoreIntegrityError, StoreLockedError } from '../storage/types.js';
 
 export function toSessionInfo(
   snapshot: AuthSnapshot,
-  context: { readonly serverUrl: string; readonly appVersion: string },
+  context: {
+    readonly serverUrl: string;
+    readonly appVersion: string;
+    readonly signedOutReason?: SignedOutReason | null;
+  },
 ): SessionInfo {
   const { account, attempt } = snapshot;
   return {
@@ -21,6 +25,7 @@ export function toSessionInfo(
         ? null
         : new Date(snapshot.offlineAccessUntil).toISOString(),
     lockReason: snapshot.lockReason,
+    signedOutReason: snapshot.state === 'signed-out' ? (context.signedOutReason ?? null) : null,
     signIn:
       attempt.phase === 'failed'
         ? {

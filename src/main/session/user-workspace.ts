@@ -31,6 +31,10 @@ export type UserWorkspaceOptions = {
   readonly logger: Logger;
   readonly sync?: Pick<SyncServiceOptions, 'backOff' | 'signInRetryMs' | 'purgeFallbackMs'>;
   readonly onBriefingsChanged: (ids: readonly string[]) => void;
+  /** Sent with every broker request: this device's id and label. */
+  readonly deviceHeaders?: Readonly<Record<string, string>>;
+  /** The broker said an administrator ordered this device wiped. */
+  readonly onWipeOrdered?: () => void;
 };
 
 /**
@@ -69,6 +73,8 @@ export async function openUserWorkspace(options: UserWorkspaceOptions): Promise<
     tokenProvider: options.tokenProvider,
     logger,
     ...options.sync,
+    ...(options.deviceHeaders ? { deviceHeaders: options.deviceHeaders } : {}),
+    ...(options.onWipeOrdered ? { onWipeOrdered: options.onWipeOrdered } : {}),
   });
   const unsubscribeBriefings = store.onBriefingsChange((changes) =>
     options.onBriefingsChanged(changes.map((change) => change.id)),

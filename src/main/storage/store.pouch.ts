@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import PouchDB from 'pouchdb-node';
+import { DEVICE_WIPE_ERROR } from '../../shared/protocol.js';
 import type { Logger } from '../logging/logger.js';
 import { errorFields } from '../logging/logger.js';
 import type { Keychain } from '../secrets/types.js';
@@ -151,27 +152,43 @@ function createChangeFeed(logger: Logger) {
   };
 }
 
+/** Whether a 403 is the broker's wipe order (its body says so; nothing else does). */
+async function isWipeOrder(response: Response): Promise<boolean> {
+  if (response.status !== 403) return false;
+  try {
+    const body = (await response.clone().json()) as { error?: unknown };
+    return body.error === DEVICE_WIPE_ERROR;
+  } catch {
+    return false;
+  }
+}
+
 /** The broker's alias of one of the person's databases, every request with a fresh token. */
 function remoteDb(
-  options: Pick<ReplicationOptions, 'remoteUrl' | 'authorization' | 'onRequest'>,
+  options: Pick<ReplicationOptions, 'remoteUrl' | 'authorization' | 'onRequest' | 'headers'>,
 ): Db {
   return new PouchDB(options.remoteUrl, {
     // The device never creates remote databases; the fan-out does, with their security.
     skip_setup: true,
     fetch: async (url, init) => {
       const request = init ?? {};
-      const authorization = await options.authorization();
+      const extra = { ...options.headers, Authorization: await options.authorization() };
       const headers = request.headers as
         { set?: (name: string, value: string) => void } | undefined;
-      if (headers && typeof headers.set === 'function') headers.set('Authorization', authorization);
-      else
+      if (headers && typeof headers.set === 'function') {
+        for (const [name, value] of Object.entries(extra)) headers.set(name, value);
+      } else
         request.headers = {
           ...(request.headers as Record<string, string> | undefined),
-          Authorization: authorization,
+          ...extra,
         };
       try {
         const response = await PouchDB.fetch(url, request);
-        options.onRequest({ kind: 'response', status: response.status });
+        options.onRequest(
+          (await isWipeOrder(response))
+            ? { kind: 'wipe-ordered' }
+            : { kind: 'response', status: response.status },
+        );
         return response;
       } catch (error) {
         // An abort is our own cancel (or PouchDB's heartbeat timeout), not a sign of being offline.

@@ -33,7 +33,9 @@ export type ReplicationDirection = 'pull' | 'push';
 /** What happened to one HTTP request of a replication, as the sync status needs to know it. */
 export type RequestOutcome =
   | { readonly kind: 'response'; readonly status: number }
-  | { readonly kind: 'network-error'; readonly error: unknown };
+  | { readonly kind: 'network-error'; readonly error: unknown }
+  /** The broker refused the request because an administrator ordered this device wiped. */
+  | { readonly kind: 'wipe-ordered' };
 
 export type ReplicationEvent =
   | { readonly kind: 'active' }
@@ -55,6 +57,8 @@ export type ReplicationOptions = {
    */
   readonly authorization: () => Promise<string>;
   readonly onRequest: (outcome: RequestOutcome) => void;
+  /** Sent with every request (the device's id and label). */
+  readonly headers?: Readonly<Record<string, string>>;
   /** Delay before PouchDB's own retry, given the previous delay (0 on the first failure). */
   readonly backOff: (previousMs: number) => number;
   readonly onEvent: (event: ReplicationEvent) => void;
@@ -97,7 +101,7 @@ export type UserStore = {
    * store does not show everything unread. Resolves with the number of documents written.
    */
   readonly restoreReturns: (
-    options: Pick<ReplicationOptions, 'remoteUrl' | 'authorization' | 'onRequest'>,
+    options: Pick<ReplicationOptions, 'remoteUrl' | 'authorization' | 'onRequest' | 'headers'>,
   ) => Promise<number>;
 
   /**

@@ -38,6 +38,13 @@ export type SyncServiceOptions = {
   readonly signInRetryMs?: number;
   /** Purge unshared content at the latest this long after a deletion arrives, caught up or not. */
   readonly purgeFallbackMs?: number;
+  /** Sent with every broker request: the device's id and label. */
+  readonly deviceHeaders?: Readonly<Record<string, string>>;
+  /**
+   * The broker answered that an administrator ordered this device wiped. Called once; the sync
+   * stops asking the server anything (every answer would be the same) and the caller erases.
+   */
+  readonly onWipeOrdered?: () => void;
 };
 
 class SignInNeededError extends Error {
@@ -105,6 +112,7 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
   let purgeTimer: NodeJS.Timeout | null = null;
   let purging: Promise<void> | null = null;
   let booted: Promise<void> | null = null;
+  let wipeOrdered = false;
 
   const publish = (): void => {
     const next = deriveStatus(model);
@@ -196,6 +204,18 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
     gen: number,
     outcome: RequestOutcome,
   ): void => {
+    if (outcome.kind === 'wipe-ordered') {
+      if (wipeOrdered) return;
+      wipeOrdered = true;
+      logger.warn('the server ordered this device wiped');
+      running = false;
+      generation += 1;
+      if (restartTimer) clearTimeout(restartTimer);
+      restartTimer = null;
+      void cancelAll();
+      options.onWipeOrdered?.();
+      return;
+    }
     if (gen !== generation || !running) return;
     if (outcome.kind === 'network-error') {
       lastFailure[direction] = 'offline';
@@ -322,7 +342,11 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
         const written = await store.restoreReturns({
           remoteUrl: remoteUrl('push'),
           authorization: () => authorize('push', gen),
-          onRequest: () => undefined,
+          // Only an order counts here: this one-shot copy says nothing about the live sync.
+          onRequest: (outcome) => {
+            if (outcome.kind === 'wipe-ordered') onRequest('push', gen, outcome);
+          },
+          ...(options.deviceHeaders ? { headers: options.deviceHeaders } : {}),
         });
         returnsRestored = true;
         await persist(true);
@@ -389,6 +413,7 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
         remoteUrl: remoteUrl(direction),
         authorization: () => authorize(direction, gen),
         onRequest: (outcome) => onRequest(direction, gen, outcome),
+        ...(options.deviceHeaders ? { headers: options.deviceHeaders } : {}),
         onEvent: (event) => onEvent(direction, gen, event),
         backOff: () => (retryDelay[direction] = nextDelay(retryDelay[direction])),
       }),

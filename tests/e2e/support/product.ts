@@ -184,6 +184,31 @@ export class Product {
     return this.sor('POST', `/briefings/${encodeURIComponent(sorId)}/unshare`, { users });
   }
 
+  /** The ops server's admin endpoints (device list, remote wipe), with the admin token. */
+  async ops<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const r = await fetch(`http://127.0.0.1:${this.ports.ops}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${this.adminToken()}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await r.text();
+    if (!r.ok) throw new Error(`ops ${method} ${path} answered ${r.status}: ${text}`);
+    return JSON.parse(text) as T;
+  }
+
+  /** The id the host made for this device on its first run. */
+  deviceId(): string {
+    return readFileSync(join(this.deviceDataDir, 'device-id'), 'utf8').trim();
+  }
+
+  /** The server's audit trail, one record per line. */
+  auditTrail(): Record<string, unknown>[] {
+    return readFileSync(join(this.root, 'server/audit/audit.jsonl'), 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+
   /** What the host printed (stdout and stderr), e.g. to prove a token never reached a log. */
   hostOutput(): string {
     return this.hostLines.join('\n');

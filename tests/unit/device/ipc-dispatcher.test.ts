@@ -35,6 +35,7 @@ function setup(overrides: Partial<BriefingsService> = {}) {
         signInNeeded: false,
         offlineAccessUntil: null,
         lockReason: null,
+        signedOutReason: null,
         signIn: { phase: 'idle' },
       }),
       signIn: vi.fn(),

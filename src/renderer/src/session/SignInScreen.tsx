@@ -1,4 +1,5 @@
-// The locked reader: nobody is signed in, or the device stayed offline too long. Product name,
+// The locked reader: nobody is signed in (perhaps because the organisation wiped this device),
+// or the device stayed offline too long. Product name,
 // what signing in does, one button; while the browser is open, what to do there and Cancel.
 import { useEffect, useRef } from 'react';
 import {
@@ -7,6 +8,7 @@ import {
   ExternalLink,
   LoaderCircle,
   LockKeyhole,
+  ShieldAlert,
 } from 'lucide-react';
 import type { SessionInfo } from '../../../shared/ipc.js';
 import type { ApiSource } from '../bridge/resolve-api.js';
@@ -57,6 +59,15 @@ export function SignInScreen({
             <p>
               <strong>{session.user.displayName}</strong>, your briefings are locked.{' '}
               {lockedExplanation(session)}
+            </p>
+          </div>
+        ) : session.signedOutReason === 'device-wiped' && !waiting ? (
+          <div className="sign-in__notice" role="status" data-testid="device-wiped-notice">
+            <ShieldAlert aria-hidden="true" size={18} />
+            <p>
+              Your organisation removed Attaché’s briefings from this device. Your briefings and
+              your sign-in are no longer on it. If you did not expect this, please contact your IT
+              support; you can sign in again if your organisation allows it.
             </p>
           </div>
         ) : actions.signedOut && !waiting ? (

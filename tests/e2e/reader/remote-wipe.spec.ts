@@ -1,0 +1,66 @@
+// Remote wipe seen from the reader: the person is reading, an administrator orders this device
+// wiped through the ops endpoint, and the open reader ends on the sign-in screen saying why,
+// with nothing of the person left in the keychain or the data folder.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import keytar from 'keytar';
+import { SAMPLE_USER } from '../../../src/shared/protocol.js';
+import { Product } from '../support/product.js';
+import { signIn } from '../support/sign-in.js';
+
+let product: Product | null = null;
+
+test.use({ ignoreHTTPSErrors: true });
+
+// eslint-disable-next-line no-empty-pattern
+test.afterEach(async ({}, testInfo) => {
+  if (!product) return;
+  if (testInfo.status !== testInfo.expectedStatus) {
+    await testInfo.attach('product-logs', { body: product.logs(), contentType: 'text/plain' });
+  }
+  await product.stop();
+  product = null;
+});
+
+test('an administrator wipes the device: the open reader ends on the sign-in screen with the reason', async ({
+  page,
+}) => {
+  product = await Product.start();
+  const running = product;
+  await page.goto(running.readerUrl);
+  await signIn(page, SAMPLE_USER.id);
+  await expect(page.locator('[role="status"][data-state]')).toHaveAttribute(
+    'data-state',
+    'up-to-date',
+  );
+  await expect(page.getByTestId('briefing-counts')).toContainText('24');
+
+  const deviceId = running.deviceId();
+  const { devices } = await running.ops<{ devices: { deviceId: string }[] }>(
+    'GET',
+    `/devices?user=${SAMPLE_USER.id}`,
+  );
+  expect(devices.map((d) => d.deviceId)).toEqual([deviceId]);
+
+  await running.ops('POST', '/devices/wipe', {
+    user: SAMPLE_USER.id,
+    deviceId,
+    orderedBy: 'e2e-service-desk',
+  });
+
+  const notice = page.getByTestId('device-wiped-notice');
+  await expect(notice).toBeVisible({ timeout: 20_000 });
+  await expect(notice).toContainText(
+    'Your organisation removed Attaché’s briefings from this device.',
+  );
+  await expect(page.getByRole('button', { name: 'Sign in', exact: true })).toBeVisible();
+  await expect(page.getByRole('navigation', { name: 'Briefings' })).toHaveCount(0);
+
+  expect(await keytar.findCredentials(running.keychainService)).toEqual([]);
+  const hex = Buffer.from(SAMPLE_USER.id, 'utf8').toString('hex');
+  expect(existsSync(join(running.deviceDataDir, 'users', hex))).toBe(false);
+  await expect
+    .poll(() => running.auditTrail().some((r) => r['action'] === 'device.wipe-completed'))
+    .toBe(true);
+});
