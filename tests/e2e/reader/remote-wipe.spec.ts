@@ -57,6 +57,12 @@ test('an administrator wipes the device: the open reader ends on the sign-in scr
   await expect(page.getByRole('button', { name: 'Sign in', exact: true })).toBeVisible();
   await expect(page.getByRole('navigation', { name: 'Briefings' })).toHaveCount(0);
 
+  await page.screenshot({ path: test.info().outputPath('device-wiped.png') });
+  // The reader shows the notice as soon as the session ends; the host removes the sign-in from
+  // the keychain just after and then logs that the wipe is done. Only then is the keychain
+  // listed: keytar's findCredentials crashes the process when an item it found is deleted
+  // meanwhile (node-keytar #477).
+  await expect.poll(() => running.hostOutput()).toContain("wiped on the organisation's order");
   expect(await keytar.findCredentials(running.keychainService)).toEqual([]);
   const hex = Buffer.from(SAMPLE_USER.id, 'utf8').toString('hex');
   expect(existsSync(join(running.deviceDataDir, 'users', hex))).toBe(false);
