@@ -14,7 +14,9 @@ import type { RunningHost } from '../../../src/host/host.js';
 import { startHost } from '../../../src/host/host.js';
 import { deviceIdFile } from '../../../src/main/device/device-identity.js';
 import { createLogger } from '../../../src/main/logging/logger.js';
+import { createKeytarKeychain } from '../../../src/main/secrets/keychain.keytar.js';
 import { keychainServiceFor } from '../../../src/main/secrets/keychain-service.js';
+import { SECRET_NAMES } from '../../../src/main/secrets/types.js';
 import { userStoreFolder } from '../../../src/main/storage/store.pouch.js';
 import type { BriefingSummary } from '../../../src/shared/ipc.js';
 import { SAMPLE_USER } from '../../../src/shared/protocol.js';
@@ -173,6 +175,16 @@ describe('remote wipe of one device', () => {
         );
       });
       expect(existsSync(userStoreFolder(laptop.dir.path, SAMPLE_USER.id))).toBe(false);
+      // The session ends before the host has removed the sign-in from the keychain. Listing the
+      // keychain while an item is being deleted can crash the process (node-keytar #477), so
+      // first wait, by name (through the adapter's queue), until both sign-in secrets are gone.
+      const named = createKeytarKeychain({ service: keychainServiceFor(laptop.dir.path) });
+      await until('the sign-in removed from the keychain', async () =>
+        (await named.get(SECRET_NAMES.msalTokenCache)) === null &&
+        (await named.get(SECRET_NAMES.session)) === null
+          ? true
+          : null,
+      );
       expect(await keychainEntries(laptop.dir.path)).toEqual([]);
 
       // The audit trail: the order, the broker's refusal naming it, and the confirmation.
