@@ -70,21 +70,30 @@ function run(name, args, extraEnv) {
 }
 
 // Stopping waits for every process to close its databases and queue cleanly; one that has not
-// within STOP_GRACE_MS (or at a second Ctrl-C) is killed, so nothing is left running either way.
+// within STOP_GRACE_MS (or at a second Ctrl-C a moment later) is killed, so nothing is left
+// running either way.
 const STOP_GRACE_MS = 15_000;
 const running = (c) => c.exitCode === null && c.signalCode === null;
 let stopping = false;
-function forceStop() {
+let stopAt = 0;
+function forceStop(why = 'did not stop in time') {
   const left = children.filter(running);
   if (left.length > 0) {
-    console.error(`[attache] ${left.length} process(es) did not stop in time; killing them.`);
+    console.error(`[attache] ${left.length} process(es) ${why}; killing them.`);
   }
   for (const c of left) c.kill('SIGKILL');
   process.exit(1);
 }
 function stop(code = 0) {
-  if (stopping) return forceStop();
+  if (stopping) {
+    // One Ctrl-C can arrive twice: the terminal signals the whole process group, and the
+    // keychain wrapper (scripts/lib.sh) passes its own copy on. Only a later one is a second
+    // Ctrl-C from the person.
+    if (Date.now() - stopAt > 1_000) forceStop('still stopping at the second Ctrl-C');
+    return;
+  }
   stopping = true;
+  stopAt = Date.now();
   for (const c of children.filter(running)) c.kill('SIGTERM');
   const timer = setTimeout(forceStop, STOP_GRACE_MS);
   Promise.all(

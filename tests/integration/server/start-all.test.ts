@@ -176,8 +176,12 @@ describe('npm start (scripts/start-all.mjs)', () => {
         checks: { couch: { ok: true }, sor: { ok: true }, queue: { ok: true } },
       });
 
-      // What run.sh passes on from a Ctrl-C when it runs the product under its own keychain:
-      // SIGINT to start-all alone, which must stop the server and the reader itself.
+      // A Ctrl-C in a terminal: SIGINT to the process group, and when run.sh runs the product
+      // under its own keychain, that wrapper passes on a second copy a moment later. Both reach
+      // start-all alone here; it must stop the server and the reader itself, cleanly, and not
+      // take the copy for a second Ctrl-C (which kills at once).
+      started.kill('SIGINT');
+      await sleep(5);
       started.kill('SIGINT');
       let timer: NodeJS.Timeout | undefined;
       const result = await Promise.race([
@@ -189,6 +193,8 @@ describe('npm start (scripts/start-all.mjs)', () => {
         }),
       ]).finally(() => clearTimeout(timer));
       expect(result, output()).toEqual({ code: 0, signal: null });
+      expect(output()).toContain('Attaché server stopped');
+      expect(output()).not.toContain('killing them');
       const open = [];
       for (const [name, p] of Object.entries(ports)) if (await listening(p)) open.push(name);
       expect(open, `still listening after start-all exited:\n${output()}`).toEqual([]);
