@@ -3,8 +3,6 @@
 // provider no longer honours turns into, and the renewal ahead of expiry with no browser.
 import { readFile } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
-import { createConnection } from 'node:net';
-import { networkInterfaces } from 'node:os';
 import { decodeJwt } from 'jose';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -20,6 +18,7 @@ import { keychainServiceFor } from '../../../src/main/secrets/keychain-service.j
 import { SECRET_NAMES } from '../../../src/main/secrets/types.js';
 import { DEV_IDP, SAMPLE_USER } from '../../../src/shared/protocol.js';
 import { tempDir } from '../../unit/device/fixtures.js';
+import { accepts, otherAddresses } from '../net-probes.js';
 import {
   clearDeviceKeychain,
   launchBrowser,
@@ -29,31 +28,6 @@ import {
 
 const TIMEOUT_MS = 60_000;
 const logger = createLogger('sign-in-it', () => undefined);
-
-/** Whether something accepts TCP connections on host:port. */
-function accepts(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host, port, timeout: 2_000 });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
-}
-
-/** Every address of this machine other than 127.0.0.1 (IPv6 loopback included). */
-function otherAddresses(): string[] {
-  const addresses = Object.values(networkInterfaces())
-    .flatMap((list) => list ?? [])
-    .map((entry) => entry.address)
-    .filter((address) => address !== '127.0.0.1' && !address.startsWith('fe80'));
-  return [...new Set(['::1', ...addresses])];
-}
 
 describe('device sign-in with the development provider', () => {
   let serverDir: Awaited<ReturnType<typeof tempDir>>;
@@ -207,6 +181,17 @@ describe('device sign-in with the development provider', () => {
       const running = host;
       if (!running) throw new Error('the previous test did not start the host');
       const tokens = running.services.auth.tokenProvider;
+      // Sync, restarted by the sign-in, asks for tokens of its own: let it settle first, so
+      // that the token read here is the one the host holds when the clock moves.
+      await expect
+        .poll(
+          async () => {
+            const status = await running.services.dispatch('sync:status', {});
+            return status.ok ? (status.value as { state: string }).state : null;
+          },
+          { timeout: 20_000 },
+        )
+        .toBe('up-to-date');
       const first = (await tokens.getAccessToken()) ?? '';
       const firstExpiry = (decodeJwt(first).exp ?? 0) * 1000;
       expect(firstExpiry).toBeGreaterThan(Date.now());
@@ -240,7 +225,8 @@ describe('device sign-in with the development provider', () => {
         expect(renewed).toMatch(/^eyJ/);
         expect(renewed).not.toBe(first);
         expect((decodeJwt(renewed).exp ?? 0) * 1000).toBeGreaterThan(firstExpiry);
-        expect(await refreshGrants()).toBe(grantsBefore + 1);
+        // The audit trail is written asynchronously: wait for the grant's record to land.
+        await expect.poll(refreshGrants, { timeout: 5_000 }).toBe(grantsBefore + 1);
         expect(browserOpened).toBe(false);
         expect(running.services.session()).toMatchObject({
           state: 'signed-in',

@@ -3,8 +3,6 @@
 // connections on 127.0.0.1 and on no other address of this machine: not ::1, not the machine's
 // network addresses, not another loopback address such as 127.0.0.2 (which a wildcard bind
 // would answer even on a machine with no network).
-import { createConnection } from 'node:net';
-import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningHost } from '../../../src/host/host.js';
 import { startHost } from '../../../src/host/host.js';
@@ -13,35 +11,9 @@ import {
   createScriptedIdentity,
 } from '../../unit/device/auth-doubles.js';
 import { memoryLogger, tempDir } from '../../unit/device/fixtures.js';
+import { accepts, otherAddresses } from '../net-probes.js';
 import { startHarness } from './server-harness.js';
 import type { Harness } from './server-harness.js';
-
-/** Whether something accepts TCP connections on host:port. */
-function accepts(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host, port, timeout: 2_000 });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
-}
-
-/** Every address of this machine other than 127.0.0.1 (IPv6 loopback included). */
-function otherAddresses(): string[] {
-  const addresses = Object.values(networkInterfaces())
-    .flatMap((list) => list ?? [])
-    .map((entry) => entry.address)
-    .filter((address) => address !== '127.0.0.1' && !address.startsWith('fe80'));
-  // Linux routes all of 127.0.0.0/8 to lo: a wildcard bind answers 127.0.0.2, 127.0.0.1 does not.
-  const extraLoopback = process.platform === 'linux' ? ['127.0.0.2'] : [];
-  return [...new Set(['::1', ...extraLoopback, ...addresses])];
-}
 
 /** The addresses among 127.0.0.1 and every other one that accept on `port`. */
 async function acceptingAddresses(port: number): Promise<string[]> {
