@@ -152,7 +152,7 @@ export async function createDeviceServices(
         ...(options.sync ? { sync: options.sync } : {}),
         onBriefingsChanged: (ids) => events.emit('briefings:changed', { ids }),
         deviceHeaders: brokerHeaders,
-        onWipeOrdered: () => void wipe(),
+        onWipeOrdered: () => void wipe(userId),
       });
       workspace = opened;
       workspaceError = null;
@@ -252,20 +252,24 @@ export async function createDeviceServices(
   };
 
   // A remote wipe is an order, not a question: the person's store goes with whatever it holds
-  // unsent, exactly as a sign-out that discards them. The erase comes first, then the broker is
-  // told (with the token, still in the keychain), then the sign-in leaves the keychain. If the
-  // erase fails, nothing is confirmed and the tokens stay, so the next contact orders it again;
-  // if only the confirmation fails, the order stays pending and the same person's next sign-in
-  // on this device is wiped once more (an empty store) and confirms then.
+  // unsent, exactly as a sign-out that discards them. The order names a person (the workspace
+  // whose requests were answered with it): if someone else is signed in by the time it is
+  // carried out, nothing is erased. The token for the confirmation is taken first, while the
+  // sign-in is still there; then the store is erased and the sign-in leaves the keychain; only
+  // then is the broker told, so a completed order always means nothing of the person is left.
+  // If the erase fails, nothing is confirmed and the tokens stay, so the next contact orders it
+  // again; if only the confirmation fails, the order stays pending and the same person's next
+  // sign-in on this device is wiped once more (an empty store) and confirms then.
   let wiping: Promise<void> | null = null;
-  const wipe = (): Promise<void> => {
+  const wipe = (orderedFor: string): Promise<void> => {
     wiping ??= (async () => {
       await transitions;
       const account = auth.snapshot().account;
-      if (!account) return;
+      if (!account || account.userId !== orderedFor) return;
       logger.warn('an administrator ordered this device wiped: erasing the local copy');
       erasing = true;
       try {
+        const token = await auth.tokenProvider.getAccessToken().catch(() => null);
         await reconcile();
         await serially(() =>
           discardUserStore({
@@ -274,7 +278,8 @@ export async function createDeviceServices(
             keychain: options.auth.keychain,
           }),
         );
-        const token = await auth.tokenProvider.getAccessToken().catch(() => null);
+        signedOutReason = 'device-wiped';
+        await auth.signOut();
         const confirmed =
           token !== null &&
           (await confirmWipe({
@@ -283,8 +288,6 @@ export async function createDeviceServices(
             deviceHeaders: brokerHeaders,
           }));
         if (!confirmed) logger.warn('wiped, but the server could not be told yet');
-        signedOutReason = 'device-wiped';
-        await auth.signOut();
         logger.info("wiped on the organisation's order", { confirmed });
       } catch (error) {
         logger.error('the ordered wipe did not complete', errorFields(error));
@@ -338,6 +341,8 @@ export async function createDeviceServices(
     stop: async () => {
       running = false;
       stopped = true;
+      // A wipe under way finishes first: quitting halfway would leave the person's sign-in.
+      await wiping;
       offAuth();
       await auth.stop();
       await reconcile();

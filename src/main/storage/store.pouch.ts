@@ -84,7 +84,12 @@ export async function discardUserStore(options: {
   readonly keychain: Keychain;
 }): Promise<void> {
   await deleteStoreKey(options.keychain, options.userId);
-  await rm(userStoreFolder(options.dataDir, options.userId), { recursive: true, force: true });
+  // Retries: on Windows a file another process has just closed can still refuse deletion.
+  await rm(userStoreFolder(options.dataDir, options.userId), {
+    recursive: true,
+    force: true,
+    maxRetries: 3,
+  });
 }
 
 function isNotFound(error: unknown): boolean {
