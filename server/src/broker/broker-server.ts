@@ -96,11 +96,11 @@ function deviceOf(req: IncomingMessage): DeviceHeaders | null | 'invalid' {
   } catch {
     decoded = '';
   }
-  const label = decoded
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u001f\u007f]/g, '')
-    .trim()
-    .slice(0, DEVICE_LABEL_MAX);
+  // Shown to administrators in a terminal and stored in CouchDB: no control or format
+  // characters (C0, C1, bidi overrides), cut by code points so no surrogate pair is split.
+  const label = [...decoded.replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, '').trim()]
+    .slice(0, DEVICE_LABEL_MAX)
+    .join('');
   return { id, label };
 }
 
@@ -234,8 +234,11 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
     if (device === 'invalid') return refuse(res, audited, 400, 'malformed device id');
     if (device && deps.devices) {
       audited.entry = { ...audited.entry, deviceId: device.id };
+      // Nothing is recorded for a user the broker would refuse anyway.
+      const userProblem = userIdProblem(user);
+      if (userProblem) return refuse(res, audited, 403, `user claim ${userProblem}`);
       if (rawPath === DEVICE_WIPE_DONE_PATH) {
-        if (method !== 'POST') return refuse(res, audited, 404, 'wipe confirmation not POST');
+        if (method !== 'POST') return refuse(res, audited, 403, 'wipe confirmation not POST');
         const done = await deps.devices.completeWipe(user, device.id);
         allowed(audited, done ? 'wipe confirmed' : 'wipe confirmed, none pending', 200);
         return sendJson(res, 200, { ok: true });

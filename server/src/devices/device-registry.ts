@@ -21,6 +21,8 @@ const PENDING_CACHE_MS = 5_000;
 /** Devices remembered per user; past this, the longest unseen one without a pending order goes. */
 const MAX_DEVICES_PER_USER = 20;
 const CAS_ATTEMPTS = 5;
+/** Entries each in-memory map keeps before it starts afresh (they are caches of the database). */
+const MAX_CACHED = 10_000;
 
 type DevicesDoc = CouchDoc & {
   readonly type: 'devices';
@@ -45,6 +47,11 @@ export function createDeviceRegistry(deps: {
   let ready: Promise<void> | null = null;
 
   const key = (user: string, deviceId: string) => `${user}\u0000${deviceId}`;
+  /** A signed-in user sending ever new device ids must not grow this process without bound. */
+  const bounded = <V>(map: Map<string, V>): Map<string, V> => {
+    if (map.size >= MAX_CACHED) map.clear();
+    return map;
+  };
   const init = (): Promise<void> => {
     ready ??= ensureControlDb(deps.couch, deps.serviceAdminName).catch((error: unknown) => {
       ready = null;
@@ -102,7 +109,7 @@ export function createDeviceRegistry(deps: {
       const k = key(user, deviceId);
       const last = lastWritten.get(k);
       if (last !== undefined && at.getTime() - last < SEEN_WRITE_INTERVAL_MS) return;
-      lastWritten.set(k, at.getTime());
+      bounded(lastWritten).set(k, at.getTime());
       await update(user, (devices) => {
         const known = devices[deviceId];
         devices[deviceId] = {
@@ -124,7 +131,7 @@ export function createDeviceRegistry(deps: {
       const doc = await read(user);
       const wipe = doc?.devices[deviceId]?.wipe ?? null;
       const order = wipe?.state === 'pending' ? wipe : null;
-      pendingCache.set(k, { order, at: now().getTime() });
+      bounded(pendingCache).set(k, { order, at: now().getTime() });
       return order;
     },
 

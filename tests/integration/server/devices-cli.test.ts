@@ -84,6 +84,13 @@ describe('npm run devices', () => {
     expect(json.devices.find((d) => d.deviceId === tablet)?.wipe).toBeNull();
   });
 
+  it('keeps control and direction characters out of a device label', async () => {
+    const id = randomUUID();
+    // A terminal escape (CSI, U+009B), a right-to-left override and a line separator.
+    expect((await fromDevice(id, 'Lap\u202etop\u009b2J\u2028 7')).status).toBe(200);
+    expect(await cli('list', USER)).toContain(`${id}  Laptop2J 7`);
+  });
+
   it.each([
     [['wipe', USER, '--by', 'x'], 'wipe needs either one device id or --all'],
     [
