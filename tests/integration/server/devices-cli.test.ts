@@ -54,9 +54,9 @@ describe('npm run devices', () => {
     const tablet = randomUUID();
     expect((await fromDevice(laptop, 'Minister’s laptop')).status).toBe(200);
     expect((await fromDevice(tablet, 'Tablet')).status).toBe(200);
-    const listed = await cli('list', USER);
-    expect(listed).toContain(`${laptop}  Minister’s laptop`);
-    expect(listed).toContain(`${tablet}  Tablet`);
+    // The broker records a device after answering it (the write is not on the request's path).
+    await expect.poll(() => cli('list', USER)).toContain(`${tablet}  Tablet`);
+    expect(await cli('list', USER)).toContain(`${laptop}  Minister’s laptop`);
 
     const ordered = await cli('wipe', USER, laptop, '--by', 'J. Smith, INC-4711');
     expect(ordered).toContain(`Wipe ordered for 1 device of ${USER}: ${laptop}.`);
@@ -88,7 +88,7 @@ describe('npm run devices', () => {
     const id = randomUUID();
     // A terminal escape (CSI, U+009B), a right-to-left override and a line separator.
     expect((await fromDevice(id, 'Lap\u202etop\u009b2J\u2028 7')).status).toBe(200);
-    expect(await cli('list', USER)).toContain(`${id}  Laptop2J 7`);
+    await expect.poll(() => cli('list', USER)).toContain(`${id}  Laptop2J 7`);
   });
 
   it.each([
