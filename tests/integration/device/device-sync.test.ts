@@ -394,7 +394,12 @@ describe('device sync through the auth broker', () => {
       });
       expect(new Set(restored)).toEqual(new Set(readBefore));
       expect(restored).toContain(unread.id);
-      expect((await call<SyncStatus>(running, 'sync:status')).pendingUploads).toBe(0);
+      // The restored receipts count as local changes until the push replication has compared
+      // them with the server's (which already has them): nothing is left to send after that.
+      await until(
+        'nothing pending upload',
+        async () => (await call<SyncStatus>(running, 'sync:status')).pendingUploads === 0,
+      );
     },
     TIMEOUT_MS,
   );
