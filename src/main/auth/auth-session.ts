@@ -356,6 +356,15 @@ export function createAuthSession(options: AuthSessionOptions): AuthSession {
         return Promise.resolve(held.token);
       }
       if (inFlight && (inFlight.refresh || !refresh)) return inFlight.promise;
+      // A forced renewal asked for while a plain one is under way waits for it, then asks again:
+      // two renewals at once would both present the same refresh token, and a provider that
+      // rotates refresh tokens takes the second for a replay and ends the sign-in.
+      if (inFlight) {
+        return inFlight.promise.then(
+          () => tokenProvider.getAccessToken(),
+          () => tokenProvider.getAccessToken(),
+        );
+      }
       const promise = acquire(account, refresh).finally(() => {
         if (inFlight?.promise === promise) inFlight = null;
       });

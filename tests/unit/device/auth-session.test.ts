@@ -54,7 +54,7 @@ function setup(
     now,
   });
   sessions.push(session);
-  return { clock, keychain, script, session, records, opened, log };
+  return { clock, keychain, script, identity, session, records, opened, log };
 }
 
 const sessions: AuthSession[] = [];
@@ -254,6 +254,35 @@ describe('auth session', () => {
     ]);
     expect(a).toBe(b);
     expect(env.script.silentCalls).toEqual([{ account: 'alex.morgan', forceRefresh: false }]);
+  });
+
+  it('never renews twice at once: a forced renewal waits for the one under way', async () => {
+    const env = setup();
+    await signedIn(env);
+    // Two renewals at once would present one refresh token twice (a replay to the provider).
+    const original = env.identity.acquireSilent.bind(env.identity);
+    let active = 0;
+    let most = 0;
+    (env.identity as { acquireSilent: typeof original }).acquireSilent = async (account, opts) => {
+      active += 1;
+      most = Math.max(most, active);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return await original(account, opts);
+      } finally {
+        active -= 1;
+      }
+    };
+    env.clock.now = T0 + 55 * 60_000;
+    const plain = env.session.tokenProvider.getAccessToken();
+    env.session.tokenProvider.invalidate?.(); // sync was refused (401) meanwhile
+    const forced = env.session.tokenProvider.getAccessToken();
+    const [a, b] = await Promise.all([plain, forced]);
+    expect(most).toBe(1);
+    expect(env.script.silentCalls.map((call) => call.forceRefresh)).toEqual([false, true]);
+    expect(a).toMatch(/^access-token-alex/);
+    expect(b).toMatch(/^access-token-alex/);
+    expect(b).not.toBe(a);
   });
 
   it('turns a refused renewal (invalid_grant) into "sign in needed", and a new sign-in clears it', async () => {
