@@ -80,3 +80,24 @@ export async function clearDeviceKeychain(dataDir: string): Promise<void> {
     await keytar.deletePassword(service, account);
   }
 }
+
+/** Polls `probe` until it gives a value; the timeout names what was awaited and the last error. */
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | null | undefined | false>,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== null && value !== undefined && value !== false) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+  const detail = last instanceof Error ? ` (last error: ${last.message})` : '';
+  throw new Error(`timed out waiting for ${what}${detail}`);
+}

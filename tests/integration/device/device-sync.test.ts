@@ -34,31 +34,12 @@ import {
   launchBrowser,
   realDeviceAuth,
   signInThroughBrowser,
+  until,
 } from './device-sign-in.js';
 
 const TIMEOUT_MS = 60_000;
 // Quiet: the device's own logs would drown the test output (redaction is unit-tested).
 const logger = createLogger('device-it', () => undefined);
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | null | undefined | false>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== null && value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 150));
-  }
-  const detail = last instanceof Error ? ` (last error: ${last.message})` : '';
-  throw new Error(`timed out waiting for ${what}${detail}`);
-}
 
 async function call<T>(host: RunningHost, channel: IpcChannel, request: object = {}): Promise<T> {
   const response = await fetch(`${host.origin}/api/${channel}`, {

@@ -26,24 +26,11 @@ import {
   launchBrowser,
   realDeviceAuth,
   signInThroughBrowser,
+  until,
 } from './device-sign-in.js';
 
 const TIMEOUT_MS = 120_000;
 const logger = createLogger('wipe-it', () => undefined);
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | null | undefined | false>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe().catch(() => null);
-    if (value !== null && value !== undefined && value !== false) return value;
-    await new Promise((resolve) => setTimeout(resolve, 150));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 type Device = {
   readonly dir: Awaited<ReturnType<typeof tempDir>>;
