@@ -18,6 +18,11 @@ const adapterOnly = [
   { name: 'express-pouchdb', message: 'Only *.pouch.ts adapter files may import PouchDB.' },
   { name: 'amqplib', message: 'Only *.amqp.ts adapter files may import amqplib.' },
   { name: 'better-sqlite3', message: 'Only *.sqlite.ts adapter files may import better-sqlite3.' },
+  {
+    name: 'native-reg',
+    message: 'Only *.registry.ts adapter files may read the Windows registry.',
+  },
+  { name: 'plist', message: 'Only *.plist.ts adapter files may read property lists.' },
 ];
 
 export default tseslint.config(
@@ -68,6 +73,8 @@ export default tseslint.config(
       '**/*.pouch.ts',
       '**/*.amqp.ts',
       '**/*.sqlite.ts',
+      '**/*.registry.ts',
+      '**/*.plist.ts',
     ],
     rules: {
       'no-restricted-imports': ['error', { paths: adapterOnly }],

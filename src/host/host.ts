@@ -21,14 +21,24 @@ export type HostOptions = Omit<DeviceServicesOptions, 'logger' | 'appVersion'> &
   readonly secret?: string;
 };
 
-export type RunningHost = {
+export type RunningHost<S = DeviceServices> = {
   /** What to open in a browser: `http://127.0.0.1:<port>/#key=<secret>`. */
   readonly url: string;
   /** `http://127.0.0.1:<port>` */
   readonly origin: string;
   readonly secret: string;
-  readonly services: DeviceServices;
+  readonly services: S;
   readonly stop: () => Promise<void>;
+};
+
+/** What the bridge serves: the device services, or the "not set up" ones. */
+export type HostedServices = Pick<
+  DeviceServices,
+  'dispatch' | 'events' | 'syncStatus' | 'start' | 'stop'
+>;
+
+export type ServeOptions = Pick<HostOptions, 'port' | 'staticDir' | 'secret'> & {
+  readonly logger?: Logger;
 };
 
 const BIND_ADDRESS = '127.0.0.1';
@@ -44,7 +54,16 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     appVersion: options.appVersion ?? '0.0.0',
     logger,
   });
+  return serveReader(services, { ...options, logger, secret });
+}
 
+/** Serves the reader and the bridge to `services` on loopback. */
+export async function serveReader<S extends HostedServices>(
+  services: S,
+  options: ServeOptions,
+): Promise<RunningHost<S>> {
+  const logger = options.logger ?? createLogger('host');
+  const secret = options.secret ?? randomBytes(32).toString('base64url');
   let port = 0;
   const bridge = createBridge({
     secret,

@@ -5,11 +5,19 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_PORTS } from '../shared/protocol.js';
-import { ConfigError, formatConfigError, readDeviceConfig } from '../main/config.js';
+import { ConfigError, toDeviceConfig } from '../main/config.js';
 import { createDeviceAuth } from '../main/device-auth.js';
-import { configureLogging, createLogger, errorFields } from '../main/logging/logger.js';
+import { createFileLogSink } from '../main/logging/log-sink.file.js';
+import { configureLogging, createLogger, errorFields, stderrSink } from '../main/logging/logger.js';
 import { logUnhandledRejections } from '../main/logging/unhandled-rejections.js';
-import { startHost } from './host.js';
+import {
+  attachManaged,
+  createNotSetUpServices,
+  loadManagedConfig,
+} from '../main/managed-device.js';
+import { managedHandlers } from '../main/policy/managed-handlers.js';
+import type { RunningHost } from './host.js';
+import { serveReader, startHost } from './host.js';
 
 const hostEnvSchema = z.object({
   /** Where the device's local stores live. */
@@ -36,37 +44,79 @@ async function readAppVersion(): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  const device = readDeviceConfig();
   const parsed = hostEnvSchema.safeParse(process.env);
-  if (!parsed.success)
-    throw new ConfigError(
-      `Invalid host configuration: ${formatConfigError('environment', parsed.error)}`,
-    );
-  configureLogging({ level: device.logLevel });
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid host configuration: ${problems.join('; ')}`);
+  }
+  const dataDir = resolve(parsed.data.ATTACHE_DEVICE_DATA_DIR);
+  // Logs go to stderr (the terminal, the tests) and to the rotating files that "export
+  // diagnostics" collects, as the desktop app's do.
+  const logDir = join(dataDir, 'logs');
+  const fileSink = createFileLogSink({ dir: logDir });
+  configureLogging({
+    sink: (record) => {
+      stderrSink(record);
+      fileSink(record);
+    },
+  });
   const logger = createLogger('host');
   logUnhandledRejections(logger);
 
-  const dataDir = resolve(parsed.data.ATTACHE_DEVICE_DATA_DIR);
-  const host = await startHost({
+  const appVersion = await readAppVersion();
+  // The browser host is the development and test stand-in for the desktop app: environment
+  // variables count (and the log says which), and ATTACHE_POLICY_FILE may name a policy file.
+  const { config, device } = await loadManagedConfig({
     dataDir,
-    brokerUrl: device.brokerUrl,
-    auth: await createDeviceAuth(device, dataDir, logger),
-    port: parsed.data.ATTACHE_READER_PORT,
-    staticDir: resolve(parsed.data.ATTACHE_READER_STATIC_DIR),
-    appVersion: await readAppVersion(),
+    appVersion,
+    mode: 'development',
+    environment: process.env,
+    platform: process.platform,
     logger,
   });
-  logger.info('reader host listening', {
-    origin: host.origin,
-    server: device.brokerUrl,
-    authority: device.auth.authority,
-  });
-  // No system browser to open from here: the reader opens the sign-in page in a new tab, and
-  // the address is printed too, for a reader whose browser blocked that tab.
-  host.services.events.subscribe((name, payload) => {
-    if (name !== 'session:open-browser') return;
-    process.stderr.write(`Sign in to Attaché at: ${(payload as { url: string }).url}\n`);
-  });
+  const serve = {
+    port: parsed.data.ATTACHE_READER_PORT,
+    staticDir: resolve(parsed.data.ATTACHE_READER_STATIC_DIR),
+    logger,
+  };
+  const values = config.values();
+  let host: RunningHost<{ readonly stop: () => Promise<void> }>;
+  if (!values) {
+    // The reader shows "not set up on this device", naming the setting; nothing else runs.
+    host = await serveReader(createNotSetUpServices({ config, logDir, logger }), serve);
+  } else {
+    const settings = toDeviceConfig(values);
+    configureLogging({ level: settings.logLevel });
+    const running = await startHost({
+      ...serve,
+      dataDir,
+      brokerUrl: settings.brokerUrl,
+      auth: await createDeviceAuth(settings, dataDir, logger),
+      appVersion,
+      device,
+      // A browser's window cannot be kept out of screenshots, and links open in its own tabs.
+      extendHandlers: managedHandlers({
+        config,
+        screenCapture: null,
+        openExternal: null,
+        logDir,
+        logger,
+      }),
+    });
+    attachManaged(running.services, config);
+    logger.info('reader host listening', {
+      origin: running.origin,
+      server: settings.brokerUrl,
+      authority: settings.auth.authority,
+    });
+    // No system browser to open from here: the reader opens the sign-in page in a new tab, and
+    // the address is printed too, for a reader whose browser blocked that tab.
+    running.services.events.subscribe((name, payload) => {
+      if (name !== 'session:open-browser') return;
+      process.stderr.write(`Sign in to Attaché at: ${(payload as { url: string }).url}\n`);
+    });
+    host = running;
+  }
 
   let stopping = false;
   const shutdown = (signal: string): void => {

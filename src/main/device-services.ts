@@ -15,6 +15,7 @@ import type { EventBus } from './events.js';
 import { createEventBus } from './events.js';
 import type { IpcDispatcher } from './ipc/dispatcher.js';
 import { createIpcDispatcher } from './ipc/dispatcher.js';
+import type { DeviceIpcHandlers, IpcHandlers } from './ipc/handlers.js';
 import { createIpcHandlers } from './ipc/handlers.js';
 import type { Logger } from './logging/logger.js';
 import { createLogger, errorFields } from './logging/logger.js';
@@ -55,7 +56,15 @@ export type DeviceServicesOptions = {
   readonly signOutSendMs?: number;
   /** This install's id and label; by default read from (or made in) the data folder. */
   readonly device?: DeviceIdentity;
+  /** Adds the managed channels (settings, policy, links, diagnostics): policy/managed-handlers.ts. */
+  readonly extendHandlers?: (
+    handlers: DeviceIpcHandlers,
+    services: DeviceServicesView,
+  ) => IpcHandlers;
 };
+
+/** What the managed handlers may look at: never the auth session itself. */
+export type DeviceServicesView = Pick<DeviceServices, 'workspace' | 'session' | 'syncStatus'>;
 
 const SIGN_OUT_SEND_MS = 8_000;
 
@@ -323,6 +332,12 @@ export async function createDeviceServices(
         cancelSignIn: () => auth.cancelSignIn(),
         signOut: ({ discardUnsent }) => signOut(discardUnsent),
       },
+      extend: (handlers) =>
+        options.extendHandlers?.(handlers, {
+          workspace: () => workspace,
+          session: () => published,
+          syncStatus,
+        }) ?? null,
     }),
     logger,
   );

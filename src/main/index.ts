@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import type { BrowserWindow } from 'electron';
 import { app, ipcMain, session, shell } from 'electron';
-import { readDeviceConfig } from './config.js';
+import { toDeviceConfig } from './config.js';
 import type { DeviceServices } from './device-services.js';
 import { createDeviceAuth } from './device-auth.js';
 import { createDeviceServices } from './device-services.js';
@@ -11,6 +11,12 @@ import { registerIpc } from './ipc/ipc.electron.js';
 import { createElectronLogSink } from './logging/log-sink.electron.js';
 import { configureLogging, createLogger, errorFields } from './logging/logger.js';
 import { logUnhandledRejections } from './logging/unhandled-rejections.js';
+import type { NotSetUpServices } from './managed-device.js';
+import { attachManaged, createNotSetUpServices, loadManagedConfig } from './managed-device.js';
+import { blocksScreenCapture } from './policy/classification-policy.js';
+import { managedHandlers } from './policy/managed-handlers.js';
+import { createScreenCaptureGuard } from './policy/screen-capture.js';
+import { contentProtectionFor } from './windows/content-protection.electron.js';
 import {
   createMainWindow,
   guardAnyWebContents,
@@ -20,8 +26,6 @@ import {
 } from './windows/main-window.electron.js';
 import { APP_ORIGIN } from './windows/security.js';
 
-const config = readDeviceConfig();
-configureLogging({ sink: createElectronLogSink(), level: config.logLevel });
 const logger = createLogger('main');
 logUnhandledRejections(logger);
 
@@ -32,7 +36,7 @@ if (!app.requestSingleInstanceLock()) {
 } else {
   registerAppScheme();
   let mainWindow: BrowserWindow | null = null;
-  let services: DeviceServices | null = null;
+  let services: DeviceServices | NotSetUpServices | null = null;
 
   app.on('second-instance', () => {
     if (!mainWindow) return;
@@ -66,20 +70,54 @@ if (!app.requestSingleInstanceLock()) {
     const devServerUrl = !app.isPackaged ? process.env['ELECTRON_RENDERER_URL'] : undefined;
     const allowedOrigins = devServerUrl ? [new URL(devServerUrl).origin] : [APP_ORIGIN];
 
+    const logDir = app.getPath('logs');
+    configureLogging({ sink: createElectronLogSink(logDir) });
     hardenSession(session.defaultSession);
     serveAppProtocol(session.defaultSession, join(import.meta.dirname, '../renderer'), logger);
 
     const dataDir = app.getPath('userData');
-    services = await createDeviceServices({
+    // A packaged app reads only managed policy, the person's settings and the defaults; a
+    // development build also environment variables (and says so in the log).
+    const { config, device } = await loadManagedConfig({
       dataDir,
-      brokerUrl: config.brokerUrl,
-      auth: await createDeviceAuth(config, dataDir, logger),
-      // The system browser, never a window of ours: the person signs in where their password
-      // manager, passkeys and SSO session live, and the app never sees the password.
-      openBrowser: (url) => shell.openExternal(url),
       appVersion: app.getVersion(),
+      mode: app.isPackaged ? 'production' : 'development',
+      environment: process.env,
+      platform: process.platform,
       logger,
     });
+    const values = config.values();
+    if (!values) {
+      services = createNotSetUpServices({ config, logDir, logger });
+    } else {
+      const settings = toDeviceConfig(values);
+      configureLogging({ level: settings.logLevel });
+      const screenCapture = createScreenCaptureGuard({
+        apply: contentProtectionFor(() => mainWindow, logger),
+        blocks: (marking) => blocksScreenCapture(marking, config.values() ?? values),
+      });
+      const deviceServices = await createDeviceServices({
+        dataDir,
+        brokerUrl: settings.brokerUrl,
+        auth: await createDeviceAuth(settings, dataDir, logger),
+        // The system browser, never a window of ours: the person signs in where their password
+        // manager, passkeys and SSO session live, and the app never sees the password.
+        openBrowser: (url) => shell.openExternal(url),
+        appVersion: app.getVersion(),
+        device,
+        extendHandlers: managedHandlers({
+          config,
+          screenCapture,
+          openExternal: (url) => shell.openExternal(url),
+          logDir,
+          logger,
+        }),
+        logger,
+      });
+      attachManaged(deviceServices, config);
+      services = deviceServices;
+      logger.info('Attaché started', { version: app.getVersion(), server: settings.brokerUrl });
+    }
     registerIpc({
       ipcMain,
       dispatch: services.dispatch,
@@ -99,7 +137,6 @@ if (!app.requestSingleInstanceLock()) {
       mainWindow = null;
     });
     services.start();
-    logger.info('Attaché started', { version: app.getVersion(), server: config.brokerUrl });
   };
 
   start().catch((error: unknown) => {

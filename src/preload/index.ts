@@ -30,6 +30,12 @@ const VERBS = {
   signIn: 'session:sign-in',
   cancelSignIn: 'session:cancel-sign-in',
   signOut: 'session:sign-out',
+  getConfig: 'config:get',
+  setSetting: 'settings:set',
+  reportShown: 'reader:shown',
+  checkLink: 'links:check',
+  openLink: 'links:open',
+  exportDiagnostics: 'diagnostics:export',
 } as const satisfies typeof API_VERBS;
 
 const EVENTS = {
@@ -37,6 +43,7 @@ const EVENTS = {
   onBriefingsChanged: 'briefings:changed',
   onSessionChanged: 'session:changed',
   onOpenBrowser: 'session:open-browser',
+  onConfigChanged: 'config:changed',
 } as const satisfies typeof API_EVENTS;
 
 // The reverse checks: no verb or event of the contract is missing here.
@@ -74,10 +81,17 @@ const api = {
   signIn: invoker(VERBS.signIn),
   cancelSignIn: invoker(VERBS.cancelSignIn),
   signOut: invoker(VERBS.signOut),
+  getConfig: invoker(VERBS.getConfig),
+  setSetting: invoker(VERBS.setSetting),
+  reportShown: invoker(VERBS.reportShown),
+  checkLink: invoker(VERBS.checkLink),
+  openLink: invoker(VERBS.openLink),
+  exportDiagnostics: invoker(VERBS.exportDiagnostics),
   onSyncStatus: subscriber(EVENTS.onSyncStatus),
   onBriefingsChanged: subscriber(EVENTS.onBriefingsChanged),
   onSessionChanged: subscriber(EVENTS.onSessionChanged),
   onOpenBrowser: subscriber(EVENTS.onOpenBrowser),
+  onConfigChanged: subscriber(EVENTS.onConfigChanged),
 } satisfies AttacheApi;
 
 contextBridge.exposeInMainWorld('attache', Object.freeze(api));

@@ -4,6 +4,8 @@
 import { z } from 'zod';
 import type { Classification, Priority, AttachmentMeta } from './briefing.js';
 import type { AppError, Result } from './result.js';
+import type { DeviceConfigView } from './settings.js';
+import { PERSONAL_SETTING_KEYS } from './settings.js';
 
 export const SYNC_STATES = [
   'offline',
@@ -98,6 +100,50 @@ export type SignOutOutcome =
 
 const briefingId = z.string().min(1).max(512);
 
+// ---- Managed configuration, classification policy, links and diagnostics ----------------
+// Kept together so that the device services' own channels (below) stay as they are.
+
+/** A link in a briefing that the organisation allows: it opens after the person confirms. */
+export type LinkCheck =
+  | { readonly allowed: true; readonly url: string }
+  | { readonly allowed: false; readonly reason: string };
+
+export type LinkOpened =
+  /** The desktop app handed it to the system browser. */
+  | { readonly how: 'system-browser' }
+  /** Browser-host mode: the reader opens it in a new tab of the browser it runs in. */
+  | { readonly how: 'reader'; readonly url: string };
+
+/** The diagnostics zip for IT: redacted logs, effective configuration, sync state. */
+export type DiagnosticsFile = {
+  readonly fileName: string;
+  readonly base64: string;
+};
+
+const managedRequests = {
+  'config:get': z.object({}).strict(),
+  'settings:set': z
+    .object({ key: z.enum(PERSONAL_SETTING_KEYS), value: z.string().max(64) })
+    .strict(),
+  /** The briefing now on screen (null: none); main applies screen-capture protection. */
+  'reader:shown': z.object({ id: briefingId.nullable() }).strict(),
+  'links:check': z.object({ url: z.string().min(1).max(4096) }).strict(),
+  'links:open': z.object({ url: z.string().min(1).max(4096) }).strict(),
+  'diagnostics:export': z.object({}).strict(),
+} as const;
+
+export type ManagedResponses = {
+  'config:get': DeviceConfigView;
+  /** Refused with `setting-locked` when the organisation set it. */
+  'settings:set': DeviceConfigView;
+  'reader:shown': null;
+  'links:check': LinkCheck;
+  /** Refused with `link-not-allowed` (and the reason) when policy does not allow it. */
+  'links:open': LinkOpened;
+  'diagnostics:export': DiagnosticsFile;
+};
+export type ManagedChannel = keyof typeof managedRequests;
+
 /** channel -> request schema. Responses are typed in `IpcResponses`. */
 export const ipcRequests = {
   'briefings:list': z.object({}).strict(),
@@ -110,6 +156,7 @@ export const ipcRequests = {
   'session:sign-in': z.object({}).strict(),
   'session:cancel-sign-in': z.object({}).strict(),
   'session:sign-out': z.object({ discardUnsent: z.boolean().optional() }).strict(),
+  ...managedRequests,
 } as const;
 
 export type IpcChannel = keyof typeof ipcRequests;
@@ -135,7 +182,7 @@ export type IpcResponses = {
    * with `discardUnsent: true` (the person confirmed) signs out anyway.
    */
   'session:sign-out': SignOutOutcome;
-};
+} & ManagedResponses;
 
 /** Events main pushes to the renderer. */
 export type IpcEvents = {
@@ -147,6 +194,8 @@ export type IpcEvents = {
    * provider sign-in page in a new tab.
    */
   'session:open-browser': { readonly url: string };
+  /** The settings changed (the person's choice, or the organisation's policy). */
+  'config:changed': DeviceConfigView;
 };
 export type IpcEventName = keyof IpcEvents;
 export const IPC_EVENTS: readonly IpcEventName[] = [
@@ -154,6 +203,7 @@ export const IPC_EVENTS: readonly IpcEventName[] = [
   'briefings:changed',
   'session:changed',
   'session:open-browser',
+  'config:changed',
 ];
 
 export function isIpcChannel(value: string): value is IpcChannel {
@@ -172,6 +222,12 @@ export const API_VERBS = {
   signIn: 'session:sign-in',
   cancelSignIn: 'session:cancel-sign-in',
   signOut: 'session:sign-out',
+  getConfig: 'config:get',
+  setSetting: 'settings:set',
+  reportShown: 'reader:shown',
+  checkLink: 'links:check',
+  openLink: 'links:open',
+  exportDiagnostics: 'diagnostics:export',
 } as const satisfies Record<string, IpcChannel>;
 export type ApiVerb = keyof typeof API_VERBS;
 
@@ -181,6 +237,7 @@ export const API_EVENTS = {
   onBriefingsChanged: 'briefings:changed',
   onSessionChanged: 'session:changed',
   onOpenBrowser: 'session:open-browser',
+  onConfigChanged: 'config:changed',
 } as const satisfies Record<string, IpcEventName>;
 export type ApiEvent = keyof typeof API_EVENTS;
 

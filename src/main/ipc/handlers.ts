@@ -3,6 +3,7 @@
 import type {
   IpcChannel,
   IpcRequests,
+  ManagedChannel,
   IpcResponses,
   SessionInfo,
   SignOutOutcome,
@@ -17,6 +18,9 @@ export type IpcHandler<C extends IpcChannel> = (
   request: IpcRequests[C],
 ) => Promise<Result<IpcResponses[C]>>;
 export type IpcHandlers = { readonly [C in IpcChannel]: IpcHandler<C> };
+/** The device services' own channels; the managed ones (settings, links...) are added around them. */
+export type DeviceIpcHandlers = Omit<IpcHandlers, ManagedChannel>;
+export type ManagedIpcHandlers = Pick<IpcHandlers, ManagedChannel>;
 
 export const SESSION_ERROR_CODES = {
   signedOut: 'session-signed-out',
@@ -33,6 +37,8 @@ export type IpcHandlerDeps = {
     readonly cancelSignIn: () => void;
     readonly signOut: (options: { readonly discardUnsent: boolean }) => Promise<SignOutOutcome>;
   };
+  /** Adds the managed channels around these (null: they answer "not available"). */
+  readonly extend?: (handlers: DeviceIpcHandlers) => IpcHandlers | null;
 };
 
 export function createIpcHandlers(deps: IpcHandlerDeps): IpcHandlers {
@@ -57,7 +63,7 @@ export function createIpcHandlers(deps: IpcHandlerDeps): IpcHandlers {
       throw error;
     }
   };
-  return {
+  const handlers: DeviceIpcHandlers = {
     'briefings:list': () => withBriefings(async (b) => ok(await b.list())),
     'briefings:get': ({ id }) => withBriefings(async (b) => ok(await b.get(id))),
     'briefings:attachment': ({ id, name }) =>
@@ -79,5 +85,21 @@ export function createIpcHandlers(deps: IpcHandlerDeps): IpcHandlers {
     },
     'session:sign-out': async ({ discardUnsent }) =>
       ok(await session.signOut({ discardUnsent: discardUnsent === true })),
+  };
+  return deps.extend?.(handlers) ?? withoutManagedHandlers(handlers);
+}
+
+/** Where nothing provides the managed channels (device services on their own, in tests). */
+export function withoutManagedHandlers(handlers: DeviceIpcHandlers): IpcHandlers {
+  const absent = () =>
+    Promise.resolve(fail<never>('not-available', 'This Attaché build does not offer that.'));
+  return {
+    ...handlers,
+    'config:get': absent,
+    'settings:set': absent,
+    'reader:shown': absent,
+    'links:check': absent,
+    'links:open': absent,
+    'diagnostics:export': absent,
   };
 }

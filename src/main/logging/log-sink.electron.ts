@@ -1,18 +1,14 @@
-// In Electron, records go to electron-log's rotating file in the app's logs folder. Redaction
-// already happened in createLogger; this only formats and writes.
+// In Electron, records go to electron-log's files in the app's logs folder, rotated by
+// log-files.ts. Redaction already happened in createLogger; this only writes.
 import log from 'electron-log/main';
 import type { LogSink } from './logger.js';
+import { configureFileTransport, formatRecord } from './log-files.js';
 
-const MAX_LOG_BYTES = 5 * 1024 * 1024;
-
-export function createElectronLogSink(): LogSink {
+export function createElectronLogSink(dir: string): LogSink {
   log.initialize({ preload: false, spyRendererConsole: false });
-  // electron-log keeps one archive (main.old.log) when the file reaches maxSize.
-  log.transports.file.maxSize = MAX_LOG_BYTES;
-  log.transports.file.level = 'info';
+  configureFileTransport(log.transports.file, { dir });
   log.transports.console.level = process.env['NODE_ENV'] === 'development' ? 'debug' : false;
   return (record) => {
-    const fields = record.fields ? ` ${JSON.stringify(record.fields)}` : '';
-    log.scope(record.scope)[record.level](`${record.message}${fields}`);
+    log[record.level](formatRecord(record));
   };
 }

@@ -1,8 +1,19 @@
 // Redaction lives in the logger, not in callers: a caller that forgets is exactly the one that
 // leaks a token. Keys are matched by name; strings are scrubbed of anything token-shaped.
+// Personal data goes the same way: fields that name a person are hashed (so IT can still tell
+// one person's records from another's by hashing the id they know), fields that could hold
+// briefing content are removed, and the signed-in person's id and name are hashed wherever
+// they appear in a message.
+import { createHash } from 'node:crypto';
 
 const SECRET_KEY =
   /^(authorization|access_?token|refresh_?token|id_?token|token|secret|password|key|cookie|x-attache-key|code_?verifier|client_?secret|assertion|client_?assertion)$/i;
+
+/** Fields that name a person: their value is replaced by a short hash. */
+const PERSON_KEY =
+  /^(user|user_?id|users|recipient|author|account|display_?name|user_?name|preferred_username|email|upn|oid|sub|person)$/i;
+/** Fields that could hold briefing content: never logged at all. */
+const CONTENT_KEY = /^(title|summary|body|body_?html|content|text|html|note|annotation)$/i;
 
 /** OAuth parameters whose values are credentials, in form bodies, query strings and JSON. */
 const OAUTH_SECRET_PARAMS =
@@ -47,10 +58,34 @@ export function forgetSecrets(): void {
   knownSecrets.clear();
 }
 
+/** `[person:1a2b3c4d5e6f]`: the same person always gives the same mark. */
+export function personMark(value: string): string {
+  return `[person:${createHash('sha256').update(value, 'utf8').digest('hex').slice(0, 12)}]`;
+}
+
+/** The signed-in person's id and name, hashed wherever they appear in a message. */
+const knownPeople = new Map<string, string>();
+/** A one-letter name would scrub ordinary words. */
+const MIN_PERSONAL_LENGTH = 3;
+
+export function registerPersonalData(value: string): void {
+  const text = value.trim();
+  if (text.length < MIN_PERSONAL_LENGTH || knownPeople.has(text)) return;
+  knownPeople.set(text, personMark(text));
+  if (knownPeople.size > MAX_KNOWN_SECRETS) {
+    const oldest = knownPeople.keys().next().value;
+    if (oldest !== undefined) knownPeople.delete(oldest);
+  }
+}
+
 export function redactString(value: string): string {
   let out = value;
   for (const secret of knownSecrets) {
     if (out.includes(secret)) out = out.split(secret).join('[redacted-secret]');
+  }
+  // Longest first, so that a name containing the id (or the reverse) is replaced whole.
+  for (const [person, mark] of [...knownPeople].sort((a, b) => b[0].length - a[0].length)) {
+    if (out.includes(person)) out = out.split(person).join(mark);
   }
   for (const [pattern, replacement] of PATTERNS) out = out.replace(pattern, replacement);
   return out;
@@ -71,10 +106,17 @@ export function redact(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
-    out[key] =
-      SECRET_KEY.test(key) && item !== null && item !== undefined
-        ? '[redacted]'
-        : redact(item, depth + 1);
+    if (item === null || item === undefined) out[key] = item;
+    else if (SECRET_KEY.test(key)) out[key] = '[redacted]';
+    else if (CONTENT_KEY.test(key)) out[key] = '[removed]';
+    else if (PERSON_KEY.test(key)) out[key] = redactPerson(item);
+    else out[key] = redact(item, depth + 1);
   }
   return out;
+}
+
+function redactPerson(value: unknown): unknown {
+  if (typeof value === 'string') return personMark(value);
+  if (Array.isArray(value)) return value.map(redactPerson);
+  return '[removed]';
 }

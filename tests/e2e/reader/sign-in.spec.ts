@@ -105,6 +105,12 @@ const BRIDGE_REQUESTS: { readonly [C in IpcChannel]: IpcRequests[C] | null } = {
   // Exercised through the reader's own buttons in this spec.
   'session:sign-in': null,
   'session:sign-out': null,
+  'config:get': {},
+  'settings:set': { key: 'textSize', value: 'large' },
+  'reader:shown': { id: null },
+  'links:check': { url: 'https://intranet.example.org/' },
+  'links:open': { url: 'https://intranet.example.org/' },
+  'diagnostics:export': {},
 };
 
 /** Everything the bridge answers the reader, every verb plus a stretch of the event stream. */

@@ -27,6 +27,12 @@ const SAMPLE_REQUESTS: { readonly [C in IpcChannel]: IpcRequests[C] } = {
   'session:sign-in': {},
   'session:cancel-sign-in': {},
   'session:sign-out': {},
+  'config:get': {},
+  'settings:set': { key: 'textSize', value: 'large' },
+  'reader:shown': { id: 'briefing:1' },
+  'links:check': { url: 'https://intranet.example.org/' },
+  'links:open': { url: 'https://intranet.example.org/' },
+  'diagnostics:export': {},
 };
 /** Run last: they end the session the other calls need. */
 const LAST: readonly IpcChannel[] = [

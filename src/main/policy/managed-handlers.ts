@@ -1,0 +1,105 @@
+// The managed channels of the IPC contract (settings, classification policy, links,
+// diagnostics) and the policy applied around the device's own briefing channels: nothing above
+// the device's ceiling reaches the reader, and screen-capture protection follows what is shown.
+import type { BriefingDetail, BriefingSummary } from '../../shared/ipc.js';
+import { fail, ok } from '../../shared/result.js';
+import type { DeviceServicesView } from '../device-services.js';
+import { createDiagnosticsExporter } from '../diagnostics/export-diagnostics.js';
+import type { DeviceIpcHandlers, IpcHandlers } from '../ipc/handlers.js';
+import type { Logger } from '../logging/logger.js';
+import { exceedsCeiling } from './classification-policy.js';
+import type { ConfigService } from './config-service.js';
+import { linkDecision } from './link-policy.js';
+import type { ScreenCaptureGuard } from './screen-capture.js';
+
+export const LINK_NOT_ALLOWED = 'link-not-allowed';
+
+export type ManagedHandlerDeps = {
+  readonly config: ConfigService;
+  /** Desktop app only: the browser host cannot protect a browser's window. */
+  readonly screenCapture: ScreenCaptureGuard | null;
+  /**
+   * Hands an address to the system browser (Electron: shell.openExternal). Null in the browser
+   * host, where the reader opens it in a new tab of its own browser.
+   */
+  readonly openExternal: ((url: string) => Promise<void>) | null;
+  /** Where the log files are, for the diagnostics zip. */
+  readonly logDir: string;
+  readonly logger: Logger;
+};
+
+export function managedHandlers(
+  deps: ManagedHandlerDeps,
+): (handlers: DeviceIpcHandlers, services: DeviceServicesView) => IpcHandlers {
+  const log = deps.logger.child('policy');
+  const ceiling = () => deps.config.values()?.classificationCeiling ?? 'TOP SECRET';
+  const held = (briefing: BriefingSummary) => !exceedsCeiling(briefing.classification, ceiling());
+
+  return (handlers, services) => {
+    const markingOf = async (id: string): Promise<string | null> => {
+      const briefing = await services.workspace()?.briefings.get(id);
+      return briefing ? briefing.classification : null;
+    };
+    const exportDiagnostics = createDiagnosticsExporter({
+      logDir: deps.logDir,
+      config: () => deps.config.view(),
+      session: () => services.session(),
+      syncStatus: () => services.syncStatus(),
+      briefingCounts: async () => {
+        const briefings = services.workspace()?.briefings;
+        if (!briefings) return null;
+        const counts: Record<string, number> = {};
+        for (const briefing of await briefings.list()) {
+          counts[briefing.classification] = (counts[briefing.classification] ?? 0) + 1;
+        }
+        return counts;
+      },
+    });
+    const visible = (briefing: BriefingDetail | null): BriefingDetail | null =>
+      briefing && held(briefing) ? briefing : null;
+
+    return {
+      ...handlers,
+      'briefings:list': async (request) => {
+        const result = await handlers['briefings:list'](request);
+        return result.ok ? ok(result.value.filter(held)) : result;
+      },
+      'briefings:get': async (request) => {
+        const result = await handlers['briefings:get'](request);
+        if (!result.ok) return result;
+        const briefing = visible(result.value);
+        if (briefing) deps.screenCapture?.served(briefing.classification);
+        return ok(briefing);
+      },
+      'briefings:attachment': async (request) => {
+        const marking = await markingOf(request.id);
+        if (marking === null || exceedsCeiling(marking, ceiling())) return ok(null);
+        deps.screenCapture?.served(marking);
+        return handlers['briefings:attachment'](request);
+      },
+      'reader:shown': async ({ id }) => {
+        deps.screenCapture?.shown(id === null ? null : await markingOf(id));
+        return ok(null);
+      },
+      'config:get': () => Promise.resolve(ok(deps.config.view())),
+      'settings:set': ({ key, value }) => deps.config.setPersonal(key, value),
+      'links:check': ({ url }) =>
+        Promise.resolve(ok(linkDecision(url, deps.config.view().allowedLinkTargets))),
+      'links:open': async ({ url }) => {
+        // Decided again here: the reader's earlier check is no permission.
+        const decision = linkDecision(url, deps.config.view().allowedLinkTargets);
+        if (!decision.allowed) {
+          log.warn('refused to open a link from a briefing', { reason: decision.reason });
+          return fail(LINK_NOT_ALLOWED, decision.reason);
+        }
+        if (!deps.openExternal) return ok({ how: 'reader', url: decision.url } as const);
+        await deps.openExternal(decision.url);
+        log.info('opened a link from a briefing in the system browser', {
+          host: new URL(decision.url).host,
+        });
+        return ok({ how: 'system-browser' } as const);
+      },
+      'diagnostics:export': async () => ok(await exportDiagnostics()),
+    };
+  };
+}
