@@ -59,25 +59,21 @@ const isLoopbackHost = (hostname: string): boolean =>
 
 /** Numbers arrive as numbers (JSON, REG_DWORD, plist integer) or as digits (REG_SZ, env). */
 const numberFrom = (min: number, max: number) =>
-  z
-    .union([
-      z.number(),
-      z
-        .string()
-        .trim()
-        .regex(/^\d+(\.\d+)?$/, { error: 'must be a number' })
-        .transform(Number),
-    ])
-    .pipe(z.number().min(min).max(max));
+  z.preprocess(
+    (value) =>
+      typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value,
+    z
+      .number({ error: 'must be a number' })
+      .min(min, { error: `must be at least ${min}` })
+      .max(max, { error: `must be at most ${max}` }),
+  );
 
 /** Lists arrive as arrays (JSON, plist, REG_MULTI_SZ or a subkey of values) or one string. */
 const listFrom = (item: z.ZodType<string, string>) =>
-  z
-    .union([
-      z.array(z.string()),
-      z.string().transform((text) => text.split(/[\s,]+/).filter(Boolean)),
-    ])
-    .pipe(z.array(item).max(100));
+  z.preprocess(
+    (value) => (typeof value === 'string' ? value.split(/[\s,]+/).filter(Boolean) : value),
+    z.array(item, { error: 'must be a list of text' }).max(100),
+  );
 
 const choiceOf = <const T extends readonly [string, ...string[]]>(values: T) =>
   z.enum(values, { error: `must be one of: ${values.join(', ')}` });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   forgetSecrets,
+  personMark,
   redact,
   redactString,
   registerSecret,
@@ -39,7 +40,7 @@ describe('log redaction', () => {
     });
     expect(out).toEqual({
       accessToken: '[redacted]',
-      nested: { Authorization: '[redacted]', password: '[redacted]', user: 'alex' },
+      nested: { Authorization: '[redacted]', password: '[redacted]', user: personMark('alex') },
       list: [{ token: '[redacted]' }],
     });
   });
