@@ -33,7 +33,7 @@ function plainValues(values: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(values)) {
     // Keys the system adds to every managed preference file.
-    if (name === 'PayloadUUID' || name.startsWith('com.apple.')) continue;
+    if (name.startsWith('Payload') || name.startsWith('com.apple.')) continue;
     out[name] = value;
   }
   return out;

@@ -40,7 +40,7 @@ function fakeRegistry(hives: { HKLM?: FakeKey; HKCU?: FakeKey }) {
     closeKey: (key: unknown) => {
       closed.push(key as FakeKey);
     },
-  } as unknown as RegistryApi;
+  };
   return { api, opened, closed };
 }
 
