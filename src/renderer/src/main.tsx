@@ -1,5 +1,5 @@
 // The reader's entry point: pick the API (Electron preload or browser host bridge), apply the
-// remembered theme, render.
+// display settings last applied (before they arrive from the device, so nothing flashes), render.
 import './zod-jitless.js';
 import '@fontsource-variable/inter/wght.css';
 import '@fontsource-variable/source-serif-4/wght.css';
@@ -10,9 +10,9 @@ import { createRoot } from 'react-dom/client';
 import { App } from './app/App.js';
 import { ApiContext } from './app/api-context.js';
 import { resolveApi } from './bridge/resolve-api.js';
-import { applyStoredTheme } from './ui/theme.js';
+import { applyCachedDisplay } from './settings/display.js';
 
-applyStoredTheme();
+applyCachedDisplay();
 const { api, source } = resolveApi(window);
 const root = document.getElementById('root');
 if (root) {

@@ -1,6 +1,8 @@
 import type { Ref } from 'react';
 import { X } from 'lucide-react';
+import type { SettingSource } from '../../../shared/settings.js';
 import type { ApiSource } from '../bridge/resolve-api.js';
+import { useConfig } from '../settings/use-config.js';
 import { Keycaps } from '../ui/Keycaps.js';
 import { listKeyLabels } from '../ui/shortcuts.js';
 import type { SessionState } from './use-session.js';
@@ -39,6 +41,7 @@ export function AboutDialog({
   readonly source: ApiSource;
 }) {
   const info = session.phase === 'ready' ? session.session : null;
+  const config = useConfig();
   return (
     <dialog ref={ref} className="about-dialog" aria-labelledby="about-title">
       <div className="about-dialog__header">
@@ -63,6 +66,10 @@ export function AboutDialog({
           <dd>{info?.serverUrl ?? '—'}</dd>
         </div>
         <div>
+          <dt>Device id</dt>
+          <dd data-testid="device-id">{config?.device.id ?? '—'}</dd>
+        </div>
+        <div>
           <dt>Signed in as</dt>
           <dd>{info?.user ? `${info.user.displayName} (${info.user.id})` : 'Nobody'}</dd>
         </div>
@@ -73,6 +80,22 @@ export function AboutDialog({
           </dd>
         </div>
       </dl>
+      {config ? (
+        <>
+          <h3 className="about-dialog__subheading">Where each setting comes from</h3>
+          <table className="shortcuts setting-origins" data-testid="setting-origins">
+            <tbody>
+              {config.settings.map((setting) => (
+                <tr key={setting.name}>
+                  <th scope="row">{setting.title}</th>
+                  <td>{setting.value}</td>
+                  <td>{describeSource(setting.source, setting.from)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      ) : null}
       <h3 className="about-dialog__subheading">Keyboard</h3>
       <table className="shortcuts">
         <tbody>
@@ -88,4 +111,17 @@ export function AboutDialog({
       </table>
     </dialog>
   );
+}
+
+function describeSource(source: SettingSource, from: string): string {
+  switch (source) {
+    case 'policy':
+      return `Your organisation (${from})`;
+    case 'development':
+      return `Development (${from})`;
+    case 'person':
+      return 'You';
+    case 'default':
+      return from === 'default' ? 'Default' : `Default (${from})`;
+  }
 }

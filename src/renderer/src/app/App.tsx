@@ -2,7 +2,7 @@
 // with the sync status, the briefing list (nav) and the open briefing (main). State that both
 // panes need lives here; everything else in its pane.
 import { useCallback, useRef, useState, type MouseEvent, type ReactNode } from 'react';
-import { CircleExclamationPoint, Inbox, RefreshCw } from 'lucide-react';
+import { CircleExclamationPoint, Inbox, RefreshCw, Wrench } from 'lucide-react';
 import type { BriefingSummary, SessionInfo, SyncStatus } from '../../../shared/ipc.js';
 import type { AppError } from '../../../shared/result.js';
 import type { ApiSource } from '../bridge/resolve-api.js';
@@ -12,12 +12,27 @@ import { ReaderView } from '../reader/ReaderView.js';
 import { SessionBanner } from '../session/SessionBanner.js';
 import { SignInScreen } from '../session/SignInScreen.js';
 import { useSignIn, type SignInActions } from '../session/use-sign-in.js';
+import { ExportDiagnostics } from '../settings/ExportDiagnostics.js';
+import { ConfigContext, useConfig, useConfigSource } from '../settings/use-config.js';
 import { useSyncStatus } from '../sync/use-sync-status.js';
+import { useApi } from './api-context.js';
 import { AppHeader } from './AppHeader.js';
 import { describeStartupProblem } from './startup-problem.js';
 import { useSession, type SessionState } from './use-session.js';
 
 export function App({ source }: { readonly source: ApiSource }) {
+  const config = useConfigSource(useApi());
+  return (
+    <ConfigContext.Provider value={config}>
+      <AppScreens source={source} />
+    </ConfigContext.Provider>
+  );
+}
+
+/** The code with which every request is refused while a required setting has no valid value. */
+const NOT_SET_UP = 'device-not-set-up';
+
+function AppScreens({ source }: { readonly source: ApiSource }) {
   const session = useSession();
   const info = session.phase === 'ready' ? session.session : null;
   const actions = useSignIn(source, info);
@@ -29,7 +44,10 @@ export function App({ source }: { readonly source: ApiSource }) {
       </div>
     );
   }
-  if (session.phase === 'error') return <StartupProblemScreen error={session.error} />;
+  if (session.phase === 'error') {
+    if (session.error.code === NOT_SET_UP) return <NotSetUpScreen error={session.error} />;
+    return <StartupProblemScreen error={session.error} />;
+  }
   if (session.session.state !== 'signed-in' || !session.session.user) {
     return <SignInScreen session={session.session} actions={actions} source={source} />;
   }
@@ -43,6 +61,49 @@ export function App({ source }: { readonly source: ApiSource }) {
       actions={actions}
       source={source}
     />
+  );
+}
+
+/**
+ * A required setting has no valid value: nothing can work until IT fixes the policy. The screen
+ * names the setting, where it was looked for and why it is unusable, and offers the diagnostics
+ * export IT will ask for.
+ */
+function NotSetUpScreen({ error }: { readonly error: AppError }) {
+  const problem = useConfig()?.notSetUp ?? null;
+  return (
+    <main className="screen" aria-labelledby="not-set-up-title" data-testid="not-set-up">
+      <div className="screen__card">
+        <span className="screen__icon" aria-hidden="true">
+          <Wrench size={26} strokeWidth={1.75} />
+        </span>
+        <h1 id="not-set-up-title" className="screen__title">
+          Attaché is not set up on this device
+        </h1>
+        <p className="screen__lead" role="alert">
+          Contact IT support: your organisation’s settings for Attaché are incomplete.
+        </p>
+        {problem ? (
+          <dl className="not-set-up__facts">
+            <div>
+              <dt>Setting</dt>
+              <dd data-testid="not-set-up-setting">{problem.name}</dd>
+            </div>
+            <div>
+              <dt>Looked for in</dt>
+              <dd>{problem.from}</dd>
+            </div>
+            <div>
+              <dt>Problem</dt>
+              <dd>{problem.reason}</dd>
+            </div>
+          </dl>
+        ) : (
+          <p>{error.message}</p>
+        )}
+        <ExportDiagnostics />
+      </div>
+    </main>
   );
 }
 

@@ -1,9 +1,10 @@
 import { useRef } from 'react';
-import { BriefcaseBusiness, Info, Moon, Sun } from 'lucide-react';
+import { BriefcaseBusiness, Info, Moon, Settings, Sun } from 'lucide-react';
 import type { SyncStatus } from '../../../shared/ipc.js';
 import type { ApiSource } from '../bridge/resolve-api.js';
 import { UserMenu } from '../session/UserMenu.js';
 import type { SignInActions } from '../session/use-sign-in.js';
+import { SettingsDialog } from '../settings/SettingsDialog.js';
 import { SyncStatusIndicator } from '../sync/SyncStatusIndicator.js';
 import { useTheme } from '../ui/theme.js';
 import { AboutDialog } from './AboutDialog.js';
@@ -20,8 +21,9 @@ export function AppHeader({
   readonly source: ApiSource;
   readonly actions: SignInActions;
 }) {
-  const { theme, toggle } = useTheme();
+  const { theme, locked, toggle } = useTheme();
   const about = useRef<HTMLDialogElement>(null);
+  const settings = useRef<HTMLDialogElement>(null);
   const user = session.phase === 'ready' ? session.session.user : null;
 
   return (
@@ -40,7 +42,14 @@ export function AppHeader({
           className="icon-button"
           aria-label="Dark theme"
           aria-pressed={theme === 'dark'}
-          title={theme === 'dark' ? 'Switch to light theme' : 'Switch to dark theme'}
+          aria-disabled={locked}
+          title={
+            locked
+              ? 'Theme set by your organisation'
+              : theme === 'dark'
+                ? 'Switch to light theme'
+                : 'Switch to dark theme'
+          }
           onClick={toggle}
         >
           {theme === 'dark' ? (
@@ -48,6 +57,16 @@ export function AppHeader({
           ) : (
             <Sun aria-hidden="true" size={18} />
           )}
+        </button>
+        <button
+          type="button"
+          className="icon-button"
+          aria-label="Settings"
+          title="Settings"
+          aria-haspopup="dialog"
+          onClick={() => settings.current?.showModal()}
+        >
+          <Settings aria-hidden="true" size={18} />
         </button>
         <button
           type="button"
@@ -62,6 +81,7 @@ export function AppHeader({
         <UserMenu user={user} loading={session.phase === 'loading'} onSignOut={actions.signOut} />
       </div>
       <AboutDialog ref={about} session={session} source={source} />
+      <SettingsDialog ref={settings} />
     </header>
   );
 }

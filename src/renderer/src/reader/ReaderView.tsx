@@ -1,6 +1,21 @@
 // The reader pane: the open briefing between its classification banners, under a watermark.
-import { useEffect, useMemo, useRef, type KeyboardEvent, type ReactNode } from 'react';
-import { CircleExclamationPoint, FileX, LoaderCircle, Mail, RefreshCw } from 'lucide-react';
+import {
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  type KeyboardEvent,
+  type MouseEvent,
+  type ReactNode,
+} from 'react';
+import {
+  CircleExclamationPoint,
+  FileX,
+  LoaderCircle,
+  Mail,
+  Printer,
+  RefreshCw,
+} from 'lucide-react';
 import type { BriefingDetail } from '../../../shared/ipc.js';
 import { useApi } from '../app/api-context.js';
 import { useNow } from '../app/use-now.js';
@@ -9,8 +24,16 @@ import { ClassificationBanner, MarkingBadge, PriorityTag } from '../ui/markings.
 import { listKeyLabels } from '../ui/shortcuts.js';
 import { formatAbsolute, formatDateTime, parseTime } from '../ui/time.js';
 import { Watermark } from '../ui/Watermark.js';
+import { useMarkingPolicy } from '../settings/use-config.js';
 import { Attachments } from './Attachments.js';
-import { createBriefingSanitizer, type BriefingSanitizer } from './sanitize.js';
+import { LinkDialog, type LinkPrompt } from './LinkDialog.js';
+import {
+  createBriefingSanitizer,
+  INERT_LINK_CLASS,
+  LINK_TARGET_ATTRIBUTE,
+  type BriefingSanitizer,
+} from './sanitize.js';
+import { useMarkingPolicyOnScreen } from './use-marking-policy.js';
 import { summaryAddsToBody } from './summary.js';
 import { useBriefing } from './use-briefing.js';
 
@@ -150,6 +173,31 @@ function BriefingDocument({
   );
   const approvedMs = parseTime(briefing.approvedAt);
   const updatedMs = parseTime(briefing.updatedAt);
+  const policy = useMarkingPolicy(briefing.classification);
+  const documentRef = useRef<HTMLDivElement>(null);
+  const { notice, dismiss } = useMarkingPolicyOnScreen(briefing.id, policy, documentRef);
+  const [linkPrompt, setLinkPrompt] = useState<LinkPrompt | null>(null);
+
+  const followLink = (target: EventTarget) => {
+    const link = target instanceof Element ? target.closest(`a.${INERT_LINK_CLASS}`) : null;
+    const address = link?.getAttribute(LINK_TARGET_ATTRIBUTE);
+    if (!address) return false;
+    void api.checkLink({ url: address }).then((result) => {
+      if (!result.ok) setLinkPrompt({ kind: 'refused', address, reason: result.error.message });
+      else if (result.value.allowed) setLinkPrompt({ kind: 'confirm', url: result.value.url });
+      else setLinkPrompt({ kind: 'refused', address, reason: result.value.reason });
+    });
+    return true;
+  };
+  const openLink = (url: string) => {
+    setLinkPrompt(null);
+    void api.openLink({ url }).then((result) => {
+      if (!result.ok)
+        setLinkPrompt({ kind: 'refused', address: url, reason: result.error.message });
+      else if (result.value.how === 'reader')
+        window.open(result.value.url, '_blank', 'noopener,noreferrer');
+    });
+  };
 
   useEffect(() => {
     if (focusOnShow) headingRef.current?.focus();
@@ -170,8 +218,26 @@ function BriefingDocument({
   const watermark = `${readerName} · ${formatDateTime(now)}`;
 
   return (
-    <div className="document" data-briefing-id={briefing.id}>
+    <div
+      className="document"
+      data-briefing-id={briefing.id}
+      data-copy={policy.copy}
+      data-print={policy.print}
+      ref={documentRef}
+    >
       <ClassificationBanner marking={briefing.classification} position="top" />
+      {notice ? (
+        <div className="inline-alert policy-notice" role="alert" data-testid="policy-notice">
+          <span>
+            {notice === 'copy-blocked'
+              ? `Your organisation does not allow text to be copied from ${briefing.classification} briefings.`
+              : `Your organisation does not allow ${briefing.classification} briefings to be printed.`}
+          </span>
+          <button type="button" className="button button--small" onClick={dismiss}>
+            OK
+          </button>
+        </div>
+      ) : null}
       <div className="document__frame">
         <article className="document__scroll" tabIndex={0} aria-labelledby="briefing-title">
           <div className="document__page">
@@ -179,6 +245,16 @@ function BriefingDocument({
               <div className="document__eyebrow">
                 <MarkingBadge marking={briefing.classification} />
                 <PriorityTag priority={briefing.priority} />
+                {policy.print === 'watermarked' ? (
+                  <button
+                    type="button"
+                    className="button button--small button--secondary document__print"
+                    onClick={() => window.print()}
+                  >
+                    <Printer aria-hidden="true" size={14} />
+                    Print
+                  </button>
+                ) : null}
               </div>
               <h1 id="briefing-title" className="document__title" ref={headingRef} tabIndex={-1}>
                 {briefing.title}
@@ -228,6 +304,12 @@ function BriefingDocument({
               className="briefing-body"
               data-testid="briefing-body"
               dangerouslySetInnerHTML={{ __html: bodyHtml }}
+              onClick={(event: MouseEvent<HTMLDivElement>) => {
+                if (followLink(event.target)) event.preventDefault();
+              }}
+              onKeyDown={(event) => {
+                if (event.key === 'Enter' && followLink(event.target)) event.preventDefault();
+              }}
             />
             <Attachments briefing={briefing} watermark={watermark} />
           </div>
@@ -235,6 +317,7 @@ function BriefingDocument({
         <Watermark text={watermark} />
       </div>
       <ClassificationBanner marking={briefing.classification} position="bottom" />
+      <LinkDialog prompt={linkPrompt} onOpen={openLink} onClose={() => setLinkPrompt(null)} />
     </div>
   );
 }

@@ -25,6 +25,8 @@ const ALLOWED_ATTR = [
 const INLINE_IMAGE = /^data:image\/(?:png|jpe?g|gif|webp|avif);base64,[a-z0-9+/=\s]+$/i;
 
 export const INERT_LINK_CLASS = 'briefing-link';
+/** Where an inert link's address is kept, for the reader to ask main whether policy allows it. */
+export const LINK_TARGET_ATTRIBUTE = 'data-link-target';
 /** Table cells that hold a figure: set in tabular figures so that the digits line up. */
 export const NUMBER_CELL_CLASS = 'briefing-number';
 
@@ -59,10 +61,16 @@ export function createBriefingSanitizer(win: WindowLike): BriefingSanitizer {
   const purify = DOMPurify(win);
   purify.addHook('afterSanitizeAttributes', (node) => {
     if (node.nodeName === 'A') {
-      // Links open nowhere: keep the words, show the address on hover, drop the target.
+      // Links never navigate the reader: the address is kept aside, and a click asks main
+      // whether the organisation's policy lets it open in the system browser.
       const href = node.getAttribute('href');
       node.removeAttribute('href');
-      if (href) node.setAttribute('title', `Link not available in Attaché: ${href}`);
+      if (href) {
+        node.setAttribute('title', href);
+        node.setAttribute(LINK_TARGET_ATTRIBUTE, href);
+        node.setAttribute('tabindex', '0');
+        node.setAttribute('role', 'link');
+      }
       node.setAttribute('class', INERT_LINK_CLASS);
     } else if (node.nodeName === 'IMG') {
       const src = node.getAttribute('src') ?? '';

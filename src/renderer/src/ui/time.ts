@@ -12,13 +12,30 @@ export type TimeOptions = {
   readonly timeZone?: string | undefined;
 };
 
+/** The person's date order (as a locale) and clock, from the settings; unset: the system's. */
+export type TimePreferences = {
+  readonly locale?: string | undefined;
+  readonly hourCycle?: 'h12' | 'h23' | undefined;
+};
+let preferences: TimePreferences = {};
+
+export function setTimePreferences(next: TimePreferences): void {
+  preferences = next;
+}
+
 // Building an Intl formatter costs far more than using one; the list formats a time per row.
 const formatters = new Map<string, Intl.DateTimeFormat>();
-function dateFormat(options: Intl.DateTimeFormatOptions, { locale, timeZone }: TimeOptions) {
-  const key = JSON.stringify([locale ?? '', timeZone ?? '', options]);
+function dateFormat(options: Intl.DateTimeFormatOptions, given: TimeOptions) {
+  const locale = given.locale ?? preferences.locale;
+  const { timeZone } = given;
+  const withClock: Intl.DateTimeFormatOptions =
+    preferences.hourCycle && (options.timeStyle || options.hour)
+      ? { ...options, hourCycle: preferences.hourCycle }
+      : options;
+  const key = JSON.stringify([locale ?? '', timeZone ?? '', withClock]);
   let format = formatters.get(key);
   if (!format) {
-    format = new Intl.DateTimeFormat(locale, { ...options, timeZone });
+    format = new Intl.DateTimeFormat(locale, { ...withClock, timeZone });
     formatters.set(key, format);
   }
   return format;
