@@ -31,6 +31,8 @@ export type ProductOptions = {
   readonly maxOfflineDays?: number;
   /** The host's log level (ATTACHE_LOG_LEVEL); `debug` includes msal's own lines. */
   readonly hostLogLevel?: 'debug' | 'info';
+  /** More environment for the host, e.g. ATTACHE_POLICY_FILE. */
+  readonly hostEnv?: Readonly<Record<string, string>>;
 };
 
 export class Product {
@@ -137,6 +139,7 @@ export class Product {
           ? {}
           : { ATTACHE_MAX_OFFLINE_DAYS: String(this.options.maxOfflineDays) }),
         ...(this.options.hostLogLevel ? { ATTACHE_LOG_LEVEL: this.options.hostLogLevel } : {}),
+        ...this.options.hostEnv,
       },
       (line) => this.hostLines.push(line),
     );

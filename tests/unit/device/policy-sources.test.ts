@@ -112,7 +112,10 @@ describe('Windows registry policy (native-reg faked)', () => {
 });
 
 describe('macOS managed preferences (real property lists)', () => {
-  async function managedPreferences(machine: Buffer | string | null, user: Buffer | string | null) {
+  async function managedPreferences(
+    machine: Uint8Array | string | null,
+    user: Uint8Array | string | null,
+  ) {
     const root = await tempDir('managed-prefs');
     cleanups.push(root.remove);
     await mkdir(join(root.path, 'alex'));
@@ -125,13 +128,11 @@ describe('macOS managed preferences (real property lists)', () => {
 
   it('reads a binary machine plist and an XML user plist, the machine first', async () => {
     const source = await managedPreferences(
-      Buffer.from(
-        buildBinary({
-          Theme: 'dark',
-          MaxOfflineDays: 5,
-          AllowedLinkTargets: ['https://a.gov.au/'],
-        }),
-      ),
+      buildBinary({
+        Theme: 'dark',
+        MaxOfflineDays: 5,
+        AllowedLinkTargets: ['https://a.gov.au/'],
+      }),
       build({ Theme: 'light', DateFormat: 'day-month-year', PayloadUUID: 'x' }),
     );
     const reading = await source.read();
