@@ -136,4 +136,12 @@ describe('managed-configuration templates', () => {
       }
     }
   });
+
+  it('are the ones docs/deployment.md names, with every setting', async () => {
+    const doc = await readFile(join(repo, 'docs/deployment.md'), 'utf8');
+    for (const path of Object.keys(buildTemplates('0'))) {
+      expect(doc).toContain(`${TEMPLATES_DIR}/${path}`);
+    }
+    for (const definition of definitions) expect(doc).toContain(`| \`${definition.name}\` |`);
+  });
 });

@@ -65,8 +65,8 @@ export function buildAdmx(appVersion: string): string {
     `<!-- Generated from src/main/policy/schema.ts by \`npm run policy:templates\` (Attaché ${escapeXml(appVersion)}). Do not edit. -->`,
     '<policyDefinitions xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" revision="1.0" schemaVersion="1.0" xmlns="http://schemas.microsoft.com/GroupPolicy/2006/07/PolicyDefinitions">',
     '  <policyNamespaces>',
+    // Self-contained: no <using> of Windows' own ADMX, which Intune would ask to import first.
     `    <target prefix="attache" namespace="${ADMX_NAMESPACE}" />`,
-    '    <using prefix="windows" namespace="Microsoft.Policies.Windows" />',
     '  </policyNamespaces>',
     '  <resources minRequiredRevision="1.0" />',
     '  <supportedOn>',

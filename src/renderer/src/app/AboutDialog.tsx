@@ -83,7 +83,7 @@ export function AboutDialog({
       {config ? (
         <>
           <h3 className="about-dialog__subheading">Where each setting comes from</h3>
-          <table className="shortcuts setting-origins" data-testid="setting-origins">
+          <table className="setting-origins" data-testid="setting-origins">
             <tbody>
               {config.settings.map((setting) => (
                 <tr key={setting.name}>
