@@ -127,7 +127,11 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
 
     let sorPort = 0;
     if (sor) {
-      const sorServer = createSorAdminServer({ sor, adminToken });
+      const sorServer = createSorAdminServer({
+        sor,
+        adminToken,
+        classificationCeiling: config.classificationCeiling,
+      });
       sorPort = await listen(sorServer, BIND_HOST, config.sorPort);
       stops.push({ name: 'SOR admin API', stop: () => closeServer(sorServer) });
     }

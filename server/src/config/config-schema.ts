@@ -2,6 +2,7 @@
 // boot; an invalid value stops the server with a message naming the key, never a guess.
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { CLASSIFICATIONS } from '../../../src/shared/briefing.js';
 import { z } from 'zod';
 import { DEFAULT_PORTS, DEV_IDP } from '../../../src/shared/protocol.js';
 import { ACCESS_TOKEN_TYPE, ASYMMETRIC_ALGORITHMS } from '../broker/token-verifier.js';
@@ -342,6 +343,11 @@ export const CONFIG_KEYS = {
     env: 'ATTACHE_FANOUT_BATCH_SIZE',
     doc: 'Events a fan-out worker claims at once; writes to one user database are grouped into one _bulk_docs.',
     schema: positiveInt.max(5_000).default(200),
+  },
+  classificationCeiling: {
+    env: 'ATTACHE_CLASSIFICATION_CEILING',
+    doc: 'The highest marking the fan-out delivers to any device (organisation-wide). A briefing marked above it is not published (and removed where an earlier version was), the audit trail records it for each recipient (fanout.withheld), and the SOR is told why (POST /delivery-notices).',
+    schema: z.enum(CLASSIFICATIONS).default('TOP SECRET'),
   },
   returnsEnabled: {
     env: 'ATTACHE_RETURNS',

@@ -2,6 +2,7 @@
 // variable) in ./config-schema.ts, which is the single source of truth.
 import type { AsymmetricAlgorithm } from '../broker/token-verifier.js';
 import type { LogLevel } from '../observability/logger.js';
+import type { Classification } from '../../../src/shared/briefing.js';
 
 export type ServerConfig = {
   readonly dataDir: string;
@@ -56,6 +57,8 @@ export type ServerConfig = {
   readonly leaseTtlMs: number;
   readonly fanoutEnabled: boolean;
   readonly fanoutBatchSize: number;
+  /** The highest marking delivered to any device (ATTACHE_CLASSIFICATION_CEILING). */
+  readonly classificationCeiling: Classification;
   readonly returnsEnabled: boolean;
   readonly returnsIntervalMs: number;
 };

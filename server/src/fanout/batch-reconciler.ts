@@ -8,10 +8,11 @@
 // deleting, the SOR is asked again: if the pair's share state moved meanwhile (an unshare raced
 // a share being written by another worker), the pair is reconciled again, so the last writer
 // always acts on the latest truth.
-import { briefingDocId } from '../../../src/shared/briefing.js';
+import type { Classification } from '../../../src/shared/briefing.js';
+import { CLASSIFICATIONS, briefingDocId } from '../../../src/shared/briefing.js';
 import type { CouchAttachmentStub, CouchClient, CouchDoc } from '../couch/types.js';
 import { CouchError } from '../couch/types.js';
-import type { SorAdapter, SorDocument, SorShareState } from '../sor/types.js';
+import type { SorAdapter, SorDeliveryNotices, SorDocument, SorShareState } from '../sor/types.js';
 import { SorRecordError } from '../sor/types.js';
 import { removeBriefing, upsertBriefing } from './briefing-writer.js';
 import { MalformedSorDocumentError, transformSorDocument } from './transform.js';
@@ -59,7 +60,30 @@ export type ReconcileDeps = {
    * meanwhile) falls back to reading. Without it, every write reads the stored document first.
    */
   readonly revisions?: RevisionCache;
+  /**
+   * The organisation-wide ceiling: a briefing marked above it is not published (and removed
+   * where an earlier version was), the SOR is told why once per version, and `onWithheld`
+   * records each recipient it was withheld from.
+   */
+  readonly ceiling?: {
+    readonly highest: Classification;
+    readonly notices: SorDeliveryNotices;
+    readonly onWithheld?: (withheld: Withheld) => void;
+  };
 };
+
+export type Withheld = {
+  readonly pair: Pair;
+  readonly version: number;
+  readonly classification: string;
+  readonly reason: string;
+};
+
+/** Above the ceiling; a marking the schema does not know counts as above. */
+export function aboveCeiling(classification: string, highest: Classification): boolean {
+  const rank = (CLASSIFICATIONS as readonly string[]).indexOf(classification);
+  return rank === -1 || rank > CLASSIFICATIONS.indexOf(highest);
+}
 
 export type RevisionEntry = {
   readonly rev: string;
@@ -399,7 +423,7 @@ async function reconcileRound(
   deps: ReconcileDeps,
   pairs: readonly Pair[],
   results: Map<string, PairResult>,
-): Promise<void> {
+): Promise<Set<string>> {
   const sources = new Map<string, Source>();
   const pause = pauseEvery(YIELD_EVERY_MS);
   await forEachLimited(
@@ -411,8 +435,38 @@ async function reconcileRound(
     },
   );
 
+  // Marked above the organisation's ceiling: the SOR is told why (once per version, before the
+  // events are acked, so a failure retries), and the pair is reconciled as not shared.
+  const withheld = new Set<string>();
+  const ceiling = deps.ceiling;
+  if (ceiling) {
+    const failed = new Map<string, unknown>();
+    for (const [sorId, source] of sources) {
+      if (source.kind !== 'document') continue;
+      const classification = source.briefing.doc.classification;
+      if (!aboveCeiling(classification, ceiling.highest)) continue;
+      withheld.add(sorId);
+      try {
+        await ceiling.notices.reportWithheld({
+          idempotencyKey: `withheld:${sorId}:${source.doc.version}`,
+          sorId,
+          version: source.doc.version,
+          classification,
+          reason: ceilingReason(classification, ceiling.highest),
+        });
+      } catch (error) {
+        failed.set(sorId, error);
+      }
+    }
+    for (const pair of pairs) {
+      const error = failed.get(pair.sorId);
+      if (error !== undefined) results.set(pairKey(pair), { ok: false, error });
+    }
+  }
+
   const byRecipient = new Map<string, Plan[]>();
   for (const pair of pairs) {
+    if (results.has(pairKey(pair))) continue;
     const source = sources.get(pair.sorId)!;
     let plan: Plan;
     if (source.kind === 'failed') {
@@ -424,9 +478,18 @@ async function reconcileRound(
       results.set(pairKey(pair), { ok: false, error: source.error });
       continue;
     }
-    if (shared && source.kind === 'document')
+    if (shared && source.kind === 'document' && withheld.has(pair.sorId)) {
+      const classification = source.briefing.doc.classification;
+      ceiling?.onWithheld?.({
+        pair,
+        version: source.doc.version,
+        classification,
+        reason: ceilingReason(classification, ceiling.highest),
+      });
+      plan = { pair, target: 'remove' };
+    } else if (shared && source.kind === 'document') {
       plan = { pair, target: 'write', briefing: source.briefing };
-    else plan = { pair, target: 'remove' };
+    } else plan = { pair, target: 'remove' };
     const list = byRecipient.get(pair.recipient) ?? [];
     list.push(plan);
     byRecipient.set(pair.recipient, list);
@@ -434,6 +497,12 @@ async function reconcileRound(
   await forEachLimited([...byRecipient.entries()], deps.concurrency, ([recipient, plans]) =>
     applyForRecipient(deps, recipient, plans, results),
   );
+  // A withheld pair is removed whatever its share state: no drift to look for.
+  return new Set(pairs.filter((pair) => withheld.has(pair.sorId)).map(pairKey));
+}
+
+function ceilingReason(classification: string, highest: Classification): string {
+  return `marked ${classification}, above the organisation's ceiling for devices (${highest}): not delivered`;
 }
 
 /** Pairs whose write or delete no longer matches the SOR's share state. */
@@ -483,7 +552,7 @@ export async function reconcilePairs(
   let todo: readonly Pair[] = pairs;
   for (let round = 0; round < MAX_ROUNDS && todo.length > 0; round += 1) {
     const roundResults = new Map<string, PairResult>();
-    await reconcileRound(deps, todo, roundResults);
+    const withheld = await reconcileRound(deps, todo, roundResults);
     for (const pair of todo) {
       const result = roundResults.get(pairKey(pair));
       if (!result) continue;
@@ -496,7 +565,11 @@ export async function reconcilePairs(
         });
       }
     }
-    todo = await driftedPairs(deps, todo, roundResults);
+    todo = await driftedPairs(
+      deps,
+      todo.filter((pair) => !withheld.has(pairKey(pair))),
+      roundResults,
+    );
   }
   for (const pair of todo) {
     results.set(pairKey(pair), {

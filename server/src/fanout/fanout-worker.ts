@@ -10,7 +10,8 @@ import { createLogger, describeError } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Queue, QueueMessage } from '../queue/types.js';
 import { backoffDelayMs } from '../queue/backoff.js';
-import type { SorAdapter } from '../sor/types.js';
+import type { Classification } from '../../../src/shared/briefing.js';
+import type { SorAdapter, SorDeliveryNotices } from '../sor/types.js';
 import { SorUnavailableError } from '../sor/types.js';
 import {
   PermanentFailure,
@@ -44,6 +45,8 @@ export type FanoutDeps = {
   readonly parallelBatches?: number;
   readonly idleMs: number;
   readonly now?: () => number;
+  /** The organisation-wide ceiling and where the SOR hears what was withheld. */
+  readonly ceiling?: { readonly highest: Classification; readonly notices: SorDeliveryNotices };
 };
 
 type Parsed =
@@ -188,7 +191,32 @@ export function createFanout(deps: FanoutDeps): Fanout {
     if (groups.size > 0) {
       try {
         const outcome = await reconcilePairs(
-          { ...deps, revisions, onEffect: (effect) => auditEffect(effect, 'written') },
+          {
+            ...deps,
+            revisions,
+            onEffect: (effect) => auditEffect(effect, 'written'),
+            ...(deps.ceiling
+              ? {
+                  ceiling: {
+                    ...deps.ceiling,
+                    onWithheld: (withheld) => {
+                      deps.audit.record({
+                        action: 'fanout.withheld',
+                        user: withheld.pair.recipient,
+                        decision: 'refused',
+                        reason: withheld.reason,
+                        sorId: withheld.pair.sorId,
+                        version: withheld.version,
+                      });
+                      log.warn(
+                        { sorId: withheld.pair.sorId, classification: withheld.classification },
+                        'withheld a briefing above the classification ceiling',
+                      );
+                    },
+                  },
+                }
+              : {}),
+          },
           [...groups.values()].map((g) => g.pair),
         );
         results = outcome.results;

@@ -25,7 +25,7 @@ import { createCouchCheckpoints, createReturnsIntegrator } from '../returns/retu
 import type { DemoSor } from '../sor/demo-sor.sqlite.js';
 import { SOR_API_PREFIX } from '../sor/sor-contract.js';
 import { createRestSorAdapter } from '../sor/sor.rest.js';
-import type { SorAdapter } from '../sor/types.js';
+import type { SorAdapter, SorDeliveryNotices } from '../sor/types.js';
 
 const log = createLogger('pipeline');
 
@@ -93,7 +93,7 @@ export function createFanoutQueue(config: ServerConfig): Queue<FanoutEvent> {
 export function createSorAdapter(
   config: ServerConfig,
   demo: { sor: DemoSor; url: string; token: string } | null,
-): SorAdapter {
+): SorAdapter & SorDeliveryNotices {
   if (config.sorAdapter === 'demo') {
     if (!demo) throw new Error('sorAdapter=demo needs the demo SOR (demoSor=true).');
     return demo.sor;
@@ -115,7 +115,7 @@ export type PipelineDeps = {
   readonly couch: CouchClient;
   readonly userDbs: UserDbs;
   readonly serviceAdminName: string;
-  readonly sor: SorAdapter;
+  readonly sor: SorAdapter & SorDeliveryNotices;
   readonly queue: Queue<FanoutEvent>;
   readonly metrics: Metrics;
   readonly audit: AuditLog;
@@ -156,6 +156,7 @@ export async function startPipeline(deps: PipelineDeps): Promise<Pipeline> {
         batchSize: config.fanoutBatchSize,
         parallelBatches: FANOUT_PARALLEL_BATCHES,
         idleMs: config.fanoutIdleMs,
+        ceiling: { highest: config.classificationCeiling, notices: deps.sor },
       })
     : null;
   if (fanout) {

@@ -5,8 +5,10 @@
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
+import type { Classification } from '../../../src/shared/briefing.js';
 import { CLASSIFICATIONS, PRIORITIES } from '../../../src/shared/briefing.js';
 import { BodyError, readJsonBody, sendJson } from '../http/json-http.js';
+import { aboveCeiling } from '../fanout/batch-reconciler.js';
 import { userIdProblem } from '../fanout/user-dbs.js';
 import { createLogger, describeError } from '../observability/logger.js';
 import { hasAdminToken } from './admin-token.js';
@@ -132,9 +134,25 @@ export function createSorAdminServer(deps: {
   sor: DemoSor;
   adminToken: string;
   now?: () => Date;
+  /** The fan-out's organisation-wide ceiling: sharing above it is answered with a warning. */
+  classificationCeiling?: Classification;
 }): http.Server {
   const { sor } = deps;
   const now = deps.now ?? (() => new Date());
+  /** Said to whoever shares a briefing that Attaché will not deliver. */
+  const ceilingWarnings = (content: unknown, recipients: number): string[] => {
+    const ceiling = deps.classificationCeiling;
+    const marking =
+      typeof content === 'object' && content !== null && 'classification' in content
+        ? String(content.classification)
+        : null;
+    if (!ceiling || marking === null || recipients === 0 || !aboveCeiling(marking, ceiling)) {
+      return [];
+    }
+    return [
+      `This briefing is marked ${marking}, above the organisation's ceiling for devices (${ceiling}): Attaché will not deliver it to anyone, and the SOR receives a delivery notice saying so.`,
+    ];
+  };
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sor.invalid');
@@ -186,7 +204,8 @@ export function createSorAdminServer(deps: {
           recipients: input.recipients,
         });
         log.info({ sorId: created.sorId, recipients: input.recipients.length }, 'briefing created');
-        return sendJson(res, 201, created);
+        const warnings = ceilingWarnings(input, input.recipients.length);
+        return sendJson(res, 201, warnings.length > 0 ? { ...created, warnings } : created);
       }
     }
     if (collection === 'briefings' && id !== undefined && action === undefined) {
@@ -228,7 +247,12 @@ export function createSorAdminServer(deps: {
           const result = sor.share(id, users);
           if (!result) throw notFound(id);
           log.info({ sorId: id, added: result.added.length }, 'briefing shared');
-          return sendJson(res, 200, { sorId: id, ...result });
+          const warnings = ceilingWarnings(sor.currentContent(id), users.length);
+          return sendJson(res, 200, {
+            sorId: id,
+            ...result,
+            ...(warnings.length > 0 ? { warnings } : {}),
+          });
         }
         const result = sor.unshare(id, users);
         if (!result) throw notFound(id);
@@ -241,6 +265,9 @@ export function createSorAdminServer(deps: {
     }
     if (collection === 'returns' && id === undefined && method === 'GET') {
       return sendJson(res, 200, { returns: sor.listReturns() });
+    }
+    if (collection === 'delivery-notices' && id === undefined && method === 'GET') {
+      return sendJson(res, 200, { notices: sor.listDeliveryNotices() });
     }
     if (collection === 'records' && id === undefined && method === 'POST') {
       const input = parse(rawRecordSchema, await readJsonBody(req, BODY_LIMIT));

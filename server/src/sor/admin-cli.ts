@@ -428,8 +428,12 @@ export async function runAdminCli(argv: readonly string[], deps: CliDeps): Promi
     return;
   }
   const call = createClient(values, deps);
-  const print = (result: unknown, text: () => string) =>
-    deps.out(values.json ? JSON.stringify(result, null, 2) : text());
+  // The server's warnings (a briefing Attaché will not deliver) follow the answer's own text.
+  const print = (result: unknown, text: () => string) => {
+    const warnings = (result as { warnings?: unknown }).warnings;
+    const warned = Array.isArray(warnings) ? warnings.map((w) => `\nWarning: ${String(w)}`) : [];
+    deps.out(values.json ? JSON.stringify(result, null, 2) : `${text()}${warned.join('')}`);
+  };
   const needId = () => {
     if (!id) throw new CliError(`${command} needs a briefing id (${RUN} list shows them).`);
     return encodeURIComponent(id);

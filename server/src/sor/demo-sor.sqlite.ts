@@ -7,6 +7,8 @@ import type {
   SorAdapter,
   SorAttachment,
   SorChange,
+  SorDeliveryNotice,
+  SorDeliveryNotices,
   SorDocument,
   SorReturn,
   SorShareState,
@@ -50,6 +52,16 @@ CREATE TABLE IF NOT EXISTS changes (
 CREATE TABLE IF NOT EXISTS users (
   id TEXT PRIMARY KEY,
   display_name TEXT NOT NULL
+);
+-- What Attaché withheld and why (a marking above the organisation's ceiling). Added after the
+-- first release: CREATE IF NOT EXISTS gives an existing demo SOR the table at its next start.
+CREATE TABLE IF NOT EXISTS delivery_notices (
+  idempotency_key TEXT PRIMARY KEY,
+  doc_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  classification TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  received_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS returns (
   idempotency_key TEXT PRIMARY KEY,
@@ -100,45 +112,50 @@ export type DocumentWithAttachmentMeta = Omit<SorDocument, 'attachments'> & {
 
 export type StoredReturn = SorReturn & { readonly receivedAt: string };
 
-export type DemoSor = SorAdapter & {
-  /** The current version with attachment metadata (name, type, size, sha256), no bytes. */
-  documentWithAttachmentMeta(sorId: string): DocumentWithAttachmentMeta | null;
-  /** The bytes of one attachment of one version, or null. */
-  attachment(
-    sorId: string,
-    version: number,
-    name: string,
-  ): { contentType: string; data: Uint8Array } | null;
-  /** Returns written back so far, oldest first. */
-  listReturns(): StoredReturn[];
-  /** Stores a new document (version 1) and shares it with `recipients`. */
-  create(input: {
-    content: unknown;
-    attachments?: readonly AttachmentInput[];
-    recipients?: readonly string[];
-    approvedAt?: string;
-  }): { sorId: string; version: number };
-  /**
-   * Stores a new version. `content` replaces the old one; `attachments` (when given) replace the
-   * old set, otherwise they carry over. Current recipients get a share event for the new version.
-   */
-  update(
-    sorId: string,
-    input: { content: unknown; attachments?: readonly AttachmentInput[] },
-  ): { sorId: string; version: number } | null;
-  share(sorId: string, users: readonly string[]): { added: string[] } | null;
-  unshare(sorId: string, users: readonly string[]): { removed: string[] } | null;
-  list(): BriefingSummary[];
-  get(sorId: string): BriefingDetail | null;
-  /** The current content of a document (for updates that change a few fields). */
-  currentContent(sorId: string): unknown;
-  addUser(id: string, displayName: string): void;
-  isKnownUser(id: string): boolean;
-  /** The people the SOR knows (seeded, or shared with before), by id. */
-  listUsers(): { id: string; displayName: string }[];
-  documentCount(): number;
-  close(): void;
-};
+export type StoredDeliveryNotice = SorDeliveryNotice & { readonly receivedAt: string };
+
+export type DemoSor = SorAdapter &
+  SorDeliveryNotices & {
+    /** Delivery notices received so far, oldest first. */
+    listDeliveryNotices(): StoredDeliveryNotice[];
+    /** The current version with attachment metadata (name, type, size, sha256), no bytes. */
+    documentWithAttachmentMeta(sorId: string): DocumentWithAttachmentMeta | null;
+    /** The bytes of one attachment of one version, or null. */
+    attachment(
+      sorId: string,
+      version: number,
+      name: string,
+    ): { contentType: string; data: Uint8Array } | null;
+    /** Returns written back so far, oldest first. */
+    listReturns(): StoredReturn[];
+    /** Stores a new document (version 1) and shares it with `recipients`. */
+    create(input: {
+      content: unknown;
+      attachments?: readonly AttachmentInput[];
+      recipients?: readonly string[];
+      approvedAt?: string;
+    }): { sorId: string; version: number };
+    /**
+     * Stores a new version. `content` replaces the old one; `attachments` (when given) replace the
+     * old set, otherwise they carry over. Current recipients get a share event for the new version.
+     */
+    update(
+      sorId: string,
+      input: { content: unknown; attachments?: readonly AttachmentInput[] },
+    ): { sorId: string; version: number } | null;
+    share(sorId: string, users: readonly string[]): { added: string[] } | null;
+    unshare(sorId: string, users: readonly string[]): { removed: string[] } | null;
+    list(): BriefingSummary[];
+    get(sorId: string): BriefingDetail | null;
+    /** The current content of a document (for updates that change a few fields). */
+    currentContent(sorId: string): unknown;
+    addUser(id: string, displayName: string): void;
+    isKnownUser(id: string): boolean;
+    /** The people the SOR knows (seeded, or shared with before), by id. */
+    listUsers(): { id: string; displayName: string }[];
+    documentCount(): number;
+    close(): void;
+  };
 
 /** Runs synchronous SQLite work behind the async adapter contract; a throw becomes a rejection. */
 function settle<R>(work: () => R): Promise<R> {
@@ -219,6 +236,13 @@ export function createDemoSor(deps: { file: string; now?: () => Date }): DemoSor
     insertReturn: db.prepare(
       `INSERT OR IGNORE INTO returns (idempotency_key, user_id, type, doc_id, payload, received_at)
        VALUES (?, ?, ?, ?, ?, ?)`,
+    ),
+    insertNotice: db.prepare(
+      `INSERT OR IGNORE INTO delivery_notices (idempotency_key, doc_id, version, classification, reason, received_at)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+    ),
+    allNotices: db.prepare(
+      `SELECT idempotency_key, doc_id, version, classification, reason, received_at FROM delivery_notices ORDER BY rowid`,
     ),
     ping: db.prepare(`SELECT 1 AS ok`),
   };
@@ -396,6 +420,39 @@ export function createDemoSor(deps: { file: string; now?: () => Date }): DemoSor
         );
         return result.changes > 0 ? ('stored' as const) : ('duplicate' as const);
       }),
+
+    reportWithheld: (notice: SorDeliveryNotice) =>
+      settle(() => {
+        const result = q.insertNotice.run(
+          notice.idempotencyKey,
+          notice.sorId,
+          notice.version,
+          notice.classification,
+          notice.reason,
+          now().toISOString(),
+        );
+        return result.changes > 0 ? ('stored' as const) : ('duplicate' as const);
+      }),
+
+    listDeliveryNotices() {
+      return (
+        q.allNotices.all() as {
+          idempotency_key: string;
+          doc_id: string;
+          version: number;
+          classification: string;
+          reason: string;
+          received_at: string;
+        }[]
+      ).map((r) => ({
+        idempotencyKey: r.idempotency_key,
+        sorId: r.doc_id,
+        version: r.version,
+        classification: r.classification,
+        reason: r.reason,
+        receivedAt: r.received_at,
+      }));
+    },
 
     ping() {
       try {

@@ -4,7 +4,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BodyError, readJsonBody, sendJson } from '../http/json-http.js';
 import type { DemoSor } from './demo-sor.sqlite.js';
-import { SOR_API_PREFIX, describeIssues, wireReturnSchema } from './sor-contract.js';
+import {
+  SOR_API_PREFIX,
+  describeIssues,
+  wireDeliveryNoticeSchema,
+  wireReturnSchema,
+} from './sor-contract.js';
 
 const RETURN_BODY_LIMIT = 1024 * 1024;
 
@@ -95,6 +100,24 @@ export async function handleSorApi(
       return true;
     }
     const status = await sor.writeReturn(parsed.data);
+    sendJson(res, status === 'stored' ? 201 : 200, { status });
+    return true;
+  }
+  if (method === 'POST' && first === 'delivery-notices' && parts.length === 1) {
+    let body: unknown;
+    try {
+      body = await readJsonBody(req, RETURN_BODY_LIMIT);
+    } catch (error) {
+      if (!(error instanceof BodyError)) throw error;
+      sendJson(res, error.status, { error: 'bad_request', message: error.message });
+      return true;
+    }
+    const parsed = wireDeliveryNoticeSchema.safeParse(body);
+    if (!parsed.success) {
+      sendJson(res, 400, { error: 'bad_request', message: describeIssues(parsed.error) });
+      return true;
+    }
+    const status = await sor.reportWithheld(parsed.data);
     sendJson(res, status === 'stored' ? 201 : 200, { status });
     return true;
   }

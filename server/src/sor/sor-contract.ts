@@ -15,6 +15,7 @@ export const SOR_PATHS = {
   attachment: (sorId: string, version: number, name: string) =>
     `/documents/${encodeURIComponent(sorId)}/versions/${version}/attachments/${encodeURIComponent(name)}`,
   returns: '/returns',
+  deliveryNotices: '/delivery-notices',
 } as const;
 
 /** Most changes one page may carry (the adapter asks for fewer). */
@@ -65,6 +66,14 @@ export const wireReturnSchema = z.object({
   type: z.enum(RETURN_TYPES),
   sorId: z.string().min(1).max(200),
   payload: z.unknown(),
+});
+
+export const wireDeliveryNoticeSchema = z.object({
+  idempotencyKey: z.string().min(1).max(1000),
+  sorId: z.string().min(1).max(200),
+  version: z.number().int().positive(),
+  classification: z.string().min(1).max(100),
+  reason: z.string().min(1).max(2000),
 });
 
 export const wireReturnResultSchema = z.object({ status: z.enum(['stored', 'duplicate']) });

@@ -22,6 +22,7 @@ import {
 import type {
   SorAdapter,
   SorAttachment,
+  SorDeliveryNotices,
   SorChange,
   SorDocument,
   SorMalformedChange,
@@ -80,7 +81,9 @@ function cutRecord(value: unknown): unknown {
   return text.length <= MAX_RECORD_ECHO ? value : `${text.slice(0, MAX_RECORD_ECHO)}…`;
 }
 
-export function createRestSorAdapter(options: RestSorAdapterOptions): SorAdapter {
+export function createRestSorAdapter(
+  options: RestSorAdapterOptions,
+): SorAdapter & SorDeliveryNotices {
   const base = options.baseUrl.replace(/\/+$/, '');
   const maxDocumentBytes = options.maxDocumentBytes ?? MAX_DOCUMENT_BYTES;
   const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -269,6 +272,18 @@ export function createRestSorAdapter(options: RestSorAdapterOptions): SorAdapter
           /* not text */
         }
         throw new SorRecordError(`The SOR refused ${what} (${reply.status})${detail}`);
+      }
+      return parse(what, wireReturnResultSchema, json(what, reply)).status;
+    },
+
+    async reportWithheld(notice) {
+      const what = `delivery notice ${JSON.stringify(notice.idempotencyKey)}`;
+      const reply = await request(what, SOR_PATHS.deliveryNotices, 64 * 1024, {
+        method: 'POST',
+        body: notice,
+      });
+      if (reply.status !== 200 && reply.status !== 201) {
+        throw new SorRecordError(`The SOR refused ${what} (${reply.status})`);
       }
       return parse(what, wireReturnResultSchema, json(what, reply)).status;
     },

@@ -98,6 +98,23 @@ export type SorAdapter = {
   ping(): Promise<boolean>;
 };
 
+/**
+ * Why a shared briefing was not delivered: its marking is above the organisation's ceiling
+ * (ATTACHE_CLASSIFICATION_CEILING). Sent once per document version, idempotent by key.
+ */
+export type SorDeliveryNotice = {
+  readonly idempotencyKey: string;
+  readonly sorId: string;
+  readonly version: number;
+  readonly classification: string;
+  readonly reason: string;
+};
+
+/** The SOR is told what Attaché withheld and why (a separate port: not every use needs it). */
+export type SorDeliveryNotices = {
+  reportWithheld(notice: SorDeliveryNotice): Promise<'stored' | 'duplicate'>;
+};
+
 /** Typed failure of the SOR itself (unreachable, 5xx): callers retry with backoff. */
 export class SorUnavailableError extends Error {
   readonly code = 'SOR_UNAVAILABLE';

@@ -11,7 +11,12 @@ import type { ReconcileDeps } from '../../../server/src/fanout/batch-reconciler.
 import { userDbNames } from '../../../server/src/fanout/user-dbs.js';
 import type { UserDbs } from '../../../server/src/fanout/user-dbs.js';
 import type { BulkDocResult, CouchClient, CouchDoc } from '../../../server/src/couch/types.js';
-import type { SorAdapter, SorDocument } from '../../../server/src/sor/types.js';
+import type {
+  SorAdapter,
+  SorDeliveryNotice,
+  SorDeliveryNotices,
+  SorDocument,
+} from '../../../server/src/sor/types.js';
 
 function memoryCouch() {
   const docs = new Map<string, CouchDoc>(); // key: db \0 id
@@ -186,5 +191,119 @@ describe('batched fan-out', () => {
       _rev: '3-briefing:BRF-9',
       sourceVersion: 2,
     });
+  });
+});
+
+describe('the organisation-wide classification ceiling', () => {
+  /** A SOR whose documents carry a marking; it records the delivery notices it is sent. */
+  function markedSor(docs: Map<string, { version: number; classification: string }>) {
+    const notices: SorDeliveryNotice[] = [];
+    let failNotices = false;
+    const base = sorWith(new Map([...docs].map(([id, d]) => [id, d.version])));
+    const sor: SorAdapter & SorDeliveryNotices = {
+      ...base,
+      fetchDocument: async (sorId) => {
+        const doc = await base.fetchDocument(sorId);
+        const marking = docs.get(sorId)?.classification;
+        return doc && marking
+          ? { ...doc, content: { ...(doc.content as object), classification: marking } }
+          : doc;
+      },
+      reportWithheld: (notice) => {
+        if (failNotices) return Promise.reject(new Error('SOR down'));
+        const seen = notices.some((n) => n.idempotencyKey === notice.idempotencyKey);
+        if (!seen) notices.push(notice);
+        return Promise.resolve(seen ? 'duplicate' : 'stored');
+      },
+    };
+    return { sor, notices, failNext: (fail: boolean) => (failNotices = fail) };
+  }
+
+  it('publishes nothing above it, tells the SOR why once per version, and records each recipient', async () => {
+    const couch = memoryCouch();
+    const docs = new Map([
+      ['BRF-1', { version: 1, classification: 'OFFICIAL' }],
+      ['BRF-2', { version: 1, classification: 'SECRET' }],
+    ]);
+    const { sor, notices } = markedSor(docs);
+    const withheld: unknown[] = [];
+    const deps: ReconcileDeps = {
+      sor,
+      couch: couch.client,
+      userDbs,
+      concurrency: 1,
+      ceiling: { highest: 'PROTECTED', notices: sor, onWithheld: (w) => withheld.push(w) },
+    };
+    const pairs = ['BRF-1', 'BRF-2'].map((sorId) => ({ sorId, recipient: 'ann' }));
+    const db = userDbNames('ann').briefings;
+    const first = await reconcilePairs(deps, pairs);
+    expect(first.results.get(pairKey(pairs[0]!))).toMatchObject({ ok: true, outcome: 'written' });
+    expect(first.results.get(pairKey(pairs[1]!))).toEqual({ ok: true, outcome: 'absent' });
+    expect(couch.get(db, 'briefing:BRF-2')).toBeUndefined();
+    expect(notices).toEqual([
+      {
+        idempotencyKey: 'withheld:BRF-2:1',
+        sorId: 'BRF-2',
+        version: 1,
+        classification: 'SECRET',
+        reason:
+          "marked SECRET, above the organisation's ceiling for devices (PROTECTED): not delivered",
+      },
+    ]);
+    expect(withheld).toEqual([
+      expect.objectContaining({ pair: pairs[1], version: 1, classification: 'SECRET' }),
+    ]);
+
+    // A new version raised above the ceiling takes the delivered one away.
+    docs.set('BRF-1', { version: 2, classification: 'TOP SECRET' });
+    const again = markedSor(docs);
+    const second = await reconcilePairs(
+      { ...deps, sor: again.sor, ceiling: { highest: 'PROTECTED', notices: again.sor } },
+      [pairs[0]!],
+    );
+    expect(second.results.get(pairKey(pairs[0]!))).toEqual({ ok: true, outcome: 'deleted' });
+    expect(couch.get(db, 'briefing:BRF-1')).toMatchObject({ _deleted: true });
+    expect(again.notices.map((n) => n.idempotencyKey)).toEqual(['withheld:BRF-1:2']);
+  });
+
+  it('retries (does not ack) when the SOR cannot be told', async () => {
+    const couch = memoryCouch();
+    const { sor, failNext } = markedSor(
+      new Map([['BRF-9', { version: 1, classification: 'TOP SECRET' }]]),
+    );
+    failNext(true);
+    const pair = { sorId: 'BRF-9', recipient: 'ann' };
+    const result = await reconcilePairs(
+      {
+        sor,
+        couch: couch.client,
+        userDbs,
+        concurrency: 1,
+        ceiling: { highest: 'SECRET', notices: sor },
+      },
+      [pair],
+    );
+    expect(result.results.get(pairKey(pair))).toMatchObject({ ok: false });
+    expect(couch.calls).toEqual([]);
+  });
+
+  it('lets everything through at TOP SECRET', async () => {
+    const couch = memoryCouch();
+    const { sor, notices } = markedSor(
+      new Map([['BRF-5', { version: 1, classification: 'TOP SECRET' }]]),
+    );
+    const pair = { sorId: 'BRF-5', recipient: 'ann' };
+    await reconcilePairs(
+      {
+        sor,
+        couch: couch.client,
+        userDbs,
+        concurrency: 1,
+        ceiling: { highest: 'TOP SECRET', notices: sor },
+      },
+      [pair],
+    );
+    expect(couch.get(userDbNames('ann').briefings, 'briefing:BRF-5')).toBeDefined();
+    expect(notices).toEqual([]);
   });
 });
