@@ -16,6 +16,7 @@ import {
   loadManagedConfig,
 } from '../main/managed-device.js';
 import { managedHandlers } from '../main/policy/managed-handlers.js';
+import { storeCeiling } from '../main/policy/store-ceiling.js';
 import type { RunningHost } from './host.js';
 import { serveReader, startHost } from './host.js';
 
@@ -94,6 +95,7 @@ async function main(): Promise<void> {
       auth: await createDeviceAuth(settings, dataDir, logger),
       appVersion,
       device,
+      storeCeiling: storeCeiling(values.classificationCeiling, logger),
       // A browser's window cannot be kept out of screenshots, and links open in its own tabs.
       extendHandlers: managedHandlers({
         config,

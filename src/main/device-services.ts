@@ -19,6 +19,7 @@ import type { DeviceIpcHandlers, IpcHandlers } from './ipc/handlers.js';
 import { createIpcHandlers } from './ipc/handlers.js';
 import type { Logger } from './logging/logger.js';
 import { createLogger, errorFields } from './logging/logger.js';
+import type { StoreCeiling } from './policy/store-ceiling.js';
 import type { Keychain } from './secrets/types.js';
 import { closedSyncStatus, storeFailureStatus, toSessionInfo } from './session/session-info.js';
 import type { UserWorkspace } from './session/user-workspace.js';
@@ -56,6 +57,8 @@ export type DeviceServicesOptions = {
   readonly signOutSendMs?: number;
   /** This install's id and label; by default read from (or made in) the data folder. */
   readonly device?: DeviceIdentity;
+  /** The device's classification ceiling for its store: policy/store-ceiling.ts. */
+  readonly storeCeiling?: StoreCeiling | null;
   /** Adds the managed channels (settings, policy, links, diagnostics): policy/managed-handlers.ts. */
   readonly extendHandlers?: (
     handlers: DeviceIpcHandlers,
@@ -162,6 +165,7 @@ export async function createDeviceServices(
         onBriefingsChanged: (ids) => events.emit('briefings:changed', { ids }),
         deviceHeaders: brokerHeaders,
         onWipeOrdered: () => void wipe(userId),
+        ceiling: options.storeCeiling ?? null,
       });
       workspace = opened;
       workspaceError = null;

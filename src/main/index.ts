@@ -16,6 +16,7 @@ import { attachManaged, createNotSetUpServices, loadManagedConfig } from './mana
 import { blocksScreenCapture } from './policy/classification-policy.js';
 import { managedHandlers } from './policy/managed-handlers.js';
 import { createScreenCaptureGuard } from './policy/screen-capture.js';
+import { storeCeiling } from './policy/store-ceiling.js';
 import { contentProtectionFor } from './windows/content-protection.electron.js';
 import {
   createMainWindow,
@@ -105,6 +106,7 @@ if (!app.requestSingleInstanceLock()) {
         openBrowser: (url) => shell.openExternal(url),
         appVersion: app.getVersion(),
         device,
+        storeCeiling: storeCeiling(values.classificationCeiling, logger),
         extendHandlers: managedHandlers({
           config,
           screenCapture,

@@ -6,6 +6,7 @@ import { createBriefingsService } from '../briefings/briefings-service.js';
 import type { Logger } from '../logging/logger.js';
 import type { Keychain } from '../secrets/types.js';
 import { discardUserStore, openUserStore } from '../storage/store.pouch.js';
+import type { StoreCeiling } from '../policy/store-ceiling.js';
 import type { UserStore } from '../storage/types.js';
 import { StoreLockedError } from '../storage/types.js';
 import type { SyncServiceOptions } from '../sync/sync-service.js';
@@ -35,6 +36,8 @@ export type UserWorkspaceOptions = {
   readonly deviceHeaders?: Readonly<Record<string, string>>;
   /** The broker said an administrator ordered this device wiped. */
   readonly onWipeOrdered?: () => void;
+  /** The device's classification ceiling, where it is below the top (policy/store-ceiling.ts). */
+  readonly ceiling?: StoreCeiling | null;
 };
 
 /**
@@ -45,15 +48,16 @@ export type UserWorkspaceOptions = {
  */
 async function openStoreRecovering(options: UserWorkspaceOptions): Promise<UserStore> {
   const { dataDir, userId, keychain, logger } = options;
+  const acceptBriefing = options.ceiling?.filter;
   try {
-    return await openUserStore({ dataDir, userId, keychain, logger });
+    return await openUserStore({ dataDir, userId, keychain, logger, acceptBriefing });
   } catch (error) {
     if (!(error instanceof StoreLockedError) || error.unsentReturns > 0) throw error;
     logger.warn('the local store cannot be decrypted and holds nothing unsent: discarding it', {
       code: error.code,
     });
     await discardUserStore({ dataDir, userId, keychain });
-    return openUserStore({ dataDir, userId, keychain, logger });
+    return openUserStore({ dataDir, userId, keychain, logger, acceptBriefing });
   }
 }
 
@@ -62,6 +66,8 @@ export async function openUserWorkspace(options: UserWorkspaceOptions): Promise<
   // The store opens from disk without the network: briefings already synced are readable at
   // once, while sync keeps retrying in the background.
   const store = await openStoreRecovering(options);
+  // What a lowered ceiling no longer allows leaves the disk before anything syncs or shows.
+  await options.ceiling?.purge(store);
   const briefings = createBriefingsService({
     store,
     logger,

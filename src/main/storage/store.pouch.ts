@@ -210,6 +210,7 @@ function startReplication(
   local: Db,
   options: ReplicationOptions,
   logger: Logger,
+  acceptBriefing?: BriefingFilter,
 ): ReplicationHandle {
   const remote = remoteDb(options);
   const common = {
@@ -220,9 +221,21 @@ function startReplication(
   } as const;
   // Checkpoints are kept on the device side only: the broker need not accept `_local` writes on
   // the user's databases, and the device is the one that must resume.
+  // A filter function runs here, on the device (PouchDB asks the feed for the documents); its
+  // text keys the checkpoint, so it says which rule it is.
+  const filter = acceptBriefing
+    ? Object.assign(
+        (doc: { _id: string; [field: string]: unknown }) => acceptBriefing.accept(doc),
+        { toString: () => `attache-accept:${acceptBriefing.key}` },
+      )
+    : undefined;
   const replication =
     options.direction === 'pull'
-      ? PouchDB.replicate(remote, local, { ...common, checkpoint: 'target' })
+      ? PouchDB.replicate(remote, local, {
+          ...common,
+          checkpoint: 'target',
+          ...(filter ? { filter } : {}),
+        })
       : PouchDB.replicate(local, remote, { ...common, checkpoint: 'source' });
 
   let settled = false;
@@ -290,6 +303,16 @@ export type OpenUserStoreOptions = {
   /** Holds the store's data key; it is created there when the person's store is. */
   readonly keychain: Keychain;
   readonly logger: Logger;
+  /**
+   * Which briefings the pull may store (the device's classification ceiling). Its `key` names
+   * the rule: PouchDB keys its checkpoint by it, so a changed rule reads the feed afresh.
+   */
+  readonly acceptBriefing?: BriefingFilter;
+};
+
+export type BriefingFilter = {
+  readonly key: string;
+  readonly accept: (doc: { readonly _id: string; readonly [field: string]: unknown }) => boolean;
 };
 
 /**
@@ -521,7 +544,24 @@ export async function openUserStore(options: OpenUserStoreOptions): Promise<User
     onReturnsChange: (listener) => returnsFeed.subscribe(listener),
 
     replicate: (replication) =>
-      startReplication(replication.direction === 'pull' ? briefings : returns, replication, logger),
+      startReplication(
+        replication.direction === 'pull' ? briefings : returns,
+        replication,
+        logger,
+        replication.direction === 'pull' ? options.acceptBriefing : undefined,
+      ),
+
+    removeBriefings: (ids) =>
+      withBriefings(async (db) => {
+        const found = await db.allDocs({ keys: [...ids] });
+        const present = found.rows.flatMap((row) =>
+          'value' in row && row.value && !row.value.deleted
+            ? [{ _id: row.id, _rev: row.value.rev, _deleted: true }]
+            : [],
+        );
+        if (present.length > 0) await db.bulkDocs(present);
+        return present.length;
+      }),
 
     restoreReturns: async (options) => {
       const remote = remoteDb(options);

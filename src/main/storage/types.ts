@@ -109,6 +109,11 @@ export type UserStore = {
    * caller must cancel replications first; reads wait until the purge is done.
    */
   readonly purgeDeleted: () => Promise<void>;
+  /**
+   * Deletes these briefings from the local copy (a policy no longer lets the device hold them);
+   * purgeDeleted then takes their content off the disk. Resolves with how many were there.
+   */
+  readonly removeBriefings: (ids: readonly string[]) => Promise<number>;
   readonly close: () => Promise<void>;
 };
 
