@@ -7,7 +7,6 @@ import PouchDB from 'pouchdb-node';
 import { describe, expect, it } from 'vitest';
 import { storeCeiling } from '../../../src/main/policy/store-ceiling.js';
 import { readStoreKey } from '../../../src/main/storage/store-key.js';
-import type { BriefingFilter } from '../../../src/main/storage/store.pouch.js';
 import { openUserStore, userStorePaths } from '../../../src/main/storage/store.pouch.js';
 import type { UserStore } from '../../../src/main/storage/types.js';
 import { createInMemoryKeychainTestDouble } from './auth-doubles.js';
@@ -35,7 +34,9 @@ async function pullOnce(store: UserStore, source: string): Promise<void> {
         if (event.kind === 'checkpoint') checkpointed = true;
         if (event.kind === 'paused' && event.error === null && checkpointed) {
           void handle?.cancel().then(resolve, reject);
-        } else if (event.kind === 'stopped' && event.error) reject(event.error as Error);
+        } else if (event.kind === 'stopped' && event.error) {
+          reject(event.error instanceof Error ? event.error : new Error('the pull stopped'));
+        }
       },
     });
   });
@@ -62,7 +63,7 @@ describe("the device's classification ceiling in its store", () => {
         userId: USER,
         keychain,
         logger,
-        acceptBriefing: lowered?.filter as BriefingFilter,
+        acceptBriefing: lowered?.filter,
       });
       await pullOnce(store, source);
       expect((await store.listBriefingDocs()).map((d) => d._id)).toEqual(['briefing:official']);
@@ -82,7 +83,7 @@ describe("the device's classification ceiling in its store", () => {
         userId: USER,
         keychain,
         logger,
-        acceptBriefing: storeCeiling('SECRET', logger)?.filter as BriefingFilter,
+        acceptBriefing: storeCeiling('SECRET', logger)?.filter,
       });
       await pullOnce(store, source);
       expect((await store.listBriefingDocs()).map((d) => d._id).sort()).toEqual([
