@@ -105,7 +105,7 @@ async function main(): Promise<void> {
         logger,
       }),
     });
-    attachManaged(running.services, config);
+    attachManaged(running.services, config, { logger });
     logger.info('reader host listening', {
       origin: running.origin,
       server: settings.brokerUrl,

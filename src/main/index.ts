@@ -116,7 +116,7 @@ if (!app.requestSingleInstanceLock()) {
         }),
         logger,
       });
-      attachManaged(deviceServices, config);
+      attachManaged(deviceServices, config, { logger });
       services = deviceServices;
       logger.info('Attaché started', { version: app.getVersion(), server: settings.brokerUrl });
     }

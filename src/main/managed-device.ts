@@ -57,15 +57,29 @@ export async function loadManagedConfig(
   return { config, device };
 }
 
+/** How often managed policy is read again while the app runs (as browsers do). */
+export const POLICY_REFRESH_MS = 15 * 60_000;
+
 /**
- * Keeps the reader current with the settings, and the logger with who is signed in (their id
- * and name are hashed wherever they appear). Returns the function that stops both.
+ * Keeps the reader current with the settings (policy is read again every POLICY_REFRESH_MS: a
+ * changed policy applies to what the reader shows at once, to the store at its next opening),
+ * and the logger with who is signed in (their id and name are hashed wherever they appear).
+ * Returns the function that stops all of it.
  */
 export function attachManaged(
   services: { readonly events: EventBus },
   config: ConfigService,
+  options: { readonly refreshMs?: number; readonly logger?: Logger } = {},
 ): () => void {
   const offConfig = config.onChange((view) => services.events.emit('config:changed', view));
+  const timer = setInterval(() => {
+    config.refresh().catch((error: unknown) => {
+      options.logger?.warn('could not read managed policy again', {
+        error: error instanceof Error ? error.message : String(error),
+      });
+    });
+  }, options.refreshMs ?? POLICY_REFRESH_MS);
+  timer.unref();
   const offEvents = services.events.subscribe((name, payload) => {
     if (name !== 'session:changed') return;
     const user = (payload as SessionInfo).user;
@@ -75,6 +89,7 @@ export function attachManaged(
     }
   });
   return () => {
+    clearInterval(timer);
     offConfig();
     offEvents();
   };
