@@ -11,6 +11,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Transform, pipeline } from 'node:stream';
 import {
   DEVICE_ID_HEADER,
   DEVICE_ID_PATTERN,
@@ -27,21 +28,22 @@ import { userIdProblem } from '../fanout/user-dbs.js';
 import type { AuditLog } from '../observability/audit-log.js';
 import { createLogger, describeError } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { checkWriteBody, decideRoute } from './broker-policy.js';
+import type { EndpointRule } from './allow-list.js';
+import { checkBody, decideQuery, decideRoute } from './broker-policy.js';
 import type { RateLimiter } from './rate-limit.js';
+import { ROW_MAX_BYTES, createRowFilter } from './reserved-row-filter.js';
+import type { RevisionChecks } from './revision-checks.js';
+import { createRevisionChecks } from './revision-checks.js';
 import type { TokenVerifier } from './types.js';
 
 const log = createLogger('broker');
 
-/** Request headers passed upstream; everything else (cookies, proxy-auth headers, encodings) is dropped. */
-const FORWARD_REQUEST_HEADERS = [
-  'accept',
-  'content-type',
-  'if-match',
-  'if-none-match',
-  'range',
-  'user-agent',
-];
+/**
+ * Request headers passed upstream; everything else (cookies, proxy-auth headers, encodings) is
+ * dropped. The content type is the broker's: a body it judged as JSON goes up as JSON (express-
+ * pouchdb would parse a form-encoded one differently), and no other body goes up at all.
+ */
+const FORWARD_REQUEST_HEADERS = ['accept', 'if-match', 'if-none-match', 'range', 'user-agent'];
 /** Response headers passed back; Location/Set-Cookie/Server would leak upstream details. */
 const FORWARD_RESPONSE_HEADERS = [
   'content-type',
@@ -52,8 +54,11 @@ const FORWARD_RESPONSE_HEADERS = [
   'cache-control',
   'date',
 ];
-/** Longest path kept in an audit record. */
+/** Longest path and query string kept in an audit record. */
 const AUDIT_PATH_MAX = 256;
+const AUDIT_QUERY_MAX = 512;
+/** How much of an upstream error answer is kept for the log and the audit trail. */
+const UPSTREAM_ERROR_MAX = 2048;
 const UNAVAILABLE_RETRY_AFTER_SEC = 5;
 
 export type BrokerDeps = {
@@ -104,6 +109,44 @@ function deviceOf(req: IncomingMessage): DeviceHeaders | null | 'invalid' {
   return { id, label };
 }
 
+/**
+ * The raw path (no dot-segment resolution by URL: the policy judges it segment by segment) and
+ * the raw query string after the first `?` (the policy parses it itself).
+ */
+function splitUrl(url: string | undefined): { rawPath: string; rawQuery: string } {
+  const whole = url ?? '/';
+  const mark = whole.indexOf('?');
+  return mark < 0
+    ? { rawPath: whole, rawQuery: '' }
+    : { rawPath: whole.slice(0, mark), rawQuery: whole.slice(mark + 1) };
+}
+
+/** A query string for the audit trail: bounded, and nothing shaped like a JWT kept. */
+function auditQuery(rawQuery: string): string {
+  return rawQuery
+    .slice(0, AUDIT_QUERY_MAX)
+    .replace(/[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, '[redacted]');
+}
+
+/** Takes reserved rows (design documents) out of a `_changes` or `_all_docs` answer. */
+function reservedRowFilter(continuousFeed: boolean): Transform {
+  const filter = createRowFilter(continuousFeed ? 'lines' : 'envelope');
+  return new Transform({
+    transform(chunk: Uint8Array, _encoding, callback) {
+      try {
+        const out = filter.write(chunk);
+        if (out.byteLength > 0) this.push(out);
+        callback();
+      } catch (error) {
+        callback(error as Error);
+      }
+    },
+    flush(callback) {
+      callback(null, filter.end());
+    },
+  });
+}
+
 function bearerToken(req: IncomingMessage): string | null {
   const match = /^Bearer\s+([A-Za-z0-9\-_.~+/]+=*)\s*$/i.exec(req.headers.authorization ?? '');
   return match?.[1] ?? null;
@@ -127,7 +170,14 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
   const transport = upstream.protocol === 'https:' ? https : http;
   const upstreamBase = upstream.pathname.replace(/\/+$/, '');
 
-  type Entry = { user: string | null; method: string; path: string; deviceId?: string };
+  type Entry = {
+    user: string | null;
+    method: string;
+    path: string;
+    /** The query string as received, bounded, bearer-token-shaped values masked. */
+    query?: string;
+    deviceId?: string;
+  };
   /**
    * One request's audit state: who it is known to be so far, and whether its record is written.
    * Every request gets exactly one `broker.request` record, whatever way it ends.
@@ -182,9 +232,7 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
 
   async function handle(req: IncomingMessage, res: ServerResponse, audited: Audited) {
     const method = audited.entry.method;
-    // The raw path (no dot-segment resolution by URL): the policy judges it segment by segment.
-    const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
-    const search = new URL(req.url ?? '/', 'http://broker.invalid').search;
+    const { rawPath, rawQuery } = splitUrl(req.url);
     const anonymous = audited.entry;
 
     // 1. Who: a valid access token, or nothing at all happens.
@@ -277,17 +325,21 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
     // device keys its checkpoints by the database URL; refusing it would only fill the audit
     // trail with a refusal on every sync start.
     if ((method === 'GET' || method === 'HEAD') && (rawPath === '/db' || rawPath === '/db/')) {
+      if (rawQuery !== '') return refuse(res, audited, 400, 'query on the server root');
       allowed(audited, 'server root', 200);
       return sendJson(res, 200, SERVER_ROOT);
     }
 
-    // 4. What: only what replication needs, on the user's own two databases.
+    // 4. What: only what the allow-list lists, on the user's own two databases, with every query
+    // parameter listed for that endpoint and method and its value checked.
     const route = decideRoute(method, rawPath);
     if (!route.allowed) return refuse(res, audited, 403, route.reason);
     const problem = userIdProblem(user);
     if (problem) return refuse(res, audited, 403, `user claim ${problem}`);
+    const query = decideQuery(route.rule, rawQuery);
+    if (!query.allowed) return refuse(res, audited, 400, query.reason);
 
-    // 5. How much: bounded bodies, and write bodies checked before they reach CouchDB.
+    // 5. How much: bounded bodies, of the shape the endpoint takes, checked before CouchDB sees them.
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > deps.maxBodyBytes) {
       res.setHeader('connection', 'close');
@@ -298,10 +350,8 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
       res.setHeader('connection', 'close');
       return refuse(res, audited, 413, 'body over the limit');
     }
-    if (route.write) {
-      const bodyProblem = checkWriteBody(route.write, body);
-      if (bodyProblem) return refuse(res, audited, 403, bodyProblem);
-    }
+    const judged = checkBody(route.rule, body);
+    if (!judged.allowed) return refuse(res, audited, judged.status, judged.reason);
 
     let dbName: string;
     try {
@@ -315,8 +365,101 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
         `user databases unavailable: ${describeError(error).message}`,
       );
     }
-    proxy(req, res, user, `${upstreamBase}/${dbName}${route.dbPath}${search}`, body, audited);
+
+    // 6. Which revisions: a named `rev` is served only while it is a live leaf, so the body and
+    // attachments of a replaced or unshared revision never leave, even before compaction; the
+    // revisions of a newest-leaf read must be in the document's history.
+    const dbBase = `${upstreamBase}/${dbName}`;
+    const revisions = revisionChecks(user);
+    const rev = query.params.get('rev');
+    if (route.rule.liveLeafRev && rev !== undefined && route.docPath) {
+      if (!(await revisions.isLiveLeaf(`${dbBase}${route.docPath}`, rev))) {
+        return refuse(res, audited, 404, `rev ${rev} is not a live leaf`);
+      }
+    }
+    const named = route.rule.namedRevisions?.({
+      ...(route.docId === undefined ? {} : { docId: route.docId }),
+      params: query.params,
+      body: judged.json,
+    });
+    if (named) {
+      const unknown = await revisions.unknownRevisions(dbBase, named);
+      if (unknown.length > 0) {
+        return refuse(
+          res,
+          audited,
+          404,
+          `revisions not in the history: ${unknown.slice(0, 3).join(', ')}`,
+        );
+      }
+    }
+    proxy(req, res, user, `${upstreamBase}/${dbName}${route.dbPath}${query.upstream}`, body, {
+      audited,
+      rule: route.rule,
+      continuousFeed: query.params.get('feed') === 'continuous',
+    });
   }
+
+  /** One request to the CouchDB-protocol server, as `user`. */
+  function upstreamRequest(
+    method: string,
+    user: string,
+    path: string,
+    headers: Record<string, string>,
+  ): http.ClientRequest {
+    return transport.request({
+      protocol: upstream.protocol,
+      hostname: upstream.hostname,
+      port: upstream.port,
+      method,
+      path,
+      headers: { ...headers, authorization: basicAuthHeader(deps.userDbs.credentials(user)) },
+    });
+  }
+
+  /** Reads at most `limit` bytes of an answer, then stops reading it. */
+  async function readUpTo(res: IncomingMessage, limit: number): Promise<Buffer> {
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for await (const chunk of res) {
+      const bytes = chunk as Uint8Array;
+      chunks.push(bytes);
+      size += bytes.byteLength;
+      if (size >= limit) {
+        res.destroy();
+        break;
+      }
+    }
+    return Buffer.concat(chunks).subarray(0, limit);
+  }
+
+  /** The revision questions asked upstream as `user` before a read (revision-checks.ts). */
+  function revisionChecks(user: string): RevisionChecks {
+    return createRevisionChecks(
+      (method, path, headers, body) =>
+        new Promise((resolve, reject) => {
+          const request = upstreamRequest(method, user, path, {
+            ...headers,
+            ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }),
+          });
+          request.on('error', reject);
+          request.on('response', (answer) => {
+            readUpTo(answer, ROW_MAX_BYTES).then(
+              (bytes) =>
+                resolve({ status: answer.statusCode ?? 502, headers: answer.headers, body: bytes }),
+              reject,
+            );
+          });
+          request.end(body);
+        }),
+    );
+  }
+
+  type ProxyContext = {
+    readonly audited: Audited;
+    readonly rule: EndpointRule;
+    readonly continuousFeed: boolean;
+  };
 
   function proxy(
     req: IncomingMessage,
@@ -324,38 +467,57 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
     user: string,
     path: string,
     body: Buffer,
-    audited: Audited,
+    { audited, rule, continuousFeed }: ProxyContext,
   ) {
     const headers: Record<string, string> = {};
     for (const name of FORWARD_REQUEST_HEADERS) {
       const value = req.headers[name];
       if (typeof value === 'string') headers[name] = value;
     }
-    headers['authorization'] = basicAuthHeader(deps.userDbs.credentials(user));
+    if (rule.body) headers['content-type'] = 'application/json';
     if (body.byteLength > 0 || req.method === 'POST' || req.method === 'PUT') {
       headers['content-length'] = String(body.byteLength);
     }
-    const upstreamReq = transport.request({
-      protocol: upstream.protocol,
-      hostname: upstream.hostname,
-      port: upstream.port,
-      method: req.method,
-      path,
-      headers,
-    });
+    const upstreamReq = upstreamRequest(req.method ?? 'GET', user, path, headers);
     upstreamReq.on('response', (upstreamRes) => {
+      const status = upstreamRes.statusCode ?? 502;
+      if (status >= 500) {
+        // Whatever the CouchDB-protocol server says about its own failure (stack traces,
+        // internal messages) is for the operator: the device gets the uniform answer.
+        void readUpTo(upstreamRes, UPSTREAM_ERROR_MAX).then((bytes) => {
+          const detail = bytes.toString('utf8').replace(/\s+/g, ' ').trim();
+          log.warn({ user, status, detail }, 'the CouchDB-protocol server failed a request');
+          allowed(
+            audited,
+            `own database; the CouchDB-protocol server failed (${status}): ${detail}`,
+            502,
+          );
+          if (!res.headersSent) sendJson(res, 502, UNIFORM[502]);
+        });
+        return;
+      }
+      const filtered = rule.hideReservedRows === true && status === 200 && req.method !== 'HEAD';
       const out: Record<string, string | string[]> = {
         'x-content-type-options': 'nosniff',
         'content-security-policy': "sandbox; default-src 'none'",
       };
       for (const name of FORWARD_RESPONSE_HEADERS) {
+        // A filtered answer has another length, and the upstream validator no longer names it.
+        if (filtered && (name === 'content-length' || name === 'etag')) continue;
         const value = upstreamRes.headers[name];
         if (value !== undefined) out[name] = value;
       }
-      allowed(audited, 'own database', upstreamRes.statusCode ?? 502);
-      res.writeHead(upstreamRes.statusCode ?? 502, out);
+      allowed(audited, 'own database', status);
+      res.writeHead(status, out);
       res.flushHeaders(); // a long-poll client sees the response start at once
-      upstreamRes.pipe(res);
+      const done = (error: NodeJS.ErrnoException | null) => {
+        if (error && error.code !== 'ERR_STREAM_PREMATURE_CLOSE') {
+          log.warn({ err: describeError(error), user }, 'answer cut short');
+        }
+      };
+      if (filtered) {
+        pipeline(upstreamRes, reservedRowFilter(continuousFeed), res, done);
+      } else pipeline(upstreamRes, res, done);
     });
     upstreamReq.on('error', (error) => {
       log.warn({ err: describeError(error), user }, 'upstream request failed');
@@ -372,9 +534,14 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
   }
 
   const server = http.createServer((req, res) => {
-    const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
+    const { rawPath, rawQuery } = splitUrl(req.url);
     const audited: Audited = {
-      entry: { user: null, method: req.method ?? 'GET', path: rawPath.slice(0, AUDIT_PATH_MAX) },
+      entry: {
+        user: null,
+        method: req.method ?? 'GET',
+        path: rawPath.slice(0, AUDIT_PATH_MAX),
+        ...(rawQuery === '' ? {} : { query: auditQuery(rawQuery) }),
+      },
       recorded: false,
     };
     handle(req, res, audited).catch((error: unknown) => {
