@@ -176,7 +176,16 @@ const READS: AliasRules = {
   changes: { GET: CHANGES },
   all_docs: {
     GET: { params: ALL_DOCS_PARAMS, hideReservedRows: true },
-    POST: { params: ALL_DOCS_PARAMS, body: allDocsKeysBody, hideReservedRows: true },
+    // By keys in the body: ranges and single keys do not combine with them (CouchDB: 400).
+    POST: {
+      params: {
+        include_docs: booleanParam(),
+        conflicts: booleanParam(),
+        update_seq: booleanParam(),
+      },
+      body: allDocsKeysBody,
+      hideReservedRows: true,
+    },
   },
   bulk_get: { POST: BULK_GET },
   document: { GET: DOCUMENT_READ, HEAD: DOCUMENT_READ },

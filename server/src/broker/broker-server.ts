@@ -123,9 +123,10 @@ function splitUrl(url: string | undefined): { rawPath: string; rawQuery: string 
 
 /** A query string for the audit trail: bounded, and nothing shaped like a JWT kept. */
 function auditQuery(rawQuery: string): string {
+  // Masked before it is cut: a cut token would no longer look like one.
   return rawQuery
-    .slice(0, AUDIT_QUERY_MAX)
-    .replace(/[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, '[redacted]');
+    .replace(/[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, '[redacted]')
+    .slice(0, AUDIT_QUERY_MAX);
 }
 
 /** Takes reserved rows (design documents) out of a `_changes` or `_all_docs` answer. */
