@@ -30,6 +30,14 @@ export type RevisionChecks = {
   ): Promise<string[]>;
 };
 
+/** Longest piece of an upstream answer kept in an error (for the log and audit trail only). */
+const DETAIL_MAX = 512;
+
+function failed(what: string, answer: { status: number; body: Buffer }): RevisionCheckError {
+  const detail = answer.body.subarray(0, DETAIL_MAX).toString('utf8').replace(/\s+/g, ' ').trim();
+  return new RevisionCheckError(`${what} answered ${answer.status}: ${detail}`);
+}
+
 function parse(body: Buffer, what: string): unknown {
   try {
     return JSON.parse(body.toString('utf8')) as unknown;
@@ -46,9 +54,7 @@ export function createRevisionChecks(ask: UpstreamAsk): RevisionChecks {
       // winner (an unshared briefing) answers 404: no live leaf at all.
       const answer = await ask('GET', `${docPath}?conflicts=true`, json);
       if (answer.status === 404) return false;
-      if (answer.status !== 200) {
-        throw new RevisionCheckError(`the live-leaf check answered ${answer.status}`);
-      }
+      if (answer.status !== 200) throw failed('the live-leaf check', answer);
       const doc = parse(answer.body, 'the live-leaf check') as {
         _rev?: unknown;
         _conflicts?: unknown;
@@ -64,9 +70,7 @@ export function createRevisionChecks(ask: UpstreamAsk): RevisionChecks {
         { ...json, 'content-type': 'application/json' },
         JSON.stringify(named),
       );
-      if (answer.status !== 200) {
-        throw new RevisionCheckError(`the revision history check answered ${answer.status}`);
-      }
+      if (answer.status !== 200) throw failed('the revision history check', answer);
       const diff = parse(answer.body, 'the revision history check');
       if (typeof diff !== 'object' || diff === null) {
         throw new RevisionCheckError('the revision history check answered no object');

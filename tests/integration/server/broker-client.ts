@@ -46,7 +46,7 @@ export function brokerRequest(
         },
       },
       (res) => {
-        const chunks: Buffer[] = [];
+        const chunks: Uint8Array[] = [];
         const finish = () =>
           resolve({
             status: res.statusCode ?? 0,
@@ -57,7 +57,7 @@ export function brokerRequest(
           finish();
           req.destroy();
         }, init.cutAfterMs ?? 2_000);
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('data', (chunk: Uint8Array) => chunks.push(chunk));
         res.on('end', () => {
           clearTimeout(timer);
           finish();
