@@ -1,17 +1,18 @@
 // The auth broker: the devices' only door to CouchDB. For each request it validates the bearer
 // token against the identity provider's keys, limits the user's request rate, maps the fixed
-// aliases (/db/briefings, /db/returns) to the token user's own databases, applies the route
-// policy, checks write bodies, and proxies to CouchDB as that user (Basic, derived password) so
+// aliases (/db/briefings, /db/returns) to the token user's own databases, judges the endpoint,
+// method, query parameters and body against the allow-list (allow-list.ts), checks that a named
+// revision may be served (live leaves only), and proxies to CouchDB as that user (upstream.ts) so
 // CouchDB enforces `_security` too. Request bodies are small and bounded (read, checked, then
-// sent); response bodies stream through unbuffered, so a long-poll or continuous `_changes` feed
-// flows as CouchDB writes it. Every decision is audited; every refusal looks the same to the
-// device (one status and body per kind of refusal, never the reason).
+// sent); response bodies stream through, so a long-poll or continuous `_changes` feed flows as
+// CouchDB writes it, with design-document rows taken out on the way. Every decision is audited;
+// every refusal looks the same to the device (one status and body per kind of refusal, never the
+// reason), and so does every failure of the CouchDB-protocol server.
 // A device with a pending wipe order gets one answer to everything it asks (403 device_wipe)
 // except its confirmation that the wipe is done.
 import http from 'node:http';
-import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Transform, pipeline } from 'node:stream';
+import { pipeline } from 'node:stream';
 import {
   DEVICE_ID_HEADER,
   DEVICE_ID_PATTERN,
@@ -20,7 +21,6 @@ import {
   DEVICE_WIPE_DONE_PATH,
   DEVICE_WIPE_ERROR,
 } from '../../../src/shared/protocol.js';
-import { basicAuthHeader } from '../couch/couch-client.js';
 import type { DeviceRegistry } from '../devices/types.js';
 import { sendJson } from '../http/json-http.js';
 import type { UserDbs } from '../fanout/user-dbs.js';
@@ -31,9 +31,8 @@ import type { Metrics } from '../observability/metrics.js';
 import type { EndpointRule } from './allow-list.js';
 import { checkBody, decideQuery, decideRoute } from './broker-policy.js';
 import type { RateLimiter } from './rate-limit.js';
-import { ROW_MAX_BYTES, createRowFilter } from './reserved-row-filter.js';
-import type { RevisionChecks } from './revision-checks.js';
-import { createRevisionChecks } from './revision-checks.js';
+import { createRowFilterStream } from './reserved-row-filter.js';
+import { createUpstream, readUpTo } from './upstream.js';
 import type { TokenVerifier } from './types.js';
 
 const log = createLogger('broker');
@@ -129,25 +128,6 @@ function auditQuery(rawQuery: string): string {
     .slice(0, AUDIT_QUERY_MAX);
 }
 
-/** Takes reserved rows (design documents) out of a `_changes` or `_all_docs` answer. */
-function reservedRowFilter(continuousFeed: boolean): Transform {
-  const filter = createRowFilter(continuousFeed ? 'lines' : 'envelope');
-  return new Transform({
-    transform(chunk: Uint8Array, _encoding, callback) {
-      try {
-        const out = filter.write(chunk);
-        if (out.byteLength > 0) this.push(out);
-        callback();
-      } catch (error) {
-        callback(error as Error);
-      }
-    },
-    flush(callback) {
-      callback(null, filter.end());
-    },
-  });
-}
-
 function bearerToken(req: IncomingMessage): string | null {
   const match = /^Bearer\s+([A-Za-z0-9\-_.~+/]+=*)\s*$/i.exec(req.headers.authorization ?? '');
   return match?.[1] ?? null;
@@ -167,9 +147,7 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | n
 }
 
 export function createBrokerServer(deps: BrokerDeps): http.Server {
-  const upstream = new URL(deps.couchUrl);
-  const transport = upstream.protocol === 'https:' ? https : http;
-  const upstreamBase = upstream.pathname.replace(/\/+$/, '');
+  const upstream = createUpstream({ couchUrl: deps.couchUrl, userDbs: deps.userDbs });
 
   type Entry = {
     user: string | null;
@@ -370,8 +348,8 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
     // 6. Which revisions: a named `rev` is served only while it is a live leaf, so the body and
     // attachments of a replaced or unshared revision never leave, even before compaction; the
     // revisions of a newest-leaf read must be in the document's history.
-    const dbBase = `${upstreamBase}/${dbName}`;
-    const revisions = revisionChecks(user);
+    const dbBase = `${upstream.base}/${dbName}`;
+    const revisions = upstream.revisionChecks(user);
     const rev = query.params.get('rev');
     if (route.rule.liveLeafRev && rev !== undefined && route.docPath) {
       if (!(await revisions.isLiveLeaf(`${dbBase}${route.docPath}`, rev))) {
@@ -394,66 +372,11 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
         );
       }
     }
-    proxy(req, res, user, `${upstreamBase}/${dbName}${route.dbPath}${query.upstream}`, body, {
+    proxy(req, res, user, `${dbBase}${route.dbPath}${query.upstream}`, body, {
       audited,
       rule: route.rule,
       continuousFeed: query.params.get('feed') === 'continuous',
     });
-  }
-
-  /** One request to the CouchDB-protocol server, as `user`. */
-  function upstreamRequest(
-    method: string,
-    user: string,
-    path: string,
-    headers: Record<string, string>,
-  ): http.ClientRequest {
-    return transport.request({
-      protocol: upstream.protocol,
-      hostname: upstream.hostname,
-      port: upstream.port,
-      method,
-      path,
-      headers: { ...headers, authorization: basicAuthHeader(deps.userDbs.credentials(user)) },
-    });
-  }
-
-  /** Reads at most `limit` bytes of an answer, then stops reading it. */
-  async function readUpTo(res: IncomingMessage, limit: number): Promise<Buffer> {
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    for await (const chunk of res) {
-      const bytes = chunk as Uint8Array;
-      chunks.push(bytes);
-      size += bytes.byteLength;
-      if (size >= limit) {
-        res.destroy();
-        break;
-      }
-    }
-    return Buffer.concat(chunks).subarray(0, limit);
-  }
-
-  /** The revision questions asked upstream as `user` before a read (revision-checks.ts). */
-  function revisionChecks(user: string): RevisionChecks {
-    return createRevisionChecks(
-      (method, path, headers, body) =>
-        new Promise((resolve, reject) => {
-          const request = upstreamRequest(method, user, path, {
-            ...headers,
-            ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }),
-          });
-          request.on('error', reject);
-          request.on('response', (answer) => {
-            readUpTo(answer, ROW_MAX_BYTES).then(
-              (bytes) =>
-                resolve({ status: answer.statusCode ?? 502, headers: answer.headers, body: bytes }),
-              reject,
-            );
-          });
-          request.end(body);
-        }),
-    );
   }
 
   type ProxyContext = {
@@ -479,7 +402,7 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
     if (body.byteLength > 0 || req.method === 'POST' || req.method === 'PUT') {
       headers['content-length'] = String(body.byteLength);
     }
-    const upstreamReq = upstreamRequest(req.method ?? 'GET', user, path, headers);
+    const upstreamReq = upstream.request(req.method ?? 'GET', user, path, headers);
     upstreamReq.on('response', (upstreamRes) => {
       const status = upstreamRes.statusCode ?? 502;
       if (status >= 500) {
@@ -517,7 +440,12 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
         }
       };
       if (filtered) {
-        pipeline(upstreamRes, reservedRowFilter(continuousFeed), res, done);
+        pipeline(
+          upstreamRes,
+          createRowFilterStream(continuousFeed ? 'lines' : 'envelope'),
+          res,
+          done,
+        );
       } else pipeline(upstreamRes, res, done);
     });
     upstreamReq.on('error', (error) => {

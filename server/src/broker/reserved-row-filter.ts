@@ -14,6 +14,8 @@
 // and the commas between them are rewritten. 'lines' is a continuous feed: one row object per
 // line, heartbeats as empty lines, the final `{"last_seq":…}` a row without an id.
 
+import { Transform } from 'node:stream';
+
 export type RowFilterShape = 'envelope' | 'lines';
 
 export type RowFilter = {
@@ -137,4 +139,23 @@ export function createRowFilter(shape: RowFilterShape): RowFilter {
     // An answer cut short upstream ends here cut short too: the client sees what it would have.
     end: () => Buffer.alloc(0),
   };
+}
+
+/** The filter as a stream stage between the upstream answer and the device. */
+export function createRowFilterStream(shape: RowFilterShape): Transform {
+  const filter = createRowFilter(shape);
+  return new Transform({
+    transform(chunk: Uint8Array, _encoding, callback) {
+      try {
+        const out = filter.write(chunk);
+        if (out.byteLength > 0) this.push(out);
+        callback();
+      } catch (error) {
+        callback(error as Error);
+      }
+    },
+    flush(callback) {
+      callback(null, filter.end());
+    },
+  });
 }
