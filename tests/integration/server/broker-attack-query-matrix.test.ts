@@ -135,7 +135,8 @@ describe('every query parameter of every allowed endpoint: allowed values pass, 
 
 describe('requests that ended the whole server are refused, audited, and everything keeps answering', () => {
   const revs = encodeURIComponent(JSON.stringify([SAMPLE_REV]));
-  const cases = (): [string, string, number, unknown?][] => [
+  // `{doc}` stands for A's briefing, known once it is delivered.
+  it.each([
     ['GET', '/db/briefings/_changes?filter=_view&view=attache%2Fall', 400],
     ['GET', '/db/briefings/_changes?filter=attache%2Fall', 400],
     ['GET', '/db/briefings/_changes?filter=_design', 400],
@@ -145,37 +146,42 @@ describe('requests that ended the whole server are refused, audited, and everyth
     ['POST', '/db/briefings/_changes?filter=_selector', 403, { selector: {} }],
     ['POST', '/db/returns/_changes?filter=_selector', 403, { selector: { _id: { $gt: null } } }],
     // latest=true on a revision the document never had threw inside express-pouchdb.
-    ['GET', `/db/briefings/${encodeURIComponent(briefingOfA)}?open_revs=${revs}&latest=true`, 404],
-    ['GET', `/db/briefings/${encodeURIComponent(briefingOfA)}?open_revs=${revs}`, 404],
-    ['POST', '/db/briefings/_bulk_get', 404, { docs: [{ id: briefingOfA, rev: SAMPLE_REV }] }],
+    ['GET', `/db/briefings/{doc}?open_revs=${revs}&latest=true`, 404],
+    ['GET', `/db/briefings/{doc}?open_revs=${revs}`, 404],
+    ['POST', '/db/briefings/_bulk_get', 404, { docs: [{ id: '{doc}', rev: SAMPLE_REV }] }],
     // Answered with express-pouchdb's own error text as a 500 ("requests.forEach …").
     ['POST', '/db/briefings/_bulk_get', 400, { docs: {} }],
-  ];
-
-  it.each([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])('case %i', async (index) => {
-    const [method, path, status, body] = cases()[index] ?? ['', '', 0];
-    const reply = await brokerRequest(h, method, path, {
-      token: tokenA,
-      ...(body === undefined ? {} : { body }),
-    });
-    expect(reply.status).toBe(status);
-    expect(reply.text).not.toMatch(/forEach|TypeError|Error:|at /);
-    const [rawPath, query = ''] = path.split('?');
-    await waitForBrokerRecords(h, [
-      {
-        label: `${method} ${path}`,
-        matches: (r) =>
-          r.decision === 'refused' &&
-          r['user'] === A &&
-          r['path'] === rawPath &&
-          (query === '' ? r['query'] === undefined : r['query'] === query),
-      },
-    ]);
-    // Broker, ops and the CouchDB-protocol server all still answer.
-    expect((await brokerRequest(h, 'GET', '/db/briefings', { token: tokenA })).status).toBe(200);
-    expect((await fetch(`${h.server.urls.ops}/healthz`)).status).toBe(200);
-    expect((await h.couchAs(A, 'GET', `/${h.dbNames(A).briefings}`)).status).toBe(200);
-  });
+  ] as [string, string, number, unknown?][])(
+    '%s %s',
+    async (method, pathTemplate, status, bodyTemplate) => {
+      const path = pathTemplate.replace('{doc}', encodeURIComponent(briefingOfA));
+      const body =
+        bodyTemplate === undefined
+          ? undefined
+          : (JSON.parse(JSON.stringify(bodyTemplate).replace('{doc}', briefingOfA)) as unknown);
+      const reply = await brokerRequest(h, method, path, {
+        token: tokenA,
+        ...(body === undefined ? {} : { body }),
+      });
+      expect(reply.status).toBe(status);
+      expect(reply.text).not.toMatch(/forEach|TypeError|Error:|at /);
+      const [rawPath, query = ''] = path.split('?');
+      await waitForBrokerRecords(h, [
+        {
+          label: `${method} ${path}`,
+          matches: (r) =>
+            r.decision === 'refused' &&
+            r['user'] === A &&
+            r['path'] === rawPath &&
+            (query === '' ? r['query'] === undefined : r['query'] === query),
+        },
+      ]);
+      // Broker, ops and the CouchDB-protocol server all still answer.
+      expect((await brokerRequest(h, 'GET', '/db/briefings', { token: tokenA })).status).toBe(200);
+      expect((await fetch(`${h.server.urls.ops}/healthz`)).status).toBe(200);
+      expect((await h.couchAs(A, 'GET', `/${h.dbNames(A).briefings}`)).status).toBe(200);
+    },
+  );
 });
 
 describe('the security object and local documents are not reachable through the broker', () => {
