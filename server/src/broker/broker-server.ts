@@ -1,16 +1,18 @@
 // The auth broker: the devices' only door to CouchDB. For each request it validates the bearer
 // token against the identity provider's keys, limits the user's request rate, maps the fixed
-// aliases (/db/briefings, /db/returns) to the token user's own databases, applies the route
-// policy, checks write bodies, and proxies to CouchDB as that user (Basic, derived password) so
+// aliases (/db/briefings, /db/returns) to the token user's own databases, judges the endpoint,
+// method, query parameters and body against the allow-list (allow-list.ts), checks that a named
+// revision may be served (live leaves only), and proxies to CouchDB as that user (upstream.ts) so
 // CouchDB enforces `_security` too. Request bodies are small and bounded (read, checked, then
-// sent); response bodies stream through unbuffered, so a long-poll or continuous `_changes` feed
-// flows as CouchDB writes it. Every decision is audited; every refusal looks the same to the
-// device (one status and body per kind of refusal, never the reason).
+// sent); response bodies stream through, so a long-poll or continuous `_changes` feed flows as
+// CouchDB writes it, with design-document rows taken out on the way. Every decision is audited;
+// every refusal looks the same to the device (one status and body per kind of refusal, never the
+// reason), and so does every failure of the CouchDB-protocol server.
 // A device with a pending wipe order gets one answer to everything it asks (403 device_wipe)
 // except its confirmation that the wipe is done.
 import http from 'node:http';
-import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream';
 import {
   DEVICE_ID_HEADER,
   DEVICE_ID_PATTERN,
@@ -19,7 +21,6 @@ import {
   DEVICE_WIPE_DONE_PATH,
   DEVICE_WIPE_ERROR,
 } from '../../../src/shared/protocol.js';
-import { basicAuthHeader } from '../couch/couch-client.js';
 import type { DeviceRegistry } from '../devices/types.js';
 import { sendJson } from '../http/json-http.js';
 import type { UserDbs } from '../fanout/user-dbs.js';
@@ -27,21 +28,21 @@ import { userIdProblem } from '../fanout/user-dbs.js';
 import type { AuditLog } from '../observability/audit-log.js';
 import { createLogger, describeError } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { checkWriteBody, decideRoute } from './broker-policy.js';
+import type { EndpointRule } from './allow-list.js';
+import { checkBody, decideQuery, decideRoute } from './broker-policy.js';
 import type { RateLimiter } from './rate-limit.js';
+import { createRowFilterStream } from './reserved-row-filter.js';
+import { createUpstream, readUpTo } from './upstream.js';
 import type { TokenVerifier } from './types.js';
 
 const log = createLogger('broker');
 
-/** Request headers passed upstream; everything else (cookies, proxy-auth headers, encodings) is dropped. */
-const FORWARD_REQUEST_HEADERS = [
-  'accept',
-  'content-type',
-  'if-match',
-  'if-none-match',
-  'range',
-  'user-agent',
-];
+/**
+ * Request headers passed upstream; everything else (cookies, proxy-auth headers, encodings) is
+ * dropped. The content type is the broker's: a body it judged as JSON goes up as JSON (express-
+ * pouchdb would parse a form-encoded one differently), and no other body goes up at all.
+ */
+const FORWARD_REQUEST_HEADERS = ['accept', 'if-match', 'if-none-match', 'range', 'user-agent'];
 /** Response headers passed back; Location/Set-Cookie/Server would leak upstream details. */
 const FORWARD_RESPONSE_HEADERS = [
   'content-type',
@@ -52,8 +53,11 @@ const FORWARD_RESPONSE_HEADERS = [
   'cache-control',
   'date',
 ];
-/** Longest path kept in an audit record. */
+/** Longest path and query string kept in an audit record. */
 const AUDIT_PATH_MAX = 256;
+const AUDIT_QUERY_MAX = 512;
+/** How much of an upstream error answer is kept for the log and the audit trail. */
+const UPSTREAM_ERROR_MAX = 2048;
 const UNAVAILABLE_RETRY_AFTER_SEC = 5;
 
 export type BrokerDeps = {
@@ -104,6 +108,26 @@ function deviceOf(req: IncomingMessage): DeviceHeaders | null | 'invalid' {
   return { id, label };
 }
 
+/**
+ * The raw path (no dot-segment resolution by URL: the policy judges it segment by segment) and
+ * the raw query string after the first `?` (the policy parses it itself).
+ */
+function splitUrl(url: string | undefined): { rawPath: string; rawQuery: string } {
+  const whole = url ?? '/';
+  const mark = whole.indexOf('?');
+  return mark < 0
+    ? { rawPath: whole, rawQuery: '' }
+    : { rawPath: whole.slice(0, mark), rawQuery: whole.slice(mark + 1) };
+}
+
+/** A query string for the audit trail: bounded, and nothing shaped like a JWT kept. */
+function auditQuery(rawQuery: string): string {
+  // Masked before it is cut: a cut token would no longer look like one.
+  return rawQuery
+    .replace(/[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, '[redacted]')
+    .slice(0, AUDIT_QUERY_MAX);
+}
+
 function bearerToken(req: IncomingMessage): string | null {
   const match = /^Bearer\s+([A-Za-z0-9\-_.~+/]+=*)\s*$/i.exec(req.headers.authorization ?? '');
   return match?.[1] ?? null;
@@ -123,11 +147,16 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | n
 }
 
 export function createBrokerServer(deps: BrokerDeps): http.Server {
-  const upstream = new URL(deps.couchUrl);
-  const transport = upstream.protocol === 'https:' ? https : http;
-  const upstreamBase = upstream.pathname.replace(/\/+$/, '');
+  const upstream = createUpstream({ couchUrl: deps.couchUrl, userDbs: deps.userDbs });
 
-  type Entry = { user: string | null; method: string; path: string; deviceId?: string };
+  type Entry = {
+    user: string | null;
+    method: string;
+    path: string;
+    /** The query string as received, bounded, bearer-token-shaped values masked. */
+    query?: string;
+    deviceId?: string;
+  };
   /**
    * One request's audit state: who it is known to be so far, and whether its record is written.
    * Every request gets exactly one `broker.request` record, whatever way it ends.
@@ -182,9 +211,7 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
 
   async function handle(req: IncomingMessage, res: ServerResponse, audited: Audited) {
     const method = audited.entry.method;
-    // The raw path (no dot-segment resolution by URL): the policy judges it segment by segment.
-    const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
-    const search = new URL(req.url ?? '/', 'http://broker.invalid').search;
+    const { rawPath, rawQuery } = splitUrl(req.url);
     const anonymous = audited.entry;
 
     // 1. Who: a valid access token, or nothing at all happens.
@@ -277,17 +304,21 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
     // device keys its checkpoints by the database URL; refusing it would only fill the audit
     // trail with a refusal on every sync start.
     if ((method === 'GET' || method === 'HEAD') && (rawPath === '/db' || rawPath === '/db/')) {
+      if (rawQuery !== '') return refuse(res, audited, 400, 'query on the server root');
       allowed(audited, 'server root', 200);
       return sendJson(res, 200, SERVER_ROOT);
     }
 
-    // 4. What: only what replication needs, on the user's own two databases.
+    // 4. What: only what the allow-list lists, on the user's own two databases, with every query
+    // parameter listed for that endpoint and method and its value checked.
     const route = decideRoute(method, rawPath);
     if (!route.allowed) return refuse(res, audited, 403, route.reason);
     const problem = userIdProblem(user);
     if (problem) return refuse(res, audited, 403, `user claim ${problem}`);
+    const query = decideQuery(route.rule, rawQuery);
+    if (!query.allowed) return refuse(res, audited, 400, query.reason);
 
-    // 5. How much: bounded bodies, and write bodies checked before they reach CouchDB.
+    // 5. How much: bounded bodies, of the shape the endpoint takes, checked before CouchDB sees them.
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > deps.maxBodyBytes) {
       res.setHeader('connection', 'close');
@@ -298,10 +329,8 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
       res.setHeader('connection', 'close');
       return refuse(res, audited, 413, 'body over the limit');
     }
-    if (route.write) {
-      const bodyProblem = checkWriteBody(route.write, body);
-      if (bodyProblem) return refuse(res, audited, 403, bodyProblem);
-    }
+    const judged = checkBody(route.rule, body);
+    if (!judged.allowed) return refuse(res, audited, judged.status, judged.reason);
 
     let dbName: string;
     try {
@@ -315,8 +344,46 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
         `user databases unavailable: ${describeError(error).message}`,
       );
     }
-    proxy(req, res, user, `${upstreamBase}/${dbName}${route.dbPath}${search}`, body, audited);
+
+    // 6. Which revisions: a named `rev` is served only while it is a live leaf, so the body and
+    // attachments of a replaced or unshared revision never leave, even before compaction; the
+    // revisions of a newest-leaf read must be in the document's history.
+    const dbBase = `${upstream.base}/${dbName}`;
+    const revisions = upstream.revisionChecks(user);
+    const rev = query.params.get('rev');
+    if (route.rule.liveLeafRev && rev !== undefined && route.docPath) {
+      if (!(await revisions.isLiveLeaf(`${dbBase}${route.docPath}`, rev))) {
+        return refuse(res, audited, 404, `rev ${rev} is not a live leaf`);
+      }
+    }
+    const named = route.rule.namedRevisions?.({
+      ...(route.docId === undefined ? {} : { docId: route.docId }),
+      params: query.params,
+      body: judged.json,
+    });
+    if (named) {
+      const unknown = await revisions.unknownRevisions(dbBase, named);
+      if (unknown.length > 0) {
+        return refuse(
+          res,
+          audited,
+          404,
+          `revisions not in the history: ${unknown.slice(0, 3).join(', ')}`,
+        );
+      }
+    }
+    proxy(req, res, user, `${dbBase}${route.dbPath}${query.upstream}`, body, {
+      audited,
+      rule: route.rule,
+      continuousFeed: query.params.get('feed') === 'continuous',
+    });
   }
+
+  type ProxyContext = {
+    readonly audited: Audited;
+    readonly rule: EndpointRule;
+    readonly continuousFeed: boolean;
+  };
 
   function proxy(
     req: IncomingMessage,
@@ -324,38 +391,62 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
     user: string,
     path: string,
     body: Buffer,
-    audited: Audited,
+    { audited, rule, continuousFeed }: ProxyContext,
   ) {
     const headers: Record<string, string> = {};
     for (const name of FORWARD_REQUEST_HEADERS) {
       const value = req.headers[name];
       if (typeof value === 'string') headers[name] = value;
     }
-    headers['authorization'] = basicAuthHeader(deps.userDbs.credentials(user));
+    if (rule.body) headers['content-type'] = 'application/json';
     if (body.byteLength > 0 || req.method === 'POST' || req.method === 'PUT') {
       headers['content-length'] = String(body.byteLength);
     }
-    const upstreamReq = transport.request({
-      protocol: upstream.protocol,
-      hostname: upstream.hostname,
-      port: upstream.port,
-      method: req.method,
-      path,
-      headers,
-    });
+    const upstreamReq = upstream.request(req.method ?? 'GET', user, path, headers);
     upstreamReq.on('response', (upstreamRes) => {
+      const status = upstreamRes.statusCode ?? 502;
+      if (status >= 500) {
+        // Whatever the CouchDB-protocol server says about its own failure (stack traces,
+        // internal messages) is for the operator: the device gets the uniform answer.
+        void readUpTo(upstreamRes, UPSTREAM_ERROR_MAX).then((bytes) => {
+          const detail = bytes.toString('utf8').replace(/\s+/g, ' ').trim();
+          log.warn({ user, status, detail }, 'the CouchDB-protocol server failed a request');
+          allowed(
+            audited,
+            `own database; the CouchDB-protocol server failed (${status}): ${detail}`,
+            502,
+          );
+          if (!res.headersSent) sendJson(res, 502, UNIFORM[502]);
+        });
+        return;
+      }
+      const filtered = rule.hideReservedRows === true && status === 200 && req.method !== 'HEAD';
       const out: Record<string, string | string[]> = {
         'x-content-type-options': 'nosniff',
         'content-security-policy': "sandbox; default-src 'none'",
       };
       for (const name of FORWARD_RESPONSE_HEADERS) {
+        // A filtered answer has another length, and the upstream validator no longer names it.
+        if (filtered && (name === 'content-length' || name === 'etag')) continue;
         const value = upstreamRes.headers[name];
         if (value !== undefined) out[name] = value;
       }
-      allowed(audited, 'own database', upstreamRes.statusCode ?? 502);
-      res.writeHead(upstreamRes.statusCode ?? 502, out);
+      allowed(audited, 'own database', status);
+      res.writeHead(status, out);
       res.flushHeaders(); // a long-poll client sees the response start at once
-      upstreamRes.pipe(res);
+      const done = (error: NodeJS.ErrnoException | null) => {
+        if (error && error.code !== 'ERR_STREAM_PREMATURE_CLOSE') {
+          log.warn({ err: describeError(error), user }, 'answer cut short');
+        }
+      };
+      if (filtered) {
+        pipeline(
+          upstreamRes,
+          createRowFilterStream(continuousFeed ? 'lines' : 'envelope'),
+          res,
+          done,
+        );
+      } else pipeline(upstreamRes, res, done);
     });
     upstreamReq.on('error', (error) => {
       log.warn({ err: describeError(error), user }, 'upstream request failed');
@@ -372,9 +463,14 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
   }
 
   const server = http.createServer((req, res) => {
-    const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
+    const { rawPath, rawQuery } = splitUrl(req.url);
     const audited: Audited = {
-      entry: { user: null, method: req.method ?? 'GET', path: rawPath.slice(0, AUDIT_PATH_MAX) },
+      entry: {
+        user: null,
+        method: req.method ?? 'GET',
+        path: rawPath.slice(0, AUDIT_PATH_MAX),
+        ...(rawQuery === '' ? {} : { query: auditQuery(rawQuery) }),
+      },
       recorded: false,
     };
     handle(req, res, audited).catch((error: unknown) => {

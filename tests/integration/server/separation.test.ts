@@ -186,13 +186,16 @@ describe('through the broker', () => {
       body: receipt(A, { sorId: '' }),
     });
     expect(incomplete.status).toBe(403);
-    // Replication checkpoints are allowed on both databases.
-    const checkpoint = await h.broker('/db/briefings/_local/device-1', {
-      method: 'PUT',
-      token: tokenA,
-      body: { last_seq: 3 },
-    });
-    expect(checkpoint.status).toBe(201);
+    // Devices keep their replication checkpoints on the device: no `_local` document, on either
+    // database (`_local/_security` would be the security object under another name).
+    for (const path of ['/db/briefings/_local/device-1', '/db/returns/_local/_security']) {
+      const checkpoint = await h.broker(path, {
+        method: 'PUT',
+        token: tokenA,
+        body: { last_seq: 3 },
+      });
+      expect(checkpoint.status).toBe(403);
+    }
   });
 
   it('audits each decision with user, method, path and reason', async () => {
