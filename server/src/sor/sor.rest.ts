@@ -17,6 +17,7 @@ import {
   wireChangeSchema,
   wireDocumentSchema,
   wireReturnResultSchema,
+  wireShareHistorySchema,
   wireShareStateSchema,
 } from './sor-contract.js';
 import type {
@@ -25,6 +26,7 @@ import type {
   SorChange,
   SorDocument,
   SorMalformedChange,
+  SorShareHistory,
   SorShareState,
 } from './types.js';
 import { SorRecordError, SorUnavailableError } from './types.js';
@@ -253,6 +255,22 @@ export function createRestSorAdapter(options: RestSorAdapterOptions): SorAdapter
         throw new SorRecordError(`The SOR answered ${reply.status} for ${what}.`);
       }
       return parse(what, wireShareStateSchema, json(what, reply));
+    },
+
+    async fetchShareHistory(sorId, userId): Promise<SorShareHistory | null> {
+      const what = `share history of ${JSON.stringify(sorId)} with ${JSON.stringify(userId)}`;
+      const reply = await request(what, SOR_PATHS.shareHistory(sorId, userId), maxDocumentBytes);
+      if (reply.status === 404) return null;
+      if (reply.status !== 200) {
+        throw new SorRecordError(`The SOR answered ${reply.status} for ${what}.`);
+      }
+      const history = parse(what, wireShareHistorySchema, json(what, reply));
+      if (history.sorId !== sorId || history.userId !== userId) {
+        throw new SorRecordError(
+          `The SOR answered ${what} with ${JSON.stringify(history.sorId)} and ${JSON.stringify(history.userId)}.`,
+        );
+      }
+      return history;
     },
 
     async writeReturn(item) {
