@@ -29,6 +29,7 @@ import { createLogger, describeError } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { checkWriteBody, decideRoute } from './broker-policy.js';
 import type { RateLimiter } from './rate-limit.js';
+import type { ReturnsGate } from './returns-gate.js';
 import type { TokenVerifier } from './types.js';
 
 const log = createLogger('broker');
@@ -69,6 +70,8 @@ export type BrokerDeps = {
   readonly maxOpenPerUser: number;
   /** Devices seen and wipe orders; without it, device headers are ignored. */
   readonly devices?: DeviceRegistry;
+  /** How many returns a user may send (returns-gate.ts); without it, no volume limit. */
+  readonly returnsGate?: ReturnsGate;
 };
 
 const UNIFORM = {
@@ -301,6 +304,12 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
     if (route.write) {
       const bodyProblem = checkWriteBody(route.write, body);
       if (bodyProblem) return refuse(res, audited, 403, bodyProblem);
+      const gate = deps.returnsGate?.check(
+        user,
+        { write: route.write, dbPath: route.dbPath },
+        body,
+      );
+      if (gate && !gate.ok) return refuse(res, audited, gate.status, gate.reason, gate.headers);
     }
 
     let dbName: string;

@@ -58,6 +58,9 @@ export type ServerConfig = {
   readonly fanoutBatchSize: number;
   readonly returnsEnabled: boolean;
   readonly returnsIntervalMs: number;
+  readonly returnsMaxPerHour: number;
+  readonly returnsMaxPerRequest: number;
+  readonly returnsClockSkewSec: number;
 };
 
 /** Thrown at boot when configuration is invalid; the message names each bad key and its env var. */

@@ -13,6 +13,10 @@ export type FanoutOutcome = 'written' | 'unchanged' | 'deleted' | 'absent' | 'st
 export type FanoutFailure = 'retry' | 'dead_letter';
 export type ReturnsOutcome = 'stored' | 'duplicate' | 'rejected';
 export type LeaseName = 'poller' | 'returns';
+/** Where a return was refused, and why (docs/operations.md, "Returns refused"). */
+export type ReturnsRefusal =
+  | { where: 'broker'; reason: 'hourly_limit' | 'request_limit' | 'invalid' }
+  | { where: 'integrator'; reason: 'invalid' | 'no_briefing' | 'not_shared' | 'sor_refused' };
 
 export type Metrics = {
   readonly registry: Registry;
@@ -25,6 +29,10 @@ export type Metrics = {
   leaseHeld(lease: LeaseName, held: boolean): void;
   returnsProcessed(outcome: ReturnsOutcome): void;
   brokerDecision(decision: 'allowed' | 'refused'): void;
+  returnsRefused<W extends ReturnsRefusal['where']>(
+    where: W,
+    reason: Extract<ReturnsRefusal, { where: W }>['reason'],
+  ): void;
 };
 
 export function createMetrics(deps: { queueDepth: QueueDepthSource }): Metrics {
@@ -94,6 +102,22 @@ export function createMetrics(deps: { queueDepth: QueueDepthSource }): Metrics {
     labelNames: ['decision'] as const,
     registers: [registry],
   });
+  const returnsRefused = new Counter({
+    name: 'attache_returns_refused_total',
+    help: 'Returns refused: at the broker (volume limits; shape, refused by the database) or by the integrator (shape, briefing unknown or not shared with the author when written, SOR refusal).',
+    labelNames: ['where', 'reason'] as const,
+    registers: [registry],
+  });
+  const refusals: ReturnsRefusal[] = [
+    { where: 'broker', reason: 'hourly_limit' },
+    { where: 'broker', reason: 'request_limit' },
+    { where: 'broker', reason: 'invalid' },
+    { where: 'integrator', reason: 'invalid' },
+    { where: 'integrator', reason: 'no_briefing' },
+    { where: 'integrator', reason: 'not_shared' },
+    { where: 'integrator', reason: 'sor_refused' },
+  ];
+  for (const labels of refusals) returnsRefused.inc(labels, 0);
   for (const outcome of ['written', 'unchanged', 'deleted', 'absent', 'stale'] as const) {
     processed.inc({ outcome }, 0);
   }
@@ -113,5 +137,6 @@ export function createMetrics(deps: { queueDepth: QueueDepthSource }): Metrics {
     leaseHeld: (lease, held) => leases.set({ lease }, held ? 1 : 0),
     returnsProcessed: (outcome) => returns.inc({ outcome }),
     brokerDecision: (decision) => brokerDecisions.inc({ decision }),
+    returnsRefused: (where, reason) => returnsRefused.inc({ where, reason }),
   };
 }

@@ -194,6 +194,7 @@ export async function startPipeline(deps: PipelineDeps): Promise<Pipeline> {
       checkpoints: createCouchCheckpoints(deps.couch),
       intervalMs: config.returnsIntervalMs,
       maxBackoffMs: config.pollMaxBackoffMs,
+      clockSkewMs: config.returnsClockSkewSec * 1000,
     });
     returnsLease.start();
     integrator.start();
