@@ -61,6 +61,9 @@ export type ServerConfig = {
   readonly returnsMaxPerHour: number;
   readonly returnsMaxPerRequest: number;
   readonly returnsClockSkewSec: number;
+  readonly compactionQuietMs: number;
+  readonly compactionMaxDelayMs: number;
+  readonly compactionMinIntervalMs: number;
 };
 
 /** Thrown at boot when configuration is invalid; the message names each bad key and its env var. */
