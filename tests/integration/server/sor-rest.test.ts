@@ -325,6 +325,21 @@ describe('REST SOR adapter against a façade that breaks the contract', () => {
     );
   });
 
+  it('does not take a façade without share history for a SOR without the document', async () => {
+    // A façade from before the operation: 404 for the route, while the document exists.
+    routes.set(
+      '/sor/v1/documents/OLD-1/recipients',
+      json({ sorId: 'OLD-1', version: 1, recipients: ['ann'] }),
+    );
+    const waiting = adapter.fetchShareHistory('OLD-1', 'ann');
+    await expect(waiting).rejects.toBeInstanceOf(SorUnavailableError);
+    await expect(waiting).rejects.toThrow(
+      /does not implement GET \/documents\/\{sorId\}\/share-history/,
+    );
+    // Both 404: the document is not there.
+    expect(await adapter.fetchShareHistory('GONE-1', 'ann')).toBeNull();
+  });
+
   it('treats 5xx as the SOR being unavailable', async () => {
     routes.set('/sor/v1/documents/DOWN', (res) => res.writeHead(503).end());
     await expect(adapter.fetchDocument('DOWN')).rejects.toBeInstanceOf(SorUnavailableError);
