@@ -4,7 +4,8 @@
 //
 // The SOR runs outside the server's data folder (it is another system, and keeps the briefing
 // after the unshare). What depends on the CouchDB backend is in `Backend`: the embedded
-// CouchDB-protocol server here; Apache CouchDB (issue #13) adds one with its own data folder.
+// CouchDB-protocol server always; an Apache CouchDB too when ATTACHE_TEST_COUCHDB_URL, _USER,
+// _PASSWORD and _DATA_DIR name one (issue #13 will start one in the suite).
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import type http from 'node:http';
@@ -12,6 +13,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerConfig } from '../../../server/src/config/types.js';
+import { CONTROL_DB } from '../../../server/src/couch/control-db.js';
+import { userDbNames } from '../../../server/src/fanout/user-dbs.js';
 import { closeServer, listen } from '../../../server/src/http/json-http.js';
 import { createSorAdminServer } from '../../../server/src/sor/admin-api.js';
 import { createDemoSor } from '../../../server/src/sor/demo-sor.sqlite.js';
@@ -19,6 +22,8 @@ import type { DemoSor } from '../../../server/src/sor/demo-sor.sqlite.js';
 import { SOR_API_PREFIX } from '../../../server/src/sor/sor-contract.js';
 import { startHarness, waitFor } from './server-harness.js';
 import type { Harness } from './server-harness.js';
+
+const USER = 'zoe.kaplan';
 
 type Backend = {
   readonly name: string;
@@ -63,7 +68,39 @@ const content = (title: string, bodyHtml: string) => ({
   updatedAt: '2026-01-01T00:00:00.000Z',
 });
 
-for (const backend of [embedded]) {
+/**
+ * An Apache CouchDB 3.x already running on this machine, when the environment names it (issue
+ * #13 will start one itself): its URL, a server admin, and its data folder
+ * (`[couchdb] database_dir`).
+ */
+function apacheCouchDb(env: NodeJS.ProcessEnv): Backend | null {
+  const url = env['ATTACHE_TEST_COUCHDB_URL'];
+  const user = env['ATTACHE_TEST_COUCHDB_USER'];
+  const password = env['ATTACHE_TEST_COUCHDB_PASSWORD'];
+  const dataDir = env['ATTACHE_TEST_COUCHDB_DATA_DIR'];
+  if (!url || !user || !password || !dataDir) return null;
+  const secrets = fs.mkdtempSync(path.join(os.tmpdir(), 'attache-couchdb-admin-'));
+  return {
+    name: `Apache CouchDB at ${url}`,
+    overrides: async () => {
+      const passwordFile = path.join(secrets, 'password');
+      fs.writeFileSync(passwordFile, password, { mode: 0o600 });
+      // A test instance: Attaché's state from an earlier run goes (the SOR here starts anew,
+      // and the poller's cursor in the control database would skip its changes).
+      const auth = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+      for (const db of [CONTROL_DB, ...Object.values(userDbNames(USER))]) {
+        await fetch(`${url}/${db}`, { method: 'DELETE', headers: { authorization: auth } });
+      }
+      return { couchUrl: url, couchUser: user, couchPasswordFile: passwordFile };
+    },
+    dataFolders: (h) => [h.dataDir, dataDir],
+    tearDown: () => Promise.resolve(fs.rmSync(secrets, { recursive: true, force: true })),
+  };
+}
+
+const backends = [embedded, apacheCouchDb(process.env)].filter((b): b is Backend => b !== null);
+
+for (const backend of backends) {
   describe(`unshared content on ${backend.name}`, () => {
     let sorDir: string;
     let sor: DemoSor;
@@ -105,7 +142,7 @@ for (const backend of [embedded]) {
         .filter((record) => record.user === user);
 
     it('leaves no trace of an unshared briefing or its attachment in any file of the server', async () => {
-      const user = 'zoe.kaplan';
+      const user = USER;
       const phrase = `ZEPHYR-${randomUUID()}`;
       const briefings = [0, 1, 2].map((n) =>
         sor.create({
