@@ -132,7 +132,8 @@ export const bulkDocsBody: BodyRule = {
     if (extra) return bad(extra);
     const docs = body['docs'];
     if (!Array.isArray(docs)) return bad('_bulk_docs body without a docs array');
-    if (docs.length > MAX_ITEMS) return bad(`more than ${MAX_ITEMS} documents`);
+    // How many documents one request may carry is the returns gate's to say (413, a configured
+    // limit; returns-gate.ts), not a malformed body.
     if (body['new_edits'] !== undefined && typeof body['new_edits'] !== 'boolean') {
       return bad('new_edits not a boolean');
     }

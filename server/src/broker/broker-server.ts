@@ -32,6 +32,7 @@ import type { EndpointRule } from './allow-list.js';
 import { checkBody, decideQuery, decideRoute } from './broker-policy.js';
 import type { RateLimiter } from './rate-limit.js';
 import { createRowFilterStream } from './reserved-row-filter.js';
+import type { ReturnsGate } from './returns-gate.js';
 import { createUpstream, readUpTo } from './upstream.js';
 import type { TokenVerifier } from './types.js';
 
@@ -73,6 +74,8 @@ export type BrokerDeps = {
   readonly maxOpenPerUser: number;
   /** Devices seen and wipe orders; without it, device headers are ignored. */
   readonly devices?: DeviceRegistry;
+  /** How many returns a user may send (returns-gate.ts); without it, no volume limit. */
+  readonly returnsGate?: ReturnsGate;
 };
 
 const UNIFORM = {
@@ -331,6 +334,23 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
     }
     const judged = checkBody(route.rule, body);
     if (!judged.allowed) return refuse(res, audited, judged.status, judged.reason);
+    // Writes to the returns database: how many one person may send (returns-gate.ts).
+    const returnsWrite =
+      route.alias !== 'returns'
+        ? null
+        : route.endpoint === 'bulk_docs'
+          ? 'bulk_docs'
+          : route.endpoint === 'document' && method === 'PUT'
+            ? 'doc'
+            : null;
+    if (returnsWrite) {
+      const gate = deps.returnsGate?.check(
+        user,
+        { write: returnsWrite, dbPath: route.dbPath },
+        body,
+      );
+      if (gate && !gate.ok) return refuse(res, audited, gate.status, gate.reason, gate.headers);
+    }
 
     let dbName: string;
     try {

@@ -11,6 +11,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { createBrokerServer } from './broker-server.js';
 import { createJwksKeyResolver } from './jwks.js';
 import { createRateLimiter } from './rate-limit.js';
+import { createReturnsGate } from './returns-gate.js';
 import { createTokenVerifier } from './token-verifier.js';
 
 export type BrokerSetupDeps = {
@@ -56,5 +57,11 @@ export function createBrokerFromConfig(config: ServerConfig, deps: BrokerSetupDe
     maxBodyBytes: config.brokerMaxBodyBytes,
     maxOpenPerUser: config.brokerMaxOpenPerUser,
     devices: deps.devices,
+    returnsGate: createReturnsGate({
+      maxPerHour: config.returnsMaxPerHour,
+      maxPerRequest: config.returnsMaxPerRequest,
+      audit: deps.audit,
+      metrics: deps.metrics,
+    }),
   });
 }

@@ -353,6 +353,36 @@ export const CONFIG_KEYS = {
     doc: "How often the returns integrator reads the users' returns databases.",
     schema: positiveInt.default(2_000),
   },
+  returnsMaxPerHour: {
+    env: 'ATTACHE_RETURNS_MAX_PER_HOUR',
+    doc: "Returns (read receipts, notes) one user may send through the broker per hour: a bucket this size, refilled at this rate, so a long flight's backlog goes at once; 429 with Retry-After above it (the device sends the rest later). Per broker instance.",
+    schema: positiveInt.default(5_000),
+  },
+  returnsMaxPerRequest: {
+    env: 'ATTACHE_RETURNS_MAX_PER_REQUEST',
+    doc: 'Returns one request may carry (a device sends 50 at a time); 413 above it.',
+    schema: positiveInt.default(500),
+  },
+  returnsClockSkewSec: {
+    env: 'ATTACHE_RETURNS_CLOCK_SKEW_SEC',
+    doc: "How far a device's clock may be off: a return's own time counts as when it was written if it lies within a share of its briefing with its author, widened by this much, and not later than this after it reached the server.",
+    schema: z.coerce.number().int().min(0).max(86_400).default(300),
+  },
+  compactionQuietMs: {
+    env: 'ATTACHE_COMPACTION_QUIET_MS',
+    doc: "After an unshare, how long a user's briefings database must see no further unshare before it is compacted (several unshares in a row make one compaction).",
+    schema: z.coerce.number().int().min(0).default(30_000),
+  },
+  compactionMaxDelayMs: {
+    env: 'ATTACHE_COMPACTION_MAX_DELAY_MS',
+    doc: "The longest an unshared briefing stays on the server's disk while unshares keep coming: compacted this long after the first unshare at the latest (plus the wait for its turn).",
+    schema: positiveInt.default(300_000),
+  },
+  compactionMinIntervalMs: {
+    env: 'ATTACHE_COMPACTION_MIN_INTERVAL_MS',
+    doc: 'Least time between the starts of two compactions, over all users (one runs at a time), so a mass unshare does not swamp CouchDB.',
+    schema: z.coerce.number().int().min(0).default(2_000),
+  },
 } as const satisfies Record<keyof ServerConfig, KeySpec>;
 
 type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -367,6 +397,14 @@ const configSchema = z
   .refine((c) => c.devIdp || c.tokenIssuer !== '', {
     message: 'is required when the development OpenID provider is off (devIdp=false)',
     path: ['tokenIssuer'],
+  })
+  .refine((c) => c.returnsMaxPerRequest <= c.returnsMaxPerHour, {
+    message: 'must not exceed returnsMaxPerHour',
+    path: ['returnsMaxPerRequest'],
+  })
+  .refine((c) => c.compactionQuietMs <= c.compactionMaxDelayMs, {
+    message: 'must not exceed compactionMaxDelayMs',
+    path: ['compactionQuietMs'],
   })
   .refine((c) => c.queueRetryBaseMs <= c.queueRetryMaxMs, {
     message: 'must not exceed queueRetryMaxMs',

@@ -58,6 +58,12 @@ export type ServerConfig = {
   readonly fanoutBatchSize: number;
   readonly returnsEnabled: boolean;
   readonly returnsIntervalMs: number;
+  readonly returnsMaxPerHour: number;
+  readonly returnsMaxPerRequest: number;
+  readonly returnsClockSkewSec: number;
+  readonly compactionQuietMs: number;
+  readonly compactionMaxDelayMs: number;
+  readonly compactionMinIntervalMs: number;
 };
 
 /** Thrown at boot when configuration is invalid; the message names each bad key and its env var. */

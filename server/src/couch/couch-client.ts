@@ -12,6 +12,9 @@ import type {
 } from './types.js';
 
 const REQUEST_TIMEOUT_MS = 60_000;
+/** How often a running compaction is looked at, and how long it may take at most. */
+const COMPACTION_POLL_MS = 250;
+const COMPACTION_TIMEOUT_MS = 60 * 60_000;
 
 export function basicAuthHeader(credentials: CouchCredentials): string {
   return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`, 'utf8').toString('base64')}`;
@@ -188,6 +191,37 @@ export function createCouchClient(deps: {
       const res = await call('list databases', 'GET', '/_all_dbs');
       if (res.status === 200 && Array.isArray(res.body)) return res.body as string[];
       return fail('list databases', res);
+    },
+
+    async docsWithPrefix(db, prefix, limit) {
+      const op = `list ${prefix}* in ${db}`;
+      const query = new URLSearchParams({
+        startkey: JSON.stringify(prefix),
+        endkey: JSON.stringify(`${prefix}\ufff0`),
+        include_docs: 'true',
+        limit: String(limit),
+      });
+      const res = await call(op, 'GET', `/${encodeURIComponent(db)}/_all_docs?${query}`);
+      if (res.status !== 200) return fail(op, res);
+      return (res.body as { rows: AllDocsRow[] }).rows.flatMap((row) => (row.doc ? [row.doc] : []));
+    },
+
+    async compact(db) {
+      const op = `compact ${db}`;
+      const path = `/${encodeURIComponent(db)}`;
+      // CouchDB wants a JSON content type on _compact (415 otherwise); the body is empty.
+      const res = await call(op, 'POST', `${path}/_compact`, { body: {} });
+      if (res.status !== 202 && res.status !== 200) return fail(op, res);
+      const deadline = Date.now() + COMPACTION_TIMEOUT_MS;
+      for (;;) {
+        const info = await call(op, 'GET', path);
+        if (info.status !== 200) return fail(op, info);
+        if ((info.body as { compact_running?: unknown }).compact_running !== true) return;
+        if (Date.now() > deadline) {
+          throw new CouchError('unavailable', 0, 'still compacting after an hour', op);
+        }
+        await new Promise((resolve) => setTimeout(resolve, COMPACTION_POLL_MS));
+      }
     },
 
     async deleteDoc(db, id, rev) {

@@ -9,6 +9,7 @@ import expressPouchDB from 'express-pouchdb';
 import PouchDB from 'pouchdb-node';
 import { createLogger } from '../observability/logger.js';
 import { guardRequest } from './couch-guard.js';
+import { createLevelDbPurge } from './leveldb-purge.pouch.js';
 import type { CouchCredentials, EmbeddedCouch } from './types.js';
 
 const log = createLogger('couch');
@@ -36,11 +37,15 @@ export async function startEmbeddedCouch(deps: {
   const couchDir = path.join(deps.dataDir, 'couch');
   fs.mkdirSync(path.join(couchDir, 'dbs'), { recursive: true, mode: 0o700 });
 
-  // @types/pouchdb types defaults() as a bare constructor; at run time it is a full PouchDB
-  // class (static events, plugins), which express-pouchdb relies on.
-  const LocalPouch = PouchDB.defaults({
-    prefix: path.join(couchDir, 'dbs') + path.sep,
-  }) as unknown as PouchDB.Static;
+  const prefix = path.join(couchDir, 'dbs') + path.sep;
+  // `_compact` takes old revisions off the disk too, not only out of PouchDB's view.
+  const purge = createLevelDbPurge(prefix);
+  // `db` (the leveldb adapter's leveldown factory) is missing from @types/pouchdb, which also
+  // types defaults() as a bare constructor; at run time it is a full PouchDB class (static
+  // events, plugins), which express-pouchdb relies on.
+  const options = { prefix, db: purge.leveldown };
+  const LocalPouch = PouchDB.defaults(options) as unknown as PouchDB.Static;
+  purge.install(LocalPouch);
   const openDbs = new Set<string>();
   LocalPouch.on('created', (name: string) => openDbs.add(name));
   LocalPouch.on('destroyed', (name: string) => openDbs.delete(name));

@@ -223,6 +223,16 @@ describe('device sync through the auth broker', () => {
         'no pending uploads',
         async () => (await call<SyncStatus>(running, 'sync:status')).pendingUploads === 0,
       );
+      // And on to the SOR: the receipt has the shape the returns database and the integrator
+      // accept, on a briefing shared with its author.
+      await until('the read receipt in the SOR', async () => {
+        const { returns } = (await admin('GET', '/admin/returns')) as {
+          returns: Array<{ userId: string; sorId: string; type: string }>;
+        };
+        return returns.find(
+          (r) => r.userId === SAMPLE_USER.id && `briefing:${r.sorId}` === first.id,
+        );
+      });
     },
     TIMEOUT_MS,
   );

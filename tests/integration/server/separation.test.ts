@@ -1,7 +1,7 @@
 // Users' data are separated twice: the broker only ever maps a token to its subject's own
 // databases, and CouchDB itself refuses one user's credentials on another user's databases.
 import fs from 'node:fs';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { idpKeysFile } from '../../../server/src/idp/signing-keys.js';
@@ -151,36 +151,38 @@ describe('through the broker', () => {
   });
 
   it('accepts a read receipt authored by the signed-in user in /db/returns, and nothing else', async () => {
-    const put = await h.broker('/db/returns/receipt-1', {
+    const path = (id: string) => `/db/returns/${encodeURIComponent(id)}`;
+    const first = `read-receipt:${randomUUID()}`;
+    const put = await h.broker(path(first), {
       method: 'PUT',
       token: tokenA,
       body: receipt(A),
     });
     expect(put.status).toBe(201);
-    expect((await h.broker('/db/returns/receipt-1', { token: tokenA })).body).toMatchObject({
+    expect((await h.broker(path(first), { token: tokenA })).body).toMatchObject({
       author: A,
       type: 'read-receipt',
     });
     const bulk = await h.broker('/db/returns/_bulk_docs', {
       method: 'POST',
       token: tokenA,
-      body: { docs: [{ _id: 'receipt-2', ...receipt(A) }] },
+      body: { docs: [{ _id: `read-receipt:${randomUUID()}`, ...receipt(A) }] },
     });
     expect(bulk.status).toBe(201);
     // CouchDB's validate_doc_update (as the user) refuses the rest.
-    const impersonating = await h.broker('/db/returns/receipt-3', {
+    const impersonating = await h.broker(path(`read-receipt:${randomUUID()}`), {
       method: 'PUT',
       token: tokenA,
       body: receipt(B),
     });
     expect(impersonating.status).toBe(403);
-    const otherType = await h.broker('/db/returns/note-1', {
+    const otherType = await h.broker(path(`read-receipt:${randomUUID()}`), {
       method: 'PUT',
       token: tokenA,
       body: { type: 'briefing', author: A },
     });
     expect(otherType.status).toBe(403);
-    const incomplete = await h.broker('/db/returns/receipt-4', {
+    const incomplete = await h.broker(path(`read-receipt:${randomUUID()}`), {
       method: 'PUT',
       token: tokenA,
       body: receipt(A, { sorId: '' }),
