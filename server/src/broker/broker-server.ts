@@ -27,7 +27,10 @@ import { userIdProblem } from '../fanout/user-dbs.js';
 import type { AuditLog } from '../observability/audit-log.js';
 import { createLogger, describeError } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { RefusalAggregator } from '../observability/refusal-aggregator.js';
 import { checkWriteBody, decideRoute } from './broker-policy.js';
+import type { PreAuthGate } from './pre-auth-limit.js';
+import { limitKeyOf } from '../http/client-address.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { TokenVerifier } from './types.js';
 
@@ -69,6 +72,10 @@ export type BrokerDeps = {
   readonly maxOpenPerUser: number;
   /** Devices seen and wipe orders; without it, device headers are ignored. */
   readonly devices?: DeviceRegistry;
+  /** Client address, address limit and token shape, before any signature check. */
+  readonly preAuth: PreAuthGate;
+  /** Refusals a client can repeat at will are counted by kind, not recorded one each. */
+  readonly refusals: RefusalAggregator;
 };
 
 const UNIFORM = {
@@ -104,11 +111,6 @@ function deviceOf(req: IncomingMessage): DeviceHeaders | null | 'invalid' {
   return { id, label };
 }
 
-function bearerToken(req: IncomingMessage): string | null {
-  const match = /^Bearer\s+([A-Za-z0-9\-_.~+/]+=*)\s*$/i.exec(req.headers.authorization ?? '');
-  return match?.[1] ?? null;
-}
-
 /** Reads a body of at most `limit` bytes; null when it is larger. */
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
   const chunks: Uint8Array[] = [];
@@ -127,7 +129,13 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
   const transport = upstream.protocol === 'https:' ? https : http;
   const upstreamBase = upstream.pathname.replace(/\/+$/, '');
 
-  type Entry = { user: string | null; method: string; path: string; deviceId?: string };
+  type Entry = {
+    user: string | null;
+    method: string;
+    path: string;
+    client?: string;
+    deviceId?: string;
+  };
   /**
    * One request's audit state: who it is known to be so far, and whether its record is written.
    * Every request gets exactly one `broker.request` record, whatever way it ends.
@@ -156,23 +164,27 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
     });
   }
 
+  /** `kind` set: a refusal a client can repeat at will, counted into one record per kind. */
   function refuse(
     res: ServerResponse,
     audited: Audited,
     status: keyof typeof UNIFORM,
     reason: string,
-    headers: Record<string, string> = {},
+    headers: Readonly<Record<string, string>> = {},
+    kind?: string,
   ) {
     if (!audited.recorded) {
       audited.recorded = true;
       deps.metrics.brokerDecision('refused');
-      deps.audit.record({
+      const entry = {
         action: 'broker.request',
         ...audited.entry,
-        decision: 'refused',
+        decision: 'refused' as const,
         reason,
         status,
-      });
+      };
+      if (kind === undefined) deps.audit.record(entry);
+      else deps.refusals.record(kind, entry);
     }
     sendJson(res, status, UNIFORM[status], headers);
   }
@@ -185,14 +197,20 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
     // The raw path (no dot-segment resolution by URL): the policy judges it segment by segment.
     const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
     const search = new URL(req.url ?? '/', 'http://broker.invalid').search;
-    const anonymous = audited.entry;
 
-    // 1. Who: a valid access token, or nothing at all happens.
-    const token = bearerToken(req);
-    if (!token) {
-      return refuse(res, audited, 401, 'no bearer token', { 'www-authenticate': 'Bearer' });
+    // 1. Who: a token of the right shape from an address that is not flooding the broker
+    // (pre-auth-limit.ts), then a valid access token, or nothing at all happens. What an
+    // anonymous client can repeat at will is counted per address and reason, not recorded each.
+    const admission = deps.preAuth.admit(req);
+    audited.entry = { ...audited.entry, client: admission.client };
+    const anonymous = audited.entry;
+    const unauthenticated = (status: number, reason: string) =>
+      `unauthenticated\u0000${limitKeyOf(admission.client)}\u0000${status}\u0000${reason}`;
+    if (!admission.ok) {
+      const { status, reason, headers } = admission;
+      return refuse(res, audited, status, reason, headers, unauthenticated(status, reason));
     }
-    const check = await deps.verifier.verify(token);
+    const check = await deps.verifier.verify(admission.token);
     if (!check.ok) {
       audited.entry = { ...anonymous, user: check.user ?? null };
       if (check.unavailable) {
@@ -201,9 +219,15 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
           'retry-after': String(UNAVAILABLE_RETRY_AFTER_SEC),
         });
       }
-      return refuse(res, audited, 401, check.reason, {
-        'www-authenticate': 'Bearer error="invalid_token"',
-      });
+      deps.preAuth.failed(admission.client);
+      return refuse(
+        res,
+        audited,
+        401,
+        check.reason,
+        { 'www-authenticate': 'Bearer error="invalid_token"' },
+        unauthenticated(401, check.reason),
+      );
     }
     const user = check.token.user;
     audited.entry = { ...anonymous, user };
@@ -211,9 +235,14 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
     // 2. How often and how many at once: a per-user token bucket and a cap on open requests.
     const rate = deps.rateLimiter.take(user);
     if (!rate.ok) {
-      return refuse(res, audited, 429, 'rate limit exceeded', {
-        'retry-after': String(rate.retryAfterSec),
-      });
+      return refuse(
+        res,
+        audited,
+        429,
+        'rate limit exceeded',
+        { 'retry-after': String(rate.retryAfterSec) },
+        `rate\u0000${user}`,
+      );
     }
 
     const openNow = open.get(user) ?? 0;

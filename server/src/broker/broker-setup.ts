@@ -8,8 +8,10 @@ import type { UserDbs } from '../fanout/user-dbs.js';
 import type { RunningDevIdp } from '../idp/dev-idp.js';
 import type { AuditLog } from '../observability/audit-log.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { RefusalAggregator } from '../observability/refusal-aggregator.js';
 import { createBrokerServer } from './broker-server.js';
 import { createJwksKeyResolver } from './jwks.js';
+import { createPreAuthGate } from './pre-auth-limit.js';
 import { createRateLimiter } from './rate-limit.js';
 import { createTokenVerifier } from './token-verifier.js';
 
@@ -21,6 +23,9 @@ export type BrokerSetupDeps = {
   /** The embedded development provider, when it runs. */
   readonly idp: RunningDevIdp | null;
   readonly devices: DeviceRegistry;
+  readonly refusals: RefusalAggregator;
+  /** The client address of a request (the trusted proxy's forwarded one behind a proxy). */
+  readonly clientOf: (req: http.IncomingMessage) => string;
 };
 
 export function createBrokerFromConfig(config: ServerConfig, deps: BrokerSetupDeps): http.Server {
@@ -43,7 +48,7 @@ export function createBrokerFromConfig(config: ServerConfig, deps: BrokerSetupDe
     requiredScope: config.tokenRequiredScope,
   };
 
-  return createBrokerServer({
+  const broker = createBrokerServer({
     verifier: createTokenVerifier({ key: jwks, policy }),
     userDbs: deps.userDbs,
     couchUrl: deps.couchUrl,
@@ -56,5 +61,13 @@ export function createBrokerFromConfig(config: ServerConfig, deps: BrokerSetupDe
     maxBodyBytes: config.brokerMaxBodyBytes,
     maxOpenPerUser: config.brokerMaxOpenPerUser,
     devices: deps.devices,
+    preAuth: createPreAuthGate({
+      clientOf: deps.clientOf,
+      algorithms: config.tokenAlgorithms,
+      failureBurst: config.brokerAuthFailureBurst,
+      failuresPerMinute: config.brokerAuthFailuresPerMin,
+    }),
+    refusals: deps.refusals,
   });
+  return broker;
 }

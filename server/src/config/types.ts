@@ -29,6 +29,11 @@ export type ServerConfig = {
   readonly brokerRateBurst: number;
   readonly brokerRatePerSec: number;
   readonly brokerMaxOpenPerUser: number;
+  readonly brokerTrustedProxies: readonly string[];
+  readonly brokerAuthFailureBurst: number;
+  readonly brokerAuthFailuresPerMin: number;
+  readonly auditRefusalWindowMs: number;
+  readonly adminHostNames: readonly string[];
   readonly pollIntervalMs: number;
   readonly pollBatchSize: number;
   readonly pollMaxBackoffMs: number;

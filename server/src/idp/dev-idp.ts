@@ -13,6 +13,8 @@ import type Koa from 'koa';
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { DEV_IDP } from '../../../src/shared/protocol.js';
 import { closeServer, listen } from '../http/json-http.js';
+import type { ParserRefusal } from '../http/parser-refusals.js';
+import { reportParserRefusals } from '../http/parser-refusals.js';
 import type { AuditLog } from '../observability/audit-log.js';
 import { createLogger, describeError } from '../observability/logger.js';
 import { createSqliteAdapterStore } from './adapter.sqlite.js';
@@ -39,6 +41,8 @@ export type DevIdpOptions = {
   readonly accessTokenTtlSec: number;
   readonly refreshTokenTtlSec: number;
   readonly audit: AuditLog;
+  /** Told of each request Node's HTTP parser refused (audited by the caller). */
+  readonly onParserRefusal?: (refusal: ParserRefusal) => void;
 };
 
 export type RunningDevIdp = {
@@ -220,6 +224,7 @@ export async function startDevIdp(options: DevIdpOptions): Promise<RunningDevIdp
       res.writeHead(503).end();
     },
   );
+  if (options.onParserRefusal) reportParserRefusals(server, options.onParserRefusal);
   let port: number;
   try {
     port = await listen(server, options.host, options.port);

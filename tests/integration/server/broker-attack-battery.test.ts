@@ -10,6 +10,7 @@ import { SignJWT, decodeJwt, importJWK } from 'jose';
 import type { JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { idpKeysFile } from '../../../server/src/idp/signing-keys.js';
+import { REFUSALS_RECORDED_EACH } from '../../../server/src/observability/refusal-aggregator.js';
 import { DEV_IDP } from '../../../src/shared/protocol.js';
 import { signInWithPassword } from './idp-client.js';
 import { briefingInput, startHarness, waitFor } from './server-harness.js';
@@ -21,6 +22,7 @@ const RATE_USER = 'jordan.lee';
 const MAX_BODY = 64 * 1024;
 const BURST = 150;
 const MAX_OPEN = 4;
+const WINDOW_MS = 5_000;
 
 let h: Harness;
 let issuer: string;
@@ -48,6 +50,8 @@ function raw(
     body?: string;
     chunked?: boolean;
     headers?: Record<string, string>;
+    /** The source address (any of 127/8): a peer that is not the trusted proxy. */
+    localAddress?: string;
   } = {},
 ): Promise<RawReply> {
   const url = new URL(h.server.urls.broker);
@@ -58,6 +62,7 @@ function raw(
         port: url.port,
         method,
         path,
+        ...(init.localAddress ? { localAddress: init.localAddress } : {}),
         headers: {
           ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
           ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
@@ -152,6 +157,10 @@ beforeAll(async () => {
     brokerRateBurst: BURST,
     brokerRatePerSec: 20,
     brokerMaxOpenPerUser: MAX_OPEN,
+    // The battery's requests come from 127.0.0.1, standing in for a load balancer: those that
+    // carry X-Forwarded-For come from the address it names.
+    brokerTrustedProxies: ['127.0.0.1'],
+    auditRefusalWindowMs: WINDOW_MS,
   });
   issuer = h.server.urls.idp ?? '';
   ca = fs.readFileSync(h.server.files.devCa ?? '', 'utf8');
@@ -617,5 +626,82 @@ describe('audit trail', () => {
         grantType: 'authorization_code',
       }),
     );
+  });
+});
+
+/** How many requests the records account for: one each, or the count of a summary record. */
+const accountedFor = (records: AuditRecord[]) =>
+  records.reduce((sum, r) => sum + (typeof r['count'] === 'number' ? r['count'] : 1), 0);
+
+describe('floods before authentication', () => {
+  it('300 garbage tokens in a burst cost a bounded number of audit records, one counting the rest; the address is then refused unseen (429)', async () => {
+    const flooder = '198.51.100.77';
+    const started = Date.now();
+    const replies = await Promise.all(
+      Array.from({ length: 300 }, (_, i) =>
+        raw('GET', `/db/briefings/flood-${i}`, {
+          token: `garbage-${i}`,
+          headers: { 'x-forwarded-for': flooder },
+        }),
+      ),
+    );
+    const elapsed = Date.now() - started;
+    const byStatus = (status: number) => replies.filter((r) => r.status === status);
+    expect(byStatus(401).length + byStatus(429).length).toBe(300);
+    // The address's budget (30 failures) went first; the rest were refused before any check.
+    expect(byStatus(401).length).toBeLessThanOrEqual(40);
+    for (const reply of byStatus(429)) {
+      expect(JSON.parse(reply.text)).toEqual({ error: 'too_many_requests' });
+      expect(Number(reply.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    }
+    // Even a valid token is not looked at from that address for now; another address is served.
+    const blocked = await raw('GET', '/db/briefings', {
+      token: tokenA,
+      headers: { 'x-forwarded-for': flooder },
+    });
+    expect(blocked.status).toBe(429);
+    const elsewhere = await raw('GET', '/db/briefings', {
+      token: tokenA,
+      headers: { 'x-forwarded-for': '198.51.100.78' },
+    });
+    expect(elsewhere.status).toBe(200);
+
+    // Every one of the 301 refusals is accounted for once its kind's window has ended ...
+    const ofFlooder = () => auditRecords().filter((r) => r['client'] === flooder);
+    await waitFor(
+      'the flood counted in the audit trail',
+      () => Promise.resolve(accountedFor(ofFlooder()) === 301 ? true : undefined),
+      WINDOW_MS * 4,
+    );
+    // ... in a handful of records: per kind (malformed token, address blocked) and per window
+    // the burst touched, the first five each and one summary.
+    const records = ofFlooder();
+    const windows = Math.ceil(elapsed / WINDOW_MS) + 1;
+    expect(records.length).toBeLessThanOrEqual(2 * (REFUSALS_RECORDED_EACH + 1) * windows);
+    expect(records).toContainEqual(
+      expect.objectContaining({
+        reason: 'malformed token',
+        status: 401,
+        aggregated: true,
+        count: expect.any(Number) as unknown,
+      }),
+    );
+    expect(records).toContainEqual(
+      expect.objectContaining({
+        reason: 'too many failed authentications from this address',
+        status: 429,
+        aggregated: true,
+      }),
+    );
+  });
+
+  it('takes X-Forwarded-For only from the trusted proxy: another peer is its own address', async () => {
+    const path = `/db/briefings/forwarded-${Date.now()}`;
+    const reply = await raw('GET', path, {
+      localAddress: '127.0.0.2',
+      headers: { 'x-forwarded-for': '198.51.100.99' },
+    });
+    expect(reply.status).toBe(401);
+    await expectAudited(path, 'no bearer token', { client: '127.0.0.2' });
   });
 });
