@@ -6,7 +6,7 @@ import { ensurePrivateDir } from './config/secret-files.js';
 import { loadOrCreateServerSecrets, serverSecretsFile } from './config/server-secrets.js';
 import type { ServerConfig } from './config/types.js';
 import { setUpCouch } from './couch/couch-setup.js';
-import { createDeviceRegistry } from './devices/device-registry.js';
+import { createDeviceRegistry, wipeConfirmationKey } from './devices/device-registry.js';
 import { createUserDbs } from './fanout/user-dbs.js';
 import { createClientAddress, limitKeyOf } from './http/client-address.js';
 import { createHostCheck } from './http/host-check.js';
@@ -95,7 +95,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     const couch = await setUpCouch(config, secrets, BIND_HOST);
     stops.push({ name: 'couch', stop: () => couch.stop() });
     const couchClient = couch.client;
-    // Every instance must derive the same user passwords: production names a shared file.
+    // Every instance must derive the same user passwords (and wipe confirmations): production
+    // names a shared file.
     const serviceSecret =
       config.serviceSecretFile !== ''
         ? readSecretFromFile(
@@ -195,6 +196,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       couch: couchClient,
       serviceAdminName: couch.admin.username,
       audit,
+      confirmationKey: wipeConfirmationKey(serviceSecret),
+      refusals,
     });
     await devices.init();
     const broker = createBrokerFromConfig(config, {

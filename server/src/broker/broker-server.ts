@@ -16,6 +16,8 @@ import {
   DEVICE_ID_PATTERN,
   DEVICE_LABEL_HEADER,
   DEVICE_LABEL_MAX,
+  DEVICE_WIPE_CONFIRMATION_HEADER,
+  DEVICE_WIPE_CONFIRMATION_PATTERN,
   DEVICE_WIPE_DONE_PATH,
   DEVICE_WIPE_ERROR,
 } from '../../../src/shared/protocol.js';
@@ -111,6 +113,12 @@ function deviceOf(req: IncomingMessage): DeviceHeaders | null | 'invalid' {
   return { id, label };
 }
 
+/** The one-time value a wipe confirmation carries, or null. */
+function wipeConfirmationOf(req: IncomingMessage): string | null {
+  const value = req.headers[DEVICE_WIPE_CONFIRMATION_HEADER];
+  return typeof value === 'string' && DEVICE_WIPE_CONFIRMATION_PATTERN.test(value) ? value : null;
+}
+
 /** Reads a body of at most `limit` bytes; null when it is larger. */
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
   const chunks: Uint8Array[] = [];
@@ -135,6 +143,7 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
     path: string;
     client?: string;
     deviceId?: string;
+    orderId?: string;
   };
   /**
    * One request's audit state: who it is known to be so far, and whether its record is written.
@@ -268,8 +277,17 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
       if (userProblem) return refuse(res, audited, 403, `user claim ${userProblem}`);
       if (rawPath === DEVICE_WIPE_DONE_PATH) {
         if (method !== 'POST') return refuse(res, audited, 403, 'wipe confirmation not POST');
-        const done = await deps.devices.completeWipe(user, device.id);
-        allowed(audited, done ? 'wipe confirmed' : 'wipe confirmed, none pending', 200);
+        // Only the order's one-time value completes it: the broker hands it out with the order.
+        const done = await deps.devices.completeWipe(user, device.id, wipeConfirmationOf(req));
+        if (done.kind === 'not-confirmed') {
+          audited.entry = { ...audited.entry, orderId: done.order.orderId };
+          return refuse(res, audited, 403, 'wipe confirmation without the order’s one-time value');
+        }
+        allowed(
+          audited,
+          done.kind === 'completed' ? 'wipe confirmed' : 'wipe confirmed, none pending',
+          200,
+        );
         return sendJson(res, 200, { ok: true });
       }
       const order = await deps.devices.pendingWipe(user, device.id);
@@ -284,7 +302,10 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
           orderId: order.orderId,
           status: 403,
         });
-        return sendJson(res, 403, { error: DEVICE_WIPE_ERROR });
+        return sendJson(res, 403, {
+          error: DEVICE_WIPE_ERROR,
+          confirmation: deps.devices.confirmationOf(user, device.id, order.orderId),
+        });
       }
       deps.devices.seen(user, device.id, device.label).catch((error: unknown) => {
         log.warn({ err: describeError(error), user }, 'could not record the device as seen');

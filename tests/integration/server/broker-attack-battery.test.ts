@@ -11,7 +11,14 @@ import type { JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { idpKeysFile } from '../../../server/src/idp/signing-keys.js';
 import { REFUSALS_RECORDED_EACH } from '../../../server/src/observability/refusal-aggregator.js';
-import { DEV_IDP } from '../../../src/shared/protocol.js';
+import {
+  DEV_IDP,
+  DEVICE_ID_HEADER,
+  DEVICE_WIPE_CONFIRMATION_HEADER,
+  DEVICE_WIPE_CONFIRMATION_PATTERN,
+  DEVICE_WIPE_DONE_PATH,
+  DEVICE_WIPE_ERROR,
+} from '../../../src/shared/protocol.js';
 import { signInWithPassword } from './idp-client.js';
 import { briefingInput, startHarness, waitFor } from './server-harness.js';
 import type { Harness } from './server-harness.js';
@@ -703,5 +710,68 @@ describe('floods before authentication', () => {
     });
     expect(reply.status).toBe(401);
     await expectAudited(path, 'no bearer token', { client: '127.0.0.2' });
+  });
+});
+
+describe('a wipe confirmation without the order’s one-time value completes nothing', () => {
+  const device = '0b0e4a3c-7d55-4c1e-9a55-3c2f7a9d1e11';
+  const fromDevice = (method: string, path: string, extra: Record<string, string> = {}) =>
+    raw(method, path, { token: tokenA, headers: { [DEVICE_ID_HEADER]: device, ...extra } });
+  const ops = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${h.server.urls.ops}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${h.adminToken}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return (await res.json()) as {
+      devices?: { deviceId: string; wipe: { state: string; orderId: string } | null }[];
+    };
+  };
+  const wipeState = async () =>
+    (await ops('GET', `/devices?user=${A}`)).devices?.find((d) => d.deviceId === device)?.wipe;
+
+  it('refuses a bare or made-up confirmation, keeps the order pending, and completes it with the value the order carried', async () => {
+    expect((await fromDevice('GET', '/db/briefings')).status).toBe(200);
+    await waitFor('the device on record', async () =>
+      (await ops('GET', `/devices?user=${A}`)).devices?.some((d) => d.deviceId === device)
+        ? true
+        : undefined,
+    );
+    await ops('POST', '/devices/wipe', { user: A, deviceId: device, orderedBy: 'battery' });
+    const order = await fromDevice('GET', '/db/briefings');
+    expect(order.status).toBe(403);
+    const body = JSON.parse(order.text) as { error: string; confirmation: string };
+    expect(body.error).toBe(DEVICE_WIPE_ERROR);
+    expect(body.confirmation).toMatch(DEVICE_WIPE_CONFIRMATION_PATTERN);
+
+    // What a token holder could send without having received the order: nothing completes.
+    const attempts: Record<string, string>[] = [
+      {},
+      { [DEVICE_WIPE_CONFIRMATION_HEADER]: 'A'.repeat(43) },
+    ];
+    for (const extra of attempts) {
+      await expectRefused(await fromDevice('POST', DEVICE_WIPE_DONE_PATH, extra), 403, FORBIDDEN);
+    }
+    expect(await wipeState()).toMatchObject({ state: 'pending' });
+    await expectAudited(
+      DEVICE_WIPE_DONE_PATH,
+      'wipe confirmation without the order’s one-time value',
+      { user: A, deviceId: device },
+      'POST',
+    );
+    expect((await fromDevice('GET', '/db/briefings')).status).toBe(403);
+
+    const done = await fromDevice('POST', DEVICE_WIPE_DONE_PATH, {
+      [DEVICE_WIPE_CONFIRMATION_HEADER]: body.confirmation,
+    });
+    expect(done.status).toBe(200);
+    expect(await wipeState()).toMatchObject({ state: 'completed' });
+    expect(auditRecords()).toContainEqual(
+      expect.objectContaining({ action: 'device.wipe-completed', user: A, deviceId: device }),
+    );
+    // The device signs in like any other afterwards.
+    await waitFor('the device served again', async () =>
+      (await fromDevice('GET', '/db/briefings')).status === 200 ? true : undefined,
+    );
   });
 });
