@@ -1,6 +1,6 @@
 // Builds the broker from the validated configuration: which issuer and keys it trusts (the
 // development provider's in embedded mode, Entra ID's or any OpenID provider's otherwise), the
-// token policy and the limits.
+// token policy, the provider's list of revoked tokens where there is one, and the limits.
 import type http from 'node:http';
 import type { ServerConfig } from '../config/types.js';
 import type { DeviceRegistry } from '../devices/types.js';
@@ -10,9 +10,10 @@ import type { AuditLog } from '../observability/audit-log.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { RefusalAggregator } from '../observability/refusal-aggregator.js';
 import { createBrokerServer } from './broker-server.js';
-import { createJwksKeyResolver } from './jwks.js';
+import { createJwksKeyResolver, fetchTrusting } from './jwks.js';
 import { createPreAuthGate } from './pre-auth-limit.js';
 import { createRateLimiter } from './rate-limit.js';
+import { createRevocationList } from './revocation-list.js';
 import { createTokenVerifier } from './token-verifier.js';
 
 export type BrokerSetupDeps = {
@@ -38,6 +39,17 @@ export function createBrokerFromConfig(config: ServerConfig, deps: BrokerSetupDe
     ...(jwksUrl ? { jwksUrl } : {}),
     ...(usesDevIdp && deps.idp ? { ca: deps.idp.caCertPem } : {}),
   });
+  const revocationUrl = config.tokenRevocationUrl || (usesDevIdp ? deps.idp?.revokedTokensUrl : '');
+  const revocations = revocationUrl
+    ? createRevocationList({
+        url: revocationUrl,
+        fetch:
+          usesDevIdp && deps.idp
+            ? fetchTrusting(deps.idp.caCertPem)
+            : (url, options) => fetch(url, options),
+        pollIntervalMs: config.tokenRevocationPollSec * 1000,
+      })
+    : null;
   const policy = {
     issuer,
     audience: config.tokenAudience,
@@ -49,7 +61,11 @@ export function createBrokerFromConfig(config: ServerConfig, deps: BrokerSetupDe
   };
 
   const broker = createBrokerServer({
-    verifier: createTokenVerifier({ key: jwks, policy }),
+    verifier: createTokenVerifier({
+      key: jwks,
+      policy,
+      ...(revocations ? { isRevoked: (jti: string) => revocations.isRevoked(jti) } : {}),
+    }),
     userDbs: deps.userDbs,
     couchUrl: deps.couchUrl,
     audit: deps.audit,
@@ -69,5 +85,6 @@ export function createBrokerFromConfig(config: ServerConfig, deps: BrokerSetupDe
     }),
     refusals: deps.refusals,
   });
+  broker.on('close', () => revocations?.stop());
   return broker;
 }

@@ -250,6 +250,16 @@ export const CONFIG_KEYS = {
       'expected host names (letters, digits, hyphens, dots), comma-separated',
     ).default([]),
   },
+  tokenRevocationUrl: {
+    env: 'ATTACHE_TOKEN_REVOCATION_URL',
+    doc: "URL of the identity provider's list of revoked access-token ids, polled by the broker. Empty: the development provider's list when it is the issuer; none otherwise (Entra ID publishes none: access-token lifetimes bound revocation there).",
+    schema: optionalUrl(['https:']).default(''),
+  },
+  tokenRevocationPollSec: {
+    env: 'ATTACHE_TOKEN_REVOCATION_POLL_SEC',
+    doc: 'How often the broker fetches the revoked-token list: a revoked sign-in stops working at the broker within this many seconds.',
+    schema: positiveInt.max(3600, { error: 'expected at most 3600 seconds' }).default(5),
+  },
   pollIntervalMs: {
     env: 'ATTACHE_POLL_INTERVAL_MS',
     doc: 'How often the poller asks the SOR for share/unshare changes.',

@@ -34,6 +34,8 @@ export type ServerConfig = {
   readonly brokerAuthFailuresPerMin: number;
   readonly auditRefusalWindowMs: number;
   readonly adminHostNames: readonly string[];
+  readonly tokenRevocationUrl: string;
+  readonly tokenRevocationPollSec: number;
   readonly pollIntervalMs: number;
   readonly pollBatchSize: number;
   readonly pollMaxBackoffMs: number;
