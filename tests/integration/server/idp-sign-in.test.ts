@@ -270,10 +270,17 @@ describe('interactive sign-in with msal-node and the provider’s login page in 
     await waitFor('refused replay in the audit trail', () =>
       Promise.resolve(refusedRefreshes() > refusedBefore ? true : undefined),
     );
-    // ... and, since either party may be the thief, the newer token dies with it.
+    // ... and, since either party may be the thief, the newer token dies with it ...
     const afterReplay = await refresh(issuer, ca, next);
     expect(afterReplay.status).toBe(400);
     expect((JSON.parse(afterReplay.body) as { error: string }).error).toBe('invalid_grant');
+    // ... and so does the access token the renewal gave, at the broker too.
+    const renewedAccess = (JSON.parse(renewed.body) as { access_token: string }).access_token;
+    await waitFor(
+      'the broker refusing the renewed access token',
+      async () => ((await brokerStatus(renewedAccess)) === 401 ? true : undefined),
+      REVOCATION_POLL_SEC * 1000 + 10_000,
+    );
   });
 
   it('after a replayed authorization code, the broker refuses the access token it first gave, within one revocation poll', async () => {
