@@ -23,6 +23,7 @@ import {
 } from '../../../src/shared/protocol.js';
 import { basicAuthHeader } from '../couch/couch-client.js';
 import type { DeviceRegistry } from '../devices/types.js';
+import { limitKeyOf } from '../http/client-address.js';
 import { sendJson } from '../http/json-http.js';
 import type { UserDbs } from '../fanout/user-dbs.js';
 import { userIdProblem } from '../fanout/user-dbs.js';
@@ -32,7 +33,6 @@ import type { Metrics } from '../observability/metrics.js';
 import type { RefusalAggregator } from '../observability/refusal-aggregator.js';
 import { checkWriteBody, decideRoute } from './broker-policy.js';
 import type { PreAuthGate } from './pre-auth-limit.js';
-import { limitKeyOf } from '../http/client-address.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { TokenVerifier } from './types.js';
 
