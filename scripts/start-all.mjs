@@ -1,12 +1,17 @@
 // Starts the whole product on one machine with embedded defaults: the server (demo SOR,
 // embedded CouchDB-protocol server, queue, poller, fan-out, broker) and the reader's browser
 // host (the device side, where Electron cannot run). Ctrl-C stops both.
+//
+// The server runs supervised, crash-only: when it exits without being asked to (a crash, a
+// kill), it is started again after a back-off that doubles from 1 s to 30 s and starts over
+// once a run has lasted a minute. Its state is all on disk, so a restart is its recovery, and the
+// reader keeps running meanwhile (it syncs again when the server answers). Exit code 2 is a
+// configuration error, which the same settings would repeat: that stops the quick start.
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 // Paths below (build output, default .data folders) are relative to the repository.
@@ -52,21 +57,61 @@ function humanLine(name, line) {
   }
 }
 
-function run(name, args, extraEnv) {
+function spawnChild(name, args, extraEnv) {
   const child = spawn(process.execPath, args, {
     env: { ...env, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
-  const prefix = `[${name}]`;
   createInterface({ input: child.stderr }).on('line', (l) => console.error(humanLine(name, l)));
+  return child;
+}
+
+/** A process whose end ends the quick start (the reader host). */
+function run(name, args, extraEnv) {
+  const child = spawnChild(name, args, extraEnv);
   child.on('exit', (code, signal) => {
     if (!stopping) {
-      console.error(`${prefix} exited (${code ?? signal}); stopping.`);
+      console.error(`[${name}] exited (${code ?? signal}); stopping.`);
       stop(1);
     }
   });
   return child;
+}
+
+const RESTART_FIRST_MS = 1_000;
+const RESTART_MAX_MS = 30_000;
+const RUN_COUNTS_AS_STABLE_MS = 60_000;
+const CONFIG_ERROR_EXIT = 2;
+let restartTimer = null;
+
+/** A process started again, with back-off, whenever it ends unasked (the server). */
+function supervise(name, args, onStart) {
+  let delayMs = RESTART_FIRST_MS;
+  const start = () => {
+    const child = spawnChild(name, args);
+    const startedAt = Date.now();
+    console.error(`[attache] ${name} started (pid ${child.pid})`);
+    onStart(child);
+    child.on('exit', (code, signal) => {
+      if (stopping) return;
+      if (code === CONFIG_ERROR_EXIT) {
+        console.error(`[${name}] stopped on a configuration error (see above); stopping.`);
+        stop(CONFIG_ERROR_EXIT);
+        return;
+      }
+      if (Date.now() - startedAt >= RUN_COUNTS_AS_STABLE_MS) delayMs = RESTART_FIRST_MS;
+      console.error(
+        `[attache] ${name} exited (${code ?? signal}); restarting it in ${delayMs / 1000} s.`,
+      );
+      restartTimer = setTimeout(() => {
+        restartTimer = null;
+        if (!stopping) start();
+      }, delayMs);
+      delayMs = Math.min(delayMs * 2, RESTART_MAX_MS);
+    });
+  };
+  start();
 }
 
 // Stopping waits for every process to close its databases and queue cleanly; one that has not
@@ -94,6 +139,7 @@ function stop(code = 0) {
   }
   stopping = true;
   stopAt = Date.now();
+  if (restartTimer) clearTimeout(restartTimer);
   for (const c of children.filter(running)) c.kill('SIGTERM');
   const timer = setTimeout(forceStop, STOP_GRACE_MS);
   Promise.all(
@@ -119,18 +165,19 @@ if (readerOnly) {
     devIdp = { issuer: `https://127.0.0.1:${env.ATTACHE_IDP_PORT ?? '5443'}`, caFile };
   }
 }
-const server = readerOnly ? null : run('server', ['dist/server/src/main.js']);
-createInterface({ input: server?.stdout ?? Readable.from([]) }).on('line', (l) => {
-  try {
-    const rec = JSON.parse(l);
-    if (typeof rec.idp === 'string' && typeof rec.devCa === 'string') {
-      devIdp = { issuer: rec.idp, caFile: rec.devCa };
+const serverLines = (child) =>
+  createInterface({ input: child.stdout }).on('line', (l) => {
+    try {
+      const rec = JSON.parse(l);
+      if (typeof rec.idp === 'string' && typeof rec.devCa === 'string') {
+        devIdp = { issuer: rec.idp, caFile: rec.devCa };
+      }
+    } catch {
+      // not a JSON record
     }
-  } catch {
-    // not a JSON record
-  }
-  console.log(humanLine('server', l));
-});
+    console.log(humanLine('server', l));
+  });
+if (!readerOnly) supervise('server', ['dist/server/src/main.js'], serverLines);
 
 const deadline = Date.now() + 60_000;
 for (; !readerOnly;) {

@@ -6,14 +6,20 @@ import { ensurePrivateDir } from './config/secret-files.js';
 import { loadOrCreateServerSecrets, serverSecretsFile } from './config/server-secrets.js';
 import type { ServerConfig } from './config/types.js';
 import { setUpCouch } from './couch/couch-setup.js';
-import { createDeviceRegistry } from './devices/device-registry.js';
+import { createDeviceRegistry, wipeConfirmationKey } from './devices/device-registry.js';
 import { createUserDbs } from './fanout/user-dbs.js';
+import { createClientAddress, limitKeyOf } from './http/client-address.js';
+import { createHostCheck } from './http/host-check.js';
 import { closeServer, listen } from './http/json-http.js';
+import type { ParserRefusal } from './http/parser-refusals.js';
+import { reportParserRefusals } from './http/parser-refusals.js';
 import { startDevIdp } from './idp/dev-idp.js';
+import { createAdminAudit } from './observability/admin-audit.js';
 import { createFileAuditLog } from './observability/audit-log.js';
 import { createLogger, setLogLevel } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { createOpsServer } from './observability/ops-server.js';
+import { createRefusalAggregator } from './observability/refusal-aggregator.js';
 import {
   createFanoutQueue,
   createSorAdapter,
@@ -89,18 +95,20 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     const couch = await setUpCouch(config, secrets, BIND_HOST);
     stops.push({ name: 'couch', stop: () => couch.stop() });
     const couchClient = couch.client;
+    // Every instance must derive the same user passwords (and wipe confirmations): production
+    // names a shared file.
+    const serviceSecret =
+      config.serviceSecretFile !== ''
+        ? readSecretFromFile(
+            'serviceSecretFile',
+            'ATTACHE_SERVICE_SECRET_FILE',
+            config.serviceSecretFile,
+            32,
+          )
+        : secrets.serviceSecret;
     const userDbs = createUserDbs({
       couch: couchClient,
-      // Every instance must derive the same user passwords: production names a shared file.
-      serviceSecret:
-        config.serviceSecretFile !== ''
-          ? readSecretFromFile(
-              'serviceSecretFile',
-              'ATTACHE_SERVICE_SECRET_FILE',
-              config.serviceSecretFile,
-              32,
-            )
-          : secrets.serviceSecret,
+      serviceSecret,
       serviceAdminName: couch.admin.username,
     });
 
@@ -124,10 +132,34 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       instance: instanceId,
     });
     stops.push({ name: 'audit log', stop: () => audit.close() });
+    // Closed before the trail (stops run in reverse): the counts of open windows are written.
+    const refusals = createRefusalAggregator({ audit, windowMs: config.auditRefusalWindowMs });
+    stops.push({ name: 'refusal counts', stop: () => refusals.close() });
+    const clientOf = createClientAddress(config.brokerTrustedProxies);
+    const hostCheck = createHostCheck(config.adminHostNames);
+    /** What Node's parser refused on the server `name`, counted per address and status. */
+    const parserRefusals =
+      (name: string) =>
+      ({ status, code, client }: ParserRefusal): void =>
+        refusals.record(`http\u0000${name}\u0000${limitKeyOf(client)}\u0000${status}`, {
+          action: 'http.refused',
+          user: null,
+          server: name,
+          client,
+          decision: 'refused',
+          reason: `Node's HTTP parser refused the request (${code})`,
+          status,
+        });
 
     let sorPort = 0;
     if (sor) {
-      const sorServer = createSorAdminServer({ sor, adminToken });
+      const sorServer = createSorAdminServer({
+        sor,
+        adminToken,
+        audit: createAdminAudit({ server: 'sor-admin', audit, refusals, clientOf }),
+        hostCheck,
+      });
+      reportParserRefusals(sorServer, parserRefusals('sor-admin'));
       sorPort = await listen(sorServer, BIND_HOST, config.sorPort);
       stops.push({ name: 'SOR admin API', stop: () => closeServer(sorServer) });
     }
@@ -156,6 +188,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
           accessTokenTtlSec: config.idpAccessTokenTtlSec,
           refreshTokenTtlSec: config.idpRefreshTokenTtlSec,
           audit,
+          onParserRefusal: parserRefusals('idp'),
         })
       : null;
     if (idp) stops.push({ name: 'OpenID provider', stop: () => idp.stop() });
@@ -163,6 +196,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       couch: couchClient,
       serviceAdminName: couch.admin.username,
       audit,
+      confirmationKey: wipeConfirmationKey(serviceSecret),
+      refusals,
     });
     await devices.init();
     const broker = createBrokerFromConfig(config, {
@@ -172,7 +207,10 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       metrics,
       idp,
       devices,
+      refusals,
+      clientOf,
     });
+    reportParserRefusals(broker, parserRefusals('broker'));
     const brokerPort = await listen(broker, config.brokerHost, config.brokerPort);
     stops.push({ name: 'broker', stop: () => closeServer(broker) });
 
@@ -188,7 +226,10 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       resetCursor: (cursor) => pipeline.resetCursor(cursor),
       devices,
       isAdmin: (req) => hasAdminToken(req, adminToken),
+      audit: createAdminAudit({ server: 'ops', audit, refusals, clientOf }),
+      hostCheck,
     });
+    reportParserRefusals(ops, parserRefusals('ops'));
     const opsPort = await listen(ops, config.opsHost, config.opsPort);
     stops.push({ name: 'ops', stop: () => closeServer(ops) });
 

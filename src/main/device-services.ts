@@ -152,7 +152,7 @@ export async function createDeviceServices(
         ...(options.sync ? { sync: options.sync } : {}),
         onBriefingsChanged: (ids) => events.emit('briefings:changed', { ids }),
         deviceHeaders: brokerHeaders,
-        onWipeOrdered: () => void wipe(userId),
+        onWipeOrdered: (confirmation) => void wipe(userId, confirmation),
       });
       workspace = opened;
       workspaceError = null;
@@ -256,12 +256,13 @@ export async function createDeviceServices(
   // whose requests were answered with it): if someone else is signed in by the time it is
   // carried out, nothing is erased. The token for the confirmation is taken first, while the
   // sign-in is still there; then the store is erased and the sign-in leaves the keychain; only
-  // then is the broker told, so a completed order always means nothing of the person is left.
+  // then is the broker told, with the order's one-time value, so a completed order always means
+  // nothing of the person is left.
   // If the erase fails, nothing is confirmed and the tokens stay, so the next contact orders it
   // again; if only the confirmation fails, the order stays pending and the same person's next
   // sign-in on this device is wiped once more (an empty store) and confirms then.
   let wiping: Promise<void> | null = null;
-  const wipe = (orderedFor: string): Promise<void> => {
+  const wipe = (orderedFor: string, confirmation: string | null): Promise<void> => {
     wiping ??= (async () => {
       await transitions;
       const account = auth.snapshot().account;
@@ -282,10 +283,12 @@ export async function createDeviceServices(
         await auth.signOut();
         const confirmed =
           token !== null &&
+          confirmation !== null &&
           (await confirmWipe({
             brokerUrl: options.brokerUrl,
             token,
             deviceHeaders: brokerHeaders,
+            confirmation,
           }));
         if (!confirmed) logger.warn('wiped, but the server could not be told yet');
         logger.info("wiped on the organisation's order", { confirmed });

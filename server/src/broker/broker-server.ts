@@ -18,10 +18,13 @@ import {
   DEVICE_ID_PATTERN,
   DEVICE_LABEL_HEADER,
   DEVICE_LABEL_MAX,
+  DEVICE_WIPE_CONFIRMATION_HEADER,
+  DEVICE_WIPE_CONFIRMATION_PATTERN,
   DEVICE_WIPE_DONE_PATH,
   DEVICE_WIPE_ERROR,
 } from '../../../src/shared/protocol.js';
 import type { DeviceRegistry } from '../devices/types.js';
+import { limitKeyOf } from '../http/client-address.js';
 import { sendJson } from '../http/json-http.js';
 import type { UserDbs } from '../fanout/user-dbs.js';
 import { userIdProblem } from '../fanout/user-dbs.js';
@@ -30,6 +33,8 @@ import { createLogger, describeError } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { EndpointRule } from './allow-list.js';
 import { checkBody, decideQuery, decideRoute } from './broker-policy.js';
+import type { RefusalAggregator } from '../observability/refusal-aggregator.js';
+import type { PreAuthGate } from './pre-auth-limit.js';
 import type { RateLimiter } from './rate-limit.js';
 import { createRowFilterStream } from './reserved-row-filter.js';
 import type { ReturnsGate } from './returns-gate.js';
@@ -76,6 +81,10 @@ export type BrokerDeps = {
   readonly devices?: DeviceRegistry;
   /** How many returns a user may send (returns-gate.ts); without it, no volume limit. */
   readonly returnsGate?: ReturnsGate;
+  /** Client address, address limit and token shape, before any signature check. */
+  readonly preAuth: PreAuthGate;
+  /** Refusals a client can repeat at will are counted by kind, not recorded one each. */
+  readonly refusals: RefusalAggregator;
 };
 
 const UNIFORM = {
@@ -131,9 +140,10 @@ function auditQuery(rawQuery: string): string {
     .slice(0, AUDIT_QUERY_MAX);
 }
 
-function bearerToken(req: IncomingMessage): string | null {
-  const match = /^Bearer\s+([A-Za-z0-9\-_.~+/]+=*)\s*$/i.exec(req.headers.authorization ?? '');
-  return match?.[1] ?? null;
+/** The one-time value a wipe confirmation carries, or null. */
+function wipeConfirmationOf(req: IncomingMessage): string | null {
+  const value = req.headers[DEVICE_WIPE_CONFIRMATION_HEADER];
+  return typeof value === 'string' && DEVICE_WIPE_CONFIRMATION_PATTERN.test(value) ? value : null;
 }
 
 /** Reads a body of at most `limit` bytes; null when it is larger. */
@@ -158,7 +168,9 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
     path: string;
     /** The query string as received, bounded, bearer-token-shaped values masked. */
     query?: string;
+    client?: string;
     deviceId?: string;
+    orderId?: string;
   };
   /**
    * One request's audit state: who it is known to be so far, and whether its record is written.
@@ -188,23 +200,27 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
     });
   }
 
+  /** `kind` set: a refusal a client can repeat at will, counted into one record per kind. */
   function refuse(
     res: ServerResponse,
     audited: Audited,
     status: keyof typeof UNIFORM,
     reason: string,
-    headers: Record<string, string> = {},
+    headers: Readonly<Record<string, string>> = {},
+    kind?: string,
   ) {
     if (!audited.recorded) {
       audited.recorded = true;
       deps.metrics.brokerDecision('refused');
-      deps.audit.record({
+      const entry = {
         action: 'broker.request',
         ...audited.entry,
-        decision: 'refused',
+        decision: 'refused' as const,
         reason,
         status,
-      });
+      };
+      if (kind === undefined) deps.audit.record(entry);
+      else deps.refusals.record(kind, entry);
     }
     sendJson(res, status, UNIFORM[status], headers);
   }
@@ -215,14 +231,20 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
   async function handle(req: IncomingMessage, res: ServerResponse, audited: Audited) {
     const method = audited.entry.method;
     const { rawPath, rawQuery } = splitUrl(req.url);
-    const anonymous = audited.entry;
 
-    // 1. Who: a valid access token, or nothing at all happens.
-    const token = bearerToken(req);
-    if (!token) {
-      return refuse(res, audited, 401, 'no bearer token', { 'www-authenticate': 'Bearer' });
+    // 1. Who: a token of the right shape from an address that is not flooding the broker
+    // (pre-auth-limit.ts), then a valid access token, or nothing at all happens. What an
+    // anonymous client can repeat at will is counted per address and reason, not recorded each.
+    const admission = deps.preAuth.admit(req);
+    audited.entry = { ...audited.entry, client: admission.client };
+    const anonymous = audited.entry;
+    const unauthenticated = (status: number, reason: string) =>
+      `unauthenticated\u0000${limitKeyOf(admission.client)}\u0000${status}\u0000${reason}`;
+    if (!admission.ok) {
+      const { status, reason, headers } = admission;
+      return refuse(res, audited, status, reason, headers, unauthenticated(status, reason));
     }
-    const check = await deps.verifier.verify(token);
+    const check = await deps.verifier.verify(admission.token);
     if (!check.ok) {
       audited.entry = { ...anonymous, user: check.user ?? null };
       if (check.unavailable) {
@@ -231,9 +253,15 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
           'retry-after': String(UNAVAILABLE_RETRY_AFTER_SEC),
         });
       }
-      return refuse(res, audited, 401, check.reason, {
-        'www-authenticate': 'Bearer error="invalid_token"',
-      });
+      deps.preAuth.failed(admission.client);
+      return refuse(
+        res,
+        audited,
+        401,
+        check.reason,
+        { 'www-authenticate': 'Bearer error="invalid_token"' },
+        unauthenticated(401, check.reason),
+      );
     }
     const user = check.token.user;
     audited.entry = { ...anonymous, user };
@@ -241,9 +269,14 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
     // 2. How often and how many at once: a per-user token bucket and a cap on open requests.
     const rate = deps.rateLimiter.take(user);
     if (!rate.ok) {
-      return refuse(res, audited, 429, 'rate limit exceeded', {
-        'retry-after': String(rate.retryAfterSec),
-      });
+      return refuse(
+        res,
+        audited,
+        429,
+        'rate limit exceeded',
+        { 'retry-after': String(rate.retryAfterSec) },
+        `rate\u0000${user}`,
+      );
     }
 
     const openNow = open.get(user) ?? 0;
@@ -269,8 +302,17 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
       if (userProblem) return refuse(res, audited, 403, `user claim ${userProblem}`);
       if (rawPath === DEVICE_WIPE_DONE_PATH) {
         if (method !== 'POST') return refuse(res, audited, 403, 'wipe confirmation not POST');
-        const done = await deps.devices.completeWipe(user, device.id);
-        allowed(audited, done ? 'wipe confirmed' : 'wipe confirmed, none pending', 200);
+        // Only the order's one-time value completes it: the broker hands it out with the order.
+        const done = await deps.devices.completeWipe(user, device.id, wipeConfirmationOf(req));
+        if (done.kind === 'not-confirmed') {
+          audited.entry = { ...audited.entry, orderId: done.order.orderId };
+          return refuse(res, audited, 403, 'wipe confirmation without the order’s one-time value');
+        }
+        allowed(
+          audited,
+          done.kind === 'completed' ? 'wipe confirmed' : 'wipe confirmed, none pending',
+          200,
+        );
         return sendJson(res, 200, { ok: true });
       }
       const order = await deps.devices.pendingWipe(user, device.id);
@@ -285,7 +327,10 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
           orderId: order.orderId,
           status: 403,
         });
-        return sendJson(res, 403, { error: DEVICE_WIPE_ERROR });
+        return sendJson(res, 403, {
+          error: DEVICE_WIPE_ERROR,
+          confirmation: deps.devices.confirmationOf(user, device.id, order.orderId),
+        });
       }
       deps.devices.seen(user, device.id, device.label).catch((error: unknown) => {
         log.warn({ err: describeError(error), user }, 'could not record the device as seen');

@@ -2,6 +2,7 @@
 // boot; an invalid value stops the server with a message naming the key, never a guess.
 import { isIP } from 'node:net';
 import path from 'node:path';
+import proxyAddr from 'proxy-addr';
 import { z } from 'zod';
 import { DEFAULT_PORTS, DEV_IDP } from '../../../src/shared/protocol.js';
 import { ACCESS_TOKEN_TYPE, ASYMMETRIC_ALGORITHMS } from '../broker/token-verifier.js';
@@ -54,6 +55,13 @@ const bindHost = z
     error: 'expected an IPv4 or IPv6 address, e.g. 127.0.0.1 or 0.0.0.0',
   })
   .default('127.0.0.1');
+
+/** A comma-separated list (or, in code, an array); empty entries are dropped. */
+const commaList = (check: (items: string[]) => boolean, error: string) =>
+  z
+    .union([z.string().transform((text) => text.split(',')), z.array(z.string())])
+    .transform((items) => items.map((item) => item.trim()).filter(Boolean))
+    .refine(check, { error });
 
 export const CONFIG_KEYS = {
   dataDir: {
@@ -203,6 +211,54 @@ export const CONFIG_KEYS = {
     env: 'ATTACHE_BROKER_MAX_OPEN_PER_USER',
     doc: 'Requests one user may have open at once through the broker (live _changes feeds stay open); 429 above it.',
     schema: positiveInt.default(32),
+  },
+  brokerTrustedProxies: {
+    env: 'ATTACHE_BROKER_TRUSTED_PROXIES',
+    doc: 'Comma-separated addresses or CIDR ranges of the load balancers in front of the broker (also: loopback, linklocal, uniquelocal). Only from these is X-Forwarded-For believed for the client address (address limit, audit trail). Empty: the connecting address is the client.',
+    schema: commaList((items) => {
+      try {
+        proxyAddr.compile(items);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'expected IP addresses or CIDR ranges (e.g. 10.0.0.0/8), comma-separated').default([]),
+  },
+  brokerAuthFailureBurst: {
+    env: 'ATTACHE_BROKER_AUTH_FAILURE_BURST',
+    doc: 'Failed authentications (no, malformed or invalid token) one client address (IPv6: one /64) may have in a row before the broker answers it 429 without looking at its tokens.',
+    schema: positiveInt.default(30),
+  },
+  brokerAuthFailuresPerMin: {
+    env: 'ATTACHE_BROKER_AUTH_FAILURES_PER_MIN',
+    doc: 'Failed authentications per minute a client address regains (the refill of brokerAuthFailureBurst).',
+    schema: positiveInt.default(60),
+  },
+  auditRefusalWindowMs: {
+    env: 'ATTACHE_AUDIT_REFUSAL_WINDOW_MS',
+    doc: "Refusals anyone can repeat at will (no or a bad token, a scan of the admin ports, what Node's HTTP parser refuses) are recorded five per kind (client address, status, reason) per window; the window's others become one record with their count when it ends.",
+    schema: positiveInt.min(1000, { error: 'expected at least 1000 ms' }).default(60_000),
+  },
+  adminHostNames: {
+    env: 'ATTACHE_ADMIN_HOST_NAMES',
+    doc: 'Comma-separated host names under which the ops endpoints and the demo SOR admin API may be addressed, besides IP addresses and localhost (e.g. the name Prometheus uses). A request naming another host is refused (403): DNS rebinding.',
+    schema: commaList(
+      (items) =>
+        items.every((item) =>
+          /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(item),
+        ),
+      'expected host names (letters, digits, hyphens, dots), comma-separated',
+    ).default([]),
+  },
+  tokenRevocationUrl: {
+    env: 'ATTACHE_TOKEN_REVOCATION_URL',
+    doc: "URL of the identity provider's list of revoked access-token ids, polled by the broker. Empty: the development provider's list when it is the issuer; none otherwise (Entra ID publishes none: access-token lifetimes bound revocation there).",
+    schema: optionalUrl(['https:']).default(''),
+  },
+  tokenRevocationPollSec: {
+    env: 'ATTACHE_TOKEN_REVOCATION_POLL_SEC',
+    doc: 'How often the broker fetches the revoked-token list: a revoked sign-in stops working at the broker within this many seconds.',
+    schema: positiveInt.max(3600, { error: 'expected at most 3600 seconds' }).default(5),
   },
   pollIntervalMs: {
     env: 'ATTACHE_POLL_INTERVAL_MS',

@@ -29,6 +29,13 @@ export type ServerConfig = {
   readonly brokerRateBurst: number;
   readonly brokerRatePerSec: number;
   readonly brokerMaxOpenPerUser: number;
+  readonly brokerTrustedProxies: readonly string[];
+  readonly brokerAuthFailureBurst: number;
+  readonly brokerAuthFailuresPerMin: number;
+  readonly auditRefusalWindowMs: number;
+  readonly adminHostNames: readonly string[];
+  readonly tokenRevocationUrl: string;
+  readonly tokenRevocationPollSec: number;
   readonly pollIntervalMs: number;
   readonly pollBatchSize: number;
   readonly pollMaxBackoffMs: number;

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import PouchDB from 'pouchdb-node';
-import { DEVICE_WIPE_ERROR } from '../../shared/protocol.js';
+import { DEVICE_WIPE_CONFIRMATION_PATTERN, DEVICE_WIPE_ERROR } from '../../shared/protocol.js';
 import type { Logger } from '../logging/logger.js';
 import { errorFields } from '../logging/logger.js';
 import type { Keychain } from '../secrets/types.js';
@@ -157,14 +157,24 @@ function createChangeFeed(logger: Logger) {
   };
 }
 
-/** Whether a 403 is the broker's wipe order (its body says so; nothing else does). */
-async function isWipeOrder(response: Response): Promise<boolean> {
-  if (response.status !== 403) return false;
+/**
+ * The broker's wipe order, when a 403 is one (its body says so; nothing else does), with the
+ * order's one-time value for the confirmation; null for any other answer.
+ */
+async function wipeOrderIn(response: Response): Promise<{ confirmation: string | null } | null> {
+  if (response.status !== 403) return null;
   try {
-    const body = (await response.clone().json()) as { error?: unknown };
-    return body.error === DEVICE_WIPE_ERROR;
+    const body = (await response.clone().json()) as { error?: unknown; confirmation?: unknown };
+    if (body.error !== DEVICE_WIPE_ERROR) return null;
+    const { confirmation } = body;
+    return {
+      confirmation:
+        typeof confirmation === 'string' && DEVICE_WIPE_CONFIRMATION_PATTERN.test(confirmation)
+          ? confirmation
+          : null,
+    };
   } catch {
-    return false;
+    return null;
   }
 }
 
@@ -189,9 +199,10 @@ function remoteDb(
         };
       try {
         const response = await PouchDB.fetch(url, request);
+        const order = await wipeOrderIn(response);
         options.onRequest(
-          (await isWipeOrder(response))
-            ? { kind: 'wipe-ordered' }
+          order
+            ? { kind: 'wipe-ordered', confirmation: order.confirmation }
             : { kind: 'response', status: response.status },
         );
         return response;

@@ -41,10 +41,11 @@ export type SyncServiceOptions = {
   /** Sent with every broker request: the device's id and label. */
   readonly deviceHeaders?: Readonly<Record<string, string>>;
   /**
-   * The broker answered that an administrator ordered this device wiped. Called once; the sync
-   * stops asking the server anything (every answer would be the same) and the caller erases.
+   * The broker answered that an administrator ordered this device wiped, with the order's
+   * one-time value for the confirmation. Called once; the sync stops asking the server anything
+   * (every answer would be the same) and the caller erases.
    */
-  readonly onWipeOrdered?: () => void;
+  readonly onWipeOrdered?: (confirmation: string | null) => void;
 };
 
 class SignInNeededError extends Error {
@@ -217,7 +218,7 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
       if (restartTimer) clearTimeout(restartTimer);
       restartTimer = null;
       void cancelAll();
-      options.onWipeOrdered?.();
+      options.onWipeOrdered?.(outcome.confirmation);
       return;
     }
     if (gen !== generation || !running) return;

@@ -18,6 +18,11 @@ import { userDbNames } from '../../../server/src/fanout/user-dbs.js';
 import { setLogLevel } from '../../../server/src/observability/logger.js';
 import type { LogLevel } from '../../../server/src/observability/logger.js';
 import { createMetrics } from '../../../server/src/observability/metrics.js';
+import { createPreAuthGate } from '../../../server/src/broker/pre-auth-limit.js';
+import { createRefusalAggregator } from '../../../server/src/observability/refusal-aggregator.js';
+
+/** Shaped like an access token (the broker checks the shape first); the stub verifier accepts it. */
+const STUB_TOKEN = `${Buffer.from(JSON.stringify({ alg: 'ES256', typ: 'at+jwt' })).toString('base64url')}.${Buffer.from('{}').toString('base64url')}.c2ln`;
 
 setLogLevel((process.env['ATTACHE_TEST_LOG_LEVEL'] ?? 'silent') as LogLevel);
 
@@ -69,6 +74,13 @@ beforeAll(async () => {
     rateLimiter: createRateLimiter({ burst: 100, perSecond: 100 }),
     maxBodyBytes: 64 * 1024,
     maxOpenPerUser: 4,
+    preAuth: createPreAuthGate({
+      clientOf: (req) => req.socket.remoteAddress ?? '',
+      algorithms: ['ES256'],
+      failureBurst: 100,
+      failuresPerMinute: 100,
+    }),
+    refusals: createRefusalAggregator({ audit, windowMs: 60_000 }),
   });
   await new Promise<void>((resolve) => broker.listen(0, '127.0.0.1', resolve));
   brokerUrl = `http://127.0.0.1:${(broker.address() as AddressInfo).port}`;
@@ -107,7 +119,7 @@ describe('an upstream failure reaches the device as the uniform 502, and the aud
     const res = await fetch(`${brokerUrl}${path}`, {
       method,
       headers: {
-        authorization: 'Bearer stub',
+        authorization: `Bearer ${STUB_TOKEN}`,
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
