@@ -60,6 +60,8 @@ export type BrokerDeps = {
   readonly verifier: TokenVerifier;
   readonly userDbs: UserDbs;
   readonly couchUrl: string;
+  /** The embedded CouchDB-protocol server's Unix socket (then couchUrl only names the origin). */
+  readonly couchSocketPath?: string | null;
   readonly audit: AuditLog;
   readonly metrics: Metrics;
   readonly rateLimiter: RateLimiter;
@@ -339,6 +341,7 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
       protocol: upstream.protocol,
       hostname: upstream.hostname,
       port: upstream.port,
+      ...(deps.couchSocketPath ? { socketPath: deps.couchSocketPath } : {}),
       method: req.method,
       path,
       headers,
@@ -356,6 +359,11 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
       res.writeHead(upstreamRes.statusCode ?? 502, out);
       res.flushHeaders(); // a long-poll client sees the response start at once
       upstreamRes.pipe(res);
+      // CouchDB went away mid-answer (the embedded server's process died): end the device's
+      // response too, or a live feed would hang until the device gives up.
+      upstreamRes.on('close', () => {
+        if (!upstreamRes.complete) res.destroy();
+      });
     });
     upstreamReq.on('error', (error) => {
       log.warn({ err: describeError(error), user }, 'upstream request failed');

@@ -16,6 +16,7 @@ import { createTokenVerifier } from './token-verifier.js';
 export type BrokerSetupDeps = {
   readonly userDbs: UserDbs;
   readonly couchUrl: string;
+  readonly couchSocketPath: string | null;
   readonly audit: AuditLog;
   readonly metrics: Metrics;
   /** The embedded development provider, when it runs. */
@@ -47,6 +48,7 @@ export function createBrokerFromConfig(config: ServerConfig, deps: BrokerSetupDe
     verifier: createTokenVerifier({ key: jwks, policy }),
     userDbs: deps.userDbs,
     couchUrl: deps.couchUrl,
+    couchSocketPath: deps.couchSocketPath,
     audit: deps.audit,
     metrics: deps.metrics,
     rateLimiter: createRateLimiter({

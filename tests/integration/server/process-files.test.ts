@@ -29,7 +29,6 @@ describe('files of the server process', () => {
         ATTACHE_SOR_PORT: '0',
         ATTACHE_BROKER_PORT: '0',
         ATTACHE_OPS_PORT: '0',
-        ATTACHE_COUCH_PORT: '0',
         ATTACHE_IDP_PORT: '0',
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,7 +3,6 @@
 // again, and the SOR's idempotency key makes that second write a no-op.
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCouchClient } from '../../../server/src/couch/couch-client.js';
 import type { CouchClient } from '../../../server/src/couch/types.js';
 import { createMetrics } from '../../../server/src/observability/metrics.js';
 import type { Lease } from '../../../server/src/poller/lease.js';
@@ -16,6 +15,7 @@ import type { ReturnsCheckpoints } from '../../../server/src/returns/returns-int
 import { SOR_API_PREFIX } from '../../../server/src/sor/sor-contract.js';
 import { createRestSorAdapter } from '../../../server/src/sor/sor.rest.js';
 import type { SorAdapter, SorReturn } from '../../../server/src/sor/types.js';
+import { couchClientFor } from './couch-socket.js';
 import { briefingInput, startHarness, waitFor } from './server-harness.js';
 import type { Harness } from './server-harness.js';
 
@@ -99,7 +99,7 @@ describe('returns integrator across a crash between the SOR write and the checkp
     const secrets = JSON.parse(fs.readFileSync(h.server.files.serverSecrets, 'utf8')) as {
       couchAdmin: { username: string; password: string };
     };
-    couch = createCouchClient({ url: h.server.urls.couch, credentials: secrets.couchAdmin });
+    couch = couchClientFor(h.server, secrets.couchAdmin);
     sor = createRestSorAdapter({
       baseUrl: `${h.server.urls.sor}${SOR_API_PREFIX}`,
       token: h.adminToken,

@@ -1,0 +1,237 @@
+// Runs the embedded CouchDB-protocol server in a child process and keeps it running (crash-only):
+// if the child dies, it is started again with capped exponential back-off, and requests in
+// flight fail as CouchDB being unavailable (the server and its broker stay up). The child listens
+// on a Unix socket in an owner-only folder of the data directory and opens no TCP port; it gets
+// only its folder and the admin credentials, over IPC. The built product runs it under Node's
+// permission model: it may read its own code and folder and write only its folder, so code that
+// ran inside it (express-pouchdb runs design-document functions in process) cannot read the
+// server's secrets, start processes or worker threads.
+import type { ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ensurePrivateDir } from '../config/secret-files.js';
+import { createLogger } from '../observability/logger.js';
+import type { LogLevel } from '../observability/logger.js';
+import type { ChildReport, ChildStart } from './embedded-couch-child.js';
+import type { CouchCredentials } from './types.js';
+
+const log = createLogger('couch');
+
+/** The HTTP origin requests over the socket carry (nothing resolves or connects to it). */
+export const EMBEDDED_COUCH_ORIGIN = 'http://localhost';
+/** Longest socket path: Linux keeps 108 bytes for it (with its NUL), macOS 104. */
+const MAX_SOCKET_PATH_BYTES = 103;
+const START_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 10_000;
+
+export type RestartPolicy = {
+  /** First delay before a restart; doubles with each crash in a row. */
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  /** A child that ran this long resets the back-off. */
+  readonly stableAfterMs: number;
+};
+export const DEFAULT_RESTART_POLICY: RestartPolicy = {
+  baseDelayMs: 250,
+  maxDelayMs: 15_000,
+  stableAfterMs: 30_000,
+};
+
+/** Delay before restart number `attempt` (0-based) in a row. Pure. */
+export function restartDelayMs(policy: RestartPolicy, attempt: number): number {
+  return Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.min(attempt, 30));
+}
+
+/** Where the embedded server keeps its files and its socket, under the data folder. */
+export function embeddedCouchPaths(dataDir: string): {
+  couchDir: string;
+  runDir: string;
+  socketPath: string;
+} {
+  const couchDir = path.join(dataDir, 'couch');
+  const runDir = path.join(couchDir, 'run');
+  return { couchDir, runDir, socketPath: path.join(runDir, 'couch.sock') };
+}
+
+export type EmbeddedCouchProcess = {
+  readonly socketPath: string;
+  /** Process id of the running child, null between a crash and its restart. */
+  pid(): number | null;
+  /** Restarts after a crash since start. */
+  restarts(): number;
+  stop(): Promise<void>;
+};
+
+/** How to start the child: its entry file and Node options (see the file comment). */
+function childLaunch(couchDir: string): { entry: string; execArgv: string[] } {
+  const here = fileURLToPath(import.meta.url);
+  const ext = path.extname(here);
+  const entry = path.join(path.dirname(here), `embedded-couch-child${ext}`);
+  const require = createRequire(import.meta.url);
+  if (ext === '.ts') {
+    // From source (tests, development): tsx compiles on the fly, which needs child processes
+    // and workers, so the permission model cannot apply; the built product below is sandboxed.
+    return { entry, execArgv: ['--import', pathToFileURL(require.resolve('tsx')).href] };
+  }
+  const pkg = require.resolve('express-pouchdb/package.json');
+  const marker = `${path.sep}node_modules${path.sep}`;
+  const nodeModules = pkg.slice(0, pkg.lastIndexOf(marker) + marker.length);
+  // dist/server/src/couch -> the built tree and the project's package.json (module type).
+  const distRoot = path.resolve(path.dirname(here), '../../..');
+  const permission = process.allowedNodeEnvironmentFlags.has('--permission')
+    ? '--permission'
+    : '--experimental-permission';
+  return {
+    entry,
+    execArgv: [
+      permission,
+      `--allow-fs-read=${distRoot}${path.sep}`,
+      `--allow-fs-read=${path.join(distRoot, '..', 'package.json')}`,
+      `--allow-fs-read=${nodeModules}`,
+      // node-gyp-build (leveldown) asks whether this file exists; without the grant it throws.
+      '--allow-fs-read=/etc/alpine-release',
+      `--allow-fs-read=${couchDir}${path.sep}`,
+      `--allow-fs-write=${couchDir}${path.sep}`,
+      // leveldown is a native addon; it opens only the paths PouchDB gives it.
+      '--allow-addons',
+      '--disable-warning=ExperimentalWarning',
+      '--disable-warning=SecurityWarning',
+    ],
+  };
+}
+
+export async function startEmbeddedCouchProcess(deps: {
+  dataDir: string;
+  admin: CouchCredentials;
+  logLevel: LogLevel;
+  restart?: RestartPolicy;
+}): Promise<EmbeddedCouchProcess> {
+  const policy = deps.restart ?? DEFAULT_RESTART_POLICY;
+  const { couchDir, runDir, socketPath } = embeddedCouchPaths(deps.dataDir);
+  if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH_BYTES) {
+    throw new Error(
+      `The embedded CouchDB-protocol server's socket path ${socketPath} is longer than ${MAX_SOCKET_PATH_BYTES} bytes, the most a Unix socket path may be: choose a shorter dataDir (ATTACHE_DATA_DIR).`,
+    );
+  }
+  ensurePrivateDir(couchDir);
+  ensurePrivateDir(runDir);
+  const launch = childLaunch(couchDir);
+
+  let child: ChildProcess | null = null;
+  let stopping = false;
+  let restarts = 0;
+  let crashesInARow = 0;
+  let restartTimer: NodeJS.Timeout | null = null;
+
+  function spawnChild(): Promise<ChildProcess> {
+    const started = Date.now();
+    const proc = fork(launch.entry, [], {
+      execArgv: launch.execArgv,
+      // Nothing of the server's environment (it may name credentials, e.g. a RabbitMQ URL).
+      env: {},
+      cwd: couchDir,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      serialization: 'json',
+    });
+    const ready = new Promise<ChildProcess>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        proc.kill('SIGKILL');
+        reject(new Error('the embedded CouchDB-protocol server did not start within 60 s'));
+      }, START_TIMEOUT_MS);
+      proc.on('message', (message: ChildReport) => {
+        if (message.type === 'ready') {
+          clearTimeout(timer);
+          resolve(proc);
+        } else if (message.type === 'failed') {
+          clearTimeout(timer);
+          reject(
+            new Error(`the embedded CouchDB-protocol server failed to start: ${message.message}`),
+          );
+        }
+      });
+      proc.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(
+          new Error(
+            `the embedded CouchDB-protocol server exited while starting (${signal ?? `code ${code}`})`,
+          ),
+        );
+      });
+    });
+    proc.once('exit', (code, signal) => {
+      if (child === proc) child = null;
+      if (stopping) return;
+      if (Date.now() - started >= policy.stableAfterMs) crashesInARow = 0;
+      const delay = restartDelayMs(policy, crashesInARow);
+      crashesInARow += 1;
+      log.error(
+        { code, signal, restartInMs: delay },
+        'embedded CouchDB-protocol server exited; restarting it',
+      );
+      scheduleRestart(delay);
+    });
+    const start: ChildStart = {
+      type: 'start',
+      couchDir,
+      socketPath,
+      admin: deps.admin,
+      logLevel: deps.logLevel,
+    };
+    proc.send(start);
+    return ready;
+  }
+
+  function scheduleRestart(delay: number): void {
+    restartTimer = setTimeout(() => {
+      restartTimer = null;
+      if (stopping) return;
+      restarts += 1;
+      spawnChild().then(
+        (proc) => {
+          if (stopping) proc.kill('SIGKILL');
+          else {
+            child = proc;
+            log.info({ pid: proc.pid, restarts }, 'embedded CouchDB-protocol server restarted');
+          }
+        },
+        // Its exit handler has scheduled the next attempt already.
+        (error: unknown) => log.error({ err: String(error) }, 'restart failed'),
+      );
+    }, delay);
+    restartTimer.unref();
+  }
+
+  // The first start must succeed: a server that cannot start its database says so and stops.
+  stopping = true; // no restarts while the first start is under way
+  try {
+    child = await spawnChild();
+  } catch (error) {
+    stopping = true;
+    throw error;
+  }
+  stopping = false;
+
+  return {
+    socketPath,
+    pid: () => child?.pid ?? null,
+    restarts: () => restarts,
+    async stop() {
+      stopping = true;
+      if (restartTimer) clearTimeout(restartTimer);
+      const proc = child;
+      child = null;
+      if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => proc.kill('SIGKILL'), STOP_TIMEOUT_MS);
+        proc.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        if (proc.connected) proc.send({ type: 'stop' });
+        else proc.kill('SIGTERM');
+      });
+    },
+  };
+}
