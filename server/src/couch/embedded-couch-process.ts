@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensurePrivateDir } from '../config/secret-files.js';
+import { ConfigError } from '../config/types.js';
 import { createLogger } from '../observability/logger.js';
 import type { LogLevel } from '../observability/logger.js';
 import type { ChildReport, ChildStart } from './embedded-couch-child.js';
@@ -111,16 +112,16 @@ export async function startEmbeddedCouchProcess(deps: {
   const policy = deps.restart ?? DEFAULT_RESTART_POLICY;
   const { couchDir, runDir, socketPath } = embeddedCouchPaths(deps.dataDir);
   if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH_BYTES) {
-    throw new Error(
-      `The embedded CouchDB-protocol server's socket path ${socketPath} is longer than ${MAX_SOCKET_PATH_BYTES} bytes, the most a Unix socket path may be: choose a shorter dataDir (ATTACHE_DATA_DIR).`,
-    );
+    const problem = `dataDir (ATTACHE_DATA_DIR): too long for the embedded CouchDB-protocol server's socket ${socketPath} (a Unix socket path holds at most ${MAX_SOCKET_PATH_BYTES} bytes): choose a shorter folder`;
+    throw new ConfigError(`Invalid server configuration:\n  - ${problem}`, [problem]);
   }
   ensurePrivateDir(couchDir);
   ensurePrivateDir(runDir);
   const launch = childLaunch(couchDir);
 
   let child: ChildProcess | null = null;
-  let stopping = false;
+  /** Restarts happen only while running: not during the first start, not after stop(). */
+  let phase: 'starting' | 'running' | 'stopped' = 'starting';
   let restarts = 0;
   let crashesInARow = 0;
   let restartTimer: NodeJS.Timeout | null = null;
@@ -162,7 +163,7 @@ export async function startEmbeddedCouchProcess(deps: {
     });
     proc.once('exit', (code, signal) => {
       if (child === proc) child = null;
-      if (stopping) return;
+      if (phase !== 'running') return;
       if (Date.now() - started >= policy.stableAfterMs) crashesInARow = 0;
       const delay = restartDelayMs(policy, crashesInARow);
       crashesInARow += 1;
@@ -186,11 +187,11 @@ export async function startEmbeddedCouchProcess(deps: {
   function scheduleRestart(delay: number): void {
     restartTimer = setTimeout(() => {
       restartTimer = null;
-      if (stopping) return;
+      if (phase !== 'running') return;
       restarts += 1;
       spawnChild().then(
         (proc) => {
-          if (stopping) proc.kill('SIGKILL');
+          if (phase !== 'running') proc.kill('SIGKILL');
           else {
             child = proc;
             log.info({ pid: proc.pid, restarts }, 'embedded CouchDB-protocol server restarted');
@@ -204,21 +205,20 @@ export async function startEmbeddedCouchProcess(deps: {
   }
 
   // The first start must succeed: a server that cannot start its database says so and stops.
-  stopping = true; // no restarts while the first start is under way
   try {
     child = await spawnChild();
   } catch (error) {
-    stopping = true;
+    phase = 'stopped';
     throw error;
   }
-  stopping = false;
+  phase = 'running';
 
   return {
     socketPath,
     pid: () => child?.pid ?? null,
     restarts: () => restarts,
     async stop() {
-      stopping = true;
+      phase = 'stopped';
       if (restartTimer) clearTimeout(restartTimer);
       const proc = child;
       child = null;
