@@ -8,6 +8,7 @@
 // server's secrets, start processes or worker threads.
 import type { ChildProcess } from 'node:child_process';
 import { fork } from 'node:child_process';
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -65,11 +66,24 @@ export type EmbeddedCouchProcess = {
   stop(): Promise<void>;
 };
 
+/** The package.json that decides the module type of files in `dir`, if any. */
+function nearestPackageJson(dir: string): string | null {
+  for (let current = dir; ; current = path.dirname(current)) {
+    const candidate = path.join(current, 'package.json');
+    if (fs.existsSync(candidate)) return candidate;
+    if (path.dirname(current) === current) return null;
+  }
+}
+
 /** How to start the child: its entry file and Node options (see the file comment). */
-function childLaunch(couchDir: string): { entry: string; execArgv: string[] } {
+function childLaunch(dataDir: string, couchDir: string): { entry: string; execArgv: string[] } {
   const here = fileURLToPath(import.meta.url);
   const ext = path.extname(here);
+  // Beside this file: the source or the built tree, or a bundle built with its own entry.
   const entry = path.join(path.dirname(here), `embedded-couch-child${ext}`);
+  if (!fs.existsSync(entry)) {
+    throw new Error(`The embedded CouchDB-protocol server's entry ${entry} is missing.`);
+  }
   const require = createRequire(import.meta.url);
   if (ext === '.ts') {
     // From source (tests, development): tsx compiles on the fly, which needs child processes
@@ -79,8 +93,16 @@ function childLaunch(couchDir: string): { entry: string; execArgv: string[] } {
   const pkg = require.resolve('express-pouchdb/package.json');
   const marker = `${path.sep}node_modules${path.sep}`;
   const nodeModules = pkg.slice(0, pkg.lastIndexOf(marker) + marker.length);
-  // dist/server/src/couch -> the built tree and the project's package.json (module type).
-  const distRoot = path.resolve(path.dirname(here), '../../..');
+  // The server's own code the child loads (couch/, observability/, config/), and the
+  // package.json that says its files are ES modules; nothing else of the installation.
+  const codeDir = path.resolve(path.dirname(here), '..');
+  const scope = nearestPackageJson(path.dirname(here));
+  const inside = (dir: string) => !path.relative(dir, dataDir).startsWith('..');
+  if (inside(codeDir) || inside(nodeModules)) {
+    // The child may read those folders: the server's secrets must not be among them.
+    const problem = `dataDir (ATTACHE_DATA_DIR): ${dataDir} lies inside the server's code (${inside(codeDir) ? codeDir : nodeModules}); choose a folder of its own`;
+    throw new ConfigError(`Invalid server configuration:\n  - ${problem}`, [problem]);
+  }
   const permission = process.allowedNodeEnvironmentFlags.has('--permission')
     ? '--permission'
     : '--experimental-permission';
@@ -88,8 +110,8 @@ function childLaunch(couchDir: string): { entry: string; execArgv: string[] } {
     entry,
     execArgv: [
       permission,
-      `--allow-fs-read=${distRoot}${path.sep}`,
-      `--allow-fs-read=${path.join(distRoot, '..', 'package.json')}`,
+      `--allow-fs-read=${codeDir}${path.sep}`,
+      ...(scope ? [`--allow-fs-read=${scope}`] : []),
       `--allow-fs-read=${nodeModules}`,
       // node-gyp-build (leveldown) asks whether this file exists; without the grant it throws.
       '--allow-fs-read=/etc/alpine-release',
@@ -115,9 +137,9 @@ export async function startEmbeddedCouchProcess(deps: {
     const problem = `dataDir (ATTACHE_DATA_DIR): too long for the embedded CouchDB-protocol server's socket ${socketPath} (a Unix socket path holds at most ${MAX_SOCKET_PATH_BYTES} bytes): choose a shorter folder`;
     throw new ConfigError(`Invalid server configuration:\n  - ${problem}`, [problem]);
   }
+  const launch = childLaunch(deps.dataDir, couchDir);
   ensurePrivateDir(couchDir);
   ensurePrivateDir(runDir);
-  const launch = childLaunch(couchDir);
 
   let child: ChildProcess | null = null;
   /** Restarts happen only while running: not during the first start, not after stop(). */

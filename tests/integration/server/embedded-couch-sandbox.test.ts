@@ -92,6 +92,16 @@ describe.runIf(process.platform === 'linux')('code running inside the embedded s
     expect(reason).toMatch(/^refused: ERR_ACCESS_DENIED/);
   });
 
+  it('refuses a data folder the child could read as code (the secrets would be readable)', async () => {
+    const built = (await import(pathToFileURL(BUILT).href)) as Supervisor;
+    const inside = path.join(repo, 'dist', 'server', 'src', 'data-inside-code');
+    fs.rmSync(inside, { recursive: true, force: true });
+    await expect(
+      built.startEmbeddedCouchProcess({ dataDir: inside, admin: ADMIN, logLevel: 'silent' }),
+    ).rejects.toThrow(/dataDir \(ATTACHE_DATA_DIR\): .* lies inside the server's code/);
+    expect(fs.existsSync(inside)).toBe(false);
+  });
+
   it('the probe is real: run from source (development, no permission model) it reads the file', async () => {
     const { reason } = await probe(fromSource);
     expect(reason).toContain(MARKER);

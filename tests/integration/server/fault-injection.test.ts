@@ -70,13 +70,19 @@ async function serverCommand(): Promise<string[]> {
   const out = path.join(ROOT, 'node_modules/.cache/attache-tests/server-main.mjs');
   try {
     const esbuild = await import('esbuild');
+    // The embedded CouchDB-protocol server's process starts from its own entry beside the main
+    // one (server/src/couch/embedded-couch-process.ts), so it is bundled too.
     await esbuild.build({
-      entryPoints: [path.join(ROOT, 'server/src/main.ts')],
+      entryPoints: {
+        'server-main': path.join(ROOT, 'server/src/main.ts'),
+        'embedded-couch-child': path.join(ROOT, 'server/src/couch/embedded-couch-child.ts'),
+      },
       bundle: true,
       platform: 'node',
       format: 'esm',
       packages: 'external',
-      outfile: out,
+      outdir: path.dirname(out),
+      outExtension: { '.js': '.mjs' },
       logLevel: 'silent',
     });
     return [process.execPath, out];

@@ -61,7 +61,7 @@ describe('files of the server process', () => {
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));
     }
-  });
+  }, 90_000);
 
   it('tightens a data folder that already existed with looser permissions', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'attache-loose-'));
