@@ -239,6 +239,10 @@ export async function startEmbeddedCouch(deps: {
     const s = app.listen(deps.socketPath, () => resolve(s));
     s.once('error', reject);
   });
+  // Its clients (undici, 4 s; Node's http agent) drop idle connections first: a server closing
+  // one the client has just picked for a request makes that request fail (EPIPE) under load.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   // The folder (0700) is what keeps others out; the socket itself is owner-only too.
   fs.chmodSync(deps.socketPath, 0o600);
   log.info({ socketPath: deps.socketPath }, 'embedded CouchDB-protocol server listening');
