@@ -4,8 +4,10 @@ import path from 'node:path';
 import { createBrokerFromConfig } from './broker/broker-setup.js';
 import { ensurePrivateDir } from './config/secret-files.js';
 import { loadOrCreateServerSecrets, serverSecretsFile } from './config/server-secrets.js';
+import { DEPRECATED_KEYS } from './config/config-schema.js';
 import type { ServerConfig } from './config/types.js';
 import { setUpCouch } from './couch/couch-setup.js';
+import type { CouchEndpoint } from './couch/types.js';
 import { createDeviceRegistry, wipeConfirmationKey } from './devices/device-registry.js';
 import { createUserDbs } from './fanout/user-dbs.js';
 import { createClientAddress, limitKeyOf } from './http/client-address.js';
@@ -35,7 +37,7 @@ import { seedDemoSor } from './sor/seed-briefings.js';
 
 const log = createLogger('server');
 
-/** Embedded parts (CouchDB, demo SOR, development provider) listen on loopback only. */
+/** Embedded parts (demo SOR, development provider) listen on loopback only; CouchDB on a socket. */
 export const BIND_HOST = '127.0.0.1';
 
 /** How to reach a listener from this machine: a wildcard address is reached on loopback. */
@@ -49,13 +51,19 @@ export type ServerUrls = {
   readonly sor: string;
   readonly broker: string;
   readonly ops: string;
-  readonly couch: string;
   /** Issuer of the development OpenID provider (msal authority: this plus '/'); null when off. */
   readonly idp: string | null;
 };
 
 export type RunningServer = {
   readonly urls: ServerUrls;
+  /**
+   * Where CouchDB answers: Apache CouchDB's URL, or the embedded server's Unix socket (no TCP
+   * port), with its supervised process.
+   */
+  readonly couch: CouchEndpoint & {
+    readonly embedded: { pid(): number | null; restarts(): number } | null;
+  };
   /** Where the generated secrets live (owner-only files in the data folder). */
   readonly files: {
     readonly adminToken: string;
@@ -90,9 +98,12 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     const adminToken = loadOrCreateAdminToken(config.dataDir);
 
     const instanceId = resolveInstanceId(config);
+    for (const [key, message] of Object.entries(DEPRECATED_KEYS)) {
+      if (config[key as keyof ServerConfig] !== undefined) log.warn({ key }, message);
+    }
     // Production (couchUrl set): Apache CouchDB 3.x with configured credentials; otherwise the
-    // embedded CouchDB-protocol server.
-    const couch = await setUpCouch(config, secrets, BIND_HOST);
+    // embedded CouchDB-protocol server, in a supervised child process on a Unix socket.
+    const couch = await setUpCouch(config, secrets);
     stops.push({ name: 'couch', stop: () => couch.stop() });
     const couchClient = couch.client;
     // Every instance must derive the same user passwords (and wipe confirmations): production
@@ -202,7 +213,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     await devices.init();
     const broker = createBrokerFromConfig(config, {
       userDbs,
-      couchUrl: couch.url,
+      couchUrl: couch.endpoint.url,
+      couchSocketPath: couch.endpoint.socketPath,
       audit,
       metrics,
       idp,
@@ -237,7 +249,6 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       sor: sor ? `http://${BIND_HOST}:${sorPort}` : '',
       broker: `http://${urlHost(config.brokerHost)}:${brokerPort}`,
       ops: `http://${urlHost(config.opsHost)}:${opsPort}`,
-      couch: couch.url,
       idp: idp?.issuer ?? null,
     };
     const files = {
@@ -252,6 +263,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     );
     return {
       urls,
+      couch: { ...couch.endpoint, embedded: couch.embedded },
       files,
       async stop() {
         await stopAll();

@@ -52,7 +52,6 @@ export const DEFAULT_PORTS = {
   sor: 5070, // ATTACHE_SOR_PORT: demo SOR admin API
   broker: 5080, // ATTACHE_BROKER_PORT: auth broker (the devices' only door)
   ops: 5090, // ATTACHE_OPS_PORT: /healthz and /metrics
-  couch: 5985, // ATTACHE_COUCH_PORT: embedded CouchDB-protocol server
   reader: 5100, // ATTACHE_READER_PORT: browser host of the reader
   idp: 5443, // ATTACHE_IDP_PORT: development OpenID provider (https, local CA)
 } as const;

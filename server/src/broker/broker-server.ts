@@ -70,6 +70,8 @@ export type BrokerDeps = {
   readonly verifier: TokenVerifier;
   readonly userDbs: UserDbs;
   readonly couchUrl: string;
+  /** The embedded CouchDB-protocol server's Unix socket (then couchUrl only names the origin). */
+  readonly couchSocketPath?: string | null;
   readonly audit: AuditLog;
   readonly metrics: Metrics;
   readonly rateLimiter: RateLimiter;
@@ -160,7 +162,11 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | n
 }
 
 export function createBrokerServer(deps: BrokerDeps): http.Server {
-  const upstream = createUpstream({ couchUrl: deps.couchUrl, userDbs: deps.userDbs });
+  const upstream = createUpstream({
+    couchUrl: deps.couchUrl,
+    socketPath: deps.couchSocketPath ?? null,
+    userDbs: deps.userDbs,
+  });
 
   type Entry = {
     user: string | null;

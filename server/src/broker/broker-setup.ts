@@ -20,6 +20,7 @@ import { createTokenVerifier } from './token-verifier.js';
 export type BrokerSetupDeps = {
   readonly userDbs: UserDbs;
   readonly couchUrl: string;
+  readonly couchSocketPath: string | null;
   readonly audit: AuditLog;
   readonly metrics: Metrics;
   /** The embedded development provider, when it runs. */
@@ -69,6 +70,7 @@ export function createBrokerFromConfig(config: ServerConfig, deps: BrokerSetupDe
     }),
     userDbs: deps.userDbs,
     couchUrl: deps.couchUrl,
+    couchSocketPath: deps.couchSocketPath,
     audit: deps.audit,
     metrics: deps.metrics,
     rateLimiter: createRateLimiter({

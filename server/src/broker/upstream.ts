@@ -40,7 +40,12 @@ export async function readUpTo(answer: IncomingMessage, limit: number): Promise<
   return Buffer.concat(chunks).subarray(0, limit);
 }
 
-export function createUpstream(deps: { couchUrl: string; userDbs: UserDbs }): Upstream {
+export function createUpstream(deps: {
+  couchUrl: string;
+  /** The embedded CouchDB-protocol server's Unix socket; then `couchUrl` only names the origin. */
+  socketPath?: string | null;
+  userDbs: UserDbs;
+}): Upstream {
   const url = new URL(deps.couchUrl);
   const transport = url.protocol === 'https:' ? https : http;
 
@@ -49,6 +54,7 @@ export function createUpstream(deps: { couchUrl: string; userDbs: UserDbs }): Up
       protocol: url.protocol,
       hostname: url.hostname,
       port: url.port,
+      ...(deps.socketPath ? { socketPath: deps.socketPath } : {}),
       method,
       path,
       headers: { ...headers, authorization: basicAuthHeader(deps.userDbs.credentials(user)) },

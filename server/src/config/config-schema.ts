@@ -96,8 +96,8 @@ export const CONFIG_KEYS = {
   },
   couchPort: {
     env: 'ATTACHE_COUCH_PORT',
-    doc: 'Loopback port of the embedded CouchDB-protocol server.',
-    schema: port.default(DEFAULT_PORTS.couch),
+    doc: 'Deprecated, no effect: the embedded CouchDB-protocol server opens no TCP port (it listens on a Unix socket in dataDir/couch/run, reachable by the server only). A value set is ignored with a warning at start.',
+    schema: port.optional(),
   },
   logLevel: {
     env: 'ATTACHE_LOG_LEVEL',
@@ -307,7 +307,7 @@ export const CONFIG_KEYS = {
   },
   couchUrl: {
     env: 'ATTACHE_COUCH_URL',
-    doc: 'Apache CouchDB 3.x to use (e.g. https://couch.internal:6984). Empty: run the embedded CouchDB-protocol server on couchPort.',
+    doc: 'Apache CouchDB 3.x to use (e.g. https://couch.internal:6984). Empty: run the embedded CouchDB-protocol server (one machine: development, demonstration, small single-host installs).',
     schema: optionalUrl(['http:', 'https:']).default(''),
   },
   couchUser: {
@@ -443,6 +443,12 @@ export const CONFIG_KEYS = {
 
 type ConfigKey = keyof typeof CONFIG_KEYS;
 
+/** Keys kept so old settings still parse, with what the server logs when one is set. */
+export const DEPRECATED_KEYS: Partial<Record<ConfigKey, string>> = {
+  couchPort:
+    'couchPort (ATTACHE_COUCH_PORT) no longer has any effect: the embedded CouchDB-protocol server listens on a Unix socket in <dataDir>/couch/run and opens no TCP port. Remove the setting.',
+};
+
 const configSchema = z
   .object(
     Object.fromEntries(Object.entries(CONFIG_KEYS).map(([key, spec]) => [key, spec.schema])) as {
@@ -537,7 +543,11 @@ export function describeConfig(): string {
   return Object.entries(CONFIG_KEYS)
     .map(([key, spec]) => {
       const parsed = spec.schema.safeParse(undefined);
-      const def = parsed.success ? JSON.stringify(parsed.data) : '(required)';
+      const def = !parsed.success
+        ? '(required)'
+        : parsed.data === undefined
+          ? '(unset)'
+          : JSON.stringify(parsed.data);
       return `| \`${spec.env}\` | \`${key}\` | ${def} | ${spec.doc} |`;
     })
     .join('\n');

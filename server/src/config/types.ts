@@ -10,7 +10,8 @@ export type ServerConfig = {
   readonly opsHost: string;
   readonly brokerPort: number;
   readonly opsPort: number;
-  readonly couchPort: number;
+  /** Deprecated (no effect; see DEPRECATED_KEYS). */
+  readonly couchPort?: number;
   readonly logLevel: LogLevel;
   readonly seedDemoData: boolean;
   readonly devIdp: boolean;

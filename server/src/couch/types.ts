@@ -120,8 +120,14 @@ export type ChangesPage = {
   readonly lastSeq: string;
 };
 
-/** A CouchDB-protocol server this process runs itself (embedded mode). */
+/** The embedded CouchDB-protocol server, listening on a Unix domain socket. */
 export type EmbeddedCouch = {
-  readonly url: string;
+  readonly socketPath: string;
   stop(): Promise<void>;
 };
+
+/**
+ * Where CouchDB answers: Apache CouchDB at a URL (production), or the embedded server on a Unix
+ * socket (`url` then only names the HTTP origin the requests carry).
+ */
+export type CouchEndpoint = { readonly url: string; readonly socketPath: string | null };

@@ -46,7 +46,6 @@ export class Product {
       sor: number;
       broker: number;
       ops: number;
-      couch: number;
       reader: number;
       idp: number;
     },
@@ -59,7 +58,6 @@ export class Product {
       sor: await freePort(),
       broker: await freePort(),
       ops: await freePort(),
-      couch: await freePort(),
       reader: await freePort(),
       // Fixed for the product's lifetime: the issuer names its port, and a restarted server
       // must be the same identity provider the device signed in with.
@@ -100,7 +98,6 @@ export class Product {
       ATTACHE_SOR_PORT: String(this.ports.sor),
       ATTACHE_BROKER_PORT: String(this.ports.broker),
       ATTACHE_OPS_PORT: String(this.ports.ops),
-      ATTACHE_COUCH_PORT: String(this.ports.couch),
       ATTACHE_POLL_INTERVAL_MS: '250',
       ATTACHE_IDP_PORT: String(this.ports.idp),
     });

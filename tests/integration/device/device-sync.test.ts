@@ -107,7 +107,6 @@ describe('device sync through the auth broker', () => {
       sorPort: 0,
       brokerPort: 0,
       opsPort: 0,
-      couchPort: 0,
       logLevel: 'warn',
       pollIntervalMs: 200,
       fanoutIdleMs: 50,
@@ -124,7 +123,6 @@ describe('device sync through the auth broker', () => {
       sorPort: port(server.urls.sor),
       brokerPort: port(server.urls.broker),
       opsPort: port(server.urls.ops),
-      couchPort: port(server.urls.couch),
       // The issuer names its port: a restarted provider must be the one the device trusts.
       idpPort: port(issuer),
     };

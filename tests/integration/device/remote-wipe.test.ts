@@ -96,7 +96,6 @@ describe('remote wipe of one device', () => {
         sorPort: 0,
         brokerPort: 0,
         opsPort: 0,
-        couchPort: 0,
         logLevel: 'warn',
         pollIntervalMs: 200,
         fanoutIdleMs: 50,

@@ -14,6 +14,7 @@ import type { AuditRecord } from './broker-client.js';
 import { auditRecords, brokerRequest } from './broker-client.js';
 import { briefingInput, startHarness, waitFor } from './server-harness.js';
 import type { Harness } from './server-harness.js';
+import { basic, couchRequest } from './couch-socket.js';
 
 const A = 'alex.morgan';
 
@@ -25,16 +26,11 @@ let scratch: string;
 
 /** Writes a document into A's briefings database as the server's admin (as fan-out does). */
 async function adminPut(id: string, doc: Record<string, unknown>): Promise<void> {
-  const res = await fetch(
-    `${h.server.urls.couch}/${h.dbNames(A).briefings}/${encodeURIComponent(id)}`,
-    {
-      method: 'PUT',
-      headers: {
-        authorization: `Basic ${Buffer.from(`${admin.username}:${admin.password}`).toString('base64')}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify(doc),
-    },
+  const res = await couchRequest(
+    h.server.couch.socketPath ?? '',
+    'PUT',
+    `/${h.dbNames(A).briefings}/${encodeURIComponent(id)}`,
+    { authorization: basic(admin), body: JSON.stringify(doc) },
   );
   expect(res.status).toBe(201);
 }

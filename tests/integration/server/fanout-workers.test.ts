@@ -8,8 +8,12 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCouchClient } from '../../../server/src/couch/couch-client.js';
-import { startEmbeddedCouch } from '../../../server/src/couch/embedded-couch.pouch.js';
-import type { CouchClient, EmbeddedCouch } from '../../../server/src/couch/types.js';
+import {
+  EMBEDDED_COUCH_ORIGIN,
+  startEmbeddedCouchProcess,
+} from '../../../server/src/couch/embedded-couch-process.js';
+import type { EmbeddedCouchProcess } from '../../../server/src/couch/embedded-couch-process.js';
+import type { CouchClient } from '../../../server/src/couch/types.js';
 import { pairKey, reconcilePairs } from '../../../server/src/fanout/batch-reconciler.js';
 import { createFanout } from '../../../server/src/fanout/fanout-worker.js';
 import type { FanoutEvent } from '../../../server/src/fanout/types.js';
@@ -35,15 +39,20 @@ const RETRY: RetryPolicy = { maxAttempts: 10, baseDelayMs: 50, maxDelayMs: 500 }
 const WORKERS = 3;
 
 let dir: string;
-let couch: EmbeddedCouch;
-let client: CouchClient;
+let couch: EmbeddedCouchProcess;
+let client: CouchClient & { close(): Promise<void> };
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'attache-workers-'));
-  couch = await startEmbeddedCouch({ dataDir: dir, host: '127.0.0.1', port: 0, admin: ADMIN });
-  client = createCouchClient({ url: couch.url, credentials: ADMIN });
+  couch = await startEmbeddedCouchProcess({ dataDir: dir, admin: ADMIN, logLevel: 'silent' });
+  client = createCouchClient({
+    url: EMBEDDED_COUCH_ORIGIN,
+    socketPath: couch.socketPath,
+    credentials: ADMIN,
+  });
 });
 afterAll(async () => {
+  await client.close();
   await couch.stop();
   fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCouchClient } from '../../../server/src/couch/couch-client.js';
 import type { CouchClient } from '../../../server/src/couch/types.js';
 import { createMetrics } from '../../../server/src/observability/metrics.js';
 import type { Lease } from '../../../server/src/poller/lease.js';
@@ -20,6 +19,7 @@ import { SOR_API_PREFIX } from '../../../server/src/sor/sor-contract.js';
 import { createRestSorAdapter } from '../../../server/src/sor/sor.rest.js';
 import type { SorAdapter, SorReturn } from '../../../server/src/sor/types.js';
 import { RETURNS_VALIDATE } from '../../../server/src/returns/returns-validate.js';
+import { couchClientFor } from './couch-socket.js';
 import { briefingInput, startHarness, waitFor } from './server-harness.js';
 import type { Harness } from './server-harness.js';
 
@@ -418,8 +418,7 @@ describe('a returns database set up by the previous release', () => {
     const secrets = JSON.parse(fs.readFileSync(h.server.files.serverSecrets, 'utf8')) as {
       couchAdmin: { username: string; password: string };
     };
-    const admin = () =>
-      createCouchClient({ url: h.server.urls.couch, credentials: secrets.couchAdmin });
+    const admin = () => couchClientFor(h.server, secrets.couchAdmin);
     const db = h.dbNames(user).returns;
     const design = await admin().getDoc(db, '_design/attache');
     await admin().putDoc(db, { ...design!, validate_doc_update: PREVIOUS_RETURNS_VALIDATE });
@@ -466,7 +465,7 @@ describe('returns integrator across a crash between the SOR write and the checkp
     const secrets = JSON.parse(fs.readFileSync(h.server.files.serverSecrets, 'utf8')) as {
       couchAdmin: { username: string; password: string };
     };
-    couch = createCouchClient({ url: h.server.urls.couch, credentials: secrets.couchAdmin });
+    couch = couchClientFor(h.server, secrets.couchAdmin);
     sor = createRestSorAdapter({
       baseUrl: `${h.server.urls.sor}${SOR_API_PREFIX}`,
       token: h.adminToken,

@@ -104,7 +104,6 @@ describe('npm start (scripts/start-all.mjs)', () => {
         ATTACHE_SOR_PORT: await port(),
         ATTACHE_BROKER_PORT: await port(),
         ATTACHE_OPS_PORT: await port(),
-        ATTACHE_COUCH_PORT: await port(),
         ATTACHE_IDP_PORT: await port(),
         ATTACHE_READER_PORT: await port(),
       };
