@@ -4,6 +4,7 @@ import { CircleExclamationPoint, FileX, LoaderCircle, Mail, RefreshCw } from 'lu
 import type { BriefingDetail } from '../../../shared/ipc.js';
 import { useApi } from '../app/api-context.js';
 import { useNow } from '../app/use-now.js';
+import { initials } from '../ui/initials.js';
 import { Keycaps } from '../ui/Keycaps.js';
 import { ClassificationBanner, MarkingBadge, PriorityTag } from '../ui/markings.js';
 import { listKeyLabels } from '../ui/shortcuts.js';
@@ -122,13 +123,6 @@ function ReaderMessage({
   );
 }
 
-function initials(name: string): string {
-  const parts = name.trim().split(/\s+/).filter(Boolean);
-  const first = parts[0]?.[0] ?? '';
-  const last = parts.length > 1 ? (parts[parts.length - 1]?.[0] ?? '') : '';
-  return (first + last).toUpperCase() || '?';
-}
-
 function BriefingDocument({
   briefing,
   readerName,
@@ -144,10 +138,14 @@ function BriefingDocument({
   const now = useNow(30_000);
   const headingRef = useRef<HTMLHeadingElement>(null);
   const bodyHtml = useMemo(() => sanitize(briefing.bodyHtml), [briefing.bodyHtml]);
+  const bodyText = useMemo(() => textOf(bodyHtml), [bodyHtml]);
   const showSummary = useMemo(
-    () => summaryAddsToBody(briefing.summary, textOf(bodyHtml)),
-    [briefing.summary, bodyHtml],
+    () => summaryAddsToBody(briefing.summary, bodyText),
+    [briefing.summary, bodyText],
   );
+  // Another SOR may send a briefing with no text (the demo SOR refuses one): say so, rather
+  // than show a title over nothing.
+  const noText = bodyText.trim() === '' && !bodyHtml.includes('<img');
   const approvedMs = parseTime(briefing.approvedAt);
   const updatedMs = parseTime(briefing.updatedAt);
 
@@ -224,11 +222,18 @@ function BriefingDocument({
                 </dl>
               </div>
             </header>
-            <div
-              className="briefing-body"
-              data-testid="briefing-body"
-              dangerouslySetInnerHTML={{ __html: bodyHtml }}
-            />
+            {noText ? (
+              <p className="document__no-text" data-testid="briefing-no-text">
+                This briefing has no text of its own
+                {briefing.attachments.length > 0 ? ': see its attachments below.' : '.'}
+              </p>
+            ) : (
+              <div
+                className="briefing-body"
+                data-testid="briefing-body"
+                dangerouslySetInnerHTML={{ __html: bodyHtml }}
+              />
+            )}
             <Attachments briefing={briefing} watermark={watermark} />
           </div>
         </article>
