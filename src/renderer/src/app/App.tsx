@@ -133,6 +133,11 @@ function Reader({
           focusOnShow={openedFromKeyboard}
           onShownAsRead={list.showAsRead}
           onLeave={() => listRef.current?.focus()}
+          onBack={() => {
+            setSelectedId(null);
+            // The list shows again on the next frame; focus goes back to it then.
+            requestAnimationFrame(() => listRef.current?.focus());
+          }}
         />
       </div>
     </div>

@@ -1,6 +1,13 @@
 // The reader pane: the open briefing between its classification banners, under a watermark.
 import { useEffect, useMemo, useRef, type KeyboardEvent, type ReactNode } from 'react';
-import { CircleExclamationPoint, FileX, LoaderCircle, Mail, RefreshCw } from 'lucide-react';
+import {
+  ArrowLeft,
+  CircleExclamationPoint,
+  FileX,
+  LoaderCircle,
+  Mail,
+  RefreshCw,
+} from 'lucide-react';
 import type { BriefingDetail } from '../../../shared/ipc.js';
 import { useApi } from '../app/api-context.js';
 import { useNow } from '../app/use-now.js';
@@ -36,9 +43,11 @@ type Props = {
   readonly onShownAsRead: (id: string) => void;
   /** Escape: back to the list. */
   readonly onLeave: () => void;
+  /** Closes the briefing: where one pane shows at a time, the list comes back. */
+  readonly onBack: () => void;
 };
 
-export function ReaderView({ id, readerName, focusOnShow, onShownAsRead, onLeave }: Props) {
+export function ReaderView({ id, readerName, focusOnShow, onShownAsRead, onLeave, onBack }: Props) {
   const { state, reload } = useBriefing(id);
 
   const onKeyDown = (event: KeyboardEvent<HTMLElement>) => {
@@ -58,6 +67,16 @@ export function ReaderView({ id, readerName, focusOnShow, onShownAsRead, onLeave
       tabIndex={-1}
       onKeyDown={onKeyDown}
     >
+      {id !== null ? (
+        <button
+          type="button"
+          className="button button--secondary button--small reader__back"
+          onClick={onBack}
+        >
+          <ArrowLeft aria-hidden="true" size={14} />
+          Briefings
+        </button>
+      ) : null}
       {state.phase === 'none' ? (
         <ReaderMessage
           icon={<Mail aria-hidden="true" size={40} strokeWidth={1.25} />}
