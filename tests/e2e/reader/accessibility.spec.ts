@@ -20,8 +20,16 @@ test.beforeAll(async ({ browser }) => {
   product = await Product.start();
   const page = await browser.newPage({ ignoreHTTPSErrors: true });
   await page.goto(product.readerUrl);
-  await signIn(page, SAMPLE_USER.id);
+  const done = await signIn(page, SAMPLE_USER.id);
   await expect(page.getByTestId('briefing-counts')).toContainText('24');
+  // The page the sign-in ends on: the reader's typeface (carried inside it), heading on one line.
+  const heading = done.getByRole('heading', { name: 'You’re signed in to Attaché' });
+  expect(await done.evaluate(() => document.fonts.check('700 24px "Inter Variable"'))).toBe(true);
+  const lines = await heading.evaluate(
+    (h) => h.getBoundingClientRect().height / parseFloat(getComputedStyle(h).lineHeight),
+  );
+  expect(Math.round(lines)).toBe(1);
+  await done.screenshot({ path: test.info().outputPath('signed-in-page.png') });
   await page.close();
 });
 
