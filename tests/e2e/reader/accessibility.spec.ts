@@ -261,6 +261,33 @@ test('briefing content: a link says its address in words, initials are letters o
   await expectAccessible(page, 'inert link');
 });
 
+test('a briefing without text from another SOR says so instead of showing nothing', async ({
+  page,
+}) => {
+  // The demo SOR's admin API refuses an empty body; a record stored as another SOR would send
+  // it (unvalidated) still goes through the fan-out to the reader.
+  const tag = Date.now().toString(36);
+  const now = new Date().toISOString();
+  await product.sor('POST', '/records', {
+    content: {
+      title: `Cover note only ${tag}`,
+      summary: '',
+      bodyHtml: '<p> </p>',
+      classification: 'OFFICIAL',
+      priority: 'routine',
+      sender: { name: 'Records Unit', role: '' },
+      createdAt: now,
+      updatedAt: now,
+    },
+    recipients: [SAMPLE_USER.id],
+  });
+  await openReader(page);
+  await briefing(page, new RegExp(`^Cover note only ${tag}`)).click();
+  await expect(page.getByTestId('briefing-no-text')).toHaveText(
+    'This briefing has no text of its own.',
+  );
+});
+
 test('a tab opened without the reader’s key says where its address is', async ({ page }) => {
   await page.goto(new URL(product.readerUrl).origin);
   await expect(
