@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 // Paths below (build output, default .data folders) are relative to the repository.
@@ -156,6 +157,19 @@ process.on('SIGTERM', () => stop(0));
 // server answers, and finds the development CA where an earlier full start left it.
 const readerOnly = process.argv.includes('--reader-only');
 
+// A reader already running for this device (the README's offline step: `npm run reader`, then
+// `npm run serve`) holds the person's store and its port: only the server starts, and that
+// reader catches up by itself once the server answers.
+const { findRunningHost } = await import('../dist/src/host/host-instance.js');
+const runningReader = readerOnly
+  ? null
+  : await findRunningHost(resolve(env.ATTACHE_DEVICE_DATA_DIR ?? '.data/device'));
+if (runningReader) {
+  console.log(
+    `[attache] A reader is already running for this device (process ${runningReader.pid}, ${runningReader.origin}): starting the server only. That reader catches up by itself.`,
+  );
+}
+
 // The device must know the development OpenID provider and trust its CA: the server logs both
 // when it is ready (fields idp and devCa).
 let devIdp = null;
@@ -195,19 +209,33 @@ for (; !readerOnly;) {
   await sleep(300);
 }
 
-const host = run('reader', ['dist/src/host/main.js'], {
-  ATTACHE_BROKER_URL: env.ATTACHE_BROKER_URL ?? `http://127.0.0.1:${brokerPort}`,
-  ...(devIdp
-    ? {
-        ATTACHE_AUTHORITY: env.ATTACHE_AUTHORITY ?? `${devIdp.issuer}/`,
-        ATTACHE_TLS_CA_FILE: env.ATTACHE_TLS_CA_FILE ?? devIdp.caFile,
-      }
-    : {}),
-});
+const host = runningReader
+  ? null
+  : run('reader', ['dist/src/host/main.js'], {
+      ATTACHE_BROKER_URL: env.ATTACHE_BROKER_URL ?? `http://127.0.0.1:${brokerPort}`,
+      ...(devIdp
+        ? {
+            ATTACHE_AUTHORITY: env.ATTACHE_AUTHORITY ?? `${devIdp.issuer}/`,
+            ATTACHE_TLS_CA_FILE: env.ATTACHE_TLS_CA_FILE ?? devIdp.caFile,
+          }
+        : {}),
+    });
 // The sample account to sign in with, from the provider's own list (server/README.md).
 const { devAccountsWithPasswords } = await import('../dist/server/src/idp/dev-users.js');
 const sample = devAccountsWithPasswords()[0];
-createInterface({ input: host.stdout }).on('line', (line) => {
+if (runningReader) {
+  console.log(`
+  Attaché server is running on embedded defaults.
+
+    Reader (already running):    ${runningReader.origin}  (its address with the key is in the
+                                 terminal where it started; it catches up by itself)
+    Demo SOR admin API:          http://127.0.0.1:${sorPort}  (CLI: npm run sor -- --help)
+    Health and metrics:          http://127.0.0.1:${opsPort}/healthz  /metrics
+
+  Press Ctrl-C to stop the server (the reader keeps running).
+`);
+}
+createInterface({ input: host?.stdout ?? Readable.from([]) }).on('line', (line) => {
   const m = /^Reader ready: (\S+)/.exec(line);
   if (!m) {
     console.log(humanLine('reader', line));

@@ -9,6 +9,7 @@ import { ConfigError, formatConfigError, readDeviceConfig } from '../main/config
 import { createDeviceAuth } from '../main/device-auth.js';
 import { configureLogging, createLogger, errorFields } from '../main/logging/logger.js';
 import { logUnhandledRejections } from '../main/logging/unhandled-rejections.js';
+import { HostAlreadyRunningError } from './host-instance.js';
 import { startHost } from './host.js';
 
 const hostEnvSchema = z.object({
@@ -90,7 +91,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const message = error instanceof ConfigError ? error.message : 'The reader host could not start.';
+  const message =
+    error instanceof ConfigError || error instanceof HostAlreadyRunningError
+      ? error.message
+      : 'The reader host could not start.';
   process.stderr.write(`${message}\n`);
   createLogger('host').error('start-up failed', errorFields(error));
   process.exit(1);

@@ -22,6 +22,7 @@ import type { Keychain } from './secrets/types.js';
 import { closedSyncStatus, storeFailureStatus, toSessionInfo } from './session/session-info.js';
 import type { UserWorkspace } from './session/user-workspace.js';
 import { openUserWorkspace } from './session/user-workspace.js';
+import { moveLegacyStoreFolders } from './storage/store-folder.js';
 import { countUnsentReturnsOnDisk, discardUserStore } from './storage/store.pouch.js';
 import type { SyncServiceOptions } from './sync/sync-service.js';
 
@@ -36,7 +37,7 @@ export type DeviceAuthOptions = {
 };
 
 export type DeviceServicesOptions = {
-  /** App data folder; each user's store lives under `<dataDir>/users/<hex of user id>/`. */
+  /** App data folder; each user's store lives under `<dataDir>/users/<keyed name>/`. */
   readonly dataDir: string;
   /** Base URL of the auth broker. */
   readonly brokerUrl: string;
@@ -222,7 +223,11 @@ export async function createDeviceServices(
       const open = workspace?.userId === account.userId ? workspace : null;
       unsent = open
         ? await open.sync.sendPending(options.signOutSendMs ?? SIGN_OUT_SEND_MS)
-        : await countUnsentReturnsOnDisk(options.dataDir, account.userId);
+        : await countUnsentReturnsOnDisk({
+            dataDir: options.dataDir,
+            userId: account.userId,
+            keychain: options.auth.keychain,
+          });
       if (unsent > 0 && !discardUnsent) {
         logger.info('sign-out held: returns not yet confirmed by the server', { unsent });
         return { outcome: 'unsent-returns', unsent };
@@ -303,6 +308,19 @@ export async function createDeviceServices(
     });
     return wiping;
   };
+
+  // Stores of earlier releases were named by the hex of the user id: renamed before any opens.
+  // A keychain that cannot be reached now fails the store's own open later, with its message.
+  try {
+    const moved = await moveLegacyStoreFolders({
+      dataDir: options.dataDir,
+      keychain: options.auth.keychain,
+      logger,
+    });
+    if (moved > 0) logger.info('moved local stores to keyed folder names', { moved });
+  } catch (error) {
+    logger.warn('could not move local stores to keyed folder names yet', errorFields(error));
+  }
 
   const offAuth = auth.onChange(() => void reconcile());
   await auth.start();

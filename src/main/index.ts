@@ -2,7 +2,7 @@
 // device services (shared with the browser host), IPC, and the one hardened reader window.
 import { join } from 'node:path';
 import type { BrowserWindow } from 'electron';
-import { app, ipcMain, session, shell } from 'electron';
+import { app, ipcMain, session } from 'electron';
 import { readDeviceConfig } from './config.js';
 import type { DeviceServices } from './device-services.js';
 import { createDeviceAuth } from './device-auth.js';
@@ -18,6 +18,8 @@ import {
   registerAppScheme,
   serveAppProtocol,
 } from './windows/main-window.electron.js';
+import { signInLinkPolicy } from './windows/external-links.js';
+import { externalOpenerFor } from './windows/external-open.electron.js';
 import { APP_ORIGIN } from './windows/security.js';
 
 const config = readDeviceConfig();
@@ -76,7 +78,8 @@ if (!app.requestSingleInstanceLock()) {
       auth: await createDeviceAuth(config, dataDir, logger),
       // The system browser, never a window of ours: the person signs in where their password
       // manager, passkeys and SSO session live, and the app never sees the password.
-      openBrowser: (url) => shell.openExternal(url),
+      // Only ever the configured provider's own https pages (windows/external-links.ts).
+      openBrowser: externalOpenerFor(signInLinkPolicy(config.auth.authority), logger),
       appVersion: app.getVersion(),
       logger,
     });

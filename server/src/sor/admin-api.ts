@@ -20,6 +20,7 @@ import { hasAdminToken } from './admin-token.js';
 import {
   attachmentNameSchema,
   contentTypeSchema,
+  editableBodySchema,
   senderSchema,
   sorBriefingContentSchema,
 } from './briefing-content.js';
@@ -51,7 +52,7 @@ const attachmentInputSchema = z.object({
 const editableFields = {
   title: z.string().trim().min(1).max(500),
   summary: z.string().max(5_000),
-  bodyHtml: z.string().max(10_000_000),
+  bodyHtml: editableBodySchema,
   classification: z.enum(CLASSIFICATIONS),
   priority: z.enum(PRIORITIES),
   sender: senderSchema,

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   createBriefingSanitizer,
   INERT_LINK_CLASS,
+  LINK_ADDRESS_CLASS,
   isFigure,
   NUMBER_CELL_CLASS,
 } from '../../../src/renderer/src/reader/sanitize.js';
@@ -74,6 +75,22 @@ describe('briefing HTML sanitising in the reader', () => {
     expect(link?.hasAttribute('target')).toBe(false);
     expect(link?.getAttribute('title')).toContain('https://example.org/report');
     expect(link?.getAttribute('class')).toBe(INERT_LINK_CLASS);
+    // The address in words after the link, for the keyboard, touch and screen readers alike.
+    expect(fragment.textContent).toBe(
+      'The review (link not opened in Attaché: https://example.org/report)',
+    );
+    expect(link?.nextElementSibling?.getAttribute('class')).toBe(LINK_ADDRESS_CLASS);
+  });
+
+  it('adds a link’s address as text only, shortened, whatever it holds', () => {
+    const fragment = parse(
+      `<a href="https://x.test/&quot;&gt;&lt;img src=x onerror=alert(1)&gt;">a</a><a href="https://x.test/${'A'.repeat(500)}">b</a>`,
+    );
+    expect(fragment.querySelector('img')).toBeNull();
+    const notes = [...fragment.querySelectorAll(`.${LINK_ADDRESS_CLASS}`)];
+    expect(notes[0]?.textContent).toContain('<img src=x onerror=alert(1)>');
+    expect(notes[1]?.textContent?.length).toBeLessThan(260);
+    expect(notes[1]?.textContent).toMatch(/…\)$/);
   });
 
   it('drops style, class, id, data and ARIA attributes that could restyle or impersonate the reader', () => {

@@ -1,9 +1,17 @@
 // The reader pane: the open briefing between its classification banners, under a watermark.
 import { useEffect, useMemo, useRef, type KeyboardEvent, type ReactNode } from 'react';
-import { CircleExclamationPoint, FileX, LoaderCircle, Mail, RefreshCw } from 'lucide-react';
+import {
+  ArrowLeft,
+  CircleExclamationPoint,
+  FileX,
+  LoaderCircle,
+  Mail,
+  RefreshCw,
+} from 'lucide-react';
 import type { BriefingDetail } from '../../../shared/ipc.js';
 import { useApi } from '../app/api-context.js';
 import { useNow } from '../app/use-now.js';
+import { initials } from '../ui/initials.js';
 import { Keycaps } from '../ui/Keycaps.js';
 import { ClassificationBanner, MarkingBadge, PriorityTag } from '../ui/markings.js';
 import { listKeyLabels } from '../ui/shortcuts.js';
@@ -35,9 +43,11 @@ type Props = {
   readonly onShownAsRead: (id: string) => void;
   /** Escape: back to the list. */
   readonly onLeave: () => void;
+  /** Closes the briefing: where one pane shows at a time, the list comes back. */
+  readonly onBack: () => void;
 };
 
-export function ReaderView({ id, readerName, focusOnShow, onShownAsRead, onLeave }: Props) {
+export function ReaderView({ id, readerName, focusOnShow, onShownAsRead, onLeave, onBack }: Props) {
   const { state, reload } = useBriefing(id);
 
   const onKeyDown = (event: KeyboardEvent<HTMLElement>) => {
@@ -57,6 +67,16 @@ export function ReaderView({ id, readerName, focusOnShow, onShownAsRead, onLeave
       tabIndex={-1}
       onKeyDown={onKeyDown}
     >
+      {id !== null ? (
+        <button
+          type="button"
+          className="button button--secondary button--small reader__back"
+          onClick={onBack}
+        >
+          <ArrowLeft aria-hidden="true" size={14} />
+          Briefings
+        </button>
+      ) : null}
       {state.phase === 'none' ? (
         <ReaderMessage
           icon={<Mail aria-hidden="true" size={40} strokeWidth={1.25} />}
@@ -122,13 +142,6 @@ function ReaderMessage({
   );
 }
 
-function initials(name: string): string {
-  const parts = name.trim().split(/\s+/).filter(Boolean);
-  const first = parts[0]?.[0] ?? '';
-  const last = parts.length > 1 ? (parts[parts.length - 1]?.[0] ?? '') : '';
-  return (first + last).toUpperCase() || '?';
-}
-
 function BriefingDocument({
   briefing,
   readerName,
@@ -144,10 +157,14 @@ function BriefingDocument({
   const now = useNow(30_000);
   const headingRef = useRef<HTMLHeadingElement>(null);
   const bodyHtml = useMemo(() => sanitize(briefing.bodyHtml), [briefing.bodyHtml]);
+  const bodyText = useMemo(() => textOf(bodyHtml), [bodyHtml]);
   const showSummary = useMemo(
-    () => summaryAddsToBody(briefing.summary, textOf(bodyHtml)),
-    [briefing.summary, bodyHtml],
+    () => summaryAddsToBody(briefing.summary, bodyText),
+    [briefing.summary, bodyText],
   );
+  // Another SOR may send a briefing with no text (the demo SOR refuses one): say so, rather
+  // than show a title over nothing.
+  const noText = bodyText.trim() === '' && !bodyHtml.includes('<img');
   const approvedMs = parseTime(briefing.approvedAt);
   const updatedMs = parseTime(briefing.updatedAt);
 
@@ -224,11 +241,18 @@ function BriefingDocument({
                 </dl>
               </div>
             </header>
-            <div
-              className="briefing-body"
-              data-testid="briefing-body"
-              dangerouslySetInnerHTML={{ __html: bodyHtml }}
-            />
+            {noText ? (
+              <p className="document__no-text" data-testid="briefing-no-text">
+                This briefing has no text of its own
+                {briefing.attachments.length > 0 ? ': see its attachments below.' : '.'}
+              </p>
+            ) : (
+              <div
+                className="briefing-body"
+                data-testid="briefing-body"
+                dangerouslySetInnerHTML={{ __html: bodyHtml }}
+              />
+            )}
             <Attachments briefing={briefing} watermark={watermark} />
           </div>
         </article>

@@ -25,6 +25,11 @@ const ALLOWED_ATTR = [
 const INLINE_IMAGE = /^data:image\/(?:png|jpe?g|gif|webp|avif);base64,[a-z0-9+/=\s]+$/i;
 
 export const INERT_LINK_CLASS = 'briefing-link';
+/** The address an inert link pointed to, shown after it in words: a hover title alone reaches
+ * neither the keyboard nor a touch screen. */
+export const LINK_ADDRESS_CLASS = 'briefing-link__address';
+/** Addresses longer than this are shortened in the text (a query string can run to kilobytes). */
+const MAX_SHOWN_ADDRESS = 200;
 /** Table cells that hold a figure: set in tabular figures so that the digits line up. */
 export const NUMBER_CELL_CLASS = 'briefing-number';
 
@@ -57,12 +62,17 @@ export type BriefingSanitizer = (html: string) => string;
 /** Builds a sanitizer bound to one window (the renderer's, or a jsdom window in tests). */
 export function createBriefingSanitizer(win: WindowLike): BriefingSanitizer {
   const purify = DOMPurify(win);
+  /** Each inert link's address, for the words added after it once sanitising is done. */
+  const addresses = new WeakMap<Element, string>();
   purify.addHook('afterSanitizeAttributes', (node) => {
     if (node.nodeName === 'A') {
-      // Links open nowhere: keep the words, show the address on hover, drop the target.
+      // Links open nowhere: keep the words, say the address after them, drop the target.
       const href = node.getAttribute('href');
       node.removeAttribute('href');
-      if (href) node.setAttribute('title', `Link not available in Attaché: ${href}`);
+      if (href) {
+        node.setAttribute('title', `Link not available in Attaché: ${href}`);
+        addresses.set(node, href.trim());
+      }
       node.setAttribute('class', INERT_LINK_CLASS);
     } else if (node.nodeName === 'IMG') {
       const src = node.getAttribute('src') ?? '';
@@ -75,5 +85,21 @@ export function createBriefingSanitizer(win: WindowLike): BriefingSanitizer {
       if (isFigure(node.textContent ?? '')) node.setAttribute('class', NUMBER_CELL_CLASS);
     }
   });
-  return (html) => purify.sanitize(html, { ...CONFIG, RETURN_TRUSTED_TYPE: false });
+  return (html) => {
+    const fragment = purify.sanitize(html, { ...CONFIG, RETURN_DOM_FRAGMENT: true });
+    const document = fragment.ownerDocument;
+    for (const link of fragment.querySelectorAll(`a.${INERT_LINK_CLASS}`)) {
+      const href = addresses.get(link);
+      if (!href) continue;
+      // Added after sanitising, as text: nothing in the address can become markup.
+      const shown = href.length > MAX_SHOWN_ADDRESS ? `${href.slice(0, MAX_SHOWN_ADDRESS)}…` : href;
+      const note = document.createElement('span');
+      note.setAttribute('class', LINK_ADDRESS_CLASS);
+      note.textContent = ` (link not opened in Attaché: ${shown})`;
+      link.after(note);
+    }
+    const container = document.createElement('div');
+    container.append(fragment);
+    return container.innerHTML;
+  };
 }
