@@ -24,6 +24,7 @@ export default tseslint.config(
   {
     ignores: [
       '.tmp/**',
+      '.tools/**',
       'out/**',
       'dist/**',
       'release/**',

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
-check_node
+use_supported_node
 ensure_apt_packages $APT_TEST_PACKAGES
 install_node_modules
 # The Electron suite needs a display; where its binary was downloaded and none exists, a virtual
