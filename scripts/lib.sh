@@ -102,9 +102,8 @@ install_node_modules() {
     log "node_modules matches package-lock.json"
   else
     log "installing npm packages (npm ci)"
-    # Electron's own install script fails npm ci when its binary cannot be downloaded. npm 11
-    # skips it (package.json allowScripts: electron false); older npm runs it, so it is told to
-    # skip here, and the download is then tried by scripts/electron-binary.mjs, which only warns.
+    # The postinstall's download (scripts/electron-binary.mjs) is skipped inside npm ci and run
+    # after it, outside npm's output buffering, so its notice shows while the download runs.
     ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm ci --no-audit --no-fund
     node scripts/electron-binary.mjs
     echo "$want" > "$stamp"

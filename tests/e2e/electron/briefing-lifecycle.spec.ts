@@ -1,8 +1,7 @@
 // The walking-skeleton scenario through the real Electron app, driven by Playwright's Electron
 // driver. It runs wherever an Electron binary is installed; where it is not (CI machines that
 // cannot download it), it reports itself skipped with the reason, never passed.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -13,6 +12,7 @@ import {
   type ElectronApplication,
   type Page,
 } from '@playwright/test';
+import { installedElectronBinary } from '../../../scripts/electron-installed.mjs';
 import { API_EVENTS, API_VERBS } from '../../../src/shared/ipc.js';
 import { SAMPLE_USER } from '../../../src/shared/protocol.js';
 import { Product } from '../support/product.js';
@@ -20,16 +20,7 @@ import { signInElectron } from '../support/sign-in.js';
 
 const repo = resolve(import.meta.dirname, '../../..');
 
-function electronBinary(): string | null {
-  try {
-    // The electron package exports the binary's path, and throws when it was never downloaded.
-    const path = createRequire(import.meta.url)('electron') as unknown;
-    return typeof path === 'string' && existsSync(path) ? path : null;
-  } catch {
-    return null;
-  }
-}
-const binary = electronBinary();
+const binary = installedElectronBinary();
 
 test.skip(
   binary === null,
