@@ -110,7 +110,19 @@ install_node_modules() {
   fi
   [ -f node_modules/keytar/build/Release/keytar.node ] \
     || die "keytar's native module was not built (is libsecret-1-dev installed? is keytar in package.json allowScripts?)"
+  # The native modules must load in the Node.js that runs everything after this. One built for
+  # another Node.js (an install by another runtime, a build that missed npm_config_nodedir) is
+  # rebuilt once, and otherwise stops here with its reason instead of inside a server a test starts.
+  if ! native_modules_load; then
+    log "native modules were built for another Node.js: rebuilding them for $(node --version)"
+    npm rebuild better-sqlite3 keytar leveldown --foreground-scripts >/dev/null
+    native_modules_load || die "native modules do not load in Node.js $(node --version): $(node -e "$NATIVE_MODULES_PROBE" 2>&1 | grep -m1 -E 'NODE_MODULE_VERSION|Error')"
+  fi
 }
+
+# better-sqlite3 loads its binary only when a database opens, so the probe opens one.
+NATIVE_MODULES_PROBE='require("keytar"); require("leveldown"); new (require("better-sqlite3"))(":memory:").close();'
+native_modules_load() { node -e "$NATIVE_MODULES_PROBE" >/dev/null 2>&1; }
 
 # Whether keytar can reach a Secret Service (the OS keychain) from this shell. Needs the built
 # keytar module; a hung D-Bus call counts as "no".
