@@ -57,31 +57,72 @@ ensure_test_browser() {
   export ATTACHE_CHROMIUM
 }
 
-check_node() {
-  command -v node >/dev/null || die "Node.js 20.19 or newer is required (https://nodejs.org)."
-  node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
-    || die "Node.js 20.19 or newer is required; found $(node -v)."
+# The supported Node.js LTS lines (scripts/node-runtime.json); the machine's Node may be older.
+# Where it is, scripts/node-runtime.mjs installs the pinned Node.js 24 LTS from the npm registry
+# into .tools/ (once; verified against its pinned integrity) and this puts it first on PATH, so
+# npm, npx, the build and every test process run on it. node-gyp compiles the native modules
+# (keytar, better-sqlite3) against that runtime's own headers (npm_config_nodedir) instead of
+# downloading them.
+use_supported_node() {
+  command -v node >/dev/null || die "Node.js is required (24 or 26 LTS, https://nodejs.org)."
+  local root
+  root=$(node scripts/node-runtime.mjs) || die "no supported Node.js for this command (see the message above)"
+  if [ -n "$root" ]; then
+    export PATH="$root/bin:$PATH"
+    export npm_config_nodedir="$root"
+    hash -r
+    log "using Node.js $(node --version) from ${root#"$PWD/"} (the machine's is older than the supported LTS lines)"
+  fi
+  check_node
 }
 
-# npm ci only when the lockfile changed since the last install, so repeated runs stay fast.
+check_node() {
+  node -e '
+    const { supportedMajors } = require("./scripts/node-runtime.json");
+    process.exit(supportedMajors.includes(Number(process.versions.node.split(".")[0])) ? 0 : 1);
+  ' || die "Node.js 24 or 26 LTS is required; found $(node --version)."
+}
+
+# Where .tools/ holds the project's Node.js (installed by `npm start` or `npm test`), the
+# commands that only run what is built use it too: node_modules' native modules were built for it.
+prefer_project_node() {
+  if [ -x .tools/node/bin/node ]; then
+    export PATH="$PWD/.tools/node/bin:$PATH"
+    hash -r
+  fi
+}
+
+# npm ci only when the lockfile or the Node.js ABI (which native modules are built for) changed
+# since the last install, so repeated runs stay fast.
 install_node_modules() {
   local stamp=node_modules/.attache-lock-hash
   local want
-  want=$(sha256sum package-lock.json | cut -d' ' -f1)
+  want=$( (cat package-lock.json; node -p 'process.platform + process.arch + process.versions.modules') | sha256sum | cut -d' ' -f1)
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -z "${ATTACHE_FORCE_NPM_CI:-}" ]; then
     log "node_modules matches package-lock.json"
   else
     log "installing npm packages (npm ci)"
-    # Electron's own install script fails npm ci when its binary cannot be downloaded. npm 11
-    # skips it (package.json allowScripts: electron false); older npm runs it, so it is told to
-    # skip here, and the download is then tried by scripts/electron-binary.mjs, which only warns.
+    # The postinstall's download (scripts/electron-binary.mjs) is skipped inside npm ci and run
+    # after it, outside npm's output buffering, so its notice shows while the download runs.
     ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm ci --no-audit --no-fund
     node scripts/electron-binary.mjs
     echo "$want" > "$stamp"
   fi
   [ -f node_modules/keytar/build/Release/keytar.node ] \
     || die "keytar's native module was not built (is libsecret-1-dev installed? is keytar in package.json allowScripts?)"
+  # The native modules must load in the Node.js that runs everything after this. One built for
+  # another Node.js (an install by another runtime, a build that missed npm_config_nodedir) is
+  # rebuilt once, and otherwise stops here with its reason instead of inside a server a test starts.
+  if ! native_modules_load; then
+    log "native modules were built for another Node.js: rebuilding them for $(node --version)"
+    npm rebuild better-sqlite3 keytar leveldown --foreground-scripts >/dev/null
+    native_modules_load || die "native modules do not load in Node.js $(node --version): $(node -e "$NATIVE_MODULES_PROBE" 2>&1 | grep -m1 -E 'NODE_MODULE_VERSION|Error')"
+  fi
 }
+
+# better-sqlite3 loads its binary only when a database opens, so the probe opens one.
+NATIVE_MODULES_PROBE='require("keytar"); require("leveldown"); new (require("better-sqlite3"))(":memory:").close();'
+native_modules_load() { node -e "$NATIVE_MODULES_PROBE" >/dev/null 2>&1; }
 
 # Whether keytar can reach a Secret Service (the OS keychain) from this shell. Needs the built
 # keytar module; a hung D-Bus call counts as "no".

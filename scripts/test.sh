@@ -5,12 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
-check_node
+use_supported_node
 ensure_apt_packages $APT_TEST_PACKAGES
 install_node_modules
 # The Electron suite needs a display; where its binary was downloaded and none exists, a virtual
 # one (scripts/run-tests.mjs runs the end-to-end stage under xvfb-run).
-if [ -z "${DISPLAY:-}" ] && node -e 'process.exit(require("fs").existsSync(require("electron")) ? 0 : 1)' 2>/dev/null; then
+if [ -z "${DISPLAY:-}" ] && node scripts/electron-installed.mjs >/dev/null; then
   ensure_apt_packages xvfb
 fi
 ensure_test_browser

@@ -29,8 +29,10 @@ export type SorBriefingInput = {
 export type ProductOptions = {
   /** The device's offline sign-in period (ATTACHE_MAX_OFFLINE_DAYS); fractions for tests. */
   readonly maxOfflineDays?: number;
-  /** The host's log level (ATTACHE_LOG_LEVEL); `debug` includes msal's own lines. */
+  /** The device's log level (ATTACHE_LOG_LEVEL); `debug` includes msal's own lines. */
   readonly hostLogLevel?: 'debug' | 'info';
+  /** Whether `start` also starts the reader's browser host (default true); the fixture starts it itself. */
+  readonly startHost?: boolean;
 };
 
 export class Product {
@@ -65,7 +67,7 @@ export class Product {
     };
     const product = new Product(root, ports, options);
     await product.startServer();
-    await product.startHost();
+    if (options.startHost !== false) await product.startHost();
     return product;
   }
 

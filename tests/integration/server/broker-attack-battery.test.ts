@@ -3,7 +3,6 @@
 // come from the real development provider (password sign-in); the hostile ones are crafted with
 // jose, most of them signed with the provider's own key, so that each check is proven on its own.
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
-import type { JsonWebKey } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import { SignJWT, decodeJwt, importJWK } from 'jose';
@@ -201,7 +200,7 @@ beforeAll(async () => {
   const privateKey = await importJWK(current, 'ES256');
   const { d: _d, ...publicJwk } = current;
   providerPublicPem = createPublicKey({
-    key: publicJwk as JsonWebKey,
+    key: publicJwk,
     format: 'jwk',
   })
     .export({ format: 'pem', type: 'spki' })

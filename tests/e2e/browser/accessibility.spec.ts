@@ -1,13 +1,16 @@
-// Accessibility of the reader in real Chromium against the real product, beyond the screens the
+// Browser-host only (the reader's pages at any window size, which an Electron window with its
+// minimum width cannot take). Accessibility of the reader in real Chromium against the real product, beyond the screens the
 // sign-in spec checks: axe-core (WCAG 2.2 A and AA) in the light and dark themes, with the
 // About dialog, the user menu and the PDF viewer open, in a narrow window; and reflow at 400%
 // (WCAG 1.4.10: a 1280 x 1024 window zoomed to 400% is 320 x 256 CSS px): no sideways
 // scrolling, every control on screen and not covered by anything. Screenshots of each screen go
 // into the test's output folder.
 import { AxeBuilder } from '@axe-core/playwright';
-import { expect, test, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { SAMPLE_USER } from '../../../src/shared/protocol.js';
+import { expect, test } from '../support/fixtures.js';
 import { Product } from '../support/product.js';
+import { chromiumReader } from '../support/shells.js';
 import { signIn } from '../support/sign-in.js';
 
 let product: Product;
@@ -20,7 +23,7 @@ test.beforeAll(async ({ browser }) => {
   product = await Product.start();
   const page = await browser.newPage({ ignoreHTTPSErrors: true });
   await page.goto(product.readerUrl);
-  const done = await signIn(page, SAMPLE_USER.id);
+  const done = await signIn(chromiumReader(product, page), SAMPLE_USER.id);
   await expect(page.getByTestId('briefing-counts')).toContainText('24');
   // The page the sign-in ends on: the reader's typeface (carried inside it), heading on one line.
   const heading = done.getByRole('heading', { name: 'You’re signed in to Attaché' });
