@@ -29,6 +29,7 @@ export default tseslint.config(
   {
     ignores: [
       '.tmp/**',
+      '.tools/**',
       'out/**',
       'dist/**',
       'release/**',
@@ -83,6 +84,27 @@ export default tseslint.config(
   {
     files: ['tests/**', 'scripts/**', '*.config.ts', '*.config.js'],
     rules: { 'no-console': 'off' },
+  },
+  {
+    // End-to-end specs run in both shells (Chromium and Electron) through the fixture; a spec
+    // that took Playwright's own `test` would start no product, and in the electron project
+    // would drive a browser tab instead of the app.
+    files: ['tests/e2e/**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@playwright/test',
+              importNames: ['test', '_electron'],
+              message:
+                "Import { test, expect } from '../support/fixtures.js': it starts the product and opens the reader in the project's shell.",
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['**/*.js', '**/*.mjs'],

@@ -1,40 +1,54 @@
 import { defineConfig } from '@playwright/test';
+import type { E2eOptions } from './tests/e2e/support/fixtures.js';
 
 // Real Chromium from the OS (Playwright's own browser download is not available everywhere).
 const chromiumPath = process.env.ATTACHE_CHROMIUM ?? '/usr/bin/chromium';
 
-export default defineConfig({
+// One set of specs, two shells (tests/e2e/support/fixtures.ts):
+// - tests/e2e/reader:   every spec runs in both projects, against the same product;
+// - tests/e2e/browser:  only where the reader runs in a browser (the host's HTTP bridge);
+// - tests/e2e/electron: only in the Electron app (window hardening, single instance).
+// `npx playwright test --project=electron` runs the Electron suite alone; where the Electron
+// binary is absent, its tests report themselves skipped with the reason.
+export default defineConfig<E2eOptions>({
   testDir: 'tests/e2e',
-  // Each spec starts its own server and host processes on free loopback ports; two at once is
-  // what two cores carry without flakiness.
+  // Each test starts its own server (and host or app) processes on free loopback ports; one at a
+  // time is what two cores carry without flakiness.
   workers: 1,
   fullyParallel: false,
   timeout: 120_000,
   expect: { timeout: 20_000 },
   retries: 0,
   outputDir: 'test-results',
+  use: {
+    // The test's Chromium: the reader's tab in the chromium project, and in both projects the
+    // person's system browser, where the provider's sign-in page opens.
+    browserName: 'chromium',
+    launchOptions: {
+      executablePath: chromiumPath,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--password-store=basic',
+      ],
+    },
+    screenshot: 'only-on-failure',
+    trace: 'retain-on-failure',
+  },
   projects: [
     {
-      name: 'reader',
-      testMatch: /reader\/.*\.spec\.ts/,
-      use: {
-        browserName: 'chromium',
-        launchOptions: {
-          executablePath: chromiumPath,
-          args: [
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-            '--no-first-run',
-            '--password-store=basic',
-          ],
-        },
-        screenshot: 'only-on-failure',
-        trace: 'retain-on-failure',
-      },
+      name: 'chromium',
+      testMatch: /(reader|browser)\/.*\.spec\.ts/,
+      use: { shell: 'chromium' },
     },
-    { name: 'electron', testMatch: /electron\/.*\.spec\.ts/ },
+    {
+      name: 'electron',
+      testMatch: /(reader|electron)\/.*\.spec\.ts/,
+      use: { shell: 'electron' },
+    },
   ],
 });

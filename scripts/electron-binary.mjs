@@ -1,7 +1,12 @@
-// postinstall: fetch Electron's binary the way its own install script does, but never let a
-// failed download fail `npm ci`. Build hosts and CI machines without access to GitHub still
-// get Electron's types (everything type-checks, every service and the browser reader run);
-// developer laptops get the binary as usual. ELECTRON_SKIP_BINARY_DOWNLOAD=1 skips the attempt.
+// postinstall: download Electron's binary at install time, and never let a failed download fail
+// `npm ci`. Since Electron 42 the electron package no longer downloads in its own postinstall: it
+// downloads the first time the package is loaded or `npx electron` runs. Left to that, the
+// download would happen in the middle of a build or a test run (or fail there, where GitHub is
+// unreachable), so it runs here, with a notice, through the package's own installer (its
+// `install-electron` bin, which checks the archive against the checksums the package ships).
+// Build hosts and CI machines without access to GitHub still get Electron's types (everything
+// type-checks, every service and the browser reader run); developer laptops get the binary as
+// usual. ELECTRON_SKIP_BINARY_DOWNLOAD=1 skips the attempt (Electron itself no longer reads it).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
-check_node
+use_supported_node
 ensure_apt_packages $APT_BUILD_PACKAGES
 install_node_modules
 log "building"

@@ -2,30 +2,20 @@
 // ran. A stage that fails, a failed test, or a suite that ran no test makes the exit code non-zero.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { installedElectronBinary } from './electron-installed.mjs';
 
 const only = process.argv.slice(2); // e.g. `unit e2e` to run a subset
 const reports = mkdtempSync(join(tmpdir(), 'attache-test-reports-'));
 const vitestJson = join(reports, 'vitest.json');
 const playwrightJson = join(reports, 'playwright.json');
 
-/** The Electron binary's path when `npm ci` could download it, else null. */
-function electronBinary() {
-  try {
-    const path = createRequire(import.meta.url)('electron');
-    return typeof path === 'string' && existsSync(path) ? path : null;
-  } catch {
-    return null;
-  }
-}
-
 // The Electron suite opens a real window, which needs a display: on a headless machine with the
 // Electron binary, the e2e stage runs under a virtual one (scripts/test.sh installs xvfb then).
 const needsVirtualDisplay =
   !process.env.DISPLAY &&
-  electronBinary() !== null &&
+  installedElectronBinary() !== null &&
   spawnSync('xvfb-run', ['--help'], { stdio: 'ignore' }).error === undefined;
 const e2eCommand = ['npx', 'playwright', 'test', '--reporter=list,json'];
 

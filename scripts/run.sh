@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
+prefer_project_node
 [ -f dist/src/host/main.js ] && [ -f out/renderer/index.html ] \
   || die "the product is not built yet: run 'npm start' (sets up, builds and runs) or 'npm run build'"
 with_secret_service "${ATTACHE_DEVICE_DATA_DIR:-.data/device}/keyring" node scripts/start-all.mjs "$@"

@@ -1,6 +1,12 @@
 // Starts the whole product on one machine with embedded defaults: the server (demo SOR,
 // embedded CouchDB-protocol server, queue, poller, fan-out, broker) and the reader's browser
 // host (the device side, where Electron cannot run). Ctrl-C stops both.
+//
+// The server runs supervised, crash-only: when it exits without being asked to (a crash, a
+// kill), it is started again after a back-off that doubles from 1 s to 30 s and starts over
+// once a run has lasted a minute. Its state is all on disk, so a restart is its recovery, and the
+// reader keeps running meanwhile (it syncs again when the server answers). Exit code 2 is a
+// configuration error, which the same settings would repeat: that stops the quick start.
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { existsSync } from 'node:fs';
@@ -52,21 +58,61 @@ function humanLine(name, line) {
   }
 }
 
-function run(name, args, extraEnv) {
+function spawnChild(name, args, extraEnv) {
   const child = spawn(process.execPath, args, {
     env: { ...env, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
-  const prefix = `[${name}]`;
   createInterface({ input: child.stderr }).on('line', (l) => console.error(humanLine(name, l)));
+  return child;
+}
+
+/** A process whose end ends the quick start (the reader host). */
+function run(name, args, extraEnv) {
+  const child = spawnChild(name, args, extraEnv);
   child.on('exit', (code, signal) => {
     if (!stopping) {
-      console.error(`${prefix} exited (${code ?? signal}); stopping.`);
+      console.error(`[${name}] exited (${code ?? signal}); stopping.`);
       stop(1);
     }
   });
   return child;
+}
+
+const RESTART_FIRST_MS = 1_000;
+const RESTART_MAX_MS = 30_000;
+const RUN_COUNTS_AS_STABLE_MS = 60_000;
+const CONFIG_ERROR_EXIT = 2;
+let restartTimer = null;
+
+/** A process started again, with back-off, whenever it ends unasked (the server). */
+function supervise(name, args, onStart) {
+  let delayMs = RESTART_FIRST_MS;
+  const start = () => {
+    const child = spawnChild(name, args);
+    const startedAt = Date.now();
+    console.error(`[attache] ${name} started (pid ${child.pid})`);
+    onStart(child);
+    child.on('exit', (code, signal) => {
+      if (stopping) return;
+      if (code === CONFIG_ERROR_EXIT) {
+        console.error(`[${name}] stopped on a configuration error (see above); stopping.`);
+        stop(CONFIG_ERROR_EXIT);
+        return;
+      }
+      if (Date.now() - startedAt >= RUN_COUNTS_AS_STABLE_MS) delayMs = RESTART_FIRST_MS;
+      console.error(
+        `[attache] ${name} exited (${code ?? signal}); restarting it in ${delayMs / 1000} s.`,
+      );
+      restartTimer = setTimeout(() => {
+        restartTimer = null;
+        if (!stopping) start();
+      }, delayMs);
+      delayMs = Math.min(delayMs * 2, RESTART_MAX_MS);
+    });
+  };
+  start();
 }
 
 // Stopping waits for every process to close its databases and queue cleanly; one that has not
@@ -94,6 +140,7 @@ function stop(code = 0) {
   }
   stopping = true;
   stopAt = Date.now();
+  if (restartTimer) clearTimeout(restartTimer);
   for (const c of children.filter(running)) c.kill('SIGTERM');
   const timer = setTimeout(forceStop, STOP_GRACE_MS);
   Promise.all(
@@ -110,6 +157,19 @@ process.on('SIGTERM', () => stop(0));
 // server answers, and finds the development CA where an earlier full start left it.
 const readerOnly = process.argv.includes('--reader-only');
 
+// A reader already running for this device (the README's offline step: `npm run reader`, then
+// `npm run serve`) holds the person's store and its port: only the server starts, and that
+// reader catches up by itself once the server answers.
+const { findRunningHost } = await import('../dist/src/host/host-instance.js');
+const runningReader = readerOnly
+  ? null
+  : await findRunningHost(resolve(env.ATTACHE_DEVICE_DATA_DIR ?? '.data/device'));
+if (runningReader) {
+  console.log(
+    `[attache] A reader is already running for this device (process ${runningReader.pid}, ${runningReader.origin}): starting the server only. That reader catches up by itself.`,
+  );
+}
+
 // The device must know the development OpenID provider and trust its CA: the server logs both
 // when it is ready (fields idp and devCa).
 let devIdp = null;
@@ -119,18 +179,19 @@ if (readerOnly) {
     devIdp = { issuer: `https://127.0.0.1:${env.ATTACHE_IDP_PORT ?? '5443'}`, caFile };
   }
 }
-const server = readerOnly ? null : run('server', ['dist/server/src/main.js']);
-createInterface({ input: server?.stdout ?? Readable.from([]) }).on('line', (l) => {
-  try {
-    const rec = JSON.parse(l);
-    if (typeof rec.idp === 'string' && typeof rec.devCa === 'string') {
-      devIdp = { issuer: rec.idp, caFile: rec.devCa };
+const serverLines = (child) =>
+  createInterface({ input: child.stdout }).on('line', (l) => {
+    try {
+      const rec = JSON.parse(l);
+      if (typeof rec.idp === 'string' && typeof rec.devCa === 'string') {
+        devIdp = { issuer: rec.idp, caFile: rec.devCa };
+      }
+    } catch {
+      // not a JSON record
     }
-  } catch {
-    // not a JSON record
-  }
-  console.log(humanLine('server', l));
-});
+    console.log(humanLine('server', l));
+  });
+if (!readerOnly) supervise('server', ['dist/server/src/main.js'], serverLines);
 
 const deadline = Date.now() + 60_000;
 for (; !readerOnly;) {
@@ -148,19 +209,33 @@ for (; !readerOnly;) {
   await sleep(300);
 }
 
-const host = run('reader', ['dist/src/host/main.js'], {
-  ATTACHE_BROKER_URL: env.ATTACHE_BROKER_URL ?? `http://127.0.0.1:${brokerPort}`,
-  ...(devIdp
-    ? {
-        ATTACHE_AUTHORITY: env.ATTACHE_AUTHORITY ?? `${devIdp.issuer}/`,
-        ATTACHE_TLS_CA_FILE: env.ATTACHE_TLS_CA_FILE ?? devIdp.caFile,
-      }
-    : {}),
-});
+const host = runningReader
+  ? null
+  : run('reader', ['dist/src/host/main.js'], {
+      ATTACHE_BROKER_URL: env.ATTACHE_BROKER_URL ?? `http://127.0.0.1:${brokerPort}`,
+      ...(devIdp
+        ? {
+            ATTACHE_AUTHORITY: env.ATTACHE_AUTHORITY ?? `${devIdp.issuer}/`,
+            ATTACHE_TLS_CA_FILE: env.ATTACHE_TLS_CA_FILE ?? devIdp.caFile,
+          }
+        : {}),
+    });
 // The sample account to sign in with, from the provider's own list (server/README.md).
 const { devAccountsWithPasswords } = await import('../dist/server/src/idp/dev-users.js');
 const sample = devAccountsWithPasswords()[0];
-createInterface({ input: host.stdout }).on('line', (line) => {
+if (runningReader) {
+  console.log(`
+  Attaché server is running on embedded defaults.
+
+    Reader (already running):    ${runningReader.origin}  (its address with the key is in the
+                                 terminal where it started; it catches up by itself)
+    Demo SOR admin API:          http://127.0.0.1:${sorPort}  (CLI: npm run sor -- --help)
+    Health and metrics:          http://127.0.0.1:${opsPort}/healthz  /metrics
+
+  Press Ctrl-C to stop the server (the reader keeps running).
+`);
+}
+createInterface({ input: host?.stdout ?? Readable.from([]) }).on('line', (line) => {
   const m = /^Reader ready: (\S+)/.exec(line);
   if (!m) {
     console.log(humanLine('reader', line));

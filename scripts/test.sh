@@ -5,12 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
-check_node
+use_supported_node
 ensure_apt_packages $APT_TEST_PACKAGES
 install_node_modules
 # The Electron suite needs a display; where its binary was downloaded and none exists, a virtual
 # one (scripts/run-tests.mjs runs the end-to-end stage under xvfb-run).
-if [ -z "${DISPLAY:-}" ] && node -e 'process.exit(require("fs").existsSync(require("electron")) ? 0 : 1)' 2>/dev/null; then
+if [ -z "${DISPLAY:-}" ] && node scripts/electron-installed.mjs >/dev/null; then
   ensure_apt_packages xvfb
 fi
 ensure_test_browser
@@ -41,11 +41,13 @@ else
 fi
 
 # The tests use the real OS keychain: a private D-Bus session with an unlocked gnome-keyring,
-# whose keyring files live in a temporary folder, never in the user's home.
+# whose keyring files live in a temporary folder, never in the user's home. Its unlock password
+# is random and goes to the daemon through a pipe only: the keyring lives for this run alone, so
+# nothing needs the password again, and no file beside the keyring can open it.
 keyring_home=$(mktemp -d)
 trap 'rm -rf "$keyring_home"' EXIT
 export XDG_DATA_HOME="$keyring_home"
 dbus-run-session -- bash -c '
-  echo -n attache-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+  head -c 32 /dev/urandom | base64 | gnome-keyring-daemon --unlock --components=secrets >/dev/null
   node scripts/run-tests.mjs "$@"
 ' run-tests "$@"

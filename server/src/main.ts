@@ -1,10 +1,16 @@
 // Composition root of the server process: read and validate config, start, stop on signals.
+// Failures nobody caught are logged with their stack before anything else can happen
+// (observability/process-faults.ts); an uncaught exception ends the process for its supervisor
+// to restart (scripts/start-all.mjs in the quick start; systemd or the container runtime in
+// production, docs/operations.md).
 import { ConfigError } from './config/types.js';
 import { loadConfigFromEnv } from './config/config-schema.js';
 import { createLogger, describeError } from './observability/logger.js';
+import { handleProcessFaults } from './observability/process-faults.js';
 import { startServer } from './server.js';
 
 const log = createLogger('main');
+handleProcessFaults({ logger: log, exit: (code) => process.exit(code) });
 
 // Everything this process writes (SQLite stores holding refresh tokens and briefings, LevelDB
 // files, logs) is for its own user only, not just the files written as secrets.

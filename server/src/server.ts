@@ -4,16 +4,24 @@ import path from 'node:path';
 import { createBrokerFromConfig } from './broker/broker-setup.js';
 import { ensurePrivateDir } from './config/secret-files.js';
 import { loadOrCreateServerSecrets, serverSecretsFile } from './config/server-secrets.js';
+import { DEPRECATED_KEYS } from './config/config-schema.js';
 import type { ServerConfig } from './config/types.js';
 import { setUpCouch } from './couch/couch-setup.js';
-import { createDeviceRegistry } from './devices/device-registry.js';
+import type { CouchEndpoint } from './couch/types.js';
+import { createDeviceRegistry, wipeConfirmationKey } from './devices/device-registry.js';
 import { createUserDbs } from './fanout/user-dbs.js';
+import { createClientAddress, limitKeyOf } from './http/client-address.js';
+import { createHostCheck } from './http/host-check.js';
 import { closeServer, listen } from './http/json-http.js';
+import type { ParserRefusal } from './http/parser-refusals.js';
+import { reportParserRefusals } from './http/parser-refusals.js';
 import { startDevIdp } from './idp/dev-idp.js';
+import { createAdminAudit } from './observability/admin-audit.js';
 import { createFileAuditLog } from './observability/audit-log.js';
 import { createLogger, setLogLevel } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { createOpsServer } from './observability/ops-server.js';
+import { createRefusalAggregator } from './observability/refusal-aggregator.js';
 import {
   createFanoutQueue,
   createSorAdapter,
@@ -29,7 +37,7 @@ import { seedDemoSor } from './sor/seed-briefings.js';
 
 const log = createLogger('server');
 
-/** Embedded parts (CouchDB, demo SOR, development provider) listen on loopback only. */
+/** Embedded parts (demo SOR, development provider) listen on loopback only; CouchDB on a socket. */
 export const BIND_HOST = '127.0.0.1';
 
 /** How to reach a listener from this machine: a wildcard address is reached on loopback. */
@@ -43,13 +51,19 @@ export type ServerUrls = {
   readonly sor: string;
   readonly broker: string;
   readonly ops: string;
-  readonly couch: string;
   /** Issuer of the development OpenID provider (msal authority: this plus '/'); null when off. */
   readonly idp: string | null;
 };
 
 export type RunningServer = {
   readonly urls: ServerUrls;
+  /**
+   * Where CouchDB answers: Apache CouchDB's URL, or the embedded server's Unix socket (no TCP
+   * port), with its supervised process.
+   */
+  readonly couch: CouchEndpoint & {
+    readonly embedded: { pid(): number | null; restarts(): number } | null;
+  };
   /** Where the generated secrets live (owner-only files in the data folder). */
   readonly files: {
     readonly adminToken: string;
@@ -84,23 +98,28 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     const adminToken = loadOrCreateAdminToken(config.dataDir);
 
     const instanceId = resolveInstanceId(config);
+    for (const [key, message] of Object.entries(DEPRECATED_KEYS)) {
+      if (config[key as keyof ServerConfig] !== undefined) log.warn({ key }, message);
+    }
     // Production (couchUrl set): Apache CouchDB 3.x with configured credentials; otherwise the
-    // embedded CouchDB-protocol server.
-    const couch = await setUpCouch(config, secrets, BIND_HOST);
+    // embedded CouchDB-protocol server, in a supervised child process on a Unix socket.
+    const couch = await setUpCouch(config, secrets);
     stops.push({ name: 'couch', stop: () => couch.stop() });
     const couchClient = couch.client;
+    // Every instance must derive the same user passwords (and wipe confirmations): production
+    // names a shared file.
+    const serviceSecret =
+      config.serviceSecretFile !== ''
+        ? readSecretFromFile(
+            'serviceSecretFile',
+            'ATTACHE_SERVICE_SECRET_FILE',
+            config.serviceSecretFile,
+            32,
+          )
+        : secrets.serviceSecret;
     const userDbs = createUserDbs({
       couch: couchClient,
-      // Every instance must derive the same user passwords: production names a shared file.
-      serviceSecret:
-        config.serviceSecretFile !== ''
-          ? readSecretFromFile(
-              'serviceSecretFile',
-              'ATTACHE_SERVICE_SECRET_FILE',
-              config.serviceSecretFile,
-              32,
-            )
-          : secrets.serviceSecret,
+      serviceSecret,
       serviceAdminName: couch.admin.username,
     });
 
@@ -124,14 +143,35 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       instance: instanceId,
     });
     stops.push({ name: 'audit log', stop: () => audit.close() });
+    // Closed before the trail (stops run in reverse): the counts of open windows are written.
+    const refusals = createRefusalAggregator({ audit, windowMs: config.auditRefusalWindowMs });
+    stops.push({ name: 'refusal counts', stop: () => refusals.close() });
+    const clientOf = createClientAddress(config.brokerTrustedProxies);
+    const hostCheck = createHostCheck(config.adminHostNames);
+    /** What Node's parser refused on the server `name`, counted per address and status. */
+    const parserRefusals =
+      (name: string) =>
+      ({ status, code, client }: ParserRefusal): void =>
+        refusals.record(`http\u0000${name}\u0000${limitKeyOf(client)}\u0000${status}`, {
+          action: 'http.refused',
+          user: null,
+          server: name,
+          client,
+          decision: 'refused',
+          reason: `Node's HTTP parser refused the request (${code})`,
+          status,
+        });
 
     let sorPort = 0;
     if (sor) {
       const sorServer = createSorAdminServer({
         sor,
         adminToken,
+        audit: createAdminAudit({ server: 'sor-admin', audit, refusals, clientOf }),
+        hostCheck,
         classificationCeiling: config.classificationCeiling,
       });
+      reportParserRefusals(sorServer, parserRefusals('sor-admin'));
       sorPort = await listen(sorServer, BIND_HOST, config.sorPort);
       stops.push({ name: 'SOR admin API', stop: () => closeServer(sorServer) });
     }
@@ -160,6 +200,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
           accessTokenTtlSec: config.idpAccessTokenTtlSec,
           refreshTokenTtlSec: config.idpRefreshTokenTtlSec,
           audit,
+          onParserRefusal: parserRefusals('idp'),
         })
       : null;
     if (idp) stops.push({ name: 'OpenID provider', stop: () => idp.stop() });
@@ -167,16 +208,22 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       couch: couchClient,
       serviceAdminName: couch.admin.username,
       audit,
+      confirmationKey: wipeConfirmationKey(serviceSecret),
+      refusals,
     });
     await devices.init();
     const broker = createBrokerFromConfig(config, {
       userDbs,
-      couchUrl: couch.url,
+      couchUrl: couch.endpoint.url,
+      couchSocketPath: couch.endpoint.socketPath,
       audit,
       metrics,
       idp,
       devices,
+      refusals,
+      clientOf,
     });
+    reportParserRefusals(broker, parserRefusals('broker'));
     const brokerPort = await listen(broker, config.brokerHost, config.brokerPort);
     stops.push({ name: 'broker', stop: () => closeServer(broker) });
 
@@ -192,7 +239,10 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       resetCursor: (cursor) => pipeline.resetCursor(cursor),
       devices,
       isAdmin: (req) => hasAdminToken(req, adminToken),
+      audit: createAdminAudit({ server: 'ops', audit, refusals, clientOf }),
+      hostCheck,
     });
+    reportParserRefusals(ops, parserRefusals('ops'));
     const opsPort = await listen(ops, config.opsHost, config.opsPort);
     stops.push({ name: 'ops', stop: () => closeServer(ops) });
 
@@ -200,7 +250,6 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       sor: sor ? `http://${BIND_HOST}:${sorPort}` : '',
       broker: `http://${urlHost(config.brokerHost)}:${brokerPort}`,
       ops: `http://${urlHost(config.opsHost)}:${opsPort}`,
-      couch: couch.url,
       idp: idp?.issuer ?? null,
     };
     const files = {
@@ -215,6 +264,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     );
     return {
       urls,
+      couch: { ...couch.endpoint, embedded: couch.embedded },
       files,
       async stop() {
         await stopAll();

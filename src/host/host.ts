@@ -9,6 +9,7 @@ import { createDeviceServices } from '../main/device-services.js';
 import type { Logger } from '../main/logging/logger.js';
 import { createLogger, errorFields } from '../main/logging/logger.js';
 import { createBridge } from './bridge-server.js';
+import { HostAlreadyRunningError, findRunningHost, recordHost } from './host-instance.js';
 
 export type HostOptions = Omit<DeviceServicesOptions, 'logger' | 'appVersion'> & {
   /** Loopback port; 0 picks a free one. */
@@ -37,15 +38,24 @@ export type HostedServices = Pick<
   'dispatch' | 'events' | 'syncStatus' | 'start' | 'stop'
 >;
 
-export type ServeOptions = Pick<HostOptions, 'port' | 'staticDir' | 'secret'> & {
+export type ServeOptions = Pick<HostOptions, 'port' | 'staticDir' | 'secret' | 'dataDir'> & {
   readonly logger?: Logger;
 };
 
 const BIND_ADDRESS = '127.0.0.1';
 
+/** Throws HostAlreadyRunningError when another reader host serves `dataDir` (host-instance.ts). */
+export async function refuseSecondHost(dataDir: string): Promise<void> {
+  const running = await findRunningHost(dataDir);
+  if (running) throw new HostAlreadyRunningError(running);
+}
+
 export async function startHost(options: HostOptions): Promise<RunningHost> {
   const logger = options.logger ?? createLogger('host');
   const secret = options.secret ?? randomBytes(32).toString('base64url');
+
+  // Before anything opens the person's store: one host per data folder (host-instance.ts).
+  await refuseSecondHost(options.dataDir);
 
   // The store opens from disk without the network: briefings already synced are served even
   // when the server is unreachable (within the offline policy), while sync keeps retrying.
@@ -92,9 +102,10 @@ export async function serveReader<S extends HostedServices>(
     throw error;
   }
   port = (server.address() as AddressInfo).port;
+  const origin = `http://${BIND_ADDRESS}:${port}`;
+  const release = await recordHost(options.dataDir, origin);
   services.start();
 
-  const origin = `http://${BIND_ADDRESS}:${port}`;
   let stopped: Promise<void> | null = null;
   return {
     url: `${origin}/#${HOST_KEY_FRAGMENT}=${secret}`,
@@ -113,6 +124,7 @@ export async function serveReader<S extends HostedServices>(
         } catch (error) {
           logger.error('device services did not stop cleanly', errorFields(error));
         }
+        await release();
       })();
       return stopped;
     },

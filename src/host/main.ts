@@ -17,8 +17,9 @@ import {
 } from '../main/managed-device.js';
 import { managedHandlers } from '../main/policy/managed-handlers.js';
 import { storeCeiling } from '../main/policy/store-ceiling.js';
+import { HostAlreadyRunningError } from './host-instance.js';
 import type { RunningHost } from './host.js';
-import { serveReader, startHost } from './host.js';
+import { refuseSecondHost, serveReader, startHost } from './host.js';
 
 const hostEnvSchema = z.object({
   /** Where the device's local stores live. */
@@ -76,6 +77,7 @@ async function main(): Promise<void> {
     logger,
   });
   const serve = {
+    dataDir,
     port: parsed.data.ATTACHE_READER_PORT,
     staticDir: resolve(parsed.data.ATTACHE_READER_STATIC_DIR),
     logger,
@@ -84,13 +86,13 @@ async function main(): Promise<void> {
   let host: RunningHost<{ readonly stop: () => Promise<void> }>;
   if (!values) {
     // The reader shows "not set up on this device", naming the setting; nothing else runs.
+    await refuseSecondHost(dataDir);
     host = await serveReader(createNotSetUpServices({ config, logDir, logger }), serve);
   } else {
     const settings = toDeviceConfig(values);
     configureLogging({ level: settings.logLevel });
     const running = await startHost({
       ...serve,
-      dataDir,
       brokerUrl: settings.brokerUrl,
       auth: await createDeviceAuth(settings, dataDir, logger),
       appVersion,
@@ -100,7 +102,7 @@ async function main(): Promise<void> {
       extendHandlers: managedHandlers({
         config,
         screenCapture: null,
-        openExternal: null,
+        openerFor: null,
         logDir,
         logger,
       }),
@@ -142,7 +144,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const message = error instanceof ConfigError ? error.message : 'The reader host could not start.';
+  const message =
+    error instanceof ConfigError || error instanceof HostAlreadyRunningError
+      ? error.message
+      : 'The reader host could not start.';
   process.stderr.write(`${message}\n`);
   createLogger('host').error('start-up failed', errorFields(error));
   process.exit(1);

@@ -24,6 +24,7 @@ import type { Keychain } from './secrets/types.js';
 import { closedSyncStatus, storeFailureStatus, toSessionInfo } from './session/session-info.js';
 import type { UserWorkspace } from './session/user-workspace.js';
 import { openUserWorkspace } from './session/user-workspace.js';
+import { moveLegacyStoreFolders } from './storage/store-folder.js';
 import { countUnsentReturnsOnDisk, discardUserStore } from './storage/store.pouch.js';
 import type { SyncServiceOptions } from './sync/sync-service.js';
 
@@ -38,7 +39,7 @@ export type DeviceAuthOptions = {
 };
 
 export type DeviceServicesOptions = {
-  /** App data folder; each user's store lives under `<dataDir>/users/<hex of user id>/`. */
+  /** App data folder; each user's store lives under `<dataDir>/users/<keyed name>/`. */
   readonly dataDir: string;
   /** Base URL of the auth broker. */
   readonly brokerUrl: string;
@@ -164,7 +165,7 @@ export async function createDeviceServices(
         ...(options.sync ? { sync: options.sync } : {}),
         onBriefingsChanged: (ids) => events.emit('briefings:changed', { ids }),
         deviceHeaders: brokerHeaders,
-        onWipeOrdered: () => void wipe(userId),
+        onWipeOrdered: (confirmation) => void wipe(userId, confirmation),
         ceiling: options.storeCeiling ?? null,
       });
       workspace = opened;
@@ -235,7 +236,11 @@ export async function createDeviceServices(
       const open = workspace?.userId === account.userId ? workspace : null;
       unsent = open
         ? await open.sync.sendPending(options.signOutSendMs ?? SIGN_OUT_SEND_MS)
-        : await countUnsentReturnsOnDisk(options.dataDir, account.userId);
+        : await countUnsentReturnsOnDisk({
+            dataDir: options.dataDir,
+            userId: account.userId,
+            keychain: options.auth.keychain,
+          });
       if (unsent > 0 && !discardUnsent) {
         logger.info('sign-out held: returns not yet confirmed by the server', { unsent });
         return { outcome: 'unsent-returns', unsent };
@@ -269,12 +274,13 @@ export async function createDeviceServices(
   // whose requests were answered with it): if someone else is signed in by the time it is
   // carried out, nothing is erased. The token for the confirmation is taken first, while the
   // sign-in is still there; then the store is erased and the sign-in leaves the keychain; only
-  // then is the broker told, so a completed order always means nothing of the person is left.
+  // then is the broker told, with the order's one-time value, so a completed order always means
+  // nothing of the person is left.
   // If the erase fails, nothing is confirmed and the tokens stay, so the next contact orders it
   // again; if only the confirmation fails, the order stays pending and the same person's next
   // sign-in on this device is wiped once more (an empty store) and confirms then.
   let wiping: Promise<void> | null = null;
-  const wipe = (orderedFor: string): Promise<void> => {
+  const wipe = (orderedFor: string, confirmation: string | null): Promise<void> => {
     wiping ??= (async () => {
       await transitions;
       const account = auth.snapshot().account;
@@ -295,10 +301,12 @@ export async function createDeviceServices(
         await auth.signOut();
         const confirmed =
           token !== null &&
+          confirmation !== null &&
           (await confirmWipe({
             brokerUrl: options.brokerUrl,
             token,
             deviceHeaders: brokerHeaders,
+            confirmation,
           }));
         if (!confirmed) logger.warn('wiped, but the server could not be told yet');
         logger.info("wiped on the organisation's order", { confirmed });
@@ -313,6 +321,19 @@ export async function createDeviceServices(
     });
     return wiping;
   };
+
+  // Stores of earlier releases were named by the hex of the user id: renamed before any opens.
+  // A keychain that cannot be reached now fails the store's own open later, with its message.
+  try {
+    const moved = await moveLegacyStoreFolders({
+      dataDir: options.dataDir,
+      keychain: options.auth.keychain,
+      logger,
+    });
+    if (moved > 0) logger.info('moved local stores to keyed folder names', { moved });
+  } catch (error) {
+    logger.warn('could not move local stores to keyed folder names yet', errorFields(error));
+  }
 
   const offAuth = auth.onChange(() => void reconcile());
   await auth.start();

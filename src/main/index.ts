@@ -2,7 +2,7 @@
 // device services (shared with the browser host), IPC, and the one hardened reader window.
 import { join } from 'node:path';
 import type { BrowserWindow } from 'electron';
-import { app, ipcMain, session, shell } from 'electron';
+import { app, ipcMain, session } from 'electron';
 import { toDeviceConfig } from './config.js';
 import type { DeviceServices } from './device-services.js';
 import { createDeviceAuth } from './device-auth.js';
@@ -25,6 +25,8 @@ import {
   registerAppScheme,
   serveAppProtocol,
 } from './windows/main-window.electron.js';
+import { signInLinkPolicy } from './windows/external-links.js';
+import { externalOpenerFor } from './windows/external-open.electron.js';
 import { APP_ORIGIN } from './windows/security.js';
 
 const logger = createLogger('main');
@@ -103,14 +105,16 @@ if (!app.requestSingleInstanceLock()) {
         auth: await createDeviceAuth(settings, dataDir, logger),
         // The system browser, never a window of ours: the person signs in where their password
         // manager, passkeys and SSO session live, and the app never sees the password.
-        openBrowser: (url) => shell.openExternal(url),
+        // Only ever the configured provider's own https pages (windows/external-links.ts).
+        openBrowser: externalOpenerFor(signInLinkPolicy(settings.auth.authority), logger),
         appVersion: app.getVersion(),
         device,
         storeCeiling: storeCeiling(values.classificationCeiling, logger),
         extendHandlers: managedHandlers({
           config,
           screenCapture,
-          openExternal: (url) => shell.openExternal(url),
+          // Briefing links through their own allow-list, from AllowedLinkTargets.
+          openerFor: (policy) => externalOpenerFor(policy, logger),
           logDir,
           logger,
         }),

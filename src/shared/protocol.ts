@@ -23,12 +23,20 @@ export const DEVICE_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 /** Longest device label kept, in characters. */
 export const DEVICE_LABEL_MAX = 100;
 /**
- * The broker's answer to any request from a device with a pending wipe order (status 403). The
- * device erases the person's data and confirms at DEVICE_WIPE_DONE_PATH.
+ * The broker's answer to any request from a device with a pending wipe order (status 403):
+ * `{"error": DEVICE_WIPE_ERROR, "confirmation": "<the order's one-time value>"}`. The device
+ * erases the person's data and confirms at DEVICE_WIPE_DONE_PATH with that value.
  */
 export const DEVICE_WIPE_ERROR = 'device_wipe';
 /** POST, with the bearer token and the device id: the device has erased what the order named. */
 export const DEVICE_WIPE_DONE_PATH = '/device/wipe-done';
+/**
+ * Carries the order's one-time value on the confirmation. A confirmation without it (from
+ * something that never received the order) completes nothing.
+ */
+export const DEVICE_WIPE_CONFIRMATION_HEADER = 'x-attache-wipe-confirmation';
+/** The one-time value's shape: base64url of an HMAC-SHA256 (43 characters). */
+export const DEVICE_WIPE_CONFIRMATION_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
 /** Browser host bridge (used where Electron cannot run): POST {HOST_API_PREFIX}/<channel>. */
 export const HOST_API_PREFIX = '/api/';
@@ -44,7 +52,6 @@ export const DEFAULT_PORTS = {
   sor: 5070, // ATTACHE_SOR_PORT: demo SOR admin API
   broker: 5080, // ATTACHE_BROKER_PORT: auth broker (the devices' only door)
   ops: 5090, // ATTACHE_OPS_PORT: /healthz and /metrics
-  couch: 5985, // ATTACHE_COUCH_PORT: embedded CouchDB-protocol server
   reader: 5100, // ATTACHE_READER_PORT: browser host of the reader
   idp: 5443, // ATTACHE_IDP_PORT: development OpenID provider (https, local CA)
 } as const;

@@ -11,22 +11,25 @@
 // filling the SOR. Timed: from starting the pipeline to the last briefing written.
 // Env: BENCH_USERS (1000), BENCH_PER_USER (20), BENCH_ORDER (by-user | round-robin),
 // BENCH_RABBITMQ_URL (amqp://guest:guest@127.0.0.1:5672; "off" to skip), BENCH_QUEUES.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import { createAuditTrail } from '../../server/src/audit/audit-trail.js';
 import { parseConfig } from '../../server/src/config/config-schema.js';
 import { CONTROL_DB, ensureControlDb } from '../../server/src/couch/control-db.js';
 import { createCouchClient } from '../../server/src/couch/couch-client.js';
+import {
+  EMBEDDED_COUCH_ORIGIN,
+  startEmbeddedCouchProcess,
+} from '../../server/src/couch/embedded-couch-process.js';
 import type { CouchClient, CouchDoc } from '../../server/src/couch/types.js';
 import { forEachLimited } from '../../server/src/fanout/batch-reconciler.js';
 import { transformSorDocument } from '../../server/src/fanout/transform.js';
 import { createUserDbs } from '../../server/src/fanout/user-dbs.js';
 import type { UserDbs } from '../../server/src/fanout/user-dbs.js';
 import { setLogLevel } from '../../server/src/observability/logger.js';
+import type { LogLevel } from '../../server/src/observability/logger.js';
 import { createMetrics } from '../../server/src/observability/metrics.js';
 import {
   createFanoutQueue,
@@ -68,41 +71,29 @@ function cpuSeconds(pid: number): number {
   }
 }
 
-async function startCouch(
-  dir: string,
-): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(import.meta.dirname, 'couch-process.ts')],
-    {
-      env: {
-        ...process.env,
-        BENCH_COUCH_DIR: dir,
-        BENCH_COUCH_USER: ADMIN.username,
-        BENCH_COUCH_PASSWORD: ADMIN.password,
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const lines = readline.createInterface({ input: child.stdout });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`CouchDB process exited (${code})`)));
-    lines.on('line', (line) => {
-      try {
-        resolve((JSON.parse(line) as { url: string }).url);
-      } catch {
-        /* a log line */
-      }
-    });
+/** The embedded CouchDB-protocol server in its own supervised process, as the server runs it. */
+async function startCouch(dir: string): Promise<{
+  client: CouchClient & { close(): Promise<void> };
+  pid: number;
+  stop: () => Promise<void>;
+}> {
+  const couch = await startEmbeddedCouchProcess({
+    dataDir: dir,
+    admin: ADMIN,
+    logLevel: (process.env['BENCH_LOG_LEVEL'] ?? 'warn') as LogLevel,
+  });
+  const client = createCouchClient({
+    url: EMBEDDED_COUCH_ORIGIN,
+    socketPath: couch.socketPath,
+    credentials: ADMIN,
   });
   return {
-    url,
-    pid: child.pid!,
-    stop: () =>
-      new Promise((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    client,
+    pid: couch.pid() ?? 0,
+    async stop() {
+      await client.close();
+      await couch.stop();
+    },
   };
 }
 
@@ -295,7 +286,7 @@ async function rabbitmqReachable(): Promise<string | null> {
 async function measure(kind: 'sqlite' | 'rabbitmq', dir: string, sorDir: string): Promise<void> {
   const couchServer = await startCouch(path.join(dir, `couch-${kind}`));
   try {
-    const couch = createCouchClient({ url: couchServer.url, credentials: ADMIN });
+    const couch = couchServer.client;
     await ensureControlDb(couch, ADMIN.username);
     const userDbs = createUserDbs({
       couch,
@@ -329,7 +320,9 @@ async function main(): Promise<void> {
       `Attaché fan-out benchmark: ${USERS} users x ${PER_USER} briefings = ${EVENTS} events ` +
         `(~2 KB of HTML each; SOR change log ordered ${ORDER}); ${os.cpus().length} cores`,
     );
-    console.log('CouchDB: embedded express-pouchdb on LevelDB, in its own process');
+    console.log(
+      'CouchDB: embedded express-pouchdb on LevelDB, in its own process, over its Unix socket',
+    );
     const skipRabbit = await rabbitmqReachable();
     for (const kind of QUEUES) {
       if (kind !== 'sqlite' && kind !== 'rabbitmq') continue;

@@ -1,47 +1,54 @@
 // The auth broker: the devices' only door to CouchDB. For each request it validates the bearer
 // token against the identity provider's keys, limits the user's request rate, maps the fixed
-// aliases (/db/briefings, /db/returns) to the token user's own databases, applies the route
-// policy, checks write bodies, and proxies to CouchDB as that user (Basic, derived password) so
+// aliases (/db/briefings, /db/returns) to the token user's own databases, judges the endpoint,
+// method, query parameters and body against the allow-list (allow-list.ts), checks that a named
+// revision may be served (live leaves only), and proxies to CouchDB as that user (upstream.ts) so
 // CouchDB enforces `_security` too. Request bodies are small and bounded (read, checked, then
-// sent); response bodies stream through unbuffered, so a long-poll or continuous `_changes` feed
-// flows as CouchDB writes it. Every decision is audited; every refusal looks the same to the
-// device (one status and body per kind of refusal, never the reason).
+// sent); response bodies stream through, so a long-poll or continuous `_changes` feed flows as
+// CouchDB writes it, with design-document rows taken out on the way. Every decision is audited;
+// every refusal looks the same to the device (one status and body per kind of refusal, never the
+// reason), and so does every failure of the CouchDB-protocol server.
 // A device with a pending wipe order gets one answer to everything it asks (403 device_wipe)
 // except its confirmation that the wipe is done.
 import http from 'node:http';
-import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream';
 import {
   DEVICE_ID_HEADER,
   DEVICE_ID_PATTERN,
   DEVICE_LABEL_HEADER,
   DEVICE_LABEL_MAX,
+  DEVICE_WIPE_CONFIRMATION_HEADER,
+  DEVICE_WIPE_CONFIRMATION_PATTERN,
   DEVICE_WIPE_DONE_PATH,
   DEVICE_WIPE_ERROR,
 } from '../../../src/shared/protocol.js';
-import { basicAuthHeader } from '../couch/couch-client.js';
 import type { DeviceRegistry } from '../devices/types.js';
+import { limitKeyOf } from '../http/client-address.js';
 import { sendJson } from '../http/json-http.js';
 import type { UserDbs } from '../fanout/user-dbs.js';
 import { userIdProblem } from '../fanout/user-dbs.js';
 import type { AuditLog } from '../observability/audit-log.js';
 import { createLogger, describeError } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { checkWriteBody, decideRoute } from './broker-policy.js';
+import type { EndpointRule } from './allow-list.js';
+import { checkBody, decideQuery, decideRoute } from './broker-policy.js';
+import type { RefusalAggregator } from '../observability/refusal-aggregator.js';
+import type { PreAuthGate } from './pre-auth-limit.js';
 import type { RateLimiter } from './rate-limit.js';
+import { createRowFilterStream } from './reserved-row-filter.js';
+import type { ReturnsGate } from './returns-gate.js';
+import { createUpstream, readUpTo } from './upstream.js';
 import type { TokenVerifier } from './types.js';
 
 const log = createLogger('broker');
 
-/** Request headers passed upstream; everything else (cookies, proxy-auth headers, encodings) is dropped. */
-const FORWARD_REQUEST_HEADERS = [
-  'accept',
-  'content-type',
-  'if-match',
-  'if-none-match',
-  'range',
-  'user-agent',
-];
+/**
+ * Request headers passed upstream; everything else (cookies, proxy-auth headers, encodings) is
+ * dropped. The content type is the broker's: a body it judged as JSON goes up as JSON (express-
+ * pouchdb would parse a form-encoded one differently), and no other body goes up at all.
+ */
+const FORWARD_REQUEST_HEADERS = ['accept', 'if-match', 'if-none-match', 'range', 'user-agent'];
 /** Response headers passed back; Location/Set-Cookie/Server would leak upstream details. */
 const FORWARD_RESPONSE_HEADERS = [
   'content-type',
@@ -52,14 +59,19 @@ const FORWARD_RESPONSE_HEADERS = [
   'cache-control',
   'date',
 ];
-/** Longest path kept in an audit record. */
+/** Longest path and query string kept in an audit record. */
 const AUDIT_PATH_MAX = 256;
+const AUDIT_QUERY_MAX = 512;
+/** How much of an upstream error answer is kept for the log and the audit trail. */
+const UPSTREAM_ERROR_MAX = 2048;
 const UNAVAILABLE_RETRY_AFTER_SEC = 5;
 
 export type BrokerDeps = {
   readonly verifier: TokenVerifier;
   readonly userDbs: UserDbs;
   readonly couchUrl: string;
+  /** The embedded CouchDB-protocol server's Unix socket (then couchUrl only names the origin). */
+  readonly couchSocketPath?: string | null;
   readonly audit: AuditLog;
   readonly metrics: Metrics;
   readonly rateLimiter: RateLimiter;
@@ -69,6 +81,12 @@ export type BrokerDeps = {
   readonly maxOpenPerUser: number;
   /** Devices seen and wipe orders; without it, device headers are ignored. */
   readonly devices?: DeviceRegistry;
+  /** How many returns a user may send (returns-gate.ts); without it, no volume limit. */
+  readonly returnsGate?: ReturnsGate;
+  /** Client address, address limit and token shape, before any signature check. */
+  readonly preAuth: PreAuthGate;
+  /** Refusals a client can repeat at will are counted by kind, not recorded one each. */
+  readonly refusals: RefusalAggregator;
 };
 
 const UNIFORM = {
@@ -104,9 +122,30 @@ function deviceOf(req: IncomingMessage): DeviceHeaders | null | 'invalid' {
   return { id, label };
 }
 
-function bearerToken(req: IncomingMessage): string | null {
-  const match = /^Bearer\s+([A-Za-z0-9\-_.~+/]+=*)\s*$/i.exec(req.headers.authorization ?? '');
-  return match?.[1] ?? null;
+/**
+ * The raw path (no dot-segment resolution by URL: the policy judges it segment by segment) and
+ * the raw query string after the first `?` (the policy parses it itself).
+ */
+function splitUrl(url: string | undefined): { rawPath: string; rawQuery: string } {
+  const whole = url ?? '/';
+  const mark = whole.indexOf('?');
+  return mark < 0
+    ? { rawPath: whole, rawQuery: '' }
+    : { rawPath: whole.slice(0, mark), rawQuery: whole.slice(mark + 1) };
+}
+
+/** A query string for the audit trail: bounded, and nothing shaped like a JWT kept. */
+function auditQuery(rawQuery: string): string {
+  // Masked before it is cut: a cut token would no longer look like one.
+  return rawQuery
+    .replace(/[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, '[redacted]')
+    .slice(0, AUDIT_QUERY_MAX);
+}
+
+/** The one-time value a wipe confirmation carries, or null. */
+function wipeConfirmationOf(req: IncomingMessage): string | null {
+  const value = req.headers[DEVICE_WIPE_CONFIRMATION_HEADER];
+  return typeof value === 'string' && DEVICE_WIPE_CONFIRMATION_PATTERN.test(value) ? value : null;
 }
 
 /** Reads a body of at most `limit` bytes; null when it is larger. */
@@ -123,11 +162,22 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | n
 }
 
 export function createBrokerServer(deps: BrokerDeps): http.Server {
-  const upstream = new URL(deps.couchUrl);
-  const transport = upstream.protocol === 'https:' ? https : http;
-  const upstreamBase = upstream.pathname.replace(/\/+$/, '');
+  const upstream = createUpstream({
+    couchUrl: deps.couchUrl,
+    socketPath: deps.couchSocketPath ?? null,
+    userDbs: deps.userDbs,
+  });
 
-  type Entry = { user: string | null; method: string; path: string; deviceId?: string };
+  type Entry = {
+    user: string | null;
+    method: string;
+    path: string;
+    /** The query string as received, bounded, bearer-token-shaped values masked. */
+    query?: string;
+    client?: string;
+    deviceId?: string;
+    orderId?: string;
+  };
   /**
    * One request's audit state: who it is known to be so far, and whether its record is written.
    * Every request gets exactly one `broker.request` record, whatever way it ends.
@@ -156,23 +206,27 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
     });
   }
 
+  /** `kind` set: a refusal a client can repeat at will, counted into one record per kind. */
   function refuse(
     res: ServerResponse,
     audited: Audited,
     status: keyof typeof UNIFORM,
     reason: string,
-    headers: Record<string, string> = {},
+    headers: Readonly<Record<string, string>> = {},
+    kind?: string,
   ) {
     if (!audited.recorded) {
       audited.recorded = true;
       deps.metrics.brokerDecision('refused');
-      deps.audit.record({
+      const entry = {
         action: 'broker.request',
         ...audited.entry,
-        decision: 'refused',
+        decision: 'refused' as const,
         reason,
         status,
-      });
+      };
+      if (kind === undefined) deps.audit.record(entry);
+      else deps.refusals.record(kind, entry);
     }
     sendJson(res, status, UNIFORM[status], headers);
   }
@@ -182,17 +236,21 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
 
   async function handle(req: IncomingMessage, res: ServerResponse, audited: Audited) {
     const method = audited.entry.method;
-    // The raw path (no dot-segment resolution by URL): the policy judges it segment by segment.
-    const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
-    const search = new URL(req.url ?? '/', 'http://broker.invalid').search;
-    const anonymous = audited.entry;
+    const { rawPath, rawQuery } = splitUrl(req.url);
 
-    // 1. Who: a valid access token, or nothing at all happens.
-    const token = bearerToken(req);
-    if (!token) {
-      return refuse(res, audited, 401, 'no bearer token', { 'www-authenticate': 'Bearer' });
+    // 1. Who: a token of the right shape from an address that is not flooding the broker
+    // (pre-auth-limit.ts), then a valid access token, or nothing at all happens. What an
+    // anonymous client can repeat at will is counted per address and reason, not recorded each.
+    const admission = deps.preAuth.admit(req);
+    audited.entry = { ...audited.entry, client: admission.client };
+    const anonymous = audited.entry;
+    const unauthenticated = (status: number, reason: string) =>
+      `unauthenticated\u0000${limitKeyOf(admission.client)}\u0000${status}\u0000${reason}`;
+    if (!admission.ok) {
+      const { status, reason, headers } = admission;
+      return refuse(res, audited, status, reason, headers, unauthenticated(status, reason));
     }
-    const check = await deps.verifier.verify(token);
+    const check = await deps.verifier.verify(admission.token);
     if (!check.ok) {
       audited.entry = { ...anonymous, user: check.user ?? null };
       if (check.unavailable) {
@@ -201,9 +259,15 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
           'retry-after': String(UNAVAILABLE_RETRY_AFTER_SEC),
         });
       }
-      return refuse(res, audited, 401, check.reason, {
-        'www-authenticate': 'Bearer error="invalid_token"',
-      });
+      deps.preAuth.failed(admission.client);
+      return refuse(
+        res,
+        audited,
+        401,
+        check.reason,
+        { 'www-authenticate': 'Bearer error="invalid_token"' },
+        unauthenticated(401, check.reason),
+      );
     }
     const user = check.token.user;
     audited.entry = { ...anonymous, user };
@@ -211,9 +275,14 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
     // 2. How often and how many at once: a per-user token bucket and a cap on open requests.
     const rate = deps.rateLimiter.take(user);
     if (!rate.ok) {
-      return refuse(res, audited, 429, 'rate limit exceeded', {
-        'retry-after': String(rate.retryAfterSec),
-      });
+      return refuse(
+        res,
+        audited,
+        429,
+        'rate limit exceeded',
+        { 'retry-after': String(rate.retryAfterSec) },
+        `rate\u0000${user}`,
+      );
     }
 
     const openNow = open.get(user) ?? 0;
@@ -239,8 +308,17 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
       if (userProblem) return refuse(res, audited, 403, `user claim ${userProblem}`);
       if (rawPath === DEVICE_WIPE_DONE_PATH) {
         if (method !== 'POST') return refuse(res, audited, 403, 'wipe confirmation not POST');
-        const done = await deps.devices.completeWipe(user, device.id);
-        allowed(audited, done ? 'wipe confirmed' : 'wipe confirmed, none pending', 200);
+        // Only the order's one-time value completes it: the broker hands it out with the order.
+        const done = await deps.devices.completeWipe(user, device.id, wipeConfirmationOf(req));
+        if (done.kind === 'not-confirmed') {
+          audited.entry = { ...audited.entry, orderId: done.order.orderId };
+          return refuse(res, audited, 403, 'wipe confirmation without the order’s one-time value');
+        }
+        allowed(
+          audited,
+          done.kind === 'completed' ? 'wipe confirmed' : 'wipe confirmed, none pending',
+          200,
+        );
         return sendJson(res, 200, { ok: true });
       }
       const order = await deps.devices.pendingWipe(user, device.id);
@@ -255,7 +333,10 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
           orderId: order.orderId,
           status: 403,
         });
-        return sendJson(res, 403, { error: DEVICE_WIPE_ERROR });
+        return sendJson(res, 403, {
+          error: DEVICE_WIPE_ERROR,
+          confirmation: deps.devices.confirmationOf(user, device.id, order.orderId),
+        });
       }
       deps.devices.seen(user, device.id, device.label).catch((error: unknown) => {
         log.warn({ err: describeError(error), user }, 'could not record the device as seen');
@@ -277,17 +358,21 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
     // device keys its checkpoints by the database URL; refusing it would only fill the audit
     // trail with a refusal on every sync start.
     if ((method === 'GET' || method === 'HEAD') && (rawPath === '/db' || rawPath === '/db/')) {
+      if (rawQuery !== '') return refuse(res, audited, 400, 'query on the server root');
       allowed(audited, 'server root', 200);
       return sendJson(res, 200, SERVER_ROOT);
     }
 
-    // 4. What: only what replication needs, on the user's own two databases.
+    // 4. What: only what the allow-list lists, on the user's own two databases, with every query
+    // parameter listed for that endpoint and method and its value checked.
     const route = decideRoute(method, rawPath);
     if (!route.allowed) return refuse(res, audited, 403, route.reason);
     const problem = userIdProblem(user);
     if (problem) return refuse(res, audited, 403, `user claim ${problem}`);
+    const query = decideQuery(route.rule, rawQuery);
+    if (!query.allowed) return refuse(res, audited, 400, query.reason);
 
-    // 5. How much: bounded bodies, and write bodies checked before they reach CouchDB.
+    // 5. How much: bounded bodies, of the shape the endpoint takes, checked before CouchDB sees them.
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > deps.maxBodyBytes) {
       res.setHeader('connection', 'close');
@@ -298,9 +383,24 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
       res.setHeader('connection', 'close');
       return refuse(res, audited, 413, 'body over the limit');
     }
-    if (route.write) {
-      const bodyProblem = checkWriteBody(route.write, body);
-      if (bodyProblem) return refuse(res, audited, 403, bodyProblem);
+    const judged = checkBody(route.rule, body);
+    if (!judged.allowed) return refuse(res, audited, judged.status, judged.reason);
+    // Writes to the returns database: how many one person may send (returns-gate.ts).
+    const returnsWrite =
+      route.alias !== 'returns'
+        ? null
+        : route.endpoint === 'bulk_docs'
+          ? 'bulk_docs'
+          : route.endpoint === 'document' && method === 'PUT'
+            ? 'doc'
+            : null;
+    if (returnsWrite) {
+      const gate = deps.returnsGate?.check(
+        user,
+        { write: returnsWrite, dbPath: route.dbPath },
+        body,
+      );
+      if (gate && !gate.ok) return refuse(res, audited, gate.status, gate.reason, gate.headers);
     }
 
     let dbName: string;
@@ -315,8 +415,46 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
         `user databases unavailable: ${describeError(error).message}`,
       );
     }
-    proxy(req, res, user, `${upstreamBase}/${dbName}${route.dbPath}${search}`, body, audited);
+
+    // 6. Which revisions: a named `rev` is served only while it is a live leaf, so the body and
+    // attachments of a replaced or unshared revision never leave, even before compaction; the
+    // revisions of a newest-leaf read must be in the document's history.
+    const dbBase = `${upstream.base}/${dbName}`;
+    const revisions = upstream.revisionChecks(user);
+    const rev = query.params.get('rev');
+    if (route.rule.liveLeafRev && rev !== undefined && route.docPath) {
+      if (!(await revisions.isLiveLeaf(`${dbBase}${route.docPath}`, rev))) {
+        return refuse(res, audited, 404, `rev ${rev} is not a live leaf`);
+      }
+    }
+    const named = route.rule.namedRevisions?.({
+      ...(route.docId === undefined ? {} : { docId: route.docId }),
+      params: query.params,
+      body: judged.json,
+    });
+    if (named) {
+      const unknown = await revisions.unknownRevisions(dbBase, named);
+      if (unknown.length > 0) {
+        return refuse(
+          res,
+          audited,
+          404,
+          `revisions not in the history: ${unknown.slice(0, 3).join(', ')}`,
+        );
+      }
+    }
+    proxy(req, res, user, `${dbBase}${route.dbPath}${query.upstream}`, body, {
+      audited,
+      rule: route.rule,
+      continuousFeed: query.params.get('feed') === 'continuous',
+    });
   }
+
+  type ProxyContext = {
+    readonly audited: Audited;
+    readonly rule: EndpointRule;
+    readonly continuousFeed: boolean;
+  };
 
   function proxy(
     req: IncomingMessage,
@@ -324,38 +462,62 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
     user: string,
     path: string,
     body: Buffer,
-    audited: Audited,
+    { audited, rule, continuousFeed }: ProxyContext,
   ) {
     const headers: Record<string, string> = {};
     for (const name of FORWARD_REQUEST_HEADERS) {
       const value = req.headers[name];
       if (typeof value === 'string') headers[name] = value;
     }
-    headers['authorization'] = basicAuthHeader(deps.userDbs.credentials(user));
+    if (rule.body) headers['content-type'] = 'application/json';
     if (body.byteLength > 0 || req.method === 'POST' || req.method === 'PUT') {
       headers['content-length'] = String(body.byteLength);
     }
-    const upstreamReq = transport.request({
-      protocol: upstream.protocol,
-      hostname: upstream.hostname,
-      port: upstream.port,
-      method: req.method,
-      path,
-      headers,
-    });
+    const upstreamReq = upstream.request(req.method ?? 'GET', user, path, headers);
     upstreamReq.on('response', (upstreamRes) => {
+      const status = upstreamRes.statusCode ?? 502;
+      if (status >= 500) {
+        // Whatever the CouchDB-protocol server says about its own failure (stack traces,
+        // internal messages) is for the operator: the device gets the uniform answer.
+        void readUpTo(upstreamRes, UPSTREAM_ERROR_MAX).then((bytes) => {
+          const detail = bytes.toString('utf8').replace(/\s+/g, ' ').trim();
+          log.warn({ user, status, detail }, 'the CouchDB-protocol server failed a request');
+          allowed(
+            audited,
+            `own database; the CouchDB-protocol server failed (${status}): ${detail}`,
+            502,
+          );
+          if (!res.headersSent) sendJson(res, 502, UNIFORM[502]);
+        });
+        return;
+      }
+      const filtered = rule.hideReservedRows === true && status === 200 && req.method !== 'HEAD';
       const out: Record<string, string | string[]> = {
         'x-content-type-options': 'nosniff',
         'content-security-policy': "sandbox; default-src 'none'",
       };
       for (const name of FORWARD_RESPONSE_HEADERS) {
+        // A filtered answer has another length, and the upstream validator no longer names it.
+        if (filtered && (name === 'content-length' || name === 'etag')) continue;
         const value = upstreamRes.headers[name];
         if (value !== undefined) out[name] = value;
       }
-      allowed(audited, 'own database', upstreamRes.statusCode ?? 502);
-      res.writeHead(upstreamRes.statusCode ?? 502, out);
+      allowed(audited, 'own database', status);
+      res.writeHead(status, out);
       res.flushHeaders(); // a long-poll client sees the response start at once
-      upstreamRes.pipe(res);
+      const done = (error: NodeJS.ErrnoException | null) => {
+        if (error && error.code !== 'ERR_STREAM_PREMATURE_CLOSE') {
+          log.warn({ err: describeError(error), user }, 'answer cut short');
+        }
+      };
+      if (filtered) {
+        pipeline(
+          upstreamRes,
+          createRowFilterStream(continuousFeed ? 'lines' : 'envelope'),
+          res,
+          done,
+        );
+      } else pipeline(upstreamRes, res, done);
     });
     upstreamReq.on('error', (error) => {
       log.warn({ err: describeError(error), user }, 'upstream request failed');
@@ -372,9 +534,14 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
   }
 
   const server = http.createServer((req, res) => {
-    const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
+    const { rawPath, rawQuery } = splitUrl(req.url);
     const audited: Audited = {
-      entry: { user: null, method: req.method ?? 'GET', path: rawPath.slice(0, AUDIT_PATH_MAX) },
+      entry: {
+        user: null,
+        method: req.method ?? 'GET',
+        path: rawPath.slice(0, AUDIT_PATH_MAX),
+        ...(rawQuery === '' ? {} : { query: auditQuery(rawQuery) }),
+      },
       recorded: false,
     };
     handle(req, res, audited).catch((error: unknown) => {

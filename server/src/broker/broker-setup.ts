@@ -1,6 +1,6 @@
 // Builds the broker from the validated configuration: which issuer and keys it trusts (the
 // development provider's in embedded mode, Entra ID's or any OpenID provider's otherwise), the
-// token policy and the limits.
+// token policy, the provider's list of revoked tokens where there is one, and the limits.
 import type http from 'node:http';
 import type { ServerConfig } from '../config/types.js';
 import type { DeviceRegistry } from '../devices/types.js';
@@ -8,19 +8,27 @@ import type { UserDbs } from '../fanout/user-dbs.js';
 import type { RunningDevIdp } from '../idp/dev-idp.js';
 import type { AuditLog } from '../observability/audit-log.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { RefusalAggregator } from '../observability/refusal-aggregator.js';
 import { createBrokerServer } from './broker-server.js';
-import { createJwksKeyResolver } from './jwks.js';
+import { createJwksKeyResolver, fetchTrusting } from './jwks.js';
+import { createPreAuthGate } from './pre-auth-limit.js';
 import { createRateLimiter } from './rate-limit.js';
+import { createReturnsGate } from './returns-gate.js';
+import { createRevocationList } from './revocation-list.js';
 import { createTokenVerifier } from './token-verifier.js';
 
 export type BrokerSetupDeps = {
   readonly userDbs: UserDbs;
   readonly couchUrl: string;
+  readonly couchSocketPath: string | null;
   readonly audit: AuditLog;
   readonly metrics: Metrics;
   /** The embedded development provider, when it runs. */
   readonly idp: RunningDevIdp | null;
   readonly devices: DeviceRegistry;
+  readonly refusals: RefusalAggregator;
+  /** The client address of a request (the trusted proxy's forwarded one behind a proxy). */
+  readonly clientOf: (req: http.IncomingMessage) => string;
 };
 
 export function createBrokerFromConfig(config: ServerConfig, deps: BrokerSetupDeps): http.Server {
@@ -33,6 +41,17 @@ export function createBrokerFromConfig(config: ServerConfig, deps: BrokerSetupDe
     ...(jwksUrl ? { jwksUrl } : {}),
     ...(usesDevIdp && deps.idp ? { ca: deps.idp.caCertPem } : {}),
   });
+  const revocationUrl = config.tokenRevocationUrl || (usesDevIdp ? deps.idp?.revokedTokensUrl : '');
+  const revocations = revocationUrl
+    ? createRevocationList({
+        url: revocationUrl,
+        fetch:
+          usesDevIdp && deps.idp
+            ? fetchTrusting(deps.idp.caCertPem)
+            : (url, options) => fetch(url, options),
+        pollIntervalMs: config.tokenRevocationPollSec * 1000,
+      })
+    : null;
   const policy = {
     issuer,
     audience: config.tokenAudience,
@@ -43,10 +62,15 @@ export function createBrokerFromConfig(config: ServerConfig, deps: BrokerSetupDe
     requiredScope: config.tokenRequiredScope,
   };
 
-  return createBrokerServer({
-    verifier: createTokenVerifier({ key: jwks, policy }),
+  const broker = createBrokerServer({
+    verifier: createTokenVerifier({
+      key: jwks,
+      policy,
+      ...(revocations ? { isRevoked: (jti: string) => revocations.isRevoked(jti) } : {}),
+    }),
     userDbs: deps.userDbs,
     couchUrl: deps.couchUrl,
+    couchSocketPath: deps.couchSocketPath,
     audit: deps.audit,
     metrics: deps.metrics,
     rateLimiter: createRateLimiter({
@@ -56,5 +80,20 @@ export function createBrokerFromConfig(config: ServerConfig, deps: BrokerSetupDe
     maxBodyBytes: config.brokerMaxBodyBytes,
     maxOpenPerUser: config.brokerMaxOpenPerUser,
     devices: deps.devices,
+    returnsGate: createReturnsGate({
+      maxPerHour: config.returnsMaxPerHour,
+      maxPerRequest: config.returnsMaxPerRequest,
+      audit: deps.audit,
+      metrics: deps.metrics,
+    }),
+    preAuth: createPreAuthGate({
+      clientOf: deps.clientOf,
+      algorithms: config.tokenAlgorithms,
+      failureBurst: config.brokerAuthFailureBurst,
+      failuresPerMinute: config.brokerAuthFailuresPerMin,
+    }),
+    refusals: deps.refusals,
   });
+  broker.on('close', () => revocations?.stop());
+  return broker;
 }

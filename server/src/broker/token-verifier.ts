@@ -1,7 +1,8 @@
 // Access-token validation with jose: signature by a key of the identity provider (JWKS, chosen by
 // `kid`) with a pinned list of asymmetric algorithms, issuer, audience, `exp`/`nbf` with a small
 // clock skew, the token type, the sync scope, and a user claim. Nothing about the token is
-// trusted before all of these pass.
+// trusted before all of these pass. With a revocation list (revocation-list.ts), a token whose
+// `jti` the provider has revoked is refused too.
 import { errors, jwtVerify } from 'jose';
 import type { CryptoKey, JWTPayload, JWTVerifyGetKey, KeyObject } from 'jose';
 import { KeySourceUnavailableError } from './jwks.js';
@@ -78,6 +79,8 @@ function scopesOf(payload: JWTPayload): string[] {
 export function createTokenVerifier(deps: {
   key: CryptoKey | KeyObject | JWTVerifyGetKey;
   policy: TokenPolicy;
+  /** Whether the provider revoked the token with this `jti` (its sign-in ended). */
+  isRevoked?: (jti: string) => boolean;
 }): TokenVerifier {
   const { policy } = deps;
   const options = {
@@ -116,6 +119,9 @@ export function createTokenVerifier(deps: {
       if (typeof payload.exp !== 'number') return { ok: false, reason: 'claim "exp" invalid' };
       if (acceptedScopes.size > 0 && !scopesOf(payload).some((s) => acceptedScopes.has(s))) {
         return { ok: false, reason: `scope "${policy.requiredScope}" missing`, user };
+      }
+      if (deps.isRevoked && typeof payload.jti === 'string' && deps.isRevoked(payload.jti)) {
+        return { ok: false, reason: 'token revoked at the provider', user };
       }
       return { ok: true, token: { user, expiresAt: payload.exp } };
     },

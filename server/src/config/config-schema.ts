@@ -2,6 +2,7 @@
 // boot; an invalid value stops the server with a message naming the key, never a guess.
 import { isIP } from 'node:net';
 import path from 'node:path';
+import proxyAddr from 'proxy-addr';
 import { CLASSIFICATIONS } from '../../../src/shared/briefing.js';
 import { z } from 'zod';
 import { DEFAULT_PORTS, DEV_IDP } from '../../../src/shared/protocol.js';
@@ -56,6 +57,13 @@ const bindHost = z
   })
   .default('127.0.0.1');
 
+/** A comma-separated list (or, in code, an array); empty entries are dropped. */
+const commaList = (check: (items: string[]) => boolean, error: string) =>
+  z
+    .union([z.string().transform((text) => text.split(',')), z.array(z.string())])
+    .transform((items) => items.map((item) => item.trim()).filter(Boolean))
+    .refine(check, { error });
+
 export const CONFIG_KEYS = {
   dataDir: {
     env: 'ATTACHE_DATA_DIR',
@@ -89,8 +97,8 @@ export const CONFIG_KEYS = {
   },
   couchPort: {
     env: 'ATTACHE_COUCH_PORT',
-    doc: 'Loopback port of the embedded CouchDB-protocol server.',
-    schema: port.default(DEFAULT_PORTS.couch),
+    doc: 'Deprecated, no effect: the embedded CouchDB-protocol server opens no TCP port (it listens on a Unix socket in dataDir/couch/run, reachable by the server only). A value set is ignored with a warning at start.',
+    schema: port.optional(),
   },
   logLevel: {
     env: 'ATTACHE_LOG_LEVEL',
@@ -205,6 +213,54 @@ export const CONFIG_KEYS = {
     doc: 'Requests one user may have open at once through the broker (live _changes feeds stay open); 429 above it.',
     schema: positiveInt.default(32),
   },
+  brokerTrustedProxies: {
+    env: 'ATTACHE_BROKER_TRUSTED_PROXIES',
+    doc: 'Comma-separated addresses or CIDR ranges of the load balancers in front of the broker (also: loopback, linklocal, uniquelocal). Only from these is X-Forwarded-For believed for the client address (address limit, audit trail). Empty: the connecting address is the client.',
+    schema: commaList((items) => {
+      try {
+        proxyAddr.compile(items);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'expected IP addresses or CIDR ranges (e.g. 10.0.0.0/8), comma-separated').default([]),
+  },
+  brokerAuthFailureBurst: {
+    env: 'ATTACHE_BROKER_AUTH_FAILURE_BURST',
+    doc: 'Failed authentications (no, malformed or invalid token) one client address (IPv6: one /64) may have in a row before the broker answers it 429 without looking at its tokens.',
+    schema: positiveInt.default(30),
+  },
+  brokerAuthFailuresPerMin: {
+    env: 'ATTACHE_BROKER_AUTH_FAILURES_PER_MIN',
+    doc: 'Failed authentications per minute a client address regains (the refill of brokerAuthFailureBurst).',
+    schema: positiveInt.default(60),
+  },
+  auditRefusalWindowMs: {
+    env: 'ATTACHE_AUDIT_REFUSAL_WINDOW_MS',
+    doc: "Refusals anyone can repeat at will (no or a bad token, a scan of the admin ports, what Node's HTTP parser refuses) are recorded five per kind (client address, status, reason) per window; the window's others become one record with their count when it ends.",
+    schema: positiveInt.min(1000, { error: 'expected at least 1000 ms' }).default(60_000),
+  },
+  adminHostNames: {
+    env: 'ATTACHE_ADMIN_HOST_NAMES',
+    doc: 'Comma-separated host names under which the ops endpoints and the demo SOR admin API may be addressed, besides IP addresses and localhost (e.g. the name Prometheus uses). A request naming another host is refused (403): DNS rebinding.',
+    schema: commaList(
+      (items) =>
+        items.every((item) =>
+          /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(item),
+        ),
+      'expected host names (letters, digits, hyphens, dots), comma-separated',
+    ).default([]),
+  },
+  tokenRevocationUrl: {
+    env: 'ATTACHE_TOKEN_REVOCATION_URL',
+    doc: "URL of the identity provider's list of revoked access-token ids, polled by the broker. Empty: the development provider's list when it is the issuer; none otherwise (Entra ID publishes none: access-token lifetimes bound revocation there).",
+    schema: optionalUrl(['https:']).default(''),
+  },
+  tokenRevocationPollSec: {
+    env: 'ATTACHE_TOKEN_REVOCATION_POLL_SEC',
+    doc: 'How often the broker fetches the revoked-token list: a revoked sign-in stops working at the broker within this many seconds.',
+    schema: positiveInt.max(3600, { error: 'expected at most 3600 seconds' }).default(5),
+  },
   pollIntervalMs: {
     env: 'ATTACHE_POLL_INTERVAL_MS',
     doc: 'How often the poller asks the SOR for share/unshare changes.',
@@ -252,7 +308,7 @@ export const CONFIG_KEYS = {
   },
   couchUrl: {
     env: 'ATTACHE_COUCH_URL',
-    doc: 'Apache CouchDB 3.x to use (e.g. https://couch.internal:6984). Empty: run the embedded CouchDB-protocol server on couchPort.',
+    doc: 'Apache CouchDB 3.x to use (e.g. https://couch.internal:6984). Empty: run the embedded CouchDB-protocol server (one machine: development, demonstration, small single-host installs).',
     schema: optionalUrl(['http:', 'https:']).default(''),
   },
   couchUser: {
@@ -359,9 +415,45 @@ export const CONFIG_KEYS = {
     doc: "How often the returns integrator reads the users' returns databases.",
     schema: positiveInt.default(2_000),
   },
+  returnsMaxPerHour: {
+    env: 'ATTACHE_RETURNS_MAX_PER_HOUR',
+    doc: "Returns (read receipts, notes) one user may send through the broker per hour: a bucket this size, refilled at this rate, so a long flight's backlog goes at once; 429 with Retry-After above it (the device sends the rest later). Per broker instance.",
+    schema: positiveInt.default(5_000),
+  },
+  returnsMaxPerRequest: {
+    env: 'ATTACHE_RETURNS_MAX_PER_REQUEST',
+    doc: 'Returns one request may carry (a device sends 50 at a time); 413 above it.',
+    schema: positiveInt.default(500),
+  },
+  returnsClockSkewSec: {
+    env: 'ATTACHE_RETURNS_CLOCK_SKEW_SEC',
+    doc: "How far a device's clock may be off: a return's own time counts as when it was written if it lies within a share of its briefing with its author, widened by this much, and not later than this after it reached the server.",
+    schema: z.coerce.number().int().min(0).max(86_400).default(300),
+  },
+  compactionQuietMs: {
+    env: 'ATTACHE_COMPACTION_QUIET_MS',
+    doc: "After an unshare, how long a user's briefings database must see no further unshare before it is compacted (several unshares in a row make one compaction).",
+    schema: z.coerce.number().int().min(0).default(30_000),
+  },
+  compactionMaxDelayMs: {
+    env: 'ATTACHE_COMPACTION_MAX_DELAY_MS',
+    doc: "The longest an unshared briefing stays on the server's disk while unshares keep coming: compacted this long after the first unshare at the latest (plus the wait for its turn).",
+    schema: positiveInt.default(300_000),
+  },
+  compactionMinIntervalMs: {
+    env: 'ATTACHE_COMPACTION_MIN_INTERVAL_MS',
+    doc: 'Least time between the starts of two compactions, over all users (one runs at a time), so a mass unshare does not swamp CouchDB.',
+    schema: z.coerce.number().int().min(0).default(2_000),
+  },
 } as const satisfies Record<keyof ServerConfig, KeySpec>;
 
 type ConfigKey = keyof typeof CONFIG_KEYS;
+
+/** Keys kept so old settings still parse, with what the server logs when one is set. */
+export const DEPRECATED_KEYS: Partial<Record<ConfigKey, string>> = {
+  couchPort:
+    'couchPort (ATTACHE_COUCH_PORT) no longer has any effect: the embedded CouchDB-protocol server listens on a Unix socket in <dataDir>/couch/run and opens no TCP port. Remove the setting.',
+};
 
 const configSchema = z
   .object(
@@ -373,6 +465,14 @@ const configSchema = z
   .refine((c) => c.devIdp || c.tokenIssuer !== '', {
     message: 'is required when the development OpenID provider is off (devIdp=false)',
     path: ['tokenIssuer'],
+  })
+  .refine((c) => c.returnsMaxPerRequest <= c.returnsMaxPerHour, {
+    message: 'must not exceed returnsMaxPerHour',
+    path: ['returnsMaxPerRequest'],
+  })
+  .refine((c) => c.compactionQuietMs <= c.compactionMaxDelayMs, {
+    message: 'must not exceed compactionMaxDelayMs',
+    path: ['compactionQuietMs'],
   })
   .refine((c) => c.queueRetryBaseMs <= c.queueRetryMaxMs, {
     message: 'must not exceed queueRetryMaxMs',
@@ -449,7 +549,11 @@ export function describeConfig(): string {
   return Object.entries(CONFIG_KEYS)
     .map(([key, spec]) => {
       const parsed = spec.schema.safeParse(undefined);
-      const def = parsed.success ? JSON.stringify(parsed.data) : '(required)';
+      const def = !parsed.success
+        ? '(required)'
+        : parsed.data === undefined
+          ? '(unset)'
+          : JSON.stringify(parsed.data);
       return `| \`${spec.env}\` | \`${key}\` | ${def} | ${spec.doc} |`;
     })
     .join('\n');

@@ -11,7 +11,8 @@ export type ServerConfig = {
   readonly opsHost: string;
   readonly brokerPort: number;
   readonly opsPort: number;
-  readonly couchPort: number;
+  /** Deprecated (no effect; see DEPRECATED_KEYS). */
+  readonly couchPort?: number;
   readonly logLevel: LogLevel;
   readonly seedDemoData: boolean;
   readonly devIdp: boolean;
@@ -30,6 +31,13 @@ export type ServerConfig = {
   readonly brokerRateBurst: number;
   readonly brokerRatePerSec: number;
   readonly brokerMaxOpenPerUser: number;
+  readonly brokerTrustedProxies: readonly string[];
+  readonly brokerAuthFailureBurst: number;
+  readonly brokerAuthFailuresPerMin: number;
+  readonly auditRefusalWindowMs: number;
+  readonly adminHostNames: readonly string[];
+  readonly tokenRevocationUrl: string;
+  readonly tokenRevocationPollSec: number;
   readonly pollIntervalMs: number;
   readonly pollBatchSize: number;
   readonly pollMaxBackoffMs: number;
@@ -61,6 +69,12 @@ export type ServerConfig = {
   readonly classificationCeiling: Classification;
   readonly returnsEnabled: boolean;
   readonly returnsIntervalMs: number;
+  readonly returnsMaxPerHour: number;
+  readonly returnsMaxPerRequest: number;
+  readonly returnsClockSkewSec: number;
+  readonly compactionQuietMs: number;
+  readonly compactionMaxDelayMs: number;
+  readonly compactionMinIntervalMs: number;
 };
 
 /** Thrown at boot when configuration is invalid; the message names each bad key and its env var. */

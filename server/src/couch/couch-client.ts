@@ -1,5 +1,10 @@
 // A small fetch-based CouchDB client: only what the pipeline needs, typed errors, JSON bodies
-// always sent as application/json (express-pouchdb parses anything else as a form).
+// always sent as application/json (express-pouchdb parses anything else as a form). It reaches
+// Apache CouchDB over HTTP(S), or the embedded server over its Unix socket (undici's Agent
+// connects to the socket; the URL then only names the origin).
+import { Agent, fetch } from 'undici';
+import type { Dispatcher } from 'undici';
+import { basicAuthHeader } from './couch-auth.js';
 import { CouchError } from './types.js';
 import type {
   AllDocsRow,
@@ -12,10 +17,11 @@ import type {
 } from './types.js';
 
 const REQUEST_TIMEOUT_MS = 60_000;
+/** How often a running compaction is looked at, and how long it may take at most. */
+const COMPACTION_POLL_MS = 250;
+const COMPACTION_TIMEOUT_MS = 60 * 60_000;
 
-export function basicAuthHeader(credentials: CouchCredentials): string {
-  return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`, 'utf8').toString('base64')}`;
-}
+export { basicAuthHeader };
 
 /** URL path of a document: `_design/` and `_local/` keep their slash, other ids are encoded whole. */
 export function docPath(db: string, id: string): string {
@@ -56,10 +62,18 @@ type Response = { status: number; body: unknown };
 
 export function createCouchClient(deps: {
   url: string;
+  /** The embedded server's Unix socket; absent for CouchDB over the network. */
+  socketPath?: string | null;
   credentials: CouchCredentials;
-}): CouchClient {
+}): CouchClient & { close(): Promise<void> } {
   const base = deps.url.replace(/\/+$/, '');
   const adminAuth = basicAuthHeader(deps.credentials);
+  const where = deps.socketPath
+    ? `the embedded CouchDB-protocol server (${deps.socketPath})`
+    : base;
+  const agent: Dispatcher | undefined = deps.socketPath
+    ? new Agent({ connect: { socketPath: deps.socketPath } })
+    : undefined;
 
   async function call(
     operation: string,
@@ -72,13 +86,14 @@ export function createCouchClient(deps: {
       authorization: options.authorization ?? adminAuth,
     };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
-    let res: globalThis.Response;
+    let res: Awaited<ReturnType<typeof fetch>>;
     try {
       res = await fetch(base + pathAndQuery, {
         method,
         headers,
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        ...(agent ? { dispatcher: agent } : {}),
       });
     } catch (error) {
       // fetch says only "fetch failed"; the reason (ECONNREFUSED, a reset, a timeout) is in
@@ -87,7 +102,7 @@ export function createCouchClient(deps: {
         error instanceof Error ? (error.cause as { code?: unknown; message?: unknown }) : null;
       const detail = inner ? ` (${String(inner.code ?? inner.message)})` : '';
       const cause = error instanceof Error ? `${error.message}${detail}` : String(error);
-      throw new CouchError('unavailable', 0, `cannot reach ${base}: ${cause}`, operation);
+      throw new CouchError('unavailable', 0, `cannot reach ${where}: ${cause}`, operation);
     }
     const text = await res.text();
     let body: unknown;
@@ -109,6 +124,10 @@ export function createCouchClient(deps: {
 
   return {
     url: base,
+
+    async close() {
+      await agent?.close();
+    },
 
     async ping() {
       try {
@@ -188,6 +207,37 @@ export function createCouchClient(deps: {
       const res = await call('list databases', 'GET', '/_all_dbs');
       if (res.status === 200 && Array.isArray(res.body)) return res.body as string[];
       return fail('list databases', res);
+    },
+
+    async docsWithPrefix(db, prefix, limit) {
+      const op = `list ${prefix}* in ${db}`;
+      const query = new URLSearchParams({
+        startkey: JSON.stringify(prefix),
+        endkey: JSON.stringify(`${prefix}\ufff0`),
+        include_docs: 'true',
+        limit: String(limit),
+      });
+      const res = await call(op, 'GET', `/${encodeURIComponent(db)}/_all_docs?${query}`);
+      if (res.status !== 200) return fail(op, res);
+      return (res.body as { rows: AllDocsRow[] }).rows.flatMap((row) => (row.doc ? [row.doc] : []));
+    },
+
+    async compact(db) {
+      const op = `compact ${db}`;
+      const path = `/${encodeURIComponent(db)}`;
+      // CouchDB wants a JSON content type on _compact (415 otherwise); the body is empty.
+      const res = await call(op, 'POST', `${path}/_compact`, { body: {} });
+      if (res.status !== 202 && res.status !== 200) return fail(op, res);
+      const deadline = Date.now() + COMPACTION_TIMEOUT_MS;
+      for (;;) {
+        const info = await call(op, 'GET', path);
+        if (info.status !== 200) return fail(op, info);
+        if ((info.body as { compact_running?: unknown }).compact_running !== true) return;
+        if (Date.now() > deadline) {
+          throw new CouchError('unavailable', 0, 'still compacting after an hour', op);
+        }
+        await new Promise((resolve) => setTimeout(resolve, COMPACTION_POLL_MS));
+      }
     },
 
     async deleteDoc(db, id, rev) {

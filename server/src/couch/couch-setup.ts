@@ -1,16 +1,20 @@
 // Which CouchDB the server uses: Apache CouchDB 3.x named by the configuration (production), or
-// the embedded CouchDB-protocol server (express-pouchdb) it starts itself.
+// the embedded CouchDB-protocol server (express-pouchdb) it starts itself, in a child process on a
+// Unix socket of the data folder (embedded-couch-process.ts).
 import type { ServerConfig } from '../config/types.js';
 import { ConfigError } from '../config/types.js';
 import type { ServerSecrets } from '../config/server-secrets.js';
 import { readSecretFromFile } from '../pipeline/pipeline.js';
 import { createCouchClient } from './couch-client.js';
-import { startEmbeddedCouch } from './embedded-couch.pouch.js';
-import type { CouchClient, CouchCredentials } from './types.js';
+import { EMBEDDED_COUCH_ORIGIN, startEmbeddedCouchProcess } from './embedded-couch-process.js';
+import type { EmbeddedCouchProcess } from './embedded-couch-process.js';
+import type { CouchClient, CouchCredentials, CouchEndpoint } from './types.js';
 
 export type CouchSetup = {
-  readonly url: string;
+  readonly endpoint: CouchEndpoint;
   readonly client: CouchClient;
+  /** The embedded server's supervised process; null with Apache CouchDB. */
+  readonly embedded: EmbeddedCouchProcess | null;
   /** The service identity: CouchDB server admin, named in every per-user `_security`. */
   readonly admin: CouchCredentials;
   stop(): Promise<void>;
@@ -19,20 +23,24 @@ export type CouchSetup = {
 export async function setUpCouch(
   config: ServerConfig,
   secrets: ServerSecrets,
-  host: string,
 ): Promise<CouchSetup> {
   if (config.couchUrl === '') {
-    const embedded = await startEmbeddedCouch({
+    const embedded = await startEmbeddedCouchProcess({
       dataDir: config.dataDir,
-      host,
-      port: config.couchPort,
       admin: secrets.couchAdmin,
+      logLevel: config.logLevel,
     });
+    const endpoint = { url: EMBEDDED_COUCH_ORIGIN, socketPath: embedded.socketPath };
+    const client = createCouchClient({ ...endpoint, credentials: secrets.couchAdmin });
     return {
-      url: embedded.url,
-      client: createCouchClient({ url: embedded.url, credentials: secrets.couchAdmin }),
+      endpoint,
+      client,
+      embedded,
       admin: secrets.couchAdmin,
-      stop: () => embedded.stop(),
+      async stop() {
+        await client.close();
+        await embedded.stop();
+      },
     };
   }
   const admin = {
@@ -52,5 +60,11 @@ export async function setUpCouch(
     const problem = `couchUser (ATTACHE_COUCH_USER): CouchDB at ${config.couchUrl} refused ${JSON.stringify(admin.username)} with the password in couchPasswordFile`;
     throw new ConfigError(`Cannot sign in to CouchDB:\n  - ${problem}`, [problem]);
   }
-  return { url: config.couchUrl.replace(/\/+$/, ''), client, admin, stop: () => Promise.resolve() };
+  return {
+    endpoint: { url: config.couchUrl.replace(/\/+$/, ''), socketPath: null },
+    client,
+    embedded: null,
+    admin,
+    stop: () => client.close(),
+  };
 }

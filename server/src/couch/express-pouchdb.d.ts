@@ -7,7 +7,21 @@ declare module 'express-pouchdb' {
     get(section: string, key: string): unknown;
   };
 
-  type ExpressPouchApp = Express & { couchConfig: CouchConfig };
+  /** A database as express-pouchdb hands it to its wrappers (a PouchDB instance). */
+  type WrappedDatabase = {
+    changes(...args: unknown[]): {
+      on(event: string, listener: (...args: unknown[]) => void): unknown;
+    };
+  };
+
+  type DatabaseWrapper = {
+    /** Called for every database the first time a request opens it, in registration order. */
+    registerWrapper(
+      wrapper: (name: string, db: WrappedDatabase, next: () => Promise<void>) => unknown,
+    ): void;
+  };
+
+  type ExpressPouchApp = Express & { couchConfig: CouchConfig; dbWrapper: DatabaseWrapper };
 
   type ExpressPouchOptions = {
     mode?: 'fullCouchDB' | 'minimumForPouchDB' | 'custom';
@@ -19,4 +33,10 @@ declare module 'express-pouchdb' {
 
   function expressPouchDB(PouchDB: PouchDB.Static, options?: ExpressPouchOptions): ExpressPouchApp;
   export = expressPouchDB;
+}
+
+// The name cleaning express-pouchdb applies to every database name before opening it.
+declare module 'express-pouchdb/lib/clean-filename.js' {
+  function cleanFilename(name: string): string;
+  export = cleanFilename;
 }

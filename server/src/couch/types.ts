@@ -77,6 +77,14 @@ export type CouchClient = {
   ): Promise<ChangesPage>;
   /** Names of all databases (service admin only). */
   allDbs(): Promise<string[]>;
+  /** Documents whose ids start with `prefix`, in id order, at most `limit` (`_all_docs` range). */
+  docsWithPrefix(db: string, prefix: string, limit: number): Promise<CouchDoc[]>;
+  /**
+   * Compacts a database (service admin only) and resolves once the compaction has finished:
+   * old revisions' bodies and attachments are gone from the database's files. Apache CouchDB
+   * compacts in the background (polled here); the embedded server answers when it is done.
+   */
+  compact(db: string): Promise<void>;
   /** Throws CouchError 'conflict' when `rev` is not the current revision. */
   deleteDoc(db: string, id: string, rev: string): Promise<void>;
   getSecurity(db: string): Promise<Partial<SecurityObject>>;
@@ -112,8 +120,14 @@ export type ChangesPage = {
   readonly lastSeq: string;
 };
 
-/** A CouchDB-protocol server this process runs itself (embedded mode). */
+/** The embedded CouchDB-protocol server, listening on a Unix domain socket. */
 export type EmbeddedCouch = {
-  readonly url: string;
+  readonly socketPath: string;
   stop(): Promise<void>;
 };
+
+/**
+ * Where CouchDB answers: Apache CouchDB at a URL (production), or the embedded server on a Unix
+ * socket (`url` then only names the HTTP origin the requests carry).
+ */
+export type CouchEndpoint = { readonly url: string; readonly socketPath: string | null };

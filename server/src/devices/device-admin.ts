@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { DEVICE_ID_PATTERN } from '../../../src/shared/protocol.js';
 import { userIdProblem } from '../fanout/user-dbs.js';
 import { BodyError, readJsonBody, sendJson } from '../http/json-http.js';
+import type { AdminAudit } from '../observability/admin-audit.js';
 import { createLogger } from '../observability/logger.js';
 import type { DeviceRegistry } from './types.js';
 
@@ -31,24 +32,28 @@ const wipeSchema = z
     error: 'name one device ("deviceId") or all the user’s devices ("all": true)',
   });
 
-function badRequest(res: ServerResponse, problems: readonly string[]): void {
-  sendJson(res, 400, { error: 'bad_request', message: problems.join('; ') });
-}
-
 /** Answers a device route; false when the path is not one. The caller checked the admin token. */
 export async function handleDeviceAdmin(
   devices: DeviceRegistry,
   req: IncomingMessage,
   res: ServerResponse,
   url: URL,
+  audit?: AdminAudit,
 ): Promise<boolean> {
+  const badRequest = (problems: readonly string[]): void => {
+    const message = problems.join('; ');
+    audit?.refused(req, 400, message);
+    sendJson(res, 400, { error: 'bad_request', message });
+  };
   if (url.pathname === DEVICES_PATH && req.method === 'GET') {
     const user = userSchema.safeParse(url.searchParams.get('user') ?? '');
     if (!user.success) {
-      badRequest(res, ['Send ?user=<user id>.']);
+      badRequest(['Send ?user=<user id>.']);
       return true;
     }
-    sendJson(res, 200, { user: user.data, devices: await devices.list(user.data) });
+    const found = await devices.list(user.data);
+    audit?.allowed(req, 'devices listed', { user: user.data, devices: found.length });
+    sendJson(res, 200, { user: user.data, devices: found });
     return true;
   }
   if (url.pathname === DEVICES_WIPE_PATH && req.method === 'POST') {
@@ -57,13 +62,12 @@ export async function handleDeviceAdmin(
       body = await readJsonBody(req, 64 * 1024);
     } catch (error) {
       if (!(error instanceof BodyError)) throw error;
-      badRequest(res, [error.message]);
+      badRequest([error.message]);
       return true;
     }
     const input = wipeSchema.safeParse(body);
     if (!input.success) {
       badRequest(
-        res,
         input.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ` : '') + i.message),
       );
       return true;
@@ -75,16 +79,20 @@ export async function handleDeviceAdmin(
       orderedBy,
     );
     if (orders.length === 0) {
-      sendJson(res, 404, {
-        error: 'not_found',
-        message:
-          deviceId === undefined
-            ? 'This user has no device on record.'
-            : 'This user has no device with that id.',
-      });
+      const message =
+        deviceId === undefined
+          ? 'This user has no device on record.'
+          : 'This user has no device with that id.';
+      audit?.refused(req, 404, message, { user, ...(deviceId ? { deviceId } : {}) });
+      sendJson(res, 404, { error: 'not_found', message });
       return true;
     }
     log.warn({ user, devices: orders.length, orderedBy }, 'remote wipe ordered');
+    audit?.allowed(req, 'wipe ordered', {
+      user,
+      deviceIds: orders.map((o) => o.deviceId),
+      orderedBy,
+    });
     sendJson(res, 200, { user, orders });
     return true;
   }

@@ -7,19 +7,43 @@
 // that user until the device confirms the wipe; the confirmation completes it, and from then on
 // the same device signs in like any other. An order for "all devices" is one order per device
 // seen so far: a device first seen afterwards is not wiped.
-import { randomUUID } from 'node:crypto';
+//
+// The confirmation must carry the order's one-time value, which the broker hands out only with
+// the order itself (the 403 device_wipe answer): a confirmation sent without having received the
+// order completes nothing. The value is an HMAC of the order under a key derived from the
+// service secret, so no instance stores it, every instance computes the same one, and orders
+// written before it existed have one too.
+//
+// The device list is bounded per user, and what a token holder can add must not push out what
+// an administrator needs: a device with a pending order, or one seen recently, is never dropped
+// to make room. When only such devices are left, a new device id is not recorded (audited).
+import { createHmac, randomUUID } from 'node:crypto';
+import { secretsEqual } from '../config/secret-files.js';
 import { CONTROL_DB, ensureControlDb } from '../couch/control-db.js';
 import type { CouchClient, CouchDoc } from '../couch/types.js';
 import { CouchError } from '../couch/types.js';
 import type { AuditLog } from '../observability/audit-log.js';
-import type { DeviceRecord, DeviceRegistry, WipeOrder, WipeTarget } from './types.js';
+import type { RefusalAggregator } from '../observability/refusal-aggregator.js';
+import type {
+  DeviceRecord,
+  DeviceRegistry,
+  WipeCompletion,
+  WipeOrder,
+  WipeTarget,
+} from './types.js';
 
 /** A device's lastSeen is written at most this often (every request would be a write otherwise). */
 const SEEN_WRITE_INTERVAL_MS = 10 * 60_000;
 /** How long a broker instance trusts what it read about pending orders. */
 const PENDING_CACHE_MS = 5_000;
-/** Devices remembered per user; past this, the longest unseen one without a pending order goes. */
-const MAX_DEVICES_PER_USER = 20;
+/** Devices remembered per user. */
+export const MAX_DEVICES_PER_USER = 20;
+/**
+ * A device seen within this is never dropped for a new one: longer than the reader's longest
+ * offline period (ATTACHE_MAX_OFFLINE_DAYS, 14 by default), so a laptop back from a long trip
+ * is still on the list when someone needs to wipe it.
+ */
+export const KEEP_SEEN_WITHIN_MS = 30 * 24 * 60 * 60_000;
 const CAS_ATTEMPTS = 5;
 /** Entries each in-memory map keeps before it starts afresh (they are caches of the database). */
 const MAX_CACHED = 10_000;
@@ -34,10 +58,21 @@ export function devicesDocId(user: string): string {
   return `devices:${Buffer.from(user, 'utf8').toString('hex')}`;
 }
 
+/** The key of wipe confirmations, derived from the service secret (shared by every instance). */
+export function wipeConfirmationKey(serviceSecret: string): string {
+  return createHmac('sha256', serviceSecret)
+    .update('attache device wipe confirmation v1')
+    .digest('hex');
+}
+
 export function createDeviceRegistry(deps: {
   readonly couch: CouchClient;
   readonly serviceAdminName: string;
   readonly audit: AuditLog;
+  /** wipeConfirmationKey(service secret). */
+  readonly confirmationKey: string;
+  /** Repeated refusals (a device the full list cannot take) are counted, not recorded each. */
+  readonly refusals?: RefusalAggregator;
   readonly now?: () => Date;
 }): DeviceRegistry {
   const now = deps.now ?? (() => new Date());
@@ -91,15 +126,33 @@ export function createDeviceRegistry(deps: {
     }
   }
 
-  function evictIfFull(devices: Record<string, DeviceRecord>): void {
+  /**
+   * Makes room for one more device if the list is full: drops the longest unseen one that has
+   * no pending order and was not seen recently. False when every device must stay.
+   */
+  function makeRoom(devices: Record<string, DeviceRecord>, at: Date): boolean {
     const ids = Object.keys(devices);
-    if (ids.length <= MAX_DEVICES_PER_USER) return;
+    if (ids.length < MAX_DEVICES_PER_USER) return true;
+    const keepAfter = at.getTime() - KEEP_SEEN_WITHIN_MS;
     const evictable = ids
-      .filter((id) => devices[id]?.wipe?.state !== 'pending')
+      .filter((id) => {
+        const device = devices[id];
+        return device?.wipe?.state !== 'pending' && Date.parse(device?.lastSeen ?? '') < keepAfter;
+      })
       .sort((a, b) => (devices[a]?.lastSeen ?? '').localeCompare(devices[b]?.lastSeen ?? ''));
-    const oldest = evictable[0];
-    if (oldest !== undefined) delete devices[oldest];
+    // Over the bound (a list from before it was enforced) is brought back under it, too.
+    const excess = ids.length - MAX_DEVICES_PER_USER + 1;
+    for (const id of evictable.slice(0, excess)) delete devices[id];
+    return Object.keys(devices).length < MAX_DEVICES_PER_USER;
   }
+
+  const confirmationOf = (user: string, deviceId: string, orderId: string): string =>
+    createHmac('sha256', deps.confirmationKey)
+      .update(`${user}\u0000${deviceId}\u0000${orderId}`)
+      .digest('base64url');
+
+  const matches = (given: string | null, expected: string): boolean =>
+    given !== null && secretsEqual(given, expected);
 
   return {
     init,
@@ -110,8 +163,11 @@ export function createDeviceRegistry(deps: {
       const last = lastWritten.get(k);
       if (last !== undefined && at.getTime() - last < SEEN_WRITE_INTERVAL_MS) return;
       bounded(lastWritten).set(k, at.getTime());
+      let full = false;
       await update(user, (devices) => {
         const known = devices[deviceId];
+        full = !known && !makeRoom(devices, at);
+        if (full) return false;
         devices[deviceId] = {
           deviceId,
           label,
@@ -119,9 +175,19 @@ export function createDeviceRegistry(deps: {
           lastSeen: at.toISOString(),
           wipe: known?.wipe ?? null,
         };
-        evictIfFull(devices);
         return true;
       });
+      if (full) {
+        const entry = {
+          action: 'device.not-recorded',
+          user,
+          deviceId,
+          decision: 'refused' as const,
+          reason: `the user's ${MAX_DEVICES_PER_USER} devices on record all have a pending wipe order or were seen in the last ${KEEP_SEEN_WITHIN_MS / 86_400_000} days`,
+        };
+        if (deps.refusals) deps.refusals.record(`device-list-full\u0000${user}`, entry);
+        else deps.audit.record(entry);
+      }
     },
 
     async pendingWipe(user, deviceId) {
@@ -179,27 +245,38 @@ export function createDeviceRegistry(deps: {
       return orders.map(({ deviceId, order }) => ({ deviceId, ...order }));
     },
 
-    async completeWipe(user, deviceId) {
-      let completed: WipeOrder | null = null;
+    confirmationOf,
+
+    async completeWipe(user, deviceId, confirmation) {
+      let outcome: WipeCompletion = { kind: 'none-pending' };
       const at = now().toISOString();
       await update(user, (devices) => {
         const known = devices[deviceId];
-        if (known?.wipe?.state !== 'pending') return false;
-        completed = { ...known.wipe, state: 'completed', completedAt: at };
+        if (known?.wipe?.state !== 'pending') {
+          outcome = { kind: 'none-pending' };
+          return false;
+        }
+        if (!matches(confirmation, confirmationOf(user, deviceId, known.wipe.orderId))) {
+          outcome = { kind: 'not-confirmed', order: known.wipe };
+          return false;
+        }
+        const completed: WipeOrder = { ...known.wipe, state: 'completed', completedAt: at };
         devices[deviceId] = { ...known, wipe: completed };
+        outcome = { kind: 'completed', order: completed };
         return true;
       });
+      const result = outcome as WipeCompletion;
+      if (result.kind === 'not-confirmed') return result;
       pendingCache.set(key(user, deviceId), { order: null, at: now().getTime() });
-      const done = completed as WipeOrder | null;
-      if (done) {
+      if (result.kind === 'completed') {
         deps.audit.record({
           action: 'device.wipe-completed',
           user,
           deviceId,
-          orderId: done.orderId,
+          orderId: result.order.orderId,
         });
       }
-      return done;
+      return result;
     },
 
     onOrder(listener) {

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_PORTS, DEVICE_ID_PATTERN } from '../../../src/shared/protocol.js';
 import { adminTokenFile } from '../sor/admin-token.js';
 import { CliError, osReason } from '../sor/admin-cli.js';
+import { describeDeviceStatus, deviceStatus } from './device-status.js';
 import type { DeviceRecord, WipeOrder } from './types.js';
 
 const RUN = 'npm run devices --';
@@ -74,15 +75,12 @@ function adminToken(values: ReturnType<typeof parse>['values'], env: DevicesCliD
 }
 
 function describe(device: DeviceRecord): string {
-  const wipe = device.wipe;
-  const state =
-    wipe === null
-      ? ''
-      : wipe.state === 'pending'
-        ? `\n    wipe ordered ${wipe.orderedAt} by ${wipe.orderedBy}: waiting for the device`
-        : `\n    wiped ${wipe.completedAt ?? ''} (ordered ${wipe.orderedAt} by ${wipe.orderedBy})`;
-  return `${device.deviceId}  ${device.label || '(no name)'}\n    first seen ${device.firstSeen}, last seen ${device.lastSeen}${state}`;
+  const status = describeDeviceStatus(deviceStatus(device));
+  return `${device.deviceId}  ${device.label || '(no name)'}\n    first seen ${device.firstSeen}, last seen ${device.lastSeen}${status ? `\n    ${status}` : ''}`;
 }
+
+/** How often the broker records use (device-registry.ts): a last seen may be that old. */
+const LAST_SEEN_NOTE = '(last seen is recorded at most every 10 minutes)';
 
 /** Runs one command line. Throws CliError for anything the person can fix. */
 export async function runDevicesCli(argv: readonly string[], deps: DevicesCliDeps): Promise<void> {
@@ -169,7 +167,7 @@ export async function runDevicesCli(argv: readonly string[], deps: DevicesCliDep
     deps.out(
       devices.length === 0
         ? `No device on record for ${user}: a device is recorded when it first syncs.`
-        : devices.map(describe).join('\n'),
+        : `${devices.map(describe).join('\n')}\n${LAST_SEEN_NOTE}`,
     );
     return;
   }

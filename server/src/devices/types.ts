@@ -28,6 +28,14 @@ export type WipeTarget =
   /** Every device of the user seen so far. */
   | { readonly kind: 'all' };
 
+/** What a device's confirmation of a wipe did. */
+export type WipeCompletion =
+  | { readonly kind: 'completed'; readonly order: WipeOrder }
+  /** Nothing was pending for this device of this user (already completed, or never ordered). */
+  | { readonly kind: 'none-pending' }
+  /** An order is pending, but the confirmation lacked its one-time value: it stays pending. */
+  | { readonly kind: 'not-confirmed'; readonly order: WipeOrder };
+
 export type DeviceRegistry = {
   /** Creates the control database if needed; the other calls do it on first use too. */
   init(): Promise<void>;
@@ -43,8 +51,20 @@ export type DeviceRegistry = {
     target: WipeTarget,
     orderedBy: string,
   ): Promise<readonly (WipeOrder & { readonly deviceId: string })[]>;
-  /** The device confirmed: its pending order is completed (audited). Null when none was pending. */
-  completeWipe(user: string, deviceId: string): Promise<WipeOrder | null>;
+  /**
+   * The order's one-time value, handed to the device with the order only (the broker's 403
+   * device_wipe answer); the device sends it back with its confirmation.
+   */
+  confirmationOf(user: string, deviceId: string, orderId: string): string;
+  /**
+   * The device confirmed: its pending order is completed (audited) if `confirmation` is that
+   * order's one-time value; otherwise it stays pending.
+   */
+  completeWipe(
+    user: string,
+    deviceId: string,
+    confirmation: string | null,
+  ): Promise<WipeCompletion>;
   /** Told of each order given through this instance (the broker ends that device's open feeds). */
   onOrder(listener: (user: string, deviceId: string) => void): () => void;
 };

@@ -3,7 +3,9 @@
 // event's kind alone (events may be replayed, reordered or coalesced): it asks the SOR whether
 // the document is shared with that recipient right now, and writes or deletes accordingly.
 // Events are acked only after the CouchDB write returned; several workers (in this process or
-// others) may run on one queue.
+// others) may run on one queue. A recipient whose briefing was removed gets a compaction of their
+// database requested (compactions.ts) before the event is acked, so the content also leaves the
+// disk.
 import type { AuditLog } from '../audit/types.js';
 import type { CouchClient } from '../couch/types.js';
 import { createLogger, describeError } from '../observability/logger.js';
@@ -20,6 +22,7 @@ import {
   reconcilePairs,
 } from './batch-reconciler.js';
 import type { Effect, Pair, PairResult } from './batch-reconciler.js';
+import type { CompactionRequests } from './compactions.js';
 import { fanoutEventSchema } from './types.js';
 import type { Fanout, FanoutEvent, FanoutOutcome, ShareEvent } from './types.js';
 import { userIdProblem } from './user-dbs.js';
@@ -47,6 +50,8 @@ export type FanoutDeps = {
   readonly now?: () => number;
   /** The organisation-wide ceiling and where the SOR hears what was withheld. */
   readonly ceiling?: { readonly highest: Classification; readonly notices: SorDeliveryNotices };
+  /** Where removals ask for their recipient's database to be compacted; none: not asked. */
+  readonly compactions?: CompactionRequests;
 };
 
 type Parsed =
@@ -168,6 +173,30 @@ export function createFanout(deps: FanoutDeps): Fanout {
     }
   }
 
+  /**
+   * Asks for the compaction of every database a briefing was removed from: by this delivery, or
+   * by an earlier one of the same events that died before its request was recorded (found
+   * absent now). Until the request is durable the events are not acked (retried instead).
+   */
+  async function requestCompactions(
+    groups: ReadonlyMap<string, { pair: Pair; items: Parsed[] }>,
+    results: Map<string, PairResult>,
+  ): Promise<void> {
+    if (!deps.compactions) return;
+    const removed = [...groups].filter(([key, group]) => {
+      const result = results.get(key);
+      if (!result?.ok) return false;
+      const redelivered = group.items.some((item) => item.message.attempts > 1);
+      return result.outcome === 'deleted' || (result.outcome === 'absent' && redelivered);
+    });
+    if (removed.length === 0) return;
+    try {
+      await deps.compactions.request(removed.map(([, group]) => group.pair.recipient));
+    } catch (error) {
+      for (const [key] of removed) results.set(key, { ok: false, error });
+    }
+  }
+
   async function processBatch(messages: readonly QueueMessage<FanoutEvent>[]): Promise<void> {
     const groups = new Map<string, { pair: Pair; items: Parsed[]; latest: ShareEvent }>();
     const failures: { message: QueueMessage<FanoutEvent>; error: unknown }[] = [];
@@ -226,6 +255,8 @@ export function createFanout(deps: FanoutDeps): Fanout {
         }
       }
     }
+
+    await requestCompactions(groups, results);
 
     const acks: QueueMessage<FanoutEvent>[] = [];
     for (const [key, group] of groups) {

@@ -1,14 +1,15 @@
 // Per-user databases and CouchDB accounts. Each user has:
 // - `userdb-<hex>`: their briefings, written only by the server (design doc rejects others);
-// - `returns-<hex>`: what their devices send back, only documents of allowed types they authored;
+// - `returns-<hex>`: what their devices send back: only returns they authored, each of the exact
+//   shape its type allows (returns/return-shapes.ts), no attachments, bounded in size;
 // - a CouchDB account whose password is derived from the service secret, so the broker can act
 //   as that user upstream and CouchDB itself enforces `_security` (defence in depth).
 // Names use the hex of the UTF-8 user id (as CouchDB's couch_peruser does), so no user id, however
 // hostile ('../x', 'A/B', unicode), can produce another database's name.
 import { createHmac } from 'node:crypto';
-import { RETURN_TYPES } from '../../../src/shared/briefing.js';
 import type { CouchClient, CouchCredentials, SecurityObject } from '../couch/types.js';
 import { CouchError } from '../couch/types.js';
+import { RETURNS_VALIDATE } from '../returns/returns-validate.js';
 
 export type UserDbNames = { readonly briefings: string; readonly returns: string };
 
@@ -68,20 +69,8 @@ export const BRIEFINGS_VALIDATE = `function (newDoc, oldDoc, userCtx) {
   throw({ forbidden: 'Briefings are written only by the Attaché server.' });
 }`;
 
-export const RETURNS_VALIDATE = `function (newDoc, oldDoc, userCtx) {
-  if (userCtx.roles.indexOf('_admin') !== -1) return;
-  var allowed = ${JSON.stringify(RETURN_TYPES)};
-  if (newDoc._deleted) throw({ forbidden: 'Returns cannot be deleted.' });
-  if (allowed.indexOf(newDoc.type) === -1) throw({ forbidden: 'Only these document types may be written here: ' + allowed.join(', ') + '.' });
-  if (newDoc.author !== userCtx.name) throw({ forbidden: 'The author must be the signed-in user.' });
-  if (oldDoc && oldDoc.author !== userCtx.name) throw({ forbidden: 'Only the author may change this document.' });
-  if (newDoc.type === 'read-receipt') {
-    if (typeof newDoc.briefingId !== 'string' || newDoc.briefingId === '') throw({ forbidden: 'briefingId is required.' });
-    if (typeof newDoc.sorId !== 'string' || newDoc.sorId === '') throw({ forbidden: 'sorId is required.' });
-    if (typeof newDoc.sourceVersion !== 'number' || newDoc.sourceVersion < 1 || newDoc.sourceVersion % 1 !== 0) throw({ forbidden: 'sourceVersion must be a positive integer.' });
-    if (typeof newDoc.readAt !== 'string' || newDoc.readAt === '') throw({ forbidden: 'readAt is required.' });
-  }
-}`;
+/** The returns database's rules: see returns/returns-validate.ts (generated from a table). */
+export { RETURNS_VALIDATE };
 
 export function createUserDbs(deps: {
   couch: CouchClient;

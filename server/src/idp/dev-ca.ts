@@ -3,12 +3,17 @@
 // the broker, for the JWKS) trust that CA explicitly; nothing trusts it system-wide.
 //
 // Everything is generated with Node's WebCrypto through @peculiar/x509: no openssl binary.
-import { webcrypto } from 'node:crypto';
+import { webcrypto as nodeWebcrypto } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { secretsDir } from '../config/server-secrets.js';
 import { readOrCreateSecretFile, writeFileAtomic } from '../config/secret-files.js';
+
+// @peculiar/x509 is typed against the DOM's WebCrypto. Node's own declarations are newer than
+// TypeScript's DOM library (ML-KEM key usages), so the two CryptoKey types no longer agree: keys
+// are made through the DOM-typed view of the same object.
+const webcrypto = nodeWebcrypto as Crypto;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const CA_VALIDITY_DAYS = 3650;
@@ -50,7 +55,7 @@ export function devCaFile(dataDir: string): string {
 async function loadX509() {
   await import('reflect-metadata');
   const x509 = await import('@peculiar/x509');
-  x509.cryptoProvider.set(webcrypto as Crypto);
+  x509.cryptoProvider.set(webcrypto);
   return x509;
 }
 

@@ -12,7 +12,9 @@ import Provider, { errors } from 'oidc-provider';
 import type Koa from 'koa';
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { DEV_IDP } from '../../../src/shared/protocol.js';
-import { closeServer, listen } from '../http/json-http.js';
+import { closeServer, listen, sendJson } from '../http/json-http.js';
+import type { ParserRefusal } from '../http/parser-refusals.js';
+import { reportParserRefusals } from '../http/parser-refusals.js';
 import type { AuditLog } from '../observability/audit-log.js';
 import { createLogger, describeError } from '../observability/logger.js';
 import { createSqliteAdapterStore } from './adapter.sqlite.js';
@@ -20,6 +22,8 @@ import { loadOrCreateDevTls } from './dev-ca.js';
 import { findDevAccount } from './dev-users.js';
 import { INTERACTION_PREFIX, createInteractionHandler } from './interactions.js';
 import { renderMessagePage } from './login-page.js';
+import type { RevokedTokenStore } from './revoked-tokens.sqlite.js';
+import { createRevokedTokenStore } from './revoked-tokens.sqlite.js';
 import { IDP_SIGNING_ALGORITHM, loadOrCreateIdpKeys } from './signing-keys.js';
 
 const log = createLogger('idp');
@@ -31,6 +35,16 @@ export const BROKER_SCOPES = [
 ] as const;
 
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
+/**
+ * The list of revoked access tokens the broker polls (GET, JSON: `{"revoked": [{"jti", "exp"}]}`).
+ * Public like a certificate revocation list: it names only ids of tokens that no longer work.
+ */
+export const REVOKED_TOKENS_PATH = '/revoked-tokens';
+/**
+ * A revoked token stays on the list this long past its `exp`: the longest clock skew a broker
+ * may be configured to allow (ATTACHE_TOKEN_CLOCK_TOLERANCE_SEC), so no broker still accepts it.
+ */
+const REVOKED_LISTED_PAST_EXP_SEC = 300;
 
 export type DevIdpOptions = {
   readonly dataDir: string;
@@ -39,12 +53,16 @@ export type DevIdpOptions = {
   readonly accessTokenTtlSec: number;
   readonly refreshTokenTtlSec: number;
   readonly audit: AuditLog;
+  /** Told of each request Node's HTTP parser refused (audited by the caller). */
+  readonly onParserRefusal?: (refusal: ParserRefusal) => void;
 };
 
 export type RunningDevIdp = {
   /** The issuer (`iss`): `https://127.0.0.1:<port>`, no trailing slash. msal's authority adds one. */
   readonly issuer: string;
   readonly jwksUrl: string;
+  /** Where the broker finds the ids of revoked access tokens (REVOKED_TOKENS_PATH). */
+  readonly revokedTokensUrl: string;
   /** PEM file of the development CA that devices and the broker must trust. */
   readonly caFile: string;
   readonly caCertPem: string;
@@ -206,10 +224,46 @@ function auditTokenEvents(provider: Provider, audit: AuditLog): void {
   });
 }
 
+/**
+ * Remembers which grant each access token came from, and revokes a grant's tokens with it: a
+ * replayed authorization code or refresh token, a revoked refresh token and a logout all revoke
+ * the grant (oidc-provider's `grant.revoked`), and the broker learns of it from the list.
+ */
+function trackRevocations(
+  provider: Provider,
+  revoked: RevokedTokenStore,
+  audit: AuditLog,
+  accessTokenTtlSec: number,
+): void {
+  provider.on('access_token.issued', (token: InstanceType<Provider['AccessToken']>) => {
+    if (!token.jti || !token.grantId) return;
+    const exp =
+      typeof token.exp === 'number'
+        ? token.exp
+        : Math.floor(Date.now() / 1000) + (token.expiration || accessTokenTtlSec);
+    revoked.issued(
+      token.jti,
+      token.grantId,
+      token.accountId ?? null,
+      exp + REVOKED_LISTED_PAST_EXP_SEC,
+    );
+  });
+  provider.on('grant.revoked', (ctx: KoaContextWithOIDC, grantId: string) => {
+    const { tokens, user } = revoked.revokeGrant(grantId);
+    audit.record({
+      action: 'idp.grant-revoked',
+      user: ctx.oidc.account?.accountId ?? user,
+      reason: `sign-in revoked at the provider (${ctx.oidc.route ?? 'unknown route'}); ${tokens} unexpired access token${tokens === 1 ? '' : 's'} listed as revoked`,
+      client: ctx.oidc.client?.clientId ?? null,
+    });
+  });
+}
+
 export async function startDevIdp(options: DevIdpOptions): Promise<RunningDevIdp> {
   const tls = await loadOrCreateDevTls(options.dataDir);
   const keys = loadOrCreateIdpKeys(options.dataDir);
   const store = createSqliteAdapterStore({ file: path.join(options.dataDir, 'idp.sqlite') });
+  const revoked = createRevokedTokenStore({ file: path.join(options.dataDir, 'idp.sqlite') });
 
   // The issuer names the port, which is only known after listening (tests ask for port 0).
   let handle: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
@@ -220,17 +274,20 @@ export async function startDevIdp(options: DevIdpOptions): Promise<RunningDevIdp
       res.writeHead(503).end();
     },
   );
+  if (options.onParserRefusal) reportParserRefusals(server, options.onParserRefusal);
   let port: number;
   try {
     port = await listen(server, options.host, options.port);
   } catch (error) {
     store.close();
+    revoked.close();
     throw error;
   }
   const issuer = `https://${options.host}:${port}`;
   const provider = new Provider(issuer, providerConfiguration(options, keys, store.factory));
   provider.use(consentToOfflineAccess(new Set([DEV_IDP.readerClientId])));
   auditTokenEvents(provider, options.audit);
+  trackRevocations(provider, revoked, options.audit, options.accessTokenTtlSec);
   const interactions = createInteractionHandler({
     provider,
     firstPartyClients: new Map([[DEV_IDP.readerClientId, 'Attaché']]),
@@ -238,6 +295,14 @@ export async function startDevIdp(options: DevIdpOptions): Promise<RunningDevIdp
   });
   const callback = provider.callback();
   handle = (req, res) => {
+    if (req.method === 'GET' && (req.url ?? '') === REVOKED_TOKENS_PATH) {
+      try {
+        return sendJson(res, 200, { revoked: revoked.revoked() });
+      } catch (error) {
+        log.error({ err: describeError(error) }, 'reading the revoked tokens failed');
+        return sendJson(res, 500, { error: 'internal' });
+      }
+    }
     if ((req.url ?? '').startsWith(INTERACTION_PREFIX)) {
       interactions(req, res).catch((error: unknown) => {
         log.error({ err: describeError(error) }, 'interaction handler failed');
@@ -250,6 +315,7 @@ export async function startDevIdp(options: DevIdpOptions): Promise<RunningDevIdp
   const sweep = setInterval(() => {
     try {
       store.sweep();
+      revoked.sweep();
     } catch (error) {
       log.warn({ err: describeError(error) }, 'sweeping expired provider state failed');
     }
@@ -260,12 +326,14 @@ export async function startDevIdp(options: DevIdpOptions): Promise<RunningDevIdp
   return {
     issuer,
     jwksUrl: `${issuer}/jwks`,
+    revokedTokensUrl: `${issuer}${REVOKED_TOKENS_PATH}`,
     caFile: tls.caFile,
     caCertPem: tls.caCertPem,
     async stop() {
       clearInterval(sweep);
       await closeServer(server);
       store.close();
+      revoked.close();
     },
   };
 }

@@ -12,7 +12,12 @@ export type QueueDepthSource = () => Promise<{
 export type FanoutOutcome = 'written' | 'unchanged' | 'deleted' | 'absent' | 'stale';
 export type FanoutFailure = 'retry' | 'dead_letter';
 export type ReturnsOutcome = 'stored' | 'duplicate' | 'rejected';
-export type LeaseName = 'poller' | 'returns';
+export type LeaseName = 'poller' | 'returns' | 'compaction';
+/** Where a return was refused, and why (docs/operations.md, "Returns refused"). */
+export type ReturnsRefusal =
+  | { where: 'broker'; reason: 'hourly_limit' | 'request_limit' | 'invalid' }
+  | { where: 'integrator'; reason: 'invalid' | 'no_briefing' | 'not_shared' | 'sor_refused' };
+export type CompactionOutcome = 'done' | 'failed';
 
 export type Metrics = {
   readonly registry: Registry;
@@ -25,6 +30,14 @@ export type Metrics = {
   leaseHeld(lease: LeaseName, held: boolean): void;
   returnsProcessed(outcome: ReturnsOutcome): void;
   brokerDecision(decision: 'allowed' | 'refused'): void;
+  returnsRefused<W extends ReturnsRefusal['where']>(
+    where: W,
+    reason: Extract<ReturnsRefusal, { where: W }>['reason'],
+  ): void;
+  /** A user's briefings database compacted after unshares (or the attempt failed). */
+  compaction(outcome: CompactionOutcome, seconds?: number): void;
+  /** Databases waiting for a compaction, as last seen by the lease holder. */
+  compactionsPending(count: number): void;
 };
 
 export function createMetrics(deps: { queueDepth: QueueDepthSource }): Metrics {
@@ -94,11 +107,45 @@ export function createMetrics(deps: { queueDepth: QueueDepthSource }): Metrics {
     labelNames: ['decision'] as const,
     registers: [registry],
   });
+  const returnsRefused = new Counter({
+    name: 'attache_returns_refused_total',
+    help: 'Returns refused: at the broker (volume limits; shape, refused by the database) or by the integrator (shape, briefing unknown or not shared with the author when written, SOR refusal).',
+    labelNames: ['where', 'reason'] as const,
+    registers: [registry],
+  });
+  const compactions = new Counter({
+    name: 'attache_compactions_total',
+    help: "Compactions of a user's briefings database after unshares, by outcome.",
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const compactionSeconds = new Histogram({
+    name: 'attache_compaction_duration_seconds',
+    help: "Time one compaction of a user's briefings database took (until CouchDB finished).",
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300],
+    registers: [registry],
+  });
+  const compactionsPending = new Gauge({
+    name: 'attache_compactions_pending',
+    help: "Users' briefings databases waiting to be compacted after unshares (seen by the lease holder).",
+    registers: [registry],
+  });
+  const refusals: ReturnsRefusal[] = [
+    { where: 'broker', reason: 'hourly_limit' },
+    { where: 'broker', reason: 'request_limit' },
+    { where: 'broker', reason: 'invalid' },
+    { where: 'integrator', reason: 'invalid' },
+    { where: 'integrator', reason: 'no_briefing' },
+    { where: 'integrator', reason: 'not_shared' },
+    { where: 'integrator', reason: 'sor_refused' },
+  ];
+  for (const labels of refusals) returnsRefused.inc(labels, 0);
+  for (const outcome of ['done', 'failed'] as const) compactions.inc({ outcome }, 0);
   for (const outcome of ['written', 'unchanged', 'deleted', 'absent', 'stale'] as const) {
     processed.inc({ outcome }, 0);
   }
   for (const disposition of ['retry', 'dead_letter'] as const) failed.inc({ disposition }, 0);
-  for (const lease of ['poller', 'returns'] as const) leases.set({ lease }, 0);
+  for (const lease of ['poller', 'returns', 'compaction'] as const) leases.set({ lease }, 0);
   for (const outcome of ['stored', 'duplicate', 'rejected'] as const) {
     returns.inc({ outcome }, 0);
   }
@@ -113,5 +160,11 @@ export function createMetrics(deps: { queueDepth: QueueDepthSource }): Metrics {
     leaseHeld: (lease, held) => leases.set({ lease }, held ? 1 : 0),
     returnsProcessed: (outcome) => returns.inc({ outcome }),
     brokerDecision: (decision) => brokerDecisions.inc({ decision }),
+    returnsRefused: (where, reason) => returnsRefused.inc({ where, reason }),
+    compaction: (outcome, seconds) => {
+      compactions.inc({ outcome });
+      if (seconds !== undefined) compactionSeconds.observe(seconds);
+    },
+    compactionsPending: (count) => compactionsPending.set(count),
   };
 }

@@ -3,10 +3,17 @@
 // runbook actions (admin token): POST /dead-letters/replay {ids?} puts dead letters back on the
 // queue, POST /poller/cursor {cursor} moves the SOR cursor (null: replay everything). With the
 // device registry, the device endpoints too (devices/device-admin.ts: list, remote wipe).
+// Every request with the admin token and every refusal is audited (`ops.request`); monitoring's
+// own /healthz and /metrics are not (a scrape every few seconds). A request naming a host other
+// than an address, localhost or a configured name is refused (DNS rebinding: a web page must not
+// read dead letters or order wipes through the administrator's browser).
 import http from 'node:http';
 import { handleDeviceAdmin } from '../devices/device-admin.js';
 import type { DeviceRegistry } from '../devices/types.js';
+import type { HostCheck } from '../http/host-check.js';
+import { createHostCheck } from '../http/host-check.js';
 import { BodyError, readJsonBody, sendJson } from '../http/json-http.js';
+import type { AdminAudit } from './admin-audit.js';
 import type { Metrics } from './metrics.js';
 import { createLogger, describeError } from './logger.js';
 
@@ -24,8 +31,25 @@ export function createOpsServer(deps: {
   devices?: DeviceRegistry;
   /** How long one check may take before it counts as failed (a monitor must get an answer). */
   checkTimeoutMs?: number;
+  /** Records what administrators did and every refusal; the server wires it. */
+  audit?: AdminAudit;
+  /** Which Host headers it answers; default: addresses and localhost. */
+  hostCheck?: HostCheck;
 }): http.Server {
   const checkTimeoutMs = deps.checkTimeoutMs ?? 5_000;
+  const hostAllowed = deps.hostCheck ?? createHostCheck([]);
+
+  /** Answers a refusal, audited first. */
+  function refuse(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    status: number,
+    body: Record<string, unknown>,
+    reason: string,
+  ): void {
+    deps.audit?.refused(req, status, reason);
+    sendJson(res, status, body);
+  }
 
   /** A check's answer, or a failure once it has taken longer than checkTimeoutMs. */
   async function bounded(check: HealthCheck) {
@@ -71,15 +95,18 @@ export function createOpsServer(deps: {
     res: http.ServerResponse,
   ): Promise<void> {
     if (pathname !== '/dead-letters/replay' && pathname !== '/poller/cursor') {
-      return sendJson(res, 404, { error: 'not_found' });
+      return refuse(req, res, 404, { error: 'not_found' }, 'no such endpoint');
     }
-    if (!deps.isAdmin(req)) return sendJson(res, 401, { error: 'unauthorized' });
+    if (!deps.isAdmin(req)) {
+      return refuse(req, res, 401, { error: 'unauthorized' }, 'no valid admin token');
+    }
     let body: unknown;
     try {
       body = await readJsonBody(req, 1024 * 1024);
     } catch (error) {
       if (error instanceof BodyError) {
-        return sendJson(res, error.status, { error: 'bad_request', message: error.message });
+        const answer = { error: 'bad_request', message: error.message };
+        return refuse(req, res, error.status, answer, error.message);
       }
       throw error;
     }
@@ -90,38 +117,53 @@ export function createOpsServer(deps: {
     if (pathname === '/dead-letters/replay') {
       const ids = input['ids'];
       if (ids !== undefined && !(Array.isArray(ids) && ids.every((i) => typeof i === 'string'))) {
-        return sendJson(res, 400, {
-          error: 'bad_request',
-          message: 'ids must be a list of strings.',
-        });
+        const message = 'ids must be a list of strings.';
+        return refuse(req, res, 400, { error: 'bad_request', message }, message);
       }
-      if (!deps.replayDeadLetters) return sendJson(res, 404, { error: 'not_found' });
+      if (!deps.replayDeadLetters) {
+        return refuse(req, res, 404, { error: 'not_found' }, 'no dead-letter replay here');
+      }
       const replayed = await deps.replayDeadLetters(ids);
       log.warn({ replayed, ids: ids ?? 'all' }, 'dead letters replayed by an operator');
+      deps.audit?.allowed(req, 'dead letters replayed', {
+        replayed,
+        ids: ids?.slice(0, 100) ?? 'all',
+      });
       return sendJson(res, 200, { replayed });
     }
     const cursor = input['cursor'];
     if (cursor !== null && typeof cursor !== 'string') {
-      return sendJson(res, 400, {
-        error: 'bad_request',
-        message: 'Send {"cursor": "<value>"}, or {"cursor": null} to replay from the beginning.',
-      });
+      const message =
+        'Send {"cursor": "<value>"}, or {"cursor": null} to replay from the beginning.';
+      return refuse(req, res, 400, { error: 'bad_request', message }, message);
     }
-    if (!deps.resetCursor) return sendJson(res, 404, { error: 'not_found' });
+    if (!deps.resetCursor) {
+      return refuse(req, res, 404, { error: 'not_found' }, 'no poller cursor here');
+    }
     await deps.resetCursor(cursor);
+    deps.audit?.allowed(req, 'poller cursor moved', { cursor });
     return sendJson(res, 200, { cursor });
   }
 
   return http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://ops.invalid');
     const task = (async () => {
+      if (!hostAllowed(req.headers.host)) {
+        const message =
+          'This server answers only requests addressed to it by IP address, localhost or a configured name (ATTACHE_ADMIN_HOST_NAMES).';
+        return refuse(req, res, 403, { error: 'forbidden', message }, 'foreign host name');
+      }
       if (deps.devices && url.pathname.startsWith('/devices')) {
-        if (!deps.isAdmin(req)) return sendJson(res, 401, { error: 'unauthorized' });
-        if (await handleDeviceAdmin(deps.devices, req, res, url)) return;
-        return sendJson(res, 404, { error: 'not_found' });
+        if (!deps.isAdmin(req)) {
+          return refuse(req, res, 401, { error: 'unauthorized' }, 'no valid admin token');
+        }
+        if (await handleDeviceAdmin(deps.devices, req, res, url, deps.audit)) return;
+        return refuse(req, res, 404, { error: 'not_found' }, 'no such endpoint');
       }
       if (req.method === 'POST') return runbookAction(url.pathname, req, res);
-      if (req.method !== 'GET') return sendJson(res, 405, { error: 'method_not_allowed' });
+      if (req.method !== 'GET') {
+        return refuse(req, res, 405, { error: 'method_not_allowed' }, 'method not allowed');
+      }
       switch (url.pathname) {
         case '/healthz': {
           const result = await health();
@@ -134,20 +176,27 @@ export function createOpsServer(deps: {
           return;
         }
         case '/dead-letters': {
-          if (!deps.isAdmin(req)) return sendJson(res, 401, { error: 'unauthorized' });
+          if (!deps.isAdmin(req)) {
+            return refuse(req, res, 401, { error: 'unauthorized' }, 'no valid admin token');
+          }
           const limit = Math.min(
             Math.max(Number(url.searchParams.get('limit') ?? 100) || 100, 1),
             1000,
           );
-          return sendJson(res, 200, { deadLetters: await deps.deadLetters(limit) });
+          const deadLetters = await deps.deadLetters(limit);
+          deps.audit?.allowed(req, 'dead letters listed', { count: deadLetters.length });
+          return sendJson(res, 200, { deadLetters });
         }
         default:
-          return sendJson(res, 404, { error: 'not_found' });
+          return refuse(req, res, 404, { error: 'not_found' }, 'no such endpoint');
       }
     })();
     task.catch((error: unknown) => {
       log.error({ err: describeError(error) }, 'ops request failed');
-      if (!res.headersSent) sendJson(res, 500, { error: 'internal' });
+      if (!res.headersSent) {
+        const reason = `the ops server failed: ${describeError(error).message}`;
+        refuse(req, res, 500, { error: 'internal' }, reason);
+      }
     });
   });
 }

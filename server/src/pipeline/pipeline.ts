@@ -10,6 +10,7 @@ import { ConfigError } from '../config/types.js';
 import type { ServerConfig } from '../config/types.js';
 import { CONTROL_DB, ensureControlDb } from '../couch/control-db.js';
 import type { CouchClient } from '../couch/types.js';
+import { createCompactionRequests, createCompactor } from '../fanout/compactions.js';
 import { createFanout } from '../fanout/fanout-worker.js';
 import type { FanoutEvent } from '../fanout/types.js';
 import type { UserDbs } from '../fanout/user-dbs.js';
@@ -128,7 +129,7 @@ export type Pipeline = {
   stop(): Promise<void>;
 };
 
-function lease(deps: PipelineDeps, name: 'poller' | 'returns'): Lease {
+function lease(deps: PipelineDeps, name: 'poller' | 'returns' | 'compaction'): Lease {
   return createCouchLease({
     couch: deps.couch,
     name,
@@ -157,11 +158,28 @@ export async function startPipeline(deps: PipelineDeps): Promise<Pipeline> {
         parallelBatches: FANOUT_PARALLEL_BATCHES,
         idleMs: config.fanoutIdleMs,
         ceiling: { highest: config.classificationCeiling, notices: deps.sor },
+        compactions: createCompactionRequests({ couch: deps.couch }),
       })
     : null;
   if (fanout) {
     fanout.start();
     stops.push(() => fanout.stop());
+    // Where fan-out runs, compactions after unshares run too (one instance at a time).
+    const compactionLease = lease(deps, 'compaction');
+    const compactor = createCompactor({
+      couch: deps.couch,
+      lease: compactionLease,
+      audit: deps.audit,
+      metrics: deps.metrics,
+      quietMs: config.compactionQuietMs,
+      maxDelayMs: config.compactionMaxDelayMs,
+      minIntervalMs: config.compactionMinIntervalMs,
+      intervalMs: Math.min(1_000, Math.max(100, config.compactionQuietMs)),
+    });
+    compactionLease.start();
+    compactor.start();
+    stops.push(() => compactionLease.stop());
+    stops.push(() => compactor.stop());
   }
 
   if (config.pollerEnabled) {
@@ -195,6 +213,7 @@ export async function startPipeline(deps: PipelineDeps): Promise<Pipeline> {
       checkpoints: createCouchCheckpoints(deps.couch),
       intervalMs: config.returnsIntervalMs,
       maxBackoffMs: config.pollMaxBackoffMs,
+      clockSkewMs: config.returnsClockSkewSec * 1000,
     });
     returnsLease.start();
     integrator.start();

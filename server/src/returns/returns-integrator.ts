@@ -1,13 +1,18 @@
 // The returns integrator: reads every user's returns database (read receipts, and whatever
 // return types the device may write) through `_changes`, and writes each return to the SOR.
 //
+// Nothing is taken on trust: a return goes to the SOR only when it has the exact shape of its
+// type (the same rules as the database's validation, for documents that did not pass it: the
+// service's own, or written under an older release) and when the SOR says its briefing was
+// shared with its author when it was written (share-check.ts). A refused return is audited,
+// counted, and passed over: the checkpoint moves on, so nothing is retried forever.
+//
 // Exactly once in effect: each return goes to the SOR with an idempotency key derived from the
 // user and the return document's id, and the database's checkpoint moves only after the SOR
 // stored it. A crash between the two sends the same return again, which the SOR recognises as a
 // duplicate. Checkpoints live in the control database (not in the user's own database, where the
 // user's device could move them). Only the holder of the "returns" lease works, so several
 // instances do not send everything several times.
-import { RETURN_TYPES, readReceiptSchema } from '../../../src/shared/briefing.js';
 import type { ReturnType } from '../../../src/shared/briefing.js';
 import type { AuditLog } from '../audit/types.js';
 import { CONTROL_DB } from '../couch/control-db.js';
@@ -19,8 +24,11 @@ import { createLogger, describeError } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Lease } from '../poller/lease.js';
 import { backoffDelayMs } from '../queue/backoff.js';
-import type { SorAdapter } from '../sor/types.js';
+import type { SorAdapter, SorShareHistory } from '../sor/types.js';
 import { SorRecordError } from '../sor/types.js';
+import { RETURN_SHAPES } from './return-shapes.js';
+import { returnProblem } from './returns-validate.js';
+import { judgeShare } from './share-check.js';
 
 const log = createLogger('returns');
 
@@ -77,6 +85,10 @@ export type ReturnsIntegratorDeps = {
   readonly pageSize?: number;
   /** Returns databases worked on in parallel. */
   readonly concurrency?: number;
+  /** How far a device's clock may be off (see share-check.ts). */
+  readonly clockSkewMs: number;
+  /** Milliseconds since the epoch. */
+  readonly now?: () => number;
 };
 
 export type ReturnsIntegrator = {
@@ -85,21 +97,6 @@ export type ReturnsIntegrator = {
   /** One pass over every returns database (when holding the lease); returns how many were sent. */
   runOnce(): Promise<number>;
 };
-
-/** Why `doc` cannot go to the SOR as a return of `userId`, or null when it can. */
-function returnProblem(doc: CouchDoc, userId: string): string | null {
-  if (!(RETURN_TYPES as readonly unknown[]).includes(doc['type'])) {
-    return `type ${JSON.stringify(doc['type'])} is not a return type (${RETURN_TYPES.join(', ')})`;
-  }
-  if (doc['author'] !== userId) return `author ${JSON.stringify(doc['author'])} is not the owner`;
-  if (doc['type'] === 'read-receipt') {
-    const parsed = readReceiptSchema.safeParse(doc);
-    if (!parsed.success) {
-      return parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    }
-  }
-  return null;
-}
 
 function payloadOf(doc: CouchDoc): Record<string, unknown> {
   const payload: Record<string, unknown> = {};
@@ -111,6 +108,7 @@ function payloadOf(doc: CouchDoc): Record<string, unknown> {
 
 export function createReturnsIntegrator(deps: ReturnsIntegratorDeps): ReturnsIntegrator {
   const pageSize = deps.pageSize ?? 200;
+  const now = deps.now ?? Date.now;
   let running = false;
   let loop: Promise<void> | null = null;
   let cancelSleep: (() => void) | null = null;
@@ -126,26 +124,70 @@ export function createReturnsIntegrator(deps: ReturnsIntegratorDeps): ReturnsInt
       cancelSleep = done;
     });
 
-  async function sendOne(db: string, userId: string, doc: CouchDoc): Promise<boolean> {
+  function refuse(
+    db: string,
+    userId: string,
+    doc: CouchDoc,
+    reason: 'invalid' | 'no_briefing' | 'not_shared' | 'sor_refused',
+    detail: string,
+  ): false {
+    deps.metrics.returnsProcessed('rejected');
+    deps.metrics.returnsRefused('integrator', reason);
+    deps.audit.record({
+      action: 'returns.rejected',
+      user: userId,
+      decision: 'refused',
+      reason: detail,
+      refusal: reason,
+      docId: doc._id,
+    });
+    log.warn({ db, docId: doc._id, refusal: reason, detail }, 'return not sent to the SOR');
+    return false;
+  }
+
+  /** Share histories read during one pass over one database, by briefing. */
+  type Histories = Map<string, Promise<SorShareHistory | null>>;
+
+  async function sendOne(
+    db: string,
+    userId: string,
+    doc: CouchDoc,
+    histories: Histories,
+  ): Promise<boolean> {
     const problem = returnProblem(doc, userId);
-    if (problem) {
-      deps.metrics.returnsProcessed('rejected');
-      deps.audit.record({
-        action: 'returns.rejected',
-        user: userId,
-        decision: 'refused',
-        reason: problem,
-        docId: doc._id,
-      });
-      log.warn({ db, docId: doc._id, problem }, 'return not sent to the SOR');
-      return false;
+    if (problem) return refuse(db, userId, doc, 'invalid', problem);
+    const type = doc['type'] as ReturnType;
+    const sorId = doc['sorId'] as string;
+    let history = histories.get(sorId);
+    if (!history) {
+      history = deps.sor.fetchShareHistory(sorId, userId);
+      histories.set(sorId, history);
     }
-    const sorId = typeof doc['sorId'] === 'string' ? doc['sorId'] : '';
+    let verdict;
+    try {
+      verdict = judgeShare({
+        history: await history,
+        sorId,
+        userId,
+        claimedAt: doc[RETURN_SHAPES[type].writtenAt],
+        seenAt: now(),
+        skewMs: deps.clockSkewMs,
+      });
+    } catch (error) {
+      // The SOR cannot answer now (retried with the whole pass) or answered something unusable
+      // (refused, like a return the SOR itself refuses).
+      if (!(error instanceof SorRecordError)) {
+        histories.delete(sorId);
+        throw error;
+      }
+      return refuse(db, userId, doc, 'sor_refused', error.message);
+    }
+    if (!verdict.ok) return refuse(db, userId, doc, verdict.reason, verdict.detail);
     try {
       const outcome = await deps.sor.writeReturn({
         idempotencyKey: returnIdempotencyKey(userId, doc._id),
         userId,
-        type: doc['type'] as ReturnType,
+        type,
         sorId,
         payload: payloadOf(doc),
       });
@@ -155,24 +197,16 @@ export function createReturnsIntegrator(deps: ReturnsIntegratorDeps): ReturnsInt
         user: userId,
         decision: 'allowed',
         reason: outcome,
-        type: doc['type'],
+        type,
         sorId,
         docId: doc._id,
+        timeJudged: verdict.basis,
       });
       return outcome === 'stored';
     } catch (error) {
       if (!(error instanceof SorRecordError)) throw error;
       // The SOR refuses this return for good; it stays in the user's database, audited.
-      deps.metrics.returnsProcessed('rejected');
-      deps.audit.record({
-        action: 'returns.rejected',
-        user: userId,
-        decision: 'refused',
-        reason: error.message,
-        docId: doc._id,
-      });
-      log.warn({ db, docId: doc._id, err: error.message }, 'the SOR refused a return');
-      return false;
+      return refuse(db, userId, doc, 'sor_refused', error.message);
     }
   }
 
@@ -180,6 +214,7 @@ export function createReturnsIntegrator(deps: ReturnsIntegratorDeps): ReturnsInt
     let saved = (await deps.checkpoints.read(db)) ?? '0';
     let since = saved;
     let sent = 0;
+    const histories: Histories = new Map();
     const checkpoint = async () => {
       if (since === saved) return;
       await deps.checkpoints.save(db, since);
@@ -197,7 +232,7 @@ export function createReturnsIntegrator(deps: ReturnsIntegratorDeps): ReturnsInt
         for (const change of page.results) {
           const doc = change.doc;
           if (doc && !change.deleted && !doc._id.startsWith('_design/')) {
-            if (await sendOne(db, userId, doc)) sent += 1;
+            if (await sendOne(db, userId, doc, histories)) sent += 1;
           }
           since = String(change.seq);
         }

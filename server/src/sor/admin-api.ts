@@ -2,19 +2,27 @@
 // share, unshare, list and get briefings; list the users it knows. Input is validated with zod; a bad request gets a 400
 // that names each problem.
 // The same server also answers the SOR contract (/sor/v1/..., sor-api.ts) with the same token.
+// Every administrator's request is audited (`sor-admin.request`: a change before it is
+// acknowledged), and so is every refusal; the pipeline's own reads of the SOR contract are not
+// (the fan-out reads it constantly, and records what it did with them). Requests naming a host
+// other than an address, localhost or a configured name are refused (DNS rebinding).
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Classification } from '../../../src/shared/briefing.js';
 import { CLASSIFICATIONS, PRIORITIES } from '../../../src/shared/briefing.js';
+import type { HostCheck } from '../http/host-check.js';
+import { createHostCheck } from '../http/host-check.js';
 import { BodyError, readJsonBody, sendJson } from '../http/json-http.js';
 import { aboveCeiling } from '../fanout/batch-reconciler.js';
 import { userIdProblem } from '../fanout/user-dbs.js';
+import type { AdminAudit } from '../observability/admin-audit.js';
 import { createLogger, describeError } from '../observability/logger.js';
 import { hasAdminToken } from './admin-token.js';
 import {
   attachmentNameSchema,
   contentTypeSchema,
+  editableBodySchema,
   senderSchema,
   sorBriefingContentSchema,
 } from './briefing-content.js';
@@ -46,7 +54,7 @@ const attachmentInputSchema = z.object({
 const editableFields = {
   title: z.string().trim().min(1).max(500),
   summary: z.string().max(5_000),
-  bodyHtml: z.string().max(10_000_000),
+  bodyHtml: editableBodySchema,
   classification: z.enum(CLASSIFICATIONS),
   priority: z.enum(PRIORITIES),
   sender: senderSchema,
@@ -133,6 +141,10 @@ function notFound(id: string): HttpError {
 export function createSorAdminServer(deps: {
   sor: DemoSor;
   adminToken: string;
+  /** Records what administrators did and every refusal; the server wires it. */
+  audit?: AdminAudit;
+  /** Which Host headers it answers; default: addresses and localhost. */
+  hostCheck?: HostCheck;
   now?: () => Date;
   /** The fan-out's organisation-wide ceiling: sharing above it is answered with a warning. */
   classificationCeiling?: Classification;
@@ -153,8 +165,15 @@ export function createSorAdminServer(deps: {
       `This briefing is marked ${marking}, above the organisation's ceiling for devices (${ceiling}): Attaché will not deliver it to anyone, and the SOR receives a delivery notice saying so.`,
     ];
   };
+  const hostAllowed = deps.hostCheck ?? createHostCheck([]);
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!hostAllowed(req.headers.host)) {
+      throw new HttpError(403, {
+        error: 'forbidden',
+        message: 'This server answers only requests addressed to it by IP address or localhost.',
+      });
+    }
     const url = new URL(req.url ?? '/', 'http://sor.invalid');
     const method = req.method ?? 'GET';
     const contract = url.pathname.startsWith(`${SOR_API_PREFIX}/`);
@@ -183,9 +202,19 @@ export function createSorAdminServer(deps: {
       });
     }
     const [collection, id, action] = parts;
+    /** Answers an administrator's request, recorded first: a change is on the trail before anyone hears of it. */
+    const done = (
+      status: number,
+      body: unknown,
+      reason: string,
+      detail: Record<string, unknown> = {},
+    ): void => {
+      deps.audit?.allowed(req, reason, detail, status);
+      sendJson(res, status, body);
+    };
 
     if (collection === 'briefings' && id === undefined) {
-      if (method === 'GET') return sendJson(res, 200, { briefings: sor.list() });
+      if (method === 'GET') return done(200, { briefings: sor.list() }, 'briefings listed');
       if (method === 'POST') {
         const input = parse(createBriefingSchema, await readJsonBody(req, BODY_LIMIT));
         const at = now().toISOString();
@@ -205,14 +234,19 @@ export function createSorAdminServer(deps: {
         });
         log.info({ sorId: created.sorId, recipients: input.recipients.length }, 'briefing created');
         const warnings = ceilingWarnings(input, input.recipients.length);
-        return sendJson(res, 201, warnings.length > 0 ? { ...created, warnings } : created);
+        return done(
+          201,
+          warnings.length > 0 ? { ...created, warnings } : created,
+          'briefing created',
+          { sorId: created.sorId, recipients: input.recipients },
+        );
       }
     }
     if (collection === 'briefings' && id !== undefined && action === undefined) {
       if (method === 'GET') {
         const detail = sor.get(id);
         if (!detail) throw notFound(id);
-        return sendJson(res, 200, detail);
+        return done(200, detail, 'briefing read', { sorId: id });
       }
       if (method === 'PATCH') {
         const patch = parse(updateBriefingSchema, await readJsonBody(req, BODY_LIMIT));
@@ -232,7 +266,7 @@ export function createSorAdminServer(deps: {
         );
         if (!updated) throw notFound(id);
         log.info({ sorId: id, version: updated.version }, 'briefing updated');
-        return sendJson(res, 200, updated);
+        return done(200, updated, 'briefing updated', { sorId: id, version: updated.version });
       }
     }
     if (
@@ -248,26 +282,30 @@ export function createSorAdminServer(deps: {
           if (!result) throw notFound(id);
           log.info({ sorId: id, added: result.added.length }, 'briefing shared');
           const warnings = ceilingWarnings(sor.currentContent(id), users.length);
-          return sendJson(res, 200, {
-            sorId: id,
-            ...result,
-            ...(warnings.length > 0 ? { warnings } : {}),
-          });
+          return done(
+            200,
+            { sorId: id, ...result, ...(warnings.length > 0 ? { warnings } : {}) },
+            'briefing shared',
+            { sorId: id, recipients: users },
+          );
         }
         const result = sor.unshare(id, users);
         if (!result) throw notFound(id);
         log.info({ sorId: id, removed: result.removed.length }, 'briefing unshared');
-        return sendJson(res, 200, { sorId: id, ...result });
+        return done(200, { sorId: id, ...result }, 'briefing unshared', {
+          sorId: id,
+          recipients: users,
+        });
       }
     }
     if (collection === 'users' && id === undefined && method === 'GET') {
-      return sendJson(res, 200, { users: sor.listUsers() });
+      return done(200, { users: sor.listUsers() }, 'users listed');
     }
     if (collection === 'returns' && id === undefined && method === 'GET') {
-      return sendJson(res, 200, { returns: sor.listReturns() });
+      return done(200, { returns: sor.listReturns() }, 'returns listed');
     }
     if (collection === 'delivery-notices' && id === undefined && method === 'GET') {
-      return sendJson(res, 200, { notices: sor.listDeliveryNotices() });
+      return done(200, { notices: sor.listDeliveryNotices() }, 'delivery notices listed');
     }
     if (collection === 'records' && id === undefined && method === 'POST') {
       const input = parse(rawRecordSchema, await readJsonBody(req, BODY_LIMIT));
@@ -277,7 +315,10 @@ export function createSorAdminServer(deps: {
         attachments: toAttachments(input.attachments),
       });
       log.info({ sorId: created.sorId }, 'raw record stored (unvalidated)');
-      return sendJson(res, 201, created);
+      return done(201, created, 'raw record stored (unvalidated)', {
+        sorId: created.sorId,
+        recipients: input.recipients,
+      });
     }
     throw new HttpError(404, {
       error: 'not_found',
@@ -288,11 +329,22 @@ export function createSorAdminServer(deps: {
   return http.createServer((req, res) => {
     route(req, res).catch((error: unknown) => {
       if (res.headersSent) return void res.destroy();
-      if (error instanceof HttpError) return sendJson(res, error.status, error.body);
+      if (error instanceof HttpError) {
+        const problems = error.body['problems'];
+        deps.audit?.refused(
+          req,
+          error.status,
+          error.message,
+          Array.isArray(problems) ? { problems: problems.slice(0, 20) } : {},
+        );
+        return sendJson(res, error.status, error.body);
+      }
       if (error instanceof BodyError) {
+        deps.audit?.refused(req, error.status, error.message);
         return sendJson(res, error.status, { error: 'bad_request', message: error.message });
       }
       log.error({ err: describeError(error) }, 'admin API request failed');
+      deps.audit?.refused(req, 500, `the demo SOR failed: ${describeError(error).message}`);
       sendJson(res, 500, {
         error: 'internal',
         message: 'The demo SOR failed; see the server log.',

@@ -373,6 +373,42 @@ async function checkRecipients(
   );
 }
 
+const andList = (items: readonly string[]): string =>
+  items.length <= 1
+    ? (items[0] ?? '')
+    : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1] ?? ''}`;
+
+/** "Shared BRF-1 with a and b; c already had it." */
+function shareOutcome(sorId: string, asked: readonly string[], added: readonly string[]): string {
+  const already = asked.filter((u) => !added.includes(u));
+  if (added.length === 0) return `${andList(already)} already had ${sorId}: nothing changed.`;
+  const had = already.length > 0 ? `; ${andList(already)} already had it` : '';
+  return `Shared ${sorId} with ${andList(added)}${had}.`;
+}
+
+/** "Unshared BRF-1 from a; b did not have it; "c" is not a user the demo SOR knows." */
+function unshareOutcome(
+  sorId: string,
+  removed: readonly string[],
+  missed: readonly string[],
+  unknown: readonly string[],
+): string {
+  const notHolding = missed.filter((u) => !unknown.includes(u));
+  const parts: string[] = [];
+  if (removed.length > 0) parts.push(`Unshared ${sorId} from ${andList(removed)}`);
+  if (notHolding.length > 0) {
+    parts.push(
+      `${andList(notHolding)} did not have ${removed.length > 0 ? 'it' : sorId}${removed.length > 0 || unknown.length > 0 ? '' : ': nothing changed'}`,
+    );
+  }
+  if (unknown.length > 0) {
+    parts.push(
+      `${andList(unknown.map((u) => JSON.stringify(u)))} ${unknown.length === 1 ? 'is not a user' : 'are not users'} the demo SOR knows (check the spelling; \`${RUN} users\` lists them)`,
+    );
+  }
+  return `${parts.join('; ')}.`;
+}
+
 type Summary = {
   sorId: string;
   version: number;
@@ -494,20 +530,29 @@ export async function runAdminCli(argv: readonly string[], deps: CliDeps): Promi
       const result = (await call('POST', `/briefings/${sorId}/share`, { users: list })) as {
         added: string[];
       };
-      return print(
-        result,
-        () => `Shared with: ${result.added.join(', ') || '(all were already recipients)'}`,
-      );
+      return print(result, () => shareOutcome(id ?? sorId, list, result.added));
     }
     case 'unshare': {
       const sorId = needId();
-      const result = (await call('POST', `/briefings/${sorId}/unshare`, {
-        users: splitUsers(users, 'unshare'),
-      })) as { removed: string[] };
-      return print(
-        result,
-        () => `Unshared from: ${result.removed.join(', ') || '(none were recipients)'}`,
-      );
+      const list = splitUsers(users, 'unshare');
+      const result = (await call('POST', `/briefings/${sorId}/unshare`, { users: list })) as {
+        removed: string[];
+      };
+      const missed = list.filter((u) => !result.removed.includes(u));
+      // Someone who did not have it may simply be misspelt: say which of them the SOR does not
+      // know at all, rather than only that nothing changed for them.
+      const known =
+        missed.length === 0
+          ? new Set<string>()
+          : new Set(
+              ((await call('GET', '/users')) as { users: KnownUser[] }).users.map((u) => u.id),
+            );
+      const unknown = missed.filter((u) => !known.has(u));
+      const text = unshareOutcome(id ?? sorId, result.removed, missed, unknown);
+      if (values.json !== true && result.removed.length === 0 && unknown.length > 0) {
+        throw new CliError(text);
+      }
+      return print(result, () => text);
     }
     default:
       throw new CliError(`Unknown command ${JSON.stringify(command)}.\n\n${USAGE}`);

@@ -11,10 +11,42 @@ export const senderSchema = z.object({
   role: z.string().trim().max(200),
 });
 
+/** The longest body, in characters (as JavaScript counts them). */
+export const BODY_MAX_CHARS = 10_000_000;
+
+/**
+ * Whether a body holds something to read: text once tags and whitespace are gone, or a picture.
+ * A rough look at the markup, not a parser: it only decides whether to refuse an empty body.
+ */
+export function bodyHasContent(html: string): boolean {
+  if (/<img\b/i.test(html)) return true;
+  const text = html
+    .replace(/<(script|style|template)\b[\s\S]*?<\/\1\s*>/gi, '')
+    .replace(/<[^>]*>/g, '')
+    .replace(/&(nbsp|#160|#xa0);/gi, ' ');
+  return text.trim().length > 0;
+}
+
+/**
+ * What the demo SOR's admin API accepts as a body (create and update): text to read, within the
+ * size limit, each refusal saying what to do. Records fetched from a SOR are not held to the
+ * first rule (the fan-out delivers an empty body, and the reader says there is no text).
+ */
+export const editableBodySchema = z
+  .string()
+  .max(BODY_MAX_CHARS, {
+    error:
+      'the body is longer than 10 million characters (about 10 MB of text). Shorten it, or move long material into an attached PDF.',
+  })
+  .refine(bodyHasContent, {
+    error:
+      'the body is empty. A briefing needs text to read; for one that is only an attachment, say so in a sentence (for example "The brief is attached.").',
+  });
+
 export const sorBriefingContentSchema = z.object({
   title: z.string().trim().min(1, { error: 'title is empty' }).max(500),
   summary: z.string().max(5_000).default(''),
-  bodyHtml: z.string().max(10_000_000, { error: 'body is larger than 10 MB' }),
+  bodyHtml: z.string().max(BODY_MAX_CHARS, { error: 'body is larger than 10 MB' }),
   classification: z.enum(CLASSIFICATIONS),
   priority: z.enum(PRIORITIES),
   sender: senderSchema,

@@ -11,6 +11,8 @@ import type {
   SorDeliveryNotices,
   SorDocument,
   SorReturn,
+  SorShareHistory,
+  SorShareInterval,
   SorShareState,
 } from './types.js';
 
@@ -223,6 +225,9 @@ export function createDemoSor(deps: { file: string; now?: () => Date }): DemoSor
       `SELECT seq, kind, doc_id, user_id, version, approved_at FROM changes
        WHERE seq > ? ORDER BY seq LIMIT ?`,
     ),
+    shareEvents: db.prepare(
+      `SELECT kind, approved_at FROM changes WHERE doc_id = ? AND user_id = ? ORDER BY seq`,
+    ),
     allDocs: db.prepare(`SELECT id FROM documents ORDER BY id`),
     addUser: db.prepare(`INSERT OR IGNORE INTO users (id, display_name) VALUES (?, ?)`),
     knownUser: db.prepare(`SELECT 1 FROM users WHERE id = ?`),
@@ -312,6 +317,25 @@ export function createDemoSor(deps: { file: string; now?: () => Date }): DemoSor
 
   const parseContent = (text: string): unknown => JSON.parse(text) as unknown;
 
+  /**
+   * The share intervals of one document and user, from the change log: a share opens one (a
+   * share event while shared is a new version, not a new interval), an unshare closes it.
+   */
+  const shareIntervals = (sorId: string, userId: string): SorShareInterval[] => {
+    const events = q.shareEvents.all(sorId, userId) as { kind: string; approved_at: string }[];
+    const intervals: SorShareInterval[] = [];
+    let openSince: string | null = null;
+    for (const event of events) {
+      if (event.kind === 'share' && openSince === null) openSince = event.approved_at;
+      else if (event.kind === 'unshare' && openSince !== null) {
+        intervals.push({ from: openSince, until: event.approved_at });
+        openSince = null;
+      }
+    }
+    if (openSince !== null) intervals.push({ from: openSince, until: null });
+    return intervals;
+  };
+
   return {
     listChanges: (cursor, limit) =>
       settle(() => {
@@ -362,6 +386,11 @@ export function createDemoSor(deps: { file: string; now?: () => Date }): DemoSor
         const row = currentRow(sorId);
         return row ? { sorId, version: row.version, recipients: recipientsOf(sorId) } : null;
       }),
+
+    fetchShareHistory: (sorId, userId) =>
+      settle((): SorShareHistory | null =>
+        currentRow(sorId) ? { sorId, userId, intervals: shareIntervals(sorId, userId) } : null,
+      ),
 
     documentWithAttachmentMeta(sorId) {
       const row = currentRow(sorId);

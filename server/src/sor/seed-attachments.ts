@@ -1,7 +1,11 @@
 // Generated attachments for the demo SOR's sample briefings: real PDFs (pdf-lib) with text that
-// belongs to the briefing, and one PNG chart (encoded by hand: zlib + CRC, no image library).
-import { deflateSync } from 'node:zlib';
+// belongs to the briefing, and PNG bar charts (pureimage) with axes, labels, values and their
+// caption inside the file.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { Writable } from 'node:stream';
 import { PDFDocument, StandardFonts, rgb } from 'pdf-lib';
+import * as PImage from 'pureimage';
 
 export type PdfSpec = {
   readonly title: string;
@@ -124,41 +128,141 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
   return concat([uint32(data.length), body, uint32(crc32(body))]);
 }
 
-/** A simple bar chart (RGB PNG): one bar per value, scaled to the largest. */
-export function renderBarChartPng(
-  values: readonly number[],
-  width = 480,
-  height = 240,
-): Uint8Array {
-  const stride = width * 3 + 1;
-  const pixels = new Uint8Array(stride * height).fill(0xff);
-  const max = Math.max(...values, 1);
-  const slot = Math.floor((width - 40) / values.length);
-  const set = (x: number, y: number, [r, g, b]: readonly [number, number, number]) => {
-    const i = y * stride + 1 + x * 3;
-    pixels[i] = r;
-    pixels[i + 1] = g;
-    pixels[i + 2] = b;
-  };
-  for (let y = 0; y < height; y += 1) pixels[y * stride] = 0; // filter type: none
-  for (let x = 20; x < width - 20; x += 1) set(x, height - 20, [60, 60, 60]); // axis
-  values.forEach((value, index) => {
-    const barHeight = Math.round(((height - 50) * value) / max);
-    const x0 = 20 + index * slot + Math.floor(slot * 0.15);
-    const x1 = 20 + (index + 1) * slot - Math.floor(slot * 0.15);
-    const colour: [number, number, number] =
-      index === values.length - 1 ? [200, 90, 30] : [30, 90, 160];
-    for (let x = x0; x < x1; x += 1) {
-      for (let y = height - 21; y > height - 21 - barHeight; y -= 1) set(x, y, colour);
-    }
+export type BarChartSpec = {
+  /** The chart's title, drawn above it and kept in the file as its caption (PNG `Title`). */
+  readonly title: string;
+  /** What the values count, for the vertical axis ("aircraft", "GL"). */
+  readonly unit: string;
+  /** One label per bar, under it. */
+  readonly labels: readonly string[];
+  readonly values: readonly number[];
+};
+
+/** Round steps for the vertical axis: 1, 2 or 5 times a power of ten, about five of them. */
+function niceStep(max: number): number {
+  const rough = max / 5;
+  const power = 10 ** Math.floor(Math.log10(rough));
+  const fraction = rough / power;
+  return (fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 5 ? 5 : 10) * power;
+}
+
+const formatValue = (value: number): string =>
+  value.toLocaleString('en-AU', { maximumFractionDigits: 1 });
+
+/**
+ * The chart in words, for whoever cannot see it (the PNG's `Description`, which the reader uses
+ * as the picture's text alternative): every bar with its value.
+ */
+export function describeBarChart(spec: BarChartSpec): string {
+  const bars = spec.labels.map((label, i) => `${label}: ${formatValue(spec.values[i] ?? 0)}`);
+  return `Bar chart, ${spec.title} (${spec.unit}). ${bars.join('; ')}.`;
+}
+
+// The chart's font: Liberation Sans, which pdfjs-dist (a dependency of the reader) ships as TTF.
+const require = createRequire(import.meta.url);
+const FONT_DIR = path.join(
+  path.dirname(require.resolve('pdfjs-dist/package.json')),
+  'standard_fonts',
+);
+let fontsLoaded: Promise<void> | null = null;
+function loadFonts(): Promise<void> {
+  fontsLoaded ??= Promise.all([
+    PImage.registerFont(
+      path.join(FONT_DIR, 'LiberationSans-Regular.ttf'),
+      'ChartSans',
+    ).loadPromise(),
+    PImage.registerFont(
+      path.join(FONT_DIR, 'LiberationSans-Bold.ttf'),
+      'ChartSansBold',
+    ).loadPromise(),
+  ]).then(() => undefined);
+  return fontsLoaded;
+}
+
+/** PNG `iTXt` chunk: keyword, no compression, no language, UTF-8 text. */
+function textChunk(keyword: string, text: string): Uint8Array {
+  const encoder = new TextEncoder();
+  return chunk(
+    'iTXt',
+    concat([encoder.encode(keyword), new Uint8Array([0, 0, 0, 0, 0]), encoder.encode(text)]),
+  );
+}
+
+/**
+ * A bar chart as a PNG: title, vertical axis with round steps and gridlines, each bar's label
+ * under it and its value above it, the last bar (the latest) highlighted. Drawn with pureimage
+ * (a canvas in plain JavaScript); the title and a description in words go into the file as
+ * `iTXt` chunks, so the picture carries its own caption and text alternative.
+ */
+export async function renderBarChartPng(
+  spec: BarChartSpec,
+  width = 640,
+  height = 360,
+): Promise<Uint8Array> {
+  await loadFonts();
+  const image = PImage.make(width, height);
+  const ctx = image.getContext('2d');
+  const plot = { left: 64, right: width - 24, top: 80, bottom: height - 48 };
+  const max = Math.max(...spec.values, 0);
+  const step = niceStep(max || 1);
+  const top = Math.ceil(max / step) * step || step;
+  const yOf = (value: number) => plot.bottom - ((plot.bottom - plot.top) * value) / top;
+
+  ctx.fillStyle = '#ffffff';
+  ctx.fillRect(0, 0, width, height);
+  ctx.fillStyle = '#1f2937';
+  ctx.font = '18pt ChartSansBold';
+  ctx.textAlign = 'left';
+  ctx.fillText(spec.title, 16, 30);
+
+  // Vertical axis: gridlines and their values; the unit above it.
+  ctx.font = '12pt ChartSans';
+  ctx.fillStyle = '#4b5563';
+  ctx.fillText(spec.unit, 16, plot.top - 24);
+  ctx.textAlign = 'right';
+  for (let value = 0; value <= top + step / 1000; value += step) {
+    const y = Math.round(yOf(value));
+    ctx.fillStyle = value === 0 ? '#374151' : '#e5e7eb';
+    ctx.fillRect(plot.left, y, plot.right - plot.left, value === 0 ? 2 : 1);
+    ctx.fillStyle = '#4b5563';
+    ctx.fillText(formatValue(value), plot.left - 8, y + 5);
+  }
+  ctx.fillStyle = '#374151';
+  ctx.fillRect(plot.left, plot.top, 2, plot.bottom - plot.top);
+
+  // Bars, each with its value above and its label below.
+  const slot = (plot.right - plot.left) / spec.values.length;
+  ctx.textAlign = 'center';
+  spec.values.forEach((value, index) => {
+    const x0 = Math.round(plot.left + index * slot + slot * 0.2);
+    const x1 = Math.round(plot.left + (index + 1) * slot - slot * 0.2);
+    const y = Math.round(yOf(value));
+    ctx.fillStyle = index === spec.values.length - 1 ? '#c2410c' : '#1d5fa8';
+    ctx.fillRect(x0, y, x1 - x0, plot.bottom - y);
+    const centre = (x0 + x1) / 2;
+    ctx.fillStyle = '#111827';
+    ctx.font = '12pt ChartSansBold';
+    ctx.fillText(formatValue(value), centre, y - 6);
+    ctx.fillStyle = '#374151';
+    ctx.font = '12pt ChartSans';
+    ctx.fillText(spec.labels[index] ?? '', centre, plot.bottom + 22);
   });
-  const header = concat([uint32(width), uint32(height), new Uint8Array([8, 2, 0, 0, 0])]); // 8-bit RGB
-  const compressed = deflateSync(pixels);
-  const signature = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+  const chunks: Uint8Array[] = [];
+  const sink = new Writable({
+    write(data: Buffer, _encoding, done) {
+      chunks.push(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      done();
+    },
+  });
+  await PImage.encodePNGToStream(image, sink);
+  const png = concat(chunks);
+  // Signature (8 bytes) and IHDR (25) first; the text chunks right after, before the pixels.
+  const headerEnd = 8 + 25;
   return concat([
-    signature,
-    chunk('IHDR', header),
-    chunk('IDAT', new Uint8Array(compressed.buffer, compressed.byteOffset, compressed.byteLength)),
-    chunk('IEND', new Uint8Array(0)),
+    png.subarray(0, headerEnd),
+    textChunk('Title', spec.title),
+    textChunk('Description', describeBarChart(spec)),
+    png.subarray(headerEnd),
   ]);
 }

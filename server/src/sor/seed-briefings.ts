@@ -4,6 +4,7 @@
 import { SAMPLE_USER } from '../../../src/shared/protocol.js';
 import type { Classification, Priority } from '../../../src/shared/briefing.js';
 import type { AttachmentInput, DemoSor } from './demo-sor.sqlite.js';
+import type { BarChartSpec } from './seed-attachments.js';
 import { renderBarChartPng, renderBriefingPdf } from './seed-attachments.js';
 
 type Table = { caption: string; headers: readonly string[]; rows: readonly (readonly string[])[] };
@@ -27,8 +28,8 @@ type Seed = {
     subtitle: string;
     sections: readonly { heading: string; paragraphs: readonly string[] }[];
   };
-  /** Attach a PNG bar chart of these values. */
-  chart?: { file: string; values: readonly number[] };
+  /** Attach a PNG bar chart. */
+  chart?: BarChartSpec & { file: string };
   alsoFor?: readonly string[];
 };
 
@@ -137,7 +138,13 @@ const SEEDS: readonly Seed[] = [
       'Note the outlook.',
       'Agree to a joint media statement with the Minister for Emergency Management.',
     ],
-    chart: { file: 'aircraft-contracted-by-season.png', values: [120, 128, 135, 150, 161] },
+    chart: {
+      file: 'aircraft-contracted-by-season.png',
+      title: 'Firefighting aircraft contracted, by season',
+      unit: 'aircraft',
+      labels: ['2020–21', '2021–22', '2022–23', '2023–24', '2024–25'],
+      values: [120, 128, 135, 150, 161],
+    },
     alsoFor: ['jordan.lee'],
   },
   {
@@ -167,6 +174,33 @@ const SEEDS: readonly Seed[] = [
       ],
     },
     recommendations: ['Use the attached lines if asked about electricity prices or rents.'],
+    pdf: {
+      file: 'question-time-lines.pdf',
+      subtitle: 'Lines for Question Time: electricity prices and rents',
+      sections: [
+        {
+          heading: 'If asked about electricity prices',
+          paragraphs: [
+            'Energy Bill Relief has taken $300 a year off the bills of more than 10 million households.',
+            'The default market offer reflects wholesale costs from last year; wholesale prices have since fallen.',
+            'We will keep easing cost-of-living pressures without adding to inflation.',
+          ],
+        },
+        {
+          heading: 'If asked about rents',
+          paragraphs: [
+            'Maximum rates of Commonwealth Rent Assistance have risen by a further 10 per cent, on top of last year’s 15 per cent.',
+            'A million households receive on average $19 a fortnight more.',
+          ],
+        },
+        {
+          heading: 'If asked about medicines',
+          paragraphs: [
+            'The maximum PBS co-payment for general patients is now $31.60, a saving of about $12 a script.',
+          ],
+        },
+      ],
+    },
   },
   {
     title: 'Visit of the Prime Minister of New Zealand: program and talking points',
@@ -380,7 +414,13 @@ const SEEDS: readonly Seed[] = [
       ],
     },
     recommendations: ['Note progress.'],
-    chart: { file: 'water-recovery-by-year.png', values: [2.1, 3.5, 6.8, 13.9, 26.3] },
+    chart: {
+      file: 'water-recovery-by-year.png',
+      title: 'Water recovered towards the 450 GL target',
+      unit: 'GL, cumulative',
+      labels: ['2021', '2022', '2023', '2024', '2025'],
+      values: [2.1, 3.5, 6.8, 13.9, 26.3],
+    },
   },
   {
     title: 'Defence Strategic Review implementation: quarterly update',
@@ -595,7 +635,13 @@ const SEEDS: readonly Seed[] = [
       ],
     },
     recommendations: ['Note the outcomes; results remain embargoed until Monday 6 am.'],
-    chart: { file: 'cis-capacity-by-round.png', values: [1.1, 2.6, 4.3, 6.4] },
+    chart: {
+      file: 'cis-capacity-by-round.png',
+      title: 'Capacity selected, by tender round',
+      unit: 'GW',
+      labels: ['Round 1', 'Round 2', 'Round 3', 'Round 4'],
+      values: [1.1, 2.6, 4.3, 6.4],
+    },
   },
   {
     title: 'Citizenship ceremonies: Australia Day arrangements',
@@ -680,6 +726,20 @@ const SEEDS: readonly Seed[] = [
       'The program guidelines allow bring-forward where milestones are met early.',
     ],
     recommendations: ['Sign the attached reply.'],
+    pdf: {
+      file: 'draft-reply-premier-sa.pdf',
+      subtitle: 'Draft reply for the Minister’s signature',
+      sections: [
+        {
+          heading: 'Dear Premier',
+          paragraphs: [
+            'Thank you for your letter about the Port Bonython hydrogen hub.',
+            'I am pleased to confirm that the second tranche of funding can be paid once the milestones for the first are met, which your officials expect early next year.',
+            'My department will work with yours on the milestone evidence.',
+          ],
+        },
+      ],
+    },
   },
   {
     title: 'Intelligence: regional security outlook (summary)',
@@ -827,7 +887,7 @@ export async function seedDemoSor(sor: DemoSor, now: Date = new Date()): Promise
       attachments.push({
         name: seed.chart.file,
         contentType: 'image/png',
-        data: renderBarChartPng(seed.chart.values),
+        data: await renderBarChartPng(seed.chart),
       });
     }
     sor.create({

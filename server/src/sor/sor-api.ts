@@ -69,6 +69,20 @@ export async function handleSorApi(
       else sendJson(res, 200, state);
       return true;
     }
+    if (parts.length === 3 && third === 'share-history') {
+      const user = url.searchParams.get('user');
+      if (user === null || user === '') {
+        sendJson(res, 400, {
+          error: 'bad_request',
+          message: 'The user query parameter is required.',
+        });
+        return true;
+      }
+      const history = await sor.fetchShareHistory(sorId, user);
+      if (!history) sendJson(res, 404, { error: 'not_found' });
+      else sendJson(res, 200, history);
+      return true;
+    }
     if (parts.length === 6 && third === 'versions' && fifth === 'attachments' && name) {
       const found = sor.attachment(sorId, Number(version), name);
       if (!found) {

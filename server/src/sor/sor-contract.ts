@@ -12,6 +12,9 @@ export const SOR_PATHS = {
   changes: '/changes',
   document: (sorId: string) => `/documents/${encodeURIComponent(sorId)}`,
   shareState: (sorId: string) => `/documents/${encodeURIComponent(sorId)}/recipients`,
+  /** The user goes in the query: user ids may hold '/', which proxies treat badly in paths. */
+  shareHistory: (sorId: string, userId: string) =>
+    `/documents/${encodeURIComponent(sorId)}/share-history?${new URLSearchParams({ user: userId })}`,
   attachment: (sorId: string, version: number, name: string) =>
     `/documents/${encodeURIComponent(sorId)}/versions/${version}/attachments/${encodeURIComponent(name)}`,
   returns: '/returns',
@@ -58,6 +61,23 @@ export const wireShareStateSchema = z.object({
   sorId: z.string().min(1),
   version: z.number().int().positive(),
   recipients: z.array(z.string()).max(100_000),
+});
+
+/** Most share intervals of one document and user an answer may carry. */
+export const MAX_SHARE_INTERVALS = 10_000;
+
+const wireTimeSchema = z
+  .string()
+  .min(1)
+  .max(100)
+  .refine((text) => Number.isFinite(Date.parse(text)), { error: 'expected an ISO 8601 time' });
+
+export const wireShareHistorySchema = z.object({
+  sorId: z.string().min(1).max(200),
+  userId: z.string().min(1).max(200),
+  intervals: z
+    .array(z.object({ from: wireTimeSchema, until: wireTimeSchema.nullable() }))
+    .max(MAX_SHARE_INTERVALS),
 });
 
 export const wireReturnSchema = z.object({

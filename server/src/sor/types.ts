@@ -7,6 +7,8 @@
 //   it is shared with *now*. The fan-out decides from this, never from the event alone, so
 //   events may be replayed, reordered or coalesced without harm.
 // - fetchShareState: the same without content and attachments (a cheap re-check).
+// - fetchShareHistory: when a document was shared with one user (every interval, past and
+//   present), so that a return is accepted only for a briefing its author could read then.
 // - writeReturn: a user's read receipt (or other return) back into the SOR, idempotent by key.
 //
 // Implementations: the demo SOR in process (demo-sor.sqlite.ts) and the REST adapter
@@ -81,6 +83,21 @@ export type SorShareState = {
   readonly recipients: readonly string[];
 };
 
+/** A stretch of time during which a document was shared with a user. */
+export type SorShareInterval = {
+  /** When the share took effect, ISO 8601. */
+  readonly from: string;
+  /** When the unshare took effect, ISO 8601; null while it is still shared. */
+  readonly until: string | null;
+};
+
+export type SorShareHistory = {
+  readonly sorId: string;
+  readonly userId: string;
+  /** Oldest first; empty when the document was never shared with the user. */
+  readonly intervals: readonly SorShareInterval[];
+};
+
 export type SorAdapter = {
   /** Changes after `cursor` (null: from the beginning), oldest first, at most `limit`. */
   listChanges(cursor: string | null, limit: number): Promise<SorChangePage>;
@@ -92,6 +109,11 @@ export type SorAdapter = {
   fetchDocument(sorId: string): Promise<SorDocument | null>;
   /** Current version and recipients only, or null when the SOR no longer has the document. */
   fetchShareState(sorId: string): Promise<SorShareState | null>;
+  /**
+   * When the document was shared with `userId`, or null when the SOR has no such document.
+   * Throws SorRecordError when the SOR's answer breaks the contract.
+   */
+  fetchShareHistory(sorId: string, userId: string): Promise<SorShareHistory | null>;
   /** Stores a return; the same idempotency key twice stores it once ('duplicate'). */
   writeReturn(item: SorReturn): Promise<'stored' | 'duplicate'>;
   /** true when the SOR answers. */

@@ -76,6 +76,8 @@ const FAILURE_MESSAGES: Record<SignInFailure, string> = {
     'The sign-in was not finished in time, so Attaché stopped waiting. Select Sign in to try again.',
   unreachable:
     'Attaché could not reach the sign-in service. Check your network connection, then try again.',
+  declined:
+    'You cancelled the sign-in on the sign-in page, so nothing changed. Select Sign in when you want to continue.',
   'provider-error':
     'The sign-in service did not complete the sign-in. Try again; if it keeps happening, contact IT support.',
   'interaction-required':

@@ -99,6 +99,10 @@ export function classifyMsalError(error: unknown): Error {
     if (UNREACHABLE_CODES.has(error.errorCode)) {
       return new AuthError('unreachable', error.errorCode, { cause: error });
     }
+    // The provider's Cancel: the person's choice, not a fault (OAuth 2.0 §4.1.2.1).
+    if (error.errorCode === 'access_denied') {
+      return new AuthError('declined', error.errorCode, { cause: error });
+    }
     const status = error instanceof ServerError ? error.status : undefined;
     if (typeof status === 'number' && status >= 500) {
       return new AuthError('unreachable', `${error.errorCode} (${status})`, { cause: error });

@@ -31,7 +31,9 @@ export const AUTH_FAILURES = [
   'cancelled',
   /** Nobody finished the sign-in in the browser in time. */
   'timed-out',
-  /** The provider refused or failed in another way (consent denied, server error). */
+  /** The person stopped the sign-in on the provider's own page (its Cancel: access_denied). */
+  'declined',
+  /** The provider refused or failed in another way (server error, a broken answer). */
   'provider-error',
 ] as const;
 export type AuthFailure = (typeof AUTH_FAILURES)[number];

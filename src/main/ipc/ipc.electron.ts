@@ -1,10 +1,12 @@
 // Wires the dispatcher to Electron IPC: one ipcMain.handle per channel, and IpcEvents forwarded
-// to the reader window. Messages from any frame other than the reader's own are refused.
+// to the reader window. Messages from any frame other than the reader window's own top frame, on
+// the reader's origin, are refused.
 import type { BrowserWindow, IpcMain, IpcMainInvokeEvent } from 'electron';
 import { IPC_CHANNELS } from '../../shared/ipc.js';
 import { fail } from '../../shared/result.js';
 import type { EventBus } from '../events.js';
 import type { Logger } from '../logging/logger.js';
+import type { SenderFrame } from '../windows/security.js';
 import { isTrustedSender } from '../windows/security.js';
 import type { IpcDispatcher } from './dispatcher.js';
 
@@ -17,11 +19,25 @@ export type RegisterIpcOptions = {
   readonly logger: Logger;
 };
 
+/** The sending frame, and whether it is the reader window's main frame. */
+function senderFrameOf(
+  event: IpcMainInvokeEvent,
+  window: BrowserWindow | null,
+): SenderFrame | null {
+  const frame = event.senderFrame;
+  if (!frame) return null;
+  const readerContents = window && !window.isDestroyed() ? window.webContents : null;
+  return {
+    url: frame.url,
+    isTopFrame: frame.parent === null && readerContents !== null && event.sender === readerContents,
+  };
+}
+
 export function registerIpc(options: RegisterIpcOptions): () => void {
   const { ipcMain, dispatch, logger } = options;
   for (const channel of IPC_CHANNELS) {
     ipcMain.handle(channel, (event: IpcMainInvokeEvent, request: unknown) => {
-      if (!isTrustedSender(event.senderFrame?.url, options.allowedOrigins)) {
+      if (!isTrustedSender(senderFrameOf(event, options.getWindow()), options.allowedOrigins)) {
         logger.warn('refused IPC from an untrusted frame', { channel });
         return fail(
           'ipc-untrusted-sender',

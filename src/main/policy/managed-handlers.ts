@@ -9,7 +9,9 @@ import type { DeviceIpcHandlers, IpcHandlers } from '../ipc/handlers.js';
 import type { Logger } from '../logging/logger.js';
 import { exceedsCeiling } from './classification-policy.js';
 import type { ConfigService } from './config-service.js';
-import { linkDecision } from './link-policy.js';
+import { linkDecision } from '../../shared/link-policy.js';
+import type { ExternalLinkPolicy } from '../windows/external-links.js';
+import { ExternalLinkRefusedError, briefingLinkPolicy } from '../windows/external-links.js';
 import type { ScreenCaptureGuard } from './screen-capture.js';
 
 export const LINK_NOT_ALLOWED = 'link-not-allowed';
@@ -19,10 +21,11 @@ export type ManagedHandlerDeps = {
   /** Desktop app only: the browser host cannot protect a browser's window. */
   readonly screenCapture: ScreenCaptureGuard | null;
   /**
-   * Hands an address to the system browser (Electron: shell.openExternal). Null in the browser
-   * host, where the reader opens it in a new tab of its own browser.
+   * The opener for one caller's allow-list (Electron: windows/external-open.electron.ts, the only
+   * way to shell.openExternal); briefing links get the list their policy allows. Null in the
+   * browser host, where the reader opens the address in a new tab of its own browser.
    */
-  readonly openExternal: ((url: string) => Promise<void>) | null;
+  readonly openerFor: ((policy: ExternalLinkPolicy) => (url: string) => Promise<void>) | null;
   /** Where the log files are, for the diagnostics zip. */
   readonly logDir: string;
   readonly logger: Logger;
@@ -92,8 +95,16 @@ export function managedHandlers(
           log.warn('refused to open a link from a briefing', { reason: decision.reason });
           return fail(LINK_NOT_ALLOWED, decision.reason);
         }
-        if (!deps.openExternal) return ok({ how: 'reader', url: decision.url } as const);
-        await deps.openExternal(decision.url);
+        if (!deps.openerFor) return ok({ how: 'reader', url: decision.url } as const);
+        // Through the briefing links' own allow-list, built from the same policy: the opener
+        // checks scheme and host again, and no other caller's list can widen it.
+        const open = deps.openerFor(briefingLinkPolicy(deps.config.view().allowedLinkTargets));
+        try {
+          await open(decision.url);
+        } catch (error) {
+          if (!(error instanceof ExternalLinkRefusedError)) throw error;
+          return fail(LINK_NOT_ALLOWED, error.message);
+        }
         log.info('opened a link from a briefing in the system browser', {
           host: new URL(decision.url).host,
         });

@@ -17,7 +17,10 @@ export const SECRET_NAMES = {
 
 /** The AES-256-GCM data key of one person's local store (never written to disk or logged). */
 export type StoreKeySecretName = `store-key:${string}`;
-export type SecretName = (typeof SECRET_NAMES)[keyof typeof SECRET_NAMES] | StoreKeySecretName;
+/** The key that names one person's store folder on disk (storage/store-folder.ts). */
+export type StoreFolderKeySecretName = `store-folder-key:${string}`;
+export type SecretName =
+  (typeof SECRET_NAMES)[keyof typeof SECRET_NAMES] | StoreKeySecretName | StoreFolderKeySecretName;
 
 /** Named by a digest of the user id: stable, short on every OS, and no personal data. */
 export function storeKeySecretName(userId: string): StoreKeySecretName {

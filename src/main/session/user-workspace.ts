@@ -35,7 +35,7 @@ export type UserWorkspaceOptions = {
   /** Sent with every broker request: this device's id and label. */
   readonly deviceHeaders?: Readonly<Record<string, string>>;
   /** The broker said an administrator ordered this device wiped. */
-  readonly onWipeOrdered?: () => void;
+  readonly onWipeOrdered?: (confirmation: string | null) => void;
   /** The device's classification ceiling, where it is below the top (policy/store-ceiling.ts). */
   readonly ceiling?: StoreCeiling | null;
 };

@@ -1,16 +1,16 @@
 // PouchDB (pouchdb-node on leveldown) implementation of the per-user local store.
 //
-// Layout: <dataDir>/users/<hex of user id>/{briefings,returns}. The hex keeps any user id
-// (an email, a UPN with odd characters) a safe, unique folder name on every OS.
+// Layout: <dataDir>/users/<keyed name>/{briefings,returns}; the folder's name is a keyed hash of
+// the user id, so it names nobody on disk (store-folder.ts).
 //
 // Both databases are encrypted at rest: PouchDB opens them through store.encrypted-leveldown.ts
 // with the person's data key from the keychain (store-key.ts), so every value LevelDB writes
 // (documents, attachments, local documents, PouchDB's own bookkeeping) is AES-256-GCM sealed.
 import { existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import PouchDB from 'pouchdb-node';
-import { DEVICE_WIPE_ERROR } from '../../shared/protocol.js';
+import { DEVICE_WIPE_CONFIRMATION_PATTERN, DEVICE_WIPE_ERROR } from '../../shared/protocol.js';
 import type { Logger } from '../logging/logger.js';
 import { errorFields } from '../logging/logger.js';
 import type { Keychain } from '../secrets/types.js';
@@ -20,6 +20,13 @@ import {
   writePushWatermark,
 } from './returns-backlog.leveldown.js';
 import { createIntegrityGuard } from './integrity-guard.js';
+import type { StoreFolderOptions } from './store-folder.js';
+import {
+  findUserStoreFolder,
+  prepareUserStoreFolder,
+  removeUserStoreFolder,
+  storeDatabasePaths,
+} from './store-folder.js';
 import type { StoreDatabase } from './store-cipher.js';
 import { createStoreKey, deleteStoreKey, readStoreKey, storeKeyId } from './store-key.js';
 import type { StoreKeyCheckError } from './store.encrypted-leveldown.js';
@@ -50,46 +57,25 @@ const INITIAL_SYNC_STATE: PersistedSyncState = {
 const CANCEL_GRACE_MS = 2_000;
 const CHANGE_COALESCE_MS = 25;
 
-export function userStoreFolder(dataDir: string, userId: string): string {
-  return join(dataDir, 'users', Buffer.from(userId, 'utf8').toString('hex'));
-}
-
-export function userStorePaths(
-  dataDir: string,
-  userId: string,
-): { briefings: string; returns: string } {
-  const folder = userStoreFolder(dataDir, userId);
-  return { briefings: join(folder, 'briefings'), returns: join(folder, 'returns') };
-}
-
 /**
  * Returns in a closed store that the server has not confirmed, counted without its key (from
  * the push watermark; may count too many, never too few). 0 when there is no store.
  */
-export async function countUnsentReturnsOnDisk(dataDir: string, userId: string): Promise<number> {
-  return countUnsentReturns(
-    userStorePaths(dataDir, userId).returns,
-    await readPushWatermark(userStoreFolder(dataDir, userId)),
-  );
+export async function countUnsentReturnsOnDisk(options: StoreFolderOptions): Promise<number> {
+  const folder = await findUserStoreFolder(options);
+  if (folder === null) return 0;
+  return countUnsentReturns(storeDatabasePaths(folder).returns, await readPushWatermark(folder));
 }
 
 /**
- * Crypto-shreds and removes a person's local store: the key first, then the files, so an
- * interrupted discard leaves nothing readable behind. The store must be closed. Unsent returns
- * in it are lost: callers decide (StoreLockedError.unsentReturns).
+ * Crypto-shreds and removes a person's local store: the data key first, then the files, then the
+ * key naming the folder, so an interrupted discard leaves nothing readable behind and the folder
+ * still findable by the next discard. The store must be closed. Unsent returns in it are lost:
+ * callers decide (StoreLockedError.unsentReturns).
  */
-export async function discardUserStore(options: {
-  readonly dataDir: string;
-  readonly userId: string;
-  readonly keychain: Keychain;
-}): Promise<void> {
+export async function discardUserStore(options: StoreFolderOptions): Promise<void> {
   await deleteStoreKey(options.keychain, options.userId);
-  // Retries: on Windows a file another process has just closed can still refuse deletion.
-  await rm(userStoreFolder(options.dataDir, options.userId), {
-    recursive: true,
-    force: true,
-    maxRetries: 3,
-  });
+  await removeUserStoreFolder(options);
 }
 
 function isNotFound(error: unknown): boolean {
@@ -157,14 +143,24 @@ function createChangeFeed(logger: Logger) {
   };
 }
 
-/** Whether a 403 is the broker's wipe order (its body says so; nothing else does). */
-async function isWipeOrder(response: Response): Promise<boolean> {
-  if (response.status !== 403) return false;
+/**
+ * The broker's wipe order, when a 403 is one (its body says so; nothing else does), with the
+ * order's one-time value for the confirmation; null for any other answer.
+ */
+async function wipeOrderIn(response: Response): Promise<{ confirmation: string | null } | null> {
+  if (response.status !== 403) return null;
   try {
-    const body = (await response.clone().json()) as { error?: unknown };
-    return body.error === DEVICE_WIPE_ERROR;
+    const body = (await response.clone().json()) as { error?: unknown; confirmation?: unknown };
+    if (body.error !== DEVICE_WIPE_ERROR) return null;
+    const { confirmation } = body;
+    return {
+      confirmation:
+        typeof confirmation === 'string' && DEVICE_WIPE_CONFIRMATION_PATTERN.test(confirmation)
+          ? confirmation
+          : null,
+    };
   } catch {
-    return false;
+    return null;
   }
 }
 
@@ -189,9 +185,10 @@ function remoteDb(
         };
       try {
         const response = await PouchDB.fetch(url, request);
+        const order = await wipeOrderIn(response);
         options.onRequest(
-          (await isWipeOrder(response))
-            ? { kind: 'wipe-ordered' }
+          order
+            ? { kind: 'wipe-ordered', confirmation: order.confirmation }
             : { kind: 'response', status: response.status },
         );
         return response;
@@ -321,10 +318,23 @@ export type BriefingFilter = {
  * own records fail authentication, KeychainError when the keychain cannot be reached.
  */
 export async function openUserStore(options: OpenUserStoreOptions): Promise<UserStore> {
-  const { dataDir, userId, keychain } = options;
   const logger = options.logger.child('store');
-  const paths = userStorePaths(dataDir, userId);
-  const folder = userStoreFolder(dataDir, userId);
+  const folder = await prepareUserStoreFolder({ ...options, logger });
+  return openUserStoreInFolder(folder, options);
+}
+
+/**
+ * Opens (or creates) a person's encrypted store in `folder`, whatever its name: what
+ * `openUserStore` does once it knows the folder. Elsewhere only to reproduce, in tests, the
+ * stores earlier releases kept under other names.
+ */
+export async function openUserStoreInFolder(
+  folder: string,
+  options: Pick<OpenUserStoreOptions, 'userId' | 'keychain' | 'logger' | 'acceptBriefing'>,
+): Promise<UserStore> {
+  const { userId, keychain } = options;
+  const logger = options.logger.child('store');
+  const paths = storeDatabasePaths(folder);
   await mkdir(folder, { recursive: true, mode: 0o700 });
   await recoverInterruptedVacuum(paths.briefings);
 

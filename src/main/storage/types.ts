@@ -34,8 +34,11 @@ export type ReplicationDirection = 'pull' | 'push';
 export type RequestOutcome =
   | { readonly kind: 'response'; readonly status: number }
   | { readonly kind: 'network-error'; readonly error: unknown }
-  /** The broker refused the request because an administrator ordered this device wiped. */
-  | { readonly kind: 'wipe-ordered' };
+  /**
+   * The broker refused the request because an administrator ordered this device wiped; it sent
+   * the order's one-time value, which the device returns when it confirms (null if none came).
+   */
+  | { readonly kind: 'wipe-ordered'; readonly confirmation: string | null };
 
 export type ReplicationEvent =
   | { readonly kind: 'active' }

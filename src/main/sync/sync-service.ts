@@ -41,10 +41,11 @@ export type SyncServiceOptions = {
   /** Sent with every broker request: the device's id and label. */
   readonly deviceHeaders?: Readonly<Record<string, string>>;
   /**
-   * The broker answered that an administrator ordered this device wiped. Called once; the sync
-   * stops asking the server anything (every answer would be the same) and the caller erases.
+   * The broker answered that an administrator ordered this device wiped, with the order's
+   * one-time value for the confirmation. Called once; the sync stops asking the server anything
+   * (every answer would be the same) and the caller erases.
    */
-  readonly onWipeOrdered?: () => void;
+  readonly onWipeOrdered?: (confirmation: string | null) => void;
 };
 
 class SignInNeededError extends Error {
@@ -103,6 +104,10 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
   // pending local returns does on every retry even while offline; so each direction keeps its
   // own delay, reset only when the server actually answers.
   const retryDelay: Record<ReplicationDirection, number> = { pull: 0, push: 0 };
+  // A 429 (the broker's request rate, or its limit on returns per hour) asks for a pause: the
+  // back-off then keeps growing through the answers that precede the refused write in each
+  // retry, until a batch gets through.
+  const throttled: Record<ReplicationDirection, boolean> = { pull: false, push: false };
   let pushedSeq: string | number = 0;
   let returnsRestored = false;
   let restoring: Promise<void> | null = null;
@@ -213,7 +218,7 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
       if (restartTimer) clearTimeout(restartTimer);
       restartTimer = null;
       void cancelAll();
-      options.onWipeOrdered?.();
+      options.onWipeOrdered?.(outcome.confirmation);
       return;
     }
     if (gen !== generation || !running) return;
@@ -223,7 +228,8 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
       fail(direction, 'offline');
       return;
     }
-    if (outcome.status < 500) retryDelay[direction] = 0;
+    if (outcome.status === 429) throttled[direction] = true;
+    else if (outcome.status < 500 && !throttled[direction]) retryDelay[direction] = 0;
     if (outcome.status < 300 && model[direction].phase === 'failing') {
       // The server answers again; PouchDB is resuming this direction.
       setDirection(direction, { phase: 'active', failure: null, message: null });
@@ -279,6 +285,7 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
         }
         restartDelay = 0;
         retryDelay[direction] = 0;
+        throttled[direction] = false;
         if (direction === 'pull') {
           setModel({
             pull: { phase: 'caught-up', failure: null, message: null },
@@ -298,6 +305,7 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
         }
         return;
       case 'change':
+        throttled[direction] = false;
         logger.debug('replicated', { direction, docsWritten: event.docsWritten });
         return;
       case 'checkpoint':

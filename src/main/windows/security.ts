@@ -119,12 +119,27 @@ export function isNavigationAllowed(
   return allowedOrigins.includes(originOf(url));
 }
 
-/** Whether an IPC message comes from the reader's own frame (not an injected or child frame). */
+/** The frame an IPC message came from, as far as the policy needs to know it. */
+export type SenderFrame = {
+  readonly url: string | undefined;
+  /** The window's main frame: no parent frame, in the reader window's own web contents. */
+  readonly isTopFrame: boolean;
+};
+
+/**
+ * Whether an IPC message comes from the reader's own top frame. A child frame (an iframe the CSP
+ * should already have stopped) is refused even on the reader's origin: nothing but the reader's
+ * document itself may use the contract.
+ */
 export function isTrustedSender(
-  senderUrl: string | undefined,
+  frame: SenderFrame | null | undefined,
   allowedOrigins: readonly string[] = [APP_ORIGIN],
 ): boolean {
-  return senderUrl !== undefined && isNavigationAllowed(senderUrl, allowedOrigins);
+  return (
+    frame?.isTopFrame === true &&
+    frame.url !== undefined &&
+    isNavigationAllowed(frame.url, allowedOrigins)
+  );
 }
 
 /** New windows (window.open, target=_blank) are never created. */

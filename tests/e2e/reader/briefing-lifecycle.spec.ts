@@ -1,32 +1,13 @@
-// The walking skeleton end to end, in real Chromium against the real processes: a briefing
-// approved in the SOR reaches the reader, stays readable with the server gone and the reader
-// restarted, and disappears once it is unshared.
+// The walking skeleton end to end, in the reader (Chromium through the browser host, or the
+// Electron app) against the real processes: a briefing approved in the SOR reaches the reader,
+// stays readable with the server gone and the reader restarted, and disappears once it is
+// unshared.
 import { randomUUID } from 'node:crypto';
-import { expect, test, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { SAMPLE_USER } from '../../../src/shared/protocol.js';
+import { expect, test } from '../support/fixtures.js';
 import { pdfWithText } from '../support/pdf.js';
-import { Product } from '../support/product.js';
 import { signIn } from '../support/sign-in.js';
-
-let product: Product;
-
-// Playwright plays the person's own browser, which does not know the product's development CA:
-// like a person clicking through the warning, it accepts the provider's certificate. The device
-// itself verifies it (msal-node trusts exactly ATTACHE_TLS_CA_FILE beside the system roots).
-test.use({ ignoreHTTPSErrors: true });
-
-test.beforeEach(async () => {
-  product = await Product.start();
-});
-
-// Playwright requires a destructuring pattern for the fixtures argument, even when empty.
-// eslint-disable-next-line no-empty-pattern
-test.afterEach(async ({}, testInfo) => {
-  if (testInfo.status !== testInfo.expectedStatus) {
-    await testInfo.attach('product-logs', { body: product.logs(), contentType: 'text/plain' });
-  }
-  await product.stop();
-});
 
 const syncStatus = (page: Page) => page.locator('[role="status"][data-state]');
 const briefingButton = (page: Page, title: string) =>
@@ -35,10 +16,11 @@ const briefingButton = (page: Page, title: string) =>
     .getByRole('button', { name: title, exact: true });
 
 test('a briefing shared through the SOR appears, stays readable offline after a restart, and goes on unshare', async ({
-  page,
+  product,
+  reader,
 }) => {
-  await page.goto(product.readerUrl);
-  await signIn(page);
+  let page = await reader.open();
+  await signIn(reader);
   await expect(syncStatus(page)).toHaveAttribute('data-state', 'up-to-date');
   // The status says so in words, with when the last sync was (the exact time for a screen reader).
   await expect(syncStatus(page)).toContainText('Up to date');
@@ -86,15 +68,15 @@ test('a briefing shared through the SOR appears, stays readable offline after a 
   expect(shown).toEqual([...shown].sort((a, b) => b - a));
 
   await item.click();
-  const reader = page.getByRole('main', { name: 'Briefing' });
-  await expect(reader.getByRole('heading', { level: 1 })).toHaveText(title);
+  const briefing = page.getByRole('main', { name: 'Briefing' });
+  await expect(briefing.getByRole('heading', { level: 1 })).toHaveText(title);
   await expect(page.getByTestId('briefing-body')).toContainText(phrase);
   await expect(page.getByTestId('classification-banner-top')).toHaveText(/PROTECTED/);
   await expect(page.getByTestId('classification-banner-bottom')).toHaveText(/PROTECTED/);
   await expect(item).toHaveAttribute('data-unread', 'false');
 
   // The PDF attachment renders in the in-app viewer.
-  await reader.getByRole('button', { name: 'Open Annex A.pdf' }).click();
+  await briefing.getByRole('button', { name: 'Open Annex A.pdf' }).click();
   const viewer = page.getByRole('dialog', { name: /Annex A\.pdf/ });
   await expect(viewer.getByRole('group', { name: 'Page 1 of 1' })).toHaveAttribute(
     'data-rendered',
@@ -105,9 +87,7 @@ test('a briefing shared through the SOR appears, stays readable offline after a 
 
   // The plane: the server is gone and the reader is restarted.
   await product.stopServer();
-  await product.stopHost();
-  await product.startHost();
-  await page.goto(product.readerUrl);
+  page = await reader.restart();
   await expect(syncStatus(page)).toHaveAttribute('data-state', 'offline');
   await expect(syncStatus(page)).toContainText('Offline');
   await expect(syncStatus(page)).toContainText(/Synced/); // when it last had the server
@@ -123,9 +103,9 @@ test('a briefing shared through the SOR appears, stays readable offline after a 
   await expect(page.getByTestId('briefing-counts')).toContainText('24');
 });
 
-test('hostile HTML in a briefing is inert', async ({ page }) => {
-  await page.goto(product.readerUrl);
-  await signIn(page);
+test('hostile HTML in a briefing is inert', async ({ product, reader }) => {
+  const page = await reader.open();
+  await signIn(reader);
   const tag = randomUUID().slice(0, 8);
   const title = `Hostile content ${tag}`;
   await product.createBriefing({

@@ -1,35 +1,19 @@
 // Remote wipe seen from the reader: the person is reading, an administrator orders this device
 // wiped through the ops endpoint, and the open reader ends on the sign-in screen saying why,
 // with nothing of the person left in the keychain or the data folder.
-import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { expect, test } from '@playwright/test';
 import keytar from 'keytar';
 import { SAMPLE_USER } from '../../../src/shared/protocol.js';
-import { Product } from '../support/product.js';
+import { expect, test } from '../support/fixtures.js';
 import { signIn } from '../support/sign-in.js';
 
-let product: Product | null = null;
-
-test.use({ ignoreHTTPSErrors: true });
-
-// eslint-disable-next-line no-empty-pattern
-test.afterEach(async ({}, testInfo) => {
-  if (!product) return;
-  if (testInfo.status !== testInfo.expectedStatus) {
-    await testInfo.attach('product-logs', { body: product.logs(), contentType: 'text/plain' });
-  }
-  await product.stop();
-  product = null;
-});
-
 test('an administrator wipes the device: the open reader ends on the sign-in screen with the reason', async ({
-  page,
+  product: running,
+  reader,
 }) => {
-  product = await Product.start();
-  const running = product;
-  await page.goto(running.readerUrl);
-  await signIn(page, SAMPLE_USER.id);
+  const page = await reader.open();
+  await signIn(reader, SAMPLE_USER.id);
   await expect(page.locator('[role="status"][data-state]')).toHaveAttribute(
     'data-state',
     'up-to-date',
@@ -58,14 +42,13 @@ test('an administrator wipes the device: the open reader ends on the sign-in scr
   await expect(page.getByRole('navigation', { name: 'Briefings' })).toHaveCount(0);
 
   await page.screenshot({ path: test.info().outputPath('device-wiped.png') });
-  // The reader shows the notice as soon as the session ends; the host removes the sign-in from
+  // The reader shows the notice as soon as the session ends; the device removes the sign-in from
   // the keychain just after and then logs that the wipe is done. Only then is the keychain
   // listed: keytar's findCredentials crashes the process when an item it found is deleted
   // meanwhile (node-keytar #477).
-  await expect.poll(() => running.hostOutput()).toContain("wiped on the organisation's order");
+  await expect.poll(() => reader.output()).toContain("wiped on the organisation's order");
   expect(await keytar.findCredentials(running.keychainService)).toEqual([]);
-  const hex = Buffer.from(SAMPLE_USER.id, 'utf8').toString('hex');
-  expect(existsSync(join(running.deviceDataDir, 'users', hex))).toBe(false);
+  expect(await readdir(join(running.deviceDataDir, 'users'))).toEqual([]);
   await expect
     .poll(() => running.auditTrail().some((r) => r['action'] === 'device.wipe-completed'))
     .toBe(true);

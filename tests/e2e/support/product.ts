@@ -6,9 +6,9 @@
 // The device signs in through the server's development OpenID provider (https, local CA) with
 // msal-node, its secrets in the OS keychain: run inside a D-Bus session with an unlocked
 // gnome-keyring (scripts/test.sh does).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { keychainServiceFor } from '../../../src/main/secrets/keychain-service.js';
 import { freePort, startNode, waitFor, type Proc } from './processes.js';
 
@@ -29,10 +29,16 @@ export type SorBriefingInput = {
 export type ProductOptions = {
   /** The device's offline sign-in period (ATTACHE_MAX_OFFLINE_DAYS); fractions for tests. */
   readonly maxOfflineDays?: number;
-  /** The host's log level (ATTACHE_LOG_LEVEL); `debug` includes msal's own lines. */
+  /** The device's log level (ATTACHE_LOG_LEVEL); `debug` includes msal's own lines. */
   readonly hostLogLevel?: 'debug' | 'info';
-  /** More environment for the host, e.g. ATTACHE_POLICY_FILE. */
-  readonly hostEnv?: Readonly<Record<string, string>>;
+  /** Whether `start` also starts the reader's browser host (default true); the fixture starts it itself. */
+  readonly startHost?: boolean;
+  /**
+   * The organisation's managed policy for the device (the Linux policy file's keys, e.g.
+   * `{ Theme: 'dark' }`): written to a file the device reads through ATTACHE_POLICY_FILE, in
+   * either shell. None: no policy file.
+   */
+  readonly policy?: Readonly<Record<string, unknown>>;
 };
 
 export class Product {
@@ -48,7 +54,6 @@ export class Product {
       sor: number;
       broker: number;
       ops: number;
-      couch: number;
       reader: number;
       idp: number;
     },
@@ -61,15 +66,18 @@ export class Product {
       sor: await freePort(),
       broker: await freePort(),
       ops: await freePort(),
-      couch: await freePort(),
       reader: await freePort(),
       // Fixed for the product's lifetime: the issuer names its port, and a restarted server
       // must be the same identity provider the device signed in with.
       idp: await freePort(),
     };
     const product = new Product(root, ports, options);
+    if (product.policyFile) {
+      mkdirSync(dirname(product.policyFile), { recursive: true });
+      writeFileSync(product.policyFile, JSON.stringify(options.policy));
+    }
     await product.startServer();
-    await product.startHost();
+    if (options.startHost !== false) await product.startHost();
     return product;
   }
 
@@ -91,6 +99,16 @@ export class Product {
     return join(this.root, 'device');
   }
 
+  /** The managed policy file the device reads (ProductOptions.policy), or null. */
+  get policyFile(): string | null {
+    return this.options.policy ? join(this.root, 'policy', 'policy.json') : null;
+  }
+
+  /** What points the device (host or app, both run as development builds) at the policy file. */
+  devicePolicyEnvironment(): Record<string, string> {
+    return this.policyFile ? { ATTACHE_POLICY_FILE: this.policyFile } : {};
+  }
+
   /** The keychain service under which the host keeps this device's secrets. */
   get keychainService(): string {
     return keychainServiceFor(this.deviceDataDir);
@@ -102,7 +120,6 @@ export class Product {
       ATTACHE_SOR_PORT: String(this.ports.sor),
       ATTACHE_BROKER_PORT: String(this.ports.broker),
       ATTACHE_OPS_PORT: String(this.ports.ops),
-      ATTACHE_COUCH_PORT: String(this.ports.couch),
       ATTACHE_POLL_INTERVAL_MS: '250',
       ATTACHE_IDP_PORT: String(this.ports.idp),
     });
@@ -139,7 +156,7 @@ export class Product {
           ? {}
           : { ATTACHE_MAX_OFFLINE_DAYS: String(this.options.maxOfflineDays) }),
         ...(this.options.hostLogLevel ? { ATTACHE_LOG_LEVEL: this.options.hostLogLevel } : {}),
-        ...this.options.hostEnv,
+        ...this.devicePolicyEnvironment(),
       },
       (line) => this.hostLines.push(line),
     );

@@ -2,8 +2,8 @@
 // CouchDB-protocol server -> auth broker), driven through the browser host's HTTP bridge: the
 // same path the reader takes where Electron cannot run.
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { PDFDocument, PDFName, PDFString } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../server/src/config/config-schema.js';
@@ -16,7 +16,7 @@ import { createLogger } from '../../../src/main/logging/logger.js';
 import { createKeytarKeychain } from '../../../src/main/secrets/keychain.keytar.js';
 import { keychainServiceFor } from '../../../src/main/secrets/keychain-service.js';
 import { readStoreKey } from '../../../src/main/storage/store-key.js';
-import { userStoreFolder, userStorePaths } from '../../../src/main/storage/store.pouch.js';
+import { findUserStoreFolder, storeDatabasePaths } from '../../../src/main/storage/store-folder.js';
 import type {
   BriefingDetail,
   BriefingSummary,
@@ -107,7 +107,6 @@ describe('device sync through the auth broker', () => {
       sorPort: 0,
       brokerPort: 0,
       opsPort: 0,
-      couchPort: 0,
       logLevel: 'warn',
       pollIntervalMs: 200,
       fanoutIdleMs: 50,
@@ -124,7 +123,6 @@ describe('device sync through the auth broker', () => {
       sorPort: port(server.urls.sor),
       brokerPort: port(server.urls.broker),
       opsPort: port(server.urls.ops),
-      couchPort: port(server.urls.couch),
       // The issuer names its port: a restarted provider must be the one the device trusts.
       idpPort: port(issuer),
     };
@@ -223,6 +221,16 @@ describe('device sync through the auth broker', () => {
         'no pending uploads',
         async () => (await call<SyncStatus>(running, 'sync:status')).pendingUploads === 0,
       );
+      // And on to the SOR: the receipt has the shape the returns database and the integrator
+      // accept, on a briefing shared with its author.
+      await until('the read receipt in the SOR', async () => {
+        const { returns } = (await admin('GET', '/admin/returns')) as {
+          returns: Array<{ userId: string; sorId: string; type: string }>;
+        };
+        return returns.find(
+          (r) => r.userId === SAMPLE_USER.id && `briefing:${r.sorId}` === first.id,
+        );
+      });
     },
     TIMEOUT_MS,
   );
@@ -293,7 +301,13 @@ describe('device sync through the auth broker', () => {
       });
       expect(Buffer.from(annex.base64, 'base64').includes(marker)).toBe(true);
       // ... and in no raw file of the person's store (encrypted at rest).
-      const store = userStoreFolder(deviceDir.path, SAMPLE_USER.id);
+      const keychain = createKeytarKeychain({ service: keychainServiceFor(deviceDir.path) });
+      const store = await findUserStoreFolder({
+        dataDir: deviceDir.path,
+        userId: SAMPLE_USER.id,
+        keychain,
+      });
+      if (!store) throw new Error('no store folder for the person');
       expect(await filesContaining(store, phrase)).toEqual([]);
       expect(await filesContaining(store, marker)).toEqual([]);
 
@@ -302,12 +316,9 @@ describe('device sync through the auth broker', () => {
       // the sealed values holding the phrase and the PDF, which a search of the files does find.
       await running.stop();
       host = null;
-      const dataKey = await readStoreKey(
-        createKeytarKeychain({ service: keychainServiceFor(deviceDir.path) }),
-        SAMPLE_USER.id,
-      );
+      const dataKey = await readStoreKey(keychain, SAMPLE_USER.id);
       if (!dataKey) throw new Error('no data key for the store in the keychain');
-      const folder = userStorePaths(deviceDir.path, SAMPLE_USER.id).briefings;
+      const folder = storeDatabasePaths(store).briefings;
       const probes = (await decryptedEntries(folder, dataKey, 'briefings'))
         .filter((entry) => entry.plain.includes(phrase) || entry.plain.includes(marker))
         .map((entry) => ciphertextProbe(entry.value));
@@ -363,7 +374,7 @@ describe('device sync through the auth broker', () => {
       expect(await call(running, 'session:sign-out')).toEqual({ outcome: 'signed-out' });
       const service = keychainServiceFor(deviceDir.path);
       expect((await keytar.findCredentials(service)).map((e) => e.account)).toEqual([]);
-      expect(existsSync(userStoreFolder(deviceDir.path, SAMPLE_USER.id))).toBe(false);
+      expect(await readdir(join(deviceDir.path, 'users'))).toEqual([]);
 
       await signInThroughBrowser(running, browser, SAMPLE_USER.id);
       const restored = await until('the briefings and what was read, back', async () => {

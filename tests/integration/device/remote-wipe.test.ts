@@ -3,7 +3,8 @@
 // encrypted LevelDB stores). An administrator orders one device wiped: that device erases the
 // person's data and sign-in and confirms; the other keeps everything and keeps syncing.
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import keytar from 'keytar';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +18,6 @@ import { createLogger } from '../../../src/main/logging/logger.js';
 import { createKeytarKeychain } from '../../../src/main/secrets/keychain.keytar.js';
 import { keychainServiceFor } from '../../../src/main/secrets/keychain-service.js';
 import { SECRET_NAMES } from '../../../src/main/secrets/types.js';
-import { userStoreFolder } from '../../../src/main/storage/store.pouch.js';
 import type { BriefingSummary } from '../../../src/shared/ipc.js';
 import { SAMPLE_USER } from '../../../src/shared/protocol.js';
 import { tempDir } from '../../unit/device/fixtures.js';
@@ -96,7 +96,6 @@ describe('remote wipe of one device', () => {
         sorPort: 0,
         brokerPort: 0,
         opsPort: 0,
-        couchPort: 0,
         logLevel: 'warn',
         pollIntervalMs: 200,
         fanoutIdleMs: 50,
@@ -143,7 +142,9 @@ describe('remote wipe of one device', () => {
       expect(seen[0]?.label).not.toBe('');
 
       expect((await keychainEntries(laptop.dir.path)).length).toBeGreaterThan(0);
-      expect(existsSync(userStoreFolder(laptop.dir.path, SAMPLE_USER.id))).toBe(true);
+      const laptopStore = laptop.host.services.workspace()?.store.location;
+      if (!laptopStore) throw new Error('the laptop has no open store');
+      expect(existsSync(laptopStore)).toBe(true);
 
       const ordered = await ops('POST', '/devices/wipe', {
         user: SAMPLE_USER.id,
@@ -161,7 +162,8 @@ describe('remote wipe of one device', () => {
           session.state === 'signed-out' && session.signedOutReason === 'device-wiped',
         );
       });
-      expect(existsSync(userStoreFolder(laptop.dir.path, SAMPLE_USER.id))).toBe(false);
+      expect(existsSync(laptopStore)).toBe(false);
+      expect(await readdir(join(laptop.dir.path, 'users'))).toEqual([]);
       // The session ends before the host has removed the sign-in from the keychain. Listing the
       // keychain while an item is being deleted can crash the process (node-keytar #477), so
       // first wait, by name (through the adapter's queue), until both sign-in secrets are gone.
@@ -215,7 +217,7 @@ describe('remote wipe of one device', () => {
 
       // The tablet: still signed in, its store and keys in place, still syncing.
       expect(tablet.host.services.session().state).toBe('signed-in');
-      expect(existsSync(userStoreFolder(tablet.dir.path, SAMPLE_USER.id))).toBe(true);
+      expect(existsSync(tablet.host.services.workspace()?.store.location ?? '')).toBe(true);
       expect((await keychainEntries(tablet.dir.path)).length).toBeGreaterThan(0);
       expect((await list(tablet.host)).length).toBe(synced);
       expect(trail).not.toContainEqual(

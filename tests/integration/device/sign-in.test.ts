@@ -49,7 +49,6 @@ describe('device sign-in with the development provider', () => {
         sorPort: 0,
         brokerPort: 0,
         opsPort: 0,
-        couchPort: 0,
         idpPort: 0,
         logLevel: 'silent',
         seedDemoData: false,

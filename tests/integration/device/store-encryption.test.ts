@@ -14,15 +14,16 @@ import type { Keychain } from '../../../src/main/secrets/types.js';
 import { storeKeySecretName } from '../../../src/main/secrets/types.js';
 import { openUserWorkspace } from '../../../src/main/session/user-workspace.js';
 import { createStoreKey, readStoreKey } from '../../../src/main/storage/store-key.js';
-import {
-  discardUserStore,
-  openUserStore,
-  userStoreFolder,
-  userStorePaths,
-} from '../../../src/main/storage/store.pouch.js';
+import { discardUserStore, openUserStore } from '../../../src/main/storage/store.pouch.js';
 import type { UserStore } from '../../../src/main/storage/types.js';
 import { StoreIntegrityError, StoreLockedError } from '../../../src/main/storage/types.js';
-import { briefing, memoryLogger, openLocalDb, tempDir } from '../../unit/device/fixtures.js';
+import {
+  briefing,
+  memoryLogger,
+  openLocalDb,
+  storeLocation,
+  tempDir,
+} from '../../unit/device/fixtures.js';
 import {
   ciphertextProbe,
   decryptedEntries,
@@ -130,8 +131,8 @@ describe('local store encryption at rest', () => {
     await store.writeSyncState({ lastSyncedAt: '2025-03-04T10:00:00.000Z', pushedSeq: 1 });
     await store.close();
 
-    const folder = userStoreFolder(f.dataDir, USER);
-    const names = await readdir(userStorePaths(f.dataDir, USER).briefings);
+    const { folder, briefings: briefingsFolder } = await storeLocation(f.dataDir, USER, f.keychain);
+    const names = await readdir(briefingsFolder);
     expect(names.some((name) => name.endsWith('.log'))).toBe(true);
     expect(names.some((name) => name.startsWith('MANIFEST-'))).toBe(true);
     for (const needle of [PHRASE, PDF_MARKER, NOTE, 'begins at dawn', '%PDF-']) {
@@ -165,9 +166,8 @@ describe('local store encryption at rest', () => {
       await store.close();
     }
     // Ids are the only plaintext: the briefing's is its SOR id, no content.
-    const keys = (await rawEntries(userStorePaths(f.dataDir, USER).briefings)).map((e) =>
-      e.key.toString('utf8'),
-    );
+    const { briefings } = await storeLocation(f.dataDir, USER, f.keychain);
+    const keys = (await rawEntries(briefings)).map((e) => e.key.toString('utf8'));
     expect(keys.some((key) => key.endsWith('briefing:BRF-000042'))).toBe(true);
     expect(await readFile(join(folder, 'returns-pushed.json'), 'utf8')).toBe('{"pushedSeq":1}\n');
   });
@@ -177,7 +177,7 @@ describe('local store encryption at rest', () => {
     await seedSecretBriefing(f, await pdfWithMarker(PDF_MARKER));
     const dataKey = await readStoreKey(f.keychain, USER);
     if (!dataKey) throw new Error('no data key');
-    const { briefings } = userStorePaths(f.dataDir, USER);
+    const { briefings } = await storeLocation(f.dataDir, USER, f.keychain);
     const body = (await decryptedEntries(briefings, dataKey, 'briefings')).find((e) =>
       e.plain.includes(PHRASE),
     );
@@ -209,7 +209,7 @@ describe('local store encryption at rest', () => {
     await seedSecretBriefing(f, await pdfWithMarker(PDF_MARKER));
     const dataKey = await readStoreKey(f.keychain, USER);
     if (!dataKey) throw new Error('no data key');
-    const { briefings } = userStorePaths(f.dataDir, USER);
+    const { briefings } = await storeLocation(f.dataDir, USER, f.keychain);
     // Opening the database again moves the log into a table file (.ldb).
     const body = (await decryptedEntries(briefings, dataKey, 'briefings')).find((e) =>
       e.plain.includes(PHRASE),
@@ -250,8 +250,9 @@ describe('local store encryption at rest', () => {
     // Files planted (or left by a version before encryption) are not adopted as the store.
     const g = await fixture();
     await createStoreKey(g.keychain, USER);
-    await mkdir(userStoreFolder(g.dataDir, USER), { recursive: true });
-    const planted = new PouchDB(userStorePaths(g.dataDir, USER).briefings);
+    const plantedAt = await storeLocation(g.dataDir, USER, g.keychain);
+    await mkdir(plantedAt.folder, { recursive: true });
+    const planted = new PouchDB(plantedAt.briefings);
     await planted.put(briefing('planted', { title: 'Planted' }));
     await planted.close();
     await expect(open(g)).rejects.toMatchObject({ code: 'store-key-mismatch' });
@@ -286,7 +287,9 @@ describe('local store encryption at rest', () => {
         onBriefingsChanged: () => undefined,
       }),
     ).rejects.toMatchObject({ code: 'store-key-missing', unsentReturns: 2 });
-    expect(await rawEntries(userStorePaths(f.dataDir, USER).returns)).not.toEqual([]);
+    expect(
+      await rawEntries((await storeLocation(f.dataDir, USER, f.keychain)).returns),
+    ).not.toEqual([]);
     expect(await readStoreKey(f.keychain, USER)).toBeNull();
   });
 
@@ -326,7 +329,10 @@ describe('local store encryption at rest', () => {
   it('crypto-shreds on discard: the key leaves the keychain, then the files go', async () => {
     const f = await fixture();
     await seedSecretBriefing(f, await pdfWithMarker(PDF_MARKER));
-    expect(await keytar.findCredentials(f.service)).toHaveLength(1);
+    // The data key, and the key that names the store's folder (store-folder.ts).
+    expect(
+      (await keytar.findCredentials(f.service)).map((e) => e.account.split(':')[0]).sort(),
+    ).toEqual(['store-folder-key', 'store-key']);
     await discardUserStore({ dataDir: f.dataDir, userId: USER, keychain: f.keychain });
     expect(await keytar.findCredentials(f.service)).toEqual([]);
     expect(await readdir(join(f.dataDir, 'users'))).toEqual([]);

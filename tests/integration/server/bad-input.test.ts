@@ -8,7 +8,6 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCouchClient } from '../../../server/src/couch/couch-client.js';
 import type { CouchClient } from '../../../server/src/couch/types.js';
 import { userDbNames } from '../../../server/src/fanout/user-dbs.js';
 import { closeServer, listen, sendJson } from '../../../server/src/http/json-http.js';
@@ -16,6 +15,7 @@ import { createDemoSor } from '../../../server/src/sor/demo-sor.sqlite.js';
 import type { DemoSor } from '../../../server/src/sor/demo-sor.sqlite.js';
 import { handleSorApi } from '../../../server/src/sor/sor-api.js';
 import { SOR_API_PREFIX } from '../../../server/src/sor/sor-contract.js';
+import { couchClientFor } from './couch-socket.js';
 import { startHarness, waitFor } from './server-harness.js';
 import type { Harness } from './server-harness.js';
 
@@ -80,7 +80,7 @@ beforeAll(async () => {
   const secrets = JSON.parse(fs.readFileSync(h.server.files.serverSecrets, 'utf8')) as {
     couchAdmin: { username: string; password: string };
   };
-  couch = createCouchClient({ url: h.server.urls.couch, credentials: secrets.couchAdmin });
+  couch = couchClientFor(h.server, secrets.couchAdmin);
 }, 60_000);
 afterAll(async () => {
   await h?.stop();

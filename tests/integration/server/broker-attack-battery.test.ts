@@ -3,14 +3,21 @@
 // come from the real development provider (password sign-in); the hostile ones are crafted with
 // jose, most of them signed with the provider's own key, so that each check is proven on its own.
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
-import type { JsonWebKey } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import { SignJWT, decodeJwt, importJWK } from 'jose';
 import type { JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { idpKeysFile } from '../../../server/src/idp/signing-keys.js';
-import { DEV_IDP } from '../../../src/shared/protocol.js';
+import { REFUSALS_RECORDED_EACH } from '../../../server/src/observability/refusal-aggregator.js';
+import {
+  DEV_IDP,
+  DEVICE_ID_HEADER,
+  DEVICE_WIPE_CONFIRMATION_HEADER,
+  DEVICE_WIPE_CONFIRMATION_PATTERN,
+  DEVICE_WIPE_DONE_PATH,
+  DEVICE_WIPE_ERROR,
+} from '../../../src/shared/protocol.js';
 import { signInWithPassword } from './idp-client.js';
 import { briefingInput, startHarness, waitFor } from './server-harness.js';
 import type { Harness } from './server-harness.js';
@@ -21,6 +28,7 @@ const RATE_USER = 'jordan.lee';
 const MAX_BODY = 64 * 1024;
 const BURST = 150;
 const MAX_OPEN = 4;
+const WINDOW_MS = 5_000;
 
 let h: Harness;
 let issuer: string;
@@ -48,6 +56,8 @@ function raw(
     body?: string;
     chunked?: boolean;
     headers?: Record<string, string>;
+    /** The source address (any of 127/8): a peer that is not the trusted proxy. */
+    localAddress?: string;
   } = {},
 ): Promise<RawReply> {
   const url = new URL(h.server.urls.broker);
@@ -58,6 +68,7 @@ function raw(
         port: url.port,
         method,
         path,
+        ...(init.localAddress ? { localAddress: init.localAddress } : {}),
         headers: {
           ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
           ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
@@ -152,6 +163,10 @@ beforeAll(async () => {
     brokerRateBurst: BURST,
     brokerRatePerSec: 20,
     brokerMaxOpenPerUser: MAX_OPEN,
+    // The battery's requests come from 127.0.0.1, standing in for a load balancer: those that
+    // carry X-Forwarded-For come from the address it names.
+    brokerTrustedProxies: ['127.0.0.1'],
+    auditRefusalWindowMs: WINDOW_MS,
   });
   issuer = h.server.urls.idp ?? '';
   ca = fs.readFileSync(h.server.files.devCa ?? '', 'utf8');
@@ -185,7 +200,7 @@ beforeAll(async () => {
   const privateKey = await importJWK(current, 'ES256');
   const { d: _d, ...publicJwk } = current;
   providerPublicPem = createPublicKey({
-    key: publicJwk as JsonWebKey,
+    key: publicJwk,
     format: 'jwk',
   })
     .export({ format: 'pem', type: 'spki' })
@@ -616,6 +631,146 @@ describe('audit trail', () => {
         decision: 'allowed',
         grantType: 'authorization_code',
       }),
+    );
+  });
+});
+
+/** How many requests the records account for: one each, or the count of a summary record. */
+const accountedFor = (records: AuditRecord[]) =>
+  records.reduce((sum, r) => sum + (typeof r['count'] === 'number' ? r['count'] : 1), 0);
+
+describe('floods before authentication', () => {
+  it('300 garbage tokens in a burst cost a bounded number of audit records, one counting the rest; the address is then refused unseen (429)', async () => {
+    const flooder = '198.51.100.77';
+    const started = Date.now();
+    const replies = await Promise.all(
+      Array.from({ length: 300 }, (_, i) =>
+        raw('GET', `/db/briefings/flood-${i}`, {
+          token: `garbage-${i}`,
+          headers: { 'x-forwarded-for': flooder },
+        }),
+      ),
+    );
+    const elapsed = Date.now() - started;
+    const byStatus = (status: number) => replies.filter((r) => r.status === status);
+    expect(byStatus(401).length + byStatus(429).length).toBe(300);
+    // The address's budget (30 failures) went first; the rest were refused before any check.
+    expect(byStatus(401).length).toBeLessThanOrEqual(40);
+    for (const reply of byStatus(429)) {
+      expect(JSON.parse(reply.text)).toEqual({ error: 'too_many_requests' });
+      expect(Number(reply.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    }
+    // Even a valid token is not looked at from that address for now; another address is served.
+    const blocked = await raw('GET', '/db/briefings', {
+      token: tokenA,
+      headers: { 'x-forwarded-for': flooder },
+    });
+    expect(blocked.status).toBe(429);
+    const elsewhere = await raw('GET', '/db/briefings', {
+      token: tokenA,
+      headers: { 'x-forwarded-for': '198.51.100.78' },
+    });
+    expect(elsewhere.status).toBe(200);
+
+    // Every one of the 301 refusals is accounted for once its kind's window has ended ...
+    const ofFlooder = () => auditRecords().filter((r) => r['client'] === flooder);
+    await waitFor(
+      'the flood counted in the audit trail',
+      () => Promise.resolve(accountedFor(ofFlooder()) === 301 ? true : undefined),
+      WINDOW_MS * 4,
+    );
+    // ... in a handful of records: per kind (malformed token, address blocked) and per window
+    // the burst touched, the first five each and one summary.
+    const records = ofFlooder();
+    const windows = Math.ceil(elapsed / WINDOW_MS) + 1;
+    expect(records.length).toBeLessThanOrEqual(2 * (REFUSALS_RECORDED_EACH + 1) * windows);
+    expect(records).toContainEqual(
+      expect.objectContaining({
+        reason: 'malformed token',
+        status: 401,
+        aggregated: true,
+        count: expect.any(Number) as unknown,
+      }),
+    );
+    expect(records).toContainEqual(
+      expect.objectContaining({
+        reason: 'too many failed authentications from this address',
+        status: 429,
+        aggregated: true,
+      }),
+    );
+  });
+
+  it('takes X-Forwarded-For only from the trusted proxy: another peer is its own address', async () => {
+    const path = `/db/briefings/forwarded-${Date.now()}`;
+    const reply = await raw('GET', path, {
+      localAddress: '127.0.0.2',
+      headers: { 'x-forwarded-for': '198.51.100.99' },
+    });
+    expect(reply.status).toBe(401);
+    await expectAudited(path, 'no bearer token', { client: '127.0.0.2' });
+  });
+});
+
+describe('a wipe confirmation without the order’s one-time value completes nothing', () => {
+  const device = '0b0e4a3c-7d55-4c1e-9a55-3c2f7a9d1e11';
+  const fromDevice = (method: string, path: string, extra: Record<string, string> = {}) =>
+    raw(method, path, { token: tokenA, headers: { [DEVICE_ID_HEADER]: device, ...extra } });
+  const ops = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${h.server.urls.ops}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${h.adminToken}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return (await res.json()) as {
+      devices?: { deviceId: string; wipe: { state: string; orderId: string } | null }[];
+    };
+  };
+  const wipeState = async () =>
+    (await ops('GET', `/devices?user=${A}`)).devices?.find((d) => d.deviceId === device)?.wipe;
+
+  it('refuses a bare or made-up confirmation, keeps the order pending, and completes it with the value the order carried', async () => {
+    expect((await fromDevice('GET', '/db/briefings')).status).toBe(200);
+    await waitFor('the device on record', async () =>
+      (await ops('GET', `/devices?user=${A}`)).devices?.some((d) => d.deviceId === device)
+        ? true
+        : undefined,
+    );
+    await ops('POST', '/devices/wipe', { user: A, deviceId: device, orderedBy: 'battery' });
+    const order = await fromDevice('GET', '/db/briefings');
+    expect(order.status).toBe(403);
+    const body = JSON.parse(order.text) as { error: string; confirmation: string };
+    expect(body.error).toBe(DEVICE_WIPE_ERROR);
+    expect(body.confirmation).toMatch(DEVICE_WIPE_CONFIRMATION_PATTERN);
+
+    // What a token holder could send without having received the order: nothing completes.
+    const attempts: Record<string, string>[] = [
+      {},
+      { [DEVICE_WIPE_CONFIRMATION_HEADER]: 'A'.repeat(43) },
+    ];
+    for (const extra of attempts) {
+      await expectRefused(await fromDevice('POST', DEVICE_WIPE_DONE_PATH, extra), 403, FORBIDDEN);
+    }
+    expect(await wipeState()).toMatchObject({ state: 'pending' });
+    await expectAudited(
+      DEVICE_WIPE_DONE_PATH,
+      'wipe confirmation without the order’s one-time value',
+      { user: A, deviceId: device },
+      'POST',
+    );
+    expect((await fromDevice('GET', '/db/briefings')).status).toBe(403);
+
+    const done = await fromDevice('POST', DEVICE_WIPE_DONE_PATH, {
+      [DEVICE_WIPE_CONFIRMATION_HEADER]: body.confirmation,
+    });
+    expect(done.status).toBe(200);
+    expect(await wipeState()).toMatchObject({ state: 'completed' });
+    expect(auditRecords()).toContainEqual(
+      expect.objectContaining({ action: 'device.wipe-completed', user: A, deviceId: device }),
+    );
+    // The device signs in like any other afterwards.
+    await waitFor('the device served again', async () =>
+      (await fromDevice('GET', '/db/briefings')).status === 200 ? true : undefined,
     );
   });
 });

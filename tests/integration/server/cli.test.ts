@@ -195,12 +195,19 @@ describe('sor CLI against the demo SOR', () => {
     const id = createdId((await cli(briefing())).text);
     expect(sor.get(id)?.recipients).toEqual([]);
 
-    const result = await cli(['share', id, 'sam.taylor, alex.morgan']);
-    expect(result).toEqual({ ok: true, text: 'Shared with: sam.taylor, alex.morgan' });
+    const result = await cli(['share', id, 'sam.taylor']);
+    expect(result).toEqual({ ok: true, text: `Shared ${id} with sam.taylor.` });
+    expect(sor.get(id)?.recipients).toEqual(['sam.taylor']);
+
+    const some = await cli(['share', id, 'sam.taylor, alex.morgan']);
+    expect(some).toEqual({
+      ok: true,
+      text: `Shared ${id} with alex.morgan; sam.taylor already had it.`,
+    });
     expect(sor.get(id)?.recipients).toEqual(['alex.morgan', 'sam.taylor']);
 
     const again = await cli(['share', id, 'alex.morgan']);
-    expect(again).toEqual({ ok: true, text: 'Shared with: (all were already recipients)' });
+    expect(again).toEqual({ ok: true, text: `alex.morgan already had ${id}: nothing changed.` });
     expect(sor.get(id)?.recipients).toEqual(['alex.morgan', 'sam.taylor']);
   });
 
@@ -208,12 +215,61 @@ describe('sor CLI against the demo SOR', () => {
     const id = createdId((await cli(briefing('alex.morgan', 'sam.taylor'))).text);
 
     const result = await cli(['unshare', id, 'sam.taylor']);
-    expect(result).toEqual({ ok: true, text: 'Unshared from: sam.taylor' });
+    expect(result).toEqual({ ok: true, text: `Unshared ${id} from sam.taylor.` });
     expect(sor.get(id)?.recipients).toEqual(['alex.morgan']);
 
     const again = await cli(['unshare', id, 'sam.taylor']);
-    expect(again).toEqual({ ok: true, text: 'Unshared from: (none were recipients)' });
+    expect(again).toEqual({ ok: true, text: `sam.taylor did not have ${id}: nothing changed.` });
     expect(sor.get(id)?.recipients).toEqual(['alex.morgan']);
+  });
+
+  it('says a user it is asked to unshare from does not exist, rather than only that nothing changed', async () => {
+    const id = createdId((await cli(briefing('alex.morgan', 'sam.taylor'))).text);
+
+    const typo = await cli(['unshare', id, 'alex.morgn']);
+    expect(typo).toEqual({
+      ok: false,
+      text: '"alex.morgn" is not a user the demo SOR knows (check the spelling; `npm run sor -- users` lists them).',
+    });
+    expect(sor.get(id)?.recipients).toEqual(['alex.morgan', 'sam.taylor']);
+
+    // With someone it did unshare from, the command succeeds and still names the stranger.
+    const mixed = await cli(['unshare', id, 'sam.taylor,bob']);
+    expect(mixed).toEqual({
+      ok: true,
+      text: `Unshared ${id} from sam.taylor; "bob" is not a user the demo SOR knows (check the spelling; \`npm run sor -- users\` lists them).`,
+    });
+    expect(sor.get(id)?.recipients).toEqual(['alex.morgan']);
+  });
+
+  it('refuses an empty body and one over the limit, saying what to do, and creates nothing', async () => {
+    const marking = ['create', '--classification', 'OFFICIAL', '--priority', 'routine'];
+    const before = sor.documentCount();
+    for (const body of ['', '<p> </p>', '<p>&nbsp;</p>\n<div></div>']) {
+      const empty = await cli([...marking, '--title', 'Nothing to read', '--body', body]);
+      expect(empty.ok).toBe(false);
+      expect(empty.text).toContain(
+        '--body: the body is empty. A briefing needs text to read; for one that is only an attachment, say so in a sentence',
+      );
+    }
+    const bodyFile = path.join(dir, 'too-long.html');
+    fs.writeFileSync(bodyFile, `<p>${'x'.repeat(10_000_000)}</p>`);
+    const long = await cli([...marking, '--title', 'Too long', '--body-file', bodyFile]);
+    expect(long.ok).toBe(false);
+    expect(long.text).toContain(
+      '--body: the body is longer than 10 million characters (about 10 MB of text). Shorten it, or move long material into an attached PDF.',
+    );
+    expect(long.text).not.toMatch(/Too big|<=10000000/);
+    expect(sor.documentCount()).toBe(before);
+    // A picture alone is something to read.
+    const image = await cli([
+      ...marking,
+      '--title',
+      'Chart only',
+      '--body',
+      '<img src="data:image/png;base64,iVBORw0KGgo=" alt="Chart">',
+    ]);
+    expect(image.ok).toBe(true);
   });
 
   it('lists every briefing with its version, marking, priority, recipients and attachments', async () => {
@@ -240,7 +296,7 @@ describe('sor CLI against the demo SOR', () => {
     const id = createdId((await cli(briefing())).text);
     const env = { ...process.env, ATTACHE_ADMIN_TOKEN: TOKEN, ATTACHE_SOR_URL: url };
     const ok = await runCommand(['share', id, 'alex.morgan'], env);
-    expect(ok).toEqual({ code: 0, stdout: 'Shared with: alex.morgan\n', stderr: '' });
+    expect(ok).toEqual({ code: 0, stdout: `Shared ${id} with alex.morgan.\n`, stderr: '' });
     expect(sor.get(id)?.recipients).toEqual(['alex.morgan']);
 
     const refused = await runCommand(['unshare', 'BRF-999999', 'alex.morgan'], env);

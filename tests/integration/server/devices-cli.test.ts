@@ -9,6 +9,7 @@ import { CliError } from '../../../server/src/sor/admin-cli.js';
 import {
   DEVICE_ID_HEADER,
   DEVICE_LABEL_HEADER,
+  DEVICE_WIPE_CONFIRMATION_PATTERN,
   DEVICE_WIPE_ERROR,
 } from '../../../src/shared/protocol.js';
 import type { Harness } from './server-harness.js';
@@ -64,10 +65,14 @@ describe('npm run devices', () => {
       new RegExp(`${laptop}[^\\n]*\\n[^\\n]*\\n\\s+wipe ordered \\S+ by J\\. Smith, INC-4711`),
     );
 
-    // The laptop's next request is answered with the order; the tablet syncs on.
+    // The laptop's next request is answered with the order (and its one-time value for the
+    // confirmation); the tablet syncs on.
     expect(await fromDevice(laptop, 'Minister’s laptop')).toEqual({
       status: 403,
-      body: { error: DEVICE_WIPE_ERROR },
+      body: {
+        error: DEVICE_WIPE_ERROR,
+        confirmation: expect.stringMatching(DEVICE_WIPE_CONFIRMATION_PATTERN) as unknown,
+      },
     });
     expect((await fromDevice(tablet, 'Tablet')).status).toBe(200);
     const trail = fs.readFileSync(h.server.files.auditLog, 'utf8');

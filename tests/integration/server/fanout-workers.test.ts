@@ -8,8 +8,12 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCouchClient } from '../../../server/src/couch/couch-client.js';
-import { startEmbeddedCouch } from '../../../server/src/couch/embedded-couch.pouch.js';
-import type { CouchClient, EmbeddedCouch } from '../../../server/src/couch/types.js';
+import {
+  EMBEDDED_COUCH_ORIGIN,
+  startEmbeddedCouchProcess,
+} from '../../../server/src/couch/embedded-couch-process.js';
+import type { EmbeddedCouchProcess } from '../../../server/src/couch/embedded-couch-process.js';
+import type { CouchClient } from '../../../server/src/couch/types.js';
 import { pairKey, reconcilePairs } from '../../../server/src/fanout/batch-reconciler.js';
 import { createFanout } from '../../../server/src/fanout/fanout-worker.js';
 import type { FanoutEvent } from '../../../server/src/fanout/types.js';
@@ -35,15 +39,20 @@ const RETRY: RetryPolicy = { maxAttempts: 10, baseDelayMs: 50, maxDelayMs: 500 }
 const WORKERS = 3;
 
 let dir: string;
-let couch: EmbeddedCouch;
-let client: CouchClient;
+let couch: EmbeddedCouchProcess;
+let client: CouchClient & { close(): Promise<void> };
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'attache-workers-'));
-  couch = await startEmbeddedCouch({ dataDir: dir, host: '127.0.0.1', port: 0, admin: ADMIN });
-  client = createCouchClient({ url: couch.url, credentials: ADMIN });
+  couch = await startEmbeddedCouchProcess({ dataDir: dir, admin: ADMIN, logLevel: 'silent' });
+  client = createCouchClient({
+    url: EMBEDDED_COUCH_ORIGIN,
+    socketPath: couch.socketPath,
+    credentials: ADMIN,
+  });
 });
 afterAll(async () => {
+  await client.close();
   await couch.stop();
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -306,5 +315,74 @@ describe('a SOR outage', () => {
     expect(report.briefings).toBe(12);
     await queue.close();
     sor.close();
+  });
+});
+
+describe('compaction after an unshare', () => {
+  it('is asked for before the unshare is acked, and asked again when the first request failed', async () => {
+    const sor = createDemoSor({ file: path.join(dir, 'compaction.sor.sqlite') });
+    const userDbs = createUserDbs({
+      couch: client,
+      serviceSecret: 'secret-compaction-0123456789abcdef0123456789',
+      serviceAdminName: ADMIN.username,
+    });
+    const recipient = 'compaction.user';
+    const { sorId } = sor.create({ content: content('Withdrawn'), recipients: [recipient] });
+    const queue = createSqliteQueue<FanoutEvent>({
+      file: path.join(dir, 'compaction.queue.sqlite'),
+      name: 'fanout',
+      visibilityMs: 30_000,
+      retry: { maxAttempts: 5, baseDelayMs: 20, maxDelayMs: 40 },
+    });
+    const asked: string[][] = [];
+    let failNext = false;
+    const fanout = createFanout({
+      queue,
+      sor,
+      couch: client,
+      userDbs,
+      metrics: createMetrics({ queueDepth: () => queue.depth() }),
+      audit: { record: () => undefined, close: () => Promise.resolve() },
+      concurrency: 1,
+      batchSize: 10,
+      idleMs: 20,
+      compactions: {
+        request: (users) => {
+          asked.push([...users]);
+          if (!failNext) return Promise.resolve();
+          failNext = false;
+          return Promise.reject(new Error('control database unreachable'));
+        },
+      },
+    });
+    const drained = async () => {
+      for (const deadline = Date.now() + 15_000; ;) {
+        const depth = await queue.depth();
+        if (depth.ready + depth.delayed + depth.leased === 0) return depth;
+        if (Date.now() > deadline) throw new Error(`not drained: ${JSON.stringify(depth)}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+    fanout.start();
+    try {
+      await queue.enqueue(eventsOf(await sor.listChanges(null, 100)));
+      await drained();
+      expect(asked).toEqual([]); // a share removes nothing
+
+      const cursor = String((await sor.listChanges(null, 100)).nextCursor);
+      sor.unshare(sorId, [recipient]);
+      failNext = true;
+      await queue.enqueue(eventsOf(await sor.listChanges(cursor, 100)));
+      const depth = await drained();
+      // First delivery: deleted, but the request failed, so the event was not acked. Its retry
+      // finds the briefing gone and asks again.
+      expect(asked).toEqual([[recipient], [recipient]]);
+      expect(depth.dead).toBe(0);
+      expect(await client.getDoc(userDbNames(recipient).briefings, `briefing:${sorId}`)).toBeNull();
+    } finally {
+      await fanout.stop();
+      await queue.close();
+      sor.close();
+    }
   });
 });

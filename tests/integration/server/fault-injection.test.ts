@@ -23,6 +23,10 @@ import { verifyAuditFile, readHeadFile } from '../../../server/src/audit/verify.
 import { headFileOf } from '../../../server/src/audit/audit-trail.js';
 import { CONTROL_DB } from '../../../server/src/couch/control-db.js';
 import { createCouchClient } from '../../../server/src/couch/couch-client.js';
+import {
+  EMBEDDED_COUCH_ORIGIN,
+  embeddedCouchPaths,
+} from '../../../server/src/couch/embedded-couch-process.js';
 import { closeServer, listen } from '../../../server/src/http/json-http.js';
 import { setLogLevel } from '../../../server/src/observability/logger.js';
 import type { LogLevel } from '../../../server/src/observability/logger.js';
@@ -66,13 +70,19 @@ async function serverCommand(): Promise<string[]> {
   const out = path.join(ROOT, 'node_modules/.cache/attache-tests/server-main.mjs');
   try {
     const esbuild = await import('esbuild');
+    // The embedded CouchDB-protocol server's process starts from its own entry beside the main
+    // one (server/src/couch/embedded-couch-process.ts), so it is bundled too.
     await esbuild.build({
-      entryPoints: [path.join(ROOT, 'server/src/main.ts')],
+      entryPoints: {
+        'server-main': path.join(ROOT, 'server/src/main.ts'),
+        'embedded-couch-child': path.join(ROOT, 'server/src/couch/embedded-couch-child.ts'),
+      },
       bundle: true,
       platform: 'node',
       format: 'esm',
       packages: 'external',
-      outfile: out,
+      outdir: path.dirname(out),
+      outExtension: { '.js': '.mjs' },
       logLevel: 'silent',
     });
     return [process.execPath, out];
@@ -154,7 +164,7 @@ async function prepare(variant: 'sqlite' | 'rabbitmq', prefix: string): Promise<
   const sorServer = createSorAdminServer({ sor, adminToken: token });
   const sorPort = await listen(sorServer, '127.0.0.1', 0);
   fs.writeFileSync(path.join(dir, 'sor-token'), token, { mode: 0o600 });
-  const [brokerPort, opsPort, couchPort] = [await freePort(), await freePort(), await freePort()];
+  const [brokerPort, opsPort] = [await freePort(), await freePort()];
   const env: NodeJS.ProcessEnv = {
     PATH: process.env['PATH'],
     HOME: process.env['HOME'],
@@ -163,7 +173,6 @@ async function prepare(variant: 'sqlite' | 'rabbitmq', prefix: string): Promise<
     ATTACHE_SOR_PORT: '0',
     ATTACHE_BROKER_PORT: String(brokerPort),
     ATTACHE_OPS_PORT: String(opsPort),
-    ATTACHE_COUCH_PORT: String(couchPort),
     ATTACHE_LOG_LEVEL: process.env['ATTACHE_FAULT_LOG_LEVEL'] ?? 'warn',
     ATTACHE_DEMO_SOR: 'false',
     ATTACHE_SOR_ADAPTER: 'rest',
@@ -278,7 +287,8 @@ async function faultRun(variant: 'sqlite' | 'rabbitmq'): Promise<void> {
         fs.readFileSync(path.join(run.dir, 'server/secrets/server-secrets.json'), 'utf8'),
       ) as { couchAdmin: { username: string; password: string } };
     const couch = createCouchClient({
-      url: `http://127.0.0.1:${run.env['ATTACHE_COUCH_PORT']}`,
+      url: EMBEDDED_COUCH_ORIGIN,
+      socketPath: embeddedCouchPaths(path.join(run.dir, 'server')).socketPath,
       credentials: secrets().couchAdmin,
     });
     const deadline = Date.now() + 120_000;

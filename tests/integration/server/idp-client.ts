@@ -44,14 +44,30 @@ export function httpsRequest(
   });
 }
 
+const DEFAULT_SCOPE = `openid profile offline_access ${DEV_IDP.brokerAudience}/${DEV_IDP.syncScope}`;
+
 /** Signs in as `username` and returns the token endpoint's answer. Throws on a refused login. */
 export async function signInWithPassword(
   issuer: string,
   ca: string,
   username: string,
   password: string,
-  scope = `openid profile offline_access ${DEV_IDP.brokerAudience}/${DEV_IDP.syncScope}`,
+  scope = DEFAULT_SCOPE,
 ): Promise<TokenSet> {
+  return (await signInKeepingCode(issuer, ca, username, password, scope)).tokens;
+}
+
+/**
+ * Signs in like signInWithPassword and keeps the authorization code: `redeemAgain` sends the
+ * same code exchange once more, as an attacker who copied the code from the redirect would.
+ */
+export async function signInKeepingCode(
+  issuer: string,
+  ca: string,
+  username: string,
+  password: string,
+  scope = DEFAULT_SCOPE,
+): Promise<{ tokens: TokenSet; redeemAgain: () => Promise<HttpsReply> }> {
   const cookies = new Map<string, string>();
   const remember = (reply: HttpsReply) => {
     const set = reply.headers['set-cookie'];
@@ -97,18 +113,20 @@ export async function signInWithPassword(
       if (next.origin === new URL(redirectUri).origin) {
         const code = next.searchParams.get('code');
         if (!code) throw new Error(`no code: ${next.search}`);
-        const token = await httpsRequest(ca, 'POST', `${issuer}/token`, {
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({
-            grant_type: 'authorization_code',
-            client_id: DEV_IDP.readerClientId,
-            code,
-            redirect_uri: redirectUri,
-            code_verifier: verifier,
-          }).toString(),
-        });
+        const redeem = () =>
+          httpsRequest(ca, 'POST', `${issuer}/token`, {
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: new URLSearchParams({
+              grant_type: 'authorization_code',
+              client_id: DEV_IDP.readerClientId,
+              code,
+              redirect_uri: redirectUri,
+              code_verifier: verifier,
+            }).toString(),
+          });
+        const token = await redeem();
         if (token.status !== 200) throw new Error(`token endpoint: ${token.status} ${token.body}`);
-        return JSON.parse(token.body) as TokenSet;
+        return { tokens: JSON.parse(token.body) as TokenSet, redeemAgain: redeem };
       }
       reply = await go('GET', next.toString());
       continue;

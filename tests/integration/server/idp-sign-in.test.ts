@@ -14,11 +14,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchTrusting } from '../../../server/src/broker/jwks.js';
 import { rotateIdpSigningKey } from '../../../server/src/idp/signing-keys.js';
 import { DEV_IDP } from '../../../src/shared/protocol.js';
-import { httpsRequest, refresh, signInWithPassword } from './idp-client.js';
+import { httpsRequest, refresh, signInKeepingCode, signInWithPassword } from './idp-client.js';
 import { startHarness, testConfig, waitFor } from './server-harness.js';
 import type { Harness } from './server-harness.js';
 
-const HARNESS_OVERRIDES = { seedDemoData: false };
+/** How often the broker fetches the provider's revoked-token list (the bound on revocation). */
+const REVOCATION_POLL_SEC = 2;
+const HARNESS_OVERRIDES = { seedDemoData: false, tokenRevocationPollSec: REVOCATION_POLL_SEC };
 const SCOPES = [`${DEV_IDP.brokerAudience}/${DEV_IDP.syncScope}`];
 const CHROMIUM = process.env['ATTACHE_CHROMIUM'] ?? '/usr/bin/chromium';
 
@@ -268,10 +270,51 @@ describe('interactive sign-in with msal-node and the provider’s login page in 
     await waitFor('refused replay in the audit trail', () =>
       Promise.resolve(refusedRefreshes() > refusedBefore ? true : undefined),
     );
-    // ... and, since either party may be the thief, the newer token dies with it.
+    // ... and, since either party may be the thief, the newer token dies with it ...
     const afterReplay = await refresh(issuer, ca, next);
     expect(afterReplay.status).toBe(400);
     expect((JSON.parse(afterReplay.body) as { error: string }).error).toBe('invalid_grant');
+    // ... and so does the access token the renewal gave, at the broker too.
+    const renewedAccess = (JSON.parse(renewed.body) as { access_token: string }).access_token;
+    await waitFor(
+      'the broker refusing the renewed access token',
+      async () => ((await brokerStatus(renewedAccess)) === 401 ? true : undefined),
+      REVOCATION_POLL_SEC * 1000 + 10_000,
+    );
+  });
+
+  it('after a replayed authorization code, the broker refuses the access token it first gave, within one revocation poll', async () => {
+    const issuer = h.server.urls.idp ?? '';
+    const { tokens, redeemAgain } = await signInKeepingCode(
+      issuer,
+      ca,
+      'jordan.lee',
+      'attache-jordan',
+    );
+    expect(await brokerStatus(tokens.access_token)).toBe(200);
+    // Someone who copied the code from the redirect redeems it again: the provider refuses and,
+    // since either party may be the thief, revokes the sign-in the code started.
+    const replay = await redeemAgain();
+    expect(replay.status).toBe(400);
+    expect((JSON.parse(replay.body) as { error: string }).error).toBe('invalid_grant');
+    const revokedAt = Date.now();
+
+    await waitFor(
+      'the broker refusing the first access token',
+      async () => ((await brokerStatus(tokens.access_token)) === 401 ? true : undefined),
+      REVOCATION_POLL_SEC * 1000 + 10_000,
+    );
+    const tookMs = Date.now() - revokedAt;
+    // One poll interval, plus the fetch and this test's own polling on a busy machine.
+    expect(tookMs).toBeLessThanOrEqual(REVOCATION_POLL_SEC * 1000 + 3_000);
+
+    const trail = fs.readFileSync(h.server.files.auditLog, 'utf8');
+    expect(trail).toMatch(/"action":"idp.grant-revoked","user":"jordan.lee"/);
+    expect(trail).toMatch(
+      /"action":"broker.request","user":"jordan.lee"[^\n]*"decision":"refused","reason":"token revoked at the provider"/,
+    );
+    // The refresh token of that sign-in is dead too: the device must sign in again.
+    expect((await refresh(issuer, ca, tokens.refresh_token ?? '')).status).toBe(400);
   });
 
   it('serves its login page with a strict CSP, no framing, no referrer and no caching', async () => {

@@ -9,9 +9,13 @@ import { performance } from 'node:perf_hooks';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ensureControlDb } from '../../../server/src/couch/control-db.js';
 import { createCouchClient } from '../../../server/src/couch/couch-client.js';
-import { startEmbeddedCouch } from '../../../server/src/couch/embedded-couch.pouch.js';
+import {
+  EMBEDDED_COUCH_ORIGIN,
+  startEmbeddedCouchProcess,
+} from '../../../server/src/couch/embedded-couch-process.js';
+import type { EmbeddedCouchProcess } from '../../../server/src/couch/embedded-couch-process.js';
 import { CouchError } from '../../../server/src/couch/types.js';
-import type { CouchClient, EmbeddedCouch } from '../../../server/src/couch/types.js';
+import type { CouchClient } from '../../../server/src/couch/types.js';
 import type { FanoutEvent } from '../../../server/src/fanout/types.js';
 import { setLogLevel } from '../../../server/src/observability/logger.js';
 import type { LogLevel } from '../../../server/src/observability/logger.js';
@@ -32,16 +36,21 @@ setLogLevel((process.env['ATTACHE_TEST_LOG_LEVEL'] ?? 'silent') as LogLevel);
 const ADMIN = { username: 'attache-service', password: 'test-password-0123456789' };
 const TTL = 1_500;
 let dir: string;
-let couch: EmbeddedCouch;
-let client: CouchClient;
+let couch: EmbeddedCouchProcess;
+let client: CouchClient & { close(): Promise<void> };
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'attache-lease-'));
-  couch = await startEmbeddedCouch({ dataDir: dir, host: '127.0.0.1', port: 0, admin: ADMIN });
-  client = createCouchClient({ url: couch.url, credentials: ADMIN });
+  couch = await startEmbeddedCouchProcess({ dataDir: dir, admin: ADMIN, logLevel: 'silent' });
+  client = createCouchClient({
+    url: EMBEDDED_COUCH_ORIGIN,
+    socketPath: couch.socketPath,
+    credentials: ADMIN,
+  });
   await ensureControlDb(client, ADMIN.username);
 });
 afterAll(async () => {
+  await client.close();
   await couch.stop();
   fs.rmSync(dir, { recursive: true, force: true });
 });

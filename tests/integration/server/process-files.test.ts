@@ -20,7 +20,7 @@ function walk(dir: string): string[] {
 }
 
 describe('files of the server process', () => {
-  it('are readable by their owner only, whatever the umask it was started with', async () => {
+  it('are readable by their owner only, whatever the umask it was started with (and an old port setting is named as ignored)', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
       cwd: repo,
       env: {
@@ -29,14 +29,15 @@ describe('files of the server process', () => {
         ATTACHE_SOR_PORT: '0',
         ATTACHE_BROKER_PORT: '0',
         ATTACHE_OPS_PORT: '0',
-        ATTACHE_COUCH_PORT: '0',
         ATTACHE_IDP_PORT: '0',
+        // Deprecated: the embedded CouchDB-protocol server has no port any more.
+        ATTACHE_COUCH_PORT: '5985',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    let out = '';
     try {
       await new Promise<void>((resolve, reject) => {
-        let out = '';
         const timer = setTimeout(() => reject(new Error(`server not ready:\n${out}`)), 60_000);
         child.stdout.on('data', (chunk: Buffer) => {
           out += chunk.toString();
@@ -55,11 +56,12 @@ describe('files of the server process', () => {
         .filter(({ mode }) => (mode & 0o077) !== 0);
       expect(walk(dataDir).some((f) => f.endsWith('.sqlite'))).toBe(true);
       expect(loose).toEqual([]);
+      expect(out).toContain('couchPort (ATTACHE_COUCH_PORT) no longer has any effect');
     } finally {
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));
     }
-  });
+  }, 90_000);
 
   it('tightens a data folder that already existed with looser permissions', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'attache-loose-'));

@@ -1,8 +1,10 @@
-// Production settings at work: an instance that uses an external CouchDB (here another
-// instance's CouchDB-protocol server, standing in for Apache CouchDB 3) with configured
-// credentials and a shared service secret; configuration that cannot work stops the start with
+// Production settings at work: an instance that uses an external CouchDB over HTTP (here another
+// instance's CouchDB-protocol server, standing in for Apache CouchDB 3: it listens on a Unix
+// socket only, so a test-only TCP relay on loopback gives it the URL an external CouchDB has)
+// with configured credentials and a shared service secret; configuration that cannot work stops the start with
 // an error naming the key; and the operations endpoints (metrics, runbook actions).
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +18,25 @@ import type { Harness } from './server-harness.js';
 let a: Harness;
 let dir: string;
 let couchPassword: string;
+/** http://127.0.0.1:<port> of the relay to instance A's CouchDB-protocol server. */
+let externalCouchUrl: string;
+let relay: net.Server;
+
+/** A TCP listener on loopback that pipes each connection to a Unix socket (test fake of a network CouchDB). */
+async function tcpRelayTo(socketPath: string): Promise<net.Server> {
+  const server = net.createServer((client) => {
+    const upstream = net.createConnection({ path: socketPath });
+    client.pipe(upstream).pipe(client);
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', close);
+    upstream.on('error', close);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
 
 function configB(overrides: Partial<ServerConfig> = {}): ServerConfig {
   return parseConfig({
@@ -23,7 +44,6 @@ function configB(overrides: Partial<ServerConfig> = {}): ServerConfig {
     sorPort: 0,
     brokerPort: 0,
     opsPort: 0,
-    couchPort: 0,
     logLevel: process.env['ATTACHE_TEST_LOG_LEVEL'] ?? 'silent',
     devIdp: false,
     tokenIssuer: 'https://issuer.invalid',
@@ -31,7 +51,7 @@ function configB(overrides: Partial<ServerConfig> = {}): ServerConfig {
     instanceId: 'instance-b',
     pollIntervalMs: 100,
     fanoutIdleMs: 50,
-    couchUrl: a.server.urls.couch,
+    couchUrl: externalCouchUrl,
     couchUser: 'attache-service',
     couchPasswordFile: path.join(dir, 'couch-password'),
     serviceSecretFile: path.join(dir, 'service-secret'),
@@ -55,6 +75,8 @@ beforeAll(async () => {
   // one poller lease per CouchDB, and instance B's SOR is the one with briefings.
   a = await startHarness({ seedDemoData: false, pollerEnabled: false, returnsEnabled: false });
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'attache-prod-config-'));
+  relay = await tcpRelayTo(a.server.couch.socketPath ?? '');
+  externalCouchUrl = `http://127.0.0.1:${(relay.address() as net.AddressInfo).port}`;
   const secrets = JSON.parse(fs.readFileSync(a.server.files.serverSecrets, 'utf8')) as {
     couchAdmin: { password: string };
     serviceSecret: string;
@@ -64,6 +86,7 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(dir, 'service-secret'), secrets.serviceSecret, { mode: 0o600 });
 });
 afterAll(async () => {
+  relay?.close();
   await a?.stop();
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -72,7 +95,7 @@ describe('an instance on an external CouchDB', () => {
   it('delivers into the external CouchDB, where the users’ credentials (shared secret) read it', async () => {
     const b = await startServer(configB());
     try {
-      expect(b.urls.couch).toBe(a.server.urls.couch);
+      expect(b.couch).toMatchObject({ url: externalCouchUrl, socketPath: null, embedded: null });
       const token = fs.readFileSync(b.files.adminToken, 'utf8').trim();
       const res = await fetch(`${b.urls.sor}/admin/briefings`, {
         method: 'POST',
@@ -112,7 +135,7 @@ describe('configuration checked at start', () => {
     );
     expect(refused.message).toContain('Cannot sign in to CouchDB');
     expect(refused.problems[0]).toContain(
-      `couchUser (ATTACHE_COUCH_USER): CouchDB at ${a.server.urls.couch} refused "attache-service"`,
+      `couchUser (ATTACHE_COUCH_USER): CouchDB at ${externalCouchUrl} refused "attache-service"`,
     );
     expect(refused.message).not.toContain('not-the-password');
     const unreachable = await startFailure(configB({ couchUrl: 'http://127.0.0.1:9' }));

@@ -12,6 +12,7 @@ import { SignJWT, importJWK } from 'jose';
 import type { JWK } from 'jose';
 import { idpKeysFile } from '../../../server/src/idp/signing-keys.js';
 import { DEV_IDP } from '../../../src/shared/protocol.js';
+import { basic, couchRequest } from './couch-socket.js';
 
 /** A JSON reply; tests cast `body` to the shape they expect. */
 export type Reply = { status: number; body: unknown };
@@ -32,7 +33,10 @@ export type Harness = {
     pathAndQuery: string,
     init?: { method?: string; token?: string; body?: unknown },
   ): Promise<Reply & { headers: Headers }>;
-  /** Basic-auth request straight to the CouchDB-protocol server as `user` (derived password). */
+  /**
+   * Basic-auth request straight to the CouchDB-protocol server (its Unix socket) as `user`
+   * (derived password).
+   */
   couchAs(user: string, method: string, pathAndQuery: string, body?: unknown): Promise<Reply>;
   dbNames: typeof userDbNames;
   restart(): Promise<void>;
@@ -45,7 +49,6 @@ export function testConfig(dataDir: string, overrides: Partial<ServerConfig> = {
     sorPort: 0,
     brokerPort: 0,
     opsPort: 0,
-    couchPort: 0,
     // parseConfig validates it; ATTACHE_TEST_LOG_LEVEL=info shows the server's log.
     logLevel: process.env['ATTACHE_TEST_LOG_LEVEL'] ?? 'silent',
     pollIntervalMs: 100,
@@ -127,15 +130,17 @@ export async function startHarness(overrides: Partial<ServerConfig> = {}): Promi
     },
     async couchAs(user, method, pathAndQuery, body) {
       const password = deriveCouchPassword(secrets.serviceSecret, user);
-      const res = await fetch(`${server.urls.couch}${pathAndQuery}`, {
-        method,
-        headers: {
-          authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
+      const res = await couchRequest(server.couch.socketPath ?? '', method, pathAndQuery, {
+        authorization: basic({ username: user, password }),
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
-      return { status: res.status, body: await readJson(res) };
+      let parsed: unknown;
+      try {
+        parsed = res.text === '' ? null : (JSON.parse(res.text) as unknown);
+      } catch {
+        parsed = res.text;
+      }
+      return { status: res.status, body: parsed };
     },
     async restart() {
       await server.stop();

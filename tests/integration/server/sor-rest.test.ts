@@ -126,6 +126,44 @@ describe('REST SOR adapter against the demo SOR', () => {
   it('answers null for a document the SOR does not have', async () => {
     expect(await rest.fetchDocument('BRF-999999')).toBeNull();
     expect(await rest.fetchShareState('BRF-999999')).toBeNull();
+    expect(await rest.fetchShareHistory('BRF-999999', 'ann')).toBeNull();
+  });
+
+  it('tells when a document was shared with a user: every interval, past and present', async () => {
+    let clock = Date.parse('2026-02-01T09:00:00.000Z');
+    const timed = createDemoSor({
+      file: path.join(dir, 'timed.sqlite'),
+      now: () => new Date((clock += 60_000)),
+    });
+    const timedServer = createSorAdminServer({ sor: timed, adminToken: TOKEN });
+    const port = await listen(timedServer, '127.0.0.1', 0);
+    const adapter = createRestSorAdapter({
+      baseUrl: `http://127.0.0.1:${port}${SOR_API_PREFIX}`,
+      token: TOKEN,
+      timeoutMs: 5_000,
+    });
+    try {
+      const doc = timed.create({ content: content('History'), recipients: ['ann', 'a/b@x'] }); // 09:01
+      timed.update(doc.sorId, { content: content('History v2') }); // 09:02, not a new share
+      timed.unshare(doc.sorId, ['ann']); // 09:03
+      timed.share(doc.sorId, ['ann']); // 09:04
+      expect(await adapter.fetchShareHistory(doc.sorId, 'ann')).toEqual({
+        sorId: doc.sorId,
+        userId: 'ann',
+        intervals: [
+          { from: '2026-02-01T09:01:00.000Z', until: '2026-02-01T09:03:00.000Z' },
+          { from: '2026-02-01T09:04:00.000Z', until: null },
+        ],
+      });
+      // A user id with characters a path would mangle goes in the query.
+      expect((await adapter.fetchShareHistory(doc.sorId, 'a/b@x'))?.intervals).toEqual([
+        { from: '2026-02-01T09:01:00.000Z', until: null },
+      ]);
+      expect((await adapter.fetchShareHistory(doc.sorId, 'never'))?.intervals).toEqual([]);
+    } finally {
+      await closeServer(timedServer);
+      timed.close();
+    }
   });
 
   it('writes returns idempotently by key', async () => {
@@ -268,6 +306,40 @@ describe('REST SOR adapter against a façade that breaks the contract', () => {
     );
   });
 
+  it('refuses a share history that breaks the contract or answers for someone else', async () => {
+    routes.set(
+      '/sor/v1/documents/H-1/share-history',
+      json({ sorId: 'H-1', userId: 'ann', intervals: [{ from: 'last tuesday', until: null }] }),
+    );
+    await expect(adapter.fetchShareHistory('H-1', 'ann')).rejects.toThrow(
+      /breaks the contract: intervals\.0\.from: expected an ISO 8601 time/,
+    );
+    routes.set(
+      '/sor/v1/documents/H-2/share-history',
+      json({ sorId: 'H-2', userId: 'bob', intervals: [] }),
+    );
+    const other = adapter.fetchShareHistory('H-2', 'ann');
+    await expect(other).rejects.toBeInstanceOf(SorRecordError);
+    await expect(other).rejects.toThrow(
+      /answered share history of "H-2" with "ann" with "H-2" and "bob"/,
+    );
+  });
+
+  it('does not take a façade without share history for a SOR without the document', async () => {
+    // A façade from before the operation: 404 for the route, while the document exists.
+    routes.set(
+      '/sor/v1/documents/OLD-1/recipients',
+      json({ sorId: 'OLD-1', version: 1, recipients: ['ann'] }),
+    );
+    const waiting = adapter.fetchShareHistory('OLD-1', 'ann');
+    await expect(waiting).rejects.toBeInstanceOf(SorUnavailableError);
+    await expect(waiting).rejects.toThrow(
+      /does not implement GET \/documents\/\{sorId\}\/share-history/,
+    );
+    // Both 404: the document is not there.
+    expect(await adapter.fetchShareHistory('GONE-1', 'ann')).toBeNull();
+  });
+
   it('treats 5xx as the SOR being unavailable', async () => {
     routes.set('/sor/v1/documents/DOWN', (res) => res.writeHead(503).end());
     await expect(adapter.fetchDocument('DOWN')).rejects.toBeInstanceOf(SorUnavailableError);
@@ -286,12 +358,21 @@ describe('the OpenAPI contract file', () => {
       '/changes:',
       '/documents/{sorId}:',
       '/documents/{sorId}/recipients:',
+      '/documents/{sorId}/share-history:',
       '/documents/{sorId}/versions/{version}/attachments/{name}:',
       '/returns:',
     ]) {
       expect(yaml).toContain(`  ${route}`);
     }
-    for (const field of ['nextCursor', 'approvedAt', 'recipients', 'sha256', 'idempotencyKey']) {
+    for (const field of [
+      'nextCursor',
+      'approvedAt',
+      'recipients',
+      'sha256',
+      'idempotencyKey',
+      'intervals',
+      'until',
+    ]) {
       expect(yaml).toContain(field);
     }
   });

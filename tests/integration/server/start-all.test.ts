@@ -1,8 +1,9 @@
 // The README's first command ends in `node scripts/start-all.mjs` (npm start -> quickstart.sh
 // -> run.sh): the server and the reader host from the build output, a banner with the reader's
-// address and the sample sign-in, and Ctrl-C to stop. This runs it as run.sh does, on free
-// ports with temporary data folders, and needs the build (`npm run build`; scripts/test.sh
-// builds before the tests) and the OS keychain (the D-Bus session scripts/test.sh starts).
+// address and the sample sign-in, the server restarted when it dies, and Ctrl-C to stop. This
+// runs it as run.sh does, on free ports with temporary data folders, and needs the build (`npm
+// run build`; scripts/test.sh builds before the tests) and the OS keychain (the D-Bus session
+// scripts/test.sh starts).
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -103,7 +104,6 @@ describe('npm start (scripts/start-all.mjs)', () => {
         ATTACHE_SOR_PORT: await port(),
         ATTACHE_BROKER_PORT: await port(),
         ATTACHE_OPS_PORT: await port(),
-        ATTACHE_COUCH_PORT: await port(),
         ATTACHE_IDP_PORT: await port(),
         ATTACHE_READER_PORT: await port(),
       };
@@ -176,6 +176,35 @@ describe('npm start (scripts/start-all.mjs)', () => {
         checks: { couch: { ok: true }, sor: { ok: true }, queue: { ok: true } },
       });
 
+      // Crash-only: the server killed outright (as a fatal fault or the OOM killer would) is
+      // started again by start-all's supervisor, and answers again with nobody touching it;
+      // the reader host stays up meanwhile.
+      const serverPids = () =>
+        lines
+          .map((l) => /^\[attache\] server started \(pid (\d+)\)$/.exec(l)?.[1])
+          .filter((pid): pid is string => pid !== undefined)
+          .map(Number);
+      expect(serverPids()).toHaveLength(1);
+      const [firstPid] = serverPids();
+      process.kill(firstPid!, 'SIGKILL');
+      const healthyAgain = async () => {
+        try {
+          return (await fetch(`http://127.0.0.1:${ports.ATTACHE_OPS_PORT}/healthz`)).status === 200;
+        } catch {
+          return false;
+        }
+      };
+      const restartBy = Date.now() + STARTUP_MS;
+      while (!(serverPids().length === 2 && (await healthyAgain()))) {
+        if (Date.now() > restartBy) {
+          throw new Error(`the server was not restarted and healthy in time:\n${output()}`);
+        }
+        await sleep(250);
+      }
+      expect(output()).toContain('[attache] server exited (SIGKILL); restarting it in 1 s.');
+      expect(serverPids()[1]).not.toBe(firstPid);
+      expect((await fetch(readerUrl)).status).toBe(200);
+
       // A Ctrl-C in a terminal: SIGINT to the process group, and when run.sh runs the product
       // under its own keychain, that wrapper passes on a second copy a moment later. Both reach
       // start-all alone here; it must stop the server and the reader itself, cleanly, and not
@@ -200,6 +229,6 @@ describe('npm start (scripts/start-all.mjs)', () => {
       expect(open, `still listening after start-all exited:\n${output()}`).toEqual([]);
       expect(groupAlive(started.pid!), 'the server or the reader outlived start-all').toBe(false);
     },
-    STARTUP_MS + STOP_MS + 30_000,
+    2 * STARTUP_MS + STOP_MS + 30_000,
   );
 });

@@ -143,6 +143,24 @@ describe('auth session', () => {
     expect(env.script.pending).toBeNull();
   });
 
+  it('says calmly that the person cancelled on the provider’s page, and changes nothing', async () => {
+    const env = setup();
+    await env.session.start();
+    env.session.signIn();
+    await until('the browser to open', () => env.script.pending !== null);
+    env.script.pending?.fail(new AuthError('declined', 'access_denied'));
+    await until('failed', () => env.session.snapshot().attempt.phase === 'failed');
+    expect(env.session.snapshot()).toMatchObject({
+      state: 'signed-out',
+      attempt: {
+        failure: 'declined',
+        message:
+          'You cancelled the sign-in on the sign-in page, so nothing changed. Select Sign in when you want to continue.',
+      },
+    });
+    expect(env.keychain.entries.size).toBe(0);
+  });
+
   it('explains an unreachable provider in plain words', async () => {
     const env = setup();
     env.script.online = false;

@@ -6,7 +6,7 @@ import {
   markingPolicies,
   markingPolicy,
 } from '../../../src/main/policy/classification-policy.js';
-import { linkDecision } from '../../../src/main/policy/link-policy.js';
+import { linkDecision } from '../../../src/shared/link-policy.js';
 import { createScreenCaptureGuard } from '../../../src/main/policy/screen-capture.js';
 
 const DEFAULTS = {

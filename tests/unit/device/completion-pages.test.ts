@@ -24,8 +24,14 @@ describe('pages the browser shows when sign-in returns to Attaché', () => {
       // the meta charset makes "é" survive.
       expect(html.startsWith('<!doctype html>')).toBe(true);
       expect(html).toContain('<meta charset="utf-8">');
-      expect(html).toContain(`content="default-src 'none'; style-src 'unsafe-inline'"`);
-      expect(html).not.toMatch(/<script|<link|<img|<iframe|\bsrc=|url\(|@import|https?:\/\//i);
+      expect(html).toContain(
+        `content="default-src 'none'; style-src 'unsafe-inline'; font-src data:"`,
+      );
+      // The one url() is the reader's typeface, inside the page.
+      const urls = [...html.matchAll(/url\(([^)]*)\)/g)].map((m) => m[1] ?? '');
+      expect(urls).toHaveLength(1);
+      expect(urls[0]).toMatch(/^data:font\/woff2;base64,[A-Za-z0-9+/=]{40000,}$/);
+      expect(html).not.toMatch(/<script|<link|<img|<iframe|\bsrc=|@import|https?:\/\//i);
     },
   );
 });

@@ -11,7 +11,10 @@ import type { Keychain } from '../../../src/main/secrets/types.js';
 import type { StoreDatabase } from '../../../src/main/storage/store-cipher.js';
 import { createStoreKey, readStoreKey, storeKeyId } from '../../../src/main/storage/store-key.js';
 import { encryptedLeveldown } from '../../../src/main/storage/store.encrypted-leveldown.js';
-import { userStorePaths } from '../../../src/main/storage/store.pouch.js';
+import {
+  prepareUserStoreFolder,
+  storeDatabasePaths,
+} from '../../../src/main/storage/store-folder.js';
 
 export function briefing(
   sorId: string,
@@ -46,6 +49,19 @@ export async function tempDir(
 }
 
 /**
+ * Where the store names a person's folder and its databases (their folder key is made when they
+ * have none, and an earlier release's folder moved, as opening the store would).
+ */
+export async function storeLocation(
+  dataDir: string,
+  userId: string,
+  keychain: Keychain,
+): Promise<{ folder: string; briefings: string; returns: string }> {
+  const folder = await prepareUserStoreFolder({ dataDir, userId, keychain });
+  return { folder, ...storeDatabasePaths(folder) };
+}
+
+/**
  * Opens one of a user's local databases the way the store does (encrypted with the user's data
  * key from `keychain`, made on first use), to write what replication would have written.
  */
@@ -55,7 +71,19 @@ export async function openLocalDb(
   keychain: Keychain,
   database: StoreDatabase,
 ): Promise<PouchDB.Database> {
-  const path = userStorePaths(dataDir, userId)[database];
+  return openLocalDbAt((await storeLocation(dataDir, userId, keychain))[database], {
+    userId,
+    keychain,
+    database,
+  });
+}
+
+/** `openLocalDb` for a database at `path`, wherever it is (an earlier release's layout). */
+export async function openLocalDbAt(
+  path: string,
+  options: { userId: string; keychain: Keychain; database: StoreDatabase },
+): Promise<PouchDB.Database> {
+  const { userId, keychain, database } = options;
   await mkdir(join(path, '..'), { recursive: true });
   const dataKey =
     (await readStoreKey(keychain, userId)) ?? (await createStoreKey(keychain, userId));

@@ -1,7 +1,9 @@
 // The managed channels as the reader reaches them, and their Electron wiring. Electron cannot
-// run under Node, so its BrowserWindow is a fake that records setContentProtection; everything
-// else is real: the config service over a real policy file, the policy decisions, the
-// screen-capture guard and the handlers the IPC dispatcher calls.
+// run under Node, so its BrowserWindow is a fake that records setContentProtection and its
+// `shell.openExternal` a fake that records what would have reached the OS; everything else is
+// real: the config service over a real policy file, the policy decisions, the screen-capture
+// guard, the per-caller opener (external-open.electron.ts) and the handlers the IPC dispatcher
+// calls.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BrowserWindow } from 'electron';
@@ -16,11 +18,21 @@ import { createLinuxPolicySource } from '../../../src/main/policy/policy-source.
 import { createScreenCaptureGuard } from '../../../src/main/policy/screen-capture.js';
 import { createUserSettingsFile } from '../../../src/main/policy/user-settings.js';
 import { contentProtectionFor } from '../../../src/main/windows/content-protection.electron.js';
+import type { ExternalLinkPolicy } from '../../../src/main/windows/external-links.js';
+import { externalOpenerFor } from '../../../src/main/windows/external-open.electron.js';
 import type { BriefingDetail } from '../../../src/shared/ipc.js';
 import { ok } from '../../../src/shared/result.js';
 import { memoryLogger, tempDir } from './fixtures.js';
 
-vi.mock('electron', () => ({}));
+const openedByOs = vi.hoisted(() => [] as string[]);
+vi.mock('electron', () => ({
+  shell: {
+    openExternal: (url: string) => {
+      openedByOs.push(url);
+      return Promise.resolve();
+    },
+  },
+}));
 
 /** A fake of Electron's BrowserWindow: records the protection it was given. */
 class FakeWindow {
@@ -62,6 +74,7 @@ const BRIEFINGS = [
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
+  openedByOs.length = 0;
 });
 
 async function wired(policy: Record<string, unknown>) {
@@ -102,19 +115,20 @@ async function wired(policy: Record<string, unknown>) {
     session: () => null,
     syncStatus: () => null,
   } as unknown as DeviceServicesView;
-  const opened: string[] = [];
+  // The openers main builds, each with the allow-list it was given (as src/main/index.ts does).
+  const openerPolicies: ExternalLinkPolicy[] = [];
   const handlers = managedHandlers({
     config,
     screenCapture,
-    openExternal: (url) => {
-      opened.push(url);
-      return Promise.resolve();
+    openerFor: (linkPolicy) => {
+      openerPolicies.push(linkPolicy);
+      return externalOpenerFor(linkPolicy, logger);
     },
     logDir: join(dir.path, 'logs'),
     logger,
   })(device, view);
   const dispatch = createIpcDispatcher(handlers, logger);
-  return { dispatch, window, opened, dir };
+  return { dispatch, window, openerPolicies, config, policyFile, dir };
 }
 
 describe('screen capture follows the briefing on screen (Electron faked)', () => {
@@ -164,12 +178,16 @@ describe('the device ceiling in what the reader gets', () => {
 
 describe('links and settings through the managed channels', () => {
   it('opens an allowed link in the system browser and refuses others with the reason', async () => {
-    const { dispatch, opened } = await wired({
+    const { dispatch, openerPolicies } = await wired({
       AllowedLinkTargets: ['https://intranet.example.gov.au/'],
     });
     expect(await dispatch('links:open', { url: 'https://intranet.example.gov.au/a' })).toEqual(
       ok({ how: 'system-browser' }),
     );
+    // Through the briefing links' own opener, whose allow-list is the policy's hosts.
+    expect(openerPolicies).toEqual([
+      { purpose: 'briefing link', schemes: ['https:'], hosts: ['intranet.example.gov.au'] },
+    ]);
     const refused = await dispatch('links:open', { url: 'https://elsewhere.example.com/' });
     expect(refused).toEqual({
       ok: false,
@@ -178,7 +196,34 @@ describe('links and settings through the managed channels', () => {
         message: 'Your organisation does not allow Attaché to open links to elsewhere.example.com.',
       },
     });
-    expect(opened).toEqual(['https://intranet.example.gov.au/a']);
+    expect(openedByOs).toEqual(['https://intranet.example.gov.au/a']);
+  });
+
+  it('builds the link opener from the policy in force: a narrowed policy narrows it', async () => {
+    const { dispatch, openerPolicies, config, policyFile } = await wired({
+      AllowedLinkTargets: ['https://intranet.example.gov.au/', 'https://docs.example.gov.au/'],
+    });
+    expect(await dispatch('links:open', { url: 'https://docs.example.gov.au/travel' })).toEqual(
+      ok({ how: 'system-browser' }),
+    );
+    await writeFile(
+      policyFile,
+      JSON.stringify({ AllowedLinkTargets: ['https://intranet.example.gov.au/'] }),
+    );
+    await config.refresh();
+    const refused = await dispatch('links:open', { url: 'https://docs.example.gov.au/travel' });
+    expect(refused.ok).toBe(false);
+    expect(await dispatch('links:open', { url: 'https://intranet.example.gov.au/b' })).toEqual(
+      ok({ how: 'system-browser' }),
+    );
+    expect(openerPolicies.map((policy) => policy.hosts)).toEqual([
+      ['intranet.example.gov.au', 'docs.example.gov.au'],
+      ['intranet.example.gov.au'],
+    ]);
+    expect(openedByOs).toEqual([
+      'https://docs.example.gov.au/travel',
+      'https://intranet.example.gov.au/b',
+    ]);
   });
 
   it('changes a personal setting, refuses a locked one, and remembers across restarts', async () => {

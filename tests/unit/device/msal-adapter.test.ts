@@ -29,8 +29,14 @@ describe('msal adapter', () => {
     expect(failureOf(new ServerError('server_error', 'x', 'boom', undefined, undefined, 503))).toBe(
       'unreachable',
     );
-    expect(failureOf(new ServerError('access_denied', 'x', 'denied'))).toBe('provider-error');
+    expect(failureOf(new ServerError('server_error', 'x', 'broken'))).toBe('provider-error');
     expect(failureOf(new Error('anything else'))).toBe('provider-error');
+  });
+
+  it('takes the provider’s Cancel (access_denied) for the person’s choice, not a fault', () => {
+    expect(
+      failureOf(new ServerError('access_denied', 'x', 'The user cancelled the sign-in.')),
+    ).toBe('declined');
   });
 
   it('passes its own errors through unchanged', () => {

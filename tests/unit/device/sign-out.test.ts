@@ -6,7 +6,6 @@ import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DeviceServices } from '../../../src/main/device-services.js';
 import { createDeviceServices } from '../../../src/main/device-services.js';
-import { userStoreFolder } from '../../../src/main/storage/store.pouch.js';
 import type { SignOutOutcome } from '../../../src/shared/ipc.js';
 import type { Result } from '../../../src/shared/result.js';
 import {
@@ -47,7 +46,8 @@ describe('sign-out', () => {
     await until('the sign-in page', () => script.pending !== null);
     script.pending?.complete(ALEX);
     await until('signed in with the store open', () => services.workspace() !== null);
-    const store = userStoreFolder(data.path, ALEX.userId);
+    const store = services.workspace()?.store.location;
+    if (!store) throw new Error('no store open');
     return { services, keychain, store, records, clock, script };
   }
 

@@ -7,10 +7,10 @@ import PouchDB from 'pouchdb-node';
 import { describe, expect, it } from 'vitest';
 import { storeCeiling } from '../../../src/main/policy/store-ceiling.js';
 import { readStoreKey } from '../../../src/main/storage/store-key.js';
-import { openUserStore, userStorePaths } from '../../../src/main/storage/store.pouch.js';
+import { openUserStore } from '../../../src/main/storage/store.pouch.js';
 import type { UserStore } from '../../../src/main/storage/types.js';
 import { createInMemoryKeychainTestDouble } from './auth-doubles.js';
-import { briefing, memoryLogger, seedLocalBriefings, tempDir } from './fixtures.js';
+import { briefing, memoryLogger, seedLocalBriefings, storeLocation, tempDir } from './fixtures.js';
 import { decryptedEntries } from './raw-store.js';
 
 const USER = 'alex.morgan';
@@ -71,7 +71,7 @@ describe("the device's classification ceiling in its store", () => {
       await store.close();
       const key = await readStoreKey(keychain, USER);
       const entries = await decryptedEntries(
-        userStorePaths(dir.path, USER).briefings,
+        (await storeLocation(dir.path, USER, keychain)).briefings,
         key!,
         'briefings',
       );
@@ -130,7 +130,7 @@ describe("the device's classification ceiling in its store", () => {
       await store.close();
       const key = await readStoreKey(keychain, USER);
       const entries = await decryptedEntries(
-        userStorePaths(dir.path, USER).briefings,
+        (await storeLocation(dir.path, USER, keychain)).briefings,
         key!,
         'briefings',
       );

@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { readStoreKey } from '../../../src/main/storage/store-key.js';
-import { openUserStore, userStorePaths } from '../../../src/main/storage/store.pouch.js';
+import { openUserStore } from '../../../src/main/storage/store.pouch.js';
 import { createInMemoryKeychainTestDouble } from './auth-doubles.js';
-import { briefing, memoryLogger, openLocalDb, seedLocalBriefings, tempDir } from './fixtures.js';
+import {
+  briefing,
+  memoryLogger,
+  openLocalDb,
+  seedLocalBriefings,
+  storeLocation,
+  tempDir,
+} from './fixtures.js';
 import { ciphertextProbe, decryptedEntries, filesContaining } from './raw-store.js';
 
 const USER = 'alex.morgan';
@@ -32,7 +39,7 @@ describe('purging unshared briefings from disk', () => {
         ],
         keychain,
       );
-      const paths = userStorePaths(dir.path, USER);
+      const paths = await storeLocation(dir.path, USER, keychain);
       const dataKey = await readStoreKey(keychain, USER);
       if (!dataKey) throw new Error('the seeded store has no key');
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -59,6 +60,7 @@ describe('sync service', () => {
   async function setup(
     brokerUrl: string,
     tokenProvider: TokenProvider,
+    backOff = { initialMs: 50, maxMs: 200 },
   ): Promise<{ sync: SyncService; store: UserStore }> {
     const dir = await tempDir('sync');
     const { logger } = memoryLogger();
@@ -73,7 +75,7 @@ describe('sync service', () => {
       brokerUrl,
       tokenProvider,
       logger,
-      backOff: { initialMs: 50, maxMs: 200 },
+      backOff,
       signInRetryMs: 60_000,
     });
     cleanups.push(async () => {
@@ -129,4 +131,88 @@ describe('sync service', () => {
       await new Promise((r) => setTimeout(r, 20));
     expect(sync.status()).toMatchObject({ state: 'offline', pendingUploads: 2 });
   });
+
+  it('backs off while the broker limits its returns (429), and sends them all once allowed', async () => {
+    const broker = await throttlingBroker(3);
+    cleanups.push(broker.close);
+    const { sync, store } = await setup(
+      broker.url,
+      { getAccessToken: () => Promise.resolve('token') },
+      { initialMs: 200, maxMs: 2_000 },
+    );
+    for (let n = 0; n < 3; n += 1) {
+      await store.createReturnDoc(`read-receipt:${randomUUID()}`, { type: 'read-receipt', n });
+    }
+    sync.start();
+    const deadline = Date.now() + 15_000;
+    while (broker.received.length < 3 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    // Nothing lost: the three receipts arrived once the broker let them through.
+    expect(broker.received.map((doc) => doc['n']).sort()).toEqual([0, 1, 2]);
+    // Each refusal made the device wait longer (about 200, 400, 800 ms), rather than retrying
+    // at the shortest delay every time (3 x 200 ms).
+    const attempts = broker.bulkAttempts;
+    expect(attempts.length).toBeGreaterThanOrEqual(4);
+    expect(attempts[3]! - attempts[0]!).toBeGreaterThanOrEqual(1_000);
+  });
 });
+
+/**
+ * A fake broker (plain HTTP, named as such) for the push direction only: it refuses the first
+ * `refusals` writes to /db/returns with 429 and Retry-After, then stores what it is sent.
+ */
+async function throttlingBroker(refusals: number) {
+  const received: Record<string, unknown>[] = [];
+  const bulkAttempts: number[] = [];
+  let refused = 0;
+  const server = createServer((req, res) => {
+    const chunks: Uint8Array[] = [];
+    req.on('data', (chunk: Uint8Array) => chunks.push(chunk));
+    req.on('end', () => {
+      const path = (req.url ?? '').split('?')[0];
+      const body =
+        chunks.length > 0 ? (JSON.parse(Buffer.concat(chunks).toString()) as unknown) : null;
+      const send = (status: number, value: unknown, headers: Record<string, string> = {}) => {
+        res.writeHead(status, { 'content-type': 'application/json', ...headers });
+        res.end(JSON.stringify(value));
+      };
+      if (path === '/db/' && req.method === 'GET') return send(200, { couchdb: 'Welcome' });
+      if (path === '/db/returns/' && req.method === 'GET') {
+        return send(200, { db_name: 'returns', update_seq: 0 });
+      }
+      if (path === '/db/returns/_revs_diff') {
+        const wanted = body as Record<string, string[]>;
+        return send(
+          200,
+          Object.fromEntries(Object.entries(wanted).map(([id, revs]) => [id, { missing: revs }])),
+        );
+      }
+      if (path === '/db/returns/_bulk_docs') {
+        bulkAttempts.push(performance.now());
+        if (refused < refusals) {
+          refused += 1;
+          return send(429, { error: 'too_many_requests' }, { 'retry-after': '1' });
+        }
+        const docs = (body as { docs: Record<string, unknown>[] }).docs;
+        received.push(...docs);
+        return send(
+          201,
+          docs.map((doc) => ({ ok: true, id: doc['_id'], rev: doc['_rev'] })),
+        );
+      }
+      send(404, { error: 'not_found' });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    received,
+    bulkAttempts,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,13 +1,18 @@
 // A throwaway CA and a 127.0.0.1 server certificate it signed, for https tests of the device's
 // identity-provider client. @peculiar/x509 (the server's CA library) over Node's WebCrypto.
 import 'reflect-metadata';
-import { webcrypto } from 'node:crypto';
+import { webcrypto as nodeWebcrypto } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as x509 from '@peculiar/x509';
 
-x509.cryptoProvider.set(webcrypto as Crypto);
+// @peculiar/x509 is typed against the DOM's WebCrypto. Node's own declarations are newer than
+// TypeScript's DOM library (ML-KEM key usages), so the two CryptoKey types no longer agree: keys
+// are made through the DOM-typed view of the same object.
+const webcrypto = nodeWebcrypto as Crypto;
+
+x509.cryptoProvider.set(webcrypto);
 const EC = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 
 function pem(label: string, der: ArrayBuffer): string {

@@ -117,10 +117,13 @@ describe('navigation, new windows and permissions', () => {
     expect(permissionDecision(permission)).toBe(false);
   });
 
-  it('trusts IPC only from the reader frame', () => {
-    expect(isTrustedSender(APP_ENTRY_URL)).toBe(true);
-    expect(isTrustedSender(undefined)).toBe(false);
-    expect(isTrustedSender('https://example.com/')).toBe(false);
+  it('trusts IPC only from the reader’s top frame', () => {
+    expect(isTrustedSender({ url: APP_ENTRY_URL, isTopFrame: true })).toBe(true);
+    expect(isTrustedSender(null)).toBe(false);
+    expect(isTrustedSender({ url: undefined, isTopFrame: true })).toBe(false);
+    expect(isTrustedSender({ url: 'https://example.com/', isTopFrame: true })).toBe(false);
+    // A child frame on the reader's own origin is still not the reader.
+    expect(isTrustedSender({ url: APP_ENTRY_URL, isTopFrame: false })).toBe(false);
   });
 });
 

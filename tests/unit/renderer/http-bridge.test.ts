@@ -134,6 +134,11 @@ describe('browser host bridge client', () => {
     const { api, calls } = bridge(() => json({ ok: true, value: null }), null);
     const result = await api.listBriefings({});
     expect(!result.ok && result.error.code).toBe('host-key-missing');
+    // Where the address is: the terminal's banner line, and that a reload keeps the key.
+    expect(!result.ok && result.error.message).toContain(
+      'open the address on the line “Reader (open in a browser)”: it ends in #key=…',
+    );
+    expect(!result.ok && result.error.message).toContain('Reloading a tab opened from there');
     expect(calls).toHaveLength(0);
   });
 

@@ -3,16 +3,20 @@ import { describe, expect, it } from 'vitest';
 import {
   createBriefingSanitizer,
   INERT_LINK_CLASS,
+  LINK_ADDRESS_CLASS,
+  LINK_TARGET_ATTRIBUTE,
   isFigure,
   NUMBER_CELL_CLASS,
+  type LinkOpens,
 } from '../../../src/renderer/src/reader/sanitize.js';
+import { linkDecision } from '../../../src/shared/link-policy.js';
 
 const { window } = new JSDOM('<!doctype html><html><body></body></html>');
 const sanitize = createBriefingSanitizer(window);
 
-function parse(html: string) {
+function parse(html: string, linkOpens?: LinkOpens) {
   const template = window.document.createElement('template');
-  template.innerHTML = sanitize(html);
+  template.innerHTML = sanitize(html, linkOpens);
   return template.content;
 }
 
@@ -74,6 +78,49 @@ describe('briefing HTML sanitising in the reader', () => {
     expect(link?.hasAttribute('target')).toBe(false);
     expect(link?.getAttribute('title')).toContain('https://example.org/report');
     expect(link?.getAttribute('class')).toBe(INERT_LINK_CLASS);
+    // The address in words after the link, for the keyboard, touch and screen readers alike.
+    expect(fragment.textContent).toBe(
+      'The review (link not opened in Attaché: https://example.org/report)',
+    );
+    expect(link?.nextElementSibling?.getAttribute('class')).toBe(LINK_ADDRESS_CLASS);
+  });
+
+  it('says beside each link whether the organisation’s policy lets it open', () => {
+    const allowed = ['https://intranet.example.gov.au/'];
+    const fragment = parse(
+      '<p><a href="https://intranet.example.gov.au/travel">Travel</a> and <a href="https://example.org/x">elsewhere</a></p>',
+      (href) => linkDecision(href, allowed).allowed,
+    );
+    expect(fragment.textContent).toBe(
+      'Travel (opens in your browser after you confirm: https://intranet.example.gov.au/travel) and elsewhere (link not opened in Attaché: https://example.org/x)',
+    );
+    const [travel, other] = [...fragment.querySelectorAll('a')];
+    expect(travel?.getAttribute('title')).toBe(
+      'Opens in your browser after you confirm: https://intranet.example.gov.au/travel',
+    );
+    expect(other?.getAttribute('title')).toBe(
+      'Link not available in Attaché: https://example.org/x',
+    );
+    // Both still answer a click or Enter, so a refused one can say why.
+    for (const link of [travel, other]) {
+      expect(link?.getAttribute('role')).toBe('link');
+      expect(link?.getAttribute('tabindex')).toBe('0');
+      expect(link?.hasAttribute('href')).toBe(false);
+    }
+    expect(travel?.getAttribute(LINK_TARGET_ATTRIBUTE)).toBe(
+      'https://intranet.example.gov.au/travel',
+    );
+  });
+
+  it('adds a link’s address as text only, shortened, whatever it holds', () => {
+    const fragment = parse(
+      `<a href="https://x.test/&quot;&gt;&lt;img src=x onerror=alert(1)&gt;">a</a><a href="https://x.test/${'A'.repeat(500)}">b</a>`,
+    );
+    expect(fragment.querySelector('img')).toBeNull();
+    const notes = [...fragment.querySelectorAll(`.${LINK_ADDRESS_CLASS}`)];
+    expect(notes[0]?.textContent).toContain('<img src=x onerror=alert(1)>');
+    expect(notes[1]?.textContent?.length).toBeLessThan(260);
+    expect(notes[1]?.textContent).toMatch(/…\)$/);
   });
 
   it('drops style, class, id, data and ARIA attributes that could restyle or impersonate the reader', () => {

@@ -10,6 +10,13 @@ describe('what the reader says when it cannot start', () => {
     });
   });
 
+  it('points a tab opened without the key to the address in the terminal', () => {
+    expect(describeStartupProblem({ code: BRIDGE_ERROR_CODES.keyMissing, message: 'm' })).toEqual({
+      title: 'Open Attaché from the address in its terminal',
+      canRetry: false,
+    });
+  });
+
   it('offers to try again when the cause may pass', () => {
     expect(
       describeStartupProblem({ code: BRIDGE_ERROR_CODES.unreachable, message: 'm' }).canRetry,

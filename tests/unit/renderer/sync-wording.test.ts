@@ -52,8 +52,35 @@ describe('sync status wording', () => {
     );
     expect(wording.tone).toBe('danger');
     expect(wording.summary).toBe(
-      'Sync problem. The sync server refused the connection. Synced 3 minutes ago.',
+      'Sync problem. The sync server refused the connection. Last good sync 3 minutes ago.',
     );
+  });
+
+  it('shows the reason of a problem beside it, never "Synced just now"', () => {
+    const wording = describeSync(
+      status({
+        state: 'error',
+        lastSyncedAt: '2025-11-22T08:59:58Z',
+        message:
+          'Attaché’s reader was restarted, so this address no longer works. Open the new address printed in the terminal.',
+      }),
+      now,
+      options,
+    );
+    expect(wording.detail).toBe(
+      'Attaché’s reader was restarted, so this address no longer works. Open the new address printed in the terminal',
+    );
+    expect(wording.problem).toBe(
+      'Attaché’s reader was restarted, so this address no longer works. Open the new address printed in the terminal.',
+    );
+    expect(wording.lastSynced).toBe('Last good sync just now');
+    expect(`${wording.label} ${wording.detail} ${wording.summary}`).not.toMatch(
+      /\bSynced just now/,
+    );
+    // When all is well there is no problem to show, and the detail is when it last synced.
+    const fine = describeSync(status({}), now, options);
+    expect(fine.problem).toBeNull();
+    expect(fine.detail).toBe('Synced 3 minutes ago');
   });
 });
 

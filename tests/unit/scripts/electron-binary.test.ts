@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { installedElectronBinary } from '../../../scripts/electron-installed.mjs';
 import { tempDir } from '../device/fixtures.js';
 
 const SCRIPT = resolve(import.meta.dirname, '../../../scripts/electron-binary.mjs');
@@ -84,5 +85,39 @@ describe('the Electron binary postinstall', () => {
   it('does nothing where electron is not installed (a production install)', async () => {
     const { run } = await project('absent');
     expect(run()).toEqual({ status: 0, stderr: '', ran: false });
+  });
+});
+
+describe('finding the downloaded Electron binary', () => {
+  /** A project whose electron package downloads (leaves a mark) whenever it is loaded, as 42+ do. */
+  async function electronPackage(state: 'downloaded' | 'never-downloaded' | 'binary-removed') {
+    const dir = await tempDir('electron-installed');
+    dirs.push(dir);
+    const pkg = join(dir.path, 'node_modules/electron');
+    mkdirSync(join(pkg, 'dist'), { recursive: true });
+    writeFileSync(
+      join(pkg, 'package.json'),
+      JSON.stringify({ name: 'electron', main: 'index.js' }),
+    );
+    writeFileSync(
+      join(pkg, 'index.js'),
+      `require('node:fs').writeFileSync(${JSON.stringify(join(dir.path, 'loaded'))}, '');`,
+    );
+    if (state !== 'never-downloaded') writeFileSync(join(pkg, 'path.txt'), 'electron');
+    if (state === 'downloaded') writeFileSync(join(pkg, 'dist/electron'), '');
+    return { root: dir.path, binary: join(pkg, 'dist/electron'), loaded: join(dir.path, 'loaded') };
+  }
+
+  it('names the binary where the download left one', async () => {
+    const project = await electronPackage('downloaded');
+    expect(installedElectronBinary(project.root)).toBe(project.binary);
+  });
+
+  it('answers null, without loading the package (which would download), where there is none', async () => {
+    for (const state of ['never-downloaded', 'binary-removed'] as const) {
+      const project = await electronPackage(state);
+      expect(installedElectronBinary(project.root)).toBeNull();
+      expect(existsSync(project.loaded)).toBe(false);
+    }
   });
 });

@@ -96,6 +96,7 @@ function sorWith(versions: Map<string, number>): SorAdapter {
       Promise.resolve(
         versions.has(sorId) ? { sorId, version: versions.get(sorId)!, recipients: ['ann'] } : null,
       ),
+    fetchShareHistory: () => Promise.reject(new Error('unused')),
     writeReturn: () => Promise.reject(new Error('unused')),
     ping: () => Promise.resolve(true),
   };

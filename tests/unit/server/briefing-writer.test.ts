@@ -45,6 +45,8 @@ function memoryCouch() {
     allDocs: () => Promise.reject(new Error('not used by the single-document writer')),
     changes: () => Promise.reject(new Error('not used by the single-document writer')),
     allDbs: () => Promise.reject(new Error('not used by the single-document writer')),
+    docsWithPrefix: () => Promise.reject(new Error('not used by the single-document writer')),
+    compact: () => Promise.reject(new Error('not used by the single-document writer')),
   };
   return { client, docs, puts, injectConflicts: (n: number) => (conflictsToInject = n) };
 }

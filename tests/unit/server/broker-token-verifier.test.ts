@@ -1,5 +1,6 @@
 // The broker's token checks, against a real JWKS endpoint on loopback: every property of a token
-// that a forger could vary is pinned, and the provider's key rotation is followed by `kid`.
+// that a forger could vary is pinned, and the provider's key rotation is followed by `kid`. A
+// token the provider revoked (its list of revoked ids, polled over HTTP) is refused.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,8 +8,13 @@ import { SignJWT, exportJWK } from 'jose';
 import type { KeyObject } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJwksKeyResolver } from '../../../server/src/broker/jwks.js';
+import { createRevocationList } from '../../../server/src/broker/revocation-list.js';
 import { createTokenVerifier } from '../../../server/src/broker/token-verifier.js';
 import type { TokenPolicy } from '../../../server/src/broker/token-verifier.js';
+import { setLogLevel } from '../../../server/src/observability/logger.js';
+import type { LogLevel } from '../../../server/src/observability/logger.js';
+
+setLogLevel((process.env['ATTACHE_TEST_LOG_LEVEL'] ?? 'silent') as LogLevel);
 
 type SigningKey = { kid: string; privateKey: KeyObject; publicKey: KeyObject };
 const newKey = (): SigningKey => ({
@@ -225,5 +231,86 @@ describe('key rotation by kid', () => {
       ok: false,
       unavailable: true,
     });
+  });
+});
+
+describe('revoked tokens', () => {
+  const key = newKey();
+  /** What the provider's revoked-token list answers: a body, or a failing status. */
+  let answer: { status: number; body: string } = { status: 200, body: '{"revoked":[]}' };
+  let listServer: http.Server;
+  let listUrl: string;
+  beforeAll(async () => {
+    published = [key];
+    listServer = http.createServer((_req, res) => {
+      res.writeHead(answer.status, { 'content-type': 'application/json' });
+      res.end(answer.body);
+    });
+    await new Promise<void>((resolve) => listServer.listen(0, '127.0.0.1', resolve));
+    listUrl = `http://127.0.0.1:${(listServer.address() as AddressInfo).port}/revoked-tokens`;
+  });
+  afterAll(() => new Promise<void>((resolve) => listServer.close(() => resolve())));
+
+  const listOf = (entries: { jti: string; exp: number }[]) => JSON.stringify({ revoked: entries });
+  const setUp = async () => {
+    const list = createRevocationList({
+      url: listUrl,
+      fetch: (url, options) => fetch(url, options),
+      pollIntervalMs: 3_600_000,
+    });
+    await list.refresh();
+    const verifier = createTokenVerifier({
+      key: createJwksKeyResolver({ issuer, jwksUrl, cooldownMs: 0 }),
+      policy,
+      isRevoked: (jti) => list.isRevoked(jti),
+    });
+    return { list, verifier };
+  };
+
+  it('refuses a token whose id the provider lists as revoked, and accepts the others', async () => {
+    answer = { status: 200, body: listOf([{ jti: 'revoked-1', exp: now() + 600 }]) };
+    const { list, verifier } = await setUp();
+    try {
+      expect(await verifier.verify(await sign(key, { jti: 'revoked-1' }))).toEqual({
+        ok: false,
+        reason: 'token revoked at the provider',
+        user: 'alex.morgan',
+      });
+      expect(await verifier.verify(await sign(key, { jti: 'still-good' }))).toMatchObject({
+        ok: true,
+      });
+    } finally {
+      list.stop();
+    }
+  });
+
+  it('keeps the last list while the provider fails or answers nonsense, and takes the next good one', async () => {
+    answer = { status: 200, body: listOf([{ jti: 'revoked-2', exp: now() + 600 }]) };
+    const { list } = await setUp();
+    try {
+      expect(list.isRevoked('revoked-2')).toBe(true);
+      for (const failure of [
+        { status: 503, body: '' },
+        { status: 200, body: '{"revoked":"everything"}' },
+        { status: 200, body: '{"revoked":[{"jti":1}]}' },
+      ]) {
+        answer = failure;
+        expect(await list.refresh()).toBe(false);
+        expect(list.isRevoked('revoked-2')).toBe(true);
+      }
+      answer = { status: 200, body: listOf([{ jti: 'revoked-3', exp: now() + 600 }]) };
+      expect(await list.refresh()).toBe(true);
+      expect(list.isRevoked('revoked-3')).toBe(true);
+      expect(list.isRevoked('revoked-2')).toBe(false);
+    } finally {
+      list.stop();
+    }
+  });
+
+  it('forgets a listed token once it has expired', async () => {
+    answer = { status: 200, body: listOf([{ jti: 'old', exp: now() - 1 }]) };
+    const { list } = await setUp();
+    list.stop();
+    expect(list.isRevoked('old')).toBe(false);
   });
 });

@@ -27,7 +27,8 @@ describe('server configuration', () => {
     expect(config.sorPort).toBe(DEFAULT_PORTS.sor);
     expect(config.brokerPort).toBe(DEFAULT_PORTS.broker);
     expect(config.opsPort).toBe(DEFAULT_PORTS.ops);
-    expect(config.couchPort).toBe(DEFAULT_PORTS.couch);
+    // Deprecated: the embedded CouchDB-protocol server has no port any more.
+    expect(config.couchPort).toBeUndefined();
     expect(config.devIdp).toBe(true);
     expect(config.idpPort).toBe(DEFAULT_PORTS.idp);
   });
@@ -39,7 +40,6 @@ describe('server configuration', () => {
         ATTACHE_SOR_PORT: '0',
         ATTACHE_BROKER_PORT: '6080',
         ATTACHE_OPS_PORT: '6090',
-        ATTACHE_COUCH_PORT: '6984',
         ATTACHE_SEED_DEMO: 'false',
         ATTACHE_POLL_INTERVAL_MS: '250',
       },
@@ -50,7 +50,6 @@ describe('server configuration', () => {
       sorPort: 0,
       brokerPort: 6080,
       opsPort: 6090,
-      couchPort: 6984,
       seedDemoData: false,
       pollIntervalMs: 250,
     });

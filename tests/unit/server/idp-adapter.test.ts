@@ -1,10 +1,13 @@
 // The provider's SQLite adapter: what oidc-provider stores survives a reopen (so refresh tokens
 // survive a restart), expires on time, and a grant revocation takes every token issued under it.
+// Beside it, the list of revoked access tokens the broker polls, in the same file.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import { createSqliteAdapterStore } from '../../../server/src/idp/adapter.sqlite.js';
+import { createRevokedTokenStore } from '../../../server/src/idp/revoked-tokens.sqlite.js';
 
 let dir: string;
 let clock = 1_000_000;
@@ -85,5 +88,59 @@ describe('SQLite adapter of the development provider', () => {
     await store.factory('Interaction').destroy('i-1');
     await expect(store.factory('Interaction').find('i-1')).resolves.toBeUndefined();
     store.close();
+  });
+});
+
+describe('revoked access tokens of the development provider', () => {
+  const openRevoked = () =>
+    createRevokedTokenStore({ file: path.join(dir, 'idp.sqlite'), now: () => clock });
+
+  it('lists the unexpired tokens of a revoked grant, and no other, across a reopen', () => {
+    const store = openRevoked();
+    store.issued('at-1', 'g-1', 'alex.morgan', clock + 900);
+    store.issued('at-2', 'g-1', 'alex.morgan', clock + 10);
+    store.issued('at-3', 'g-2', 'sam.taylor', clock + 900);
+    clock += 60;
+    expect(store.revokeGrant('g-1')).toEqual({ tokens: 1, user: 'alex.morgan' });
+    store.close();
+    const reopened = openRevoked();
+    expect(reopened.revoked()).toEqual([{ jti: 'at-1', exp: clock - 60 + 900 }]);
+    clock += 900;
+    expect(reopened.revoked()).toEqual([]);
+    expect(reopened.sweep()).toBe(3);
+    reopened.close();
+  });
+
+  it('opens a provider database written by the previous release, keeping its sign-ins', async () => {
+    // idp.sqlite as the previous release left it: oidc-provider's table only.
+    const file = path.join(dir, 'idp.sqlite');
+    const before = open();
+    await before
+      .factory('RefreshToken')
+      .upsert('rt-1', { accountId: 'alex.morgan', grantId: 'g-1' }, 3600);
+    before.close();
+    const tables = () => {
+      const db = new Database(file, { readonly: true });
+      try {
+        return db
+          .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
+          .all()
+          .map((row) => row.name);
+      } finally {
+        db.close();
+      }
+    };
+    expect(tables()).toEqual(['oidc_model']);
+
+    const adapter = open();
+    const revoked = openRevoked();
+    await expect(adapter.factory('RefreshToken').find('rt-1')).resolves.toMatchObject({
+      accountId: 'alex.morgan',
+    });
+    revoked.issued('at-1', 'g-1', 'alex.morgan', clock + 900);
+    expect(revoked.revokeGrant('g-1').tokens).toBe(1);
+    expect(revoked.revoked()).toHaveLength(1);
+    revoked.close();
+    adapter.close();
   });
 });

@@ -58,3 +58,25 @@ describe('seeded briefing times', () => {
     expect(today.map((t) => t.getHours())).toEqual([6, 8, 12]);
   });
 });
+
+describe('seeded briefings', () => {
+  it('attach what their text says is attached', async () => {
+    const now = at(18, 0);
+    const sor = createDemoSor({ file: ':memory:', now: () => now });
+    sors.push(sor);
+    await seedDemoSor(sor, now);
+    const promising = sor
+      .list()
+      .map((b) => sor.get(b.sorId))
+      .map((doc) => ({
+        title: String((doc?.content as { title?: unknown }).title),
+        body: String((doc?.content as { bodyHtml?: unknown }).bodyHtml),
+        attachments: doc?.attachments ?? [],
+      }))
+      .filter((doc) => /\battached\b/i.test(doc.body));
+    expect(promising.map((doc) => doc.title)).toContain(
+      'Question Time brief: cost-of-living measures',
+    );
+    for (const doc of promising) expect(doc.attachments.length, doc.title).toBeGreaterThan(0);
+  });
+});

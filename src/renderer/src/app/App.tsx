@@ -14,6 +14,7 @@ import { SignInScreen } from '../session/SignInScreen.js';
 import { useSignIn, type SignInActions } from '../session/use-sign-in.js';
 import { ExportDiagnostics } from '../settings/ExportDiagnostics.js';
 import { ConfigContext, useConfig, useConfigSource } from '../settings/use-config.js';
+import { SyncProblemBanner } from '../sync/SyncStatusIndicator.js';
 import { useSyncStatus } from '../sync/use-sync-status.js';
 import { useApi } from './api-context.js';
 import { AppHeader } from './AppHeader.js';
@@ -173,6 +174,7 @@ function Reader({
       </a>
       <AppHeader session={session} sync={sync} source={source} actions={actions} />
       <SessionBanner session={info} actions={actions} source={source} />
+      <SyncProblemBanner status={sync} />
       <div className="app__body">
         <nav className="list-pane" aria-label="Briefings">
           <ListPane state={list.state} sync={sync} onRetry={list.reload}>
@@ -192,6 +194,11 @@ function Reader({
           focusOnShow={openedFromKeyboard}
           onShownAsRead={list.showAsRead}
           onLeave={() => listRef.current?.focus()}
+          onBack={() => {
+            setSelectedId(null);
+            // The list shows again on the next frame; focus goes back to it then.
+            requestAnimationFrame(() => listRef.current?.focus());
+          }}
         />
       </div>
     </div>
@@ -218,7 +225,7 @@ function ListPane({
         <h2 className="list-pane__title">Briefings</h2>
         {briefings && briefings.length > 0 ? (
           <p className="list-pane__counts" data-testid="briefing-counts">
-            {briefings.length.toLocaleString()} <span className="visually-hidden">briefings</span>
+            {briefings.length.toLocaleString()} {briefings.length === 1 ? 'briefing' : 'briefings'}
             {unread > 0 ? (
               <span className="list-pane__unread">{unread.toLocaleString()} unread</span>
             ) : null}

@@ -14,7 +14,7 @@ export function describeStartupProblem(error: AppError): StartupProblem {
     case BRIDGE_ERROR_CODES.keyRejected:
       return { title: 'This reader address is out of date', canRetry: false };
     case BRIDGE_ERROR_CODES.keyMissing:
-      return { title: 'Open Attaché from its address', canRetry: false };
+      return { title: 'Open Attaché from the address in its terminal', canRetry: false };
     case BRIDGE_ERROR_CODES.unreachable:
       return { title: 'Attaché is not responding', canRetry: true };
     default:

@@ -45,8 +45,12 @@ export const BRIDGE_ERROR_CODES = {
 /** The host's code for a call without its launch key (src/host/bridge-server.ts). */
 const HOST_UNAUTHORIZED = 'host-unauthorized';
 
-const KEY_MISSING_MESSAGE =
-  'This page was opened without its launch key. Open the address that Attaché printed in the terminal where it is running (it ends in #key=…).';
+/**
+ * The key lives in this tab only (launch-key.ts): a reload keeps it, a bookmark or a new tab
+ * does not, and the address with it is in the terminal's banner.
+ */
+export const KEY_MISSING_MESSAGE =
+  'This tab was opened without the reader’s key (from a bookmark, a new tab or a copied address). In the terminal where Attaché is running, open the address on the line “Reader (open in a browser)”: it ends in #key=…. Reloading a tab opened from there keeps working.';
 /**
  * The host makes a new launch key each time it starts, so a key it refuses almost always comes
  * from an address of an earlier run: say that, and where the new one is.

@@ -33,6 +33,9 @@ import { listMoveFor } from '../ui/shortcuts.js';
 import { dayKey, formatAbsolute, formatTimeOfDay, parseTime } from '../ui/time.js';
 import { groupByDay, sortNewestFirst, toRows, type ListRow } from './day-groups.js';
 import { estimateBriefingRowRem } from './row-height.js';
+
+/** The pinned day heading needs a viewport at least this many heading heights tall. */
+const PIN_MIN_VIEWPORT_ROWS = 8;
 import {
   anchorShift,
   pageTarget,
@@ -323,7 +326,8 @@ export function BriefingList({ briefings, selectedId, onOpen, ref }: Props) {
   for (let i = start; i < end; i++) rendered.push(i);
   if (cursorRow >= end) rendered.push(cursorRow);
 
-  // The heading of the day at the top of the viewport, pinned while its briefings scroll by.
+  // The heading of the day at the top of the viewport, pinned while its briefings scroll by;
+  // not in a viewport so short (a window zoomed to 400%) that it would cover the rows to click.
   let pinned: Extract<ListRow, { kind: 'day' }> | null = null;
   for (let i = rowAt(offsets, scrollTop); i >= 0; i--) {
     const row = rows[i];
@@ -335,7 +339,7 @@ export function BriefingList({ briefings, selectedId, onOpen, ref }: Props) {
 
   return (
     <div className="briefing-list">
-      {pinned && scrollTop > 0 ? (
+      {pinned && scrollTop > 0 && viewportHeight >= PIN_MIN_VIEWPORT_ROWS * dayRowHeight ? (
         <div
           className="day-heading day-heading--pinned"
           aria-hidden="true"

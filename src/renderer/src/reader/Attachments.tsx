@@ -6,6 +6,7 @@ import type { AttachmentMeta } from '../../../shared/briefing.js';
 import type { BriefingDetail } from '../../../shared/ipc.js';
 import { base64ToBytes, describeContentType, formatBytes } from '../ui/bytes.js';
 import { PdfViewer } from './PdfViewer.js';
+import { pngText, type PngText } from './png-text.js';
 import { useAttachment } from './use-attachment.js';
 
 const isPdf = (a: AttachmentMeta) => a.contentType.toLowerCase().startsWith('application/pdf');
@@ -88,24 +89,25 @@ function InlineImage({
   readonly attachment: AttachmentMeta;
 }) {
   const state = useAttachment(briefingId, attachment.name);
-  const [url, setUrl] = useState<string | null>(null);
+  const [image, setImage] = useState<{ url: string; text: PngText } | null>(null);
 
   useEffect(() => {
     if (state.phase !== 'ready') return;
-    const objectUrl = URL.createObjectURL(
-      new Blob([base64ToBytes(state.content.base64)], { type: state.content.contentType }),
-    );
-    setUrl(objectUrl);
+    const bytes = base64ToBytes(state.content.base64);
+    const objectUrl = URL.createObjectURL(new Blob([bytes], { type: state.content.contentType }));
+    setImage({ url: objectUrl, text: pngText(bytes) });
     return () => {
       URL.revokeObjectURL(objectUrl);
-      setUrl(null);
+      setImage(null);
     };
   }, [state]);
 
+  // A chart names itself and says what it shows (png-text.ts); otherwise the file name.
+  const caption = image?.text['Title'] || attachment.name;
   return (
     <figure className="inline-image">
-      {url ? (
-        <img src={url} alt={attachment.name} />
+      {image ? (
+        <img src={image.url} alt={image.text['Description'] || caption} />
       ) : (
         <div className="inline-image__placeholder">
           {state.phase === 'loading' ? (
@@ -119,7 +121,12 @@ function InlineImage({
           ) : null}
         </div>
       )}
-      <figcaption>{attachment.name}</figcaption>
+      <figcaption>
+        {caption}
+        {caption !== attachment.name ? (
+          <span className="inline-image__file"> ({attachment.name})</span>
+        ) : null}
+      </figcaption>
     </figure>
   );
 }

@@ -101,15 +101,18 @@ export function PdfViewer({ briefingId, attachment, marking, watermark, onClose 
   );
   const scale = zoom === 'fit' ? fitScale : zoom;
 
+  // Zoom means something only for a document on screen: not while it opens, nor after it failed.
+  const canZoom = pdf.phase === 'ready';
   const zoomBy = useCallback(
     (direction: 1 | -1) => {
+      if (!canZoom) return;
       const steps = direction === 1 ? ZOOM_STEPS : [...ZOOM_STEPS].reverse();
       const next = steps.find((step) =>
         direction === 1 ? step > scale + 0.001 : step < scale - 0.001,
       );
       if (next !== undefined) setZoom(next);
     },
-    [scale],
+    [scale, canZoom],
   );
 
   const onKeyDown = (event: KeyboardEvent<HTMLDialogElement>) => {
@@ -152,18 +155,20 @@ export function PdfViewer({ briefingId, attachment, marking, watermark, onClose 
             className="icon-button"
             aria-label="Zoom out"
             title="Zoom out (−)"
+            disabled={!canZoom}
             onClick={() => zoomBy(-1)}
           >
             <ZoomOut aria-hidden="true" size={18} />
           </button>
           <output className="pdf-viewer__zoom" aria-live="polite" aria-label="Zoom level">
-            {Math.round(scale * 100)}%
+            {canZoom ? `${Math.round(scale * 100)}%` : '–'}
           </output>
           <button
             type="button"
             className="icon-button"
             aria-label="Zoom in"
             title="Zoom in (+)"
+            disabled={!canZoom}
             onClick={() => zoomBy(1)}
           >
             <ZoomIn aria-hidden="true" size={18} />
@@ -174,6 +179,7 @@ export function PdfViewer({ briefingId, attachment, marking, watermark, onClose 
             aria-label="Fit to width"
             title="Fit to width"
             aria-pressed={zoom === 'fit'}
+            disabled={!canZoom}
             onClick={() => setZoom('fit')}
           >
             <MoveHorizontal aria-hidden="true" size={18} />

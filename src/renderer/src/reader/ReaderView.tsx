@@ -9,6 +9,7 @@ import {
   type ReactNode,
 } from 'react';
 import {
+  ArrowLeft,
   CircleExclamationPoint,
   FileX,
   LoaderCircle,
@@ -17,14 +18,16 @@ import {
   RefreshCw,
 } from 'lucide-react';
 import type { BriefingDetail } from '../../../shared/ipc.js';
+import { linkDecision } from '../../../shared/link-policy.js';
 import { useApi } from '../app/api-context.js';
 import { useNow } from '../app/use-now.js';
+import { initials } from '../ui/initials.js';
 import { Keycaps } from '../ui/Keycaps.js';
 import { ClassificationBanner, MarkingBadge, PriorityTag } from '../ui/markings.js';
 import { listKeyLabels } from '../ui/shortcuts.js';
 import { formatAbsolute, formatDateTime, parseTime } from '../ui/time.js';
 import { Watermark } from '../ui/Watermark.js';
-import { useMarkingPolicy } from '../settings/use-config.js';
+import { useConfig, useMarkingPolicy } from '../settings/use-config.js';
 import { Attachments } from './Attachments.js';
 import { LinkDialog, type LinkPrompt } from './LinkDialog.js';
 import {
@@ -32,15 +35,16 @@ import {
   INERT_LINK_CLASS,
   LINK_TARGET_ATTRIBUTE,
   type BriefingSanitizer,
+  type LinkOpens,
 } from './sanitize.js';
 import { useMarkingPolicyOnScreen } from './use-marking-policy.js';
 import { summaryAddsToBody } from './summary.js';
 import { useBriefing } from './use-briefing.js';
 
 let sanitizer: BriefingSanitizer | null = null;
-function sanitize(html: string): string {
+function sanitize(html: string, linkOpens: LinkOpens): string {
   sanitizer ??= createBriefingSanitizer(window);
-  return sanitizer(html);
+  return sanitizer(html, linkOpens);
 }
 
 /** The text of sanitised HTML; a template's content is inert (nothing loads, nothing runs). */
@@ -58,9 +62,11 @@ type Props = {
   readonly onShownAsRead: (id: string) => void;
   /** Escape: back to the list. */
   readonly onLeave: () => void;
+  /** Closes the briefing: where one pane shows at a time, the list comes back. */
+  readonly onBack: () => void;
 };
 
-export function ReaderView({ id, readerName, focusOnShow, onShownAsRead, onLeave }: Props) {
+export function ReaderView({ id, readerName, focusOnShow, onShownAsRead, onLeave, onBack }: Props) {
   const { state, reload } = useBriefing(id);
 
   const onKeyDown = (event: KeyboardEvent<HTMLElement>) => {
@@ -80,6 +86,16 @@ export function ReaderView({ id, readerName, focusOnShow, onShownAsRead, onLeave
       tabIndex={-1}
       onKeyDown={onKeyDown}
     >
+      {id !== null ? (
+        <button
+          type="button"
+          className="button button--secondary button--small reader__back"
+          onClick={onBack}
+        >
+          <ArrowLeft aria-hidden="true" size={14} />
+          Briefings
+        </button>
+      ) : null}
       {state.phase === 'none' ? (
         <ReaderMessage
           icon={<Mail aria-hidden="true" size={40} strokeWidth={1.25} />}
@@ -145,13 +161,6 @@ function ReaderMessage({
   );
 }
 
-function initials(name: string): string {
-  const parts = name.trim().split(/\s+/).filter(Boolean);
-  const first = parts[0]?.[0] ?? '';
-  const last = parts.length > 1 ? (parts[parts.length - 1]?.[0] ?? '') : '';
-  return (first + last).toUpperCase() || '?';
-}
-
 function BriefingDocument({
   briefing,
   readerName,
@@ -166,11 +175,21 @@ function BriefingDocument({
   const api = useApi();
   const now = useNow(30_000);
   const headingRef = useRef<HTMLHeadingElement>(null);
-  const bodyHtml = useMemo(() => sanitize(briefing.bodyHtml), [briefing.bodyHtml]);
-  const showSummary = useMemo(
-    () => summaryAddsToBody(briefing.summary, textOf(bodyHtml)),
-    [briefing.summary, bodyHtml],
+  // The words beside each link say whether the organisation's policy lets it open; until the
+  // settings arrive, none does.
+  const linkTargets = useConfig()?.allowedLinkTargets;
+  const bodyHtml = useMemo(
+    () => sanitize(briefing.bodyHtml, (href) => linkDecision(href, linkTargets ?? []).allowed),
+    [briefing.bodyHtml, linkTargets],
   );
+  const bodyText = useMemo(() => textOf(bodyHtml), [bodyHtml]);
+  const showSummary = useMemo(
+    () => summaryAddsToBody(briefing.summary, bodyText),
+    [briefing.summary, bodyText],
+  );
+  // Another SOR may send a briefing with no text (the demo SOR refuses one): say so, rather
+  // than show a title over nothing.
+  const noText = bodyText.trim() === '' && !bodyHtml.includes('<img');
   const approvedMs = parseTime(briefing.approvedAt);
   const updatedMs = parseTime(briefing.updatedAt);
   const policy = useMarkingPolicy(briefing.classification);
@@ -300,17 +319,24 @@ function BriefingDocument({
                 </dl>
               </div>
             </header>
-            <div
-              className="briefing-body"
-              data-testid="briefing-body"
-              dangerouslySetInnerHTML={{ __html: bodyHtml }}
-              onClick={(event: MouseEvent<HTMLDivElement>) => {
-                if (followLink(event.target)) event.preventDefault();
-              }}
-              onKeyDown={(event) => {
-                if (event.key === 'Enter' && followLink(event.target)) event.preventDefault();
-              }}
-            />
+            {noText ? (
+              <p className="document__no-text" data-testid="briefing-no-text">
+                This briefing has no text of its own
+                {briefing.attachments.length > 0 ? ': see its attachments below.' : '.'}
+              </p>
+            ) : (
+              <div
+                className="briefing-body"
+                data-testid="briefing-body"
+                dangerouslySetInnerHTML={{ __html: bodyHtml }}
+                onClick={(event: MouseEvent<HTMLDivElement>) => {
+                  if (followLink(event.target)) event.preventDefault();
+                }}
+                onKeyDown={(event) => {
+                  if (event.key === 'Enter' && followLink(event.target)) event.preventDefault();
+                }}
+              />
+            )}
             <Attachments briefing={briefing} watermark={watermark} />
           </div>
         </article>

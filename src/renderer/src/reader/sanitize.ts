@@ -27,6 +27,11 @@ const INLINE_IMAGE = /^data:image\/(?:png|jpe?g|gif|webp|avif);base64,[a-z0-9+/=
 export const INERT_LINK_CLASS = 'briefing-link';
 /** Where an inert link's address is kept, for the reader to ask main whether policy allows it. */
 export const LINK_TARGET_ATTRIBUTE = 'data-link-target';
+/** The address an inert link pointed to, shown after it in words: a hover title alone reaches
+ * neither the keyboard nor a touch screen. */
+export const LINK_ADDRESS_CLASS = 'briefing-link__address';
+/** Addresses longer than this are shortened in the text (a query string can run to kilobytes). */
+const MAX_SHOWN_ADDRESS = 200;
 /** Table cells that hold a figure: set in tabular figures so that the digits line up. */
 export const NUMBER_CELL_CLASS = 'briefing-number';
 
@@ -54,22 +59,31 @@ const CONFIG: Config = {
   SANITIZE_DOM: true,
 };
 
-export type BriefingSanitizer = (html: string) => string;
+/**
+ * Whether the organisation's policy lets a link's address open (shared/link-policy.ts, over the
+ * device's AllowedLinkTargets). The words after each link follow it; main decides again on click.
+ */
+export type LinkOpens = (href: string) => boolean;
+
+/** Sanitises briefing HTML; with no `linkOpens`, every link is said not to open. */
+export type BriefingSanitizer = (html: string, linkOpens?: LinkOpens) => string;
 
 /** Builds a sanitizer bound to one window (the renderer's, or a jsdom window in tests). */
 export function createBriefingSanitizer(win: WindowLike): BriefingSanitizer {
   const purify = DOMPurify(win);
+  /** Each inert link's address, for the words added after it once sanitising is done. */
+  const addresses = new WeakMap<Element, string>();
   purify.addHook('afterSanitizeAttributes', (node) => {
     if (node.nodeName === 'A') {
-      // Links never navigate the reader: the address is kept aside, and a click asks main
-      // whether the organisation's policy lets it open in the system browser.
+      // Links never navigate the reader: the address is kept aside (a click asks main whether
+      // the organisation's policy lets it open in the system browser) and said after the words.
       const href = node.getAttribute('href');
       node.removeAttribute('href');
       if (href) {
-        node.setAttribute('title', href);
         node.setAttribute(LINK_TARGET_ATTRIBUTE, href);
         node.setAttribute('tabindex', '0');
         node.setAttribute('role', 'link');
+        addresses.set(node, href.trim());
       }
       node.setAttribute('class', INERT_LINK_CLASS);
     } else if (node.nodeName === 'IMG') {
@@ -83,5 +97,30 @@ export function createBriefingSanitizer(win: WindowLike): BriefingSanitizer {
       if (isFigure(node.textContent ?? '')) node.setAttribute('class', NUMBER_CELL_CLASS);
     }
   });
-  return (html) => purify.sanitize(html, { ...CONFIG, RETURN_TRUSTED_TYPE: false });
+  return (html, linkOpens = () => false) => {
+    const fragment = purify.sanitize(html, { ...CONFIG, RETURN_DOM_FRAGMENT: true });
+    const document = fragment.ownerDocument;
+    for (const link of fragment.querySelectorAll(`a.${INERT_LINK_CLASS}`)) {
+      const href = addresses.get(link);
+      if (!href) continue;
+      // Added after sanitising, as text: nothing in the address can become markup.
+      const shown = href.length > MAX_SHOWN_ADDRESS ? `${href.slice(0, MAX_SHOWN_ADDRESS)}…` : href;
+      const opens = linkOpens(href);
+      link.setAttribute(
+        'title',
+        opens
+          ? `Opens in your browser after you confirm: ${href}`
+          : `Link not available in Attaché: ${href}`,
+      );
+      const note = document.createElement('span');
+      note.setAttribute('class', LINK_ADDRESS_CLASS);
+      note.textContent = opens
+        ? ` (opens in your browser after you confirm: ${shown})`
+        : ` (link not opened in Attaché: ${shown})`;
+      link.after(note);
+    }
+    const container = document.createElement('div');
+    container.append(fragment);
+    return container.innerHTML;
+  };
 }

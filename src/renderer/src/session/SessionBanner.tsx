@@ -3,6 +3,7 @@
 import { ExternalLink, LoaderCircle } from 'lucide-react';
 import type { SessionInfo } from '../../../shared/ipc.js';
 import type { ApiSource } from '../bridge/resolve-api.js';
+import { signInNoticeTone } from './sign-in-notice.js';
 import type { SignInActions } from './use-sign-in.js';
 
 export function SessionBanner({
@@ -42,8 +43,12 @@ export function SessionBanner({
     );
   }
   if (signIn.phase === 'failed') {
+    const calm = signInNoticeTone(signIn.error) === 'calm';
     return (
-      <div className="session-banner session-banner--error" role="alert">
+      <div
+        className={calm ? 'session-banner' : 'session-banner session-banner--error'}
+        role={calm ? 'status' : 'alert'}
+      >
         <span>{signIn.error.message}</span>
         <button type="button" className="button button--small" onClick={actions.signIn}>
           Sign in again

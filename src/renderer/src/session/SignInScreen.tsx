@@ -13,6 +13,7 @@ import {
 import type { SessionInfo } from '../../../shared/ipc.js';
 import type { ApiSource } from '../bridge/resolve-api.js';
 import type { SignInActions } from './use-sign-in.js';
+import { signInNoticeTone } from './sign-in-notice.js';
 
 function lockedExplanation(session: SessionInfo): string {
   switch (session.lockReason) {
@@ -116,9 +117,15 @@ export function SignInScreen({
         ) : (
           <>
             {signIn.phase === 'failed' ? (
-              <p className="sign-in__error" role="alert">
-                {signIn.error.message}
-              </p>
+              signInNoticeTone(signIn.error) === 'calm' ? (
+                <p className="sign-in__note" role="status">
+                  {signIn.error.message}
+                </p>
+              ) : (
+                <p className="sign-in__error" role="alert">
+                  {signIn.error.message}
+                </p>
+              )
             ) : null}
             <button
               ref={signInButton}

@@ -3,15 +3,9 @@
 // action does not need menu keyboard semantics.
 import { useEffect, useId, useRef, useState } from 'react';
 import { ChevronDown, LogOut } from 'lucide-react';
+import { initials } from '../ui/initials.js';
 import { SignOutDialog } from './SignOutDialog.js';
 import type { SignOutAnswer } from './use-sign-in.js';
-
-function initials(name: string): string {
-  const parts = name.trim().split(/\s+/).filter(Boolean);
-  return (
-    (parts[0]?.[0] ?? '') + (parts.length > 1 ? (parts[parts.length - 1]?.[0] ?? '') : '')
-  ).toUpperCase();
-}
 
 export function UserMenu({
   user,

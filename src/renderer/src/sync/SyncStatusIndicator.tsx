@@ -34,6 +34,26 @@ function StateIcon({ state }: { readonly state: SyncState }) {
   }
 }
 
+/**
+ * A sync problem's reason in full, under the header at every width (the indicator has room for
+ * a few words only, and none in a narrow window). Not a live region: the indicator announces it.
+ */
+export function SyncProblemBanner({ status }: { readonly status: SyncStatus | null }) {
+  const now = useNow(15_000);
+  if (!status) return null;
+  const wording = describeSync(status, now);
+  if (!wording.problem) return null;
+  return (
+    <div className="sync-problem" data-testid="sync-problem">
+      <TriangleExclamationPoint aria-hidden="true" size={16} />
+      <p>
+        <strong>Sync problem.</strong> {wording.problem}{' '}
+        {status.lastSyncedAt ? `${wording.lastSynced}.` : null}
+      </p>
+    </div>
+  );
+}
+
 export function SyncStatusIndicator({
   status,
   onSignIn,
@@ -83,11 +103,14 @@ export function SyncStatusIndicator({
         </span>
         <span className="sync-status__text">
           <span className="sync-status__label">{wording.label}</span>
-          {status.message ? (
+          {status.message && !wording.problem ? (
             <span className="visually-hidden">{withoutFinalStop(status.message)}. </span>
           ) : null}
           <span className="sync-status__detail">
-            {status.lastSyncedAt && wording.lastSyncedExact ? (
+            {wording.problem ? (
+              // The reason, where people look; the whole of it is in the banner below the header.
+              <span data-testid="sync-problem-reason">{wording.detail}</span>
+            ) : status.lastSyncedAt && wording.lastSyncedExact ? (
               <>
                 {/* The relative words change every minute; a live region must not announce
                     that, so assistive technology gets the absolute time, which changes only

@@ -9,8 +9,15 @@ export type SyncTone = 'neutral' | 'busy' | 'good' | 'warning' | 'danger';
 export type SyncWording = {
   readonly label: string;
   readonly tone: SyncTone;
-  /** "Synced 3 minutes ago", "Never synced on this device". */
+  /**
+   * "Synced 3 minutes ago", "Never synced on this device"; beside a problem "Last good sync 3
+   * minutes ago", never a bare "Synced just now" that reads as if all were well.
+   */
   readonly lastSynced: string;
+  /** What the indicator shows beside the label: the reason of a problem, else `lastSynced`. */
+  readonly detail: string;
+  /** The reason of a problem, to show in full where people look; null when all is well. */
+  readonly problem: string | null;
   /** Absolute time for the title/tooltip, or null when never synced. */
   readonly lastSyncedExact: string | null;
   /** "2 changes waiting to upload", or null when nothing is pending. */
@@ -50,10 +57,14 @@ export function describeSync(
 ): SyncWording {
   const { label, tone } = stateLabel(status.state);
   const syncedMs = parseTime(status.lastSyncedAt);
+  const isProblem = status.state === 'error';
   const lastSynced =
     syncedMs === null
       ? 'Never synced on this device'
-      : `Synced ${relativeTime(syncedMs, nowMs, options)}`;
+      : `${isProblem ? 'Last good sync' : 'Synced'} ${relativeTime(syncedMs, nowMs, options)}`;
+  const problem = isProblem
+    ? withoutFinalStop(status.message ?? 'Attaché could not sync and keeps retrying') + '.'
+    : null;
   const lastSyncedExact = syncedMs === null ? null : formatAbsolute(syncedMs, options);
   const n = status.pendingUploads;
   const pending =
@@ -63,5 +74,14 @@ export function describeSync(
   const parts = [label, status.message, lastSynced, pending]
     .filter((part): part is string => Boolean(part))
     .map(withoutFinalStop);
-  return { label, tone, lastSynced, lastSyncedExact, pending, summary: `${parts.join('. ')}.` };
+  return {
+    label,
+    tone,
+    lastSynced,
+    detail: problem ? withoutFinalStop(problem) : lastSynced,
+    problem,
+    lastSyncedExact,
+    pending,
+    summary: `${parts.join('. ')}.`,
+  };
 }

@@ -1,7 +1,9 @@
 // Which links in a briefing may open, and why the others may not, in words a person reads on
 // click. A link opens only in the system browser, only over https, and only to an address that
-// starts with one the organisation allowed (AllowedLinkTargets). Pure: main decides (the reader
-// asks), and decides again when asked to open, so a reader cannot open what policy refuses.
+// starts with one the organisation allowed (AllowedLinkTargets). Pure and shared: main decides
+// (the reader asks on click), and decides again when asked to open, then hands the address to
+// the briefing links' own opener (windows/external-links.ts), so a reader cannot open what policy
+// refuses; the reader uses the same decision only to say beside each link whether it opens.
 export type LinkDecision =
   | { readonly allowed: true; readonly url: string }
   | { readonly allowed: false; readonly reason: string };
