@@ -443,7 +443,7 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
         );
       }
     }
-    proxy(req, res, user, `${dbBase}${route.dbPath}${query.upstream}`, body, {
+    await proxy(req, res, user, `${dbBase}${route.dbPath}${query.upstream}`, body, {
       audited,
       rule: route.rule,
       continuousFeed: query.params.get('feed') === 'continuous',
@@ -456,7 +456,7 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
     readonly continuousFeed: boolean;
   };
 
-  function proxy(
+  async function proxy(
     req: IncomingMessage,
     res: ServerResponse,
     user: string,
@@ -473,7 +473,7 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
     if (body.byteLength > 0 || req.method === 'POST' || req.method === 'PUT') {
       headers['content-length'] = String(body.byteLength);
     }
-    const upstreamReq = upstream.request(req.method ?? 'GET', user, path, headers);
+    const upstreamReq = await upstream.request(req.method ?? 'GET', user, path, headers);
     upstreamReq.on('response', (upstreamRes) => {
       const status = upstreamRes.statusCode ?? 502;
       if (status >= 500) {
