@@ -20,7 +20,10 @@ let dir: string;
 let couchPassword: string;
 /** http://127.0.0.1:<port> of the relay to instance A's CouchDB-protocol server. */
 let externalCouchUrl: string;
-let relay: net.Server;
+let relay: net.Server | null = null;
+/** The service admin B signs in as, and how it acts as users there. */
+let couchUser = 'attache-service';
+let userAuth: Partial<ServerConfig> = { couchUserAuth: 'basic' };
 
 /** A TCP listener on loopback that pipes each connection to a Unix socket (test fake of a network CouchDB). */
 async function tcpRelayTo(socketPath: string): Promise<net.Server> {
@@ -52,9 +55,10 @@ function configB(overrides: Partial<ServerConfig> = {}): ServerConfig {
     pollIntervalMs: 100,
     fanoutIdleMs: 50,
     couchUrl: externalCouchUrl,
-    couchUser: 'attache-service',
+    couchUser,
     couchPasswordFile: path.join(dir, 'couch-password'),
     serviceSecretFile: path.join(dir, 'service-secret'),
+    ...userAuth,
     ...overrides,
   });
 }
@@ -75,13 +79,23 @@ beforeAll(async () => {
   // one poller lease per CouchDB, and instance B's SOR is the one with briefings.
   a = await startHarness({ seedDemoData: false, pollerEnabled: false, returnsEnabled: false });
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'attache-prod-config-'));
-  relay = await tcpRelayTo(a.server.couch.socketPath ?? '');
-  externalCouchUrl = `http://127.0.0.1:${(relay.address() as net.AddressInfo).port}`;
   const secrets = JSON.parse(fs.readFileSync(a.server.files.serverSecrets, 'utf8')) as {
     couchAdmin: { password: string };
     serviceSecret: string;
   };
-  couchPassword = secrets.couchAdmin.password;
+  if (a.couch) {
+    // On Apache CouchDB, A's CouchDB is external already: B joins it as A does (same admin, same
+    // token key).
+    externalCouchUrl = a.couch.url;
+    couchUser = a.couch.admin.username;
+    couchPassword = a.couch.admin.password;
+    const { couchUserAuth, couchJwtKeyFile } = a.couch.config;
+    userAuth = { couchUserAuth, ...(couchJwtKeyFile ? { couchJwtKeyFile } : {}) };
+  } else {
+    relay = await tcpRelayTo(a.server.couch.socketPath ?? '');
+    externalCouchUrl = `http://127.0.0.1:${(relay.address() as net.AddressInfo).port}`;
+    couchPassword = secrets.couchAdmin.password;
+  }
   fs.writeFileSync(path.join(dir, 'couch-password'), `${couchPassword}\n`, { mode: 0o600 });
   fs.writeFileSync(path.join(dir, 'service-secret'), secrets.serviceSecret, { mode: 0o600 });
 });
@@ -135,7 +149,7 @@ describe('configuration checked at start', () => {
     );
     expect(refused.message).toContain('Cannot sign in to CouchDB');
     expect(refused.problems[0]).toContain(
-      `couchUser (ATTACHE_COUCH_USER): CouchDB at ${externalCouchUrl} refused "attache-service"`,
+      `couchUser (ATTACHE_COUCH_USER): CouchDB at ${externalCouchUrl} refused "${couchUser}"`,
     );
     expect(refused.message).not.toContain('not-the-password');
     const unreachable = await startFailure(configB({ couchUrl: 'http://127.0.0.1:9' }));
