@@ -197,6 +197,14 @@ export async function startCouchDbInstance(options: {
       '[log]',
       'level = warning',
       '',
+      // Files stored as written (no snappy, no gzip of attachments): the tests that search the
+      // data folder for an unshared briefing's text must be able to see it while it is there.
+      '[couchdb]',
+      'file_compression = none',
+      '',
+      '[attachments]',
+      'compression_level = 0',
+      '',
       '[admins]',
       `${user} = ${password}`,
       '',

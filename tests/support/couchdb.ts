@@ -1,7 +1,7 @@
-// Which CouchDB a test's server runs on. The suite runs the server integration tests, the device
-// sync tests and the Chromium end-to-end suite twice: on the embedded CouchDB-protocol server, and
-// on Apache CouchDB 3.5 (the `couchdb` vitest project and the `chromium-couchdb` Playwright project
-// set ATTACHE_TEST_BACKEND=couchdb; the shared harnesses then point the server at one).
+// Which CouchDB a test's server runs on. The suite runs the backend-sensitive server integration
+// tests and the device sync tests twice: on the embedded CouchDB-protocol server, and on Apache
+// CouchDB 3.5 (the `couchdb` vitest project sets ATTACHE_TEST_BACKEND=couchdb; the shared harness
+// then points the server at one).
 //
 // Where Apache CouchDB comes from, best first for the runner asking:
 // - fresh instances, one per server a test starts, from the build in ../shared/couchdb/ (or

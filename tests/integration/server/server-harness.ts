@@ -11,6 +11,7 @@ import { userDbNames } from '../../../server/src/fanout/user-dbs.js';
 import { startServer } from '../../../server/src/server.js';
 import type { RunningServer } from '../../../server/src/server.js';
 import { SignJWT, importJWK } from 'jose';
+import { expect } from 'vitest';
 import type { JWK } from 'jose';
 import { idpKeysFile } from '../../../server/src/idp/signing-keys.js';
 import { DEV_IDP } from '../../../src/shared/protocol.js';
@@ -22,6 +23,7 @@ import {
 } from '../../support/couchdb.js';
 import type { TestBackend, TestCouchDb } from '../../support/couchdb.js';
 import { basicAuthHeader } from '../../../server/src/couch/couch-auth.js';
+import type { CouchCredentials } from '../../../server/src/couch/types.js';
 import { couchEndpointRequest } from './couch-socket.js';
 
 /** A JSON reply; tests cast `body` to the shape they expect. */
@@ -38,6 +40,8 @@ export type Harness = {
   readonly couchDataDirs: readonly string[];
   readonly adminToken: string;
   readonly serviceSecret: string;
+  /** The server's CouchDB admin (the one it generated, or Apache CouchDB's). */
+  readonly couchAdminCredentials: CouchCredentials;
   admin(method: string, route: string, body?: unknown): Promise<Reply>;
   /**
    * An access token for `user` exactly as the development provider issues it, signed with the
@@ -60,6 +64,22 @@ export type Harness = {
   restart(): Promise<void>;
   stop(): Promise<void>;
 };
+
+/**
+ * A refusal by CouchDB itself, whichever backend answered: Apache CouchDB and express-pouchdb
+ * disagree on 401 against 403 (a non-member, a non-admin's database creation, deletion or
+ * `_all_dbs`), so the status may be either, and the body must be CouchDB's error object and
+ * nothing else: no document, no row, no database name. What did not happen is for the caller to
+ * check (e.g. as the admin).
+ */
+export function expectRefused(reply: Reply, what = 'the request'): void {
+  expect([401, 403], `${what}: ${JSON.stringify(reply.body)}`).toContain(reply.status);
+  const body = reply.body as Record<string, unknown> | null;
+  expect(Object.keys(body ?? {}).sort(), what).toEqual(['error', 'reason']);
+  expect(typeof body?.['error'] === 'string' && typeof body['reason'] === 'string', what).toBe(
+    true,
+  );
+}
 
 export function testConfig(dataDir: string, overrides: Partial<ServerConfig> = {}): ServerConfig {
   return parseConfig({
@@ -157,6 +177,7 @@ export async function startHarness(
     couchDataDirs: couch ? [dataDir, ...(couch.dataDir ? [couch.dataDir] : [])] : [dataDir],
     adminToken,
     serviceSecret: secrets.serviceSecret,
+    couchAdminCredentials: admin,
     dbNames: userDbNames,
     async admin(method, route, body) {
       const res = await fetch(`${server.urls.sor}/admin${route}`, {
