@@ -26,6 +26,7 @@ import {
 import type { DeviceRegistry } from '../devices/types.js';
 import { limitKeyOf } from '../http/client-address.js';
 import { sendJson } from '../http/json-http.js';
+import { replicationAnswer } from './replication-answers.js';
 import type { UserDbs } from '../fanout/user-dbs.js';
 import { userIdProblem } from '../fanout/user-dbs.js';
 import type { AuditLog } from '../observability/audit-log.js';
@@ -361,6 +362,14 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
       if (rawQuery !== '') return refuse(res, audited, 400, 'query on the server root');
       allowed(audited, 'server root', 200);
       return sendJson(res, 200, SERVER_ROOT);
+    }
+
+    // CouchDB's replicator as a client: its checkpoint look-up and commit request, answered here
+    // (replication-answers.ts); nothing goes upstream.
+    const own = replicationAnswer(method, rawPath, rawQuery);
+    if (own) {
+      allowed(audited, own.reason, own.status);
+      return sendJson(res, own.status, own.body);
     }
 
     // 4. What: only what the allow-list lists, on the user's own two databases, with every query
