@@ -12,6 +12,7 @@ import { parseConfig } from '../../../server/src/config/config-schema.js';
 import { ConfigError } from '../../../server/src/config/types.js';
 import type { ServerConfig } from '../../../server/src/config/types.js';
 import { startServer } from '../../../server/src/server.js';
+import { newJwtKey } from '../../support/couchdb.js';
 import { briefingInput, startHarness, waitFor } from './server-harness.js';
 import type { Harness } from './server-harness.js';
 
@@ -89,8 +90,9 @@ beforeAll(async () => {
     externalCouchUrl = a.couch.url;
     couchUser = a.couch.admin.username;
     couchPassword = a.couch.admin.password;
-    const { couchUserAuth, couchJwtKeyFile } = a.couch.config;
-    userAuth = { couchUserAuth, ...(couchJwtKeyFile ? { couchJwtKeyFile } : {}) };
+    // A acts as users by token (the production mode); B by per-user Basic: both modes on one
+    // CouchDB, each reading what the other wrote.
+    userAuth = { couchUserAuth: 'basic' };
   } else {
     relay = await tcpRelayTo(a.server.couch.socketPath ?? '');
     externalCouchUrl = `http://127.0.0.1:${(relay.address() as net.AddressInfo).port}`;
@@ -164,6 +166,20 @@ describe('configuration checked at start', () => {
     expect(error.problems[0]).toMatch(
       /^serviceSecretFile \(ATTACHE_SERVICE_SECRET_FILE\): .* holds fewer than 32 characters$/,
     );
+  });
+});
+
+describe('per-user tokens on Apache CouchDB', () => {
+  it('stops the start when CouchDB does not take the tokens, with the ini lines it needs', async (context) => {
+    if (!a.couch) return context.skip('the embedded server has no JWT handler');
+    const key = newJwtKey(fs.mkdtempSync(path.join(dir, 'other-key-')));
+    const error = await startFailure(
+      configB({ couchUserAuth: 'jwt', couchJwtKeyFile: key.file, couchJwtKeyId: 'attache' }),
+    );
+    expect(error.message).toContain('Cannot act as users in CouchDB');
+    expect(error.problems[0]).toContain(`CouchDB at ${externalCouchUrl} does not accept`);
+    // The public half of the key it was given, for the operator to add.
+    expect(error.problems[0]).toContain(/^ec:attache = .*$/m.exec(key.ini)?.[0] ?? 'no key line');
   });
 });
 
