@@ -30,6 +30,8 @@ export default tseslint.config(
     ignores: [
       '.tmp/**',
       '.tools/**',
+      // Apache CouchDB for the tests, extracted from ../shared/couchdb (tests/support).
+      '.couchdb/**',
       'out/**',
       'dist/**',
       'release/**',

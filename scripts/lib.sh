@@ -6,7 +6,8 @@
 APT_BUILD_PACKAGES="libsecret-1-dev python3 make g++ gnome-keyring dbus-x11"
 # npm ci compiles keytar and better-sqlite3 from source where no prebuilt binary downloads, so
 # the test command needs the build tools too. The browser comes from ensure_test_browser.
-APT_TEST_PACKAGES="libsecret-1-dev python3 make g++ gnome-keyring dbus-x11 rabbitmq-server"
+# Apache CouchDB (../shared/couchdb, which the tests start on loopback) links to ICU and OpenSSL 3.
+APT_TEST_PACKAGES="libsecret-1-dev python3 make g++ gnome-keyring dbus-x11 rabbitmq-server libicu72 libssl3"
 
 log() { printf '\033[1m[attache]\033[0m %s\n' "$*"; }
 die() { printf '\033[1;31m[attache] error:\033[0m %s\n' "$*" >&2; exit 1; }

@@ -6,7 +6,7 @@ import { ensurePrivateDir } from './config/secret-files.js';
 import { loadOrCreateServerSecrets, serverSecretsFile } from './config/server-secrets.js';
 import { DEPRECATED_KEYS } from './config/config-schema.js';
 import type { ServerConfig } from './config/types.js';
-import { setUpCouch } from './couch/couch-setup.js';
+import { setUpCouch, setUpUserAuth } from './couch/couch-setup.js';
 import type { CouchEndpoint } from './couch/types.js';
 import { createDeviceRegistry, wipeConfirmationKey } from './devices/device-registry.js';
 import { createUserDbs } from './fanout/user-dbs.js';
@@ -119,7 +119,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         : secrets.serviceSecret;
     const userDbs = createUserDbs({
       couch: couchClient,
-      serviceSecret,
+      auth: await setUpUserAuth(config, couchClient, serviceSecret),
       serviceAdminName: couch.admin.username,
     });
 

@@ -26,6 +26,7 @@ import {
 import type { CouchClient, CouchDoc } from '../../server/src/couch/types.js';
 import { forEachLimited } from '../../server/src/fanout/batch-reconciler.js';
 import { transformSorDocument } from '../../server/src/fanout/transform.js';
+import { createBasicUserAuth } from '../../server/src/couch/user-auth.js';
 import { createUserDbs } from '../../server/src/fanout/user-dbs.js';
 import type { UserDbs } from '../../server/src/fanout/user-dbs.js';
 import { setLogLevel } from '../../server/src/observability/logger.js';
@@ -290,7 +291,7 @@ async function measure(kind: 'sqlite' | 'rabbitmq', dir: string, sorDir: string)
     await ensureControlDb(couch, ADMIN.username);
     const userDbs = createUserDbs({
       couch,
-      serviceSecret: randomBytes(32).toString('hex'),
+      auth: createBasicUserAuth(randomBytes(32).toString('hex')),
       serviceAdminName: ADMIN.username,
     });
     const rawMs = await rawLimit(couch, userDbs, path.join(sorDir, `raw-${kind}`));

@@ -21,9 +21,11 @@
 // - returns only: `_revs_diff` and `_bulk_docs` (PouchDB's push), `PUT` of one document.
 // - not listed: `_local/…` (devices keep their checkpoints on the device: PouchDB's
 //   `checkpoint: 'target'` pulling, `'source'` pushing), `_design/…`, `_security`, `_find`,
-//   views, `_purge`, `_compact`, writes to briefings. Where a later replication client needs a
-//   checkpoint on the server, add `_local/<replication id>` here with a small body limit; never
-//   `_local/_security`.
+//   views, `_purge`, `_compact`, writes to briefings. CouchDB's own replicator (a client that is
+//   not a device) looks for its checkpoint on the source and may ask for `_ensure_full_commit`:
+//   the broker answers both itself (replication-answers.ts: no checkpoint, committed), so such a
+//   client runs with `use_checkpoints: false`. Where one needs a checkpoint on the server, add
+//   `_local/<replication id>` here with a small body limit; never `_local/_security`.
 //
 // Old revisions: a device gets the body or attachments of live leaves only. `open_revs` and
 // `_bulk_get` reads go upstream with latest=true (CouchDB answers the newest leaf of each named

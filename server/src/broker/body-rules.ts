@@ -58,8 +58,14 @@ function listProblem(list: unknown, name: string): BodyRefusal | null {
 export const bulkGetBody: BodyRule = {
   check: (body) => {
     if (!isObject(body)) return bad('body not an object');
-    const extra = onlyKeys(body, ['docs']);
+    // CouchDB's replicator repeats its query parameters in the body: `latest` only as the
+    // broker forces it (true), so no old revision is asked for that way either.
+    const extra = onlyKeys(body, ['docs', 'revs', 'attachments', 'latest']);
     if (extra) return bad(extra);
+    for (const flag of ['revs', 'attachments'] as const) {
+      if (body[flag] !== undefined && typeof body[flag] !== 'boolean') return bad(flag);
+    }
+    if (body['latest'] !== undefined && body['latest'] !== true) return bad('latest');
     const docs = body['docs'];
     const listed = listProblem(docs, 'docs');
     if (listed || !Array.isArray(docs)) return listed ?? bad('docs');

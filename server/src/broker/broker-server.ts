@@ -26,6 +26,7 @@ import {
 import type { DeviceRegistry } from '../devices/types.js';
 import { limitKeyOf } from '../http/client-address.js';
 import { sendJson } from '../http/json-http.js';
+import { replicationAnswer } from './replication-answers.js';
 import type { UserDbs } from '../fanout/user-dbs.js';
 import { userIdProblem } from '../fanout/user-dbs.js';
 import type { AuditLog } from '../observability/audit-log.js';
@@ -363,6 +364,14 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
       return sendJson(res, 200, SERVER_ROOT);
     }
 
+    // CouchDB's replicator as a client: its checkpoint look-up and commit request, answered here
+    // (replication-answers.ts); nothing goes upstream.
+    const own = replicationAnswer(method, rawPath, rawQuery);
+    if (own) {
+      allowed(audited, own.reason, own.status);
+      return sendJson(res, own.status, own.body);
+    }
+
     // 4. What: only what the allow-list lists, on the user's own two databases, with every query
     // parameter listed for that endpoint and method and its value checked.
     const route = decideRoute(method, rawPath);
@@ -443,7 +452,7 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
         );
       }
     }
-    proxy(req, res, user, `${dbBase}${route.dbPath}${query.upstream}`, body, {
+    await proxy(req, res, user, `${dbBase}${route.dbPath}${query.upstream}`, body, {
       audited,
       rule: route.rule,
       continuousFeed: query.params.get('feed') === 'continuous',
@@ -456,7 +465,7 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
     readonly continuousFeed: boolean;
   };
 
-  function proxy(
+  async function proxy(
     req: IncomingMessage,
     res: ServerResponse,
     user: string,
@@ -473,7 +482,7 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
     if (body.byteLength > 0 || req.method === 'POST' || req.method === 'PUT') {
       headers['content-length'] = String(body.byteLength);
     }
-    const upstreamReq = upstream.request(req.method ?? 'GET', user, path, headers);
+    const upstreamReq = await upstream.request(req.method ?? 'GET', user, path, headers);
     upstreamReq.on('response', (upstreamRes) => {
       const status = upstreamRes.statusCode ?? 502;
       if (status >= 500) {

@@ -1,10 +1,10 @@
 // The broker's connection to the CouchDB-protocol server: every request goes up as the token's
-// user (Basic, derived password), so CouchDB's own `_security` and validation apply behind the
-// broker's policy. The one place that knows where and how the server is reached.
+// user (a short-lived JWT, or Basic with the derived password: couch/user-auth.ts), so CouchDB's
+// own `_security` and validation apply behind the broker's policy. The one place that knows where
+// and how the server is reached.
 import http from 'node:http';
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
-import { basicAuthHeader } from '../couch/couch-client.js';
 import type { UserDbs } from '../fanout/user-dbs.js';
 import { ROW_MAX_BYTES } from './reserved-row-filter.js';
 import type { RevisionChecks } from './revision-checks.js';
@@ -19,7 +19,7 @@ export type Upstream = {
     user: string,
     path: string,
     headers: Record<string, string>,
-  ): http.ClientRequest;
+  ): Promise<http.ClientRequest>;
   /** The revision questions asked as `user` before a read. */
   revisionChecks(user: string): RevisionChecks;
 };
@@ -49,43 +49,40 @@ export function createUpstream(deps: {
   const url = new URL(deps.couchUrl);
   const transport = url.protocol === 'https:' ? https : http;
 
-  const request: Upstream['request'] = (method, user, path, headers) =>
-    transport.request({
+  const request: Upstream['request'] = async (method, user, path, headers) => {
+    const authorization = await deps.userDbs.authorization(user);
+    return transport.request({
       protocol: url.protocol,
       hostname: url.hostname,
       port: url.port,
       ...(deps.socketPath ? { socketPath: deps.socketPath } : {}),
       method,
       path,
-      headers: { ...headers, authorization: basicAuthHeader(deps.userDbs.credentials(user)) },
+      headers: { ...headers, authorization },
     });
+  };
 
   return {
     base: url.pathname.replace(/\/+$/, ''),
     request,
     revisionChecks: (user) =>
-      createRevisionChecks(
-        (method, path, headers, body) =>
-          new Promise((resolve, reject) => {
-            const ask = request(method, user, path, {
-              ...headers,
-              ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }),
-            });
-            ask.on('error', reject);
-            ask.on('response', (answer) => {
-              // A document without its attachments: bounded like one row of a feed.
-              readUpTo(answer, ROW_MAX_BYTES).then(
-                (bytes) =>
-                  resolve({
-                    status: answer.statusCode ?? 502,
-                    headers: answer.headers,
-                    body: bytes,
-                  }),
-                reject,
-              );
-            });
-            ask.end(body);
-          }),
-      ),
+      createRevisionChecks(async (method, path, headers, body) => {
+        const ask = await request(method, user, path, {
+          ...headers,
+          ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }),
+        });
+        return new Promise((resolve, reject) => {
+          ask.on('error', reject);
+          ask.on('response', (answer) => {
+            // A document without its attachments: bounded like one row of a feed.
+            readUpTo(answer, ROW_MAX_BYTES).then(
+              (bytes) =>
+                resolve({ status: answer.statusCode ?? 502, headers: answer.headers, body: bytes }),
+              reject,
+            );
+          });
+          ask.end(body);
+        });
+      }),
   };
 }

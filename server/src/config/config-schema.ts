@@ -321,6 +321,24 @@ export const CONFIG_KEYS = {
     doc: "With couchUrl: file holding couchUser's password (read at start).",
     schema: z.string().trim().default(''),
   },
+  couchUserAuth: {
+    env: 'ATTACHE_COUCH_USER_AUTH',
+    doc: 'How the broker acts as each user towards CouchDB. "jwt" (Apache CouchDB; the production mode): a short-lived ES256 token per user, which CouchDB checks against the public half of couchJwtKeyFile; no per-user accounts, no password hashing. "basic": an account per user in _users, its password derived from the service secret (the embedded server\'s only mode). Unset: "jwt" with couchUrl, "basic" otherwise.',
+    schema: z.enum(['basic', 'jwt']).optional(),
+  },
+  couchJwtKeyFile: {
+    env: 'ATTACHE_COUCH_JWT_KEY_FILE',
+    doc: 'With couchUserAuth=jwt: PEM file of the EC P-256 private key the users\' tokens are signed with (the same on every instance). CouchDB holds its public key in [jwt_keys] (docs/operations.md, "CouchDB"; a refused key stops the server with the lines to add).',
+    schema: z.string().trim().default(''),
+  },
+  couchJwtKeyId: {
+    env: 'ATTACHE_COUCH_JWT_KEY_ID',
+    doc: "With couchUserAuth=jwt: the tokens' key id; CouchDB looks the public key up as [jwt_keys] ec:<id>. A new id with a new key rotates keys without a stop.",
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'expected 1-64 of A-Z a-z 0-9 _ . -' })
+      .default('attache'),
+  },
   serviceSecretFile: {
     env: 'ATTACHE_SERVICE_SECRET_FILE',
     doc: "File holding the secret from which users' CouchDB passwords are derived (32+ characters). Every instance must use the same one. Empty: generated in dataDir/secrets.",
@@ -490,6 +508,21 @@ const configSchema = z
     message: 'is required when couchUrl is set',
     path: ['couchPasswordFile'],
   })
+  .refine((c) => c.couchUserAuth !== 'jwt' || c.couchUrl !== '', {
+    message:
+      'is "jwt", which needs Apache CouchDB (couchUrl): the embedded server checks Basic credentials only',
+    path: ['couchUserAuth'],
+  })
+  .refine(
+    (c) =>
+      (c.couchUserAuth ?? (c.couchUrl === '' ? 'basic' : 'jwt')) !== 'jwt' ||
+      c.couchJwtKeyFile !== '',
+    {
+      message:
+        'is required when couchUserAuth is "jwt" (the default with couchUrl): see docs/operations.md, "CouchDB"; or set couchUserAuth=basic',
+      path: ['couchJwtKeyFile'],
+    },
+  )
   .refine((c) => c.sorAdapter !== 'demo' || c.demoSor, {
     message: 'is "demo", which needs demoSor=true (or use sorAdapter=rest with sorRestUrl)',
     path: ['sorAdapter'],
@@ -530,8 +563,14 @@ export function parseConfig(input: Record<string, unknown>, cwd = process.cwd())
       problems,
     );
   }
-  const config = result.data as ServerConfig;
-  return { ...config, dataDir: path.resolve(cwd, config.dataDir) };
+  const config = result.data as Omit<ServerConfig, 'couchUserAuth'> & {
+    couchUserAuth?: ServerConfig['couchUserAuth'];
+  };
+  return {
+    ...config,
+    couchUserAuth: config.couchUserAuth ?? (config.couchUrl === '' ? 'basic' : 'jwt'),
+    dataDir: path.resolve(cwd, config.dataDir),
+  };
 }
 
 /** Reads every documented key from its environment variable (unset or empty means default). */

@@ -50,6 +50,10 @@ export type ServerConfig = {
   readonly couchUrl: string;
   readonly couchUser: string;
   readonly couchPasswordFile: string;
+  /** Resolved at parse time: "jwt" with couchUrl unless set, "basic" with the embedded server. */
+  readonly couchUserAuth: 'basic' | 'jwt';
+  readonly couchJwtKeyFile: string;
+  readonly couchJwtKeyId: string;
   readonly serviceSecretFile: string;
   readonly instanceId: string;
   readonly queue: 'sqlite' | 'rabbitmq';

@@ -1,6 +1,7 @@
 // The server's own control database in CouchDB: leases (which instance polls the SOR, which one
 // runs the returns integrator), the SOR cursor, and the returns checkpoints. It lives in CouchDB
 // because every instance can see it there; only the service admin may read or write it.
+import { ensureSecurity } from './security.js';
 import type { CouchClient } from './types.js';
 
 export const CONTROL_DB = 'attache-control';
@@ -11,7 +12,9 @@ export async function ensureControlDb(couch: CouchClient, serviceAdminName: stri
   await couch.createDb(CONTROL_DB, { q: 1 });
   // CouchDB 3 makes a database without members admin-only; express-pouchdb makes it public, so
   // members always name the service (admins pass anyway; users are not members).
-  await couch.putSecurity(CONTROL_DB, {
+  // Written only when it differs: on Apache CouchDB a `_security` write moves the database's
+  // sequence, and every instance runs this at every start.
+  await ensureSecurity(couch, CONTROL_DB, {
     admins: { names: [serviceAdminName], roles: [] },
     members: { names: [serviceAdminName], roles: [] },
   });

@@ -263,6 +263,17 @@ export function createCouchClient(deps: {
       return fail(op, res);
     },
 
+    async sessionName(authorization) {
+      const res = await call('check a user token', 'GET', '/_session', { authorization });
+      const reason = (res.body as { reason?: unknown } | null)?.reason;
+      if (res.status !== 200) {
+        const why = typeof reason === 'string' ? `: ${reason}` : '';
+        return { name: null, refusal: `HTTP ${res.status}${why}` };
+      }
+      const name = (res.body as { userCtx?: { name?: unknown } } | null)?.userCtx?.name;
+      return { name: typeof name === 'string' ? name : null };
+    },
+
     async authenticate(credentials) {
       const res = await call('authenticate', 'GET', '/_session', {
         authorization: basicAuthHeader(credentials),

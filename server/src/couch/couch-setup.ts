@@ -9,6 +9,14 @@ import { createCouchClient } from './couch-client.js';
 import { EMBEDDED_COUCH_ORIGIN, startEmbeddedCouchProcess } from './embedded-couch-process.js';
 import type { EmbeddedCouchProcess } from './embedded-couch-process.js';
 import type { CouchClient, CouchCredentials, CouchEndpoint } from './types.js';
+import {
+  UserAuthKeyError,
+  couchJwtIni,
+  createBasicUserAuth,
+  createJwtUserAuth,
+  parseJwtSigningKey,
+} from './user-auth.js';
+import type { UserAuth } from './user-auth.js';
 
 export type CouchSetup = {
   readonly endpoint: CouchEndpoint;
@@ -67,4 +75,39 @@ export async function setUpCouch(
     admin,
     stop: () => client.close(),
   };
+}
+
+/** A user name CouchDB is asked about at start to check that it takes the server's tokens. */
+const TOKEN_CHECK_USER = 'attache-token-check';
+
+/**
+ * How the broker acts as each user (couch/user-auth.ts), checked against CouchDB at start: in
+ * 'jwt' mode CouchDB must take a token of the configured key for its user, or the server stops
+ * with the ini lines CouchDB needs.
+ */
+export async function setUpUserAuth(
+  config: ServerConfig,
+  client: CouchClient,
+  serviceSecret: string,
+): Promise<UserAuth> {
+  if (config.couchUserAuth === 'basic') return createBasicUserAuth(serviceSecret);
+  const where = 'couchJwtKeyFile (ATTACHE_COUCH_JWT_KEY_FILE)';
+  let signingKey;
+  try {
+    signingKey = parseJwtSigningKey(
+      readSecretFromFile('couchJwtKeyFile', 'ATTACHE_COUCH_JWT_KEY_FILE', config.couchJwtKeyFile),
+    );
+  } catch (error) {
+    if (!(error instanceof UserAuthKeyError)) throw error;
+    const problem = `${where}: ${JSON.stringify(config.couchJwtKeyFile)} holds ${error.message}; make one with: openssl ecparam -name prime256v1 -genkey -noout | openssl pkcs8 -topk8 -nocrypt`;
+    throw new ConfigError(`Invalid server configuration:\n  - ${problem}`, [problem]);
+  }
+  const auth = createJwtUserAuth({ signingKey, keyId: config.couchJwtKeyId });
+  const check = await client.sessionName(await auth.authorization(TOKEN_CHECK_USER));
+  if (check.name !== TOKEN_CHECK_USER) {
+    const answer = check.refusal ?? `it took the token for ${JSON.stringify(check.name)}`;
+    const problem = `${where}: CouchDB at ${config.couchUrl} does not accept the users' tokens (${answer}). Add these lines to the ini of every CouchDB node and restart it (or set ATTACHE_COUCH_USER_AUTH=basic):\n\n${couchJwtIni(signingKey, config.couchJwtKeyId)}`;
+    throw new ConfigError(`Cannot act as users in CouchDB:\n  - ${problem}`, [problem]);
+  }
+  return auth;
 }

@@ -91,6 +91,11 @@ export type CouchClient = {
   putSecurity(db: string, security: SecurityObject): Promise<void>;
   /** The user name CouchDB authenticates `credentials` as, or null if it refuses them. */
   authenticate(credentials: CouchCredentials): Promise<string | null>;
+  /**
+   * Who CouchDB takes a request with this `Authorization` header for (`/_session`): the user
+   * name, null for nobody; CouchDB's refusal (a bad token answers 400 or 401) as `refusal`.
+   */
+  sessionName(authorization: string): Promise<{ name: string | null; refusal?: string }>;
 };
 
 export type BulkDocResult = {

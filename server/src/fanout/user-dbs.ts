@@ -2,12 +2,18 @@
 // - `userdb-<hex>`: their briefings, written only by the server (design doc rejects others);
 // - `returns-<hex>`: what their devices send back: only returns they authored, each of the exact
 //   shape its type allows (returns/return-shapes.ts), no attachments, bounded in size;
-// - a CouchDB account whose password is derived from the service secret, so the broker can act
+// - with per-user Basic authentication (couch/user-auth.ts), a CouchDB account whose password
+//   is derived from the service secret; with JWT, no account at all. Either way the broker acts
 //   as that user upstream and CouchDB itself enforces `_security` (defence in depth).
+// Set-up writes only what differs from what is there: on Apache CouchDB every `_security` write
+// counts as an update of the database (its sequence moves), so a restart or a replay must not
+// rewrite what is already right.
 // Names use the hex of the UTF-8 user id (as CouchDB's couch_peruser does), so no user id, however
 // hostile ('../x', 'A/B', unicode), can produce another database's name.
-import { createHmac } from 'node:crypto';
-import type { CouchClient, CouchCredentials, SecurityObject } from '../couch/types.js';
+import { ensureSecurity } from '../couch/security.js';
+import type { CouchClient } from '../couch/types.js';
+import { deriveCouchPassword } from '../couch/user-auth.js';
+import type { UserAuth } from '../couch/user-auth.js';
 import { CouchError } from '../couch/types.js';
 import { RETURNS_VALIDATE } from '../returns/returns-validate.js';
 
@@ -16,8 +22,8 @@ export type UserDbNames = { readonly briefings: string; readonly returns: string
 export type UserDbs = {
   /** Creates (once) the user's account and databases; returns their names. */
   ensure(userId: string): Promise<UserDbNames>;
-  /** The credentials the broker uses upstream for this user. */
-  credentials(userId: string): CouchCredentials;
+  /** The `Authorization` header the broker sends upstream as this user. */
+  authorization(userId: string): Promise<string>;
 };
 
 /** Longest user id in UTF-8 bytes: CouchDB database names are limited to 238 characters. */
@@ -53,12 +59,8 @@ export function userDbNames(userId: string): UserDbNames {
   return { briefings: `userdb-${hex}`, returns: `returns-${hex}` };
 }
 
-/** base64url(HMAC-SHA256(serviceSecret, 'couchdb-password:' + userId)) */
-export function deriveCouchPassword(serviceSecret: string, userId: string): string {
-  return createHmac('sha256', serviceSecret)
-    .update(`couchdb-password:${userId}`, 'utf8')
-    .digest('base64url');
-}
+// The derivation lives with the other ways of acting as a user (couch/user-auth.ts).
+export { deriveCouchPassword };
 
 export const DESIGN_DOC_ID = '_design/attache';
 
@@ -74,20 +76,17 @@ export { RETURNS_VALIDATE };
 
 export function createUserDbs(deps: {
   couch: CouchClient;
-  serviceSecret: string;
+  /** How the broker acts as a user (couch/user-auth.ts); 'basic' needs an account per user. */
+  auth: UserAuth;
   serviceAdminName: string;
 }): UserDbs {
   const { couch } = deps;
   const ready = new Map<string, Promise<UserDbNames>>();
 
-  const credentials = (userId: string): CouchCredentials => ({
-    username: userId,
-    password: deriveCouchPassword(deps.serviceSecret, userId),
-  });
-
   async function ensureAccount(userId: string): Promise<void> {
+    const creds = deps.auth.account(userId);
+    if (!creds) return;
     const id = `org.couchdb.user:${userId}`;
-    const creds = credentials(userId);
     for (let attempt = 0; attempt < 3; attempt += 1) {
       const existing = await couch.getDoc('_users', id);
       if (existing && (await couch.authenticate(creds)) === userId) return;
@@ -112,13 +111,12 @@ export function createUserDbs(deps: {
   async function ensureDb(db: string, userId: string, validate: string): Promise<void> {
     // q=1: a per-user database is small; one shard keeps a CouchDB cluster's shard count sane.
     await couch.createDb(db, { q: 1 });
-    // Set on every first use in this process (not only on creation): a database created by a
-    // run that crashed before this step must not stay open to everyone.
-    const security: SecurityObject = {
+    // Checked on every first use in this process (not only on creation): a database created by
+    // a run that crashed before this step must not stay open to everyone.
+    await ensureSecurity(couch, db, {
       admins: { names: [deps.serviceAdminName], roles: [] },
       members: { names: [userId], roles: [] },
-    };
-    await couch.putSecurity(db, security);
+    });
     for (let attempt = 0; attempt < 3; attempt += 1) {
       const design = await couch.getDoc(db, DESIGN_DOC_ID);
       if (design && design['validate_doc_update'] === validate) return;
@@ -148,7 +146,7 @@ export function createUserDbs(deps: {
   }
 
   return {
-    credentials,
+    authorization: (userId) => deps.auth.authorization(userId),
     ensure(userId) {
       let pending = ready.get(userId);
       if (!pending) {

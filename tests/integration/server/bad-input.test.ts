@@ -77,10 +77,7 @@ beforeAll(async () => {
     sorRestTokenFile: path.join(dir, 'token'),
     queueMaxAttempts: 3,
   });
-  const secrets = JSON.parse(fs.readFileSync(h.server.files.serverSecrets, 'utf8')) as {
-    couchAdmin: { username: string; password: string };
-  };
-  couch = couchClientFor(h.server, secrets.couchAdmin);
+  couch = couchClientFor(h.server, h.couchAdminCredentials);
 }, 60_000);
 afterAll(async () => {
   await h?.stop();

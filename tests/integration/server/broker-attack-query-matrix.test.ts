@@ -115,7 +115,18 @@ describe('every query parameter of every allowed endpoint: allowed values pass, 
     for (const [name, param] of Object.entries(rule.params)) {
       for (const value of param.samples.valid) {
         const reply = await send(`${name}=${encodeURIComponent(value)}`);
-        expect([200, 404], `${name}=${value}: ${reply.text.slice(0, 200)}`).toContain(reply.status);
+        // Apache CouchDB refuses a well-formed sequence it did not issue itself, with its own
+        // reason: the broker passed the value on, which is what this checks.
+        const upstreamRefusal =
+          h.backend === 'couchdb' &&
+          name === 'since' &&
+          reply.status === 400 &&
+          /Malformed sequence/.test(reply.text);
+        if (!upstreamRefusal) {
+          expect([200, 404], `${name}=${value}: ${reply.text.slice(0, 200)}`).toContain(
+            reply.status,
+          );
+        }
       }
       for (const value of param.samples.invalid) {
         // The audit trail keeps the first 512 characters of a query.

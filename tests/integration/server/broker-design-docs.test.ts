@@ -14,23 +14,20 @@ import type { AuditRecord } from './broker-client.js';
 import { auditRecords, brokerRequest } from './broker-client.js';
 import { briefingInput, startHarness, waitFor } from './server-harness.js';
 import type { Harness } from './server-harness.js';
-import { basic, couchRequest } from './couch-socket.js';
 
 const A = 'alex.morgan';
 
 let h: Harness;
 let token: string;
 let briefing: string;
-let admin: { username: string; password: string };
 let scratch: string;
 
 /** Writes a document into A's briefings database as the server's admin (as fan-out does). */
 async function adminPut(id: string, doc: Record<string, unknown>): Promise<void> {
-  const res = await couchRequest(
-    h.server.couch.socketPath ?? '',
+  const res = await h.couchAdmin(
     'PUT',
     `/${h.dbNames(A).briefings}/${encodeURIComponent(id)}`,
-    { authorization: basic(admin), body: JSON.stringify(doc) },
+    doc,
   );
   expect(res.status).toBe(201);
 }
@@ -45,11 +42,6 @@ const send = (method: string, p: string, body?: unknown, cutAfterMs?: number) =>
 beforeAll(async () => {
   h = await startHarness({ seedDemoData: false });
   token = await h.devToken(A);
-  admin = (
-    JSON.parse(fs.readFileSync(h.server.files.serverSecrets, 'utf8')) as {
-      couchAdmin: { username: string; password: string };
-    }
-  ).couchAdmin;
   scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'attache-design-docs-'));
   const created = await h.admin('POST', '/briefings', briefingInput('For Alex only', [A]));
   briefing = `briefing:${(created.body as { sorId: string }).sorId}`;

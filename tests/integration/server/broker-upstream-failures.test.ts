@@ -64,7 +64,7 @@ beforeAll(async () => {
     verifier: acceptAnyToken,
     userDbs: {
       ensure: (user) => Promise.resolve(userDbNames(user)),
-      credentials: (user) => ({ username: user, password: 'not-checked-by-the-stub' }),
+      authorization: () => Promise.resolve('Basic bm90LWNoZWNrZWQ6YnktdGhlLXN0dWI='),
     },
     couchUrl: `http://127.0.0.1:${(failingCouch.address() as AddressInfo).port}`,
     audit,

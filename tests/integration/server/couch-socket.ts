@@ -19,12 +19,28 @@ export function couchRequest(
   path: string,
   init: { authorization?: string; body?: string; headers?: Record<string, string> } = {},
 ): Promise<CouchReply> {
+  return couchEndpointRequest({ url: EMBEDDED_COUCH_ORIGIN, socketPath }, method, path, init);
+}
+
+/**
+ * The same to wherever a running server's CouchDB answers: the embedded server's socket, or
+ * Apache CouchDB's URL (the path still sent exactly as written, after the URL's own path).
+ */
+export function couchEndpointRequest(
+  endpoint: { url: string; socketPath: string | null },
+  method: string,
+  path: string,
+  init: { authorization?: string; body?: string; headers?: Record<string, string> } = {},
+): Promise<CouchReply> {
+  const url = new URL(endpoint.url);
   return new Promise((resolve, reject) => {
     const req = http.request(
       {
-        socketPath,
+        ...(endpoint.socketPath
+          ? { socketPath: endpoint.socketPath }
+          : { host: url.hostname, port: url.port }),
         method,
-        path,
+        path: endpoint.socketPath ? path : `${url.pathname.replace(/\/+$/, '')}${path}`,
         headers: {
           ...(init.authorization ? { authorization: init.authorization } : {}),
           ...(init.body !== undefined

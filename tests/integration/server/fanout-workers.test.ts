@@ -17,6 +17,7 @@ import type { CouchClient } from '../../../server/src/couch/types.js';
 import { pairKey, reconcilePairs } from '../../../server/src/fanout/batch-reconciler.js';
 import { createFanout } from '../../../server/src/fanout/fanout-worker.js';
 import type { FanoutEvent } from '../../../server/src/fanout/types.js';
+import { createBasicUserAuth } from '../../../server/src/couch/user-auth.js';
 import { createUserDbs, userDbNames } from '../../../server/src/fanout/user-dbs.js';
 import { setLogLevel } from '../../../server/src/observability/logger.js';
 import type { LogLevel } from '../../../server/src/observability/logger.js';
@@ -95,7 +96,7 @@ async function runWorkers(
   const sor = createDemoSor({ file: path.join(dir, `${label}.sor.sqlite`) });
   const userDbs = createUserDbs({
     couch: client,
-    serviceSecret: `secret-${label}-0123456789abcdef0123456789`,
+    auth: createBasicUserAuth(`secret-${label}-0123456789abcdef0123456789`),
     serviceAdminName: ADMIN.username,
   });
   // Users of their own per run: the runs share one CouchDB server.
@@ -215,7 +216,7 @@ describe('a share racing an unshare', () => {
     const sor = createDemoSor({ file: path.join(dir, 'race.sor.sqlite') });
     const userDbs = createUserDbs({
       couch: client,
-      serviceSecret: 'secret-race-0123456789abcdef0123456789',
+      auth: createBasicUserAuth('secret-race-0123456789abcdef0123456789'),
       serviceAdminName: ADMIN.username,
     });
     const recipient = 'race.user';
@@ -260,7 +261,7 @@ describe('a SOR outage', () => {
     const sor = createDemoSor({ file: path.join(dir, 'outage.sor.sqlite') });
     const userDbs = createUserDbs({
       couch: client,
-      serviceSecret: 'secret-outage-0123456789abcdef0123456789',
+      auth: createBasicUserAuth('secret-outage-0123456789abcdef0123456789'),
       serviceAdminName: ADMIN.username,
     });
     const users = ['outage.user-0', 'outage.user-1'];
@@ -323,7 +324,7 @@ describe('compaction after an unshare', () => {
     const sor = createDemoSor({ file: path.join(dir, 'compaction.sor.sqlite') });
     const userDbs = createUserDbs({
       couch: client,
-      serviceSecret: 'secret-compaction-0123456789abcdef0123456789',
+      auth: createBasicUserAuth('secret-compaction-0123456789abcdef0123456789'),
       serviceAdminName: ADMIN.username,
     });
     const recipient = 'compaction.user';

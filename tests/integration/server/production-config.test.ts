@@ -12,6 +12,7 @@ import { parseConfig } from '../../../server/src/config/config-schema.js';
 import { ConfigError } from '../../../server/src/config/types.js';
 import type { ServerConfig } from '../../../server/src/config/types.js';
 import { startServer } from '../../../server/src/server.js';
+import { newJwtKey } from '../../support/couchdb.js';
 import { briefingInput, startHarness, waitFor } from './server-harness.js';
 import type { Harness } from './server-harness.js';
 
@@ -20,7 +21,10 @@ let dir: string;
 let couchPassword: string;
 /** http://127.0.0.1:<port> of the relay to instance A's CouchDB-protocol server. */
 let externalCouchUrl: string;
-let relay: net.Server;
+let relay: net.Server | null = null;
+/** The service admin B signs in as, and how it acts as users there. */
+let couchUser = 'attache-service';
+let userAuth: Partial<ServerConfig> = { couchUserAuth: 'basic' };
 
 /** A TCP listener on loopback that pipes each connection to a Unix socket (test fake of a network CouchDB). */
 async function tcpRelayTo(socketPath: string): Promise<net.Server> {
@@ -52,9 +56,10 @@ function configB(overrides: Partial<ServerConfig> = {}): ServerConfig {
     pollIntervalMs: 100,
     fanoutIdleMs: 50,
     couchUrl: externalCouchUrl,
-    couchUser: 'attache-service',
+    couchUser,
     couchPasswordFile: path.join(dir, 'couch-password'),
     serviceSecretFile: path.join(dir, 'service-secret'),
+    ...userAuth,
     ...overrides,
   });
 }
@@ -75,13 +80,24 @@ beforeAll(async () => {
   // one poller lease per CouchDB, and instance B's SOR is the one with briefings.
   a = await startHarness({ seedDemoData: false, pollerEnabled: false, returnsEnabled: false });
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'attache-prod-config-'));
-  relay = await tcpRelayTo(a.server.couch.socketPath ?? '');
-  externalCouchUrl = `http://127.0.0.1:${(relay.address() as net.AddressInfo).port}`;
   const secrets = JSON.parse(fs.readFileSync(a.server.files.serverSecrets, 'utf8')) as {
     couchAdmin: { password: string };
     serviceSecret: string;
   };
-  couchPassword = secrets.couchAdmin.password;
+  if (a.couch) {
+    // On Apache CouchDB, A's CouchDB is external already: B joins it as A does (same admin, same
+    // token key).
+    externalCouchUrl = a.couch.url;
+    couchUser = a.couch.admin.username;
+    couchPassword = a.couch.admin.password;
+    // A acts as users by token (the production mode); B by per-user Basic: both modes on one
+    // CouchDB, each reading what the other wrote.
+    userAuth = { couchUserAuth: 'basic' };
+  } else {
+    relay = await tcpRelayTo(a.server.couch.socketPath ?? '');
+    externalCouchUrl = `http://127.0.0.1:${(relay.address() as net.AddressInfo).port}`;
+    couchPassword = secrets.couchAdmin.password;
+  }
   fs.writeFileSync(path.join(dir, 'couch-password'), `${couchPassword}\n`, { mode: 0o600 });
   fs.writeFileSync(path.join(dir, 'service-secret'), secrets.serviceSecret, { mode: 0o600 });
 });
@@ -135,7 +151,7 @@ describe('configuration checked at start', () => {
     );
     expect(refused.message).toContain('Cannot sign in to CouchDB');
     expect(refused.problems[0]).toContain(
-      `couchUser (ATTACHE_COUCH_USER): CouchDB at ${externalCouchUrl} refused "attache-service"`,
+      `couchUser (ATTACHE_COUCH_USER): CouchDB at ${externalCouchUrl} refused "${couchUser}"`,
     );
     expect(refused.message).not.toContain('not-the-password');
     const unreachable = await startFailure(configB({ couchUrl: 'http://127.0.0.1:9' }));
@@ -150,6 +166,20 @@ describe('configuration checked at start', () => {
     expect(error.problems[0]).toMatch(
       /^serviceSecretFile \(ATTACHE_SERVICE_SECRET_FILE\): .* holds fewer than 32 characters$/,
     );
+  });
+});
+
+describe('per-user tokens on Apache CouchDB', () => {
+  it('stops the start when CouchDB does not take the tokens, with the ini lines it needs', async (context) => {
+    if (!a.couch) return context.skip('the embedded server has no JWT handler');
+    const key = newJwtKey(fs.mkdtempSync(path.join(dir, 'other-key-')));
+    const error = await startFailure(
+      configB({ couchUserAuth: 'jwt', couchJwtKeyFile: key.file, couchJwtKeyId: 'attache' }),
+    );
+    expect(error.message).toContain('Cannot act as users in CouchDB');
+    expect(error.problems[0]).toContain(`CouchDB at ${externalCouchUrl} does not accept`);
+    // The public half of the key it was given, for the operator to add.
+    expect(error.problems[0]).toContain(/^ec:attache = .*$/m.exec(key.ini)?.[0] ?? 'no key line');
   });
 });
 

@@ -355,8 +355,9 @@ describe('how many returns one person may send', () => {
     });
     expect(over.status).toBe(429);
     expect(over.body).toEqual({ error: 'too_many_requests' });
-    // One document's room comes back after 36 s at 100 an hour.
-    expect(over.headers.get('retry-after')).toBe('36');
+    // One document's room comes back after 36 s at 100 an hour (less the time the requests took).
+    expect(Number(over.headers.get('retry-after'))).toBeGreaterThanOrEqual(30);
+    expect(Number(over.headers.get('retry-after'))).toBeLessThanOrEqual(36);
     const allDocs = await h.couchAs(user, 'GET', `/${h.dbNames(user).returns}/_all_docs`);
     expect(
       (allDocs.body as { rows: { id: string }[] }).rows.filter((r) => !r.id.startsWith('_')),
@@ -415,10 +416,7 @@ describe('a returns database set up by the previous release', () => {
   it('gets the new validation at the first request after the upgrade', async () => {
     const token = await h.devToken(user);
     expect((await h.broker('/db/returns', { token })).status).toBe(200); // databases set up
-    const secrets = JSON.parse(fs.readFileSync(h.server.files.serverSecrets, 'utf8')) as {
-      couchAdmin: { username: string; password: string };
-    };
-    const admin = () => couchClientFor(h.server, secrets.couchAdmin);
+    const admin = () => couchClientFor(h.server, h.couchAdminCredentials);
     const db = h.dbNames(user).returns;
     const design = await admin().getDoc(db, '_design/attache');
     await admin().putDoc(db, { ...design!, validate_doc_update: PREVIOUS_RETURNS_VALIDATE });
@@ -462,10 +460,7 @@ describe('returns integrator across a crash between the SOR write and the checkp
 
   beforeAll(async () => {
     h = await startHarness({ seedDemoData: false, returnsEnabled: false });
-    const secrets = JSON.parse(fs.readFileSync(h.server.files.serverSecrets, 'utf8')) as {
-      couchAdmin: { username: string; password: string };
-    };
-    couch = couchClientFor(h.server, secrets.couchAdmin);
+    couch = couchClientFor(h.server, h.couchAdminCredentials);
     sor = createRestSorAdapter({
       baseUrl: `${h.server.urls.sor}${SOR_API_PREFIX}`,
       token: h.adminToken,

@@ -3,18 +3,14 @@
 // file under the server's data folder holds the briefing's text or its attachment any more.
 //
 // The SOR runs outside the server's data folder (it is another system, and keeps the briefing
-// after the unshare). What depends on the CouchDB backend is in `Backend`: the embedded
-// CouchDB-protocol server always; an Apache CouchDB too when ATTACHE_TEST_COUCHDB_URL, _USER,
-// _PASSWORD and _DATA_DIR name one (issue #13 will start one in the suite).
+// after the unshare). The `couchdb` project runs this on Apache CouchDB, whose data folder is
+// searched too (its test instances store files uncompressed, so the search can see the text).
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import type http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServerConfig } from '../../../server/src/config/types.js';
-import { CONTROL_DB } from '../../../server/src/couch/control-db.js';
-import { userDbNames } from '../../../server/src/fanout/user-dbs.js';
 import { closeServer, listen } from '../../../server/src/http/json-http.js';
 import { createSorAdminServer } from '../../../server/src/sor/admin-api.js';
 import { createDemoSor } from '../../../server/src/sor/demo-sor.sqlite.js';
@@ -24,22 +20,6 @@ import { startHarness, waitFor } from './server-harness.js';
 import type { Harness } from './server-harness.js';
 
 const USER = 'zoe.kaplan';
-
-type Backend = {
-  readonly name: string;
-  /** Configuration that points the server at this backend. */
-  readonly overrides: () => Promise<Partial<ServerConfig>>;
-  /** Every folder where the backend keeps database files, given the running server. */
-  readonly dataFolders: (h: Harness) => string[];
-  readonly tearDown: () => Promise<void>;
-};
-
-const embedded: Backend = {
-  name: 'the embedded CouchDB-protocol server',
-  overrides: () => Promise.resolve({}),
-  dataFolders: (h) => [h.dataDir],
-  tearDown: () => Promise.resolve(),
-};
 
 /** Files under `folders` whose raw bytes contain `phrase`. */
 function filesHolding(folders: readonly string[], phrase: string): string[] {
@@ -68,132 +48,96 @@ const content = (title: string, bodyHtml: string) => ({
   updatedAt: '2026-01-01T00:00:00.000Z',
 });
 
-/**
- * An Apache CouchDB 3.x already running on this machine, when the environment names it (issue
- * #13 will start one itself): its URL, a server admin, and its data folder
- * (`[couchdb] database_dir`).
- */
-function apacheCouchDb(env: NodeJS.ProcessEnv): Backend | null {
-  const url = env['ATTACHE_TEST_COUCHDB_URL'];
-  const user = env['ATTACHE_TEST_COUCHDB_USER'];
-  const password = env['ATTACHE_TEST_COUCHDB_PASSWORD'];
-  const dataDir = env['ATTACHE_TEST_COUCHDB_DATA_DIR'];
-  if (!url || !user || !password || !dataDir) return null;
-  const secrets = fs.mkdtempSync(path.join(os.tmpdir(), 'attache-couchdb-admin-'));
-  return {
-    name: `Apache CouchDB at ${url}`,
-    overrides: async () => {
-      const passwordFile = path.join(secrets, 'password');
-      fs.writeFileSync(passwordFile, password, { mode: 0o600 });
-      // A test instance: Attaché's state from an earlier run goes (the SOR here starts anew,
-      // and the poller's cursor in the control database would skip its changes).
-      const auth = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-      for (const db of [CONTROL_DB, ...Object.values(userDbNames(USER))]) {
-        await fetch(`${url}/${db}`, { method: 'DELETE', headers: { authorization: auth } });
-      }
-      return { couchUrl: url, couchUser: user, couchPasswordFile: passwordFile };
-    },
-    dataFolders: (h) => [h.dataDir, dataDir],
-    tearDown: () => Promise.resolve(fs.rmSync(secrets, { recursive: true, force: true })),
-  };
-}
+describe('unshared content, on the server under test (embedded or Apache CouchDB)', () => {
+  let sorDir: string;
+  let sor: DemoSor;
+  let sorServer: http.Server;
+  let h: Harness;
 
-const backends = [embedded, apacheCouchDb(process.env)].filter((b): b is Backend => b !== null);
-
-for (const backend of backends) {
-  describe(`unshared content on ${backend.name}`, () => {
-    let sorDir: string;
-    let sor: DemoSor;
-    let sorServer: http.Server;
-    let h: Harness;
-
-    beforeAll(async () => {
-      sorDir = fs.mkdtempSync(path.join(os.tmpdir(), 'attache-external-sor-'));
-      sor = createDemoSor({ file: path.join(sorDir, 'sor.sqlite') });
-      const token = `sor-token-${randomUUID()}`;
-      fs.writeFileSync(path.join(sorDir, 'token'), token, { mode: 0o600 });
-      sorServer = createSorAdminServer({ sor, adminToken: token });
-      const port = await listen(sorServer, '127.0.0.1', 0);
-      h = await startHarness({
-        demoSor: false,
-        sorAdapter: 'rest',
-        sorRestUrl: `http://127.0.0.1:${port}${SOR_API_PREFIX}`,
-        sorRestTokenFile: path.join(sorDir, 'token'),
-        compactionQuietMs: 1_000,
-        compactionMaxDelayMs: 5_000,
-        compactionMinIntervalMs: 0,
-        ...(await backend.overrides()),
-      });
-    });
-    afterAll(async () => {
-      await h?.stop();
-      await closeServer(sorServer);
-      sor.close();
-      fs.rmSync(sorDir, { recursive: true, force: true });
-      await backend.tearDown();
-    });
-
-    const compactions = (user: string) =>
-      fs
-        .readFileSync(h.server.files.auditLog, 'utf8')
-        .split('\n')
-        .filter((line) => line.includes('"action":"fanout.compacted"'))
-        .map((line) => JSON.parse(line) as { user: string; unshares: number })
-        .filter((record) => record.user === user);
-
-    it('leaves no trace of an unshared briefing or its attachment in any file of the server', async () => {
-      const user = USER;
-      const phrase = `ZEPHYR-${randomUUID()}`;
-      const briefings = [0, 1, 2].map((n) =>
-        sor.create({
-          content: content(`Briefing ${n} ${phrase}`, `<p>${phrase} paragraph ${n}</p>`),
-          attachments: [
-            {
-              name: `paper-${n}.pdf`,
-              contentType: 'application/pdf',
-              data: new TextEncoder().encode(`%PDF-1.7\n% ${phrase} page ${n}\n%%EOF\n`),
-            },
-          ],
-          recipients: [user],
-        }),
-      );
-      const token = await h.devToken(user);
-      const path = (sorId: string) => `/db/briefings/${encodeURIComponent(`briefing:${sorId}`)}`;
-      for (const { sorId } of briefings) {
-        await waitFor(`${sorId} delivered`, async () =>
-          (await h.broker(path(sorId), { token })).status === 200 ? true : undefined,
-        );
-      }
-      // The search finds the briefings while they are shared: it would see them if they stayed.
-      expect(filesHolding(backend.dataFolders(h), phrase)).not.toEqual([]);
-
-      // Three unshares in a row: one compaction.
-      sor.unshare(briefings[0]!.sorId, [user]);
-      sor.unshare(briefings[1]!.sorId, [user]);
-      sor.unshare(briefings[2]!.sorId, [user]);
-      for (const { sorId } of briefings) {
-        await waitFor(`${sorId} unshared`, async () =>
-          (await h.broker(path(sorId), { token })).status === 404 ? true : undefined,
-        );
-      }
-      const [record] = await waitFor('the compaction after the unshares', () =>
-        Promise.resolve(compactions(user).length > 0 ? compactions(user) : undefined),
-      );
-      expect(filesHolding(backend.dataFolders(h), phrase)).toEqual([]);
-      expect(record?.unshares).toBe(3);
-
-      // Nothing more was asked for: no second compaction comes.
-      const metrics = await (await fetch(`${h.server.urls.ops}/metrics`)).text();
-      expect(metrics).toMatch(/^attache_compactions_total\{outcome="done"\} 1$/m);
-      expect(metrics).toMatch(/^attache_compactions_total\{outcome="failed"\} 0$/m);
-      await waitFor('no compaction pending', async () =>
-        /^attache_compactions_pending 0$/m.test(
-          await (await fetch(`${h.server.urls.ops}/metrics`)).text(),
-        )
-          ? true
-          : undefined,
-      );
-      expect(compactions(user)).toHaveLength(1);
+  beforeAll(async () => {
+    sorDir = fs.mkdtempSync(path.join(os.tmpdir(), 'attache-external-sor-'));
+    sor = createDemoSor({ file: path.join(sorDir, 'sor.sqlite') });
+    const token = `sor-token-${randomUUID()}`;
+    fs.writeFileSync(path.join(sorDir, 'token'), token, { mode: 0o600 });
+    sorServer = createSorAdminServer({ sor, adminToken: token });
+    const port = await listen(sorServer, '127.0.0.1', 0);
+    h = await startHarness({
+      demoSor: false,
+      sorAdapter: 'rest',
+      sorRestUrl: `http://127.0.0.1:${port}${SOR_API_PREFIX}`,
+      sorRestTokenFile: path.join(sorDir, 'token'),
+      compactionQuietMs: 1_000,
+      compactionMaxDelayMs: 5_000,
+      compactionMinIntervalMs: 0,
     });
   });
-}
+  afterAll(async () => {
+    await h?.stop();
+    await closeServer(sorServer);
+    sor.close();
+    fs.rmSync(sorDir, { recursive: true, force: true });
+  });
+
+  const compactions = (user: string) =>
+    fs
+      .readFileSync(h.server.files.auditLog, 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('"action":"fanout.compacted"'))
+      .map((line) => JSON.parse(line) as { user: string; unshares: number })
+      .filter((record) => record.user === user);
+
+  it('leaves no trace of an unshared briefing or its attachment in any file of the server', async () => {
+    const user = USER;
+    const phrase = `ZEPHYR-${randomUUID()}`;
+    const briefings = [0, 1, 2].map((n) =>
+      sor.create({
+        content: content(`Briefing ${n} ${phrase}`, `<p>${phrase} paragraph ${n}</p>`),
+        attachments: [
+          {
+            name: `paper-${n}.pdf`,
+            contentType: 'application/pdf',
+            data: new TextEncoder().encode(`%PDF-1.7\n% ${phrase} page ${n}\n%%EOF\n`),
+          },
+        ],
+        recipients: [user],
+      }),
+    );
+    const token = await h.devToken(user);
+    const path = (sorId: string) => `/db/briefings/${encodeURIComponent(`briefing:${sorId}`)}`;
+    for (const { sorId } of briefings) {
+      await waitFor(`${sorId} delivered`, async () =>
+        (await h.broker(path(sorId), { token })).status === 200 ? true : undefined,
+      );
+    }
+    // The search finds the briefings while they are shared: it would see them if they stayed.
+    expect(filesHolding(h.couchDataDirs, phrase)).not.toEqual([]);
+
+    // Three unshares in a row: one compaction.
+    sor.unshare(briefings[0]!.sorId, [user]);
+    sor.unshare(briefings[1]!.sorId, [user]);
+    sor.unshare(briefings[2]!.sorId, [user]);
+    for (const { sorId } of briefings) {
+      await waitFor(`${sorId} unshared`, async () =>
+        (await h.broker(path(sorId), { token })).status === 404 ? true : undefined,
+      );
+    }
+    const [record] = await waitFor('the compaction after the unshares', () =>
+      Promise.resolve(compactions(user).length > 0 ? compactions(user) : undefined),
+    );
+    expect(filesHolding(h.couchDataDirs, phrase)).toEqual([]);
+    expect(record?.unshares).toBe(3);
+
+    // Nothing more was asked for: no second compaction comes.
+    const metrics = await (await fetch(`${h.server.urls.ops}/metrics`)).text();
+    expect(metrics).toMatch(/^attache_compactions_total\{outcome="done"\} 1$/m);
+    expect(metrics).toMatch(/^attache_compactions_total\{outcome="failed"\} 0$/m);
+    await waitFor('no compaction pending', async () =>
+      /^attache_compactions_pending 0$/m.test(
+        await (await fetch(`${h.server.urls.ops}/metrics`)).text(),
+      )
+        ? true
+        : undefined,
+    );
+    expect(compactions(user)).toHaveLength(1);
+  });
+});

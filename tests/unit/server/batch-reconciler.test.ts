@@ -104,7 +104,7 @@ function sorWith(versions: Map<string, number>): SorAdapter {
 
 const userDbs: UserDbs = {
   ensure: (user) => Promise.resolve(userDbNames(user)),
-  credentials: () => ({ username: 'x', password: 'y' }),
+  authorization: () => Promise.resolve('Basic eDp5'),
 };
 
 describe('batched fan-out', () => {

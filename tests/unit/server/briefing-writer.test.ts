@@ -41,6 +41,7 @@ function memoryCouch() {
     getSecurity: () => Promise.resolve({}),
     putSecurity: () => Promise.resolve(),
     authenticate: () => Promise.resolve(null),
+    sessionName: () => Promise.resolve({ name: null }),
     bulkDocs: () => Promise.reject(new Error('not used by the single-document writer')),
     allDocs: () => Promise.reject(new Error('not used by the single-document writer')),
     changes: () => Promise.reject(new Error('not used by the single-document writer')),

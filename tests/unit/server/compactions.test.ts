@@ -95,6 +95,7 @@ function fakeCouch(onCompact: (db: string) => Promise<void>) {
     getSecurity: notUsed,
     putSecurity: notUsed,
     authenticate: notUsed,
+    sessionName: notUsed,
   };
   return { client, docs, compacted };
 }

@@ -21,6 +21,7 @@ describe('production configuration', () => {
         ATTACHE_COUCH_URL: 'https://couch.internal:6984',
         ATTACHE_COUCH_USER: 'attache-service',
         ATTACHE_COUCH_PASSWORD_FILE: '/run/secrets/couch-password',
+        ATTACHE_COUCH_JWT_KEY_FILE: '/run/secrets/couch-jwt.pem',
         ATTACHE_SERVICE_SECRET_FILE: '/run/secrets/service-secret',
         ATTACHE_QUEUE: 'rabbitmq',
         ATTACHE_RABBITMQ_URL: 'amqps://attache:s3cret@mq.internal:5671/attache',
@@ -38,7 +39,27 @@ describe('production configuration', () => {
       sorAdapter: 'rest',
       demoSor: false,
       couchUser: 'attache-service',
+      couchUserAuth: 'jwt',
+      couchJwtKeyFile: '/run/secrets/couch-jwt.pem',
     });
+  });
+
+  it('acts as users by token on Apache CouchDB unless told otherwise, and by password on the embedded server', () => {
+    const couch = {
+      ATTACHE_COUCH_URL: 'http://couch:5984',
+      ATTACHE_COUCH_USER: 'attache-service',
+      ATTACHE_COUCH_PASSWORD_FILE: '/run/secrets/couch-password',
+    };
+    expect(problemsOf(couch)).toEqual([
+      'couchJwtKeyFile (ATTACHE_COUCH_JWT_KEY_FILE): is required when couchUserAuth is "jwt" (the default with couchUrl): see docs/operations.md, "CouchDB"; or set couchUserAuth=basic',
+    ]);
+    expect(
+      loadConfigFromEnv({ ...couch, ATTACHE_COUCH_USER_AUTH: 'basic' }, '/srv').couchUserAuth,
+    ).toBe('basic');
+    expect(loadConfigFromEnv({}, '/srv').couchUserAuth).toBe('basic');
+    expect(problemsOf({ ATTACHE_COUCH_USER_AUTH: 'jwt' })).toContain(
+      'couchUserAuth (ATTACHE_COUCH_USER_AUTH): is "jwt", which needs Apache CouchDB (couchUrl): the embedded server checks Basic credentials only (got "jwt")',
+    );
   });
 
   it('defaults to the embedded parts: SQLite queue, demo SOR in process, embedded CouchDB', () => {

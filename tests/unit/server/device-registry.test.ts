@@ -21,6 +21,7 @@ function fakeCouch(): CouchClient & { writes: number; docs: Map<string, CouchDoc
     writes: 0,
     docs,
     createDb: () => Promise.resolve('exists' as const),
+    getSecurity: () => Promise.resolve({}),
     putSecurity: () => Promise.resolve(),
     getDoc: (_db: string, id: string) => Promise.resolve(structuredClone(docs.get(id) ?? null)),
     putDoc(_db: string, doc: CouchDoc) {
