@@ -4,8 +4,8 @@
 // signs out against the real server; sign-in.spec.ts through the reader's dialog.)
 import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DeviceServices } from '../../../src/main/device-services.js';
-import { createDeviceServices } from '../../../src/main/device-services.js';
+import type { DeviceServices } from '../../../src/main/composition-root.js';
+import { createDeviceServices } from '../../../src/main/composition-root.js';
 import type { SignOutOutcome } from '../../../src/shared/ipc.js';
 import type { Result } from '../../../src/shared/result.js';
 import {
