@@ -1,6 +1,7 @@
 // Sign-out leaves nothing of the person on the device: a laptop handed on, or taken, after
 // sign-out holds no token, no key and no briefing. Returns the server has not confirmed exist
 // nowhere else, so they are sent first, and never erased without the person's say.
+import { AppError } from '../../shared/app-error.js';
 import type { SignOutOutcome } from '../../shared/ipc.js';
 import type { AuthSession } from '../auth/auth-session.js';
 import type { Logger } from '../logging/logger.js';
@@ -10,6 +11,10 @@ import { countUnsentReturnsOnDisk, discardUserStore } from '../storage/store.pou
 import type { SessionTransitions } from './session-controller.js';
 
 const SIGN_OUT_SEND_MS = 8_000;
+
+export const SIGN_OUT_ERROR_CODES = {
+  eraseFailed: 'sign-out-erase-failed',
+} as const;
 
 export type SignOutOptions = {
   readonly dataDir: string;
@@ -54,9 +59,11 @@ export function createSignOut(options: SignOutOptions): SignOut {
           await discardUserStore(store(account.userId));
         } catch (error) {
           logger.error('signed out, but the local copy could not be erased', errorFields(error));
-          throw new Error(
+          // The person is signed out but their briefings are still here: they must hear it.
+          throw new AppError(
+            SIGN_OUT_ERROR_CODES.eraseFailed,
             'You are signed out, but the copy of your briefings on this device could not be erased. Make sure the system keychain is unlocked and sign out again, or ask IT support.',
-            { cause: error },
+            { cause: error, expected: false },
           );
         }
         logger.info('erased the local copy on sign-out', { discardedUnsent: unsent });
