@@ -1,5 +1,6 @@
-// Electron main process: the composition root. It only wires: configuration, logging, the
-// device services (shared with the browser host), IPC, and the one hardened reader window.
+// Electron main process: the entry point. It only wires: configuration, logging, the device
+// services (composition-root.ts, shared with the browser host), IPC, and the one hardened reader
+// window.
 import { join } from 'node:path';
 import type { BrowserWindow } from 'electron';
 import { app, ipcMain, session } from 'electron';
