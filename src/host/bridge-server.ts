@@ -17,7 +17,7 @@ import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HOST_API_PREFIX, HOST_EVENTS_PATH, HOST_KEY_HEADER } from '../shared/protocol.js';
 import type { IpcEventName, IpcEvents, SyncStatus } from '../shared/ipc.js';
-import type { AppError } from '../shared/result.js';
+import type { AppErrorInfo } from '../shared/app-error.js';
 import type { EventBus } from '../main/events.js';
 import type { IpcDispatcher } from '../main/ipc/dispatcher.js';
 import type { Logger } from '../main/logging/logger.js';
@@ -65,7 +65,7 @@ function keysMatch(given: string | undefined, secret: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-function sendError(response: ServerResponse, status: number, error: AppError): void {
+function sendError(response: ServerResponse, status: number, error: AppErrorInfo): void {
   if (response.headersSent) {
     response.end();
     return;
@@ -82,7 +82,7 @@ function sendError(response: ServerResponse, status: number, error: AppError): v
 class BodyError extends Error {
   constructor(
     readonly status: number,
-    readonly appError: AppError,
+    readonly appError: AppErrorInfo,
   ) {
     super(appError.message);
   }

@@ -7,9 +7,9 @@
 // A record is believed only while its process is alive AND its address still answers as a
 // reader: a host killed outright leaves its record behind, and after a reboot its process id
 // may belong to something else.
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileDurably } from '../main/files/durable-write.js';
 
 export const HOST_INSTANCE_FILE = 'reader-host.json';
 const PROBE_TIMEOUT_MS = 2_000;
@@ -75,14 +75,12 @@ export async function findRunningHost(dataDir: string): Promise<HostInstance | n
 }
 
 /**
- * Records this process as `dataDir`'s reader host (written whole, then renamed into place).
+ * Records this process as `dataDir`'s reader host (written whole and durably: files/durable-write.ts).
  * Returns the release, which removes the record if it is still this process's.
  */
 export async function recordHost(dataDir: string, origin: string): Promise<() => Promise<void>> {
   const file = join(dataDir, HOST_INSTANCE_FILE);
-  const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(temp, JSON.stringify({ pid: process.pid, origin }), { mode: 0o600 });
-  await rename(temp, file);
+  await writeFileDurably(file, JSON.stringify({ pid: process.pid, origin }));
   return async () => {
     try {
       if (parse(await readFile(file, 'utf8'))?.pid === process.pid) await rm(file, { force: true });

@@ -6,7 +6,7 @@ import { readCaFile, createHttpsClient } from './auth/https-client.js';
 import { createMsalIdentityClient } from './auth/identity-client.msal.js';
 import type { DeviceConfig } from './config.js';
 import { ConfigError } from './config.js';
-import type { DeviceAuthOptions } from './device-services.js';
+import type { DeviceAuthOptions } from './composition-root.js';
 import type { Logger } from './logging/logger.js';
 import { createKeytarKeychain } from './secrets/keychain.keytar.js';
 import { keychainServiceFor } from './secrets/keychain-service.js';

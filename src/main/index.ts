@@ -1,12 +1,13 @@
-// Electron main process: the composition root. It only wires: configuration, logging, the
-// device services (shared with the browser host), IPC, and the one hardened reader window.
+// Electron main process: the entry point. It only wires: configuration, logging, the device
+// services (composition-root.ts, shared with the browser host), IPC, and the one hardened reader
+// window.
 import { join } from 'node:path';
 import type { BrowserWindow } from 'electron';
 import { app, ipcMain, session } from 'electron';
 import { toDeviceConfig } from './config.js';
-import type { DeviceServices } from './device-services.js';
+import type { DeviceServices } from './composition-root.js';
 import { createDeviceAuth } from './device-auth.js';
-import { createDeviceServices } from './device-services.js';
+import { createDeviceServices } from './composition-root.js';
 import { registerIpc } from './ipc/ipc.electron.js';
 import { createElectronLogSink } from './logging/log-sink.electron.js';
 import { configureLogging, createLogger, errorFields } from './logging/logger.js';

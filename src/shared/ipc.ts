@@ -3,7 +3,8 @@
 // validates every request against its schema before a handler sees it.
 import { z } from 'zod';
 import type { Classification, Priority, AttachmentMeta } from './briefing.js';
-import type { AppError, Result } from './result.js';
+import type { AppErrorInfo } from './app-error.js';
+import type { Result } from './result.js';
 import type { DeviceConfigView } from './settings.js';
 import { PERSONAL_SETTING_KEYS } from './settings.js';
 
@@ -71,7 +72,7 @@ export type SignInProgress =
   | { readonly phase: 'idle' }
   /** Waiting for the person to finish in their browser; `url` is the sign-in page, once known. */
   | { readonly phase: 'waiting'; readonly url: string | null }
-  | { readonly phase: 'failed'; readonly error: AppError };
+  | { readonly phase: 'failed'; readonly error: AppErrorInfo };
 
 export type SessionInfo = {
   readonly state: SessionState;

@@ -1,6 +1,6 @@
 // The device's sign-in state machine: who is signed in, whether their briefings may be opened
 // (offline policy), the interactive sign-in in progress, renewal failures, sign-out. The sync
-// service sees only its `tokenProvider`; the reader sees a snapshot (via device-services).
+// service sees only its `tokenProvider`; the reader sees a snapshot (via the session controller).
 //
 //   signed-out --sign-in--> signed-in --offline too long--> locked --silent renewal/sign-in--> signed-in
 //        ^                      |  renewal refused: signInNeeded (briefings stay readable)

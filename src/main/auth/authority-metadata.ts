@@ -4,10 +4,10 @@
 //
 // The cloud discovery metadata (Entra's instance discovery) is built from the authority itself:
 // the authority is a known authority, so there is nothing to discover.
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { writeFileDurably } from '../files/durable-write.js';
 import type { Logger } from '../logging/logger.js';
 import { errorFields } from '../logging/logger.js';
 import type { HttpsClient } from './https-client.js';
@@ -133,25 +133,17 @@ export function createAuthorityMetadataStore(options: {
         );
       }
       const discovery = check(response.body);
-      // Temp file + rename: a crash mid-write leaves the previous document, never half of one.
+      // A crash mid-write leaves the previous document, never half of one.
       await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-      const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-      try {
-        await writeFile(
-          temp,
-          JSON.stringify({
-            version: 1,
-            authority,
-            discovery,
-            fetchedAt: new Date().toISOString(),
-          } satisfies z.input<typeof fileSchema>),
-          { mode: 0o600 },
-        );
-        await rename(temp, file);
-      } catch (error) {
-        await rm(temp, { force: true });
-        throw error;
-      }
+      await writeFileDurably(
+        file,
+        JSON.stringify({
+          version: 1,
+          authority,
+          discovery,
+          fetchedAt: new Date().toISOString(),
+        } satisfies z.input<typeof fileSchema>),
+      );
       return toMetadata(discovery);
     },
   };

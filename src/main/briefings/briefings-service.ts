@@ -1,11 +1,14 @@
 // What the reader can do with the briefings on this device: list, open, fetch an attachment,
 // mark read. Reads only the local store, so everything here works offline.
+// One error vocabulary (shared/app-error.ts): what can happen in normal use is a value (a
+// briefing no longer here is null, or 'not-found' for markRead); a store that cannot be read
+// throws its AppError (StoreLockedError, StoreIntegrityError), whose advice reaches the reader
+// through the IPC dispatcher. The IPC handlers turn the values into the reader's Result.
 import { randomUUID } from 'node:crypto';
 import type { BriefingDoc, ReadReceipt } from '../../shared/briefing.js';
 import { briefingDocSchema, readReceiptSchema } from '../../shared/briefing.js';
 import type { AttachmentContent, BriefingDetail, BriefingSummary } from '../../shared/ipc.js';
-import type { Result } from '../../shared/result.js';
-import { fail, ok } from '../../shared/result.js';
+import type { AppErrorInfo } from '../../shared/app-error.js';
 import type { Logger } from '../logging/logger.js';
 import type { StoredDoc, UserStore } from '../storage/types.js';
 
@@ -13,7 +16,16 @@ export type BriefingsService = {
   readonly list: () => Promise<readonly BriefingSummary[]>;
   readonly get: (id: string) => Promise<BriefingDetail | null>;
   readonly attachment: (id: string, name: string) => Promise<AttachmentContent | null>;
-  readonly markRead: (id: string) => Promise<Result<null>>;
+  readonly markRead: (id: string) => Promise<MarkReadOutcome>;
+};
+
+/** 'already-read': this version has a receipt, so nothing was written. */
+export type MarkReadOutcome = 'marked' | 'already-read' | 'not-found';
+
+/** What the reader is told when it acts on a briefing the device no longer holds. */
+export const BRIEFING_NOT_FOUND: AppErrorInfo = {
+  code: 'briefing-not-found',
+  message: 'This briefing is no longer on this device. It may have been withdrawn.',
 };
 
 export type BriefingsServiceOptions = {
@@ -140,15 +152,12 @@ export function createBriefingsService(options: BriefingsServiceOptions): Briefi
 
     markRead: async (id) => {
       const briefing = await getValid(id);
-      if (!briefing) {
-        return fail(
-          'briefing-not-found',
-          'This briefing is no longer on this device. It may have been withdrawn.',
-        );
-      }
+      if (!briefing) return 'not-found';
       // Opening a briefing again is not news for the SOR: one receipt per version is enough.
       const readVersion = (await readIndex()).get(id);
-      if (readVersion !== undefined && readVersion >= briefing.doc.sourceVersion) return ok(null);
+      if (readVersion !== undefined && readVersion >= briefing.doc.sourceVersion) {
+        return 'already-read';
+      }
       const readAt = now().toISOString();
       const receipt: ReadReceipt = {
         type: 'read-receipt',
@@ -164,7 +173,7 @@ export function createBriefingsService(options: BriefingsServiceOptions): Briefi
       const receiptId = `read-receipt:${randomUUID()}`;
       await store.createReturnDoc(receiptId, readReceiptSchema.parse(receipt));
       options.onChanged?.([id]);
-      return ok(null);
+      return 'marked';
     },
   };
 }

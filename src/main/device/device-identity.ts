@@ -3,7 +3,7 @@
 // lets the server tell a person's devices apart, so that an administrator can order one wiped;
 // the bearer token still decides what a request may reach.
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import {
@@ -12,6 +12,7 @@ import {
   DEVICE_LABEL_HEADER,
   DEVICE_LABEL_MAX,
 } from '../../shared/protocol.js';
+import { writeFileDurably } from '../files/durable-write.js';
 
 export type DeviceIdentity = { readonly id: string; readonly label: string };
 
@@ -20,7 +21,7 @@ export function deviceIdFile(dataDir: string): string {
 }
 
 /**
- * The id in the data folder, or a new one written there (temp file + rename, so a crash never
+ * The id in the data folder, or a new one written there (files/durable-write.ts, so a crash never
  * leaves half an id). A file that does not hold an id is kept aside, not overwritten silently.
  */
 export async function loadOrCreateDeviceIdentity(
@@ -39,8 +40,7 @@ export async function loadOrCreateDeviceIdentity(
   await mkdir(dataDir, { recursive: true });
   if (text !== null) await rename(file, `${file}.unreadable-${Date.now()}`);
   const id = randomUUID();
-  await writeFile(`${file}.tmp`, `${id}\n`, { mode: 0o600 });
-  await rename(`${file}.tmp`, file);
+  await writeFileDurably(file, `${id}\n`);
   return { id, label };
 }
 

@@ -1,10 +1,13 @@
 // The single entry point for requests from the reader, over Electron IPC or the browser host's
 // HTTP bridge alike. It validates the channel and the request against the shared contract and
-// turns every failure into a Result: the renderer never sees a raw exception.
+// turns every failure into a Result: the renderer never sees a raw exception. An AppError
+// (shared/app-error.ts) carries advice for the person and goes through with its code and message;
+// anything else is a fault and gets the generic answer below.
 import type { z } from 'zod';
+import { isAppError } from '../../shared/app-error.js';
 import { ipcRequests, isIpcChannel } from '../../shared/ipc.js';
 import type { Result } from '../../shared/result.js';
-import { fail } from '../../shared/result.js';
+import { fail, failWith } from '../../shared/result.js';
 import type { Logger } from '../logging/logger.js';
 import { errorFields } from '../logging/logger.js';
 import type { IpcHandlers } from './handlers.js';
@@ -51,6 +54,12 @@ export function createIpcDispatcher(handlers: IpcHandlers, logger: Logger): IpcD
       const handler = handlers[channel] as (request: unknown) => Promise<Result<unknown>>;
       return await handler(parsed.data);
     } catch (error) {
+      if (isAppError(error)) {
+        const fields = { channel, code: error.code, ...errorFields(error.cause ?? error) };
+        if (error.expected) log.warn('request refused', fields);
+        else log.error('request failed', fields);
+        return failWith(error);
+      }
       log.error('request failed', { channel, ...errorFields(error) });
       return fail(
         IPC_ERROR_CODES.internal,

@@ -12,7 +12,7 @@ import type {
 import type { Result } from '../../shared/result.js';
 import { fail, ok } from '../../shared/result.js';
 import type { BriefingsService } from '../briefings/briefings-service.js';
-import { StoreIntegrityError, StoreLockedError } from '../storage/types.js';
+import { BRIEFING_NOT_FOUND } from '../briefings/briefings-service.js';
 
 export type IpcHandler<C extends IpcChannel> = (
   request: IpcRequests[C],
@@ -45,30 +45,28 @@ export function createIpcHandlers(deps: IpcHandlerDeps): IpcHandlers {
   const { sync, session } = deps;
   // The reader shows the sign-in screen in these states and does not ask; a stale call (a
   // request in flight at sign-out) gets a plain answer, never another person's briefings.
-  // A store that cannot be decrypted or fails authentication is the reader's business: its
-  // code and advice go through; anything else stays an internal error (dispatcher).
+  // A store that cannot be decrypted or fails authentication throws an AppError (StoreLockedError,
+  // StoreIntegrityError): the dispatcher passes its code and advice through.
   const withBriefings = async <T>(
     use: (briefings: BriefingsService) => Promise<Result<T>>,
   ): Promise<Result<T>> => {
-    try {
-      const briefings = deps.briefings();
-      if (!briefings) {
-        return fail(SESSION_ERROR_CODES.signedOut, 'Sign in to open your briefings.');
-      }
-      return await use(briefings);
-    } catch (error) {
-      if (error instanceof StoreLockedError || error instanceof StoreIntegrityError) {
-        return fail(error.code, error.message);
-      }
-      throw error;
+    const briefings = deps.briefings();
+    if (!briefings) {
+      return fail(SESSION_ERROR_CODES.signedOut, 'Sign in to open your briefings.');
     }
+    return use(briefings);
   };
   const handlers: DeviceIpcHandlers = {
     'briefings:list': () => withBriefings(async (b) => ok(await b.list())),
     'briefings:get': ({ id }) => withBriefings(async (b) => ok(await b.get(id))),
     'briefings:attachment': ({ id, name }) =>
       withBriefings(async (b) => ok(await b.attachment(id, name))),
-    'briefings:mark-read': ({ id }) => withBriefings((b) => b.markRead(id)),
+    'briefings:mark-read': ({ id }) =>
+      withBriefings(async (b) =>
+        (await b.markRead(id)) === 'not-found'
+          ? fail(BRIEFING_NOT_FOUND.code, BRIEFING_NOT_FOUND.message)
+          : ok(null),
+      ),
     'sync:status': () => Promise.resolve(ok(sync.status())),
     'sync:now': async () => {
       await sync.syncNow();

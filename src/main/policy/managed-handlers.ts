@@ -3,7 +3,7 @@
 // the device's ceiling reaches the reader, and screen-capture protection follows what is shown.
 import type { BriefingDetail, BriefingSummary } from '../../shared/ipc.js';
 import { fail, ok } from '../../shared/result.js';
-import type { DeviceServicesView } from '../device-services.js';
+import type { DeviceServicesView } from '../composition-root.js';
 import { createDiagnosticsExporter } from '../diagnostics/export-diagnostics.js';
 import type { DeviceIpcHandlers, IpcHandlers } from '../ipc/handlers.js';
 import type { Logger } from '../logging/logger.js';

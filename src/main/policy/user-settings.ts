@@ -1,8 +1,9 @@
 // The person's own settings (theme, text size, date and time format): one small JSON file in the
-// app's data folder, written whole through a temporary file and a rename so that a crash never
+// app's data folder, written whole and durably (files/durable-write.ts) so that a crash never
 // leaves half of it. A file that cannot be read is kept aside, not overwritten in silence.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileDurably } from '../files/durable-write.js';
 
 export function userSettingsFile(dataDir: string): string {
   return join(dataDir, 'settings.json');
@@ -47,8 +48,7 @@ export function createUserSettingsFile(
     write: (values) => {
       const next = writing.then(async () => {
         await mkdir(dataDir, { recursive: true });
-        await writeFile(`${path}.tmp`, `${JSON.stringify(values, null, 2)}\n`, { mode: 0o600 });
-        await rename(`${path}.tmp`, path);
+        await writeFileDurably(path, `${JSON.stringify(values, null, 2)}\n`);
       });
       writing = next.catch(() => undefined);
       return next;

@@ -8,9 +8,10 @@
 // numbered writes. Every write after the watermark counts as unsent; a missing watermark counts
 // everything, so the count can be too high, never too low.
 import { existsSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { writeFileDurably } from '../files/durable-write.js';
 
 type Callback = (error?: Error | null) => void;
 type LevelIterator = {
@@ -46,7 +47,7 @@ function seqNumber(seq: string | number): number | null {
   return Number.isSafeInteger(n) && n >= 0 ? n : null;
 }
 
-/** Written after the encrypted sync state, with temp file + rename: never torn, never ahead. */
+/** Written after the encrypted sync state, durably (files/durable-write.ts): never torn, never ahead. */
 export async function writePushWatermark(
   folder: string,
   pushedSeq: string | number,
@@ -54,8 +55,7 @@ export async function writePushWatermark(
   const seq = seqNumber(pushedSeq);
   if (seq === null) return;
   const file = join(folder, WATERMARK_FILE);
-  await writeFile(`${file}.tmp`, `${JSON.stringify({ pushedSeq: seq })}\n`, { mode: 0o600 });
-  await rename(`${file}.tmp`, file);
+  await writeFileDurably(file, `${JSON.stringify({ pushedSeq: seq })}\n`);
 }
 
 export async function readPushWatermark(folder: string): Promise<number> {

@@ -1,6 +1,7 @@
 // The device's local store for one user: a briefings database (pull target, written only by
 // replication) and a returns database (read receipts and, later, annotations; push source).
 // The PouchDB adapter is `store.pouch.ts`; everything else sees only this contract.
+import { AppError } from '../../shared/app-error.js';
 
 /** A document as stored, before validation: the briefings service decides what is valid. */
 export type StoredDoc = {
@@ -135,10 +136,11 @@ export const STORE_ERROR_CODES = {
  * discarded and downloaded again, except for returns written here and not yet confirmed by the
  * server (`unsentReturns`): those exist nowhere else and are lost with the store.
  */
-export class StoreLockedError extends Error {
+export class StoreLockedError extends AppError {
   override readonly name = 'StoreLockedError';
+  declare readonly code: typeof STORE_ERROR_CODES.keyMissing | typeof STORE_ERROR_CODES.keyMismatch;
   constructor(
-    readonly code: typeof STORE_ERROR_CODES.keyMissing | typeof STORE_ERROR_CODES.keyMismatch,
+    code: typeof STORE_ERROR_CODES.keyMissing | typeof STORE_ERROR_CODES.keyMismatch,
     readonly unsentReturns: number,
   ) {
     const cause =
@@ -149,20 +151,23 @@ export class StoreLockedError extends Error {
       unsentReturns === 0
         ? 'so that copy cannot be read. Nothing written on this device is waiting to be sent: the copy can be discarded and your briefings downloaded again after sign-in.'
         : `so that copy cannot be read, and ${unsentReturns} read receipt${unsentReturns === 1 ? '' : 's'} or note${unsentReturns === 1 ? '' : 's'} written on this device had not reached the server yet. Ask IT to restore the keychain; discarding this copy (docs/operations.md, "Local store cannot be read") loses ${unsentReturns === 1 ? 'it' : 'them'}.`;
-    super(`${cause}, ${consequence}`);
+    super(code, `${cause}, ${consequence}`);
   }
 }
 
 /** A value read from the store failed authentication; nothing of it is returned. */
-export class StoreIntegrityError extends Error {
+export class StoreIntegrityError extends AppError {
   override readonly name = 'StoreIntegrityError';
-  readonly code = STORE_ERROR_CODES.integrity;
+  declare readonly code: typeof STORE_ERROR_CODES.integrity;
   constructor(
     readonly database: string,
     problem: string,
   ) {
     super(
+      STORE_ERROR_CODES.integrity,
       `A value in the local ${database} database ${problem}: the files were altered or damaged. Attaché will not use this copy of your briefings; discard it (docs/operations.md, "Local store cannot be read") and they are downloaded again.`,
+      // Altered files are not a state the app should reach: logged as an error for support.
+      { expected: false },
     );
   }
 }

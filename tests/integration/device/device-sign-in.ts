@@ -8,7 +8,7 @@ import { devAccountsWithPasswords } from '../../../server/src/idp/dev-users.js';
 import type { RunningHost } from '../../../src/host/host.js';
 import { readDeviceConfig } from '../../../src/main/config.js';
 import { createDeviceAuth } from '../../../src/main/device-auth.js';
-import type { DeviceAuthOptions } from '../../../src/main/device-services.js';
+import type { DeviceAuthOptions } from '../../../src/main/composition-root.js';
 import type { Logger } from '../../../src/main/logging/logger.js';
 import { keychainServiceFor } from '../../../src/main/secrets/keychain-service.js';
 

@@ -83,8 +83,7 @@ describe('briefings service on a real local store', () => {
 
   it('marks a briefing read through a read receipt in the returns database', async () => {
     const id = briefingDocId('mid');
-    const result = await service.markRead(id);
-    expect(result).toEqual({ ok: true, value: null });
+    expect(await service.markRead(id)).toBe('marked');
     expect(changed).toEqual([[id]]);
 
     const list = await service.list();
@@ -107,8 +106,8 @@ describe('briefings service on a real local store', () => {
 
   it('keeps one receipt per version when the reader opens a briefing twice', async () => {
     const id = briefingDocId('new');
-    await service.markRead(id);
-    await service.markRead(id);
+    expect(await service.markRead(id)).toBe('marked');
+    expect(await service.markRead(id)).toBe('already-read');
     expect(await store.listReturnDocs()).toHaveLength(1);
   });
 
@@ -121,12 +120,10 @@ describe('briefings service on a real local store', () => {
     expect(list.find((b) => b.id === briefingDocId('old'))?.read).toBe(true);
   });
 
-  it('answers a missing briefing with null and refuses to mark it read', async () => {
+  it('answers a missing briefing with a value, not an error: null, and not-found to mark it read', async () => {
     expect(await service.get('briefing:nope')).toBeNull();
     expect(await service.get('_design/guard')).toBeNull();
-    const result = await service.markRead('briefing:nope');
-    expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.error.code).toBe('briefing-not-found');
+    expect(await service.markRead('briefing:nope')).toBe('not-found');
     expect(await store.listReturnDocs()).toHaveLength(0);
   });
 

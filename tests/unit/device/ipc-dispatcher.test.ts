@@ -4,7 +4,9 @@ import { createIpcHandlers } from '../../../src/main/ipc/handlers.js';
 import { IPC_ERROR_CODES, createIpcDispatcher } from '../../../src/main/ipc/dispatcher.js';
 import type { BriefingsService } from '../../../src/main/briefings/briefings-service.js';
 import { IPC_CHANNELS } from '../../../src/shared/ipc.js';
-import { ok } from '../../../src/shared/result.js';
+import { BRIEFING_NOT_FOUND } from '../../../src/main/briefings/briefings-service.js';
+import { AppError } from '../../../src/shared/app-error.js';
+import type { SignOutOutcome } from '../../../src/shared/ipc.js';
 import { memoryLogger } from './fixtures.js';
 
 const STATUS = {
@@ -14,12 +16,15 @@ const STATUS = {
   message: null,
 } as const;
 
-function setup(overrides: Partial<BriefingsService> = {}) {
+function setup(
+  overrides: Partial<BriefingsService> = {},
+  signOut: () => Promise<SignOutOutcome> = () => Promise.resolve({ outcome: 'signed-out' }),
+) {
   const briefings: BriefingsService = {
     list: vi.fn(() => Promise.resolve([])),
     get: vi.fn(() => Promise.resolve(null)),
     attachment: vi.fn(() => Promise.resolve(null)),
-    markRead: vi.fn(() => Promise.resolve(ok(null))),
+    markRead: vi.fn(() => Promise.resolve('marked' as const)),
     ...overrides,
   };
   const sync = { status: () => STATUS, syncNow: vi.fn(() => Promise.resolve()) };
@@ -40,7 +45,7 @@ function setup(overrides: Partial<BriefingsService> = {}) {
       }),
       signIn: vi.fn(),
       cancelSignIn: vi.fn(),
-      signOut: vi.fn(() => Promise.resolve({ outcome: 'signed-out' as const })),
+      signOut: vi.fn(signOut),
     },
   });
   const log = memoryLogger();
@@ -108,6 +113,52 @@ describe('IPC dispatcher', () => {
     if (!result.ok) expect(result.error.message).not.toContain('LevelDB');
     const logged = log.records.find((r) => r.message === 'request failed');
     expect(JSON.stringify(logged?.fields)).not.toContain('abc.def.ghi');
+  });
+
+  it('hands an AppError to the reader as it was thrown: its code and its advice, never its cause', async () => {
+    const advice =
+      'You are signed out, but the copy of your briefings on this device could not be erased. Make sure the system keychain is unlocked and sign out again, or ask IT support.';
+    const { dispatch, log } = setup({}, () =>
+      Promise.reject(
+        new AppError('sign-out-erase-failed', advice, {
+          cause: new Error('keychain at /run/user/0/keyring refused: Bearer abc.def.ghi'),
+          expected: false,
+        }),
+      ),
+    );
+    const result = await dispatch('session:sign-out', {});
+    expect(result).toEqual({
+      ok: false,
+      error: { code: 'sign-out-erase-failed', message: advice },
+    });
+    // Not expected: logged as a failure with its code, the cause redacted by the logger.
+    const logged = log.records.find((r) => r.message === 'request failed');
+    expect(logged?.level).toBe('error');
+    expect(logged?.fields).toMatchObject({
+      channel: 'session:sign-out',
+      code: 'sign-out-erase-failed',
+    });
+    expect(JSON.stringify(log.records)).not.toContain('abc.def.ghi');
+  });
+
+  it('logs an expected AppError as a refusal, not as a failure', async () => {
+    const { dispatch, log } = setup({
+      list: () => Promise.reject(new AppError('store-key-missing', 'Restore the keychain.')),
+    });
+    expect(await dispatch('briefings:list', {})).toEqual({
+      ok: false,
+      error: { code: 'store-key-missing', message: 'Restore the keychain.' },
+    });
+    expect(log.records.find((r) => r.message === 'request refused')?.level).toBe('warn');
+    expect(log.records.some((r) => r.message === 'request failed')).toBe(false);
+  });
+
+  it('tells the reader a briefing is gone when it marks one the device no longer holds', async () => {
+    const { dispatch } = setup({ markRead: () => Promise.resolve('not-found' as const) });
+    expect(await dispatch('briefings:mark-read', { id: 'briefing:gone' })).toEqual({
+      ok: false,
+      error: BRIEFING_NOT_FOUND,
+    });
   });
 
   it('has a handler for every channel of the contract', () => {

@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BrowserWindow } from 'electron';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { DeviceServicesView } from '../../../src/main/device-services.js';
+import type { DeviceServicesView } from '../../../src/main/composition-root.js';
 import { createIpcDispatcher } from '../../../src/main/ipc/dispatcher.js';
 import type { DeviceIpcHandlers } from '../../../src/main/ipc/handlers.js';
 import { blocksScreenCapture } from '../../../src/main/policy/classification-policy.js';

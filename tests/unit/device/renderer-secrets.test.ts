@@ -3,8 +3,8 @@
 // pushed to the reader carries one either. (The e2e sign-in spec repeats this over the real
 // browser-host bridge with real tokens.)
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DeviceServices } from '../../../src/main/device-services.js';
-import { createDeviceServices } from '../../../src/main/device-services.js';
+import type { DeviceServices } from '../../../src/main/composition-root.js';
+import { createDeviceServices } from '../../../src/main/composition-root.js';
 import type { IpcChannel, IpcRequests } from '../../../src/shared/ipc.js';
 import { IPC_CHANNELS } from '../../../src/shared/ipc.js';
 import {

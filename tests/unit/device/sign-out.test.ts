@@ -4,8 +4,8 @@
 // signs out against the real server; sign-in.spec.ts through the reader's dialog.)
 import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DeviceServices } from '../../../src/main/device-services.js';
-import { createDeviceServices } from '../../../src/main/device-services.js';
+import type { DeviceServices } from '../../../src/main/composition-root.js';
+import { createDeviceServices } from '../../../src/main/composition-root.js';
 import type { SignOutOutcome } from '../../../src/shared/ipc.js';
 import type { Result } from '../../../src/shared/result.js';
 import {
@@ -27,7 +27,16 @@ describe('sign-out', () => {
   async function signedIn() {
     const data = await tempDir('sign-out');
     cleanups.push(data.remove);
-    const keychain = createInMemoryKeychainTestDouble();
+    const double = createInMemoryKeychainTestDouble();
+    // Set by a test: the keychain then refuses to delete the store's data key, as a locked one does.
+    const refusing = { storeKey: false };
+    const keychain: typeof double = {
+      ...double,
+      delete: (name) =>
+        refusing.storeKey && name.startsWith('store-key:')
+          ? Promise.reject(new Error('org.freedesktop.Secret.Error.IsLocked'))
+          : double.delete(name),
+    };
     const clock = { now: Date.now() };
     const { identity, script } = createScriptedIdentity({ keychain, now: () => clock.now });
     const { logger, records } = memoryLogger();
@@ -48,7 +57,7 @@ describe('sign-out', () => {
     await until('signed in with the store open', () => services.workspace() !== null);
     const store = services.workspace()?.store.location;
     if (!store) throw new Error('no store open');
-    return { services, keychain, store, records, clock, script };
+    return { services, keychain, store, records, clock, script, refusing };
   }
 
   const signOut = async (services: DeviceServices, request: object = {}) => {
@@ -129,5 +138,23 @@ describe('sign-out', () => {
     const result = await services.dispatch('session:sign-out', { wipe: true });
     expect(result.ok).toBe(false);
     expect(services.session().state).toBe('signed-in');
+  });
+
+  it('when the local copy cannot be erased, the person is told what to do, not "could not complete"', async () => {
+    const { services, store, refusing } = await signedIn();
+    refusing.storeKey = true;
+
+    const result = await services.dispatch('session:sign-out', {});
+
+    expect(result).toEqual({
+      ok: false,
+      error: {
+        code: 'sign-out-erase-failed',
+        message:
+          'You are signed out, but the copy of your briefings on this device could not be erased. Make sure the system keychain is unlocked and sign out again, or ask IT support.',
+      },
+    });
+    expect(services.session().state).toBe('signed-out');
+    expect(existsSync(store)).toBe(true);
   });
 });

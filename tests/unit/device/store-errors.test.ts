@@ -4,7 +4,6 @@ import { createIpcDispatcher } from '../../../src/main/ipc/dispatcher.js';
 import { createIpcHandlers } from '../../../src/main/ipc/handlers.js';
 import { storeFailureStatus } from '../../../src/main/session/session-info.js';
 import { StoreIntegrityError, StoreLockedError } from '../../../src/main/storage/types.js';
-import { ok } from '../../../src/shared/result.js';
 import { memoryLogger } from './fixtures.js';
 
 function dispatcherWith(briefings: () => BriefingsService | null) {
@@ -53,7 +52,7 @@ describe('store errors reach the reader with their code and advice', () => {
       list: () => Promise.reject(failure),
       get: () => Promise.reject(failure),
       attachment: () => Promise.reject(failure),
-      markRead: () => Promise.resolve(ok(null)),
+      markRead: () => Promise.reject(failure),
     };
     const dispatch = dispatcherWith(() => briefings);
     expect(await dispatch('briefings:get', { id: 'briefing:BRF-000001' })).toEqual({

@@ -6,7 +6,7 @@ import type * as FsPromises from 'node:fs/promises';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createDeviceServices } from '../../../src/main/device-services.js';
+import { createDeviceServices } from '../../../src/main/composition-root.js';
 import {
   findUserStoreFolder,
   legacyStoreFolder,

@@ -4,7 +4,7 @@
 import { useCallback, useRef, useState, type MouseEvent, type ReactNode } from 'react';
 import { CircleExclamationPoint, Inbox, RefreshCw, Wrench } from 'lucide-react';
 import type { BriefingSummary, SessionInfo, SyncStatus } from '../../../shared/ipc.js';
-import type { AppError } from '../../../shared/result.js';
+import type { AppErrorInfo } from '../../../shared/app-error.js';
 import type { ApiSource } from '../bridge/resolve-api.js';
 import { BriefingList, type BriefingListHandle, type OpenHow } from '../briefings/BriefingList.js';
 import { useBriefingList, type BriefingListState } from '../briefings/use-briefing-list.js';
@@ -70,7 +70,7 @@ function AppScreens({ source }: { readonly source: ApiSource }) {
  * names the setting, where it was looked for and why it is unusable, and offers the diagnostics
  * export IT will ask for.
  */
-function NotSetUpScreen({ error }: { readonly error: AppError }) {
+function NotSetUpScreen({ error }: { readonly error: AppErrorInfo }) {
   const problem = useConfig()?.notSetUp ?? null;
   return (
     <main className="screen" aria-labelledby="not-set-up-title" data-testid="not-set-up">
@@ -109,7 +109,7 @@ function NotSetUpScreen({ error }: { readonly error: AppError }) {
 }
 
 /** Centred in a card like the sign-in screen: the same first impression, whatever happened. */
-function StartupProblemScreen({ error }: { readonly error: AppError }) {
+function StartupProblemScreen({ error }: { readonly error: AppErrorInfo }) {
   const problem = describeStartupProblem(error);
   return (
     <main className="screen" aria-labelledby="startup-problem-title">

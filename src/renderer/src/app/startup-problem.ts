@@ -1,6 +1,6 @@
 // What the reader says when it cannot even load the session: a heading that names the problem
 // and whether trying again (reloading) can help. The sentence itself is the error's message.
-import type { AppError } from '../../../shared/result.js';
+import type { AppErrorInfo } from '../../../shared/app-error.js';
 import { BRIDGE_ERROR_CODES } from '../bridge/http-bridge.js';
 
 export type StartupProblem = {
@@ -9,7 +9,7 @@ export type StartupProblem = {
   readonly canRetry: boolean;
 };
 
-export function describeStartupProblem(error: AppError): StartupProblem {
+export function describeStartupProblem(error: AppErrorInfo): StartupProblem {
   switch (error.code) {
     case BRIDGE_ERROR_CODES.keyRejected:
       return { title: 'This reader address is out of date', canRetry: false };

@@ -1,12 +1,12 @@
 import { useEffect, useState } from 'react';
 import type { SessionInfo } from '../../../shared/ipc.js';
-import type { AppError } from '../../../shared/result.js';
+import type { AppErrorInfo } from '../../../shared/app-error.js';
 import { useApi } from './api-context.js';
 
 export type SessionState =
   | { readonly phase: 'loading' }
   | { readonly phase: 'ready'; readonly session: SessionInfo }
-  | { readonly phase: 'error'; readonly error: AppError };
+  | { readonly phase: 'error'; readonly error: AppErrorInfo };
 
 /** Who is signed in, and any sign-in in progress: fetched once, then kept current by events. */
 export function useSession(): SessionState {

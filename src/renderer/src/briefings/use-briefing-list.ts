@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { BriefingSummary } from '../../../shared/ipc.js';
-import type { AppError } from '../../../shared/result.js';
+import type { AppErrorInfo } from '../../../shared/app-error.js';
 import { useApi } from '../app/api-context.js';
 
 export type BriefingListState =
@@ -9,7 +9,7 @@ export type BriefingListState =
   /** `briefings` keeps the last good list so a failed refresh does not blank the screen. */
   | {
       readonly phase: 'error';
-      readonly error: AppError;
+      readonly error: AppErrorInfo;
       readonly briefings: readonly BriefingSummary[] | null;
     };
 

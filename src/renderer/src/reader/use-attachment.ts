@@ -1,13 +1,13 @@
 import { useEffect, useState } from 'react';
 import type { AttachmentContent } from '../../../shared/ipc.js';
-import type { AppError } from '../../../shared/result.js';
+import type { AppErrorInfo } from '../../../shared/app-error.js';
 import { useApi } from '../app/api-context.js';
 
 export type AttachmentState =
   | { readonly phase: 'loading' }
   | { readonly phase: 'ready'; readonly content: AttachmentContent }
   | { readonly phase: 'missing' }
-  | { readonly phase: 'error'; readonly error: AppError };
+  | { readonly phase: 'error'; readonly error: AppErrorInfo };
 
 /** One attachment's content, fetched from the device when a component first needs it. */
 export function useAttachment(briefingId: string, name: string): AttachmentState {

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { BriefingDetail } from '../../../shared/ipc.js';
-import type { AppError } from '../../../shared/result.js';
+import type { AppErrorInfo } from '../../../shared/app-error.js';
 import { useApi } from '../app/api-context.js';
 
 export type BriefingState =
@@ -9,7 +9,7 @@ export type BriefingState =
   | { readonly phase: 'ready'; readonly briefing: BriefingDetail }
   /** Unshared (or never existed): the device no longer holds it. */
   | { readonly phase: 'gone'; readonly id: string }
-  | { readonly phase: 'error'; readonly id: string; readonly error: AppError };
+  | { readonly phase: 'error'; readonly id: string; readonly error: AppErrorInfo };
 
 /** The open briefing, refetched when `briefings:changed` names it (or names nothing in particular). */
 export function useBriefing(id: string | null): { state: BriefingState; reload: () => void } {

@@ -71,6 +71,11 @@ export function SignInScreen({
               support; you can sign in again if your organisation allows it.
             </p>
           </div>
+        ) : actions.signOutProblem !== null && !waiting ? (
+          <div className="sign-in__notice" role="alert" data-testid="sign-out-problem">
+            <ShieldAlert aria-hidden="true" size={18} />
+            <p>{actions.signOutProblem}</p>
+          </div>
         ) : actions.signedOut && !waiting ? (
           <div className="sign-in__notice" role="status">
             <CircleCheck aria-hidden="true" size={18} />

@@ -16,6 +16,11 @@ export type SignInActions = {
   readonly signOut: (discardUnsent: boolean) => Promise<SignOutAnswer>;
   /** This reader has just signed the person out (until the next sign-in or a reload). */
   readonly signedOut: boolean;
+  /**
+   * Main's advice when the last sign-out failed part-way (signed out, but the local copy not
+   * erased): the sign-in screen replaces the dialog that asked, so it says it there.
+   */
+  readonly signOutProblem: string | null;
 };
 
 export function useSignIn(source: ApiSource, session: SessionInfo | null): SignInActions {
@@ -39,9 +44,11 @@ export function useSignIn(source: ApiSource, session: SessionInfo | null): SignI
   }, [phase, tabs]);
 
   const [signedOut, setSignedOut] = useState(false);
+  const [signOutProblem, setSignOutProblem] = useState<string | null>(null);
 
   const signIn = useCallback(() => {
     setSignedOut(false);
+    setSignOutProblem(null);
     tabs?.prepare();
     void api.signIn({}).then((result) => {
       if (!result.ok) tabs?.finish();
@@ -54,9 +61,10 @@ export function useSignIn(source: ApiSource, session: SessionInfo | null): SignI
     async (discardUnsent: boolean): Promise<SignOutAnswer> => {
       const result = await api.signOut(discardUnsent ? { discardUnsent } : {});
       if (result.ok && result.value.outcome === 'signed-out') setSignedOut(true);
+      setSignOutProblem(result.ok ? null : result.error.message);
       return result.ok ? result.value : { outcome: 'failed', message: result.error.message };
     },
     [api],
   );
-  return { signIn, cancel, signOut, signedOut };
+  return { signIn, cancel, signOut, signedOut, signOutProblem };
 }
