@@ -135,7 +135,10 @@ export function startPull(options: PullOptions): ReplicationHandle {
     getJson<ChangesPage>('reading the changes feed', `_changes?style=all_docs&${query}`);
 
   /** Fetches and stores what the store lacks of these changes; resolves with how many were written. */
-  const fetchMissing = async (page: readonly Change[]): Promise<number> => {
+  const fetchMissing = async (
+    page: readonly Change[],
+    batchSize = tuning.batchSize,
+  ): Promise<number> => {
     if (page.length === 0) return 0;
     const named: Record<string, string[]> = {};
     for (const change of page) {
@@ -146,7 +149,7 @@ export function startPull(options: PullOptions): ReplicationHandle {
       revs.map((rev) => ({ id, rev, ...(have.length > 0 ? { atts_since: have } : {}) })),
     );
     let written = 0;
-    await eachLimited(chunks(wanted, tuning.batchSize), tuning.inFlight, async (batch) => {
+    await eachLimited(chunks(wanted, batchSize), tuning.inFlight, async (batch) => {
       const answer = await getJson<BulkGetAnswer>(
         'fetching briefings',
         '_bulk_get?revs=true&attachments=true&latest=true',
@@ -190,7 +193,8 @@ export function startPull(options: PullOptions): ReplicationHandle {
         if (checkpoint === null && tuning.newestFirst > 0) {
           // A first sync: the newest briefings before anything else.
           const newest = await changes(`descending=true&limit=${tuning.newestFirst}`);
-          await fetchMissing(newest.results);
+          // Split across the requests allowed in flight: they are what the person waits for.
+          await fetchMissing(newest.results, Math.ceil(tuning.newestFirst / tuning.inFlight));
         }
         let since = await catchUp(checkpoint?.since ?? 0, checkpoint?.verified ?? false);
         if (signal.aborted) return;

@@ -81,6 +81,16 @@ describe('a first sync at volume through the broker', () => {
     });
     const statuses: SyncStatus[] = [];
     sync.onStatus((status) => statuses.push(status));
+    const newest = Array.from(
+      { length: 50 },
+      (_, i) => `briefing:volume-${String(COUNT - 1 - i).padStart(4, '0')}`,
+    );
+    let newestAt: number | null = null;
+    const held = new Set<string>();
+    store.onBriefingsChange((changes) => {
+      for (const change of changes) held.add(change.id);
+      if (newestAt === null && newest.every((id) => held.has(id))) newestAt = Date.now();
+    });
     const started = Date.now();
     try {
       sync.start();
@@ -90,6 +100,10 @@ describe('a first sync at volume through the broker', () => {
         90_000,
       );
       const seconds = (Date.now() - started) / 1000;
+      // The newest first: all 50 were stored before most of the rest.
+      expect(newestAt).not.toBeNull();
+      const newestMs = (newestAt ?? Date.now()) - started;
+      expect(newestMs).toBeLessThan(((seconds * 1000) / COUNT) * 150);
       const attachment = await store.getBriefingAttachment('briefing:volume-0123', 'paper.pdf');
       expect(attachment?.data.length).toBe(PDF_BYTES);
       // Never "refused", never failing: the broker's limits were not met.
@@ -100,7 +114,7 @@ describe('a first sync at volume through the broker', () => {
       const requests = audit.filter((r) => r['user'] === USER);
       // 301 briefings in batches of 50 and a few feed reads, not one request per attachment.
       expect(requests.length).toBeLessThan(40);
-      logger.info('first sync at volume', { seconds, requests: requests.length });
+      logger.info('first sync at volume', { seconds, newestMs, requests: requests.length });
     } finally {
       await sync.stop();
       await store.close();
