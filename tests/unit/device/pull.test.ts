@@ -237,4 +237,37 @@ describe("the device's own pull", () => {
     expect(await store.listBriefingDocs()).toHaveLength(120);
     expect(await store.pullTarget.readCheckpoint()).toEqual({ since: 120, verified: true });
   }, 60_000);
+
+  it('takes over a store the previous release synced with PouchDB replication, fetching nothing again', async () => {
+    const { couch, dir } = await setup();
+    const source = couch.db('briefings');
+    await source.bulkDocs(
+      Array.from({ length: 40 }, (_, i) => ({
+        ...briefing(`old${i}`),
+        _attachments: { 'paper.pdf': pdf(4_000) },
+      })),
+    );
+    // The previous release: PouchDB's replicator into the encrypted store, its checkpoint kept
+    // on the device ('target').
+    const keychain = createInMemoryKeychainTestDouble();
+    const old = await openLocalDb(`${dir}/old`, USER, keychain, 'briefings');
+    await PouchDB.replicate(new PouchDB(`${couch.url}/db/briefings`), old, {
+      checkpoint: 'target',
+      batch_size: 50,
+    });
+    await old.close();
+    const { logger } = memoryLogger();
+    const store = await openUserStore({ dataDir: `${dir}/old`, userId: USER, keychain, logger });
+    cleanups.push(() => store.close());
+    expect(await store.listBriefingDocs()).toHaveLength(40);
+    const before = couch.requests.length;
+    const events: ReplicationEvent[] = [];
+    await pullOnce(store, couch.url, { events });
+    // Its feed is read again (a new checkpoint), but nothing is fetched or written twice.
+    expect(couch.requests.slice(before).filter((r) => r.includes('_bulk_get'))).toEqual([]);
+    expect(events.filter((event) => event.kind === 'change')).toEqual([]);
+    await source.put({ ...briefing('new') });
+    await pullOnce(store, couch.url);
+    expect(await store.listBriefingDocs()).toHaveLength(41);
+  }, 60_000);
 });
