@@ -166,22 +166,33 @@ export function startPull(options: PullOptions): ReplicationHandle {
     return written;
   };
 
-  /** Every page of the feed from `since` to its end, each fetched and then checkpointed. */
+  /**
+   * Every page of the feed from `since` to its end, each fetched and then checkpointed. The next
+   * page is read while this one's documents are fetched, so the fetches do not wait on the feed.
+   */
   const catchUp = async (since: string | number, verified: boolean): Promise<string | number> => {
+    const pageAfter = (at: string | number): Promise<ChangesPage> =>
+      changes(`since=${encodeURIComponent(String(at))}&limit=${tuning.pageSize}`);
     let at = since;
-    for (;;) {
-      const page = await changes(
-        `since=${encodeURIComponent(String(at))}&limit=${tuning.pageSize}`,
-      );
-      if (signal.aborted) return at;
+    let next: Promise<ChangesPage> | null = pageAfter(at);
+    while (next) {
+      const page: ChangesPage = await next;
+      next = null;
+      if (signal.aborted || page.results.length === 0 || String(page.last_seq) === String(at)) {
+        return at;
+      }
+      if (page.results.length >= tuning.pageSize) {
+        next = pageAfter(page.last_seq);
+        // Read ahead: a failure here is met when the page is awaited, not before.
+        next.catch(() => undefined);
+      }
       await fetchMissing(page.results);
       if (signal.aborted) return at;
-      if (page.results.length === 0 || String(page.last_seq) === String(at)) return at;
       at = page.last_seq;
       await target.writeCheckpoint({ since: at, verified });
       emit({ kind: 'checkpoint', seq: at });
-      if (page.results.length < tuning.pageSize) return at;
     }
+    return at;
   };
 
   const run = async (): Promise<void> => {
