@@ -226,7 +226,7 @@ export type OpenUserStoreOptions = {
   readonly logger: Logger;
   /**
    * Which briefings the pull may store (the device's classification ceiling). Its `key` names
-   * the rule: PouchDB keys its checkpoint by it, so a changed rule reads the feed afresh.
+   * the rule: the pull's checkpoint is kept under it, so a changed rule reads the feed afresh.
    */
   readonly acceptBriefing?: BriefingFilter;
 };

@@ -1,8 +1,9 @@
-// Live replication of one user's store through the auth broker: pull /db/briefings into the
-// local briefings database, push the local returns database to /db/returns. PouchDB retries
-// network failures itself (live + retry, with our capped back-off); this service adds what it
-// cannot do: a status for the reader, token renewal after a 401, restarts after the failures
-// PouchDB treats as fatal, and purging unshared briefings from disk.
+// Live sync of one user's store through the auth broker: the device's own pull of /db/briefings
+// into the local briefings database (pull.ts), PouchDB's push of the local returns database to
+// /db/returns, both over the broker transport (broker-remote.pouch.ts). Both retry network
+// failures themselves (with our capped back-off); this service adds what they cannot do: a
+// status for the reader, token renewal after a 401, restarts after fatal failures, and purging
+// unshared briefings from disk.
 import type { SyncStatus } from '../../shared/ipc.js';
 import type { Logger } from '../logging/logger.js';
 import { errorFields } from '../logging/logger.js';
