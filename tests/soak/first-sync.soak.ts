@@ -1,10 +1,10 @@
 // `npm run test:soak`: the first-sync soak (first-sync-soak.ts), SOAK_ROUNDS (20) kills of a
-// device process pulling SOAK_BRIEFINGS (3000) briefings, one in five with a PDF. Needs an
+// device process pulling SOAK_BRIEFINGS (8000) briefings, one in five with a PDF. Needs an
 // unlocked keyring (README, "Benchmarks and soak").
 import { runFirstSyncSoak } from './first-sync-soak.js';
 
 const rounds = Number(process.env['SOAK_ROUNDS'] ?? 20);
-const briefings = Number(process.env['SOAK_BRIEFINGS'] ?? 3_000);
+const briefings = Number(process.env['SOAK_BRIEFINGS'] ?? 8_000);
 const started = Date.now();
 const result = await runFirstSyncSoak({
   rounds,
