@@ -10,9 +10,13 @@
 // - `_changes` GET: pull replication. PouchDB sends style=all_docs, since, limit, feed=longpoll,
 //   heartbeat (continuous feeds), include_docs (when the device filters with a function);
 //   CouchDB's replicator sends feed=normal|continuous, style, since (JSON-quoted) and timeout.
+//   The device's own pull (src/main/sync/pull.ts) sends the same, plus descending=true with a
+//   limit once, on a first sync, to fetch the newest briefings before the rest: a read of the
+//   same rows in the other order, nothing more.
 //   POST `_changes` (doc_ids and selector filters) is not needed and not listed; `filter`, `view`
 //   and every other filter parameter are refused (express-pouchdb ends its process on some).
-// - `_bulk_get` POST: how both replicators fetch missing revisions (revs, latest, attachments).
+// - `_bulk_get` POST: how both replicators fetch missing revisions (revs, latest, attachments);
+//   the device's own pull asks for attachments inline, with atts_since in the body.
 // - document GET: PouchDB's fallback without `_bulk_get` and CouchDB's replicator before 3.3
 //   (revs, open_revs, latest, attachments, atts_since, att_encoding_info); `rev` and conflicts
 //   for completeness.
@@ -117,6 +121,7 @@ const CHANGES: EndpointRule = {
     heartbeat: integerParam(100, 60_000),
     timeout: integerParam(1_000, 300_000),
     include_docs: booleanParam(),
+    descending: booleanParam(),
   },
   hideReservedRows: true,
 };

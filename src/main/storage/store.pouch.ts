@@ -10,7 +10,6 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import PouchDB from 'pouchdb-node';
-import { DEVICE_WIPE_CONFIRMATION_PATTERN, DEVICE_WIPE_ERROR } from '../../shared/protocol.js';
 import type { Logger } from '../logging/logger.js';
 import { errorFields } from '../logging/logger.js';
 import type { Keychain } from '../secrets/types.js';
@@ -35,9 +34,11 @@ import type {
   AttachmentData,
   LocalChange,
   PersistedSyncState,
+  PullCheckpoint,
+  PullTarget,
+  PushOptions,
   ReplicationEvent,
   ReplicationHandle,
-  ReplicationOptions,
   StoredDoc,
   UserStore,
 } from './types.js';
@@ -47,6 +48,8 @@ import { recoverInterruptedVacuum, vacuumLevelDb } from './vacuum.leveldown.js';
 type Db = PouchDB.Database;
 
 const SYNC_STATE_ID = '_local/attache-sync-state';
+/** The device's own pull's checkpoint (sync/pull.ts), beside what it pulled. */
+const PULL_CHECKPOINT_ID = '_local/attache-pull';
 const INITIAL_SYNC_STATE: PersistedSyncState = {
   lastSyncedAt: null,
   pushedSeq: 0,
@@ -143,97 +146,18 @@ function createChangeFeed(logger: Logger) {
   };
 }
 
-/**
- * The broker's wipe order, when a 403 is one (its body says so; nothing else does), with the
- * order's one-time value for the confirmation; null for any other answer.
- */
-async function wipeOrderIn(response: Response): Promise<{ confirmation: string | null } | null> {
-  if (response.status !== 403) return null;
-  try {
-    const body = (await response.clone().json()) as { error?: unknown; confirmation?: unknown };
-    if (body.error !== DEVICE_WIPE_ERROR) return null;
-    const { confirmation } = body;
-    return {
-      confirmation:
-        typeof confirmation === 'string' && DEVICE_WIPE_CONFIRMATION_PATTERN.test(confirmation)
-          ? confirmation
-          : null,
-    };
-  } catch {
-    return null;
-  }
-}
-
-/** The broker's alias of one of the person's databases, every request with a fresh token. */
-function remoteDb(
-  options: Pick<ReplicationOptions, 'remoteUrl' | 'authorization' | 'onRequest' | 'headers'>,
-): Db {
-  return new PouchDB(options.remoteUrl, {
-    // The device never creates remote databases; the fan-out does, with their security.
-    skip_setup: true,
-    fetch: async (url, init) => {
-      const request = init ?? {};
-      const extra = { ...options.headers, Authorization: await options.authorization() };
-      const headers = request.headers as
-        { set?: (name: string, value: string) => void } | undefined;
-      if (headers && typeof headers.set === 'function') {
-        for (const [name, value] of Object.entries(extra)) headers.set(name, value);
-      } else
-        request.headers = {
-          ...(request.headers as Record<string, string> | undefined),
-          ...extra,
-        };
-      try {
-        const response = await PouchDB.fetch(url, request);
-        const order = await wipeOrderIn(response);
-        options.onRequest(
-          order
-            ? { kind: 'wipe-ordered', confirmation: order.confirmation }
-            : { kind: 'response', status: response.status },
-        );
-        return response;
-      } catch (error) {
-        // An abort is our own cancel (or PouchDB's heartbeat timeout), not a sign of being offline.
-        if (!(error instanceof Error && error.name === 'AbortError')) {
-          options.onRequest({ kind: 'network-error', error });
-        }
-        throw error;
-      }
-    },
-  });
-}
-
-function startReplication(
-  local: Db,
-  options: ReplicationOptions,
-  logger: Logger,
-  acceptBriefing?: BriefingFilter,
-): ReplicationHandle {
-  const remote = remoteDb(options);
-  const common = {
+function startPush(local: Db, options: PushOptions, logger: Logger): ReplicationHandle {
+  // The transport made it (sync/broker-remote.pouch.ts): a PouchDB http database.
+  const remote = options.remote as unknown as Db;
+  // Checkpoints are kept on the device side only: the broker need not accept `_local` writes on
+  // the user's databases, and the device is the one that must resume.
+  const replication = PouchDB.replicate(local, remote, {
     live: true,
     retry: true,
     back_off_function: options.backOff,
     batch_size: 50,
-  } as const;
-  // Checkpoints are kept on the device side only: the broker need not accept `_local` writes on
-  // the user's databases, and the device is the one that must resume.
-  // A filter function runs here, on the device (PouchDB asks the feed for the documents); its
-  // text keys the checkpoint, so it says which rule it is.
-  const filter = acceptBriefing
-    ? Object.assign(
-        (doc: { _id: string; [field: string]: unknown }) => acceptBriefing.accept(doc),
-        { toString: () => `attache-accept:${acceptBriefing.key}` },
-      )
-    : undefined;
-  const replication =
-    options.direction === 'pull'
-      ? PouchDB.replicate(remote, local, {
-          ...common,
-          checkpoint: 'target',
-          ...(filter ? { filter } : {}),
-        })
-      : PouchDB.replicate(local, remote, { ...common, checkpoint: 'source' });
+    checkpoint: 'source',
+  });
 
   let settled = false;
   let resolveSettled: () => void = () => undefined;
@@ -253,7 +177,7 @@ function startReplication(
     // Every sync restart (network back, token renewed) makes new remote handles, and PouchDB's
     // constructor keeps each handle until it is closed (to tell it of a destroy): a reader
     // running for weeks would collect thousands. Closing an HTTP handle sends nothing.
-    remote.close().catch(() => undefined);
+    options.remote.close().catch(() => undefined);
     resolveSettled();
     emit({ kind: 'stopped', error });
   };
@@ -302,7 +226,7 @@ export type OpenUserStoreOptions = {
   readonly logger: Logger;
   /**
    * Which briefings the pull may store (the device's classification ceiling). Its `key` names
-   * the rule: PouchDB keys its checkpoint by it, so a changed rule reads the feed afresh.
+   * the rule: the pull's checkpoint is kept under it, so a changed rule reads the feed afresh.
    */
   readonly acceptBriefing?: BriefingFilter;
 };
@@ -441,6 +365,76 @@ export async function openUserStoreInFolder(
   let syncStateWrite: Promise<void> = Promise.resolve();
   let closed = false;
 
+  const ruleKey = options.acceptBriefing?.key ?? null;
+  const pullTarget: PullTarget = {
+    readCheckpoint: () =>
+      withBriefings(async (db) => {
+        try {
+          const doc = (await db.get(PULL_CHECKPOINT_ID)) as unknown as Partial<
+            PullCheckpoint & { rule: string | null }
+          >;
+          if ((doc.rule ?? null) !== ruleKey) return null;
+          const since = doc.since;
+          if (typeof since !== 'string' && typeof since !== 'number') return null;
+          return { since, verified: doc.verified === true };
+        } catch (error) {
+          if (isNotFound(error)) return null;
+          throw error;
+        }
+      }),
+    writeCheckpoint: (checkpoint) =>
+      withBriefings(async (db) => {
+        let rev: string | undefined;
+        try {
+          rev = (await db.get(PULL_CHECKPOINT_ID))._rev;
+        } catch (error) {
+          if (!isNotFound(error)) throw error;
+        }
+        await db.put({
+          _id: PULL_CHECKPOINT_ID,
+          ...(rev ? { _rev: rev } : {}),
+          rule: ruleKey,
+          since: checkpoint.since,
+          verified: checkpoint.verified,
+        });
+      }),
+    missingRevisions: (revisions) =>
+      withBriefings(async (db) => {
+        const diff = (await db.revsDiff(
+          revisions as Record<string, string[]>,
+        )) as unknown as Record<string, { missing?: string[]; possible_ancestors?: string[] }>;
+        const result: Record<string, { missing: string[]; have: string[] }> = {};
+        for (const [id, entry] of Object.entries(diff)) {
+          if (!isUserDoc(id) || !entry.missing || entry.missing.length === 0) continue;
+          result[id] = { missing: entry.missing, have: entry.possible_ancestors ?? [] };
+        }
+        return result;
+      }),
+    writeReplicated: (docs) =>
+      withBriefings(async (db) => {
+        const accepted = docs.filter(
+          (doc) => isUserDoc(doc._id) && (options.acceptBriefing?.accept(doc) ?? true),
+        );
+        if (accepted.length === 0) return [];
+        const results = await db.bulkDocs(
+          accepted as unknown as PouchDB.Core.PutDocument<object>[],
+          {
+            new_edits: false,
+          },
+        );
+        // With new_edits: false PouchDB answers only failures (a missing attachment stub, ...).
+        const failed = results.filter(
+          (result): result is PouchDB.Core.Error => 'error' in result && result.error !== undefined,
+        );
+        if (failed.length > 0) {
+          throw new Error(
+            `could not store ${failed.length} replicated revision(s): ${failed[0]?.message ?? failed[0]?.name ?? 'unknown'}`,
+          );
+        }
+        return accepted.map((doc) => doc._id);
+      }),
+  };
+
   const store: UserStore = {
     userId,
     location: folder,
@@ -553,13 +547,8 @@ export async function openUserStoreInFolder(
     onBriefingsChange: (listener) => briefingsFeed.subscribe(listener),
     onReturnsChange: (listener) => returnsFeed.subscribe(listener),
 
-    replicate: (replication) =>
-      startReplication(
-        replication.direction === 'pull' ? briefings : returns,
-        replication,
-        logger,
-        replication.direction === 'pull' ? options.acceptBriefing : undefined,
-      ),
+    pushReturns: (push) => startPush(returns, push, logger),
+    pullTarget,
 
     removeBriefings: (ids) =>
       withBriefings(async (db) => {
@@ -573,8 +562,8 @@ export async function openUserStoreInFolder(
         return present.length;
       }),
 
-    restoreReturns: async (options) => {
-      const remote = remoteDb(options);
+    restoreReturns: async (remoteDatabase) => {
+      const remote = remoteDatabase as unknown as Db;
       try {
         const result = await guard(() =>
           PouchDB.replicate(remote, returns, {

@@ -29,17 +29,14 @@ export type LocalChange = {
   readonly deleted: boolean;
 };
 
-export type ReplicationDirection = 'pull' | 'push';
-
-/** What happened to one HTTP request of a replication, as the sync status needs to know it. */
-export type RequestOutcome =
-  | { readonly kind: 'response'; readonly status: number }
-  | { readonly kind: 'network-error'; readonly error: unknown }
-  /**
-   * The broker refused the request because an administrator ordered this device wiped; it sent
-   * the order's one-time value, which the device returns when it confirms (null if none came).
-   */
-  | { readonly kind: 'wipe-ordered'; readonly confirmation: string | null };
+/**
+ * A remote database handle, made by the sync capability's broker transport and handed to the
+ * store for the replications PouchDB runs (the push, the returns restore). The store never
+ * makes one: it does not talk to the network.
+ */
+export type RemoteDatabase = {
+  readonly close: () => Promise<void>;
+};
 
 export type ReplicationEvent =
   | { readonly kind: 'active' }
@@ -51,21 +48,48 @@ export type ReplicationEvent =
   /** The replication ended (fatal error or cancelled); the sync service decides whether to restart. */
   | { readonly kind: 'stopped'; readonly error: unknown };
 
-export type ReplicationOptions = {
-  readonly direction: ReplicationDirection;
-  /** Absolute URL of the remote database (the broker's alias for this user's database). */
-  readonly remoteUrl: string;
-  /**
-   * Value of the Authorization header, asked for before every request (so a renewed token is
-   * picked up without restarting). Throwing fails that request; PouchDB then backs off.
-   */
-  readonly authorization: () => Promise<string>;
-  readonly onRequest: (outcome: RequestOutcome) => void;
-  /** Sent with every request (the device's id and label). */
-  readonly headers?: Readonly<Record<string, string>>;
+export type PushOptions = {
+  readonly remote: RemoteDatabase;
   /** Delay before PouchDB's own retry, given the previous delay (0 on the first failure). */
   readonly backOff: (previousMs: number) => number;
   readonly onEvent: (event: ReplicationEvent) => void;
+};
+
+/** Where the device's own pull stands, kept in the briefings database (encrypted like it). */
+export type PullCheckpoint = {
+  /** The server's sequence up to which every change is in the store. */
+  readonly since: string | number;
+  /**
+   * A full pass over the server's changes feed found nothing missing since the store was
+   * created (or its rule changed): the first sync is complete.
+   */
+  readonly verified: boolean;
+};
+
+/** A document as the server's `_bulk_get` answers it: with its revision history, attachments inline. */
+export type ReplicatedDoc = StoredDoc & {
+  readonly _revisions?: { readonly start: number; readonly ids: readonly string[] };
+  readonly _deleted?: boolean;
+};
+
+/** What the pull writes into, and nothing else may: the briefings database. */
+export type PullTarget = {
+  /** Null when none is kept, or it was kept under another rule (acceptBriefing's key). */
+  readonly readCheckpoint: () => Promise<PullCheckpoint | null>;
+  readonly writeCheckpoint: (checkpoint: PullCheckpoint) => Promise<void>;
+  /**
+   * Of the revisions named (per document id), those the store lacks, each with the revisions it
+   * holds of that document (to fetch only attachments newer than them).
+   */
+  readonly missingRevisions: (
+    revisions: Readonly<Record<string, readonly string[]>>,
+  ) => Promise<Record<string, { missing: string[]; have: string[] }>>;
+  /**
+   * Writes revisions exactly as the server holds them (history, deletions, attachments), the
+   * way replication does; a briefing the store may not hold (acceptBriefing) is left out.
+   * Resolves with the ids written.
+   */
+  readonly writeReplicated: (docs: readonly ReplicatedDoc[]) => Promise<string[]>;
 };
 
 export type ReplicationHandle = {
@@ -98,15 +122,16 @@ export type UserStore = {
   /** Local writes to the returns database. */
   readonly onReturnsChange: (listener: (changes: readonly LocalChange[]) => void) => () => void;
 
-  readonly replicate: (options: ReplicationOptions) => ReplicationHandle;
+  /** Pushes the returns database to `remote`, live, until cancelled. */
+  readonly pushReturns: (options: PushOptions) => ReplicationHandle;
+  /** The briefings database as the device's own pull writes into it. */
+  readonly pullTarget: PullTarget;
   /**
    * One-shot copy of the server's returns database into the local one: the read receipts and
    * notes written before (on this device before a sign-out, or on another), so that a new
    * store does not show everything unread. Resolves with the number of documents written.
    */
-  readonly restoreReturns: (
-    options: Pick<ReplicationOptions, 'remoteUrl' | 'authorization' | 'onRequest' | 'headers'>,
-  ) => Promise<number>;
+  readonly restoreReturns: (remote: RemoteDatabase) => Promise<number>;
 
   /**
    * Removes the content of deleted (unshared) briefings from disk, not just from view. The

@@ -1,19 +1,17 @@
-// Live replication of one user's store through the auth broker: pull /db/briefings into the
-// local briefings database, push the local returns database to /db/returns. PouchDB retries
-// network failures itself (live + retry, with our capped back-off); this service adds what it
-// cannot do: a status for the reader, token renewal after a 401, restarts after the failures
-// PouchDB treats as fatal, and purging unshared briefings from disk.
+// Live sync of one user's store through the auth broker: the device's own pull of /db/briefings
+// into the local briefings database (pull.ts), PouchDB's push of the local returns database to
+// /db/returns, both over the broker transport (broker-remote.pouch.ts). Both retry network
+// failures themselves (with our capped back-off); this service adds what they cannot do: a
+// status for the reader, token renewal after a 401, restarts after fatal failures, and purging
+// unshared briefings from disk.
 import type { SyncStatus } from '../../shared/ipc.js';
-import { BROKER_DB_PATHS } from '../../shared/protocol.js';
 import type { Logger } from '../logging/logger.js';
 import { errorFields } from '../logging/logger.js';
-import type {
-  ReplicationDirection,
-  ReplicationEvent,
-  ReplicationHandle,
-  RequestOutcome,
-  UserStore,
-} from '../storage/types.js';
+import type { ReplicationEvent, ReplicationHandle, UserStore } from '../storage/types.js';
+import type { BrokerTransportOptions } from './broker-remote.pouch.js';
+import { createBrokerTransport } from './broker-remote.pouch.js';
+import type { PullTuning } from './pull.js';
+import { startPull } from './pull.js';
 import type { DirectionState, Failure, SyncModel } from './status.js';
 import {
   INITIAL_MODEL,
@@ -24,7 +22,9 @@ import {
   failureMessage,
   sameStatus,
 } from './status.js';
-import type { SyncService, TokenProvider } from './types.js';
+import type { BrokerTransport, RequestOutcome, SyncService, TokenProvider } from './types.js';
+
+type ReplicationDirection = 'pull' | 'push';
 
 export type SyncServiceOptions = {
   readonly store: UserStore;
@@ -46,13 +46,16 @@ export type SyncServiceOptions = {
    * (every answer would be the same) and the caller erases.
    */
   readonly onWipeOrdered?: (confirmation: string | null) => void;
+  /** How the pull sizes its requests (tests and the benchmark); defaults otherwise. */
+  readonly pullTuning?: Partial<PullTuning>;
+  /** The way to the broker; the real transport unless a test replaces it. */
+  readonly createTransport?: (options: BrokerTransportOptions) => BrokerTransport;
 };
 
 class SignInNeededError extends Error {
   override readonly name = 'SignInNeededError';
 }
 
-const DIRECTIONS: readonly ReplicationDirection[] = ['pull', 'push'];
 /** lastSyncedAt advances with every successful long poll; this caps how often it is written. */
 const PERSIST_THROTTLE_MS = 30_000;
 
@@ -76,11 +79,18 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
   const nextDelay = createBackOff(options.backOff ?? { initialMs: 1_000, maxMs: 30_000 });
   const signInRetryMs = options.signInRetryMs ?? 30_000;
   const purgeFallbackMs = options.purgeFallbackMs ?? 30_000;
-  const remoteUrl = (direction: ReplicationDirection): string =>
-    new URL(
-      direction === 'pull' ? BROKER_DB_PATHS.briefings : BROKER_DB_PATHS.returns,
-      options.brokerUrl,
-    ).toString();
+  const createTransport = options.createTransport ?? createBrokerTransport;
+  const transportFor = (
+    direction: ReplicationDirection,
+    gen: number,
+    onOutcome: (outcome: RequestOutcome) => void = (outcome) => onRequest(direction, gen, outcome),
+  ): BrokerTransport =>
+    createTransport({
+      brokerUrl: options.brokerUrl,
+      authorization: () => authorize(direction, gen),
+      onRequest: onOutcome,
+      ...(options.deviceHeaders ? { headers: options.deviceHeaders } : {}),
+    });
 
   let model: SyncModel = INITIAL_MODEL;
   let published: SyncStatus = deriveStatus(model);
@@ -347,15 +357,12 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
     if (returnsRestored || restoring) return;
     restoring = (async () => {
       try {
-        const written = await store.restoreReturns({
-          remoteUrl: remoteUrl('push'),
-          authorization: () => authorize('push', gen),
+        const written = await store.restoreReturns(
           // Only an order counts here: this one-shot copy says nothing about the live sync.
-          onRequest: (outcome) => {
+          transportFor('push', gen, (outcome) => {
             if (outcome.kind === 'wipe-ordered') onRequest('push', gen, outcome);
-          },
-          ...(options.deviceHeaders ? { headers: options.deviceHeaders } : {}),
-        });
+          }).remoteDatabase('returns'),
+        );
         returnsRestored = true;
         await persist(true);
         if (written > 0)
@@ -415,17 +422,23 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
     setModel({ signInNeeded: false });
 
     restoreReturns(gen);
-    handles = DIRECTIONS.map((direction) =>
-      store.replicate({
-        direction,
-        remoteUrl: remoteUrl(direction),
-        authorization: () => authorize(direction, gen),
-        onRequest: (outcome) => onRequest(direction, gen, outcome),
-        ...(options.deviceHeaders ? { headers: options.deviceHeaders } : {}),
-        onEvent: (event) => onEvent(direction, gen, event),
-        backOff: () => (retryDelay[direction] = nextDelay(retryDelay[direction])),
+    const backOff = (direction: ReplicationDirection) => () =>
+      (retryDelay[direction] = nextDelay(retryDelay[direction]));
+    handles = [
+      startPull({
+        transport: transportFor('pull', gen),
+        target: store.pullTarget,
+        logger,
+        onEvent: (event) => onEvent('pull', gen, event),
+        backOff: backOff('pull'),
+        ...(options.pullTuning ? { tuning: options.pullTuning } : {}),
       }),
-    );
+      store.pushReturns({
+        remote: transportFor('push', gen).remoteDatabase('returns'),
+        onEvent: (event) => onEvent('push', gen, event),
+        backOff: backOff('push'),
+      }),
+    ];
   };
 
   const reconnect = async (): Promise<void> => {

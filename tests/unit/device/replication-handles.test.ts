@@ -4,6 +4,8 @@ import PouchDB from 'pouchdb-node';
 import { describe, expect, it } from 'vitest';
 import { openUserStore } from '../../../src/main/storage/store.pouch.js';
 import type { ReplicationEvent } from '../../../src/main/storage/types.js';
+import { createBrokerTransport } from '../../../src/main/sync/broker-remote.pouch.js';
+import { startPull } from '../../../src/main/sync/pull.js';
 import { createInMemoryKeychainTestDouble } from './auth-doubles.js';
 import { memoryLogger, tempDir } from './fixtures.js';
 
@@ -15,7 +17,8 @@ const openHandles = (name: string): number =>
   (
     PouchDB as unknown as { _destructionListeners: Map<string, unknown[]> }
   )._destructionListeners.get(name)?.length ?? 0;
-const remoteUrl = (direction: string) => `http://127.0.0.1:9/attache-${direction}`;
+// Nothing listens there: every request fails, and the replications retry until cancelled.
+const BROKER = 'http://127.0.0.1:9';
 
 describe('replication handles', () => {
   it('closes the remote handles of every stopped replication', async () => {
@@ -30,25 +33,32 @@ describe('replication handles', () => {
     try {
       for (let i = 0; i < 15; i += 1) {
         const events: ReplicationEvent['kind'][] = [];
-        const handles = (['pull', 'push'] as const).map((direction) =>
-          store.replicate({
-            direction,
-            // Nothing listens there: every request fails, and PouchDB retries until cancelled.
-            remoteUrl: remoteUrl(direction),
-            authorization: () => Promise.resolve('Bearer test'),
-            onRequest: () => undefined,
+        const transport = createBrokerTransport({
+          brokerUrl: BROKER,
+          authorization: () => Promise.resolve('Bearer test'),
+          onRequest: () => undefined,
+        });
+        const handles = [
+          startPull({
+            transport,
+            target: store.pullTarget,
+            logger,
             backOff: () => 50,
             onEvent: (event) => events.push(event.kind),
           }),
-        );
+          store.pushReturns({
+            remote: transport.remoteDatabase('returns'),
+            backOff: () => 50,
+            onEvent: (event) => events.push(event.kind),
+          }),
+        ];
         await new Promise((resolve) => setTimeout(resolve, 20));
         await Promise.all(handles.map((handle) => handle.cancel()));
         expect(events.filter((kind) => kind === 'stopped')).toHaveLength(2);
       }
       // Let the closes run.
       await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(openHandles(remoteUrl('pull'))).toBe(0);
-      expect(openHandles(remoteUrl('push'))).toBe(0);
+      expect(openHandles(`${BROKER}/db/returns`)).toBe(0);
     } finally {
       await store.close();
       await dir.remove();

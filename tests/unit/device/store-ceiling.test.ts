@@ -1,62 +1,35 @@
 // The device's classification ceiling in its store, with the real encrypted store: the pull
-// refuses to store what is above it (a replication from a source PouchDB on LevelDB standing in
-// for the broker), a lowered ceiling takes what the store holds above it off the disk, and a
+// refuses to store what is above it (a pull from a CouchDB-protocol server on LevelDB standing
+// in for the broker), a lowered ceiling takes what the store holds above it off the disk, and a
 // raised one reads the feed afresh so that what was refused arrives.
-import { join } from 'node:path';
-import PouchDB from 'pouchdb-node';
 import { describe, expect, it } from 'vitest';
 import { storeCeiling } from '../../../src/main/policy/store-ceiling.js';
 import { readStoreKey } from '../../../src/main/storage/store-key.js';
 import { openUserStore } from '../../../src/main/storage/store.pouch.js';
-import type { UserStore } from '../../../src/main/storage/types.js';
 import { createInMemoryKeychainTestDouble } from './auth-doubles.js';
+import { pullOnce, startCouchSource } from './couch-source.js';
 import { briefing, memoryLogger, seedLocalBriefings, storeLocation, tempDir } from './fixtures.js';
 import { decryptedEntries } from './raw-store.js';
 
 const USER = 'alex.morgan';
 const CANARY = 'Operation Quiet Lantern';
 
-/**
- * Pulls everything from `source` into the store once, as the sync service's pull does, and
- * stops once the checkpoint is written (so the next pull with the same rule starts after it).
- */
-async function pullOnce(store: UserStore, source: string): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    let handle: { cancel: () => Promise<void> } | null = null;
-    let checkpointed = false;
-    handle = store.replicate({
-      direction: 'pull',
-      remoteUrl: source,
-      authorization: () => Promise.resolve('Bearer test'),
-      onRequest: () => undefined,
-      backOff: () => 100,
-      onEvent: (event) => {
-        if (event.kind === 'checkpoint') checkpointed = true;
-        if (event.kind === 'paused' && event.error === null && checkpointed) {
-          void handle?.cancel().then(resolve, reject);
-        } else if (event.kind === 'stopped' && event.error) {
-          reject(event.error instanceof Error ? event.error : new Error('the pull stopped'));
-        }
-      },
-    });
-  });
-}
-
 describe("the device's classification ceiling in its store", () => {
   it('refuses to store what is above it, and stores it once the ceiling is raised', async () => {
     const dir = await tempDir('ceiling-pull');
     const { logger, records } = memoryLogger();
     const keychain = createInMemoryKeychainTestDouble();
-    const source = join(dir.path, 'server-briefings');
+    const couch = await startCouchSource(`${dir.path}/server`);
+    const source = couch.url;
     try {
-      const server = new PouchDB(source);
       // The one the device may hold comes last in the feed, so the checkpoint passes the others.
-      await server.bulkDocs([
-        briefing('secret', { classification: 'SECRET', bodyHtml: `<p>${CANARY}</p>` }),
-        briefing('top', { classification: 'TOP SECRET' }),
-        briefing('official', { classification: 'OFFICIAL' }),
-      ]);
-      await server.close();
+      await couch
+        .db('briefings')
+        .bulkDocs([
+          briefing('secret', { classification: 'SECRET', bodyHtml: `<p>${CANARY}</p>` }),
+          briefing('top', { classification: 'TOP SECRET' }),
+          briefing('official', { classification: 'OFFICIAL' }),
+        ]);
       const lowered = storeCeiling('PROTECTED', logger);
       let store = await openUserStore({
         dataDir: dir.path,
@@ -100,6 +73,7 @@ describe("the device's classification ceiling in its store", () => {
       ]);
       await store.close();
     } finally {
+      await couch.close();
       await dir.remove();
     }
   });

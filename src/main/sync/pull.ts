@@ -1,0 +1,277 @@
+// The device's own pull of the briefings database, in place of PouchDB's replicator (which
+// fetches every attachment with a GET of its own, all of a batch's at once, and follows only
+// the server's write order). Per page of the server's changes feed it asks the store which
+// revisions it lacks, fetches them with `_bulk_get` (history and attachments inline; attachments
+// the store already holds are left out with atts_since), a bounded number of requests in flight,
+// writes them as replication does (new_edits: false) and then moves its checkpoint. So:
+// - it resumes after any interruption from the last page fully written (a page half written is
+//   fetched again; writing a revision twice changes nothing);
+// - on a first sync it first fetches the newest briefings (the feed read backwards), so they are
+//   readable at once whatever the total; the rest fills in oldest first;
+// - once it reaches the end of the feed for the first time it reads the whole feed again and
+//   fetches anything missing (nothing should be: the pass proves it) before it says complete;
+// - then it long-polls the feed.
+// Decisions about failures (back-off, restart, status) stay with the sync service: the pull
+// reports them as ReplicationEvents, as PouchDB's replicator did.
+import type { Logger } from '../logging/logger.js';
+import type {
+  PullTarget,
+  ReplicatedDoc,
+  ReplicationEvent,
+  ReplicationHandle,
+} from '../storage/types.js';
+import type { BrokerTransport } from './types.js';
+
+export type PullOptions = {
+  readonly transport: BrokerTransport;
+  readonly target: PullTarget;
+  readonly logger: Logger;
+  readonly onEvent: (event: ReplicationEvent) => void;
+  /** Delay before the next attempt after a failure, given the previous delay (0 at first). */
+  readonly backOff: (previousMs: number) => number;
+  readonly tuning?: Partial<PullTuning>;
+};
+
+export type PullTuning = {
+  /** Changes read per page of the feed. */
+  readonly pageSize: number;
+  /** Documents per `_bulk_get`. */
+  readonly batchSize: number;
+  /** `_bulk_get` requests in flight at most. */
+  readonly inFlight: number;
+  /** Briefings fetched first on a first sync, newest first. */
+  readonly newestFirst: number;
+  /** How long one long poll of the feed waits for a change. */
+  readonly longPollMs: number;
+};
+
+export const DEFAULT_PULL_TUNING: PullTuning = {
+  pageSize: 1_000,
+  batchSize: 50,
+  inFlight: 4,
+  newestFirst: 50,
+  longPollMs: 25_000,
+};
+
+type Change = { id: string; seq: string | number; changes: { rev: string }[]; deleted?: boolean };
+type ChangesPage = { results: Change[]; last_seq: string | number };
+type BulkGetAnswer = {
+  results: { id: string; docs: ({ ok: ReplicatedDoc } | { error: unknown })[] }[];
+};
+
+/** A refusal the sync service classifies by its status, as it did PouchDB's errors. */
+export class PullRequestError extends Error {
+  override readonly name = 'PullRequestError';
+  constructor(
+    readonly status: number,
+    what: string,
+  ) {
+    super(`${what}: the broker answered ${status}`);
+  }
+}
+
+/** Runs `work` over `items` with at most `limit` at once; rejects with the first failure. */
+async function eachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    while (next < items.length && !failed) {
+      const item = items[next] as T;
+      next += 1;
+      try {
+        await work(item);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  // Every worker settles before this does: no write is left running behind a failure.
+  const outcomes = await Promise.allSettled(
+    Array.from({ length: Math.min(limit, items.length) }, worker),
+  );
+  const rejected = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (rejected) throw rejected.reason;
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let i = 0; i < items.length; i += size) result.push(items.slice(i, i + size));
+  return result;
+}
+
+export function startPull(options: PullOptions): ReplicationHandle {
+  const tuning: PullTuning = { ...DEFAULT_PULL_TUNING, ...options.tuning };
+  const { transport, target, logger } = options;
+  const abort = new AbortController();
+  const { signal } = abort;
+  let stopped = false;
+
+  const emit = (event: ReplicationEvent): void => {
+    try {
+      options.onEvent(event);
+    } catch (error) {
+      logger.error('pull listener failed', { error: String(error) });
+    }
+  };
+
+  const getJson = async <T>(what: string, path: string, body?: unknown): Promise<T> => {
+    const response = await transport.request('briefings', path, {
+      ...(body === undefined ? {} : { method: 'POST' as const, body }),
+      signal,
+    });
+    if (!response.ok) {
+      await response.arrayBuffer().catch(() => undefined);
+      throw new PullRequestError(response.status, what);
+    }
+    return (await response.json()) as T;
+  };
+
+  const changes = (query: string): Promise<ChangesPage> =>
+    getJson<ChangesPage>('reading the changes feed', `_changes?style=all_docs&${query}`);
+
+  /** Fetches and stores what the store lacks of these changes; resolves with how many were written. */
+  const fetchMissing = async (
+    page: readonly Change[],
+    batchSize = tuning.batchSize,
+  ): Promise<number> => {
+    if (page.length === 0) return 0;
+    const named: Record<string, string[]> = {};
+    for (const change of page) {
+      named[change.id] = [...(named[change.id] ?? []), ...change.changes.map((c) => c.rev)];
+    }
+    const missing = await target.missingRevisions(named);
+    const wanted = Object.entries(missing).flatMap(([id, { missing: revs, have }]) =>
+      revs.map((rev) => ({ id, rev, ...(have.length > 0 ? { atts_since: have } : {}) })),
+    );
+    let written = 0;
+    await eachLimited(chunks(wanted, batchSize), tuning.inFlight, async (batch) => {
+      const answer = await getJson<BulkGetAnswer>(
+        'fetching briefings',
+        '_bulk_get?revs=true&attachments=true&latest=true',
+        { docs: batch },
+      );
+      const docs = answer.results.flatMap((result) =>
+        result.docs.flatMap((entry) => ('ok' in entry ? [entry.ok] : [])),
+      );
+      if (signal.aborted) return;
+      const ids = await target.writeReplicated(docs);
+      written += ids.length;
+      if (ids.length > 0) emit({ kind: 'change', docsWritten: ids.length, ids });
+    });
+    return written;
+  };
+
+  /**
+   * Every page of the feed from `since` to its end, each fetched and then checkpointed. The next
+   * page is read while this one's documents are fetched, so the fetches do not wait on the feed.
+   */
+  const catchUp = async (since: string | number, verified: boolean): Promise<string | number> => {
+    const pageAfter = (at: string | number): Promise<ChangesPage> =>
+      changes(`since=${encodeURIComponent(String(at))}&limit=${tuning.pageSize}`);
+    let at = since;
+    let next: Promise<ChangesPage> | null = pageAfter(at);
+    while (next) {
+      const page: ChangesPage = await next;
+      next = null;
+      if (signal.aborted || page.results.length === 0 || String(page.last_seq) === String(at)) {
+        return at;
+      }
+      if (page.results.length >= tuning.pageSize) {
+        next = pageAfter(page.last_seq);
+        // Read ahead: a failure here is met when the page is awaited, not before.
+        next.catch(() => undefined);
+      }
+      await fetchMissing(page.results);
+      if (signal.aborted) return at;
+      at = page.last_seq;
+      await target.writeCheckpoint({ since: at, verified });
+      emit({ kind: 'checkpoint', seq: at });
+    }
+    return at;
+  };
+
+  const run = async (): Promise<void> => {
+    let delay = 0;
+    while (!signal.aborted) {
+      try {
+        emit({ kind: 'active' });
+        const checkpoint = await target.readCheckpoint();
+        if (checkpoint === null && tuning.newestFirst > 0) {
+          // A first sync: the newest briefings before anything else.
+          const newest = await changes(`descending=true&limit=${tuning.newestFirst}`);
+          // Split across the requests allowed in flight: they are what the person waits for.
+          await fetchMissing(newest.results, Math.ceil(tuning.newestFirst / tuning.inFlight));
+        }
+        let since = await catchUp(checkpoint?.since ?? 0, checkpoint?.verified ?? false);
+        if (signal.aborted) return;
+        if (!checkpoint?.verified) {
+          // Nothing may be missing; the whole feed again proves it (and fetches what is).
+          const found = await fetchMissing((await changes(`since=0`)).results);
+          if (found > 0)
+            logger.warn('the final pass of the first sync fetched missed briefings', { found });
+          await target.writeCheckpoint({ since, verified: true });
+        }
+        delay = 0;
+        emit({ kind: 'paused', error: null });
+        for (;;) {
+          // An empty long poll says nothing new: the pull stays paused, as it was.
+          const page = await changes(
+            `feed=longpoll&since=${encodeURIComponent(String(since))}&timeout=${tuning.longPollMs}&limit=${tuning.pageSize}`,
+          );
+          if (signal.aborted) return;
+          if (page.results.length === 0) continue;
+          emit({ kind: 'active' });
+          await fetchMissing(page.results);
+          since = page.last_seq;
+          await target.writeCheckpoint({ since, verified: true });
+          emit({ kind: 'checkpoint', seq: since });
+          since = await catchUp(since, true);
+          emit({ kind: 'paused', error: null });
+        }
+      } catch (error) {
+        if (signal.aborted) return;
+        if (error instanceof PullRequestError && (error.status === 401 || error.status === 403)) {
+          // As PouchDB did: a refusal ends the pull; the sync service decides what follows.
+          throw error;
+        }
+        emit({ kind: 'paused', error });
+        delay = options.backOff(delay);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delay);
+          signal.addEventListener(
+            'abort',
+            () => {
+              clearTimeout(timer);
+              resolve();
+            },
+            { once: true },
+          );
+        });
+      }
+    }
+  };
+
+  const done = run().then(
+    () => {
+      stopped = true;
+      emit({ kind: 'stopped', error: null });
+    },
+    (error: unknown) => {
+      stopped = true;
+      emit({ kind: 'stopped', error });
+    },
+  );
+
+  return {
+    cancel: async () => {
+      if (stopped) return;
+      abort.abort();
+      await done;
+    },
+  };
+}

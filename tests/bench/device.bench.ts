@@ -1,0 +1,201 @@
+// Device first-sync benchmark (not part of the test suite): `npm run bench:device`.
+//
+// A real server (embedded CouchDB-protocol server, broker on its default limits) holds
+// BENCH_BRIEFINGS briefings of about 5 KB for one person, one in ten with a 64 KB PDF, and for a
+// second person the same number with a PDF each. For each person, in the same run:
+// - the limit of this machine for this job: a tight loop in this process that reads the feed
+//   and fetches the same documents through the broker with `_bulk_get` (attachments inline,
+//   four in flight) and writes them into a fresh encrypted store with `bulkDocs(new_edits:
+//   false)`, nothing else;
+// - the product: the sync service on its defaults into another fresh encrypted store, from
+//   start to a complete first sync (the final pass included), with the time until the 50
+//   newest are readable, the requests it made and how many the broker refused.
+// Prints docs/s and the ratio product / limit. Env: BENCH_BRIEFINGS (10000).
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import { openUserStore } from '../../src/main/storage/store.pouch.js';
+import type { ReplicatedDoc, UserStore } from '../../src/main/storage/types.js';
+import { createBrokerTransport } from '../../src/main/sync/broker-remote.pouch.js';
+import { createSyncService } from '../../src/main/sync/sync-service.js';
+import { createLogger } from '../../src/main/logging/logger.js';
+import { auditRecords } from '../integration/server/broker-client.js';
+import { basic, couchRequest } from '../integration/server/couch-socket.js';
+import type { Harness } from '../integration/server/server-harness.js';
+import { briefingInput, startHarness, waitFor } from '../integration/server/server-harness.js';
+import { createInMemoryKeychainTestDouble } from '../unit/device/auth-doubles.js';
+import { briefing, tempDir } from '../unit/device/fixtures.js';
+
+const BRIEFINGS = Number(process.env['BENCH_BRIEFINGS'] ?? 10_000);
+const PARAGRAPH =
+  '<p>The delegation arrives on Tuesday; the minister’s remarks should acknowledge the trade ' +
+  'figures published last quarter and avoid any commitment on the tariff review before the ' +
+  'cabinet meeting. Officials recommend a short statement and no press conference.</p>';
+const logger = createLogger('bench', () => undefined);
+
+function pdf(): string {
+  const bytes = randomBytes(64 * 1024); // compressed PDF streams look random
+  bytes.write('%PDF-1.7\n', 0, 'latin1');
+  return bytes.toString('base64');
+}
+
+async function seed(h: Harness, user: string, pdfEvery: number): Promise<void> {
+  await h.admin('POST', '/briefings', briefingInput(`First for ${user}`, [user]));
+  const token = await h.devToken(user);
+  await waitFor('the person database', async () =>
+    (await h.broker('/db/briefings', { token })).status === 200 ? true : undefined,
+  );
+  const { couchAdmin } = JSON.parse(fs.readFileSync(h.server.files.serverSecrets, 'utf8')) as {
+    couchAdmin: { username: string; password: string };
+  };
+  const db = h.dbNames(user).briefings;
+  for (let start = 0; start < BRIEFINGS; start += 50) {
+    const docs = Array.from({ length: Math.min(50, BRIEFINGS - start) }, (_, k) => {
+      const i = start + k;
+      const withPdf = i % pdfEvery === 0;
+      return {
+        ...briefing(`BRF-${String(i + 1).padStart(6, '0')}`, {
+          title: `Briefing ${i + 1}: bilateral visit preparation`,
+          bodyHtml: PARAGRAPH.repeat(14),
+        }),
+        ...(withPdf
+          ? { _attachments: { 'annex.pdf': { content_type: 'application/pdf', data: pdf() } } }
+          : {}),
+      };
+    });
+    const reply = await couchRequest(h.server.couch.socketPath ?? '', 'POST', `/${db}/_bulk_docs`, {
+      authorization: basic(couchAdmin),
+      body: JSON.stringify({ docs }),
+    });
+    if (reply.status !== 201) throw new Error(`seeding: ${reply.status} ${reply.text}`);
+  }
+}
+
+async function freshStore(
+  user: string,
+): Promise<{ store: UserStore; remove: () => Promise<void> }> {
+  const dir = await tempDir('bench-device');
+  const store = await openUserStore({
+    dataDir: dir.path,
+    userId: user,
+    keychain: createInMemoryKeychainTestDouble(),
+    logger,
+  });
+  return {
+    store,
+    remove: async () => {
+      await store.close();
+      await dir.remove();
+    },
+  };
+}
+
+/** The limit: feed, _bulk_get with attachments inline (4 in flight), encrypted bulkDocs. */
+async function tightLoop(h: Harness, user: string): Promise<number> {
+  const { store, remove } = await freshStore(user);
+  const transport = createBrokerTransport({
+    brokerUrl: h.server.urls.broker,
+    authorization: async () => `Bearer ${await h.devToken(user)}`,
+    onRequest: () => undefined,
+  });
+  const started = performance.now();
+  try {
+    const feed = (await (
+      await transport.request('briefings', '_changes?style=all_docs&since=0&limit=10000')
+    ).json()) as { results: { id: string; changes: { rev: string }[] }[] };
+    const wanted = feed.results.map((c) => ({ id: c.id, rev: c.changes[0]?.rev ?? '' }));
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < wanted.length) {
+        const batch = wanted.slice(next, next + 50);
+        next += 50;
+        const answer = (await (
+          await transport.request('briefings', '_bulk_get?revs=true&attachments=true&latest=true', {
+            method: 'POST',
+            body: { docs: batch },
+          })
+        ).json()) as { results: { docs: ({ ok: ReplicatedDoc } | { error: unknown })[] }[] };
+        await store.pullTarget.writeReplicated(
+          answer.results.flatMap((r) => r.docs.flatMap((d) => ('ok' in d ? [d.ok] : []))),
+        );
+      }
+    };
+    await Promise.all([worker(), worker(), worker(), worker()]);
+    return wanted.length / ((performance.now() - started) / 1000);
+  } finally {
+    await remove();
+  }
+}
+
+type ProductRun = { docsPerSec: number; newest50Ms: number; requests: number; refused: number };
+
+async function product(h: Harness, user: string): Promise<ProductRun> {
+  const { store, remove } = await freshStore(user);
+  const auditBefore = auditRecords(h).length;
+  const sync = createSyncService({
+    store,
+    brokerUrl: h.server.urls.broker,
+    tokenProvider: { getAccessToken: () => h.devToken(user) },
+    logger,
+  });
+  const held = new Set<string>();
+  let newestAt: number | null = null;
+  const newest = Array.from(
+    { length: 50 },
+    (_, i) => `briefing:BRF-${String(BRIEFINGS - i).padStart(6, '0')}`,
+  );
+  store.onBriefingsChange((changes) => {
+    for (const change of changes) held.add(change.id);
+    if (newestAt === null && newest.every((id) => held.has(id))) newestAt = performance.now();
+  });
+  const started = performance.now();
+  try {
+    sync.start();
+    await waitFor(
+      'a complete first sync',
+      async () => ((await store.pullTarget.readCheckpoint())?.verified ? true : undefined),
+      3_600_000,
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const records = auditRecords(h)
+      .slice(auditBefore)
+      .filter((r) => r.action === 'broker.request' && r['user'] === user);
+    return {
+      docsPerSec: (BRIEFINGS + 1) / seconds,
+      newest50Ms: (newestAt ?? performance.now()) - started,
+      requests: records.length,
+      refused: records.filter((r) => r.decision === 'refused').length,
+    };
+  } finally {
+    await sync.stop();
+    await remove();
+  }
+}
+
+async function main(): Promise<void> {
+  const h = await startHarness({ seedDemoData: false });
+  try {
+    const variants = [
+      { name: 'one in ten with a PDF', user: 'bench.tenth', pdfEvery: 10 },
+      { name: 'every briefing with a PDF', user: 'bench.every', pdfEvery: 1 },
+    ];
+    for (const variant of variants) await seed(h, variant.user, variant.pdfEvery);
+    console.log(`${BRIEFINGS} briefings per person (about 5 KB; PDFs of 64 KB)`);
+    for (const variant of variants) {
+      const limit = await tightLoop(h, variant.user);
+      const run = await product(h, variant.user);
+      console.log(
+        [
+          `${variant.name}:`,
+          `  limit (tight loop)     ${limit.toFixed(0)} docs/s`,
+          `  first sync (product)   ${run.docsPerSec.toFixed(0)} docs/s, ratio ${(run.docsPerSec / limit).toFixed(2)}`,
+          `  50 newest readable     ${run.newest50Ms.toFixed(0)} ms after start`,
+          `  broker requests        ${run.requests}, refused ${run.refused}`,
+        ].join('\n'),
+      );
+    }
+  } finally {
+    await h.stop();
+  }
+}
+
+await main();

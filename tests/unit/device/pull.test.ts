@@ -1,0 +1,273 @@
+// The device's own pull (sync/pull.ts) into the real encrypted store, from a CouchDB-protocol
+// server on LevelDB standing in for the broker (couch-source.ts): it stores exactly what
+// PouchDB's replication stores, in few requests, resumes from its checkpoint, takes the newest
+// first, waits out 429s and misses nothing.
+import { randomBytes } from 'node:crypto';
+import PouchDB from 'pouchdb-node';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openUserStore } from '../../../src/main/storage/store.pouch.js';
+import type { ReplicationEvent, UserStore } from '../../../src/main/storage/types.js';
+import { createBrokerTransport } from '../../../src/main/sync/broker-remote.pouch.js';
+import { startPull } from '../../../src/main/sync/pull.js';
+import { createInMemoryKeychainTestDouble } from './auth-doubles.js';
+import type { CouchSource } from './couch-source.js';
+import { pullOnce, startCouchSource } from './couch-source.js';
+import { briefing, memoryLogger, openLocalDb, tempDir } from './fixtures.js';
+
+const USER = 'alex.morgan';
+
+function pdf(bytes: number): { content_type: string; data: string } {
+  return { content_type: 'application/pdf', data: randomBytes(bytes).toString('base64') };
+}
+
+/** Every revision leaf of every document the feed names, with history and attachments. */
+async function everything(db: PouchDB.Database, ids: readonly string[]): Promise<unknown> {
+  const result: Record<string, unknown> = {};
+  for (const id of [...ids].sort()) {
+    // open_revs with attachments: PouchDB's typings do not combine them.
+    const get = db.get.bind(db) as unknown as (
+      id: string,
+      options: object,
+    ) => Promise<{ ok?: Record<string, unknown> }[]>;
+    const leaves = await get(id, { revs: true, open_revs: 'all', attachments: true });
+    result[id] = leaves
+      .map((leaf) => leaf.ok)
+      .sort((a, b) => String(a?.['_rev']).localeCompare(String(b?.['_rev'])));
+  }
+  return result;
+}
+
+async function feedIds(db: PouchDB.Database): Promise<string[]> {
+  return (await db.changes({ since: 0 })).results
+    .map((change) => change.id)
+    .filter((id) => !id.startsWith('_design/'));
+}
+
+describe("the device's own pull", () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    cleanups.length = 0;
+  });
+
+  async function setup(): Promise<{
+    couch: CouchSource;
+    store: UserStore;
+    reopen: () => Promise<UserStore>;
+    local: () => Promise<PouchDB.Database>;
+    dir: string;
+  }> {
+    const dir = await tempDir('pull');
+    const keychain = createInMemoryKeychainTestDouble();
+    const { logger } = memoryLogger();
+    const couch = await startCouchSource(`${dir.path}/server`);
+    let store = await openUserStore({ dataDir: dir.path, userId: USER, keychain, logger });
+    cleanups.push(async () => {
+      await store.close();
+      await couch.close();
+      await dir.remove();
+    });
+    return {
+      couch,
+      store,
+      dir: dir.path,
+      reopen: async () => {
+        await store.close();
+        store = await openUserStore({ dataDir: dir.path, userId: USER, keychain, logger });
+        return store;
+      },
+      // The store's briefings database read directly (the store closed first).
+      local: async () => {
+        await store.close();
+        const db = await openLocalDb(dir.path, USER, keychain, 'briefings');
+        cleanups.push(() => db.close());
+        return db;
+      },
+    };
+  }
+
+  it('stores exactly what PouchDB replication stores: revisions, deletions, conflicts, attachments', async () => {
+    const { couch, store, local, dir } = await setup();
+    const source = couch.db('briefings');
+    await source.bulkDocs(
+      Array.from({ length: 30 }, (_, i) => ({
+        ...briefing(`b${i}`),
+        ...(i % 3 === 0 ? { _attachments: { 'paper.pdf': pdf(2_000) } } : {}),
+      })),
+    );
+    // Updated (a new revision, its PDF unchanged and then changed), unshared (deleted), and a
+    // conflict (two leaves), as a server's history can hold them.
+    const b0 = await source.get('briefing:b0');
+    await source.put({ ...b0, title: 'Revised' });
+    const b3 = await source.get('briefing:b3', { attachments: true });
+    await source.put({ ...b3, _attachments: { 'paper.pdf': pdf(3_000) } });
+    await source.remove(await source.get('briefing:b1'));
+    await source.bulkDocs(
+      [{ ...briefing('b2'), title: 'Other branch', _rev: '2-0123456789abcdef0123456789abcdef' }],
+      { new_edits: false },
+    );
+
+    await pullOnce(store, couch.url);
+    // Further changes after the first sync arrive too.
+    await source.remove(await source.get('briefing:b6'));
+    await source.put({ ...briefing('late'), _attachments: { 'late.pdf': pdf(1_000) } });
+    await pullOnce(store, couch.url);
+
+    const replicated = new PouchDB(`${dir}/plain-replica`);
+    cleanups.push(() => replicated.close());
+    await PouchDB.replicate(new PouchDB(`${couch.url}/db/briefings`), replicated);
+    const ids = await feedIds(source);
+    expect(ids).toHaveLength(31);
+    const mine = await local();
+    expect(await everything(mine, ids)).toEqual(await everything(replicated, ids));
+    // And the same content as the server (PouchDB's own writes renumber an attachment's revpos
+    // to the revision that brought its bytes; replication does so too).
+    const withoutRevpos = (value: unknown): unknown =>
+      JSON.parse(
+        JSON.stringify(value, (key, field: unknown) => (key === 'revpos' ? undefined : field)),
+      );
+    expect(withoutRevpos(await everything(mine, ids))).toEqual(
+      withoutRevpos(await everything(source, ids)),
+    );
+  }, 60_000);
+
+  it('fetches attachments inline with a few bounded requests, never one per attachment', async () => {
+    const { couch, store } = await setup();
+    await couch.db('briefings').bulkDocs(
+      Array.from({ length: 300 }, (_, i) => ({
+        ...briefing(`p${i}`),
+        _attachments: { 'paper.pdf': pdf(64 * 1024) },
+      })),
+    );
+    await pullOnce(store, couch.url, { tuning: { inFlight: 4, batchSize: 50 } });
+    expect(await store.listBriefingDocs()).toHaveLength(300);
+    const briefingsRequests = couch.requests.filter((r) => r.includes('/db/briefings'));
+    // No GET of a document or an attachment, no database-info request: _changes and _bulk_get.
+    expect(briefingsRequests.filter((r) => !/\/_changes\?|\/_bulk_get\?/.test(r))).toEqual([]);
+    // 300 briefings in batches of 50 (the 50 newest first, split over the 4 in flight); a
+    // handful of feed reads.
+    expect(briefingsRequests.filter((r) => r.includes('_bulk_get')).length).toBeLessThanOrEqual(10);
+    expect(briefingsRequests.length).toBeLessThanOrEqual(15);
+    expect(couch.peakOpen()).toBeLessThanOrEqual(5);
+    const stored = await store.getBriefingAttachment('briefing:p7', 'paper.pdf');
+    expect(stored?.data.length).toBe(64 * 1024);
+  }, 60_000);
+
+  it('takes the newest briefings first on a first sync', async () => {
+    const { couch, store } = await setup();
+    const count = 400;
+    await couch
+      .db('briefings')
+      .bulkDocs(
+        Array.from({ length: count }, (_, i) => briefing(`n${String(i).padStart(4, '0')}`)),
+      );
+    const events: ReplicationEvent[] = [];
+    await pullOnce(store, couch.url, { tuning: { newestFirst: 50, batchSize: 50 }, events });
+    // The first writes, as many as the requests in flight, hold the 50 newest.
+    const firstWrites = events
+      .filter((event) => event.kind === 'change')
+      .slice(0, 4)
+      .flatMap((event) => (event.kind === 'change' ? event.ids : []));
+    const newest = Array.from(
+      { length: 50 },
+      (_, i) => `briefing:n${String(count - 1 - i).padStart(4, '0')}`,
+    );
+    expect(firstWrites.sort()).toEqual(newest.sort());
+    expect(await store.listBriefingDocs()).toHaveLength(count);
+  }, 60_000);
+
+  it('waits out 429 answers (back-pressure) and still stores everything, reporting no failure', async () => {
+    const { couch, store } = await setup();
+    await couch.db('briefings').bulkDocs(Array.from({ length: 200 }, (_, i) => briefing(`t${i}`)));
+    couch.refuseEvery(2);
+    const events: ReplicationEvent[] = [];
+    await pullOnce(store, couch.url, { tuning: { batchSize: 20 }, events });
+    expect(couch.requests.length).toBeGreaterThan(10);
+    expect(events.filter((event) => event.kind === 'paused' && event.error !== null)).toEqual([]);
+    expect(await store.listBriefingDocs()).toHaveLength(200);
+  }, 60_000);
+
+  it('resumes from its checkpoint after an interruption, fetching nothing twice', async () => {
+    const { couch, store, reopen } = await setup();
+    await couch.db('briefings').bulkDocs(Array.from({ length: 300 }, (_, i) => briefing(`r${i}`)));
+    // Interrupted once the first page (100 changes) is written and checkpointed.
+    const firstRun: ReplicationEvent[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const handle = startPull({
+        transport: createBrokerTransport({
+          brokerUrl: couch.url,
+          authorization: () => Promise.resolve('Bearer test'),
+          onRequest: () => undefined,
+        }),
+        target: store.pullTarget,
+        logger: memoryLogger().logger,
+        backOff: () => 50,
+        tuning: { pageSize: 100, newestFirst: 0 },
+        onEvent: (event) => {
+          firstRun.push(event);
+          if (event.kind === 'checkpoint') void handle.cancel().then(resolve, reject);
+        },
+      });
+    });
+    const before = couch.requests.length;
+    const reopened = await reopen();
+    const secondRun: ReplicationEvent[] = [];
+    await pullOnce(reopened, couch.url, {
+      tuning: { pageSize: 100, newestFirst: 0 },
+      events: secondRun,
+    });
+    const written = (events: ReplicationEvent[]) =>
+      events.flatMap((event) => (event.kind === 'change' ? event.ids : []));
+    // Every briefing written exactly once over both runs.
+    expect([...written(firstRun), ...written(secondRun)].sort()).toEqual(
+      Array.from({ length: 300 }, (_, i) => `briefing:r${i}`).sort(),
+    );
+    // The second run's feed read starts at the checkpoint, not at the beginning.
+    const resumed = couch.requests.slice(before).find((r) => r.includes('/_changes?'));
+    expect(resumed).toMatch(/since=100&/);
+    expect(await reopened.listBriefingDocs()).toHaveLength(300);
+  }, 60_000);
+
+  it('ends a first sync complete even when its checkpoint passed changes it never stored', async () => {
+    const { couch, store } = await setup();
+    await couch.db('briefings').bulkDocs(Array.from({ length: 120 }, (_, i) => briefing(`m${i}`)));
+    // As if an earlier run had moved the checkpoint past 60 changes it never wrote.
+    await store.pullTarget.writeCheckpoint({ since: 60, verified: false });
+    await pullOnce(store, couch.url, { tuning: { newestFirst: 0 } });
+    expect(await store.listBriefingDocs()).toHaveLength(120);
+    expect(await store.pullTarget.readCheckpoint()).toEqual({ since: 120, verified: true });
+  }, 60_000);
+
+  it('takes over a store the previous release synced with PouchDB replication, fetching nothing again', async () => {
+    const { couch, dir } = await setup();
+    const source = couch.db('briefings');
+    await source.bulkDocs(
+      Array.from({ length: 40 }, (_, i) => ({
+        ...briefing(`old${i}`),
+        _attachments: { 'paper.pdf': pdf(4_000) },
+      })),
+    );
+    // The previous release: PouchDB's replicator into the encrypted store, its checkpoint kept
+    // on the device ('target').
+    const keychain = createInMemoryKeychainTestDouble();
+    const old = await openLocalDb(`${dir}/old`, USER, keychain, 'briefings');
+    await PouchDB.replicate(new PouchDB(`${couch.url}/db/briefings`), old, {
+      checkpoint: 'target',
+      batch_size: 50,
+    });
+    await old.close();
+    const { logger } = memoryLogger();
+    const store = await openUserStore({ dataDir: `${dir}/old`, userId: USER, keychain, logger });
+    cleanups.push(() => store.close());
+    expect(await store.listBriefingDocs()).toHaveLength(40);
+    const before = couch.requests.length;
+    const events: ReplicationEvent[] = [];
+    await pullOnce(store, couch.url, { events });
+    // Its feed is read again (a new checkpoint), but nothing is fetched or written twice.
+    expect(couch.requests.slice(before).filter((r) => r.includes('_bulk_get'))).toEqual([]);
+    expect(events.filter((event) => event.kind === 'change')).toEqual([]);
+    await source.put({ ...briefing('new') });
+    await pullOnce(store, couch.url);
+    expect(await store.listBriefingDocs()).toHaveLength(41);
+  }, 60_000);
+});
