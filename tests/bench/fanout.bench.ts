@@ -26,8 +26,8 @@ import {
 import type { CouchClient, CouchDoc } from '../../server/src/couch/types.js';
 import { forEachLimited } from '../../server/src/fanout/batch-reconciler.js';
 import { transformSorDocument } from '../../server/src/fanout/transform.js';
-import { createUserDbs } from '../../server/src/fanout/user-dbs.js';
-import type { UserDbs } from '../../server/src/fanout/user-dbs.js';
+import { createUserDbs } from '../../server/src/user-dbs/user-dbs.js';
+import type { UserDbs } from '../../server/src/user-dbs/user-dbs.js';
 import { setLogLevel } from '../../server/src/observability/logger.js';
 import type { LogLevel } from '../../server/src/observability/logger.js';
 import { createMetrics } from '../../server/src/observability/metrics.js';
@@ -37,8 +37,8 @@ import {
   startPipeline,
 } from '../../server/src/pipeline/pipeline.js';
 import { retrySteps } from '../../server/src/queue/queue.amqp.js';
-import { createDemoSor } from '../../server/src/sor/demo-sor.sqlite.js';
-import type { DemoSor } from '../../server/src/sor/demo-sor.sqlite.js';
+import { createDemoSor } from '../../server/src/demo/sor/demo-sor.sqlite.js';
+import type { DemoSor } from '../../server/src/demo/sor/demo-sor.sqlite.js';
 
 const USERS = Number(process.env['BENCH_USERS'] ?? 1000);
 const PER_USER = Number(process.env['BENCH_PER_USER'] ?? 20);

@@ -26,14 +26,14 @@ import {
 import type { DeviceRegistry } from '../devices/types.js';
 import { limitKeyOf } from '../http/client-address.js';
 import { sendJson } from '../http/json-http.js';
-import type { UserDbs } from '../fanout/user-dbs.js';
-import { userIdProblem } from '../fanout/user-dbs.js';
-import type { AuditLog } from '../observability/audit-log.js';
+import type { UserDbs } from '../user-dbs/user-dbs.js';
+import { userIdProblem } from '../user-dbs/user-dbs.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import { createLogger, describeError } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { EndpointRule } from './allow-list.js';
 import { checkBody, decideQuery, decideRoute } from './broker-policy.js';
-import type { RefusalAggregator } from '../observability/refusal-aggregator.js';
+import type { RefusalAggregator } from '../audit/refusal-aggregator.js';
 import type { PreAuthGate } from './pre-auth-limit.js';
 import type { RateLimiter } from './rate-limit.js';
 import { createRowFilterStream } from './reserved-row-filter.js';

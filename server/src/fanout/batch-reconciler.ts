@@ -17,8 +17,8 @@ import { removeBriefing, upsertBriefing } from './briefing-writer.js';
 import { MalformedSorDocumentError, transformSorDocument } from './transform.js';
 import type { TransformedBriefing } from './transform.js';
 import type { FanoutOutcome } from './types.js';
-import { userDbNames } from './user-dbs.js';
-import type { UserDbs } from './user-dbs.js';
+import { userDbNames } from '../user-dbs/user-dbs.js';
+import type { UserDbs } from '../user-dbs/user-dbs.js';
 
 /** A failure no retry can fix: the events go to the dead-letter queue with this reason. */
 export class PermanentFailure extends Error {

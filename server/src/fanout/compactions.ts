@@ -16,9 +16,9 @@ import type { CouchClient, CouchDoc } from '../couch/types.js';
 import { CouchError } from '../couch/types.js';
 import { createLogger, describeError } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { Lease } from '../poller/lease.js';
+import type { Lease } from '../lease/lease.js';
 import { backoffDelayMs } from '../queue/backoff.js';
-import { userDbNames } from './user-dbs.js';
+import { userDbNames } from '../user-dbs/user-dbs.js';
 
 const log = createLogger('compaction');
 

@@ -24,8 +24,8 @@ import type { Effect, Pair, PairResult } from './batch-reconciler.js';
 import type { CompactionRequests } from './compactions.js';
 import { fanoutEventSchema } from './types.js';
 import type { Fanout, FanoutEvent, FanoutOutcome, ShareEvent } from './types.js';
-import { userIdProblem } from './user-dbs.js';
-import type { UserDbs } from './user-dbs.js';
+import { userIdProblem } from '../user-dbs/user-dbs.js';
+import type { UserDbs } from '../user-dbs/user-dbs.js';
 
 const log = createLogger('fanout');
 

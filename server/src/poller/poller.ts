@@ -13,8 +13,8 @@ import type { Metrics } from '../observability/metrics.js';
 import { backoffDelayMs } from '../queue/backoff.js';
 import type { EnqueueItem, Queue } from '../queue/types.js';
 import type { SorAdapter, SorChangePage } from '../sor/types.js';
-import type { Lease } from './lease.js';
-import { LeaseLostError } from './lease.js';
+import type { Lease } from '../lease/lease.js';
+import { LeaseLostError } from '../lease/lease.js';
 import type { Poller } from './types.js';
 
 const log = createLogger('poller');

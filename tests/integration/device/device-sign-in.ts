@@ -4,7 +4,7 @@
 import keytar from 'keytar';
 import type { Browser } from 'playwright-core';
 import { chromium } from 'playwright-core';
-import { devAccountsWithPasswords } from '../../../server/src/idp/dev-users.js';
+import { devAccountsWithPasswords } from '../../../server/src/demo/idp/dev-users.js';
 import type { RunningHost } from '../../../src/host/host.js';
 import { readDeviceConfig } from '../../../src/main/config.js';
 import { createDeviceAuth } from '../../../src/main/device-auth.js';

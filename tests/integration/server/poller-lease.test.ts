@@ -20,14 +20,14 @@ import type { FanoutEvent } from '../../../server/src/fanout/types.js';
 import { setLogLevel } from '../../../server/src/observability/logger.js';
 import type { LogLevel } from '../../../server/src/observability/logger.js';
 import { createMetrics } from '../../../server/src/observability/metrics.js';
-import { LeaseLostError, createCouchLease } from '../../../server/src/poller/lease.js';
-import type { Lease } from '../../../server/src/poller/lease.js';
+import { LeaseLostError, createCouchLease } from '../../../server/src/lease/lease.js';
+import type { Lease } from '../../../server/src/lease/lease.js';
 import { CURSOR_FIELD, createPoller } from '../../../server/src/poller/poller.js';
 import type { Poller } from '../../../server/src/poller/types.js';
 import { createSqliteQueue } from '../../../server/src/queue/queue.sqlite.js';
 import type { Queue } from '../../../server/src/queue/types.js';
-import { createDemoSor } from '../../../server/src/sor/demo-sor.sqlite.js';
-import type { DemoSor } from '../../../server/src/sor/demo-sor.sqlite.js';
+import { createDemoSor } from '../../../server/src/demo/sor/demo-sor.sqlite.js';
+import type { DemoSor } from '../../../server/src/demo/sor/demo-sor.sqlite.js';
 import type { SorAdapter } from '../../../server/src/sor/types.js';
 import { SorUnavailableError } from '../../../server/src/sor/types.js';
 

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CouchClient } from '../../../server/src/couch/types.js';
 import { createMetrics } from '../../../server/src/observability/metrics.js';
-import type { Lease } from '../../../server/src/poller/lease.js';
+import type { Lease } from '../../../server/src/lease/lease.js';
 import {
   createCouchCheckpoints,
   createReturnsIntegrator,

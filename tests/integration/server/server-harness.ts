@@ -5,12 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseConfig } from '../../../server/src/config/config-schema.js';
 import type { ServerConfig } from '../../../server/src/config/types.js';
-import { deriveCouchPassword, userDbNames } from '../../../server/src/fanout/user-dbs.js';
+import { deriveCouchPassword, userDbNames } from '../../../server/src/user-dbs/user-dbs.js';
 import { startServer } from '../../../server/src/server.js';
 import type { RunningServer } from '../../../server/src/server.js';
 import { SignJWT, importJWK } from 'jose';
 import type { JWK } from 'jose';
-import { idpKeysFile } from '../../../server/src/idp/signing-keys.js';
+import { idpKeysFile } from '../../../server/src/demo/idp/signing-keys.js';
 import { DEV_IDP } from '../../../src/shared/protocol.js';
 import { basic, couchRequest } from './couch-socket.js';
 

@@ -11,13 +11,13 @@ import { createAuditTrail } from '../../../server/src/audit/audit-trail.js';
 import { createClientAddress } from '../../../server/src/http/client-address.js';
 import { createHostCheck } from '../../../server/src/http/host-check.js';
 import { closeServer, listen } from '../../../server/src/http/json-http.js';
-import { createAdminAudit } from '../../../server/src/observability/admin-audit.js';
-import { createRefusalAggregator } from '../../../server/src/observability/refusal-aggregator.js';
+import { createAdminAudit } from '../../../server/src/audit/admin-audit.js';
+import { createRefusalAggregator } from '../../../server/src/audit/refusal-aggregator.js';
 import type { LogLevel } from '../../../server/src/observability/logger.js';
 import { setLogLevel } from '../../../server/src/observability/logger.js';
 import { createMetrics } from '../../../server/src/observability/metrics.js';
-import type { HealthCheck } from '../../../server/src/observability/ops-server.js';
-import { createOpsServer } from '../../../server/src/observability/ops-server.js';
+import type { HealthCheck } from '../../../server/src/ops/ops-server.js';
+import { createOpsServer } from '../../../server/src/ops/ops-server.js';
 
 setLogLevel((process.env['ATTACHE_TEST_LOG_LEVEL'] ?? 'silent') as LogLevel);
 

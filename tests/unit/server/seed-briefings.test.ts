@@ -1,9 +1,9 @@
 // The demo SOR's sample briefings are dated relative to when they are seeded. Whatever the hour,
 // each has a time of its own, none in the future, in the order the samples were written.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DemoSor } from '../../../server/src/sor/demo-sor.sqlite.js';
-import { createDemoSor } from '../../../server/src/sor/demo-sor.sqlite.js';
-import { SEED_BRIEFING_COUNT, seedDemoSor } from '../../../server/src/sor/seed-briefings.js';
+import type { DemoSor } from '../../../server/src/demo/sor/demo-sor.sqlite.js';
+import { createDemoSor } from '../../../server/src/demo/sor/demo-sor.sqlite.js';
+import { SEED_BRIEFING_COUNT, seedDemoSor } from '../../../server/src/demo/sor/seed-briefings.js';
 
 const sors: DemoSor[] = [];
 afterEach(() => {

@@ -12,7 +12,7 @@ import type {
   SorShareHistory,
   SorShareInterval,
   SorShareState,
-} from './types.js';
+} from '../../sor/types.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS documents (

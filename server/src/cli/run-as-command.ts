@@ -1,7 +1,7 @@
 // Runs an admin CLI (the demo SOR's, the devices') as a command: its arguments and environment
 // in, its output on stdout. A CliError is a mistake for the person to fix, said in one line on
 // stderr; anything else is a bug, printed with its stack. Either way the exit code is 1.
-import { CliError } from './sor/admin-cli.js';
+import { CliError } from '../demo/sor/admin-cli.js';
 
 type CliDeps = {
   readonly env: Readonly<Record<string, string | undefined>>;

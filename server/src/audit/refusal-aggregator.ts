@@ -9,7 +9,7 @@
 // counted, and when the window ends one record carries that count, the first of them and the
 // time span. Distinct kinds per window are bounded too: past the cap, every new kind shares one
 // overflow count. Nothing is dropped: every refusal is in exactly one record.
-import type { AuditEntry, AuditLog } from '../audit/types.js';
+import type { AuditEntry, AuditLog } from './types.js';
 
 /** Records of one kind written one by one in a window before the rest are counted. */
 export const REFUSALS_RECORDED_EACH = 5;

@@ -7,8 +7,8 @@ import { webcrypto as nodeWebcrypto } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { secretsDir } from '../config/server-secrets.js';
-import { readOrCreateSecretFile, writeFileAtomic } from '../config/secret-files.js';
+import { secretsDir } from '../../config/server-secrets.js';
+import { readOrCreateSecretFile, writeFileAtomic } from '../../config/secret-files.js';
 
 // @peculiar/x509 is typed against the DOM's WebCrypto. Node's own declarations are newer than
 // TypeScript's DOM library (ML-KEM key usages), so the two CryptoKey types no longer agree: keys

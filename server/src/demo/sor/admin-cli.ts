@@ -5,9 +5,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { CLASSIFICATIONS, PRIORITIES } from '../../../src/shared/briefing.js';
-import { DEFAULT_PORTS } from '../../../src/shared/protocol.js';
-import { adminTokenFile } from './admin-token.js';
+import { CLASSIFICATIONS, PRIORITIES } from '../../../../src/shared/briefing.js';
+import { DEFAULT_PORTS } from '../../../../src/shared/protocol.js';
+import { adminTokenFile } from '../../http/admin-token.js';
 
 const RUN = 'npm run sor --';
 const DEFAULT_DATA_DIR = '.data/server';

@@ -2,7 +2,7 @@
 // them reaches the briefings the SOR shares with them. `sub` is the SOR's recipient id: the broker
 // maps it to the user's databases. Development only; passwords are documented in server/README.md.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { SAMPLE_USER } from '../../../src/shared/protocol.js';
+import { SAMPLE_USER } from '../../../../src/shared/protocol.js';
 import { SAMPLE_COLLEAGUES } from '../sor/seed-briefings.js';
 
 export type DevAccount = {

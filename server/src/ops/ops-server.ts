@@ -13,9 +13,9 @@ import type { DeviceRegistry } from '../devices/types.js';
 import type { HostCheck } from '../http/host-check.js';
 import { createHostCheck } from '../http/host-check.js';
 import { BodyError, readJsonBody, sendJson } from '../http/json-http.js';
-import type { AdminAudit } from './admin-audit.js';
-import type { Metrics } from './metrics.js';
-import { createLogger, describeError } from './logger.js';
+import type { AdminAudit } from '../audit/admin-audit.js';
+import type { Metrics } from '../observability/metrics.js';
+import { createLogger, describeError } from '../observability/logger.js';
 
 const log = createLogger('ops');
 

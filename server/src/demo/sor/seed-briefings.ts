@@ -1,8 +1,8 @@
 // Sample briefings for the demo SOR (Australian Government ministerial-briefing flavour; all
 // names, figures and events are fictional). Seeded once, into an empty store, shared with the
 // sample user; a few also go to two colleagues so that several users have data.
-import { SAMPLE_USER } from '../../../src/shared/protocol.js';
-import type { Classification, Priority } from '../../../src/shared/briefing.js';
+import { SAMPLE_USER } from '../../../../src/shared/protocol.js';
+import type { Classification, Priority } from '../../../../src/shared/briefing.js';
 import type { AttachmentInput, DemoSor } from './demo-sor.sqlite.js';
 import type { BarChartSpec } from './seed-attachments.js';
 import { renderBarChartPng, renderBriefingPdf } from './seed-attachments.js';

@@ -6,8 +6,12 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
-import { secretsDir } from '../config/server-secrets.js';
-import { randomSecret, readOrCreateSecretFile, writeFileAtomic } from '../config/secret-files.js';
+import { secretsDir } from '../../config/server-secrets.js';
+import {
+  randomSecret,
+  readOrCreateSecretFile,
+  writeFileAtomic,
+} from '../../config/secret-files.js';
 
 /** Algorithm of every token the development provider signs (Entra ID uses RS256). */
 export const IDP_SIGNING_ALGORITHM = 'ES256';

@@ -9,24 +9,24 @@
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { CLASSIFICATIONS, PRIORITIES } from '../../../src/shared/briefing.js';
-import type { HostCheck } from '../http/host-check.js';
-import { createHostCheck } from '../http/host-check.js';
-import { BodyError, readJsonBody, sendJson } from '../http/json-http.js';
-import { userIdProblem } from '../fanout/user-dbs.js';
-import type { AdminAudit } from '../observability/admin-audit.js';
-import { createLogger, describeError } from '../observability/logger.js';
-import { hasAdminToken } from './admin-token.js';
+import { CLASSIFICATIONS, PRIORITIES } from '../../../../src/shared/briefing.js';
+import type { HostCheck } from '../../http/host-check.js';
+import { createHostCheck } from '../../http/host-check.js';
+import { BodyError, readJsonBody, sendJson } from '../../http/json-http.js';
+import { userIdProblem } from '../../user-dbs/user-dbs.js';
+import type { AdminAudit } from '../../audit/admin-audit.js';
+import { createLogger, describeError } from '../../observability/logger.js';
+import { hasAdminToken } from '../../http/admin-token.js';
 import {
   attachmentNameSchema,
   contentTypeSchema,
   editableBodySchema,
   senderSchema,
   sorBriefingContentSchema,
-} from './briefing-content.js';
+} from '../../sor/briefing-content.js';
 import type { AttachmentInput, DemoSor } from './demo-sor.sqlite.js';
 import { handleSorApi } from './sor-api.js';
-import { SOR_API_PREFIX } from './sor-contract.js';
+import { SOR_API_PREFIX } from '../../sor/sor-contract.js';
 
 const log = createLogger('sor-admin');
 

@@ -2,9 +2,9 @@
 // REST adapter is tested against exactly what an organisation's façade must implement. Mounted
 // under /sor/v1 on the demo SOR's port, behind the same bearer token as its admin API.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BodyError, readJsonBody, sendJson } from '../http/json-http.js';
+import { BodyError, readJsonBody, sendJson } from '../../http/json-http.js';
 import type { DemoSor } from './demo-sor.sqlite.js';
-import { SOR_API_PREFIX, describeIssues, wireReturnSchema } from './sor-contract.js';
+import { SOR_API_PREFIX, describeIssues, wireReturnSchema } from '../../sor/sor-contract.js';
 
 const RETURN_BODY_LIMIT = 1024 * 1024;
 

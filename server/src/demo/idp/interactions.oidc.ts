@@ -4,8 +4,8 @@
 // to anyone else. Every sign-in attempt is audited.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
-import type { AuditLog } from '../observability/audit-log.js';
-import { createLogger, describeError } from '../observability/logger.js';
+import type { AuditLog } from '../../audit/audit-log.js';
+import { createLogger, describeError } from '../../observability/logger.js';
 import { authenticateDevAccount } from './dev-users.js';
 import { renderLoginPage, renderMessagePage } from './login-page.js';
 import { createLoginThrottle } from './login-throttle.js';
