@@ -26,8 +26,8 @@ import type { Lease } from '../lease/lease.js';
 import { backoffDelayMs } from '../queue/backoff.js';
 import type { SorAdapter, SorShareHistory } from '../sor/types.js';
 import { SorRecordError } from '../sor/types.js';
-import { RETURN_SHAPES } from './return-shapes.js';
-import { returnProblem } from './returns-validate.js';
+import { RETURN_SHAPES } from './shapes/return-shapes.js';
+import { returnProblem } from './shapes/returns-validate.js';
 import { judgeShare } from './share-check.js';
 
 const log = createLogger('returns');

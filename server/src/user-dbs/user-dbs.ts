@@ -9,7 +9,7 @@
 import { createHmac } from 'node:crypto';
 import type { CouchClient, CouchCredentials, SecurityObject } from '../couch/types.js';
 import { CouchError } from '../couch/types.js';
-import { RETURNS_VALIDATE } from '../returns/returns-validate.js';
+import { RETURNS_VALIDATE } from '../returns/shapes/returns-validate.js';
 
 export type UserDbNames = { readonly briefings: string; readonly returns: string };
 

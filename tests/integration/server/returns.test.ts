@@ -18,7 +18,7 @@ import type { ReturnsCheckpoints } from '../../../server/src/returns/returns-int
 import { SOR_API_PREFIX } from '../../../server/src/sor/sor-contract.js';
 import { createRestSorAdapter } from '../../../server/src/sor/sor.rest.js';
 import type { SorAdapter, SorReturn } from '../../../server/src/sor/types.js';
-import { RETURNS_VALIDATE } from '../../../server/src/returns/returns-validate.js';
+import { RETURNS_VALIDATE } from '../../../server/src/returns/shapes/returns-validate.js';
 import { couchClientFor } from './couch-socket.js';
 import { briefingInput, startHarness, waitFor } from './server-harness.js';
 import type { Harness } from './server-harness.js';

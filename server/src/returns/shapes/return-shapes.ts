@@ -5,7 +5,7 @@
 //
 // Every field listed is required unless marked optional; a field not listed is refused, as is
 // any CouchDB special field but `_id`, `_rev` and `_revisions` (so no `_attachments`).
-import type { ReturnType } from '../../../src/shared/briefing.js';
+import type { ReturnType } from '../../../../src/shared/briefing.js';
 
 /** How one field of a return is checked. */
 export type FieldSpec = (
