@@ -2,7 +2,7 @@
 // together. Exported as startServer so tests (and main.ts) own the lifecycle.
 import path from 'node:path';
 import { createBrokerFromConfig } from './broker/broker-setup.js';
-import { ensurePrivateDir } from './config/secret-files.js';
+import { ensurePrivateDir, readSecretFromFile } from './config/secret-files.js';
 import { loadOrCreateServerSecrets, serverSecretsFile } from './config/server-secrets.js';
 import { DEPRECATED_KEYS } from './config/config-schema.js';
 import type { ServerConfig } from './config/types.js';
@@ -25,7 +25,6 @@ import { createRefusalAggregator } from './audit/refusal-aggregator.js';
 import {
   createFanoutQueue,
   createSorAdapter,
-  readSecretFromFile,
   resolveInstanceId,
   startPipeline,
 } from './pipeline/pipeline.js';

@@ -1,13 +1,8 @@
 // Runs an admin CLI (the demo SOR's, the devices') as a command: its arguments and environment
 // in, its output on stdout. A CliError is a mistake for the person to fix, said in one line on
 // stderr; anything else is a bug, printed with its stack. Either way the exit code is 1.
-import { CliError } from '../demo/sor/admin-cli.js';
-
-type CliDeps = {
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly fetch: typeof fetch;
-  readonly out: (text: string) => void;
-};
+import { CliError } from './cli-error.js';
+import type { CliDeps } from './cli-error.js';
 
 export function runAsCommand(
   name: string,

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_PORTS, DEVICE_ID_PATTERN } from '../../../src/shared/protocol.js';
 import { adminTokenFile } from '../http/admin-token.js';
-import { CliError, osReason } from '../demo/sor/admin-cli.js';
+import { CliError, osReason } from '../cli/cli-error.js';
 import { describeDeviceStatus, deviceStatus } from './device-status.js';
 import type { DeviceRecord, WipeOrder } from './types.js';
 

@@ -8,6 +8,8 @@ import { parseArgs } from 'node:util';
 import { CLASSIFICATIONS, PRIORITIES } from '../../../../src/shared/briefing.js';
 import { DEFAULT_PORTS } from '../../../../src/shared/protocol.js';
 import { adminTokenFile } from '../../http/admin-token.js';
+import { CliError, osReason } from '../../cli/cli-error.js';
+import type { CliDeps } from '../../cli/cli-error.js';
 
 const RUN = 'npm run sor --';
 const DEFAULT_DATA_DIR = '.data/server';
@@ -98,15 +100,6 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
 };
 
-/** A mistake the person can fix; printed as is, without a stack. */
-export class CliError extends Error {}
-
-export type CliDeps = {
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly fetch: typeof fetch;
-  readonly out: (text: string) => void;
-};
-
 type Values = Record<string, string | boolean | string[] | undefined>;
 
 function str(values: Values, key: string): string | undefined {
@@ -116,13 +109,6 @@ function str(values: Values, key: string): string | undefined {
 
 function seeHelp(command: string): string {
   return `see \`${RUN} ${command} --help\``;
-}
-
-/** "no such file or directory" from Node's "ENOENT: no such file or directory, open '/x'". */
-export function osReason(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const match = /^[A-Z][A-Z0-9_]*: (.+?)(?:, \w+(?: '.*')?)?$/s.exec(message);
-  return match?.[1] ?? message;
 }
 
 function readFileOption(option: string, file: string): Buffer {
