@@ -24,7 +24,7 @@ import {
   startEmbeddedCouchProcess,
 } from '../../server/src/couch/embedded-couch-process.js';
 import type { CouchClient, CouchDoc } from '../../server/src/couch/types.js';
-import { forEachLimited } from '../../server/src/fanout/batch-reconciler.js';
+import pMap from 'p-map';
 import { transformSorDocument } from '../../server/src/fanout/transform.js';
 import { createUserDbs } from '../../server/src/user-dbs/user-dbs.js';
 import type { UserDbs } from '../../server/src/user-dbs/user-dbs.js';
@@ -131,9 +131,13 @@ const usersOf = (label: string) =>
   Array.from({ length: USERS }, (_, i) => `${label}.user-${String(i).padStart(4, '0')}`);
 
 async function ensureUsers(userDbs: UserDbs, users: readonly string[]): Promise<void> {
-  await forEachLimited(users, 16, async (user) => {
-    await userDbs.ensure(user);
-  });
+  await pMap(
+    users,
+    async (user) => {
+      await userDbs.ensure(user);
+    },
+    { concurrency: 16 },
+  );
 }
 
 async function rawLimit(couch: CouchClient, userDbs: UserDbs, dir: string): Promise<number> {
@@ -156,11 +160,15 @@ async function rawLimit(couch: CouchClient, userDbs: UserDbs, dir: string): Prom
   sor.close();
   await settle();
   const started = performance.now();
-  await forEachLimited([...perUser.entries()], RAW_PARALLEL, async ([user, docs]) => {
-    const results = await couch.bulkDocs((await userDbs.ensure(user)).briefings, docs);
-    if (results.some((r) => r.error))
-      throw new Error(`raw write failed: ${JSON.stringify(results[0])}`);
-  });
+  await pMap(
+    perUser,
+    async ([user, docs]) => {
+      const results = await couch.bulkDocs((await userDbs.ensure(user)).briefings, docs);
+      if (results.some((r) => r.error))
+        throw new Error(`raw write failed: ${JSON.stringify(results[0])}`);
+    },
+    { concurrency: RAW_PARALLEL },
+  );
   return performance.now() - started;
 }
 

@@ -8,6 +8,7 @@
 // deleting, the SOR is asked again: if the pair's share state moved meanwhile (an unshare raced
 // a share being written by another worker), the pair is reconciled again, so the last writer
 // always acts on the latest truth.
+import pMap from 'p-map';
 import { briefingDocId } from '../../../src/shared/briefing.js';
 import type { CouchAttachmentStub, CouchClient, CouchDoc } from '../couch/types.js';
 import { CouchError } from '../couch/types.js';
@@ -103,23 +104,6 @@ export function createRevisionCache(maxEntries = 100_000): RevisionCache {
 const MAX_ROUNDS = 3;
 
 export const pairKey = (pair: Pair) => `${pair.sorId}\u0000${pair.recipient}`;
-
-/** Runs `work` over `items`, at most `limit` at a time. */
-export async function forEachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const runners = Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next]!;
-      next += 1;
-      await work(item);
-    }
-  });
-  await Promise.all(runners);
-}
 
 type Source =
   | { readonly kind: 'missing' }
@@ -402,13 +386,13 @@ async function reconcileRound(
 ): Promise<void> {
   const sources = new Map<string, Source>();
   const pause = pauseEvery(YIELD_EVERY_MS);
-  await forEachLimited(
-    [...new Set(pairs.map((p) => p.sorId))],
-    deps.concurrency * 2,
+  await pMap(
+    new Set(pairs.map((p) => p.sorId)),
     async (sorId) => {
       await pause();
       sources.set(sorId, await loadSource(deps.sor, sorId));
     },
+    { concurrency: Math.max(1, deps.concurrency * 2) },
   );
 
   const byRecipient = new Map<string, Plan[]>();
@@ -431,8 +415,10 @@ async function reconcileRound(
     list.push(plan);
     byRecipient.set(pair.recipient, list);
   }
-  await forEachLimited([...byRecipient.entries()], deps.concurrency, ([recipient, plans]) =>
-    applyForRecipient(deps, recipient, plans, results),
+  await pMap(
+    byRecipient,
+    ([recipient, plans]) => applyForRecipient(deps, recipient, plans, results),
+    { concurrency: Math.max(1, deps.concurrency) },
   );
 }
 
@@ -447,9 +433,8 @@ async function driftedPairs(
     return r?.ok && (r.outcome === 'written' || r.outcome === 'deleted');
   });
   const states = new Map<string, SorShareState | null | 'error'>();
-  await forEachLimited(
-    [...new Set(touched.map((p) => p.sorId))],
-    deps.concurrency * 2,
+  await pMap(
+    new Set(touched.map((p) => p.sorId)),
     async (sorId) => {
       try {
         states.set(sorId, await deps.sor.fetchShareState(sorId));
@@ -457,6 +442,7 @@ async function driftedPairs(
         states.set(sorId, 'error');
       }
     },
+    { concurrency: Math.max(1, deps.concurrency * 2) },
   );
   return touched.filter((pair) => {
     const state = states.get(pair.sorId);

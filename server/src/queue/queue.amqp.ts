@@ -24,7 +24,7 @@ import type {
   Options,
 } from 'amqplib';
 import { createLogger, describeError } from '../observability/logger.js';
-import { backoffDelayMs } from './backoff.js';
+import { backoffDelayMs } from '../timing/backoff.js';
 import type {
   AckOutcome,
   DeadLetter,

@@ -1,4 +1,5 @@
-// Capped exponential backoff with jitter, shared by queue retries and the poller.
+// Capped exponential backoff with jitter, shared by the queues, the poller, the fan-out, the returns
+// integrator and compactions: one policy, so every retry loop in the server backs off alike.
 
 /**
  * Delay before retry number `attempt` (1 = first retry): base * 2^(attempt-1), capped at max,
