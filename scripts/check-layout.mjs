@@ -52,7 +52,6 @@ export const OVERSIZED = new Map([
   ['server/src/demo/sor/demo-sor.sqlite.ts', 'split next'],
   ['server/src/demo/sor/seed-briefings.ts', 'split next'],
   ['server/src/fanout/batch-reconciler.ts', 'split next'],
-  ['server/src/queue/queue.amqp.ts', 'split next'],
 ]);
 
 const SOURCE = /\.(ts|tsx|mts)$/;
