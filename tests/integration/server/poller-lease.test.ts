@@ -30,6 +30,7 @@ import { createDemoSor } from '../../../server/src/demo/sor/demo-sor.sqlite.js';
 import type { DemoSor } from '../../../server/src/demo/sor/demo-sor.sqlite.js';
 import type { SorAdapter } from '../../../server/src/sor/types.js';
 import { SorUnavailableError } from '../../../server/src/sor/types.js';
+import { eventuallyValue } from '../../support/eventually.js';
 
 setLogLevel((process.env['ATTACHE_TEST_LOG_LEVEL'] ?? 'silent') as LogLevel);
 
@@ -57,11 +58,7 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
+  await eventuallyValue(check, { what, timeout: timeoutMs, interval: 25 });
 }
 
 /** A lease write as sent, on the lease's own clock (performance.now()). */

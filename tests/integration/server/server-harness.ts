@@ -13,6 +13,7 @@ import type { JWK } from 'jose';
 import { idpKeysFile } from '../../../server/src/demo/idp/signing-keys.js';
 import { DEV_IDP } from '../../../src/shared/protocol.js';
 import { basic, couchRequest } from './couch-socket.js';
+import { eventually } from '../../support/eventually.js';
 
 /** A JSON reply; tests cast `body` to the shape they expect. */
 export type Reply = { status: number; body: unknown };
@@ -154,26 +155,20 @@ export async function startHarness(overrides: Partial<ServerConfig> = {}): Promi
   return harness;
 }
 
-/** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function waitFor<T>(
+/** Waits until `probe` returns a value other than undefined (tests/support/eventually.ts). */
+export function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined>,
   timeoutMs = 15_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: Error | undefined;
-  for (;;) {
-    try {
+  return eventually(
+    async () => {
       const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error instanceof Error ? error : new Error(String(error));
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`Timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+      if (value === undefined) throw new Error('not yet');
+      return value;
+    },
+    { what, timeout: timeoutMs, interval: 100 },
+  );
 }
 
 export function briefingInput(

@@ -5,6 +5,7 @@ import type { AuthAccount, IdentityClient, TokenGrant } from '../../../src/main/
 import { AuthError } from '../../../src/main/auth/types.js';
 import type { Keychain, SecretName } from '../../../src/main/secrets/types.js';
 import { SECRET_NAMES } from '../../../src/main/secrets/types.js';
+import { eventuallyValue } from '../../support/eventually.js';
 
 /** The Keychain port on a Map. Named as what it is, so nobody wires it into the product. */
 export function createInMemoryKeychainTestDouble(): Keychain & {
@@ -141,9 +142,5 @@ export function createScriptedIdentity(options: {
 }
 
 export async function until(what: string, probe: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+  await eventuallyValue(probe, { what, timeout: timeoutMs, interval: 5 });
 }
