@@ -24,6 +24,7 @@ import {
   DEVICE_WIPE_ERROR,
 } from '../../../src/shared/protocol.js';
 import type { DeviceRegistry } from '../devices/types.js';
+import { errorAnswer } from '../http/error-answer.js';
 import { limitKeyOf } from '../http/client-address.js';
 import { sendJson } from '../http/json-http.js';
 import type { UserDbs } from '../user-dbs/user-dbs.js';
@@ -99,6 +100,11 @@ const UNIFORM = {
   502: { error: 'bad_gateway' },
   503: { error: 'unavailable' },
 } as const;
+
+/** The uniform status for a failure's status: one the broker has a body for, else 502. */
+function uniformStatus(status: number): keyof typeof UNIFORM {
+  return status in UNIFORM ? (status as keyof typeof UNIFORM) : 502;
+}
 
 type DeviceHeaders = { readonly id: string; readonly label: string };
 
@@ -545,10 +551,12 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
       recorded: false,
     };
     handle(req, res, audited).catch((error: unknown) => {
-      const { message } = describeError(error);
-      log.error({ err: describeError(error) }, 'broker request failed');
+      // The broker answers every failure with its uniform body for the status: the device
+      // learns no more than the status; the reason goes to the audit trail and the log.
+      const answer = errorAnswer(error, 'the broker', { status: 502 });
+      if (!answer.expected) log.error({ err: describeError(error) }, 'broker request failed');
       // Refused with what is known of it, e.g. a device that went away while sending its body.
-      if (!res.headersSent) refuse(res, audited, 502, `broker failure: ${message}`);
+      if (!res.headersSent) refuse(res, audited, uniformStatus(answer.status), answer.reason);
       else res.destroy();
     });
   });

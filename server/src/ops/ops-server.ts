@@ -12,7 +12,8 @@ import { handleDeviceAdmin } from '../devices/device-admin.js';
 import type { DeviceRegistry } from '../devices/types.js';
 import type { HostCheck } from '../http/host-check.js';
 import { createHostCheck } from '../http/host-check.js';
-import { BodyError, readJsonBody, sendJson } from '../http/json-http.js';
+import { errorAnswer } from '../http/error-answer.js';
+import { readJsonBody, sendJson } from '../http/json-http.js';
 import type { AdminAudit } from '../audit/admin-audit.js';
 import type { Metrics } from '../observability/metrics.js';
 import { createLogger, describeError } from '../observability/logger.js';
@@ -101,15 +102,8 @@ export function createOpsServer(deps: {
       return refuse(req, res, 401, { error: 'unauthorized' }, 'no valid admin token');
     }
     let body: unknown;
-    try {
-      body = await readJsonBody(req, 1024 * 1024);
-    } catch (error) {
-      if (error instanceof BodyError) {
-        const answer = { error: 'bad_request', message: error.message };
-        return refuse(req, res, error.status, answer, error.message);
-      }
-      throw error;
-    }
+    // A bad body is answered by the one error mapping (http/error-answer.ts), as every failure.
+    body = await readJsonBody(req, 1024 * 1024);
     const input = (typeof body === 'object' && body !== null ? body : {}) as Record<
       string,
       unknown
@@ -192,11 +186,9 @@ export function createOpsServer(deps: {
       }
     })();
     task.catch((error: unknown) => {
-      log.error({ err: describeError(error) }, 'ops request failed');
-      if (!res.headersSent) {
-        const reason = `the ops server failed: ${describeError(error).message}`;
-        refuse(req, res, 500, { error: 'internal' }, reason);
-      }
+      const answer = errorAnswer(error, 'the ops server');
+      if (!answer.expected) log.error({ err: describeError(error) }, 'ops request failed');
+      if (!res.headersSent) refuse(req, res, answer.status, answer.body, answer.reason);
     });
   });
 }

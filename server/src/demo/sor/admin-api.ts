@@ -12,7 +12,8 @@ import { z } from 'zod';
 import { CLASSIFICATIONS, PRIORITIES } from '../../../../src/shared/briefing.js';
 import type { HostCheck } from '../../http/host-check.js';
 import { createHostCheck } from '../../http/host-check.js';
-import { BodyError, readJsonBody, sendJson } from '../../http/json-http.js';
+import { HttpError, errorAnswer } from '../../http/error-answer.js';
+import { readJsonBody, sendJson } from '../../http/json-http.js';
 import { userIdProblem } from '../../user-dbs/user-dbs.js';
 import type { AdminAudit } from '../../audit/admin-audit.js';
 import { createLogger, describeError } from '../../observability/logger.js';
@@ -95,26 +96,13 @@ const rawRecordSchema = z
   })
   .strict();
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: Record<string, unknown>,
-  ) {
-    super(String(body['message'] ?? body['error']));
-  }
-}
-
 function parse<T>(schema: z.ZodType<T>, input: unknown): T {
   const result = schema.safeParse(input);
   if (!result.success) {
     const problems = result.error.issues.map((issue) =>
       issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message,
     );
-    throw new HttpError(400, {
-      error: 'bad_request',
-      message: 'The request body is invalid.',
-      problems,
-    });
+    throw new HttpError(400, 'bad_request', 'The request body is invalid.', { problems });
   }
   return result.data;
 }
@@ -133,7 +121,7 @@ function toAttachments(
 }
 
 function notFound(id: string): HttpError {
-  return new HttpError(404, { error: 'not_found', message: `No briefing ${JSON.stringify(id)}.` });
+  return new HttpError(404, 'not_found', `No briefing ${JSON.stringify(id)}.`);
 }
 
 export function createSorAdminServer(deps: {
@@ -151,21 +139,23 @@ export function createSorAdminServer(deps: {
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!hostAllowed(req.headers.host)) {
-      throw new HttpError(403, {
-        error: 'forbidden',
-        message: 'This server answers only requests addressed to it by IP address or localhost.',
-      });
+      throw new HttpError(
+        403,
+        'forbidden',
+        'This server answers only requests addressed to it by IP address or localhost.',
+      );
     }
     const url = new URL(req.url ?? '/', 'http://sor.invalid');
     const method = req.method ?? 'GET';
     const contract = url.pathname.startsWith(`${SOR_API_PREFIX}/`);
     if (!contract && !url.pathname.startsWith(`${ADMIN_API_PREFIX}/`))
-      throw new HttpError(404, { error: 'not_found' });
+      throw new HttpError(404, 'not_found', `No route ${method} ${url.pathname}.`);
     if (!hasAdminToken(req, deps.adminToken)) {
-      throw new HttpError(401, {
-        error: 'unauthorized',
-        message: 'Send the admin token as Authorization: Bearer <token>.',
-      });
+      throw new HttpError(
+        401,
+        'unauthorized',
+        'Send the admin token as Authorization: Bearer <token>.',
+      );
     }
     if (contract) {
       await handleSorApi(sor, req, res, url);
@@ -178,10 +168,7 @@ export function createSorAdminServer(deps: {
         .split('/')
         .map(decodeURIComponent);
     } catch {
-      throw new HttpError(400, {
-        error: 'bad_request',
-        message: 'Malformed percent-encoding in the path.',
-      });
+      throw new HttpError(400, 'bad_request', 'Malformed percent-encoding in the path.');
     }
     const [collection, id, action] = parts;
     /** Answers an administrator's request, recorded first: a change is on the trail before anyone hears of it. */
@@ -293,35 +280,22 @@ export function createSorAdminServer(deps: {
         recipients: input.recipients,
       });
     }
-    throw new HttpError(404, {
-      error: 'not_found',
-      message: `No route ${method} ${url.pathname}.`,
-    });
+    throw new HttpError(404, 'not_found', `No route ${method} ${url.pathname}.`);
   }
 
   return http.createServer((req, res) => {
     route(req, res).catch((error: unknown) => {
       if (res.headersSent) return void res.destroy();
-      if (error instanceof HttpError) {
-        const problems = error.body['problems'];
-        deps.audit?.refused(
-          req,
-          error.status,
-          error.message,
-          Array.isArray(problems) ? { problems: problems.slice(0, 20) } : {},
-        );
-        return sendJson(res, error.status, error.body);
-      }
-      if (error instanceof BodyError) {
-        deps.audit?.refused(req, error.status, error.message);
-        return sendJson(res, error.status, { error: 'bad_request', message: error.message });
-      }
-      log.error({ err: describeError(error) }, 'admin API request failed');
-      deps.audit?.refused(req, 500, `the demo SOR failed: ${describeError(error).message}`);
-      sendJson(res, 500, {
-        error: 'internal',
-        message: 'The demo SOR failed; see the server log.',
-      });
+      const answer = errorAnswer(error, 'the demo SOR');
+      if (!answer.expected) log.error({ err: describeError(error) }, 'admin API request failed');
+      const problems = answer.body['problems'];
+      deps.audit?.refused(
+        req,
+        answer.status,
+        answer.reason,
+        Array.isArray(problems) ? { problems: problems.slice(0, 20) } : {},
+      );
+      sendJson(res, answer.status, answer.body);
     });
   });
 }
