@@ -50,8 +50,6 @@ export const OVERSIZED = new Map([
   ['server/src/config/config-schema.ts', 'split next'],
   ['server/src/demo/sor/admin-cli.ts', 'split next'],
   ['server/src/demo/sor/demo-sor.sqlite.ts', 'split next'],
-  ['server/src/demo/sor/seed-briefings.ts', 'split next'],
-  ['server/src/fanout/batch-reconciler.ts', 'split next'],
 ]);
 
 const SOURCE = /\.(ts|tsx|mts)$/;
