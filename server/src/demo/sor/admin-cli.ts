@@ -6,87 +6,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CLASSIFICATIONS, PRIORITIES } from '../../../../src/shared/briefing.js';
-import { DEFAULT_PORTS } from '../../../../src/shared/protocol.js';
-import { adminTokenFile } from '../../http/admin-token.js';
 import { CliError, osReason } from '../../cli/cli-error.js';
 import type { CliDeps } from '../../cli/cli-error.js';
-
-const RUN = 'npm run sor --';
-const DEFAULT_DATA_DIR = '.data/server';
-
-const CONNECTION_HELP = `Connection (flags or environment):
-  --url <url>          ATTACHE_SOR_URL, default http://127.0.0.1:$ATTACHE_SOR_PORT (${DEFAULT_PORTS.sor})
-  --token <token>      ATTACHE_ADMIN_TOKEN
-  --token-file <file>  default $ATTACHE_DATA_DIR/secrets/admin-token ($ATTACHE_DATA_DIR: ${DEFAULT_DATA_DIR})
-  --json               print the raw JSON response`;
-
-const classificationList = CLASSIFICATIONS.map((c) => (c.includes(' ') ? `"${c}"` : c)).join(', ');
-const priorityList = `${PRIORITIES.slice(0, -1).join(', ')} or ${PRIORITIES.at(-1) ?? ''}`;
-
-const CONTENT_HELP = `  --title <text>            the briefing's title
-  --body <html>             the body as HTML, or
-  --body-file <file.html>   the body read from a file
-  --classification <marking>  one of ${classificationList}
-  --priority <level>        ${priorityList}
-  --summary <text>          one or two sentences for the list (default: from the body)
-  --sender-name <name>      default: Ministerial Briefing Unit
-  --sender-role <role>
-  --attach <file>           an attachment; repeat for more`;
-
-const HELP: Readonly<Record<string, string>> = {
-  create: `Usage: ${RUN} create --title <text> (--body <html> | --body-file <file>)
-         --classification <marking> --priority <level> [options]
-
-Creates a briefing (version 1) and shares it with --share.
-
-Required:
-${CONTENT_HELP.split('\n').slice(0, 5).join('\n')}
-Optional:
-${CONTENT_HELP.split('\n').slice(5).join('\n')}
-  --share <user1,user2>     recipients: users the SOR knows (${RUN} users)
-  --allow-unknown-recipients
-                            share with ids the SOR does not know yet (the briefing
-                            reaches them when they first sign in)
-
-${CONNECTION_HELP}`,
-  update: `Usage: ${RUN} update <id> [options]
-
-Stores a new version of briefing <id> with the fields given; the rest carry over. The
-current recipients receive the new version.
-
-${CONTENT_HELP}
-                            (--attach replaces all attachments of the new version)
-
-${CONNECTION_HELP}`,
-  share: `Usage: ${RUN} share <id> <user1,user2> [--allow-unknown-recipients]
-
-Shares briefing <id> with users the SOR knows (${RUN} users). --allow-unknown-recipients
-also shares with ids it does not know yet: the briefing reaches them when they first sign in.
-
-${CONNECTION_HELP}`,
-  unshare: `Usage: ${RUN} unshare <id> <user1,user2>
-
-Withdraws briefing <id> from those users; it disappears from their devices at the next sync.
-
-${CONNECTION_HELP}`,
-};
-
-const USAGE = `Attaché demo SOR admin CLI
-
-Usage:
-  ${RUN} list                      briefings, with their recipients
-  ${RUN} get <id>                  one briefing as JSON
-  ${RUN} users                     the users the SOR knows
-  ${RUN} create --title <text> (--body <html> | --body-file <file>)
-                 --classification <marking> --priority <level> [--share <users>] ...
-  ${RUN} update <id> [--title ...] [--body ... | --body-file ...] ...
-  ${RUN} share <id> <user1,user2>
-  ${RUN} unshare <id> <user1,user2>
-
-${RUN} <command> --help shows a command's options.
-
-${CONNECTION_HELP}
-`;
+import { createClient, str } from './admin-cli-client.js';
+import type { Call, Values } from './admin-cli-client.js';
+import { HELP, RUN, USAGE, classificationList, priorityList } from './admin-cli-help.js';
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.pdf': 'application/pdf',
@@ -99,13 +23,6 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.docx': 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
   '.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
 };
-
-type Values = Record<string, string | boolean | string[] | undefined>;
-
-function str(values: Values, key: string): string | undefined {
-  const value = values[key];
-  return typeof value === 'string' ? value : undefined;
-}
 
 function seeHelp(command: string): string {
   return `see \`${RUN} ${command} --help\``;
@@ -223,110 +140,6 @@ export function briefingFields(
   return fields;
 }
 
-type TokenSource =
-  | { readonly kind: 'flag' }
-  | { readonly kind: 'env' }
-  | { readonly kind: 'file'; readonly file: string; readonly chosen: boolean };
-
-type Connection = { readonly base: string; readonly token: string; readonly source: TokenSource };
-
-function defaultTokenFile(env: CliDeps['env']): string {
-  return adminTokenFile(path.resolve(env['ATTACHE_DATA_DIR'] ?? DEFAULT_DATA_DIR));
-}
-
-function connection(values: Values, env: CliDeps['env']): Connection {
-  const base = (
-    str(values, 'url') ??
-    env['ATTACHE_SOR_URL'] ??
-    `http://127.0.0.1:${env['ATTACHE_SOR_PORT'] ?? DEFAULT_PORTS.sor}`
-  ).replace(/\/+$/, '');
-  const flag = str(values, 'token');
-  if (flag !== undefined) return { base, token: flag.trim(), source: { kind: 'flag' } };
-  const fromEnv = env['ATTACHE_ADMIN_TOKEN'];
-  if (fromEnv) return { base, token: fromEnv.trim(), source: { kind: 'env' } };
-  const chosen = str(values, 'token-file');
-  const file = path.resolve(chosen ?? defaultTokenFile(env));
-  let token: string;
-  try {
-    token = fs.readFileSync(file, 'utf8').trim();
-  } catch (error) {
-    throw new CliError(
-      `No admin token: cannot read ${file} (${osReason(error)}). ` +
-        (chosen
-          ? 'Check the --token-file path.'
-          : `The server writes it there when it starts with ATTACHE_DATA_DIR=${env['ATTACHE_DATA_DIR'] ?? DEFAULT_DATA_DIR}; ` +
-            'if yours runs with another data folder, set ATTACHE_DATA_DIR to it or pass --token-file <its data folder>/secrets/admin-token.') +
-        ' Or pass the token itself with --token or ATTACHE_ADMIN_TOKEN.',
-    );
-  }
-  return { base, token, source: { kind: 'file', file, chosen: chosen !== undefined } };
-}
-
-/** What to say when the SOR refuses the token: where it came from and how to fix that. */
-function refusedToken(c: Connection, env: CliDeps['env']): string {
-  const head = `The demo SOR at ${c.base} refused the admin token`;
-  const theirs = '<server data folder>/secrets/admin-token';
-  const dataDir = env['ATTACHE_DATA_DIR'] ?? DEFAULT_DATA_DIR;
-  switch (c.source.kind) {
-    case 'flag':
-      return `${head} given with --token. Leave --token out to read ${defaultTokenFile(env)}, or copy the token from ${theirs}.`;
-    case 'env':
-      return `${head} in ATTACHE_ADMIN_TOKEN. Unset it to read ${defaultTokenFile(env)}, or set it to the token in ${theirs}.`;
-    case 'file':
-      return c.source.chosen
-        ? `${head} in ${c.source.file} (--token-file). Point --token-file at ${theirs}, or pass the token with --token or ATTACHE_ADMIN_TOKEN.`
-        : `${head} in ${c.source.file}, the token of a server whose data folder is ${dataDir}. ` +
-            'If the server runs with another ATTACHE_DATA_DIR, set ATTACHE_DATA_DIR to that folder ' +
-            '(or pass --token-file <that folder>/secrets/admin-token), or pass the token with --token or ATTACHE_ADMIN_TOKEN.';
-  }
-}
-
-/** API field paths in the CLI's option names, for the few problems only the server can see. */
-function inOptionTerms(problem: string): string {
-  return problem
-    .replace(/^title:/, '--title:')
-    .replace(/^summary:/, '--summary:')
-    .replace(/^bodyHtml:/, '--body:')
-    .replace(/^sender\.name:/, '--sender-name:')
-    .replace(/^sender\.role:/, '--sender-role:')
-    .replace(/^attachments\.(\d+)\./, (_, n: string) => `--attach #${Number(n) + 1} `)
-    .replace(/^recipients\.\d+:|^users\.\d+:/, '--share:');
-}
-
-function createClient(values: Values, deps: CliDeps) {
-  let resolved: Connection | null = null;
-  return async (method: string, route: string, body?: unknown): Promise<unknown> => {
-    const c = (resolved ??= connection(values, deps.env));
-    const headers: Record<string, string> = { authorization: `Bearer ${c.token}` };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    let res: Response;
-    try {
-      res = await deps.fetch(`${c.base}/admin${route}`, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    } catch (error) {
-      const cause = (error as { cause?: unknown }).cause;
-      throw new CliError(
-        `Cannot reach the demo SOR at ${c.base} (${osReason(cause ?? error)}). Is the server running? ` +
-          'Set --url or ATTACHE_SOR_URL / ATTACHE_SOR_PORT if it listens elsewhere.',
-      );
-    }
-    const payload = (await res.json().catch(() => ({}))) as {
-      message?: string;
-      problems?: string[];
-    };
-    if (res.ok) return payload;
-    if (res.status === 401) throw new CliError(refusedToken(c, deps.env));
-    const problems = (payload.problems ?? []).map((p) => `\n  - ${inOptionTerms(p)}`).join('');
-    if (res.status === 400 && problems) throw new CliError(`The demo SOR refused this:${problems}`);
-    const message = payload.message ?? res.statusText;
-    throw new CliError(res.status < 500 ? message : `${res.status}: ${message}`);
-  };
-}
-
-type Call = ReturnType<typeof createClient>;
 type KnownUser = { id: string; displayName: string };
 
 /**

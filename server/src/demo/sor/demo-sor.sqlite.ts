@@ -4,7 +4,6 @@
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type {
-  SorAdapter,
   SorAttachment,
   SorChange,
   SorDocument,
@@ -13,134 +12,17 @@ import type {
   SorShareInterval,
   SorShareState,
 } from '../../sor/types.js';
+import { SCHEMA } from './demo-sor-schema.js';
+import type { AttachmentInput, BriefingSummary, DemoSor } from './types.js';
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS documents (
-  id TEXT PRIMARY KEY,
-  current_version INTEGER NOT NULL,
-  created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS versions (
-  doc_id TEXT NOT NULL REFERENCES documents(id),
-  version INTEGER NOT NULL,
-  content TEXT NOT NULL,
-  approved_at TEXT NOT NULL,
-  PRIMARY KEY (doc_id, version)
-);
-CREATE TABLE IF NOT EXISTS attachments (
-  doc_id TEXT NOT NULL,
-  version INTEGER NOT NULL,
-  name TEXT NOT NULL,
-  content_type TEXT NOT NULL,
-  data BLOB NOT NULL,
-  PRIMARY KEY (doc_id, version, name)
-);
-CREATE TABLE IF NOT EXISTS recipients (
-  doc_id TEXT NOT NULL REFERENCES documents(id),
-  user_id TEXT NOT NULL,
-  shared_at TEXT NOT NULL,
-  PRIMARY KEY (doc_id, user_id)
-);
-CREATE TABLE IF NOT EXISTS changes (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  kind TEXT NOT NULL CHECK (kind IN ('share', 'unshare')),
-  doc_id TEXT NOT NULL,
-  user_id TEXT NOT NULL,
-  version INTEGER NOT NULL,
-  approved_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS users (
-  id TEXT PRIMARY KEY,
-  display_name TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS returns (
-  idempotency_key TEXT PRIMARY KEY,
-  user_id TEXT NOT NULL,
-  type TEXT NOT NULL,
-  doc_id TEXT NOT NULL,
-  payload TEXT NOT NULL,
-  received_at TEXT NOT NULL
-);
-`;
-
-export type AttachmentInput = {
-  readonly name: string;
-  readonly contentType: string;
-  readonly data: Uint8Array;
-};
-
-export type BriefingSummary = {
-  readonly sorId: string;
-  readonly version: number;
-  readonly title: string;
-  readonly classification: string;
-  readonly priority: string;
-  readonly approvedAt: string;
-  readonly recipients: readonly string[];
-  readonly attachments: readonly string[];
-};
-
-export type BriefingDetail = {
-  readonly sorId: string;
-  readonly version: number;
-  readonly approvedAt: string;
-  readonly createdAt: string;
-  readonly recipients: readonly string[];
-  readonly content: unknown;
-  readonly attachments: readonly { name: string; contentType: string; size: number }[];
-};
-
-/** A document as the SOR contract API serves it: attachments described, fetched one by one. */
-export type DocumentWithAttachmentMeta = Omit<SorDocument, 'attachments'> & {
-  readonly attachments: readonly {
-    name: string;
-    contentType: string;
-    size: number;
-    sha256: string;
-  }[];
-};
-
-export type StoredReturn = SorReturn & { readonly receivedAt: string };
-
-export type DemoSor = SorAdapter & {
-  /** The current version with attachment metadata (name, type, size, sha256), no bytes. */
-  documentWithAttachmentMeta(sorId: string): DocumentWithAttachmentMeta | null;
-  /** The bytes of one attachment of one version, or null. */
-  attachment(
-    sorId: string,
-    version: number,
-    name: string,
-  ): { contentType: string; data: Uint8Array } | null;
-  /** Returns written back so far, oldest first. */
-  listReturns(): StoredReturn[];
-  /** Stores a new document (version 1) and shares it with `recipients`. */
-  create(input: {
-    content: unknown;
-    attachments?: readonly AttachmentInput[];
-    recipients?: readonly string[];
-    approvedAt?: string;
-  }): { sorId: string; version: number };
-  /**
-   * Stores a new version. `content` replaces the old one; `attachments` (when given) replace the
-   * old set, otherwise they carry over. Current recipients get a share event for the new version.
-   */
-  update(
-    sorId: string,
-    input: { content: unknown; attachments?: readonly AttachmentInput[] },
-  ): { sorId: string; version: number } | null;
-  share(sorId: string, users: readonly string[]): { added: string[] } | null;
-  unshare(sorId: string, users: readonly string[]): { removed: string[] } | null;
-  list(): BriefingSummary[];
-  get(sorId: string): BriefingDetail | null;
-  /** The current content of a document (for updates that change a few fields). */
-  currentContent(sorId: string): unknown;
-  addUser(id: string, displayName: string): void;
-  isKnownUser(id: string): boolean;
-  /** The people the SOR knows (seeded, or shared with before), by id. */
-  listUsers(): { id: string; displayName: string }[];
-  documentCount(): number;
-  close(): void;
-};
+export type {
+  AttachmentInput,
+  BriefingSummary,
+  BriefingDetail,
+  DocumentWithAttachmentMeta,
+  StoredReturn,
+  DemoSor,
+} from './types.js';
 
 /** Runs synchronous SQLite work behind the async adapter contract; a throw becomes a rejection. */
 function settle<R>(work: () => R): Promise<R> {
