@@ -1,4 +1,4 @@
-// Checks what the folder tree promises a reader (docs/architecture.md, "Where things live"):
+// Checks what the folder tree promises a reader (docs/architecture.md, "Boundaries"):
 // 1. No import cycle between capability folders. Files are grouped by the folder they live in
 //    (`server/src/fanout/`, `server/src/demo/sor/`, `src/main/sync/`); a cycle is any path of
 //    imports that leaves a folder and comes back to it. File-level cycle finders cannot see
