@@ -65,6 +65,8 @@ export function createScriptedIdentity(options: {
     online: true,
     refreshValid: true,
     silentCalls: [] as Array<{ account: string; forceRefresh: boolean }>,
+    /** Interactive sign-ins the session started (each opens the browser once). */
+    interactiveCalls: 0,
     forgotten: [] as string[],
     issued: [] as string[],
     pending: null as PendingSignIn | null,
@@ -92,6 +94,7 @@ export function createScriptedIdentity(options: {
   const identity: IdentityClient = {
     signInInteractive: ({ openBrowser, signal, loginHint, freshLogin }) =>
       new Promise<TokenGrant>((resolve, reject) => {
+        script.interactiveCalls += 1;
         if (!script.online) {
           reject(new AuthError('unreachable', 'provider unreachable'));
           return;
