@@ -101,9 +101,8 @@ export function createOpsServer(deps: {
     if (!deps.isAdmin(req)) {
       return refuse(req, res, 401, { error: 'unauthorized' }, 'no valid admin token');
     }
-    let body: unknown;
     // A bad body is answered by the one error mapping (http/error-answer.ts), as every failure.
-    body = await readJsonBody(req, 1024 * 1024);
+    const body = await readJsonBody(req, 1024 * 1024);
     const input = (typeof body === 'object' && body !== null ? body : {}) as Record<
       string,
       unknown
