@@ -3,6 +3,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 import globals from 'globals';
+import importX from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
 // Native and platform bindings may be imported only by adapter files named after what they
 // wrap (`*.keytar.ts`, `*.pouch.ts`, `*.amqp.ts`, `*.electron.ts`, ...), so each capability
@@ -23,6 +25,80 @@ const adapterOnly = [
     message: 'Only *.registry.ts adapter files may read the Windows registry.',
   },
   { name: 'plist', message: 'Only *.plist.ts adapter files may read property lists.' },
+  {
+    name: 'leveldown',
+    message: 'Only *.leveldown.ts and *.pouch.ts adapter files may load LevelDB.',
+  },
+  {
+    name: 'abstract-leveldown',
+    message: 'Only *.leveldown.ts and *.pouch.ts adapter files may load LevelDB.',
+  },
+  { name: 'oidc-provider', message: 'Only *.oidc.ts adapter files may import oidc-provider.' },
+  {
+    name: 'koa',
+    message: 'Only *.oidc.ts adapter files may import koa (oidc-provider runs on it).',
+  },
+];
+
+// The same packages loaded without an import statement: `createRequire(import.meta.url)` then
+// `require('leveldown')`, or `import('leveldown')`. A call with an argument naming an
+// adapter-only package is one of those, whatever the function is called; `require.resolve`
+// only finds where a package is installed (to sandbox a child process) and loads nothing.
+// esquery regular expressions end at the first slash, so a scope's slash is written \u002F.
+const adapterOnlyNames = adapterOnly.map((p) =>
+  p.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replaceAll('/', '\\u002F'),
+);
+const adapterOnlyPattern = `/^(${adapterOnlyNames.join('|')})(\\u002F.*)?$/`;
+const adapterOnlyLoads = [
+  {
+    selector: `CallExpression:not([callee.property.name='resolve']) > Literal.arguments[value=${adapterOnlyPattern}]`,
+    message:
+      'Platform and native packages are loaded only by their adapter files (see adapterOnly).',
+  },
+  {
+    selector: `ImportExpression > Literal.source[value=${adapterOnlyPattern}]`,
+    message:
+      'Platform and native packages are loaded only by their adapter files (see adapterOnly).',
+  },
+];
+
+// Which folder may import which (docs/architecture.md, "Boundaries"). Paths are resolved first,
+// so `../../src/main/x.js` and an alias both count.
+const boundaryZones = [
+  {
+    target: 'src/renderer/**',
+    from: ['src/main/**', 'src/preload/**', 'src/host/**', 'server/**'],
+    message:
+      'The reader runs in the renderer: it reaches main only through the preload verbs (src/shared/ipc.ts).',
+  },
+  {
+    target: 'src/shared/**',
+    from: ['src/main/**', 'src/preload/**', 'src/host/**', 'src/renderer/**', 'server/**'],
+    message: 'src/shared is what both sides share; it imports neither side.',
+  },
+  {
+    target: 'server/**',
+    from: ['src/main/**', 'src/preload/**', 'src/host/**', 'src/renderer/**'],
+    message: 'The server never imports the device; what both need lives in src/shared.',
+  },
+  {
+    target: 'server/src/!(pipeline)/**',
+    from: ['server/src/*.ts', 'server/src/pipeline/**'],
+    message:
+      'Capabilities never import the wiring (server.ts, main.ts, the CLIs, pipeline/): the wiring passes them what they need.',
+  },
+  {
+    target: 'server/src/!(demo|pipeline)/**',
+    from: ['server/src/demo/**'],
+    message:
+      'The product never imports the demo SOR or the development identity provider; the wiring (server.ts, pipeline/) plugs them in.',
+  },
+  {
+    target: 'src/main/*/**',
+    from: ['src/main/index.ts', 'src/main/composition-root.ts', 'src/main/device-auth.ts'],
+    message:
+      'Device capabilities never import the wiring (index.ts, composition-root.ts, device-auth.ts).',
+  },
 ];
 
 export default tseslint.config(
@@ -78,9 +154,29 @@ export default tseslint.config(
       '**/*.sqlite.ts',
       '**/*.registry.ts',
       '**/*.plist.ts',
+      '**/*.leveldown.ts',
+      '**/*.encrypted-leveldown.ts',
+      '**/*.oidc.ts',
     ],
     rules: {
       'no-restricted-imports': ['error', { paths: adapterOnly }],
+      'no-restricted-syntax': ['error', ...adapterOnlyLoads],
+    },
+  },
+  {
+    files: ['src/**/*.ts', 'src/**/*.tsx', 'server/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/resolver-next': [
+        // tsconfig.json references the node and web projects, each with its own resolution.
+        createTypeScriptImportResolver({ project: 'tsconfig.json' }),
+      ],
+    },
+    rules: {
+      'import-x/no-restricted-paths': [
+        'error',
+        { basePath: import.meta.dirname, zones: boundaryZones },
+      ],
     },
   },
   {

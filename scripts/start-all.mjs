@@ -221,7 +221,7 @@ const host = runningReader
         : {}),
     });
 // The sample account to sign in with, from the provider's own list (server/README.md).
-const { devAccountsWithPasswords } = await import('../dist/server/src/idp/dev-users.js');
+const { devAccountsWithPasswords } = await import('../dist/server/src/demo/idp/dev-users.js');
 const sample = devAccountsWithPasswords()[0];
 if (runningReader) {
   console.log(`

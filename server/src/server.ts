@@ -2,38 +2,37 @@
 // together. Exported as startServer so tests (and main.ts) own the lifecycle.
 import path from 'node:path';
 import { createBrokerFromConfig } from './broker/broker-setup.js';
-import { ensurePrivateDir } from './config/secret-files.js';
+import { ensurePrivateDir, readSecretFromFile } from './config/secret-files.js';
 import { loadOrCreateServerSecrets, serverSecretsFile } from './config/server-secrets.js';
 import { DEPRECATED_KEYS } from './config/config-schema.js';
 import type { ServerConfig } from './config/types.js';
 import { setUpCouch, setUpUserAuth } from './couch/couch-setup.js';
 import type { CouchEndpoint } from './couch/types.js';
 import { createDeviceRegistry, wipeConfirmationKey } from './devices/device-registry.js';
-import { createUserDbs } from './fanout/user-dbs.js';
+import { createUserDbs } from './user-dbs/user-dbs.js';
 import { createClientAddress, limitKeyOf } from './http/client-address.js';
 import { createHostCheck } from './http/host-check.js';
 import { closeServer, listen } from './http/json-http.js';
 import type { ParserRefusal } from './http/parser-refusals.js';
 import { reportParserRefusals } from './http/parser-refusals.js';
-import { startDevIdp } from './idp/dev-idp.js';
-import { createAdminAudit } from './observability/admin-audit.js';
-import { createFileAuditLog } from './observability/audit-log.js';
+import { startDevIdp } from './demo/idp/dev-idp.oidc.js';
+import { createAdminAudit } from './audit/admin-audit.js';
+import { createFileAuditLog } from './audit/audit-log.js';
 import { createLogger, setLogLevel } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
-import { createOpsServer } from './observability/ops-server.js';
-import { createRefusalAggregator } from './observability/refusal-aggregator.js';
+import { createOpsServer } from './ops/ops-server.js';
+import { createRefusalAggregator } from './audit/refusal-aggregator.js';
 import {
   createFanoutQueue,
   createSorAdapter,
-  readSecretFromFile,
   resolveInstanceId,
   startPipeline,
 } from './pipeline/pipeline.js';
-import { createSorAdminServer } from './sor/admin-api.js';
-import { adminTokenFile, hasAdminToken, loadOrCreateAdminToken } from './sor/admin-token.js';
-import { createDemoSor } from './sor/demo-sor.sqlite.js';
-import type { DemoSor } from './sor/demo-sor.sqlite.js';
-import { seedDemoSor } from './sor/seed-briefings.js';
+import { createSorAdminServer } from './demo/sor/admin-api.js';
+import { adminTokenFile, hasAdminToken, loadOrCreateAdminToken } from './http/admin-token.js';
+import { createDemoSor } from './demo/sor/demo-sor.sqlite.js';
+import type { DemoSor } from './demo/sor/demo-sor.sqlite.js';
+import { seedDemoSor } from './demo/sor/seed-briefings.js';
 
 const log = createLogger('server');
 

@@ -20,7 +20,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Agent } from 'undici';
-import { userDbNames } from '../../server/src/fanout/user-dbs.js';
+import { userDbNames } from '../../server/src/user-dbs/user-dbs.js';
 import {
   createBasicUserAuth,
   createJwtUserAuth,

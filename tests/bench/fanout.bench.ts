@@ -24,11 +24,11 @@ import {
   startEmbeddedCouchProcess,
 } from '../../server/src/couch/embedded-couch-process.js';
 import type { CouchClient, CouchDoc } from '../../server/src/couch/types.js';
-import { forEachLimited } from '../../server/src/fanout/batch-reconciler.js';
+import pMap from 'p-map';
 import { transformSorDocument } from '../../server/src/fanout/transform.js';
 import { createBasicUserAuth } from '../../server/src/couch/user-auth.js';
-import { createUserDbs } from '../../server/src/fanout/user-dbs.js';
-import type { UserDbs } from '../../server/src/fanout/user-dbs.js';
+import { createUserDbs } from '../../server/src/user-dbs/user-dbs.js';
+import type { UserDbs } from '../../server/src/user-dbs/user-dbs.js';
 import { setLogLevel } from '../../server/src/observability/logger.js';
 import type { LogLevel } from '../../server/src/observability/logger.js';
 import { createMetrics } from '../../server/src/observability/metrics.js';
@@ -38,8 +38,8 @@ import {
   startPipeline,
 } from '../../server/src/pipeline/pipeline.js';
 import { retrySteps } from '../../server/src/queue/queue.amqp.js';
-import { createDemoSor } from '../../server/src/sor/demo-sor.sqlite.js';
-import type { DemoSor } from '../../server/src/sor/demo-sor.sqlite.js';
+import { createDemoSor } from '../../server/src/demo/sor/demo-sor.sqlite.js';
+import type { DemoSor } from '../../server/src/demo/sor/demo-sor.sqlite.js';
 
 const USERS = Number(process.env['BENCH_USERS'] ?? 1000);
 const PER_USER = Number(process.env['BENCH_PER_USER'] ?? 20);
@@ -132,9 +132,13 @@ const usersOf = (label: string) =>
   Array.from({ length: USERS }, (_, i) => `${label}.user-${String(i).padStart(4, '0')}`);
 
 async function ensureUsers(userDbs: UserDbs, users: readonly string[]): Promise<void> {
-  await forEachLimited(users, 16, async (user) => {
-    await userDbs.ensure(user);
-  });
+  await pMap(
+    users,
+    async (user) => {
+      await userDbs.ensure(user);
+    },
+    { concurrency: 16 },
+  );
 }
 
 async function rawLimit(couch: CouchClient, userDbs: UserDbs, dir: string): Promise<number> {
@@ -157,11 +161,15 @@ async function rawLimit(couch: CouchClient, userDbs: UserDbs, dir: string): Prom
   sor.close();
   await settle();
   const started = performance.now();
-  await forEachLimited([...perUser.entries()], RAW_PARALLEL, async ([user, docs]) => {
-    const results = await couch.bulkDocs((await userDbs.ensure(user)).briefings, docs);
-    if (results.some((r) => r.error))
-      throw new Error(`raw write failed: ${JSON.stringify(results[0])}`);
-  });
+  await pMap(
+    perUser,
+    async ([user, docs]) => {
+      const results = await couch.bulkDocs((await userDbs.ensure(user)).briefings, docs);
+      if (results.some((r) => r.error))
+        throw new Error(`raw write failed: ${JSON.stringify(results[0])}`);
+    },
+    { concurrency: RAW_PARALLEL },
+  );
   return performance.now() - started;
 }
 

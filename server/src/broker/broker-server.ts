@@ -24,17 +24,18 @@ import {
   DEVICE_WIPE_ERROR,
 } from '../../../src/shared/protocol.js';
 import type { DeviceRegistry } from '../devices/types.js';
+import { errorAnswer } from '../http/error-answer.js';
 import { limitKeyOf } from '../http/client-address.js';
 import { sendJson } from '../http/json-http.js';
 import { replicationAnswer } from './replication-answers.js';
-import type { UserDbs } from '../fanout/user-dbs.js';
-import { userIdProblem } from '../fanout/user-dbs.js';
-import type { AuditLog } from '../observability/audit-log.js';
+import type { UserDbs } from '../user-dbs/user-dbs.js';
+import { userIdProblem } from '../user-dbs/user-dbs.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import { createLogger, describeError } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { EndpointRule } from './allow-list.js';
 import { checkBody, decideQuery, decideRoute } from './broker-policy.js';
-import type { RefusalAggregator } from '../observability/refusal-aggregator.js';
+import type { RefusalAggregator } from '../audit/refusal-aggregator.js';
 import type { PreAuthGate } from './pre-auth-limit.js';
 import type { RateLimiter } from './rate-limit.js';
 import { createRowFilterStream } from './reserved-row-filter.js';
@@ -100,6 +101,11 @@ const UNIFORM = {
   502: { error: 'bad_gateway' },
   503: { error: 'unavailable' },
 } as const;
+
+/** The uniform status for a failure's status: one the broker has a body for, else 502. */
+function uniformStatus(status: number): keyof typeof UNIFORM {
+  return status in UNIFORM ? (status as keyof typeof UNIFORM) : 502;
+}
 
 type DeviceHeaders = { readonly id: string; readonly label: string };
 
@@ -554,10 +560,12 @@ export function createBrokerServer(deps: BrokerDeps): http.Server {
       recorded: false,
     };
     handle(req, res, audited).catch((error: unknown) => {
-      const { message } = describeError(error);
-      log.error({ err: describeError(error) }, 'broker request failed');
+      // The broker answers every failure with its uniform body for the status: the device
+      // learns no more than the status; the reason goes to the audit trail and the log.
+      const answer = errorAnswer(error, 'the broker', { status: 502 });
+      if (!answer.expected) log.error({ err: describeError(error) }, 'broker request failed');
       // Refused with what is known of it, e.g. a device that went away while sending its body.
-      if (!res.headersSent) refuse(res, audited, 502, `broker failure: ${message}`);
+      if (!res.headersSent) refuse(res, audited, uniformStatus(answer.status), answer.reason);
       else res.destroy();
     });
   });

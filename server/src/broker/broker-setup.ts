@@ -4,11 +4,11 @@
 import type http from 'node:http';
 import type { ServerConfig } from '../config/types.js';
 import type { DeviceRegistry } from '../devices/types.js';
-import type { UserDbs } from '../fanout/user-dbs.js';
-import type { RunningDevIdp } from '../idp/dev-idp.js';
-import type { AuditLog } from '../observability/audit-log.js';
+import type { UserDbs } from '../user-dbs/user-dbs.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { RefusalAggregator } from '../observability/refusal-aggregator.js';
+import type { RefusalAggregator } from '../audit/refusal-aggregator.js';
+import type { LocalIssuer } from './types.js';
 import { createBrokerServer } from './broker-server.js';
 import { createJwksKeyResolver, fetchTrusting } from './jwks.js';
 import { createPreAuthGate } from './pre-auth-limit.js';
@@ -24,7 +24,7 @@ export type BrokerSetupDeps = {
   readonly audit: AuditLog;
   readonly metrics: Metrics;
   /** The embedded development provider, when it runs. */
-  readonly idp: RunningDevIdp | null;
+  readonly idp: LocalIssuer | null;
   readonly devices: DeviceRegistry;
   readonly refusals: RefusalAggregator;
   /** The client address of a request (the trusted proxy's forwarded one behind a proxy). */

@@ -13,8 +13,8 @@
 // Shape: the database's own validation refuses a malformed return (per document, so one bad
 // return does not hold back the others); this gate only sees it first, so that the refusal is
 // in the audit trail and the metrics, which a `_bulk_docs` answer of 201 would hide.
-import { returnProblem } from '../returns/returns-validate.js';
-import type { AuditLog } from '../observability/audit-log.js';
+import { returnProblem } from '../returns/shapes/returns-validate.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { Metrics } from '../observability/metrics.js';
 
 export type ReturnsGateDecision =

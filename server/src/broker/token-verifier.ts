@@ -7,24 +7,7 @@ import { errors, jwtVerify } from 'jose';
 import type { CryptoKey, JWTPayload, JWTVerifyGetKey, KeyObject } from 'jose';
 import { KeySourceUnavailableError } from './jwks.js';
 import type { TokenCheck, TokenVerifier } from './types.js';
-
-/** Asymmetric JWS algorithms a deployment may pin. HS* and `none` are never accepted. */
-export const ASYMMETRIC_ALGORITHMS = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-] as const;
-export type AsymmetricAlgorithm = (typeof ASYMMETRIC_ALGORITHMS)[number];
-
-/** The JWT `typ` of OAuth access tokens (RFC 9068). Entra ID's v2 tokens say `JWT`. */
-export const ACCESS_TOKEN_TYPE = 'at+jwt';
+import type { AsymmetricAlgorithm } from '../config/types.js';
 
 export type TokenPolicy = {
   readonly issuer: string;

@@ -1,5 +1,18 @@
 // Contracts of the auth broker.
 
+/**
+ * An identity provider running beside the broker (the development provider in embedded mode):
+ * the broker trusts its issuer, its keys and its list of revoked tokens over its own CA. The
+ * broker knows it by this shape only, so that the product never imports the demo's provider.
+ */
+export type LocalIssuer = {
+  readonly issuer: string;
+  readonly jwksUrl: string;
+  readonly revokedTokensUrl: string;
+  /** PEM of the CA that signed the provider's https certificate. */
+  readonly caCertPem: string;
+};
+
 export type VerifiedToken = {
   /** The user id: the token's user claim (`sub` unless configured otherwise). */
   readonly user: string;

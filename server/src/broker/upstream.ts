@@ -5,7 +5,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
-import type { UserDbs } from '../fanout/user-dbs.js';
+import type { UserDbs } from '../user-dbs/user-dbs.js';
 import { ROW_MAX_BYTES } from './reserved-row-filter.js';
 import type { RevisionChecks } from './revision-checks.js';
 import { createRevisionChecks } from './revision-checks.js';

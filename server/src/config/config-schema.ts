@@ -6,7 +6,7 @@ import proxyAddr from 'proxy-addr';
 import { CLASSIFICATIONS } from '../../../src/shared/briefing.js';
 import { z } from 'zod';
 import { DEFAULT_PORTS, DEV_IDP } from '../../../src/shared/protocol.js';
-import { ACCESS_TOKEN_TYPE, ASYMMETRIC_ALGORITHMS } from '../broker/token-verifier.js';
+import { ACCESS_TOKEN_TYPE, ASYMMETRIC_ALGORITHMS } from './types.js';
 import { LOG_LEVELS } from '../observability/logger.js';
 import { ConfigError } from './types.js';
 import type { ServerConfig } from './types.js';

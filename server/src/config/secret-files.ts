@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ConfigError } from './types.js';
 
 export class SecretFileError extends Error {
   readonly code = 'SECRET_FILE_INVALID';
@@ -109,4 +110,21 @@ function fsyncDir(dir: string): void {
   } catch {
     /* best effort */
   }
+}
+
+/** Reads a secret named by a `*File` configuration key; a clear ConfigError when it cannot. */
+export function readSecretFromFile(key: string, env: string, file: string, minLength = 1): string {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.resolve(file), 'utf8').trim();
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    const problem = `${key} (${env}): cannot read ${JSON.stringify(file)} (${reason})`;
+    throw new ConfigError(`Invalid server configuration:\n  - ${problem}`, [problem]);
+  }
+  if (text.length < minLength) {
+    const problem = `${key} (${env}): ${JSON.stringify(file)} holds fewer than ${minLength} characters`;
+    throw new ConfigError(`Invalid server configuration:\n  - ${problem}`, [problem]);
+  }
+  return text;
 }

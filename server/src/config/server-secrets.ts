@@ -8,7 +8,7 @@ export type ServiceCredentials = { readonly username: string; readonly password:
 export type ServerSecrets = {
   /** The CouchDB server admin the pipeline writes as. */
   readonly couchAdmin: ServiceCredentials;
-  /** Key from which each user's CouchDB password is derived (see fanout/user-dbs.ts). */
+  /** Key from which each user's CouchDB password is derived (see couch/user-auth.ts). */
   readonly serviceSecret: string;
 };
 

@@ -1,8 +1,25 @@
 // The validated server configuration. Every key is documented (with its default and environment
 // variable) in ./config-schema.ts, which is the single source of truth.
-import type { AsymmetricAlgorithm } from '../broker/token-verifier.js';
 import type { LogLevel } from '../observability/logger.js';
 import type { Classification } from '../../../src/shared/briefing.js';
+
+/** Asymmetric JWS algorithms a deployment may pin. HS* and `none` are never accepted. */
+export const ASYMMETRIC_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+] as const;
+export type AsymmetricAlgorithm = (typeof ASYMMETRIC_ALGORITHMS)[number];
+
+/** The JWT `typ` of OAuth access tokens (RFC 9068). Entra ID's v2 tokens say `JWT`. */
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
 
 export type ServerConfig = {
   readonly dataDir: string;

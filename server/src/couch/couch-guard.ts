@@ -77,9 +77,9 @@ export const SERVER_ENDPOINTS: Readonly<
   _all_dbs: { admin: READ, user: [] },
 };
 
-/** Prefixes of the per-user databases (fanout/user-dbs.ts names them `<prefix><hex of user id>`). */
+/** Prefixes of the per-user databases (user-dbs/user-dbs.ts names them `<prefix><hex of user id>`). */
 export const USER_DB_PREFIXES = { briefings: 'userdb-', returns: 'returns-' } as const;
-/** User ids are 1 to 100 UTF-8 bytes (fanout/user-dbs.ts, MAX_USER_ID_BYTES). */
+/** User ids are 1 to 100 UTF-8 bytes (user-dbs/user-dbs.ts, MAX_USER_ID_BYTES). */
 const USER_DB_NAME = /^(userdb|returns)-((?:[0-9a-f]{2}){1,100})$/;
 /** Databases only the service admin opens. */
 const ADMIN_ONLY_DBS = new Set([CONTROL_DB, '_users', '_replicator']);

@@ -4,7 +4,7 @@
 import type { ServerConfig } from '../config/types.js';
 import { ConfigError } from '../config/types.js';
 import type { ServerSecrets } from '../config/server-secrets.js';
-import { readSecretFromFile } from '../pipeline/pipeline.js';
+import { readSecretFromFile } from '../config/secret-files.js';
 import { createCouchClient } from './couch-client.js';
 import { EMBEDDED_COUCH_ORIGIN, startEmbeddedCouchProcess } from './embedded-couch-process.js';
 import type { EmbeddedCouchProcess } from './embedded-couch-process.js';

@@ -5,9 +5,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { DEVICE_ID_PATTERN } from '../../../src/shared/protocol.js';
-import { userIdProblem } from '../fanout/user-dbs.js';
+import { userIdProblem } from '../user-dbs/user-dbs.js';
 import { BodyError, readJsonBody, sendJson } from '../http/json-http.js';
-import type { AdminAudit } from '../observability/admin-audit.js';
+import type { AdminAudit } from '../audit/admin-audit.js';
 import { createLogger } from '../observability/logger.js';
 import type { DeviceRegistry } from './types.js';
 

@@ -22,8 +22,8 @@ import { secretsEqual } from '../config/secret-files.js';
 import { CONTROL_DB, ensureControlDb } from '../couch/control-db.js';
 import type { CouchClient, CouchDoc } from '../couch/types.js';
 import { CouchError } from '../couch/types.js';
-import type { AuditLog } from '../observability/audit-log.js';
-import type { RefusalAggregator } from '../observability/refusal-aggregator.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { RefusalAggregator } from '../audit/refusal-aggregator.js';
 import type {
   DeviceRecord,
   DeviceRegistry,

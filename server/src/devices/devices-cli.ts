@@ -5,8 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_PORTS, DEVICE_ID_PATTERN } from '../../../src/shared/protocol.js';
-import { adminTokenFile } from '../sor/admin-token.js';
-import { CliError, osReason } from '../sor/admin-cli.js';
+import { adminTokenFile } from '../http/admin-token.js';
+import { CliError, osReason } from '../cli/cli-error.js';
 import { describeDeviceStatus, deviceStatus } from './device-status.js';
 import type { DeviceRecord, WipeOrder } from './types.js';
 

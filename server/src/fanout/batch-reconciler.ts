@@ -9,141 +9,28 @@
 // a share being written by another worker), the pair is reconciled again, so the last writer
 // always acts on the latest truth.
 import type { Classification } from '../../../src/shared/briefing.js';
-import { CLASSIFICATIONS, briefingDocId } from '../../../src/shared/briefing.js';
-import type { CouchAttachmentStub, CouchClient, CouchDoc } from '../couch/types.js';
-import { CouchError } from '../couch/types.js';
-import type { SorAdapter, SorDeliveryNotices, SorDocument, SorShareState } from '../sor/types.js';
+import pMap from 'p-map';
+import type { SorAdapter, SorDocument, SorShareState } from '../sor/types.js';
 import { SorRecordError } from '../sor/types.js';
-import { removeBriefing, upsertBriefing } from './briefing-writer.js';
+import { applyForRecipient } from './recipient-writes.js';
+import type { Plan } from './recipient-writes.js';
+import { PermanentFailure, aboveCeiling, pairKey } from './reconcile-types.js';
+import type { Effect, Pair, PairResult, ReconcileDeps } from './reconcile-types.js';
 import { MalformedSorDocumentError, transformSorDocument } from './transform.js';
 import type { TransformedBriefing } from './transform.js';
-import type { FanoutOutcome } from './types.js';
-import { userDbNames } from './user-dbs.js';
-import type { UserDbs } from './user-dbs.js';
 
-/** A failure no retry can fix: the events go to the dead-letter queue with this reason. */
-export class PermanentFailure extends Error {
-  readonly permanent = true;
-}
-
-export type Pair = { readonly sorId: string; readonly recipient: string };
-
-export type PairResult =
-  | {
-      readonly ok: true;
-      readonly outcome: FanoutOutcome;
-      /** The version written (or found unchanged/stale) when shared. */
-      readonly version?: number;
-    }
-  | { readonly ok: false; readonly error: unknown };
-
-export type Effect = {
-  readonly pair: Pair;
-  readonly outcome: 'written' | 'deleted';
-  readonly version?: number;
-};
-
-export type ReconcileDeps = {
-  readonly sor: SorAdapter;
-  readonly couch: CouchClient;
-  readonly userDbs: UserDbs;
-  /** Databases written in parallel. */
-  readonly concurrency: number;
-  /**
-   * Called as soon as a write or delete returned, before anything else runs, so that a crash
-   * later in the batch cannot lose the record of it (the audit trail uses this).
-   */
-  readonly onEffect?: (effect: Effect) => void;
-  /**
-   * Revisions this worker wrote itself. With it, new briefings are created without reading
-   * first and changed ones are written with the remembered _rev; a conflict (someone else wrote
-   * meanwhile) falls back to reading. Without it, every write reads the stored document first.
-   */
-  readonly revisions?: RevisionCache;
-  /**
-   * The organisation-wide ceiling: a briefing marked above it is not published (and removed
-   * where an earlier version was), the SOR is told why once per version, and `onWithheld`
-   * records each recipient it was withheld from.
-   */
-  readonly ceiling?: {
-    readonly highest: Classification;
-    readonly notices: SorDeliveryNotices;
-    readonly onWithheld?: (withheld: Withheld) => void;
-  };
-};
-
-export type Withheld = {
-  readonly pair: Pair;
-  readonly version: number;
-  readonly classification: string;
-  readonly reason: string;
-};
-
-/** Above the ceiling; a marking the schema does not know counts as above. */
-export function aboveCeiling(classification: string, highest: Classification): boolean {
-  const rank = (CLASSIFICATIONS as readonly string[]).indexOf(classification);
-  return rank === -1 || rank > CLASSIFICATIONS.indexOf(highest);
-}
-
-export type RevisionEntry = {
-  readonly rev: string;
-  readonly contentHash: string;
-  readonly version: number;
-  readonly attachments: Readonly<Record<string, CouchAttachmentStub>>;
-};
-
-/** A bounded, least-recently-used map of (database, document) to what this worker wrote. */
-export type RevisionCache = {
-  get(db: string, id: string): RevisionEntry | undefined;
-  set(db: string, id: string, entry: RevisionEntry): void;
-  delete(db: string, id: string): void;
-};
-
-export function createRevisionCache(maxEntries = 100_000): RevisionCache {
-  const entries = new Map<string, RevisionEntry>();
-  const keyOf = (db: string, id: string) => `${db}\u0000${id}`;
-  return {
-    get(db, id) {
-      const key = keyOf(db, id);
-      const entry = entries.get(key);
-      if (entry) {
-        entries.delete(key); // move to the most recently used end
-        entries.set(key, entry);
-      }
-      return entry;
-    },
-    set(db, id, entry) {
-      const key = keyOf(db, id);
-      entries.delete(key);
-      entries.set(key, entry);
-      if (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
-    },
-    delete(db, id) {
-      entries.delete(keyOf(db, id));
-    },
-  };
-}
+export { PermanentFailure, aboveCeiling, createRevisionCache, pairKey } from './reconcile-types.js';
+export type {
+  Effect,
+  Pair,
+  PairResult,
+  ReconcileDeps,
+  RevisionCache,
+  RevisionEntry,
+  Withheld,
+} from './reconcile-types.js';
 
 const MAX_ROUNDS = 3;
-
-export const pairKey = (pair: Pair) => `${pair.sorId}\u0000${pair.recipient}`;
-
-/** Runs `work` over `items`, at most `limit` at a time. */
-export async function forEachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const runners = Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next]!;
-      next += 1;
-      await work(item);
-    }
-  });
-  await Promise.all(runners);
-}
 
 type Source =
   | { readonly kind: 'missing' }
@@ -168,235 +55,6 @@ async function loadSource(sor: SorAdapter, sorId: string): Promise<Source> {
       return { kind: 'failed', error: new PermanentFailure(error.message) };
     }
     return { kind: 'failed', error };
-  }
-}
-
-type Plan =
-  | { readonly pair: Pair; readonly target: 'write'; readonly briefing: TransformedBriefing }
-  | { readonly pair: Pair; readonly target: 'remove' };
-
-// Base64 of attachment bytes, once per batch however many recipients get the same document.
-const base64Cache = new WeakMap<Uint8Array, string>();
-function base64Of(data: Uint8Array): string {
-  let text = base64Cache.get(data);
-  if (text === undefined) {
-    text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64');
-    base64Cache.set(data, text);
-  }
-  return text;
-}
-
-function docToWrite(briefing: TransformedBriefing, existing: CouchDoc | null): CouchDoc {
-  const stored = existing?._attachments ?? {};
-  const attachments: Record<string, CouchAttachmentStub> = {};
-  for (const a of briefing.attachments) {
-    const previous = stored[a.name];
-    attachments[a.name] =
-      previous?.digest === a.couchDigest && previous.content_type === a.contentType
-        ? { content_type: a.contentType, digest: a.couchDigest, stub: true }
-        : { content_type: a.contentType, data: base64Of(a.data) };
-  }
-  return {
-    _id: briefing.id,
-    ...(existing?._rev ? { _rev: existing._rev } : {}),
-    ...briefing.doc,
-    _attachments: attachments,
-  };
-}
-
-/** The attachment stubs CouchDB keeps for a briefing we wrote (to send stubs next time). */
-function stubsOf(briefing: TransformedBriefing): Record<string, CouchAttachmentStub> {
-  const stubs: Record<string, CouchAttachmentStub> = {};
-  for (const a of briefing.attachments) {
-    stubs[a.name] = { content_type: a.contentType, digest: a.couchDigest, stub: true };
-  }
-  return stubs;
-}
-
-const isPermanentCouchError = (error: unknown) =>
-  error instanceof CouchError &&
-  (error.code === 'too_large' || error.code === 'bad_request' || error.code === 'forbidden');
-
-/** Writes one recipient's plans: bulk first, one by one where the bulk write fell short. */
-async function applyForRecipient(
-  deps: ReconcileDeps,
-  recipient: string,
-  plans: readonly Plan[],
-  results: Map<string, PairResult>,
-): Promise<void> {
-  const settle = (pair: Pair, result: PairResult) => {
-    results.set(pairKey(pair), result);
-    if (result.ok && (result.outcome === 'written' || result.outcome === 'deleted')) {
-      deps.onEffect?.({
-        pair,
-        outcome: result.outcome,
-        ...(result.version ? { version: result.version } : {}),
-      });
-    }
-  };
-  const writes = plans.filter((p) => p.target === 'write');
-  let db: string;
-  try {
-    db =
-      writes.length > 0
-        ? (await deps.userDbs.ensure(recipient)).briefings
-        : userDbNames(recipient).briefings;
-  } catch (error) {
-    for (const plan of plans) results.set(pairKey(plan.pair), { ok: false, error });
-    return;
-  }
-
-  type BulkItem = { plan: Plan; doc: CouchDoc; outcome: FanoutOutcome; version?: number };
-  const bulk: BulkItem[] = [];
-  const cache = deps.revisions;
-
-  // What can be written without reading first: a briefing this worker never wrote here (create;
-  // if it exists after all, CouchDB answers "conflict" and the careful path reads it), one it
-  // wrote with other content (update with the remembered _rev), one it wrote and must remove.
-  // Everything else (possibly unchanged or stale, or unknown and to be removed) is read first:
-  // deciding "nothing to do" needs CouchDB's word, not our memory.
-  const toRead: Plan[] = [];
-  for (const plan of plans) {
-    const id = briefingDocId(plan.pair.sorId);
-    const known = cache?.get(db, id);
-    if (plan.target === 'remove') {
-      if (known) {
-        bulk.push({ plan, doc: { _id: id, _rev: known.rev, _deleted: true }, outcome: 'deleted' });
-      } else toRead.push(plan);
-      continue;
-    }
-    const { contentHash, sourceVersion: version } = plan.briefing.doc;
-    if (!cache) toRead.push(plan);
-    else if (!known) {
-      bulk.push({ plan, doc: docToWrite(plan.briefing, null), outcome: 'written', version });
-    } else if (known.contentHash === contentHash || known.version > version) toRead.push(plan);
-    else {
-      const remembered = { _id: id, _rev: known.rev, _attachments: known.attachments };
-      bulk.push({ plan, doc: docToWrite(plan.briefing, remembered), outcome: 'written', version });
-    }
-  }
-
-  if (toRead.length > 0) {
-    let rows;
-    try {
-      rows = await deps.couch.allDocs(
-        db,
-        toRead.map((p) => briefingDocId(p.pair.sorId)),
-        { includeDocs: true },
-      );
-    } catch (error) {
-      const noDb = error instanceof CouchError && error.code === 'not_found';
-      for (const plan of toRead) {
-        results.set(
-          pairKey(plan.pair),
-          // No database yet: nothing to remove.
-          noDb && plan.target === 'remove' ? { ok: true, outcome: 'absent' } : { ok: false, error },
-        );
-      }
-      rows = null;
-    }
-    const existing = new Map<string, CouchDoc>();
-    for (const row of rows ?? []) {
-      if (row.doc && !row.value?.deleted) existing.set(row.key, row.doc);
-    }
-    for (const plan of rows ? toRead : []) {
-      const id = briefingDocId(plan.pair.sorId);
-      const current = existing.get(id) ?? null;
-      const key = pairKey(plan.pair);
-      if (plan.target === 'remove') {
-        if (!current?._rev) results.set(key, { ok: true, outcome: 'absent' });
-        else
-          bulk.push({
-            plan,
-            doc: { _id: id, _rev: current._rev, _deleted: true },
-            outcome: 'deleted',
-          });
-        continue;
-      }
-      const version = plan.briefing.doc.sourceVersion;
-      if (current && current['contentHash'] === plan.briefing.doc.contentHash) {
-        results.set(key, { ok: true, outcome: 'unchanged', version });
-        continue;
-      }
-      const storedVersion = current?.['sourceVersion'];
-      if (typeof storedVersion === 'number' && storedVersion > version) {
-        results.set(key, { ok: true, outcome: 'stale', version: storedVersion });
-        continue;
-      }
-      bulk.push({ plan, doc: docToWrite(plan.briefing, current), outcome: 'written', version });
-    }
-  }
-  if (bulk.length === 0) return;
-
-  let careful: BulkItem[] = [];
-  try {
-    const answers = await deps.couch.bulkDocs(
-      db,
-      bulk.map((b) => b.doc),
-    );
-    // Matched by id, not by position: express-pouchdb does not always answer in request order
-    // (ids are unique within one request).
-    const byId = new Map(answers.map((a) => [a.id, a]));
-    bulk.forEach((item) => {
-      const answer = byId.get(item.doc._id);
-      const key = pairKey(item.plan.pair);
-      if (answer && !answer.error) {
-        if (item.plan.target === 'write' && answer.rev) {
-          cache?.set(db, item.doc._id, {
-            rev: answer.rev,
-            contentHash: item.plan.briefing.doc.contentHash,
-            version: item.plan.briefing.doc.sourceVersion,
-            attachments: stubsOf(item.plan.briefing),
-          });
-        } else cache?.delete(db, item.doc._id);
-        settle(item.plan.pair, {
-          ok: true,
-          outcome: item.outcome,
-          ...(item.version ? { version: item.version } : {}),
-        });
-      } else if (answer?.error === 'conflict' || !answer) {
-        careful.push(item);
-      } else if (answer.error === 'forbidden' || answer.error === 'bad_request') {
-        results.set(key, {
-          ok: false,
-          error: new PermanentFailure(
-            `CouchDB refused ${item.doc._id} in ${db}: ${answer.reason ?? answer.error}`,
-          ),
-        });
-      } else {
-        careful.push(item);
-      }
-    });
-  } catch (error) {
-    // One oversized or refused document fails the whole request: isolate it.
-    if (isPermanentCouchError(error)) careful = bulk;
-    else {
-      for (const item of bulk) results.set(pairKey(item.plan.pair), { ok: false, error });
-      return;
-    }
-  }
-
-  for (const item of careful) {
-    const key = pairKey(item.plan.pair);
-    cache?.delete(db, item.doc._id); // what we remembered was wrong or is about to be
-    try {
-      const outcome =
-        item.plan.target === 'write'
-          ? await upsertBriefing(deps.couch, db, item.plan.briefing)
-          : await removeBriefing(deps.couch, db, item.doc._id);
-      settle(item.plan.pair, {
-        ok: true,
-        outcome,
-        ...(item.plan.target === 'write' ? { version: item.plan.briefing.doc.sourceVersion } : {}),
-      });
-    } catch (error) {
-      results.set(key, {
-        ok: false,
-        error: isPermanentCouchError(error)
-          ? new PermanentFailure(error instanceof Error ? error.message : String(error))
-          : error,
-      });
-    }
   }
 }
 
@@ -426,13 +84,13 @@ async function reconcileRound(
 ): Promise<Set<string>> {
   const sources = new Map<string, Source>();
   const pause = pauseEvery(YIELD_EVERY_MS);
-  await forEachLimited(
-    [...new Set(pairs.map((p) => p.sorId))],
-    deps.concurrency * 2,
+  await pMap(
+    new Set(pairs.map((p) => p.sorId)),
     async (sorId) => {
       await pause();
       sources.set(sorId, await loadSource(deps.sor, sorId));
     },
+    { concurrency: Math.max(1, deps.concurrency * 2) },
   );
 
   // Marked above the organisation's ceiling: the SOR is told why (once per version, before the
@@ -494,8 +152,10 @@ async function reconcileRound(
     list.push(plan);
     byRecipient.set(pair.recipient, list);
   }
-  await forEachLimited([...byRecipient.entries()], deps.concurrency, ([recipient, plans]) =>
-    applyForRecipient(deps, recipient, plans, results),
+  await pMap(
+    byRecipient,
+    ([recipient, plans]) => applyForRecipient(deps, recipient, plans, results),
+    { concurrency: Math.max(1, deps.concurrency) },
   );
   // A withheld pair is removed whatever its share state: no drift to look for.
   return new Set(pairs.filter((pair) => withheld.has(pair.sorId)).map(pairKey));
@@ -516,9 +176,8 @@ async function driftedPairs(
     return r?.ok && (r.outcome === 'written' || r.outcome === 'deleted');
   });
   const states = new Map<string, SorShareState | null | 'error'>();
-  await forEachLimited(
-    [...new Set(touched.map((p) => p.sorId))],
-    deps.concurrency * 2,
+  await pMap(
+    new Set(touched.map((p) => p.sorId)),
     async (sorId) => {
       try {
         states.set(sorId, await deps.sor.fetchShareState(sorId));
@@ -526,6 +185,7 @@ async function driftedPairs(
         states.set(sorId, 'error');
       }
     },
+    { concurrency: Math.max(1, deps.concurrency * 2) },
   );
   return touched.filter((pair) => {
     const state = states.get(pair.sorId);

@@ -16,9 +16,10 @@ import type { CouchClient, CouchDoc } from '../couch/types.js';
 import { CouchError } from '../couch/types.js';
 import { createLogger, describeError } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { Lease } from '../poller/lease.js';
-import { backoffDelayMs } from '../queue/backoff.js';
-import { userDbNames } from './user-dbs.js';
+import type { Lease } from '../lease/lease.js';
+import { backoffDelayMs } from '../timing/backoff.js';
+import { createSleeper } from '../timing/sleeper.js';
+import { userDbNames } from '../user-dbs/user-dbs.js';
 
 const log = createLogger('compaction');
 
@@ -145,21 +146,10 @@ export function createCompactor(deps: CompactorDeps): Compactor {
   let running = false;
   let stopping = false;
   let loop: Promise<void> | null = null;
-  let cancelSleep: (() => void) | null = null;
+  const sleeper = createSleeper();
   let lastStart = -Infinity;
   /** Databases whose compaction failed: tried again after a back-off, others go first. */
   const failing = new Map<string, { failures: number; retryAt: number }>();
-
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        cancelSleep = null;
-        resolve();
-      }
-      cancelSleep = done;
-    });
 
   async function compactOne(marker: CompactionMarker): Promise<void> {
     const started = performance.now();
@@ -201,7 +191,7 @@ export function createCompactor(deps: CompactorDeps): Compactor {
     let done = 0;
     for (const marker of due) {
       const wait = lastStart + deps.minIntervalMs - performance.now();
-      if (wait > 0) await sleep(wait);
+      if (wait > 0) await sleeper.sleep(wait);
       if (stopping || !deps.lease.isHeld()) break;
       lastStart = performance.now();
       try {
@@ -238,7 +228,7 @@ export function createCompactor(deps: CompactorDeps): Compactor {
         if (failures === 1) log.warn(details, 'reading compaction requests failed; backing off');
         else if (failures % 10 === 0) log.warn(details, 'reading compaction requests still fails');
       }
-      if (running) await sleep(delay);
+      if (running) await sleeper.sleep(delay);
     }
   }
 
@@ -253,7 +243,7 @@ export function createCompactor(deps: CompactorDeps): Compactor {
     async stop() {
       running = false;
       stopping = true;
-      cancelSleep?.();
+      sleeper.wake();
       await loop;
       loop = null;
     },

@@ -11,7 +11,8 @@ import type { CouchClient } from '../couch/types.js';
 import { createLogger, describeError } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Queue, QueueMessage } from '../queue/types.js';
-import { backoffDelayMs } from '../queue/backoff.js';
+import { backoffDelayMs } from '../timing/backoff.js';
+import { createSleeper } from '../timing/sleeper.js';
 import type { Classification } from '../../../src/shared/briefing.js';
 import type { SorAdapter, SorDeliveryNotices } from '../sor/types.js';
 import { SorUnavailableError } from '../sor/types.js';
@@ -25,8 +26,8 @@ import type { Effect, Pair, PairResult } from './batch-reconciler.js';
 import type { CompactionRequests } from './compactions.js';
 import { fanoutEventSchema } from './types.js';
 import type { Fanout, FanoutEvent, FanoutOutcome, ShareEvent } from './types.js';
-import { userIdProblem } from './user-dbs.js';
-import type { UserDbs } from './user-dbs.js';
+import { userIdProblem } from '../user-dbs/user-dbs.js';
+import type { UserDbs } from '../user-dbs/user-dbs.js';
 
 const log = createLogger('fanout');
 
@@ -86,31 +87,12 @@ export function createFanout(deps: FanoutDeps): Fanout {
   const revisions = createRevisionCache();
   let running = false;
   let loop: Promise<void> | null = null;
-  // Sleeping loops, and whether a wake-up came while none slept (the next sleep is skipped).
-  const sleepers = new Set<() => void>();
-  let woken = false;
-
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (woken) {
-        woken = false;
-        resolve();
-        return;
-      }
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        sleepers.delete(done);
-        resolve();
-      }
-      sleepers.add(done);
-    });
+  // A wake-up that came while no loop slept skips the next sleep: work announced between two
+  // sleeps must not wait out a whole idle interval.
+  const sleeper = createSleeper({ latch: true });
   let sorDown = false;
   let sorProbe: Promise<void> | null = null;
-  const wakeAll = () => {
-    if (sleepers.size === 0) woken = true;
-    for (const wake of [...sleepers]) wake();
-  };
+  const wakeAll = () => sleeper.wake();
 
   async function fail(message: QueueMessage<FanoutEvent>, error: unknown): Promise<void> {
     const permanent = error instanceof PermanentFailure;
@@ -300,7 +282,7 @@ export function createFanout(deps: FanoutDeps): Fanout {
       sorProbe = (async () => {
         log.warn('the SOR is unreachable; fan-out pauses until it answers');
         for (let attempt = 1; running; attempt += 1) {
-          await sleep(backoffDelayMs(attempt, { baseDelayMs: 250, maxDelayMs: 15_000 }));
+          await sleeper.sleep(backoffDelayMs(attempt, { baseDelayMs: 250, maxDelayMs: 15_000 }));
           if (!running || (await deps.sor.ping().catch(() => false))) break;
         }
         if (running) log.info('the SOR answers again; fan-out resumes');
@@ -325,7 +307,7 @@ export function createFanout(deps: FanoutDeps): Fanout {
       if (messages.length === 0) {
         // A queue that waited for messages (RabbitMQ) already idled; one that cannot wait did not.
         const waited = now() - started;
-        await sleep(Math.max(deps.idleMs - waited, 10));
+        await sleeper.sleep(Math.max(deps.idleMs - waited, 10));
         continue;
       }
       try {

@@ -15,6 +15,7 @@ import {
   contentTypeSchema,
   sorBriefingContentSchema,
 } from '../sor/briefing-content.js';
+import { MAX_ATTACHMENT_BYTES } from '../sor/types.js';
 import type { SorDocument } from '../sor/types.js';
 
 /** A SOR record the pipeline cannot turn into a briefing; retrying will not help. */
@@ -45,7 +46,6 @@ export type TransformedBriefing = {
   readonly attachments: readonly BriefingAttachment[];
 };
 
-export const MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024;
 const SUMMARY_LENGTH = 280;
 
 // Allow-list: structure and emphasis only. No images (they would load remote content), no

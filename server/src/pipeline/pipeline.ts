@@ -2,28 +2,27 @@
 // -> SOR) from the validated configuration. server.ts calls these; they only wire: each part
 // lives in its capability folder.
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { AuditLog } from '../audit/types.js';
-import { ConfigError } from '../config/types.js';
+import { readSecretFromFile } from '../config/secret-files.js';
 import type { ServerConfig } from '../config/types.js';
 import { CONTROL_DB, ensureControlDb } from '../couch/control-db.js';
 import type { CouchClient } from '../couch/types.js';
 import { createCompactionRequests, createCompactor } from '../fanout/compactions.js';
 import { createFanout } from '../fanout/fanout-worker.js';
 import type { FanoutEvent } from '../fanout/types.js';
-import type { UserDbs } from '../fanout/user-dbs.js';
+import type { UserDbs } from '../user-dbs/user-dbs.js';
 import { createLogger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { createCouchLease } from '../poller/lease.js';
-import type { Lease } from '../poller/lease.js';
+import { createCouchLease } from '../lease/lease.js';
+import type { Lease } from '../lease/lease.js';
 import { CURSOR_FIELD, createPoller } from '../poller/poller.js';
 import { createAmqpQueue } from '../queue/queue.amqp.js';
 import { createSqliteQueue } from '../queue/queue.sqlite.js';
 import type { Queue } from '../queue/types.js';
 import { createCouchCheckpoints, createReturnsIntegrator } from '../returns/returns-integrator.js';
-import type { DemoSor } from '../sor/demo-sor.sqlite.js';
+import type { DemoSor } from '../demo/sor/demo-sor.sqlite.js';
 import { SOR_API_PREFIX } from '../sor/sor-contract.js';
 import { createRestSorAdapter } from '../sor/sor.rest.js';
 import type { SorAdapter, SorDeliveryNotices } from '../sor/types.js';
@@ -44,23 +43,6 @@ export function resolveInstanceId(config: ServerConfig): string {
   if (config.instanceId !== '') return config.instanceId;
   const digest = createHash('sha256').update(config.dataDir).digest('hex').slice(0, 8);
   return `${os.hostname()}-${digest}`;
-}
-
-/** Reads a secret named by a `*File` configuration key; a clear ConfigError when it cannot. */
-export function readSecretFromFile(key: string, env: string, file: string, minLength = 1): string {
-  let text: string;
-  try {
-    text = fs.readFileSync(path.resolve(file), 'utf8').trim();
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
-    const problem = `${key} (${env}): cannot read ${JSON.stringify(file)} (${reason})`;
-    throw new ConfigError(`Invalid server configuration:\n  - ${problem}`, [problem]);
-  }
-  if (text.length < minLength) {
-    const problem = `${key} (${env}): ${JSON.stringify(file)} holds fewer than ${minLength} characters`;
-    throw new ConfigError(`Invalid server configuration:\n  - ${problem}`, [problem]);
-  }
-  return text;
 }
 
 export function createFanoutQueue(config: ServerConfig): Queue<FanoutEvent> {

@@ -10,11 +10,12 @@
 import type { FanoutEvent } from '../fanout/types.js';
 import { createLogger, describeError } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { backoffDelayMs } from '../queue/backoff.js';
+import { backoffDelayMs } from '../timing/backoff.js';
+import { createSleeper } from '../timing/sleeper.js';
 import type { EnqueueItem, Queue } from '../queue/types.js';
 import type { SorAdapter, SorChangePage } from '../sor/types.js';
-import type { Lease } from './lease.js';
-import { LeaseLostError } from './lease.js';
+import type { Lease } from '../lease/lease.js';
+import { LeaseLostError } from '../lease/lease.js';
 import type { Poller } from './types.js';
 
 const log = createLogger('poller');
@@ -71,18 +72,7 @@ function readCursor(lease: Lease): string | null {
 export function createPoller(deps: PollerDeps): Poller {
   let running = false;
   let loop: Promise<void> | null = null;
-  let cancelSleep: (() => void) | null = null;
-
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        cancelSleep = null;
-        resolve();
-      }
-      cancelSleep = done;
-    });
+  const sleeper = createSleeper();
 
   // Events this poller may still queue before it must ask the queue how many are ready. Between
   // two looks, the ready count grows only by what this poller (the lease holder) queues, plus
@@ -130,7 +120,7 @@ export function createPoller(deps: PollerDeps): Poller {
         if (!deps.lease.isHeld()) {
           headroom = 0;
           // The lease renews in the background; look again soon.
-          if (running) await sleep(Math.min(deps.intervalMs, 1_000));
+          if (running) await sleeper.sleep(Math.min(deps.intervalMs, 1_000));
           continue;
         }
         const count = await pollOnce();
@@ -154,7 +144,7 @@ export function createPoller(deps: PollerDeps): Poller {
         else if (failures % 10 === 0) log.warn(details, 'polling is still failing');
         else log.debug(details, 'polling failed again');
       }
-      if (running && delay > 0) await sleep(delay);
+      if (running && delay > 0) await sleeper.sleep(delay);
     }
   }
 
@@ -167,7 +157,7 @@ export function createPoller(deps: PollerDeps): Poller {
     },
     async stop() {
       running = false;
-      cancelSleep?.();
+      sleeper.wake();
       await loop;
       loop = null;
     },

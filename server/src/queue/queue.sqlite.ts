@@ -6,7 +6,7 @@
 // always just `run_at <= now`: a message whose worker died becomes runnable again by itself.
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { backoffDelayMs } from './backoff.js';
+import { backoffDelayMs } from '../timing/backoff.js';
 import type {
   AckOutcome,
   EnqueueItem,

@@ -13,21 +13,22 @@
 // duplicate. Checkpoints live in the control database (not in the user's own database, where the
 // user's device could move them). Only the holder of the "returns" lease works, so several
 // instances do not send everything several times.
+import pMap from 'p-map';
 import type { ReturnType } from '../../../src/shared/briefing.js';
 import type { AuditLog } from '../audit/types.js';
 import { CONTROL_DB } from '../couch/control-db.js';
 import type { CouchClient, CouchDoc } from '../couch/types.js';
 import { CouchError } from '../couch/types.js';
-import { forEachLimited } from '../fanout/batch-reconciler.js';
-import { userDbNames, userIdProblem } from '../fanout/user-dbs.js';
+import { userDbNames, userIdProblem } from '../user-dbs/user-dbs.js';
 import { createLogger, describeError } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { Lease } from '../poller/lease.js';
-import { backoffDelayMs } from '../queue/backoff.js';
+import type { Lease } from '../lease/lease.js';
+import { backoffDelayMs } from '../timing/backoff.js';
+import { createSleeper } from '../timing/sleeper.js';
 import type { SorAdapter, SorShareHistory } from '../sor/types.js';
 import { SorRecordError } from '../sor/types.js';
-import { RETURN_SHAPES } from './return-shapes.js';
-import { returnProblem } from './returns-validate.js';
+import { RETURN_SHAPES } from './shapes/return-shapes.js';
+import { returnProblem } from './shapes/returns-validate.js';
 import { judgeShare } from './share-check.js';
 
 const log = createLogger('returns');
@@ -111,18 +112,7 @@ export function createReturnsIntegrator(deps: ReturnsIntegratorDeps): ReturnsInt
   const now = deps.now ?? Date.now;
   let running = false;
   let loop: Promise<void> | null = null;
-  let cancelSleep: (() => void) | null = null;
-
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        cancelSleep = null;
-        resolve();
-      }
-      cancelSleep = done;
-    });
+  const sleeper = createSleeper();
 
   function refuse(
     db: string,
@@ -262,14 +252,18 @@ export function createReturnsIntegrator(deps: ReturnsIntegratorDeps): ReturnsInt
     });
     let sent = 0;
     const errors: unknown[] = [];
-    await forEachLimited(dbs, deps.concurrency ?? 4, async ({ db, userId }) => {
-      try {
-        const count = await processDb(db, userId);
-        sent += count; // not `sent += await ...`: that reads `sent` before the await
-      } catch (error) {
-        errors.push(error);
-      }
-    });
+    await pMap(
+      dbs,
+      async ({ db, userId }) => {
+        try {
+          const count = await processDb(db, userId);
+          sent += count; // not `sent += await ...`: that reads `sent` before the await
+        } catch (error) {
+          errors.push(error);
+        }
+      },
+      { concurrency: Math.max(1, deps.concurrency ?? 4) },
+    );
     // Other users' returns went on; the first failure reports (and backs off) for all.
     if (errors.length > 0) {
       throw errors[0] instanceof Error ? errors[0] : new Error(String(errors[0]));
@@ -296,7 +290,7 @@ export function createReturnsIntegrator(deps: ReturnsIntegratorDeps): ReturnsInt
         if (failures === 1) log.warn(details, 'sending returns failed; backing off');
         else if (failures % 10 === 0) log.warn(details, 'sending returns is still failing');
       }
-      if (running) await sleep(delay);
+      if (running) await sleeper.sleep(delay);
     }
   }
 
@@ -309,7 +303,7 @@ export function createReturnsIntegrator(deps: ReturnsIntegratorDeps): ReturnsInt
     },
     async stop() {
       running = false;
-      cancelSleep?.();
+      sleeper.wake();
       await loop;
       loop = null;
     },

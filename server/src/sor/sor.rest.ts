@@ -8,7 +8,6 @@
 // dead-letters it with the reason); a SOR that is down, slow or answers 5xx raises
 // SorUnavailableError (callers retry with backoff).
 import { createHash } from 'node:crypto';
-import { MAX_ATTACHMENT_BYTES } from '../fanout/transform.js';
 import type { z } from 'zod';
 import {
   describeIssues,
@@ -30,7 +29,7 @@ import type {
   SorShareHistory,
   SorShareState,
 } from './types.js';
-import { SorRecordError, SorUnavailableError } from './types.js';
+import { MAX_ATTACHMENT_BYTES, SorRecordError, SorUnavailableError } from './types.js';
 
 /** Largest JSON document accepted (body HTML is limited to 10 MB by the briefing schema). */
 export const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;

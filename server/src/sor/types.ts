@@ -46,6 +46,9 @@ export type SorChangePage = {
   readonly nextCursor: string;
 };
 
+/** The largest attachment Attaché takes from a SOR (the REST adapter and the fan-out refuse more). */
+export const MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024;
+
 export type SorAttachment = {
   readonly name: string;
   readonly contentType: string;

@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { GaveUp, eventually } from '../../support/eventually.js';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -58,30 +58,30 @@ export function startNode(
   };
 }
 
+/** Waits until `probe` gives a value; fails at once if `proc` exits meanwhile. */
 export async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined>,
   timeoutMs = 30_000,
   proc?: Proc,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch {
-      // not ready yet
-    }
-    if (proc && proc.child.exitCode !== null) {
-      throw new Error(
-        `${what}: process exited (${proc.child.exitCode}).\n${proc.output.join('\n')}`,
-      );
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `${what}: not ready within ${timeoutMs} ms.\n${proc?.output.slice(-40).join('\n') ?? ''}`,
-      );
-    }
-    await sleep(250);
+  try {
+    return await eventually(
+      async () => {
+        if (proc && proc.child.exitCode !== null) {
+          throw new GaveUp(
+            `${what}: process exited (${proc.child.exitCode}).\n${proc.output.join('\n')}`,
+          );
+        }
+        const value = await probe();
+        if (value === undefined) throw new Error('not ready yet');
+        return value;
+      },
+      { what, timeout: timeoutMs, interval: 250 },
+    );
+  } catch (error) {
+    if (error instanceof GaveUp || !proc) throw error;
+    const output = proc.output.slice(-40).join('\n');
+    throw new Error(`${what}: not ready within ${timeoutMs} ms.\n${output}`, { cause: error });
   }
 }

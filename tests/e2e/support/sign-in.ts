@@ -4,7 +4,7 @@
 // loopback listener.
 import { expect, type Page } from '@playwright/test';
 import type { Reader } from './shells.js';
-import { devAccountsWithPasswords } from '../../../server/src/idp/dev-users.js';
+import { devAccountsWithPasswords } from '../../../server/src/demo/idp/dev-users.js';
 import { SAMPLE_USER } from '../../../src/shared/protocol.js';
 
 export function samplePassword(user: string): string {

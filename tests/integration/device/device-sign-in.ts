@@ -4,13 +4,14 @@
 import keytar from 'keytar';
 import type { Browser } from 'playwright-core';
 import { chromium } from 'playwright-core';
-import { devAccountsWithPasswords } from '../../../server/src/idp/dev-users.js';
+import { devAccountsWithPasswords } from '../../../server/src/demo/idp/dev-users.js';
 import type { RunningHost } from '../../../src/host/host.js';
 import { readDeviceConfig } from '../../../src/main/config.js';
 import { createDeviceAuth } from '../../../src/main/device-auth.js';
 import type { DeviceAuthOptions } from '../../../src/main/composition-root.js';
 import type { Logger } from '../../../src/main/logging/logger.js';
 import { keychainServiceFor } from '../../../src/main/secrets/keychain-service.js';
+import { eventuallyValue } from '../../support/eventually.js';
 
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
@@ -81,23 +82,11 @@ export async function clearDeviceKeychain(dataDir: string): Promise<void> {
   }
 }
 
-/** Polls `probe` until it gives a value; the timeout names what was awaited and the last error. */
-export async function until<T>(
+/** Waits until `probe` gives a value (tests/support/eventually.ts). */
+export function until<T>(
   what: string,
   probe: () => Promise<T | null | undefined | false>,
   timeoutMs = 30_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== null && value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 150));
-  }
-  const detail = last instanceof Error ? ` (last error: ${last.message})` : '';
-  throw new Error(`timed out waiting for ${what}${detail}`);
+  return eventuallyValue(probe, { what, timeout: timeoutMs, interval: 150 });
 }

@@ -8,8 +8,8 @@ import http from 'node:http';
 import { SignJWT, decodeJwt, importJWK } from 'jose';
 import type { JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { idpKeysFile } from '../../../server/src/idp/signing-keys.js';
-import { REFUSALS_RECORDED_EACH } from '../../../server/src/observability/refusal-aggregator.js';
+import { idpKeysFile } from '../../../server/src/demo/idp/signing-keys.js';
+import { REFUSALS_RECORDED_EACH } from '../../../server/src/audit/refusal-aggregator.js';
 import {
   DEV_IDP,
   DEVICE_ID_HEADER,

@@ -14,12 +14,12 @@ import type { AuditEntry, AuditLog } from '../../../server/src/audit/types.js';
 import { createBrokerServer } from '../../../server/src/broker/broker-server.js';
 import { createRateLimiter } from '../../../server/src/broker/rate-limit.js';
 import type { TokenVerifier } from '../../../server/src/broker/types.js';
-import { userDbNames } from '../../../server/src/fanout/user-dbs.js';
+import { userDbNames } from '../../../server/src/user-dbs/user-dbs.js';
 import { setLogLevel } from '../../../server/src/observability/logger.js';
 import type { LogLevel } from '../../../server/src/observability/logger.js';
 import { createMetrics } from '../../../server/src/observability/metrics.js';
 import { createPreAuthGate } from '../../../server/src/broker/pre-auth-limit.js';
-import { createRefusalAggregator } from '../../../server/src/observability/refusal-aggregator.js';
+import { createRefusalAggregator } from '../../../server/src/audit/refusal-aggregator.js';
 
 /** Shaped like an access token (the broker checks the shape first); the stub verifier accepts it. */
 const STUB_TOKEN = `${Buffer.from(JSON.stringify({ alg: 'ES256', typ: 'at+jwt' })).toString('base64url')}.${Buffer.from('{}').toString('base64url')}.c2ln`;

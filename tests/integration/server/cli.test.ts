@@ -10,10 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeServer, listen } from '../../../server/src/http/json-http.js';
 import type { LogLevel } from '../../../server/src/observability/logger.js';
 import { setLogLevel } from '../../../server/src/observability/logger.js';
-import { createSorAdminServer } from '../../../server/src/sor/admin-api.js';
-import { runAdminCli } from '../../../server/src/sor/admin-cli.js';
-import type { DemoSor } from '../../../server/src/sor/demo-sor.sqlite.js';
-import { createDemoSor } from '../../../server/src/sor/demo-sor.sqlite.js';
+import { createSorAdminServer } from '../../../server/src/demo/sor/admin-api.js';
+import { runAdminCli } from '../../../server/src/demo/sor/admin-cli.js';
+import type { DemoSor } from '../../../server/src/demo/sor/demo-sor.sqlite.js';
+import { createDemoSor } from '../../../server/src/demo/sor/demo-sor.sqlite.js';
 
 setLogLevel((process.env['ATTACHE_TEST_LOG_LEVEL'] ?? 'silent') as LogLevel);
 

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDevicesCli } from '../../../server/src/devices/devices-cli.js';
-import { CliError } from '../../../server/src/sor/admin-cli.js';
+import { CliError } from '../../../server/src/cli/cli-error.js';
 import {
   DEVICE_ID_HEADER,
   DEVICE_LABEL_HEADER,

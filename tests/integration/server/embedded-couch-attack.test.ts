@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import { CONTROL_DB } from '../../../server/src/couch/control-db.js';
 import type { CouchClient } from '../../../server/src/couch/types.js';
-import { deriveCouchPassword } from '../../../server/src/fanout/user-dbs.js';
+import { deriveCouchPassword } from '../../../server/src/user-dbs/user-dbs.js';
 import { basic, couchClientFor, couchRequest } from './couch-socket.js';
 import type { CouchReply } from './couch-socket.js';
 import {

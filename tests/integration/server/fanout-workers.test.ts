@@ -18,7 +18,7 @@ import { pairKey, reconcilePairs } from '../../../server/src/fanout/batch-reconc
 import { createFanout } from '../../../server/src/fanout/fanout-worker.js';
 import type { FanoutEvent } from '../../../server/src/fanout/types.js';
 import { createBasicUserAuth } from '../../../server/src/couch/user-auth.js';
-import { createUserDbs, userDbNames } from '../../../server/src/fanout/user-dbs.js';
+import { createUserDbs, userDbNames } from '../../../server/src/user-dbs/user-dbs.js';
 import { setLogLevel } from '../../../server/src/observability/logger.js';
 import type { LogLevel } from '../../../server/src/observability/logger.js';
 import { createMetrics } from '../../../server/src/observability/metrics.js';
@@ -26,10 +26,11 @@ import { eventsOf } from '../../../server/src/poller/poller.js';
 import { createAmqpQueue, retrySteps } from '../../../server/src/queue/queue.amqp.js';
 import { createSqliteQueue } from '../../../server/src/queue/queue.sqlite.js';
 import type { Queue, RetryPolicy } from '../../../server/src/queue/types.js';
-import { createDemoSor } from '../../../server/src/sor/demo-sor.sqlite.js';
-import type { DemoSor } from '../../../server/src/sor/demo-sor.sqlite.js';
+import { createDemoSor } from '../../../server/src/demo/sor/demo-sor.sqlite.js';
+import type { DemoSor } from '../../../server/src/demo/sor/demo-sor.sqlite.js';
 import type { SorAdapter } from '../../../server/src/sor/types.js';
 import { SorUnavailableError } from '../../../server/src/sor/types.js';
+import { eventually } from '../../support/eventually.js';
 import { checkUserDatabases } from './pipeline-oracle.js';
 import { RABBITMQ_URL, deleteTopology, rabbitmqSkipReason, shareRabbitmq } from './rabbitmq.js';
 
@@ -149,18 +150,18 @@ async function runWorkers(
     }
   }
   await poll();
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const depth = await producer.depth();
-    const inFlight =
-      depth.ready +
-      depth.delayed +
-      (await Promise.all(queues.map((q) => q.depth()))).reduce((sum, d) => sum + d.leased, 0);
-    if (inFlight === 0) break;
-    if (Date.now() > deadline)
-      throw new Error(`${label}: queue not drained: ${JSON.stringify(depth)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await eventually(
+    async () => {
+      const depth = await producer.depth();
+      const leased = (await Promise.all(queues.map((q) => q.depth()))).map((d) => d.leased);
+      expect({ ...depth, leased }).toMatchObject({
+        ready: 0,
+        delayed: 0,
+        leased: leased.map(() => 0),
+      });
+    },
+    { what: `${label}: the queue drained`, timeout: 60_000, interval: 100 },
+  );
   for (const w of workers) await w.stop();
   const dead = (await producer.depth()).dead;
   const report = await checkUserDatabases(sor, client, users);
@@ -268,6 +269,7 @@ describe('a SOR outage', () => {
     for (let i = 0; i < 6; i += 1) sor.create({ content: content(`O${i}`), recipients: users });
     let down = true;
     let fetches = 0;
+    let pings = 0;
     const flaky: SorAdapter = {
       ...sor,
       fetchDocument: (id) => {
@@ -276,7 +278,10 @@ describe('a SOR outage', () => {
           ? Promise.reject(new SorUnavailableError('connection refused'))
           : sor.fetchDocument(id);
       },
-      ping: () => Promise.resolve(!down),
+      ping: () => {
+        pings += 1;
+        return Promise.resolve(!down);
+      },
     };
     // Quick retries and few attempts: without the pause, the outage would dead-letter them all.
     const queue = createSqliteQueue<FanoutEvent>({
@@ -298,17 +303,20 @@ describe('a SOR outage', () => {
       idleMs: 20,
     });
     fanout.start();
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    // Counted in the fan-out's own ticks, not in time: three probes of the SOR mean it paused
+    // (a fan-out that kept claiming would never probe) and stayed paused through three backoff
+    // steps, long past the ~100 ms the retries would need to dead-letter every event.
+    await eventually(() => expect(pings).toBeGreaterThanOrEqual(3), {
+      what: 'the paused fan-out probing the SOR',
+      timeout: 30_000,
+    });
     expect((await queue.depth()).dead).toBe(0);
     expect(fetches).toBeLessThanOrEqual(12); // one failed round per batch loop, then the pause
     down = false;
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const depth = await queue.depth();
-      if (depth.ready + depth.delayed + depth.leased === 0) break;
-      if (Date.now() > deadline) throw new Error(`not drained: ${JSON.stringify(depth)}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await eventually(
+      async () => expect(await queue.depth()).toMatchObject({ ready: 0, delayed: 0, leased: 0 }),
+      { what: 'the queue drained', timeout: 30_000, interval: 100 },
+    );
     await fanout.stop();
     expect((await queue.depth()).dead).toBe(0);
     const report = await checkUserDatabases(sor, client, users);
@@ -356,14 +364,15 @@ describe('compaction after an unshare', () => {
         },
       },
     });
-    const drained = async () => {
-      for (const deadline = Date.now() + 15_000; ;) {
-        const depth = await queue.depth();
-        if (depth.ready + depth.delayed + depth.leased === 0) return depth;
-        if (Date.now() > deadline) throw new Error(`not drained: ${JSON.stringify(depth)}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    };
+    const drained = () =>
+      eventually(
+        async () => {
+          const depth = await queue.depth();
+          expect(depth).toMatchObject({ ready: 0, delayed: 0, leased: 0 });
+          return depth;
+        },
+        { what: 'the queue drained', timeout: 15_000 },
+      );
     fanout.start();
     try {
       await queue.enqueue(eventsOf(await sor.listChanges(null, 100)));

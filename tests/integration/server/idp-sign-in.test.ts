@@ -12,7 +12,7 @@ import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchTrusting } from '../../../server/src/broker/jwks.js';
-import { rotateIdpSigningKey } from '../../../server/src/idp/signing-keys.js';
+import { rotateIdpSigningKey } from '../../../server/src/demo/idp/signing-keys.js';
 import { DEV_IDP } from '../../../src/shared/protocol.js';
 import { httpsRequest, refresh, signInKeepingCode, signInWithPassword } from './idp-client.js';
 import { startHarness, testConfig, waitFor } from './server-harness.js';

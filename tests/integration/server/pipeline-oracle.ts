@@ -6,8 +6,8 @@
 //     k revisions, and a briefing shared once and never changed has exactly revision 1.
 import { briefingDocId } from '../../../src/shared/briefing.js';
 import type { CouchClient } from '../../../server/src/couch/types.js';
-import { userDbNames } from '../../../server/src/fanout/user-dbs.js';
-import type { DemoSor } from '../../../server/src/sor/demo-sor.sqlite.js';
+import { userDbNames } from '../../../server/src/user-dbs/user-dbs.js';
+import type { DemoSor } from '../../../server/src/demo/sor/demo-sor.sqlite.js';
 
 export type OracleReport = {
   readonly users: number;

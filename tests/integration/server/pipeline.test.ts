@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BriefingDoc } from '../../../src/shared/briefing.js';
 import { SAMPLE_USER } from '../../../src/shared/protocol.js';
-import { SEED_BRIEFING_COUNT } from '../../../server/src/sor/seed-briefings.js';
+import { SEED_BRIEFING_COUNT } from '../../../server/src/demo/sor/seed-briefings.js';
 import { briefingInput, startHarness, waitFor } from './server-harness.js';
 import type { Harness } from './server-harness.js';
 

@@ -20,16 +20,17 @@ import type { FanoutEvent } from '../../../server/src/fanout/types.js';
 import { setLogLevel } from '../../../server/src/observability/logger.js';
 import type { LogLevel } from '../../../server/src/observability/logger.js';
 import { createMetrics } from '../../../server/src/observability/metrics.js';
-import { LeaseLostError, createCouchLease } from '../../../server/src/poller/lease.js';
-import type { Lease } from '../../../server/src/poller/lease.js';
+import { LeaseLostError, createCouchLease } from '../../../server/src/lease/lease.js';
+import type { Lease } from '../../../server/src/lease/lease.js';
 import { CURSOR_FIELD, createPoller } from '../../../server/src/poller/poller.js';
 import type { Poller } from '../../../server/src/poller/types.js';
 import { createSqliteQueue } from '../../../server/src/queue/queue.sqlite.js';
 import type { Queue } from '../../../server/src/queue/types.js';
-import { createDemoSor } from '../../../server/src/sor/demo-sor.sqlite.js';
-import type { DemoSor } from '../../../server/src/sor/demo-sor.sqlite.js';
+import { createDemoSor } from '../../../server/src/demo/sor/demo-sor.sqlite.js';
+import type { DemoSor } from '../../../server/src/demo/sor/demo-sor.sqlite.js';
 import type { SorAdapter } from '../../../server/src/sor/types.js';
 import { SorUnavailableError } from '../../../server/src/sor/types.js';
+import { eventuallyValue } from '../../support/eventually.js';
 
 setLogLevel((process.env['ATTACHE_TEST_LOG_LEVEL'] ?? 'silent') as LogLevel);
 
@@ -57,11 +58,7 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
+  await eventuallyValue(check, { what, timeout: timeoutMs, interval: 25 });
 }
 
 /** A lease write as sent, on the lease's own clock (performance.now()). */

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REFUSALS_RECORDED_EACH } from '../../../server/src/observability/refusal-aggregator.js';
+import { REFUSALS_RECORDED_EACH } from '../../../server/src/audit/refusal-aggregator.js';
 import { waitFor } from './server-harness.js';
 
 const repo = path.resolve(import.meta.dirname, '../../..');

@@ -4,8 +4,9 @@ import fs from 'node:fs';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { idpKeysFile } from '../../../server/src/idp/signing-keys.js';
+import { idpKeysFile } from '../../../server/src/demo/idp/signing-keys.js';
 import { DEV_IDP } from '../../../src/shared/protocol.js';
+import { eventually } from '../../support/eventually.js';
 import { briefingInput, expectRefused, startHarness, waitFor } from './server-harness.js';
 import type { Harness } from './server-harness.js';
 
@@ -202,32 +203,34 @@ describe('through the broker', () => {
 
   it('audits each decision with user, method, path and reason', async () => {
     await h.broker('/db/briefings/evil', { method: 'PUT', token: tokenA, body: {} });
-    await new Promise((resolve) => setTimeout(resolve, 100)); // the audit stream flushes asynchronously
-    const lines = fs
-      .readFileSync(h.server.files.auditLog, 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(lines).toContainEqual(
-      expect.objectContaining({
-        user: A,
-        method: 'PUT',
-        path: '/db/briefings/evil',
-        decision: 'refused',
-        reason: 'briefings are read-only',
-      }),
-    );
-    expect(lines).toContainEqual(
-      expect.objectContaining({
-        user: A,
-        method: 'GET',
-        decision: 'allowed',
-        reason: 'own database',
-      }),
-    );
-    expect(lines).toContainEqual(
-      expect.objectContaining({ user: null, decision: 'refused', reason: 'no bearer token' }),
-    );
+    // The audit stream flushes asynchronously: wait for the records themselves.
+    await eventually(() => {
+      const lines = fs
+        .readFileSync(h.server.files.auditLog, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(lines).toContainEqual(
+        expect.objectContaining({
+          user: A,
+          method: 'PUT',
+          path: '/db/briefings/evil',
+          decision: 'refused',
+          reason: 'briefings are read-only',
+        }),
+      );
+      expect(lines).toContainEqual(
+        expect.objectContaining({
+          user: A,
+          method: 'GET',
+          decision: 'allowed',
+          reason: 'own database',
+        }),
+      );
+      expect(lines).toContainEqual(
+        expect.objectContaining({ user: null, decision: 'refused', reason: 'no bearer token' }),
+      );
+    });
   });
 
   it('has no development token endpoint: tokens come only from the identity provider', async () => {

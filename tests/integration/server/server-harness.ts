@@ -7,13 +7,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseConfig } from '../../../server/src/config/config-schema.js';
 import type { ServerConfig } from '../../../server/src/config/types.js';
-import { userDbNames } from '../../../server/src/fanout/user-dbs.js';
+import { userDbNames } from '../../../server/src/user-dbs/user-dbs.js';
 import { startServer } from '../../../server/src/server.js';
 import type { RunningServer } from '../../../server/src/server.js';
 import { SignJWT, importJWK } from 'jose';
 import { expect } from 'vitest';
 import type { JWK } from 'jose';
-import { idpKeysFile } from '../../../server/src/idp/signing-keys.js';
+import { idpKeysFile } from '../../../server/src/demo/idp/signing-keys.js';
 import { DEV_IDP } from '../../../src/shared/protocol.js';
 import {
   acquireTestCouchDb,
@@ -25,6 +25,7 @@ import type { TestBackend, TestCouchDb } from '../../support/couchdb.js';
 import { basicAuthHeader } from '../../../server/src/couch/couch-auth.js';
 import type { CouchCredentials } from '../../../server/src/couch/types.js';
 import { couchEndpointRequest } from './couch-socket.js';
+import { eventually } from '../../support/eventually.js';
 
 /** A JSON reply; tests cast `body` to the shape they expect. */
 export type Reply = { status: number; body: unknown };
@@ -241,26 +242,20 @@ export async function startHarness(
   return harness;
 }
 
-/** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function waitFor<T>(
+/** Waits until `probe` returns a value other than undefined (tests/support/eventually.ts). */
+export function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined>,
   timeoutMs = 15_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: Error | undefined;
-  for (;;) {
-    try {
+  return eventually(
+    async () => {
       const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error instanceof Error ? error : new Error(String(error));
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`Timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+      if (value === undefined) throw new Error('not yet');
+      return value;
+    },
+    { what, timeout: timeoutMs, interval: 100 },
+  );
 }
 
 export function briefingInput(

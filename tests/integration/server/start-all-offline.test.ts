@@ -15,7 +15,7 @@ import { createInterface } from 'node:readline';
 import keytar from 'keytar';
 import type { Browser } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { devAccountsWithPasswords } from '../../../server/src/idp/dev-users.js';
+import { devAccountsWithPasswords } from '../../../server/src/demo/idp/dev-users.js';
 import { keychainServiceFor } from '../../../src/main/secrets/keychain-service.js';
 import type { BriefingSummary, SessionInfo, SyncStatus } from '../../../src/shared/ipc.js';
 import { HOST_KEY_HEADER, SAMPLE_USER } from '../../../src/shared/protocol.js';

@@ -14,7 +14,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import keytar from 'keytar';
 import { afterAll, describe, expect, it } from 'vitest';
-import { devAccountsWithPasswords } from '../../../server/src/idp/dev-users.js';
+import { devAccountsWithPasswords } from '../../../server/src/demo/idp/dev-users.js';
 import { keychainServiceFor } from '../../../src/main/secrets/keychain-service.js';
 
 const repo = path.resolve(import.meta.dirname, '../../..');

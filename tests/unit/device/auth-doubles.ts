@@ -5,6 +5,7 @@ import type { AuthAccount, IdentityClient, TokenGrant } from '../../../src/main/
 import { AuthError } from '../../../src/main/auth/types.js';
 import type { Keychain, SecretName } from '../../../src/main/secrets/types.js';
 import { SECRET_NAMES } from '../../../src/main/secrets/types.js';
+import { eventuallyValue } from '../../support/eventually.js';
 
 /** The Keychain port on a Map. Named as what it is, so nobody wires it into the product. */
 export function createInMemoryKeychainTestDouble(): Keychain & {
@@ -64,6 +65,8 @@ export function createScriptedIdentity(options: {
     online: true,
     refreshValid: true,
     silentCalls: [] as Array<{ account: string; forceRefresh: boolean }>,
+    /** Interactive sign-ins the session started (each opens the browser once). */
+    interactiveCalls: 0,
     forgotten: [] as string[],
     issued: [] as string[],
     pending: null as PendingSignIn | null,
@@ -91,6 +94,7 @@ export function createScriptedIdentity(options: {
   const identity: IdentityClient = {
     signInInteractive: ({ openBrowser, signal, loginHint, freshLogin }) =>
       new Promise<TokenGrant>((resolve, reject) => {
+        script.interactiveCalls += 1;
         if (!script.online) {
           reject(new AuthError('unreachable', 'provider unreachable'));
           return;
@@ -141,9 +145,5 @@ export function createScriptedIdentity(options: {
 }
 
 export async function until(what: string, probe: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+  await eventuallyValue(probe, { what, timeout: timeoutMs, interval: 5 });
 }

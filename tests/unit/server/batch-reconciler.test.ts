@@ -8,8 +8,8 @@ import {
   reconcilePairs,
 } from '../../../server/src/fanout/batch-reconciler.js';
 import type { ReconcileDeps } from '../../../server/src/fanout/batch-reconciler.js';
-import { userDbNames } from '../../../server/src/fanout/user-dbs.js';
-import type { UserDbs } from '../../../server/src/fanout/user-dbs.js';
+import { userDbNames } from '../../../server/src/user-dbs/user-dbs.js';
+import type { UserDbs } from '../../../server/src/user-dbs/user-dbs.js';
 import type { BulkDocResult, CouchClient, CouchDoc } from '../../../server/src/couch/types.js';
 import type {
   SorAdapter,

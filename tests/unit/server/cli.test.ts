@@ -1,6 +1,7 @@
 // The admin CLI's own checks: each mistake is named in the CLI's terms before any API call.
 import { describe, expect, it } from 'vitest';
-import { CliError, osReason, runAdminCli } from '../../../server/src/sor/admin-cli.js';
+import { CliError, osReason } from '../../../server/src/cli/cli-error.js';
+import { runAdminCli } from '../../../server/src/demo/sor/admin-cli.js';
 
 /** Runs the CLI with a fetch that must not be reached; returns the error it throws. */
 async function refusal(argv: readonly string[]): Promise<string> {

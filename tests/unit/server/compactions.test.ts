@@ -13,9 +13,9 @@ import {
   dueCompactions,
 } from '../../../server/src/fanout/compactions.js';
 import type { CompactionMarker } from '../../../server/src/fanout/compactions.js';
-import { userDbNames } from '../../../server/src/fanout/user-dbs.js';
+import { userDbNames } from '../../../server/src/user-dbs/user-dbs.js';
 import { createMetrics } from '../../../server/src/observability/metrics.js';
-import type { Lease } from '../../../server/src/poller/lease.js';
+import type { Lease } from '../../../server/src/lease/lease.js';
 
 const marker = (db: string, firstAt: number, lastAt: number): CompactionMarker => ({
   db,

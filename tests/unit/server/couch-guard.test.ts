@@ -10,7 +10,7 @@ import {
 } from '../../../server/src/couch/couch-guard.js';
 import type { CouchIdentity } from '../../../server/src/couch/couch-guard.js';
 import { CONTROL_DB } from '../../../server/src/couch/control-db.js';
-import { userDbNames } from '../../../server/src/fanout/user-dbs.js';
+import { userDbNames } from '../../../server/src/user-dbs/user-dbs.js';
 
 const require = createRequire(import.meta.url);
 // express-pouchdb's own name cleaning, exactly as the embedded server passes it to the guard.

@@ -7,7 +7,7 @@ import {
   devicesDocId,
   wipeConfirmationKey,
 } from '../../../server/src/devices/device-registry.js';
-import type { AuditEntry } from '../../../server/src/observability/audit-log.js';
+import type { AuditEntry } from '../../../server/src/audit/audit-log.js';
 import type { CouchClient, CouchDoc } from '../../../server/src/couch/types.js';
 import { CouchError } from '../../../server/src/couch/types.js';
 

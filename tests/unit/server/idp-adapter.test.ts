@@ -6,8 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
-import { createSqliteAdapterStore } from '../../../server/src/idp/adapter.sqlite.js';
-import { createRevokedTokenStore } from '../../../server/src/idp/revoked-tokens.sqlite.js';
+import { createSqliteAdapterStore } from '../../../server/src/demo/idp/adapter.sqlite.js';
+import { createRevokedTokenStore } from '../../../server/src/demo/idp/revoked-tokens.sqlite.js';
 
 let dir: string;
 let clock = 1_000_000;

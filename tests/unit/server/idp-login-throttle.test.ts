@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLoginThrottle } from '../../../server/src/idp/login-throttle.js';
+import { createLoginThrottle } from '../../../server/src/demo/idp/login-throttle.js';
 
 function setup() {
   let t = 0;

@@ -5,12 +5,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { devTlsFile, loadOrCreateDevTls } from '../../../server/src/idp/dev-ca.js';
+import { devTlsFile, loadOrCreateDevTls } from '../../../server/src/demo/idp/dev-ca.js';
 import {
   idpKeysFile,
   loadOrCreateIdpKeys,
   rotateIdpSigningKey,
-} from '../../../server/src/idp/signing-keys.js';
+} from '../../../server/src/demo/idp/signing-keys.js';
 
 let dir: string;
 beforeEach(() => {

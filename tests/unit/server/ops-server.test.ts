@@ -11,13 +11,14 @@ import { createAuditTrail } from '../../../server/src/audit/audit-trail.js';
 import { createClientAddress } from '../../../server/src/http/client-address.js';
 import { createHostCheck } from '../../../server/src/http/host-check.js';
 import { closeServer, listen } from '../../../server/src/http/json-http.js';
-import { createAdminAudit } from '../../../server/src/observability/admin-audit.js';
-import { createRefusalAggregator } from '../../../server/src/observability/refusal-aggregator.js';
+import { createAdminAudit } from '../../../server/src/audit/admin-audit.js';
+import { createRefusalAggregator } from '../../../server/src/audit/refusal-aggregator.js';
 import type { LogLevel } from '../../../server/src/observability/logger.js';
 import { setLogLevel } from '../../../server/src/observability/logger.js';
 import { createMetrics } from '../../../server/src/observability/metrics.js';
-import type { HealthCheck } from '../../../server/src/observability/ops-server.js';
-import { createOpsServer } from '../../../server/src/observability/ops-server.js';
+import type { HealthCheck } from '../../../server/src/ops/ops-server.js';
+import { createOpsServer } from '../../../server/src/ops/ops-server.js';
+import { QueueUnavailableError } from '../../../server/src/queue/types.js';
 
 setLogLevel((process.env['ATTACHE_TEST_LOG_LEVEL'] ?? 'silent') as LogLevel);
 
@@ -240,5 +241,42 @@ describe('who the ops server answers, and what it records', () => {
     ]);
     expect(JSON.stringify(trail)).not.toContain(ADMIN);
     expect(JSON.stringify(trail)).not.toContain('guessed');
+  });
+});
+
+describe('what the ops server answers for a failure (http/error-answer.ts)', () => {
+  async function failingOps(error: Error) {
+    const server = createOpsServer({
+      metrics: createMetrics({ queueDepth: () => Promise.resolve(depth) }),
+      checks: { couch: up },
+      deadLetters: () => Promise.reject(error),
+      isAdmin: () => true,
+    });
+    servers.push(server);
+    const port = await listen(server, '127.0.0.1', 0);
+    const res = await fetch(`http://127.0.0.1:${port}/dead-letters`);
+    const text = await res.text();
+    return { status: res.status, text, body: JSON.parse(text) as unknown };
+  }
+
+  it('answers 503 "try again" when the queue is unreachable, without the broker’s address', async () => {
+    const res = await failingOps(
+      new QueueUnavailableError('RabbitMQ is unreachable (connect ECONNREFUSED mq.internal:5672).'),
+    );
+    expect(res.status).toBe(503);
+    expect(res.body).toEqual({
+      error: 'unavailable',
+      message: 'The queue is unreachable. Try again in a moment.',
+    });
+    expect(res.text).not.toContain('mq.internal');
+  });
+
+  it('answers 500 with a message pointing to the log for a bug', async () => {
+    const res = await failingOps(new TypeError('dead is not iterable'));
+    expect(res.status).toBe(500);
+    expect(res.body).toEqual({
+      error: 'internal',
+      message: 'The ops server failed; see the server log.',
+    });
   });
 });

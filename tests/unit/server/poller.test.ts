@@ -4,12 +4,12 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FanoutEvent } from '../../../server/src/fanout/types.js';
 import { createMetrics } from '../../../server/src/observability/metrics.js';
-import type { Lease, LeaseData } from '../../../server/src/poller/lease.js';
+import type { Lease, LeaseData } from '../../../server/src/lease/lease.js';
 import { createPoller, CURSOR_FIELD, eventsOf } from '../../../server/src/poller/poller.js';
 import { createSqliteQueue } from '../../../server/src/queue/queue.sqlite.js';
 import type { Queue } from '../../../server/src/queue/types.js';
-import { createDemoSor } from '../../../server/src/sor/demo-sor.sqlite.js';
-import type { DemoSor } from '../../../server/src/sor/demo-sor.sqlite.js';
+import { createDemoSor } from '../../../server/src/demo/sor/demo-sor.sqlite.js';
+import type { DemoSor } from '../../../server/src/demo/sor/demo-sor.sqlite.js';
 
 /** A lease held in memory, that the test can take away and give back. */
 function memoryLease() {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { backoffDelayMs } from '../../../server/src/queue/backoff.js';
+import { backoffDelayMs } from '../../../server/src/timing/backoff.js';
 import { createSqliteQueue } from '../../../server/src/queue/queue.sqlite.js';
 import type { Queue } from '../../../server/src/queue/types.js';
 

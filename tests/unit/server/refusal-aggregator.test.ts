@@ -13,7 +13,7 @@ import type { LogLevel } from '../../../server/src/observability/logger.js';
 import {
   REFUSALS_RECORDED_EACH,
   createRefusalAggregator,
-} from '../../../server/src/observability/refusal-aggregator.js';
+} from '../../../server/src/audit/refusal-aggregator.js';
 
 setLogLevel((process.env['ATTACHE_TEST_LOG_LEVEL'] ?? 'silent') as LogLevel);
 

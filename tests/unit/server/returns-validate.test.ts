@@ -5,14 +5,14 @@
 import { randomUUID } from 'node:crypto';
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import type { ReturnShape } from '../../../server/src/returns/return-shapes.js';
-import { RETURN_SHAPES } from '../../../server/src/returns/return-shapes.js';
+import type { ReturnShape } from '../../../server/src/returns/shapes/return-shapes.js';
+import { RETURN_SHAPES } from '../../../server/src/returns/shapes/return-shapes.js';
 import {
   RETURNS_VALIDATE,
   returnProblem,
   returnsValidateSource,
-} from '../../../server/src/returns/returns-validate.js';
-import type { ReturnShapes } from '../../../server/src/returns/returns-validate.js';
+} from '../../../server/src/returns/shapes/returns-validate.js';
+import type { ReturnShapes } from '../../../server/src/returns/shapes/returns-validate.js';
 
 const USER = 'alex.morgan';
 type Doc = Record<string, unknown>;

@@ -4,7 +4,10 @@
 import { Readable } from 'node:stream';
 import * as PImage from 'pureimage';
 import { describe, expect, it } from 'vitest';
-import { describeBarChart, renderBarChartPng } from '../../../server/src/sor/seed-attachments.js';
+import {
+  describeBarChart,
+  renderBarChartPng,
+} from '../../../server/src/demo/sor/seed-attachments.js';
 
 /** The uncompressed iTXt chunks of a PNG, keyword -> text (the reader's own parser: png-text.ts). */
 function pngText(png: Uint8Array): Record<string, string> {

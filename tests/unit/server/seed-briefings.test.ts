@@ -1,9 +1,14 @@
 // The demo SOR's sample briefings are dated relative to when they are seeded. Whatever the hour,
 // each has a time of its own, none in the future, in the order the samples were written.
+import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DemoSor } from '../../../server/src/sor/demo-sor.sqlite.js';
-import { createDemoSor } from '../../../server/src/sor/demo-sor.sqlite.js';
-import { SEED_BRIEFING_COUNT, seedDemoSor } from '../../../server/src/sor/seed-briefings.js';
+import type { DemoSor } from '../../../server/src/demo/sor/demo-sor.sqlite.js';
+import { createDemoSor } from '../../../server/src/demo/sor/demo-sor.sqlite.js';
+import {
+  SEED_BRIEFING_COUNT,
+  parseSeeds,
+  seedDemoSor,
+} from '../../../server/src/demo/sor/seed-briefings.js';
 
 const sors: DemoSor[] = [];
 afterEach(() => {
@@ -78,5 +83,20 @@ describe('seeded briefings', () => {
       'Question Time brief: cost-of-living measures',
     );
     for (const doc of promising) expect(doc.attachments.length, doc.title).toBeGreaterThan(0);
+  });
+});
+
+describe('the sample briefings data file', () => {
+  it('refuses a briefing with an unknown classification, naming the briefing and the field', () => {
+    const [first] = JSON.parse(
+      fs.readFileSync('server/src/demo/sor/seed-briefings.json', 'utf8'),
+    ) as Record<string, unknown>[];
+    expect(() => parseSeeds([{ ...first, classification: 'TOP SECRET-ISH' }])).toThrow(
+      /seed-briefings\.json is invalid:\n {2}- 0\.classification: /,
+    );
+    expect(() => parseSeeds([{ ...first, alsoFor: ['someone.else'] }])).toThrow(
+      /0\.alsoFor\.0: not a sample colleague/,
+    );
+    expect(parseSeeds([first])).toHaveLength(1);
   });
 });

@@ -3,7 +3,7 @@ import {
   deriveCouchPassword,
   userDbNames,
   userIdProblem,
-} from '../../../server/src/fanout/user-dbs.js';
+} from '../../../server/src/user-dbs/user-dbs.js';
 
 // CouchDB database names: a lowercase letter first, then [a-z0-9_$()+/-].
 const COUCH_DB_NAME = /^[a-z][a-z0-9_$()+/-]*$/;

@@ -1,0 +1,42 @@
+// The layout check (scripts/check-layout.mjs, run by `npm run lint`): folder-level import cycles
+// and oversized product files fail it.
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  CAPABILITY_ROOTS,
+  OVERSIZED,
+  findFolderCycles,
+  findOversizedFiles,
+} from '../../../scripts/check-layout.mjs';
+
+const FIXTURE = 'tests/fixtures/layout/folder-cycle';
+
+describe('folder import cycles', () => {
+  it('rejects two folders that import each other through different files', () => {
+    const cycles = findFolderCycles(FIXTURE);
+    expect(cycles).toHaveLength(1);
+    expect(cycles[0]?.folders).toEqual(['billing', 'ledger']);
+    expect(cycles[0]?.imports).toEqual(
+      expect.arrayContaining([
+        `${FIXTURE}/billing/invoice.ts -> ${FIXTURE}/ledger/entry.ts`,
+        `${FIXTURE}/ledger/posting.ts -> ${FIXTURE}/billing/rates.ts`,
+      ]),
+    );
+  });
+
+  it.each(CAPABILITY_ROOTS)('finds no folder import cycle in %s', (root) => {
+    expect(findFolderCycles(root)).toEqual([]);
+  });
+});
+
+describe('file sizes', () => {
+  it('leaves no product file over the limit but data and the listed exceptions', () => {
+    expect(findOversizedFiles()).toEqual([]);
+  });
+
+  it('lists as exceptions only files that exist and are still long', () => {
+    for (const file of OVERSIZED.keys()) {
+      expect(fs.readFileSync(file, 'utf8').split('\n').length).toBeGreaterThan(400);
+    }
+  });
+});
