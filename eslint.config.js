@@ -18,6 +18,10 @@ const adapterOnly = [
   { name: 'express-pouchdb', message: 'Only *.pouch.ts adapter files may import PouchDB.' },
   { name: 'amqplib', message: 'Only *.amqp.ts adapter files may import amqplib.' },
   { name: 'better-sqlite3', message: 'Only *.sqlite.ts adapter files may import better-sqlite3.' },
+  {
+    name: 'better-sqlite3-multiple-ciphers',
+    message: 'Only *.sqlite.ts adapter files may import SQLite.',
+  },
 ];
 
 export default tseslint.config(

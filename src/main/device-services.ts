@@ -154,6 +154,7 @@ export async function createDeviceServices(
         onBriefingsChanged: (ids) => events.emit('briefings:changed', { ids }),
         deviceHeaders: brokerHeaders,
         onWipeOrdered: (confirmation) => void wipe(userId, confirmation),
+        onSearchChanged: (pending) => events.emit('search:changed', { pending }),
       });
       workspace = opened;
       workspaceError = null;
@@ -334,6 +335,7 @@ export async function createDeviceServices(
         if (workspaceError) throw workspaceError;
         return null;
       },
+      search: () => workspace?.search ?? null,
       sync: {
         status: syncStatus,
         syncNow: () => workspace?.sync.syncNow() ?? Promise.resolve(),

@@ -30,6 +30,7 @@ const VERBS = {
   signIn: 'session:sign-in',
   cancelSignIn: 'session:cancel-sign-in',
   signOut: 'session:sign-out',
+  search: 'search:query',
 } as const satisfies typeof API_VERBS;
 
 const EVENTS = {
@@ -37,6 +38,7 @@ const EVENTS = {
   onBriefingsChanged: 'briefings:changed',
   onSessionChanged: 'session:changed',
   onOpenBrowser: 'session:open-browser',
+  onSearchChanged: 'search:changed',
 } as const satisfies typeof API_EVENTS;
 
 // The reverse checks: no verb or event of the contract is missing here.
@@ -74,10 +76,12 @@ const api = {
   signIn: invoker(VERBS.signIn),
   cancelSignIn: invoker(VERBS.cancelSignIn),
   signOut: invoker(VERBS.signOut),
+  search: invoker(VERBS.search),
   onSyncStatus: subscriber(EVENTS.onSyncStatus),
   onBriefingsChanged: subscriber(EVENTS.onBriefingsChanged),
   onSessionChanged: subscriber(EVENTS.onSessionChanged),
   onOpenBrowser: subscriber(EVENTS.onOpenBrowser),
+  onSearchChanged: subscriber(EVENTS.onSearchChanged),
 } satisfies AttacheApi;
 
 contextBridge.exposeInMainWorld('attache', Object.freeze(api));

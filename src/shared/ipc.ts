@@ -4,6 +4,8 @@
 import { z } from 'zod';
 import type { Classification, Priority, AttachmentMeta } from './briefing.js';
 import type { AppError, Result } from './result.js';
+import type { SearchResponse } from './search.js';
+import { searchRequestSchema } from './search.js';
 
 export const SYNC_STATES = [
   'offline',
@@ -110,6 +112,8 @@ export const ipcRequests = {
   'session:sign-in': z.object({}).strict(),
   'session:cancel-sign-in': z.object({}).strict(),
   'session:sign-out': z.object({ discardUnsent: z.boolean().optional() }).strict(),
+  // Search (src/main/search): words, phrases and filters over the person's briefings.
+  'search:query': searchRequestSchema,
 } as const;
 
 export type IpcChannel = keyof typeof ipcRequests;
@@ -135,6 +139,7 @@ export type IpcResponses = {
    * with `discardUnsent: true` (the person confirmed) signs out anyway.
    */
   'session:sign-out': SignOutOutcome;
+  'search:query': SearchResponse;
 };
 
 /** Events main pushes to the renderer. */
@@ -147,6 +152,8 @@ export type IpcEvents = {
    * provider sign-in page in a new tab.
    */
   'session:open-browser': { readonly url: string };
+  /** The search index took in or removed briefings: results shown may have changed. */
+  'search:changed': { readonly pending: number };
 };
 export type IpcEventName = keyof IpcEvents;
 export const IPC_EVENTS: readonly IpcEventName[] = [
@@ -154,6 +161,7 @@ export const IPC_EVENTS: readonly IpcEventName[] = [
   'briefings:changed',
   'session:changed',
   'session:open-browser',
+  'search:changed',
 ];
 
 export function isIpcChannel(value: string): value is IpcChannel {
@@ -172,6 +180,7 @@ export const API_VERBS = {
   signIn: 'session:sign-in',
   cancelSignIn: 'session:cancel-sign-in',
   signOut: 'session:sign-out',
+  search: 'search:query',
 } as const satisfies Record<string, IpcChannel>;
 export type ApiVerb = keyof typeof API_VERBS;
 
@@ -181,6 +190,7 @@ export const API_EVENTS = {
   onBriefingsChanged: 'briefings:changed',
   onSessionChanged: 'session:changed',
   onOpenBrowser: 'session:open-browser',
+  onSearchChanged: 'search:changed',
 } as const satisfies Record<string, IpcEventName>;
 export type ApiEvent = keyof typeof API_EVENTS;
 

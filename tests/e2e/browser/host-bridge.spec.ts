@@ -22,6 +22,7 @@ const BRIDGE_REQUESTS: { readonly [C in IpcChannel]: IpcRequests[C] | null } = {
   // They change the session: the reader's own buttons exercise them (reader/sign-in.spec.ts).
   'session:sign-in': null,
   'session:sign-out': null,
+  'search:query': { text: 'briefing' },
 };
 
 /** Everything the bridge answers the reader, every verb plus a stretch of the event stream. */

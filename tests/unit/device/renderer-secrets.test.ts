@@ -27,6 +27,7 @@ const SAMPLE_REQUESTS: { readonly [C in IpcChannel]: IpcRequests[C] } = {
   'session:sign-in': {},
   'session:cancel-sign-in': {},
   'session:sign-out': {},
+  'search:query': { text: 'briefing' },
 };
 /** Run last: they end the session the other calls need. */
 const LAST: readonly IpcChannel[] = [
