@@ -25,7 +25,7 @@ export const searchFiltersSchema = z
     /** Approved on or before this day (UTC). */
     before: isoDay.optional(),
     hasAttachments: z.boolean().optional(),
-    /** The reader's own notes on the briefing (annotations); none exist yet. */
+    /** The reader's own notes on the briefing (fed in through SearchService.indexNotes). */
     hasNotes: z.boolean().optional(),
   })
   .strict();

@@ -74,8 +74,11 @@ export function buildFilterSql(filters: SearchFilters): {
   }
   if (filters.hasAttachments === true) where.push('m.attachment_count > 0');
   if (filters.hasAttachments === false) where.push('m.attachment_count = 0');
-  // Notes are not indexed yet (annotations come later): nothing has notes.
-  if (filters.hasNotes === true) where.push('0');
+  // The reader's own notes, as the annotations capability fed them in (SearchIndex.setNotes).
+  if (filters.hasNotes === true)
+    where.push(`EXISTS (SELECT 1 FROM notes n WHERE n.id = m.id AND n.text <> '')`);
+  if (filters.hasNotes === false)
+    where.push(`NOT EXISTS (SELECT 1 FROM notes n WHERE n.id = m.id AND n.text <> '')`);
   return { where, params };
 }
 

@@ -68,6 +68,7 @@ export async function openSearchIndex(options: {
   const index: SearchIndex = {
     upsert: (sources: readonly BriefingSource[]) => call('upsert', sources),
     remove: (ids) => call('remove', ids),
+    setNotes: (id, text) => call('setNotes', { id, text }),
     revisions: async () => new Map(await call<[string, string][]>('revisions')),
     attachmentKeys: async (ids) => new Map(await call<[string, string][]>('attachmentKeys', ids)),
     query: (query: IndexQuery) => call<IndexAnswer>('query', query),

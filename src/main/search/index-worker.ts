@@ -29,6 +29,10 @@ serveCalls({
     open().remove(ids);
     return null;
   },
+  setNotes: ({ id, text }: { id: string; text: string }) => {
+    open().setNotes(id, text);
+    return null;
+  },
   revisions: () => open().revisions(),
   attachmentKeys: (ids: readonly string[]) => open().attachmentKeys(ids),
   query: (query: IndexQuery) => open().query(query),

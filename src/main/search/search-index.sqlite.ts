@@ -54,6 +54,7 @@ type MetaRow = {
 export type SyncSearchIndex = {
   readonly upsert: (briefings: readonly IndexedBriefing[]) => void;
   readonly remove: (ids: readonly string[]) => void;
+  readonly setNotes: (id: string, text: string) => void;
   readonly revisions: () => [string, string][];
   readonly attachmentKeys: (ids: readonly string[]) => [string, string][];
   readonly query: (query: IndexQuery) => IndexAnswer;
@@ -115,6 +116,10 @@ function openDatabase(path: string, key: Buffer): Db {
         `The search index was written by another version of Attaché (schema ${version}).`,
       );
     }
+    // The reader's notes per briefing, kept apart from the briefing's own text: a briefing
+    // updated by its SOR is indexed again without losing them, and notes may come before the
+    // briefing is indexed. Created on open, so an index written before notes existed gains it.
+    db.exec('CREATE TABLE IF NOT EXISTS notes (id TEXT PRIMARY KEY, text TEXT NOT NULL)');
     db.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS temp.vocab USING fts5vocab(main, fts, 'row')`);
     db.exec('CREATE TEMP TABLE IF NOT EXISTS read_versions (id TEXT PRIMARY KEY, version INTEGER)');
     return db;
@@ -164,6 +169,12 @@ export function openSqliteSearchIndex(options: {
       `INSERT INTO fts (rowid, ${COLUMNS.join(', ')}) VALUES (@rowid, @title, @summary, @sender, @body, @attachments, @notes)`,
     ),
     deleteMeta: db.prepare('DELETE FROM meta WHERE rowid = ?'),
+    notesById: db.prepare<[string], { text: string }>('SELECT text FROM notes WHERE id = ?'),
+    putNotes: db.prepare('INSERT OR REPLACE INTO notes (id, text) VALUES (?, ?)'),
+    deleteNotes: db.prepare('DELETE FROM notes WHERE id = ?'),
+    ftsRow: db.prepare<[number], Record<string, string>>(
+      `SELECT ${COLUMNS.join(', ')} FROM fts WHERE rowid = ?`,
+    ),
     revisions: db.prepare<[], { id: string; rev: string }>('SELECT id, rev FROM meta'),
     termDocs: db.prepare<[string], { doc: number }>('SELECT doc FROM vocab WHERE term = ?'),
     anyWithPrefix: db.prepare<[string, string], { term: string }>(
@@ -211,9 +222,20 @@ export function openSqliteSearchIndex(options: {
       sender: cleanText(`${b.senderName} ${b.senderRole}`),
       body: cleanText(b.body),
       attachments: cleanText(attachments),
-      notes: '',
+      notes: cleanText(statements.notesById.get(b.id)?.text ?? ''),
     });
   };
+
+  /** Replaces a briefing's notes, and its row's notes column if it is indexed. */
+  const setNotes = db.transaction((id: string, text: string) => {
+    if (text.trim() === '') statements.deleteNotes.run(id);
+    else statements.putNotes.run(id, text);
+    const existing = statements.metaById.get(id);
+    const row = existing ? statements.ftsRow.get(existing.rowid) : undefined;
+    if (!existing || !row) return;
+    statements.deleteFts.run(existing.rowid);
+    statements.insertFts.run({ ...row, rowid: existing.rowid, notes: cleanText(text) });
+  });
   const upsertAll = db.transaction((briefings: readonly IndexedBriefing[]) => {
     for (const briefing of briefings) upsertOne(briefing);
   });
@@ -225,6 +247,8 @@ export function openSqliteSearchIndex(options: {
       statements.deleteFts.run(existing.rowid);
       statements.deleteMeta.run(existing.rowid);
     }
+    // An unshared briefing's notes go with it (they may quote it).
+    for (const id of ids) statements.deleteNotes.run(id);
   });
 
   /** Words of the index a mistyped word may have meant, closest and most common first. */
@@ -360,6 +384,11 @@ export function openSqliteSearchIndex(options: {
     remove: (ids) => {
       removeAll(ids);
       // The log still holds the pages as they were before the removal: fold it in and empty it.
+      db.pragma('wal_checkpoint(TRUNCATE)');
+    },
+    setNotes: (id, text) => {
+      setNotes(id, text);
+      // Notes removed or shortened: their words leave the files too, as on removal.
       db.pragma('wal_checkpoint(TRUNCATE)');
     },
     revisions: () => statements.revisions.all().map((row) => [row.id, row.rev]),

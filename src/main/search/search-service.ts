@@ -31,6 +31,14 @@ const DEFAULT_LIMIT = 50;
 
 export type SearchService = {
   readonly query: (request: SearchRequest) => Promise<SearchResponse>;
+  /**
+   * The hook for the reader's own notes and highlights (the annotations capability): call it
+   * with all of a briefing's note text whenever it changes, '' when none are left. Notes are
+   * searched (weighted above the body), found by `has:notes`, kept when the briefing is
+   * updated, and removed with it when it is unshared. Idempotent: calling it again for every
+   * briefing with notes after a start is how they catch up.
+   */
+  readonly indexNotes: (briefingId: string, text: string) => Promise<void>;
   /** Briefings waiting to be indexed. */
   readonly pending: () => number;
   /** Resolves once nothing waits to be indexed (tests, benchmarks). */
@@ -265,6 +273,10 @@ export function createSearchService(options: SearchServiceOptions): SearchServic
         pending: toIndex.size,
         problems: parsed.problems,
       };
+    },
+    indexNotes: async (briefingId, text) => {
+      await (await index()).setNotes(briefingId, text);
+      options.onChanged?.(toIndex.size);
     },
     pending: () => toIndex.size,
     idle: () =>

@@ -83,6 +83,11 @@ export type SearchIndex = {
   readonly upsert: (briefings: readonly BriefingSource[]) => Promise<void>;
   /** Removes briefings, their words included, from the index and from its files, at once. */
   readonly remove: (ids: readonly string[]) => Promise<void>;
+  /**
+   * Sets the reader's own notes and highlights on a briefing (all of their text, replacing
+   * what was set before; '' removes them). Kept across updates of the briefing; removed with it.
+   */
+  readonly setNotes: (id: string, text: string) => Promise<void>;
   /** Every indexed briefing's id and revision. */
   readonly revisions: () => Promise<ReadonlyMap<string, string>>;
   /** The attachments' key of each of these briefings that the index holds. */

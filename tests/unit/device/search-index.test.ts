@@ -234,6 +234,31 @@ describe('the search index', () => {
     expect(after).toContain(kept);
   });
 
+  it('finds the reader’s notes, keeps them when the briefing is updated, and drops them with it', async () => {
+    const opened = await openIndex();
+    // Notes may come before the briefing is indexed.
+    await opened.index.setNotes('a', 'Ask the minister about cobalt quotas');
+    await opened.index.upsert([source('a'), source('b')]);
+    expect(await ids(opened, 'cobalt ')).toEqual(['a']);
+    expect(await ids(opened, '', { hasNotes: true })).toEqual(['a']);
+    expect(await ids(opened, '', { hasNotes: false })).toEqual(['b']);
+    const [hit] = (await opened.index.query({ query: parseQuery('cobalt ', {}), limit: 5 })).hits;
+    expect(hit?.snippetSource).toBe('notes');
+
+    await opened.index.upsert([source('a', { rev: '2-b', bodyHtml: '<p>Revised text.</p>' })]);
+    expect(await ids(opened, 'cobalt ')).toEqual(['a']);
+    expect(await ids(opened, 'revised ')).toEqual(['a']);
+
+    await opened.index.setNotes('b', 'Follow up with treasury');
+    await opened.index.setNotes('a', '');
+    expect(await ids(opened, 'cobalt ')).toEqual([]);
+    expect(await ids(opened, '', { hasNotes: true })).toEqual(['b']);
+
+    await opened.index.remove(['b']);
+    await opened.index.upsert([source('b', { rev: '3-c' })]);
+    expect(await ids(opened, 'treasury ')).toEqual([]);
+  });
+
   it('starts afresh, empty, when the file does not open with the key', async () => {
     const first = await openIndex();
     await first.index.upsert([source('a')]);
