@@ -102,6 +102,15 @@ test('typing finds a briefing; Enter opens it at its matches, marked in the text
       await field(page).focus();
       await expectAccessible(page, `search results, ${theme}`);
       await page.screenshot({ path: test.info().outputPath(`search-results-${theme}.png`) });
+      // The filters panel open, one filter set: a chip says it in words.
+      const filters = page.getByRole('button', { name: /^Filters/ });
+      await filters.click();
+      await page.getByLabel('Unread only').check();
+      await expect(page.getByRole('button', { name: 'Remove filter: Unread' })).toBeVisible();
+      await expectAccessible(page, `search filters, ${theme}`);
+      await page.screenshot({ path: test.info().outputPath(`search-filters-${theme}.png`) });
+      await page.getByRole('button', { name: 'Remove filter: Unread' }).click();
+      await filters.click();
     }
   }
 
