@@ -8,7 +8,16 @@ export default defineConfig({
   main: {
     plugins: [externalizeDepsPlugin()],
     build: {
-      rollupOptions: { input: { index: resolve(import.meta.dirname, 'src/main/index.ts') } },
+      rollupOptions: {
+        input: {
+          index: resolve(import.meta.dirname, 'src/main/index.ts'),
+          // Worker threads' entries, built beside index.js where worker-rpc.ts looks for them.
+          'index-worker': resolve(import.meta.dirname, 'src/main/search/index-worker.ts'),
+          'pdf-text-worker': resolve(import.meta.dirname, 'src/main/search/pdf-text-worker.ts'),
+        },
+        // Shared code beside the entries too: worker-rpc.ts finds a worker next to itself.
+        output: { chunkFileNames: '[name]-[hash].js' },
+      },
     },
   },
   preload: {

@@ -21,6 +21,10 @@ const adapterOnly = [
   { name: 'amqplib', message: 'Only *.amqp.ts adapter files may import amqplib.' },
   { name: 'better-sqlite3', message: 'Only *.sqlite.ts adapter files may import better-sqlite3.' },
   {
+    name: 'better-sqlite3-multiple-ciphers',
+    message: 'Only *.sqlite.ts adapter files may import SQLite.',
+  },
+  {
     name: 'native-reg',
     message: 'Only *.registry.ts adapter files may read the Windows registry.',
   },

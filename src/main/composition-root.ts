@@ -151,6 +151,7 @@ export async function createDeviceServices(
   const dispatch = createIpcDispatcher(
     createIpcHandlers({
       briefings: session.briefings,
+      search: session.search,
       sync: { status: session.syncStatus, syncNow: session.syncNow },
       session: {
         info: session.session,

@@ -36,6 +36,7 @@ const VERBS = {
   checkLink: 'links:check',
   openLink: 'links:open',
   exportDiagnostics: 'diagnostics:export',
+  search: 'search:query',
 } as const satisfies typeof API_VERBS;
 
 const EVENTS = {
@@ -44,6 +45,7 @@ const EVENTS = {
   onSessionChanged: 'session:changed',
   onOpenBrowser: 'session:open-browser',
   onConfigChanged: 'config:changed',
+  onSearchChanged: 'search:changed',
 } as const satisfies typeof API_EVENTS;
 
 // The reverse checks: no verb or event of the contract is missing here.
@@ -87,11 +89,13 @@ const api = {
   checkLink: invoker(VERBS.checkLink),
   openLink: invoker(VERBS.openLink),
   exportDiagnostics: invoker(VERBS.exportDiagnostics),
+  search: invoker(VERBS.search),
   onSyncStatus: subscriber(EVENTS.onSyncStatus),
   onBriefingsChanged: subscriber(EVENTS.onBriefingsChanged),
   onSessionChanged: subscriber(EVENTS.onSessionChanged),
   onOpenBrowser: subscriber(EVENTS.onOpenBrowser),
   onConfigChanged: subscriber(EVENTS.onConfigChanged),
+  onSearchChanged: subscriber(EVENTS.onSearchChanged),
 } satisfies AttacheApi;
 
 contextBridge.exposeInMainWorld('attache', Object.freeze(api));

@@ -7,6 +7,8 @@ import type { AppErrorInfo } from './app-error.js';
 import type { Result } from './result.js';
 import type { DeviceConfigView } from './settings.js';
 import { PERSONAL_SETTING_KEYS } from './settings.js';
+import type { SearchResponse } from './search.js';
+import { searchRequestSchema } from './search.js';
 
 export const SYNC_STATES = [
   'offline',
@@ -158,6 +160,8 @@ export const ipcRequests = {
   'session:cancel-sign-in': z.object({}).strict(),
   'session:sign-out': z.object({ discardUnsent: z.boolean().optional() }).strict(),
   ...managedRequests,
+  // Search (src/main/search): words, phrases and filters over the person's briefings.
+  'search:query': searchRequestSchema,
 } as const;
 
 export type IpcChannel = keyof typeof ipcRequests;
@@ -183,6 +187,7 @@ export type IpcResponses = {
    * with `discardUnsent: true` (the person confirmed) signs out anyway.
    */
   'session:sign-out': SignOutOutcome;
+  'search:query': SearchResponse;
 } & ManagedResponses;
 
 /** Events main pushes to the renderer. */
@@ -197,6 +202,8 @@ export type IpcEvents = {
   'session:open-browser': { readonly url: string };
   /** The settings changed (the person's choice, or the organisation's policy). */
   'config:changed': DeviceConfigView;
+  /** The search index took in or removed briefings: results shown may have changed. */
+  'search:changed': { readonly pending: number };
 };
 export type IpcEventName = keyof IpcEvents;
 export const IPC_EVENTS: readonly IpcEventName[] = [
@@ -205,6 +212,7 @@ export const IPC_EVENTS: readonly IpcEventName[] = [
   'session:changed',
   'session:open-browser',
   'config:changed',
+  'search:changed',
 ];
 
 export function isIpcChannel(value: string): value is IpcChannel {
@@ -229,6 +237,7 @@ export const API_VERBS = {
   checkLink: 'links:check',
   openLink: 'links:open',
   exportDiagnostics: 'diagnostics:export',
+  search: 'search:query',
 } as const satisfies Record<string, IpcChannel>;
 export type ApiVerb = keyof typeof API_VERBS;
 
@@ -239,6 +248,7 @@ export const API_EVENTS = {
   onSessionChanged: 'session:changed',
   onOpenBrowser: 'session:open-browser',
   onConfigChanged: 'config:changed',
+  onSearchChanged: 'search:changed',
 } as const satisfies Record<string, IpcEventName>;
 export type ApiEvent = keyof typeof API_EVENTS;
 

@@ -68,6 +68,18 @@ export function compareNewestFirst(a: ValidBriefing, b: ValidBriefing): number {
   return approvedTime(b) - approvedTime(a) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
+/** The newest version of each briefing its read receipts say was read (search uses it too). */
+export function readVersionsOf(returnDocs: readonly StoredDoc[]): Map<string, number> {
+  const index = new Map<string, number>();
+  for (const stored of returnDocs) {
+    const parsed = readReceiptSchema.safeParse(stored);
+    if (!parsed.success) continue;
+    const { briefingId, sourceVersion } = parsed.data;
+    index.set(briefingId, Math.max(index.get(briefingId) ?? 0, sourceVersion));
+  }
+  return index;
+}
+
 export function createBriefingsService(options: BriefingsServiceOptions): BriefingsService {
   const { store } = options;
   const logger = options.logger.child('briefings');
@@ -97,16 +109,7 @@ export function createBriefingsService(options: BriefingsServiceOptions): Briefi
     return null;
   };
 
-  const readIndex = async (): Promise<ReadIndex> => {
-    const index = new Map<string, number>();
-    for (const stored of await store.listReturnDocs()) {
-      const parsed = readReceiptSchema.safeParse(stored);
-      if (!parsed.success) continue;
-      const { briefingId, sourceVersion } = parsed.data;
-      index.set(briefingId, Math.max(index.get(briefingId) ?? 0, sourceVersion));
-    }
-    return index;
-  };
+  const readIndex = async (): Promise<ReadIndex> => readVersionsOf(await store.listReturnDocs());
 
   const getValid = async (id: string): Promise<ValidBriefing | null> => {
     const stored = await store.getBriefingDoc(id);

@@ -13,6 +13,8 @@ import type { Result } from '../../shared/result.js';
 import { fail, ok } from '../../shared/result.js';
 import type { BriefingsService } from '../briefings/briefings-service.js';
 import { BRIEFING_NOT_FOUND } from '../briefings/briefings-service.js';
+import type { SearchService } from '../search/search-service.js';
+import { SearchIndexError } from '../search/types.js';
 
 export type IpcHandler<C extends IpcChannel> = (
   request: IpcRequests[C],
@@ -30,6 +32,8 @@ export const SESSION_ERROR_CODES = {
 export type IpcHandlerDeps = {
   /** The signed-in person's briefings; null while nobody's briefings may be opened. */
   readonly briefings: () => BriefingsService | null;
+  /** The signed-in person's search; null while nobody's briefings may be opened. */
+  readonly search?: () => SearchService | null;
   readonly sync: { readonly status: () => SyncStatus; readonly syncNow: () => Promise<void> };
   readonly session: {
     readonly info: () => SessionInfo;
@@ -83,6 +87,17 @@ export function createIpcHandlers(deps: IpcHandlerDeps): IpcHandlers {
     },
     'session:sign-out': async ({ discardUnsent }) =>
       ok(await session.signOut({ discardUnsent: discardUnsent === true })),
+    'search:query': async (request) => {
+      try {
+        const search = deps.search?.() ?? null;
+        if (!search)
+          return fail(SESSION_ERROR_CODES.signedOut, 'Sign in to search your briefings.');
+        return ok(await search.query(request));
+      } catch (error) {
+        if (error instanceof SearchIndexError) return fail(error.code, error.message);
+        throw error;
+      }
+    },
   };
   return deps.extend?.(handlers) ?? withoutManagedHandlers(handlers);
 }

@@ -5,6 +5,7 @@
 // same queue of transitions, so nothing opens a store while it is being erased.
 import type { SessionInfo, SignedOutReason, SyncStatus } from '../../shared/ipc.js';
 import type { AuthSession, AuthSnapshot } from '../auth/auth-session.js';
+import type { SearchService } from '../search/search-service.js';
 import type { BriefingsService } from '../briefings/briefings-service.js';
 import type { EventBus } from '../events.js';
 import type { Logger } from '../logging/logger.js';
@@ -56,6 +57,8 @@ export type SessionController = SessionTransitions & {
   readonly syncStatus: () => SyncStatus;
   /** The signed-in person's briefings; null while nobody's may be opened; throws a store error. */
   readonly briefings: () => BriefingsService | null;
+  /** The signed-in person's search; null while nobody's briefings may be opened. */
+  readonly search: () => SearchService | null;
   readonly syncNow: () => Promise<void>;
   /** Moves legacy store folders, follows the auth session and opens the signed-in person's store. */
   readonly open: () => Promise<void>;
@@ -122,6 +125,7 @@ export function createSessionController(options: SessionControllerOptions): Sess
         onBriefingsChanged: (ids) => events.emit('briefings:changed', { ids }),
         deviceHeaders: options.deviceHeaders,
         onWipeOrdered: (confirmation) => options.onWipeOrdered(userId, confirmation),
+        onSearchChanged: (pending) => events.emit('search:changed', { pending }),
         ceiling: options.storeCeiling,
       });
       workspace = opened;
@@ -198,6 +202,7 @@ export function createSessionController(options: SessionControllerOptions): Sess
       if (workspaceError) throw workspaceError;
       return null;
     },
+    search: () => workspace?.search ?? null,
     syncNow: () => workspace?.sync.syncNow() ?? Promise.resolve(),
     open: async () => {
       // Stores of earlier releases were named by the hex of the user id: renamed before any

@@ -4,6 +4,8 @@
 import type { BriefingsService } from '../briefings/briefings-service.js';
 import { createBriefingsService } from '../briefings/briefings-service.js';
 import type { Logger } from '../logging/logger.js';
+import type { SearchService } from '../search/search-service.js';
+import { createSearchService } from '../search/search-service.js';
 import type { Keychain } from '../secrets/types.js';
 import { discardUserStore, openUserStore } from '../storage/store.pouch.js';
 import type { StoreCeiling } from '../policy/store-ceiling.js';
@@ -18,6 +20,7 @@ export type UserWorkspace = {
   readonly store: UserStore;
   readonly briefings: BriefingsService;
   readonly sync: SyncService;
+  readonly search: SearchService;
   /** Stops sync and closes the store (LevelDB files released). */
   readonly close: () => Promise<void>;
 };
@@ -38,6 +41,8 @@ export type UserWorkspaceOptions = {
   readonly onWipeOrdered?: (confirmation: string | null) => void;
   /** The device's classification ceiling, where it is below the top (policy/store-ceiling.ts). */
   readonly ceiling?: StoreCeiling | null;
+  /** The search index changed (briefings taken in or removed); `pending` wait to be indexed. */
+  readonly onSearchChanged?: (pending: number) => void;
 };
 
 /**
@@ -82,6 +87,13 @@ export async function openUserWorkspace(options: UserWorkspaceOptions): Promise<
     ...(options.deviceHeaders ? { deviceHeaders: options.deviceHeaders } : {}),
     ...(options.onWipeOrdered ? { onWipeOrdered: options.onWipeOrdered } : {}),
   });
+  // Subscribed before the workspace's own listener: an unshared briefing leaves the index
+  // before the reader is told to look again.
+  const search = createSearchService({
+    store,
+    logger,
+    ...(options.onSearchChanged ? { onChanged: options.onSearchChanged } : {}),
+  });
   const unsubscribeBriefings = store.onBriefingsChange((changes) =>
     options.onBriefingsChanged(changes.map((change) => change.id)),
   );
@@ -92,10 +104,12 @@ export async function openUserWorkspace(options: UserWorkspaceOptions): Promise<
     store,
     briefings,
     sync,
+    search,
     close: async () => {
       unsubscribeBriefings();
       unsubscribeReturns();
       await sync.stop();
+      await search.close();
       await store.close();
     },
   };

@@ -6,6 +6,7 @@
 // Both databases are encrypted at rest: PouchDB opens them through store.encrypted-leveldown.ts
 // with the person's data key from the keychain (store-key.ts), so every value LevelDB writes
 // (documents, attachments, local documents, PouchDB's own bookkeeping) is AES-256-GCM sealed.
+import { hkdfSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -286,6 +287,7 @@ export async function openUserStoreInFolder(
   );
   const guard = integrity.run;
   let keyCheckFailure: StoreKeyCheckError | null = null;
+  const storeKey: Buffer = dataKey;
   const keyId = storeKeyId(dataKey);
   const adapterFor = (database: StoreDatabase) =>
     encryptedLeveldown({
@@ -447,6 +449,24 @@ export async function openUserStoreInFolder(
           .map((row) => row.doc as unknown as StoredDoc);
       }),
 
+    listBriefingRevisions: () =>
+      withBriefings(async (db) => {
+        const all = await db.allDocs();
+        return new Map(
+          all.rows.filter((row) => isUserDoc(row.id)).map((row) => [row.id, row.value.rev]),
+        );
+      }),
+
+    getBriefingDocs: (ids) =>
+      withBriefings(async (db) => {
+        const wanted = ids.filter(isUserDoc);
+        if (wanted.length === 0) return [];
+        const found = await db.allDocs({ keys: wanted, include_docs: true });
+        return found.rows.flatMap((row) =>
+          'doc' in row && row.doc ? [row.doc as unknown as StoredDoc] : [],
+        );
+      }),
+
     getBriefingDoc: (id) =>
       withBriefings(async (db) => {
         if (!isUserDoc(id)) return null;
@@ -605,6 +625,17 @@ export async function openUserStoreInFolder(
         maintenance = null;
       }
     },
+
+    deriveKey: (purpose) =>
+      Buffer.from(
+        hkdfSync(
+          'sha256',
+          new Uint8Array(storeKey.buffer, storeKey.byteOffset, storeKey.byteLength),
+          new Uint8Array(0),
+          `attache-store:v1:${purpose}`,
+          32,
+        ),
+      ),
 
     close: async () => {
       if (closed) return;

@@ -103,7 +103,11 @@ export type UserStore = {
   readonly location: string;
 
   readonly listBriefingDocs: () => Promise<readonly StoredDoc[]>;
+  /** Every briefing's id and current revision, without reading the documents. */
+  readonly listBriefingRevisions: () => Promise<ReadonlyMap<string, string>>;
   readonly getBriefingDoc: (id: string) => Promise<StoredDoc | null>;
+  /** The documents of these briefings that exist, in one read. */
+  readonly getBriefingDocs: (ids: readonly string[]) => Promise<readonly StoredDoc[]>;
   readonly getBriefingAttachment: (id: string, name: string) => Promise<AttachmentData | null>;
 
   readonly listReturnDocs: () => Promise<readonly StoredDoc[]>;
@@ -143,8 +147,15 @@ export type UserStore = {
    * purgeDeleted then takes their content off the disk. Resolves with how many were there.
    */
   readonly removeBriefings: (ids: readonly string[]) => Promise<number>;
+  /**
+   * A key for data derived from this store and kept beside it (the search index), made from the
+   * store's data key: it goes when that key goes (sign-out, wipe), and is never stored.
+   */
+  readonly deriveKey: (purpose: DerivedKeyPurpose) => Buffer;
   readonly close: () => Promise<void>;
 };
+
+export type DerivedKeyPurpose = 'search-index';
 
 /** Stable codes of the store's errors; each error's message says what a person can do. */
 export const STORE_ERROR_CODES = {

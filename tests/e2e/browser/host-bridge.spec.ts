@@ -28,6 +28,7 @@ const BRIDGE_REQUESTS: { readonly [C in IpcChannel]: IpcRequests[C] | null } = {
   'links:check': { url: 'https://intranet.example.org/' },
   'links:open': { url: 'https://intranet.example.org/' },
   'diagnostics:export': {},
+  'search:query': { text: 'briefing' },
 };
 
 /** Everything the bridge answers the reader, every verb plus a stretch of the event stream. */

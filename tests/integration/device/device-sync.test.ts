@@ -2,7 +2,7 @@
 // CouchDB-protocol server -> auth broker), driven through the browser host's HTTP bridge: the
 // same path the reader takes where Electron cannot run.
 import { randomUUID } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { access, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PDFDocument, PDFName, PDFString } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +29,12 @@ import keytar from 'keytar';
 import type { Browser } from 'playwright-core';
 import { tempDir } from '../../unit/device/fixtures.js';
 import { ciphertextProbe, decryptedEntries, filesContaining } from '../../unit/device/raw-store.js';
+import {
+  decryptedSearchIndex,
+  searchIndexKey,
+  searchIndexPath,
+} from '../../unit/device/raw-search-index.js';
+import type { SearchResponse } from '../../../src/shared/search.js';
 import {
   clearDeviceKeychain,
   launchBrowser,
@@ -263,7 +269,7 @@ describe('device sync through the auth broker', () => {
   );
 
   it(
-    'keeps a synced briefing and its PDF encrypted on disk, and after an unshare purges their sealed values',
+    'keeps a synced briefing, its PDF and its search index encrypted on disk, and after an unshare purges their sealed values and its words from the index',
     async () => {
       // The server comes back on the same ports; the device resumes by itself.
       server = await startServer(config);
@@ -275,12 +281,14 @@ describe('device sync through the auth broker', () => {
       });
 
       const phrase = `Quiet-Lantern-${randomUUID()}`;
+      // One word, as search indexes it (letters and digits): the canary looked for in the index.
+      const canary = `quietlantern${randomUUID().replace(/-/g, '')}`;
       const marker = `ANNEX-MARKER-${randomUUID()}`;
       const pdf = await pdfWithMarker(marker);
       const created = (await admin('POST', '/admin/briefings', {
         title: 'Unshare probe',
         summary: 'A briefing that will be withdrawn',
-        bodyHtml: `<p>The code phrase is ${phrase}.</p>`,
+        bodyHtml: `<p>The code phrase is ${phrase}, also known as ${canary}.</p>`,
         classification: 'PROTECTED',
         priority: 'urgent',
         recipients: [SAMPLE_USER.id],
@@ -300,6 +308,11 @@ describe('device sync through the auth broker', () => {
         name: 'annex.pdf',
       });
       expect(Buffer.from(annex.base64, 'base64').includes(marker)).toBe(true);
+      // ... and searchable: the index has taken it in.
+      await until('the briefing found by search', async () => {
+        const found = await call<SearchResponse>(running, 'search:query', { text: canary });
+        return found.hits.some((hit) => hit.id === id);
+      });
       // ... and in no raw file of the person's store (encrypted at rest).
       const keychain = createKeytarKeychain({ service: keychainServiceFor(deviceDir.path) });
       const store = await findUserStoreFolder({
@@ -310,6 +323,8 @@ describe('device sync through the auth broker', () => {
       if (!store) throw new Error('no store folder for the person');
       expect(await filesContaining(store, phrase)).toEqual([]);
       expect(await filesContaining(store, marker)).toEqual([]);
+      expect(await filesContaining(store, canary)).toEqual([]);
+      await access(searchIndexPath(store)); // the index is among the files searched
 
       // Control for the purge, in the decrypted view (the device stopped to release LevelDB's
       // lock; the test borrows the data key from the keychain in-process, the reader never can):
@@ -324,6 +339,8 @@ describe('device sync through the auth broker', () => {
         .map((entry) => ciphertextProbe(entry.value));
       expect(probes.length).toBeGreaterThanOrEqual(2);
       for (const probe of probes) expect(await filesContaining(folder, probe)).not.toEqual([]);
+      const indexKey = searchIndexKey(dataKey);
+      expect(await decryptedSearchIndex(searchIndexPath(store), indexKey)).toContain(canary);
       host = await openHost();
       const reopened = host;
 
@@ -335,6 +352,14 @@ describe('device sync through the auth broker', () => {
         return !list.some((b) => b.id === id);
       });
       expect(await call(reopened, 'briefings:get', { id })).toBeNull();
+      // Not found any more, and its words gone from the index's pages, not only hidden.
+      const after = await call<SearchResponse>(reopened, 'search:query', { text: canary });
+      expect(after.total).toBe(0);
+      await until(
+        'its words gone from the search index’s pages',
+        async () =>
+          !(await decryptedSearchIndex(searchIndexPath(store), indexKey)).includes(canary),
+      );
       await until('its sealed values purged from the raw LevelDB files', async () => {
         for (const probe of probes) {
           if ((await filesContaining(store, probe)).length > 0) return false;
@@ -368,6 +393,16 @@ describe('device sync through the auth broker', () => {
       const readBefore = (await call<BriefingSummary[]>(running, 'briefings:list'))
         .filter((b) => b.read)
         .map((b) => b.id);
+
+      // The search index is in the person's store folder, which sign-out erases.
+      const keychain = createKeytarKeychain({ service: keychainServiceFor(deviceDir.path) });
+      const store = await findUserStoreFolder({
+        dataDir: deviceDir.path,
+        userId: SAMPLE_USER.id,
+        keychain,
+      });
+      if (!store) throw new Error('no store folder for the person');
+      await access(searchIndexPath(store));
 
       // The server is back; sign-out at once sends the receipt before it erases anything.
       server = await startServer(config);

@@ -33,6 +33,7 @@ const SAMPLE_REQUESTS: { readonly [C in IpcChannel]: IpcRequests[C] } = {
   'links:check': { url: 'https://intranet.example.org/' },
   'links:open': { url: 'https://intranet.example.org/' },
   'diagnostics:export': {},
+  'search:query': { text: 'briefing' },
 };
 /** Run last: they end the session the other calls need. */
 const LAST: readonly IpcChannel[] = [

@@ -1,14 +1,18 @@
 // The reader's shell. Signed out or locked, it is the sign-in screen; signed in, the header
 // with the sync status, the briefing list (nav) and the open briefing (main). State that both
 // panes need lives here; everything else in its pane.
-import { useCallback, useRef, useState, type MouseEvent, type ReactNode } from 'react';
+import { useCallback, useEffect, useRef, useState, type MouseEvent, type ReactNode } from 'react';
 import { CircleExclamationPoint, Inbox, RefreshCw, Wrench } from 'lucide-react';
 import type { BriefingSummary, SessionInfo, SyncStatus } from '../../../shared/ipc.js';
 import type { AppErrorInfo } from '../../../shared/app-error.js';
+import type { SearchHighlight } from '../../../shared/search.js';
 import type { ApiSource } from '../bridge/resolve-api.js';
 import { BriefingList, type BriefingListHandle, type OpenHow } from '../briefings/BriefingList.js';
 import { useBriefingList, type BriefingListState } from '../briefings/use-briefing-list.js';
 import { ReaderView } from '../reader/ReaderView.js';
+import { SearchField, type OpenFromSearch } from '../search/SearchPanel.js';
+import { isSearchShortcut } from '../search/search-keys.js';
+import { useSearch } from '../search/use-search.js';
 import { SessionBanner } from '../session/SessionBanner.js';
 import { SignInScreen } from '../session/SignInScreen.js';
 import { useSignIn, type SignInActions } from '../session/use-sign-in.js';
@@ -150,16 +154,39 @@ function Reader({
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [openedFromKeyboard, setOpenedFromKeyboard] = useState(false);
   const listRef = useRef<BriefingListHandle>(null);
+  const search = useSearch();
+  const searchRef = useRef<HTMLInputElement>(null);
+  /** What to mark in the open briefing: set when it was opened from a search's results. */
+  const [highlight, setHighlight] = useState<SearchHighlight | null>(null);
+
+  // Ctrl/Cmd+K anywhere, or / where it would not be typed into a field, goes to the search.
+  useEffect(() => {
+    const onKeyDown = (event: KeyboardEvent) => {
+      if (event.defaultPrevented || !isSearchShortcut(event)) return;
+      event.preventDefault();
+      searchRef.current?.focus();
+      searchRef.current?.select();
+    };
+    document.addEventListener('keydown', onKeyDown);
+    return () => document.removeEventListener('keydown', onKeyDown);
+  }, []);
 
   const readerName = info.user?.displayName ?? 'Attaché reader';
 
   const open = useCallback((id: string, how: OpenHow) => {
+    setHighlight(null);
     setOpenedFromKeyboard(how === 'keyboard');
     setSelectedId((current) => {
       // Opening the briefing already shown: nothing reloads, so move focus here.
       if (current === id && how === 'keyboard') document.getElementById('briefing-title')?.focus();
       return id;
     });
+  }, []);
+
+  const openFromSearch = useCallback<OpenFromSearch>((id, marks, how) => {
+    setHighlight(marks);
+    setOpenedFromKeyboard(how === 'keyboard');
+    setSelectedId(id);
   }, []);
 
   const skipToBriefing = (event: MouseEvent<HTMLAnchorElement>) => {
@@ -177,27 +204,33 @@ function Reader({
       <SyncProblemBanner status={sync} />
       <div className="app__body">
         <nav className="list-pane" aria-label="Briefings">
-          <ListPane state={list.state} sync={sync} onRetry={list.reload}>
-            {(briefings) => (
-              <BriefingList
-                ref={listRef}
-                briefings={briefings}
-                selectedId={selectedId}
-                onOpen={open}
-              />
-            )}
-          </ListPane>
+          <SearchField search={search} inputRef={searchRef} onOpen={openFromSearch} />
+          {search.active ? null : (
+            <ListPane state={list.state} sync={sync} onRetry={list.reload}>
+              {(briefings) => (
+                <BriefingList
+                  ref={listRef}
+                  briefings={briefings}
+                  selectedId={selectedId}
+                  onOpen={open}
+                />
+              )}
+            </ListPane>
+          )}
         </nav>
         <ReaderView
           id={selectedId}
           readerName={readerName}
           focusOnShow={openedFromKeyboard}
+          highlight={highlight}
           onShownAsRead={list.showAsRead}
-          onLeave={() => listRef.current?.focus()}
+          onLeave={() => (search.active ? searchRef.current : listRef.current)?.focus()}
           onBack={() => {
             setSelectedId(null);
             // The list shows again on the next frame; focus goes back to it then.
-            requestAnimationFrame(() => listRef.current?.focus());
+            requestAnimationFrame(() =>
+              (search.active ? searchRef.current : listRef.current)?.focus(),
+            );
           }}
         />
       </div>

@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import { File, FileImage, FileText, LoaderCircle } from 'lucide-react';
 import type { AttachmentMeta } from '../../../shared/briefing.js';
 import type { BriefingDetail } from '../../../shared/ipc.js';
+import type { SearchHighlight } from '../../../shared/search.js';
 import { base64ToBytes, describeContentType, formatBytes } from '../ui/bytes.js';
 import { PdfViewer } from './PdfViewer.js';
 import { pngText, type PngText } from './png-text.js';
@@ -16,9 +17,12 @@ const isImage = (a: AttachmentMeta) => /^image\/(png|jpe?g|gif|webp|avif)\b/i.te
 export function Attachments({
   briefing,
   watermark,
+  highlight = null,
 }: {
   readonly briefing: BriefingDetail;
   readonly watermark: string;
+  /** A search's matches, marked on the PDF's pages too. */
+  readonly highlight?: SearchHighlight | null;
 }) {
   const [viewing, setViewing] = useState<AttachmentMeta | null>(null);
   const { attachments } = briefing;
@@ -74,6 +78,7 @@ export function Attachments({
           attachment={viewing}
           marking={briefing.classification}
           watermark={watermark}
+          highlight={highlight}
           onClose={() => setViewing(null)}
         />
       ) : null}

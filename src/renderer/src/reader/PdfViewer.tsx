@@ -1,6 +1,9 @@
 // The in-app PDF viewer: a modal dialog that renders each page to a canvas with pdf.js, only
-// once the page comes near the viewport. The page's text goes alongside, visually hidden,
-// for screen readers (a canvas alone says nothing). Banners and watermark as in the reader.
+// once the page comes near the viewport. Over each canvas lies pdf.js's text layer: the page's
+// text, transparent, where it stands on the page, for screen readers (a canvas alone says
+// nothing), for selection, and for a search's matches, which are marked on it. Opened from a
+// search, the viewer starts at the first page that matches. Banners and watermark as in the
+// reader.
 import {
   useCallback,
   useEffect,
@@ -11,6 +14,9 @@ import {
 } from 'react';
 import { FileText, LoaderCircle, MoveHorizontal, X, ZoomIn, ZoomOut } from 'lucide-react';
 import type { AttachmentMeta } from '../../../shared/briefing.js';
+import type { SearchHighlight } from '../../../shared/search.js';
+import { findMatches } from '../../../shared/search.js';
+import { matchRanges, paintMatches } from '../search/text-highlight.js';
 import { base64ToBytes } from '../ui/bytes.js';
 import { ClassificationBanner } from '../ui/markings.js';
 import { Watermark } from '../ui/Watermark.js';
@@ -33,16 +39,46 @@ type Props = {
   readonly attachment: AttachmentMeta;
   readonly marking: string;
   readonly watermark: string;
+  readonly highlight?: SearchHighlight | null;
   readonly onClose: () => void;
 };
 
-export function PdfViewer({ briefingId, attachment, marking, watermark, onClose }: Props) {
+export function PdfViewer({
+  briefingId,
+  attachment,
+  marking,
+  watermark,
+  highlight = null,
+  onClose,
+}: Props) {
   const dialogRef = useRef<HTMLDialogElement>(null);
   const pagesRef = useRef<HTMLDivElement>(null);
   const content = useAttachment(briefingId, attachment.name);
   const [pdf, setPdf] = useState<LoadedPdf>({ phase: 'loading' });
   const [zoom, setZoom] = useState<number | 'fit'>('fit');
   const [availableWidth, setAvailableWidth] = useState(800);
+  /** The first page with a match of the search it was opened from (1-based), once known. */
+  const [firstMatchPage, setFirstMatchPage] = useState<number | null>(null);
+
+  useEffect(() => {
+    if (pdf.phase !== 'ready' || !highlight) return;
+    let live = true;
+    void (async () => {
+      for (let n = 1; n <= pdf.doc.numPages && live; n++) {
+        const content = await (await pdf.doc.getPage(n)).getTextContent();
+        const text = content.items.map((item) => ('str' in item ? item.str : '')).join(' ');
+        if (findMatches(text, highlight).length > 0) {
+          if (live) setFirstMatchPage(n);
+          return;
+        }
+      }
+    })().catch(() => {
+      // The document was closed meanwhile: nothing to scroll to.
+    });
+    return () => {
+      live = false;
+    };
+  }, [pdf, highlight]);
 
   useEffect(() => {
     const dialog = dialogRef.current;
@@ -224,6 +260,8 @@ export function PdfViewer({ briefingId, attachment, marking, watermark, onClose 
                 size={size}
                 scale={scale}
                 root={pagesRef}
+                highlight={highlight}
+                isFirstMatch={firstMatchPage === i + 1}
               />
             ))
           )}
@@ -242,6 +280,8 @@ function PdfPage({
   size,
   scale,
   root,
+  highlight,
+  isFirstMatch,
 }: {
   readonly doc: PDFDocumentProxy;
   readonly pageNumber: number;
@@ -249,12 +289,21 @@ function PdfPage({
   readonly size: PageSize;
   readonly scale: number;
   readonly root: RefObject<HTMLDivElement | null>;
+  readonly highlight: SearchHighlight | null;
+  readonly isFirstMatch: boolean;
 }) {
   const frameRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
+  const textRef = useRef<HTMLDivElement>(null);
   const [near, setNear] = useState(pageNumber <= 2);
   const [rendered, setRendered] = useState(false);
-  const [text, setText] = useState('');
+  const [matches, setMatches] = useState(0);
+
+  useEffect(() => {
+    if (!isFirstMatch) return;
+    setNear(true);
+    frameRef.current?.scrollIntoView({ block: 'start' });
+  }, [isFirstMatch]);
 
   useEffect(() => {
     const frame = frameRef.current;
@@ -273,9 +322,12 @@ function PdfPage({
     if (!near) return;
     let live = true;
     let task: RenderTask | null = null;
+    let textLayer: { cancel: () => void } | null = null;
+    const owner = `pdf-page-${pageNumber}`;
     void (async () => {
       const canvas = canvasRef.current;
-      if (!canvas) return;
+      const textBox = textRef.current;
+      if (!canvas || !textBox) return;
       const page = await doc.getPage(pageNumber);
       if (!live) return;
       const viewport = page.getViewport({ scale });
@@ -289,20 +341,25 @@ function PdfPage({
       });
       await task.promise;
       if (live) setRendered(true);
-      if (live && !text) {
-        const content = await page.getTextContent();
-        const words = content.items.map((item) => ('str' in item ? item.str : '')).join(' ');
-        if (live) setText(words.replace(/\s+/g, ' ').trim());
-      }
+      const { renderTextLayer } = await import('./pdf.js');
+      if (!live) return;
+      const layer = await renderTextLayer(page, viewport, textBox);
+      textLayer = layer;
+      await layer.done;
+      if (!live || !highlight) return;
+      const ranges = matchRanges(textBox, highlight);
+      paintMatches(owner, ranges);
+      setMatches(ranges.length);
     })().catch(() => {
       // A cancelled render (zoom changed, viewer closed) rejects; the next effect redraws.
     });
     return () => {
       live = false;
       task?.cancel();
+      textLayer?.cancel();
+      paintMatches(owner, []);
     };
-    // `text` is read once to skip a second extraction; it is not a reason to redraw.
-  }, [doc, pageNumber, scale, near]);
+  }, [doc, pageNumber, scale, near, highlight]);
 
   return (
     <div
@@ -311,10 +368,11 @@ function PdfPage({
       role="group"
       aria-label={`Page ${pageNumber} of ${pageCount}`}
       data-rendered={rendered ? 'true' : 'false'}
+      data-search-matches={matches}
       style={{ width: Math.floor(size.width * scale), height: Math.floor(size.height * scale) }}
     >
       <canvas ref={canvasRef} aria-hidden="true" />
-      <div className="visually-hidden">{text}</div>
+      <div className="pdf-text-layer" ref={textRef} />
     </div>
   );
 }

@@ -19,8 +19,10 @@ import {
 } from 'lucide-react';
 import type { BriefingDetail } from '../../../shared/ipc.js';
 import { linkDecision } from '../../../shared/link-policy.js';
+import type { SearchHighlight } from '../../../shared/search.js';
 import { useApi } from '../app/api-context.js';
 import { useNow } from '../app/use-now.js';
+import { matchRanges, paintMatches } from '../search/text-highlight.js';
 import { initials } from '../ui/initials.js';
 import { Keycaps } from '../ui/Keycaps.js';
 import { ClassificationBanner, MarkingBadge, PriorityTag } from '../ui/markings.js';
@@ -59,6 +61,8 @@ type Props = {
   readonly readerName: string;
   /** Focus the title once the briefing is shown (it was opened from the keyboard). */
   readonly focusOnShow: boolean;
+  /** The search it was opened from: its matches are marked and the first scrolled to. */
+  readonly highlight: SearchHighlight | null;
   readonly onShownAsRead: (id: string) => void;
   /** Escape: back to the list. */
   readonly onLeave: () => void;
@@ -66,7 +70,15 @@ type Props = {
   readonly onBack: () => void;
 };
 
-export function ReaderView({ id, readerName, focusOnShow, onShownAsRead, onLeave, onBack }: Props) {
+export function ReaderView({
+  id,
+  readerName,
+  focusOnShow,
+  highlight,
+  onShownAsRead,
+  onLeave,
+  onBack,
+}: Props) {
   const { state, reload } = useBriefing(id);
 
   const onKeyDown = (event: KeyboardEvent<HTMLElement>) => {
@@ -136,6 +148,7 @@ export function ReaderView({ id, readerName, focusOnShow, onShownAsRead, onLeave
           briefing={state.briefing}
           readerName={readerName}
           focusOnShow={focusOnShow}
+          highlight={highlight}
           onShownAsRead={onShownAsRead}
         />
       )}
@@ -165,16 +178,20 @@ function BriefingDocument({
   briefing,
   readerName,
   focusOnShow,
+  highlight,
   onShownAsRead,
 }: {
   readonly briefing: BriefingDetail;
   readonly readerName: string;
   readonly focusOnShow: boolean;
+  readonly highlight: SearchHighlight | null;
   readonly onShownAsRead: (id: string) => void;
 }) {
   const api = useApi();
   const now = useNow(30_000);
   const headingRef = useRef<HTMLHeadingElement>(null);
+  const pageRef = useRef<HTMLDivElement>(null);
+  const [matchCount, setMatchCount] = useState(0);
   // The words beside each link say whether the organisation's policy lets it open; until the
   // settings arrive, none does.
   const linkTargets = useConfig()?.allowedLinkTargets;
@@ -223,6 +240,23 @@ function BriefingDocument({
     // Deliberately only on first show: a refresh in place must not steal focus.
   }, []);
 
+  // The search's matches, marked where they stand; the first one in the text (else the first
+  // anywhere) scrolled into the middle of the view. Again when the briefing is updated in place.
+  useEffect(() => {
+    const page = pageRef.current;
+    if (!page || !highlight) {
+      setMatchCount(0);
+      return;
+    }
+    const ranges = matchRanges(page, highlight);
+    paintMatches('briefing', ranges);
+    setMatchCount(ranges.length);
+    const body = page.querySelector('.briefing-body');
+    const first = ranges.find((r) => body?.contains(r.startContainer)) ?? ranges[0];
+    first?.startContainer.parentElement?.scrollIntoView({ block: 'center' });
+    return () => paintMatches('briefing', []);
+  }, [highlight, bodyHtml, briefing]);
+
   // Marked read only once it is on screen; one attempt per briefing shown.
   const markedRead = useRef(false);
   useEffect(() => {
@@ -258,8 +292,19 @@ function BriefingDocument({
         </div>
       ) : null}
       <div className="document__frame">
-        <article className="document__scroll" tabIndex={0} aria-labelledby="briefing-title">
-          <div className="document__page">
+        <article
+          className="document__scroll"
+          tabIndex={0}
+          aria-labelledby="briefing-title"
+          aria-describedby={matchCount > 0 ? 'briefing-matches' : undefined}
+          data-search-matches={matchCount}
+        >
+          <div className="document__page" ref={pageRef}>
+            {matchCount > 0 ? (
+              <p id="briefing-matches" className="visually-hidden">
+                {matchCount} {matchCount === 1 ? 'match' : 'matches'} of your search are marked.
+              </p>
+            ) : null}
             <header className="document__header">
               <div className="document__eyebrow">
                 <MarkingBadge marking={briefing.classification} />
@@ -337,7 +382,7 @@ function BriefingDocument({
                 }}
               />
             )}
-            <Attachments briefing={briefing} watermark={watermark} />
+            <Attachments briefing={briefing} watermark={watermark} highlight={highlight} />
           </div>
         </article>
         <Watermark text={watermark} />

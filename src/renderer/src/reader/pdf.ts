@@ -8,7 +8,10 @@
 import {
   getDocument,
   GlobalWorkerOptions,
+  TextLayer,
+  type PageViewport,
   type PDFDocumentProxy,
+  type PDFPageProxy,
 } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import workerUrl from 'pdfjs-dist/legacy/build/pdf.worker.min.mjs?url';
 
@@ -31,4 +34,25 @@ export function openPdf(data: Uint8Array<ArrayBuffer>): {
     disableRange: true,
   });
   return { promise: task.promise, cancel: () => void task.destroy() };
+}
+
+/**
+ * The page's text as pdf.js lays it out over the canvas: transparent text in the page's own
+ * positions, so it can be selected, read by a screen reader and marked by a search. Replaces
+ * whatever the container held.
+ */
+export async function renderTextLayer(
+  page: PDFPageProxy,
+  viewport: PageViewport,
+  container: HTMLElement,
+): Promise<{ cancel: () => void; done: Promise<void> }> {
+  container.replaceChildren();
+  container.style.setProperty('--total-scale-factor', String(viewport.scale));
+  const layer = new TextLayer({
+    textContentSource: await page.getTextContent(),
+    container,
+    viewport,
+  });
+  const done: Promise<void> = layer.render() as Promise<void>;
+  return { cancel: () => layer.cancel(), done };
 }

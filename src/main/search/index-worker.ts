@@ -1,0 +1,44 @@
+// The search index's thread: owns the SQLite database (search-index.sqlite.ts) and takes the
+// words out of briefing HTML, so neither holds up the main process. Started by
+// search-index.worker-client.ts; one per open index.
+import { toIndexedBriefing } from './briefing-text.js';
+import type { SyncSearchIndex } from './search-index.sqlite.js';
+import { deleteSqliteSearchIndex, openSqliteSearchIndex } from './search-index.sqlite.js';
+import type { BriefingSource, IndexQuery } from './types.js';
+import { serveCalls } from './worker-rpc.js';
+
+let index: SyncSearchIndex | null = null;
+
+const open = (): SyncSearchIndex => {
+  if (!index) throw new Error('the search index is not open');
+  return index;
+};
+
+serveCalls({
+  open: ({ path, key, fresh }: { path: string; key: Uint8Array; fresh: boolean }) => {
+    if (fresh) deleteSqliteSearchIndex(path);
+    index = openSqliteSearchIndex({ path, key: Buffer.from(key) });
+    key.fill(0);
+    return null;
+  },
+  upsert: (sources: readonly BriefingSource[]) => {
+    open().upsert(sources.map(toIndexedBriefing));
+    return null;
+  },
+  remove: (ids: readonly string[]) => {
+    open().remove(ids);
+    return null;
+  },
+  setNotes: ({ id, text }: { id: string; text: string }) => {
+    open().setNotes(id, text);
+    return null;
+  },
+  revisions: () => open().revisions(),
+  attachmentKeys: (ids: readonly string[]) => open().attachmentKeys(ids),
+  query: (query: IndexQuery) => open().query(query),
+  close: () => {
+    index?.close();
+    index = null;
+    return null;
+  },
+});

@@ -1,0 +1,97 @@
+// The search index's file: SQLite opened with the person's key (SQLCipher's format), its schema
+// made on first open and checked after, and its removal. The queries live in
+// search-index.sqlite.ts.
+import { mkdirSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3-multiple-ciphers';
+import { SEARCH_ERROR_CODES, SearchIndexError } from './types.js';
+
+const SCHEMA_VERSION = 1;
+/** Column weights for BM25: a word in the title counts most, then summary, sender, notes. */
+export const WEIGHTS = {
+  title: 10,
+  summary: 4,
+  sender: 3,
+  body: 1,
+  attachments: 1,
+  notes: 2,
+} as const;
+export const COLUMNS = Object.keys(WEIGHTS) as (keyof typeof WEIGHTS)[];
+
+type Db = Database.Database;
+
+export function isUnreadable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT';
+}
+
+const SCHEMA = `
+  CREATE TABLE meta (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    rev TEXT NOT NULL,
+    classification TEXT NOT NULL,
+    priority TEXT NOT NULL,
+    sender_name TEXT NOT NULL,
+    approved_at TEXT NOT NULL,
+    source_version INTEGER NOT NULL,
+    attachment_count INTEGER NOT NULL,
+    attachments_key TEXT NOT NULL
+  );
+  CREATE INDEX meta_approved_at ON meta (approved_at);
+  CREATE VIRTUAL TABLE fts USING fts5 (
+    ${COLUMNS.join(', ')},
+    tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '2 3'
+  );
+  INSERT INTO fts (fts, rank) VALUES ('secure-delete', 1);
+`;
+
+/** Opens the database with the key; the first statement proves the key (or fails). */
+export function openDatabase(path: string, key: Buffer): Db {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const db = new Database(path);
+  try {
+    db.pragma(`cipher = 'sqlcipher'`);
+    db.pragma('legacy = 4');
+    // A raw 256-bit key (no passphrase derivation): it is already random, from the data key.
+    db.pragma(`key = "x'${key.toString('hex')}'"`);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    // Freed space is zeroed, and nothing is ever written to a temporary file.
+    db.pragma('secure_delete = ON');
+    db.pragma('temp_store = MEMORY');
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version === 0) {
+      db.exec(`BEGIN; ${SCHEMA} PRAGMA user_version = ${SCHEMA_VERSION}; COMMIT;`);
+    } else if (version !== SCHEMA_VERSION) {
+      throw new SearchIndexError(
+        SEARCH_ERROR_CODES.unreadable,
+        `The search index was written by another version of Attaché (schema ${version}).`,
+      );
+    }
+    // The reader's notes per briefing, kept apart from the briefing's own text: a briefing
+    // updated by its SOR is indexed again without losing them, and notes may come before the
+    // briefing is indexed. Created on open, so an index written before notes existed gains it.
+    db.exec('CREATE TABLE IF NOT EXISTS notes (id TEXT PRIMARY KEY, text TEXT NOT NULL)');
+    db.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS temp.vocab USING fts5vocab(main, fts, 'row')`);
+    db.exec('CREATE TEMP TABLE IF NOT EXISTS read_versions (id TEXT PRIMARY KEY, version INTEGER)');
+    return db;
+  } catch (error) {
+    db.close();
+    if (error instanceof SearchIndexError) throw error;
+    if (isUnreadable(error)) {
+      throw new SearchIndexError(
+        SEARCH_ERROR_CODES.unreadable,
+        'The search index does not open with this person’s key, or is damaged.',
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+/** Removes the index's files (it is rebuilt from the store). */
+export function deleteSqliteSearchIndex(path: string): void {
+  for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(path + suffix, { force: true });
+}

@@ -1,0 +1,233 @@
+// Search benchmark (not part of the test suite): `npm run bench:search`.
+//
+// 10,000 briefings (a ~5 KB body; every tenth with ~3 pages of attachment text, as the PDF
+// text worker hands it over) from a vocabulary of a few thousand words with a long tail, the
+// way real prose is distributed. Measured in one run:
+// - indexing: all of them through the index's worker, 25 at a time (the search service's batch),
+//   with the main thread's event-loop delay (p99) sampled throughout;
+// - queries: single words, prefixes (the word being typed), phrases and filtered queries, each
+//   BENCH_QUERIES times with different words: p50 and p95, against a linear scan of all the
+//   indexed text held in memory (every field, lower-cased, searched with `includes`), measured
+//   in the same run;
+// - cold start: the index closed and reopened BENCH_RESTARTS times, the time to the first
+//   query's answer (open included), p95.
+// Env: BENCH_BRIEFINGS (10000), BENCH_QUERIES (200), BENCH_RESTARTS (10).
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { CLASSIFICATIONS, PRIORITIES } from '../../src/shared/briefing.js';
+import type { SearchFilters } from '../../src/shared/search.js';
+import { configureLogging, createLogger } from '../../src/main/logging/logger.js';
+import type * as IndexClientModule from '../../src/main/search/index-client.js';
+import type { OpenedSearchIndex } from '../../src/main/search/index-client.js';
+import { parseQuery } from '../../src/main/search/query-parser.js';
+import type { BriefingSource } from '../../src/main/search/types.js';
+
+const BRIEFINGS = Number(process.env['BENCH_BRIEFINGS'] ?? 10_000);
+const QUERIES = Number(process.env['BENCH_QUERIES'] ?? 200);
+const RESTARTS = Number(process.env['BENCH_RESTARTS'] ?? 10);
+const BATCH = 25;
+
+// The index as the product runs it: the build's JavaScript worker (`npm run build`), else the
+// sources through tsx (whose start-up then weighs on the cold-start figure).
+const BUILT_CLIENT = path.resolve(
+  import.meta.dirname,
+  '../../dist/src/main/search/index-client.js',
+);
+type IndexClient = typeof IndexClientModule;
+const usesBuild = fs.existsSync(BUILT_CLIENT);
+const { openSearchIndex } = (await import(
+  usesBuild ? BUILT_CLIENT : '../../src/main/search/index-client.js'
+)) as IndexClient;
+
+/** A deterministic generator, so every run indexes the same text. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+const rand = random(14);
+const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
+
+const SYLLABLES = ['ra', 'to', 'mi', 'sen', 'ka', 'lo', 'ver', 'dan', 'pel', 'tor', 'qui', 'ne'];
+const VOCABULARY = Array.from({ length: 6000 }, (_, i) => {
+  let word = '';
+  for (let n = i + 1; n > 0; n = Math.floor(n / SYLLABLES.length)) {
+    word += SYLLABLES[n % SYLLABLES.length];
+  }
+  return word.length < 4 ? `${word}ment` : word;
+});
+/** Zipf-like: a few words are everywhere, most are rare. */
+const word = (): string => VOCABULARY[Math.floor(VOCABULARY.length * rand() ** 3)] as string;
+const sentence = (words: number): string =>
+  Array.from({ length: words }, word)
+    .join(' ')
+    .replace(/^./, (c) => c.toUpperCase()) + '.';
+const paragraphs = (bytes: number): string[] => {
+  const out: string[] = [];
+  for (let size = 0; size < bytes;) {
+    const p = Array.from({ length: 4 }, () => sentence(12)).join(' ');
+    out.push(p);
+    size += p.length;
+  }
+  return out;
+};
+
+function briefing(i: number): BriefingSource {
+  const body = paragraphs(5_000);
+  const withPdf = i % 10 === 0;
+  return {
+    id: `briefing:BRF-${String(i + 1).padStart(6, '0')}`,
+    rev: '1-a',
+    title: sentence(6),
+    summary: sentence(20),
+    senderName: pick(['Jordan Lee', 'Sam Patel', 'Ana Costa', 'Wei Chen', 'Ola Nordmann']),
+    senderRole: pick(['Chief of Staff', 'Policy Adviser', 'Deputy Secretary']),
+    bodyHtml: body.map((p) => `<p>${p}</p>`).join(''),
+    attachments: withPdf ? paragraphs(9_000).join('\n') : '',
+    attachmentsKey: withPdf ? `annex.pdf:md5-${i}` : '',
+    classification: pick(CLASSIFICATIONS),
+    priority: pick(PRIORITIES),
+    approvedAt: new Date(Date.UTC(2025, 0, 1) + i * 3_600_000).toISOString(),
+    sourceVersion: 1,
+    attachmentCount: withPdf ? 1 : 0,
+  };
+}
+
+const quantile = (samples: readonly number[], q: number): number => {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+};
+const ms = (value: number): string => `${value.toFixed(2)} ms`;
+
+type Kind = 'word' | 'prefix' | 'phrase' | 'filtered';
+/** A query of each kind, with words that occur (mid-frequency: neither everywhere nor nowhere). */
+function queryOf(kind: Kind): { text: string; filters: SearchFilters; scanFor: string } {
+  const mid = () => VOCABULARY[200 + Math.floor(rand() * 2000)] as string;
+  switch (kind) {
+    case 'word': {
+      const w = mid();
+      return { text: `${w} `, filters: {}, scanFor: w };
+    }
+    case 'prefix': {
+      const w = mid();
+      const prefix = w.slice(0, Math.max(3, w.length - 2));
+      return { text: prefix, filters: {}, scanFor: prefix };
+    }
+    case 'phrase': {
+      const a = mid();
+      const b = word();
+      return { text: `"${a} ${b}"`, filters: {}, scanFor: `${a} ${b}` };
+    }
+    case 'filtered': {
+      const w = mid();
+      return {
+        text: `${w} `,
+        filters: { priorities: ['urgent'], after: '2025-03-01', hasAttachments: false },
+        scanFor: w,
+      };
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'attache-search-bench-'));
+  const file = path.join(dir, 'search', 'index.db');
+  const key = randomBytes(32);
+  configureLogging({ level: 'warn' });
+  const logger = createLogger('bench');
+  try {
+    console.log(
+      `Generating ${BRIEFINGS.toLocaleString()} briefings… (index worker: ${usesBuild ? 'built' : 'sources through tsx'})`,
+    );
+    const sources = Array.from({ length: BRIEFINGS }, (_, i) => briefing(i));
+    const corpus = sources.map((s) =>
+      [s.title, s.summary, s.senderName, s.senderRole, s.bodyHtml, s.attachments ?? '']
+        .join('\n')
+        .toLowerCase(),
+    );
+    const textBytes = corpus.reduce((n, text) => n + text.length, 0);
+    console.log(`  ${(textBytes / 1e6).toFixed(1)} MB of text`);
+
+    let opened: OpenedSearchIndex = await openSearchIndex({ path: file, key, logger });
+    // The machine's own noise: the same measure over a few idle seconds, nothing indexing.
+    const idle = monitorEventLoopDelay({ resolution: 5 });
+    idle.enable();
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    idle.disable();
+    console.log(
+      `Idle baseline: main thread event-loop delay p99 ${ms(idle.percentile(99) / 1e6)}, max ${ms(idle.max / 1e6)}`,
+    );
+    const lag = monitorEventLoopDelay({ resolution: 5 });
+    lag.enable();
+    const indexStart = performance.now();
+    for (let i = 0; i < sources.length; i += BATCH) {
+      await opened.index.upsert(sources.slice(i, i + BATCH));
+    }
+    const indexMs = performance.now() - indexStart;
+    lag.disable();
+    const fileBytes = fs
+      .readdirSync(path.dirname(file))
+      .reduce((n, name) => n + fs.statSync(path.join(path.dirname(file), name)).size, 0);
+    console.log(
+      `Indexing: ${(indexMs / 1000).toFixed(1)} s (${Math.round(BRIEFINGS / (indexMs / 1000))} briefings/s), ` +
+        `index ${(fileBytes / 1e6).toFixed(1)} MB on disk; main thread event-loop delay p99 ` +
+        `${ms(lag.percentile(99) / 1e6)}, max ${ms(lag.max / 1e6)}`,
+    );
+
+    console.log(`Queries (${QUERIES} of each kind, limit 50):`);
+    const rows: string[] = [];
+    for (const kind of ['word', 'prefix', 'phrase', 'filtered'] as const) {
+      const times: number[] = [];
+      const scans: number[] = [];
+      let found = 0;
+      for (let q = 0; q < QUERIES; q++) {
+        const query = queryOf(kind);
+        const start = performance.now();
+        const answer = await opened.index.query({
+          query: parseQuery(query.text, query.filters),
+          limit: 50,
+        });
+        times.push(performance.now() - start);
+        found += answer.total;
+        // The baseline: every indexed text in memory, searched one by one.
+        const scanStart = performance.now();
+        let matches = 0;
+        for (const text of corpus) if (text.includes(query.scanFor)) matches++;
+        scans.push(performance.now() - scanStart);
+        if (matches < 0) throw new Error('unreachable');
+      }
+      const p95 = quantile(times, 0.95);
+      const scan = quantile(scans, 0.5);
+      rows.push(
+        `  ${kind.padEnd(9)} p50 ${ms(quantile(times, 0.5))}, p95 ${ms(p95)}; ` +
+          `linear scan p50 ${ms(scan)}; p95 / scan ${(p95 / scan).toFixed(3)}; ` +
+          `mean matches ${Math.round(found / QUERIES)}`,
+      );
+    }
+    console.log(rows.join('\n'));
+
+    const cold: number[] = [];
+    for (let r = 0; r < RESTARTS; r++) {
+      await opened.index.close();
+      const query = queryOf('word');
+      const start = performance.now();
+      opened = await openSearchIndex({ path: file, key, logger });
+      await opened.index.query({ query: parseQuery(query.text, {}), limit: 50 });
+      cold.push(performance.now() - start);
+    }
+    console.log(
+      `First query after a cold open (${RESTARTS} restarts, worker start included): ` +
+        `p50 ${ms(quantile(cold, 0.5))}, p95 ${ms(quantile(cold, 0.95))}`,
+    );
+    await opened.index.close();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,73 @@
+// The built product's search index worker (out/main/index-worker.js, from `npm run build`) loads
+// better-sqlite3-multiple-ciphers and answers: the browser host and the Electron main process
+// start that file as a worker thread, so a bundling or packaging mistake shows here first.
+// Skipped, with the reason, before a build.
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempDir } from '../device/fixtures.js';
+
+const BUILT = resolve(import.meta.dirname, '../../../out/main/index-worker.js');
+
+type Reply = { id: number; ok: boolean; value?: unknown; error?: unknown };
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+describe.skipIf(!existsSync(BUILT))('the built search index worker (out/main)', () => {
+  it('opens an encrypted index and answers a query', async () => {
+    const worker = new Worker(BUILT);
+    cleanups.push(() => worker.terminate());
+    const dir = await tempDir('built-worker');
+    cleanups.push(dir.remove);
+    let next = 0;
+    const call = (method: string, args?: unknown): Promise<unknown> =>
+      new Promise((done, reject) => {
+        const id = ++next;
+        const onReply = (reply: Reply) => {
+          if (reply.id !== id) return;
+          worker.off('message', onReply);
+          if (reply.ok) done(reply.value);
+          else reject(new Error(JSON.stringify(reply.error)));
+        };
+        worker.on('message', onReply);
+        worker.postMessage({ id, method, args });
+      });
+
+    await call('open', { path: join(dir.path, 'index.db'), key: randomBytes(32), fresh: false });
+    await call('upsert', [
+      {
+        id: 'a',
+        rev: '1-a',
+        title: 'Cobalt review',
+        summary: '',
+        senderName: 'Jordan Lee',
+        senderRole: 'Chief of Staff',
+        bodyHtml: '<p>Lithium exports fell.</p>',
+        attachments: '',
+        attachmentsKey: '',
+        classification: 'OFFICIAL',
+        priority: 'routine',
+        approvedAt: '2025-01-10T09:00:00.000Z',
+        sourceVersion: 1,
+        attachmentCount: 0,
+      },
+    ]);
+    const answer = (await call('query', {
+      query: {
+        terms: [{ text: 'lithium', prefix: false }],
+        phrases: [],
+        filters: {},
+        problems: [],
+      },
+      limit: 5,
+    })) as { total: number; hits: { id: string }[] };
+    expect(answer.total).toBe(1);
+    expect(answer.hits.map((hit) => hit.id)).toEqual(['a']);
+    await call('close');
+  });
+});

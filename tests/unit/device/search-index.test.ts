@@ -1,0 +1,272 @@
+// The search index itself (SQLite FTS5 in its worker thread, real files): ranking, filters,
+// typo tolerance, snippets, removal down to the bytes of its file, and a key that does not open it.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { copyFile, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import Database from 'better-sqlite3-multiple-ciphers';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { OpenedSearchIndex } from '../../../src/main/search/index-client.js';
+import { openSearchIndex } from '../../../src/main/search/index-client.js';
+import { parseQuery } from '../../../src/main/search/query-parser.js';
+import type { BriefingSource } from '../../../src/main/search/types.js';
+import type { SearchFilters } from '../../../src/shared/search.js';
+import { memoryLogger, tempDir } from './fixtures.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function source(id: string, overrides: Partial<BriefingSource> = {}): BriefingSource {
+  return {
+    id,
+    rev: '1-a',
+    title: `Briefing ${id}`,
+    summary: '',
+    senderName: 'Jordan Lee',
+    senderRole: 'Chief of Staff',
+    bodyHtml: '<p>Nothing to see.</p>',
+    attachments: '',
+    attachmentsKey: '',
+    classification: 'OFFICIAL',
+    priority: 'routine',
+    approvedAt: '2025-01-10T09:00:00.000Z',
+    sourceVersion: 1,
+    attachmentCount: 0,
+    ...overrides,
+  };
+}
+
+async function openIndex(
+  path?: string,
+  key: Buffer = randomBytes(32),
+): Promise<OpenedSearchIndex & { path: string; key: Buffer }> {
+  let file = path;
+  if (!file) {
+    const dir = await tempDir('search-index');
+    cleanups.push(dir.remove);
+    file = join(dir.path, 'search', 'index.db');
+  }
+  const opened = await openSearchIndex({ path: file, key, logger: memoryLogger().logger });
+  cleanups.push(() => opened.index.close());
+  return { ...opened, path: file, key };
+}
+
+const ids = async (
+  opened: OpenedSearchIndex,
+  text: string,
+  filters: SearchFilters = {},
+  readVersions?: ReadonlyMap<string, number>,
+) =>
+  (
+    await opened.index.query({
+      query: parseQuery(text, filters),
+      limit: 50,
+      ...(readVersions ? { readVersions } : {}),
+    })
+  ).hits.map((hit) => hit.id);
+
+/**
+ * The database's pages decrypted (a copy, rekeyed to no key, in a folder of its own so that the
+ * raw-file checks never read it), as one string to search.
+ */
+async function decryptedCopy(path: string, key: Buffer): Promise<string> {
+  const dir = await tempDir('search-index-plain');
+  cleanups.push(dir.remove);
+  const copy = join(dir.path, 'plain-copy.db');
+  await copyFile(path, copy);
+  const db = new Database(copy);
+  db.pragma(`cipher = 'sqlcipher'`);
+  db.pragma('legacy = 4');
+  db.pragma(`key = "x'${key.toString('hex')}'"`);
+  db.pragma(`rekey = ''`);
+  db.close();
+  return (await readFile(copy)).toString('latin1');
+}
+
+describe('the search index', () => {
+  it('ranks a word in the title above the same word in the body', async () => {
+    const opened = await openIndex();
+    await opened.index.upsert([
+      source('body', { bodyHtml: '<p>Lithium and cobalt exports, with lithium prices.</p>' }),
+      source('title', { title: 'Lithium exports' }),
+      source('summary', { summary: 'A note on lithium.' }),
+      source('none'),
+    ]);
+    expect(await ids(opened, 'lithium')).toEqual(['title', 'summary', 'body']);
+  });
+
+  it('finds the beginning of a word being typed, phrases only in order, and typos', async () => {
+    const opened = await openIndex();
+    await opened.index.upsert([
+      source('a', { bodyHtml: '<p>Critical minerals supply chains</p>' }),
+      source('b', { bodyHtml: '<p>Minerals are critical to supply</p>' }),
+      source('c', { title: 'Rare earths', attachments: 'Annex: critical minerals outlook' }),
+    ]);
+    expect(new Set(await ids(opened, 'miner'))).toEqual(new Set(['a', 'b', 'c']));
+    expect(new Set(await ids(opened, '"critical minerals"'))).toEqual(new Set(['a', 'c']));
+    expect(new Set(await ids(opened, 'crticial '))).toEqual(new Set(['a', 'b', 'c']));
+    expect(new Set(await ids(opened, 'outlok'))).toEqual(new Set(['c']));
+    const answer = await opened.index.query({ query: parseQuery('mienrals '), limit: 10 });
+    expect(answer.expansions).toEqual(['minerals']);
+    expect(answer.total).toBe(3);
+  });
+
+  it('applies every filter, together with words or alone', async () => {
+    const opened = await openIndex();
+    await opened.index.upsert([
+      source('secret-urgent', {
+        classification: 'SECRET',
+        priority: 'urgent',
+        approvedAt: '2025-01-05T10:00:00.000Z',
+        bodyHtml: '<p>budget</p>',
+        attachmentCount: 1,
+      }),
+      source('official', {
+        approvedAt: '2025-02-01T10:00:00.000Z',
+        bodyHtml: '<p>budget</p>',
+        senderName: 'Sam Chen',
+        senderRole: 'Treasury',
+      }),
+      source('protected', {
+        classification: 'PROTECTED',
+        approvedAt: '2025-01-31T23:59:00.000Z',
+        sourceVersion: 2,
+      }),
+    ]);
+    expect(await ids(opened, 'budget', { classifications: ['SECRET'] })).toEqual(['secret-urgent']);
+    expect(await ids(opened, '', { priorities: ['urgent'] })).toEqual(['secret-urgent']);
+    expect(await ids(opened, 'budget from:sam')).toEqual(['official']);
+    expect(await ids(opened, 'from:treasury')).toEqual(['official']);
+    expect(await ids(opened, 'has:attachment')).toEqual(['secret-urgent']);
+    expect(await ids(opened, 'after:2025-01-06 before:2025-01-31')).toEqual(['protected']);
+    expect(await ids(opened, 'has:notes')).toEqual([]);
+    // Read: version 1 of "official" and version 1 of "protected", whose version 2 is news.
+    const read = new Map([
+      ['official', 1],
+      ['protected', 1],
+    ]);
+    expect(await ids(opened, 'is:unread', {}, read)).toEqual(['protected', 'secret-urgent']);
+    expect(await ids(opened, 'is:read', {}, read)).toEqual(['official']);
+  });
+
+  it('answers titles and snippets as text segments, hostile markup included as text', async () => {
+    const opened = await openIndex();
+    await opened.index.upsert([
+      source('hostile', {
+        title: '<script>alert(1)</script> Lithium',
+        bodyHtml:
+          '<p>&lt;img src=x onerror=alert(1)&gt; lithium \u0002forged\u0003 match</p><script>lithium()</script>',
+      }),
+    ]);
+    const [hit] = (await opened.index.query({ query: parseQuery('lithium '), limit: 5 })).hits;
+    expect(hit?.title).toEqual([
+      { text: '<script>alert(1)</script> ', match: false },
+      { text: 'Lithium', match: true },
+    ]);
+    expect(hit?.snippetSource).toBe('body');
+    expect(hit?.snippet).toEqual([
+      { text: '<img src=x onerror=alert(1)> ', match: false },
+      { text: 'lithium', match: true },
+      { text: '  forged  match', match: false },
+    ]);
+  });
+
+  it('replaces a briefing on update, and keeps its PDF text when the PDF did not change', async () => {
+    const opened = await openIndex();
+    await opened.index.upsert([
+      source('a', {
+        bodyHtml: '<p>first draft</p>',
+        attachments: 'annex tables',
+        attachmentsKey: 'annex.pdf:md5-1',
+      }),
+    ]);
+    await opened.index.upsert([
+      source('a', {
+        rev: '2-b',
+        bodyHtml: '<p>second version</p>',
+        attachments: null,
+        attachmentsKey: 'annex.pdf:md5-1',
+      }),
+    ]);
+    expect(await ids(opened, 'draft ')).toEqual([]);
+    expect(await ids(opened, 'second ')).toEqual(['a']);
+    expect(await ids(opened, 'tables ')).toEqual(['a']);
+    expect(await opened.index.revisions()).toEqual(new Map([['a', '2-b']]));
+    await opened.index.upsert([
+      source('a', { rev: '3-c', attachments: null, attachmentsKey: 'annex.pdf:md5-2' }),
+    ]);
+    expect(await ids(opened, 'tables ')).toEqual([]);
+  });
+
+  it('removes a briefing and its words from the file itself, keeping the rest', async () => {
+    const opened = await openIndex();
+    const phrase = `quietlantern${randomUUID().replace(/-/g, '')}`;
+    const kept = `budgetestimates${randomUUID().replace(/-/g, '')}`;
+    await opened.index.upsert([
+      source('secret', { title: 'Withdrawn', bodyHtml: `<p>${phrase} begins at dawn</p>` }),
+      source('kept', { bodyHtml: `<p>${kept}</p>` }),
+    ]);
+    await opened.index.close();
+    // Control: the words are in the decrypted pages, never in the raw file.
+    const raw = async () =>
+      (
+        await Promise.all(
+          (await readdir(join(opened.path, '..'))).map((name) =>
+            readFile(join(opened.path, '..', name)),
+          ),
+        )
+      )
+        .map((bytes) => bytes.toString('latin1'))
+        .join('');
+    expect(await decryptedCopy(opened.path, opened.key)).toContain(phrase);
+    expect(await raw()).not.toContain(phrase);
+
+    const reopened = await openIndex(opened.path, opened.key);
+    expect(await ids(reopened, phrase)).toEqual(['secret']);
+    await reopened.index.remove(['secret']);
+    expect(await ids(reopened, phrase)).toEqual([]);
+    expect(await ids(reopened, kept)).toEqual(['kept']);
+    await reopened.index.close();
+    const after = await decryptedCopy(opened.path, opened.key);
+    expect(after).not.toContain(phrase);
+    expect(after).not.toContain('Withdrawn');
+    expect(after).toContain(kept);
+  });
+
+  it('finds the reader’s notes, keeps them when the briefing is updated, and drops them with it', async () => {
+    const opened = await openIndex();
+    // Notes may come before the briefing is indexed.
+    await opened.index.setNotes('a', 'Ask the minister about cobalt quotas');
+    await opened.index.upsert([source('a'), source('b')]);
+    expect(await ids(opened, 'cobalt ')).toEqual(['a']);
+    expect(await ids(opened, '', { hasNotes: true })).toEqual(['a']);
+    expect(await ids(opened, '', { hasNotes: false })).toEqual(['b']);
+    const [hit] = (await opened.index.query({ query: parseQuery('cobalt ', {}), limit: 5 })).hits;
+    expect(hit?.snippetSource).toBe('notes');
+
+    await opened.index.upsert([source('a', { rev: '2-b', bodyHtml: '<p>Revised text.</p>' })]);
+    expect(await ids(opened, 'cobalt ')).toEqual(['a']);
+    expect(await ids(opened, 'revised ')).toEqual(['a']);
+
+    await opened.index.setNotes('b', 'Follow up with treasury');
+    await opened.index.setNotes('a', '');
+    expect(await ids(opened, 'cobalt ')).toEqual([]);
+    expect(await ids(opened, '', { hasNotes: true })).toEqual(['b']);
+
+    await opened.index.remove(['b']);
+    await opened.index.upsert([source('b', { rev: '3-c' })]);
+    expect(await ids(opened, 'treasury ')).toEqual([]);
+  });
+
+  it('starts afresh, empty, when the file does not open with the key', async () => {
+    const first = await openIndex();
+    await first.index.upsert([source('a')]);
+    await first.index.close();
+    const second = await openIndex(first.path, randomBytes(32));
+    expect(second.rebuilt).toBe(true);
+    expect(await second.index.revisions()).toEqual(new Map());
+    const third = await openIndex(first.path, first.key);
+    expect(third.rebuilt).toBe(true);
+  });
+});

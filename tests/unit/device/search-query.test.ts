@@ -1,0 +1,225 @@
+// The search field's language and what it becomes: parsing, the FTS5 expression (nothing typed
+// reaches FTS5 as syntax), filters as bound SQL, snippets as text, typo distance, highlight
+// boundaries, and a briefing's HTML read into words.
+import { describe, expect, it } from 'vitest';
+import { htmlToText } from '../../../src/main/search/briefing-text.js';
+import {
+  MATCH_CLOSE,
+  MATCH_OPEN,
+  buildFilterSql,
+  buildMatch,
+  cleanText,
+  editDistance,
+  toSegments,
+  typoAllowance,
+} from '../../../src/main/search/fts-query.js';
+import { isEmptyQuery, parseQuery } from '../../../src/main/search/query-parser.js';
+import { findMatches, searchWords } from '../../../src/shared/search.js';
+
+describe('parsing what a person types', () => {
+  it('takes words, treats the word being typed as a beginning, and a finished one as whole', () => {
+    expect(parseQuery('critical min').terms).toEqual([
+      { text: 'critical', prefix: false },
+      { text: 'min', prefix: true },
+    ]);
+    expect(parseQuery('critical min ').terms).toEqual([
+      { text: 'critical', prefix: false },
+      { text: 'min', prefix: false },
+    ]);
+    // One letter matches too much to be a beginning.
+    expect(parseQuery('critical m').terms).toEqual([
+      { text: 'critical', prefix: false },
+      { text: 'm', prefix: false },
+    ]);
+  });
+
+  it('ignores case and accents, and splits on anything that is not a letter or digit', () => {
+    expect(parseQuery('Résumé, TRADE-deal ').terms.map((t) => t.text)).toEqual([
+      'resume',
+      'trade',
+      'deal',
+    ]);
+  });
+
+  it('reads quoted phrases, an unclosed quote to the end', () => {
+    const query = parseQuery('"critical minerals" supply "rare earth');
+    expect(query.phrases).toEqual([
+      ['critical', 'minerals'],
+      ['rare', 'earth'],
+    ]);
+    expect(query.terms).toEqual([{ text: 'supply', prefix: false }]);
+    // A quoted single word is a whole word, never a beginning.
+    expect(parseQuery('"lith"').terms).toEqual([{ text: 'lith', prefix: false }]);
+  });
+
+  it('reads filters a person would write, in any case and spelling of the marking', () => {
+    const query = parseQuery(
+      'priority:URGENT class:"top secret" classification:official-sensitive is:unread from:jordan has:pdf after:2025-01-01 before:2025-02-28 budget',
+    );
+    expect(query.filters).toEqual({
+      priorities: ['urgent'],
+      classifications: ['TOP SECRET', 'OFFICIAL: Sensitive'],
+      unread: true,
+      from: 'jordan',
+      hasAttachments: true,
+      after: '2025-01-01',
+      before: '2025-02-28',
+    });
+    expect(query.terms).toEqual([{ text: 'budget', prefix: true }]);
+    expect(query.problems).toEqual([]);
+  });
+
+  it('says what it did not understand, with what would be, and keeps the rest', () => {
+    const query = parseQuery('priority:soon after:2025-13-01 is:starred has:cake budget ');
+    expect(query.problems).toEqual([
+      '"soon" is not a priority: use routine, priority, urgent.',
+      'after:2025-13-01 needs a date written as YYYY-MM-DD, as in after:2025-03-31.',
+      'is:starred is not understood: use is:unread or is:read.',
+      'has:cake is not understood: use has:attachment or has:notes.',
+    ]);
+    expect(query.terms).toEqual([{ text: 'budget', prefix: false }]);
+    expect(query.filters).toEqual({});
+  });
+
+  it('searches a word with a colon that names no filter as words', () => {
+    expect(parseQuery('note:12 ').terms.map((t) => t.text)).toEqual(['note', '12']);
+  });
+
+  it('merges filters chosen in the reader with those typed', () => {
+    const query = parseQuery('priority:urgent', { classifications: ['SECRET'], unread: true });
+    expect(query.filters).toEqual({
+      classifications: ['SECRET'],
+      unread: true,
+      priorities: ['urgent'],
+    });
+  });
+
+  it('knows an empty query from a filter-only one', () => {
+    expect(isEmptyQuery(parseQuery('  '))).toBe(true);
+    expect(isEmptyQuery(parseQuery('"" ,'))).toBe(true);
+    expect(isEmptyQuery(parseQuery('is:unread'))).toBe(false);
+    expect(isEmptyQuery(parseQuery('', { classifications: [] }))).toBe(true);
+  });
+});
+
+describe('the FTS5 expression', () => {
+  it('quotes every word, so FTS5 operators typed in the field are only words', () => {
+    const query = parseQuery('NEAR(a b) title:secret OR "x" AND NOT* ');
+    expect(buildMatch(query)).toBe(
+      '"near" AND "a" AND "b" AND "title" AND "secret" AND "or" AND "x" AND "and" AND "not"',
+    );
+  });
+
+  it('marks the word being typed as a prefix, ORs typo readings in, and names sender words', () => {
+    const query = parseQuery('minrals "supply chain" from:jordan lee cob');
+    expect(buildMatch(query, new Map([['minrals', ['minerals']]]))).toBe(
+      '("minrals" OR "minerals") AND "lee" AND "cob"* AND "supply chain" AND {sender} : ("jordan"*)',
+    );
+  });
+
+  it('has no expression for filters alone', () => {
+    expect(buildMatch(parseQuery('is:unread priority:urgent'))).toBeNull();
+  });
+
+  it('binds every filter value as a parameter, days as UTC bounds', () => {
+    const { where, params } = buildFilterSql({
+      classifications: ['SECRET', 'TOP SECRET'],
+      priorities: ['urgent'],
+      after: '2025-01-01',
+      before: '2025-01-31',
+      hasAttachments: true,
+    });
+    expect(where).toEqual([
+      'm.classification IN (?, ?)',
+      'm.priority IN (?)',
+      'm.approved_at >= ?',
+      'm.approved_at < ?',
+      'm.attachment_count > 0',
+    ]);
+    expect(params).toEqual([
+      'SECRET',
+      'TOP SECRET',
+      'urgent',
+      '2025-01-01T00:00:00.000Z',
+      '2025-02-01T00:00:00.000Z',
+    ]);
+  });
+});
+
+describe('snippets and highlight boundaries', () => {
+  it('turns marked text into plain segments, hostile markup kept as text', () => {
+    const marked = `<img src=x onerror=alert(1)> ${MATCH_OPEN}lithium${MATCH_CLOSE} & <b>cobalt</b>`;
+    expect(toSegments(marked)).toEqual([
+      { text: '<img src=x onerror=alert(1)> ', match: false },
+      { text: 'lithium', match: true },
+      { text: ' & <b>cobalt</b>', match: false },
+    ]);
+  });
+
+  it('keeps the match marks out of indexed text, so a briefing cannot fake a match', () => {
+    expect(cleanText(`a${MATCH_OPEN}b${MATCH_CLOSE}c\u0000d\n`)).toBe('a b c d\n');
+  });
+
+  it('matches whole words, beginnings only where asked, across case, accents and punctuation', () => {
+    const text = 'Minerals, mineral-rich; the MINERAL résumé (resumed).';
+    const ranges = (highlight: Parameters<typeof findMatches>[1]) =>
+      findMatches(text, highlight).map((r) => text.slice(r.start, r.end));
+    expect(ranges({ terms: [{ text: 'mineral', prefix: false }], phrases: [] })).toEqual([
+      'mineral',
+      'MINERAL',
+    ]);
+    expect(ranges({ terms: [{ text: 'mineral', prefix: true }], phrases: [] })).toEqual([
+      'Minerals',
+      'mineral',
+      'MINERAL',
+    ]);
+    expect(ranges({ terms: [{ text: 'resume', prefix: false }], phrases: [] })).toEqual(['résumé']);
+    expect(ranges({ terms: [], phrases: [['mineral', 'rich']] })).toEqual(['mineral-rich']);
+  });
+
+  it('joins overlapping matches into one range, phrases across line breaks', () => {
+    const text = 'critical\n  minerals critical';
+    const highlight = {
+      terms: [{ text: 'critical', prefix: false }],
+      phrases: [['critical', 'minerals']],
+    };
+    expect(findMatches(text, highlight)).toEqual([
+      { start: 0, end: 19 },
+      { start: 20, end: 28 },
+    ]);
+  });
+
+  it('counts offsets in the original text when a word has combining marks', () => {
+    const text = 'cafe\u0301 and cafe';
+    expect(searchWords(text)).toEqual(['cafe', 'and', 'cafe']);
+    expect(findMatches(text, { terms: [{ text: 'and', prefix: false }], phrases: [] })).toEqual([
+      { start: 6, end: 9 },
+    ]);
+  });
+});
+
+describe('typo tolerance', () => {
+  it('counts insertions, deletions, substitutions and swapped neighbours as one edit each', () => {
+    expect(editDistance('minerals', 'minerals', 2)).toBe(0);
+    expect(editDistance('minrals', 'minerals', 1)).toBe(1);
+    expect(editDistance('mienrals', 'minerals', 1)).toBe(1);
+    expect(editDistance('mineralz', 'minerals', 1)).toBe(1);
+    expect(editDistance('mnrls', 'minerals', 2)).toBe(3);
+  });
+
+  it('allows none below four letters, one to seven, two from eight', () => {
+    expect(typoAllowance('tax')).toBe(0);
+    expect(typoAllowance('trade')).toBe(1);
+    expect(typoAllowance('minerals')).toBe(2);
+  });
+});
+
+describe("a briefing's HTML as words", () => {
+  it('decodes entities, separates blocks, keeps image text and drops scripts', () => {
+    expect(
+      htmlToText(
+        '<h2>Key&nbsp;points</h2><p>Lithium &amp; cobalt</p><ul><li>One</li><li>Two</li></ul><img alt="Export chart"><script>alert(1)</script>',
+      ),
+    ).toBe('Key points\nLithium & cobalt\nOne\nTwo\nExport chart');
+  });
+});
