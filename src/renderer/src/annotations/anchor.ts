@@ -1,11 +1,11 @@
-// Re-anchoring: where a quote stands in a (possibly newer) text. The quote (TextQuoteSelector)
+// Re-anchoring (in the renderer, which holds the text; the package is bundled by Vite): where a quote stands in a (possibly newer) text. The quote (TextQuoteSelector)
 // is the truth; the position (TextPositionSelector) is only a hint to choose between equal
 // candidates. Exact occurrences first; failing those, an approximate match of the quote
 // (approx-string-match: Myers' bit-parallel algorithm, no dependencies, runs unchanged in Node
 // and Chromium) accepted only when it is close enough. What cannot be placed is "detached":
 // the caller shows it with its original quote, never drops it.
 import search from 'approx-string-match';
-import type { TextPosition, TextQuote } from './fold.js';
+import type { TextPosition, TextQuote } from '../../../shared/annotations/fold.js';
 
 export type AnchorResult =
   | {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { anchorQuote, quoteAt } from '../../../src/shared/annotations/anchor.js';
+import { anchorQuote, quoteAt } from '../../../src/renderer/src/annotations/anchor.js';
 
 const V1 =
   'The Treasurer will present the fiscal outlook to Cabinet on Monday. ' +
