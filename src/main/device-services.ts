@@ -153,6 +153,7 @@ export async function createDeviceServices(
         ...(options.sync ? { sync: options.sync } : {}),
         onBriefingsChanged: (ids) => events.emit('briefings:changed', { ids }),
         deviceHeaders: brokerHeaders,
+        deviceId: device.id,
         onWipeOrdered: (confirmation) => void wipe(userId, confirmation),
       });
       workspace = opened;
@@ -334,6 +335,7 @@ export async function createDeviceServices(
         if (workspaceError) throw workspaceError;
         return null;
       },
+      annotations: () => workspace?.annotations ?? null,
       sync: {
         status: syncStatus,
         syncNow: () => workspace?.sync.syncNow() ?? Promise.resolve(),

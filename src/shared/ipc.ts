@@ -3,6 +3,8 @@
 // validates every request against its schema before a handler sees it.
 import { z } from 'zod';
 import type { Classification, Priority, AttachmentMeta } from './briefing.js';
+import type { Annotation } from './annotations/fold.js';
+import { annotationChangeSchema } from './annotations/requests.js';
 import type { AppError, Result } from './result.js';
 
 export const SYNC_STATES = [
@@ -104,6 +106,8 @@ export const ipcRequests = {
   'briefings:get': z.object({ id: briefingId }).strict(),
   'briefings:attachment': z.object({ id: briefingId, name: z.string().min(1).max(255) }).strict(),
   'briefings:mark-read': z.object({ id: briefingId }).strict(),
+  'annotations:list': z.object({ briefingId }).strict(),
+  'annotations:save': annotationChangeSchema,
   'sync:status': z.object({}).strict(),
   'sync:now': z.object({}).strict(),
   'session:get': z.object({}).strict(),
@@ -122,6 +126,10 @@ export type IpcResponses = {
   'briefings:get': BriefingDetail | null;
   'briefings:attachment': AttachmentContent | null;
   'briefings:mark-read': null;
+  /** The briefing's live annotations (src/shared/annotations/fold.ts), oldest first. */
+  'annotations:list': readonly Annotation[];
+  /** One create, edit or delete; answers with the annotation as it now stands. */
+  'annotations:save': Annotation;
   'sync:status': SyncStatus;
   'sync:now': null;
   'session:get': SessionInfo;
@@ -166,6 +174,8 @@ export const API_VERBS = {
   getBriefing: 'briefings:get',
   getAttachment: 'briefings:attachment',
   markRead: 'briefings:mark-read',
+  listAnnotations: 'annotations:list',
+  saveAnnotation: 'annotations:save',
   getSyncStatus: 'sync:status',
   syncNow: 'sync:now',
   getSession: 'session:get',

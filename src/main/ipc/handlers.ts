@@ -10,6 +10,7 @@ import type {
 } from '../../shared/ipc.js';
 import type { Result } from '../../shared/result.js';
 import { fail, ok } from '../../shared/result.js';
+import type { AnnotationsService } from '../annotations/annotations-service.js';
 import type { BriefingsService } from '../briefings/briefings-service.js';
 import { StoreIntegrityError, StoreLockedError } from '../storage/types.js';
 
@@ -26,6 +27,8 @@ export const SESSION_ERROR_CODES = {
 export type IpcHandlerDeps = {
   /** The signed-in person's briefings; null while nobody's briefings may be opened. */
   readonly briefings: () => BriefingsService | null;
+  /** The same person's annotations; there whenever `briefings` is. */
+  readonly annotations: () => AnnotationsService | null;
   readonly sync: { readonly status: () => SyncStatus; readonly syncNow: () => Promise<void> };
   readonly session: {
     readonly info: () => SessionInfo;
@@ -57,12 +60,24 @@ export function createIpcHandlers(deps: IpcHandlerDeps): IpcHandlers {
       throw error;
     }
   };
+  const withAnnotations = <T>(
+    use: (annotations: AnnotationsService) => Promise<Result<T>>,
+  ): Promise<Result<T>> =>
+    withBriefings(() => {
+      const annotations = deps.annotations();
+      return annotations
+        ? use(annotations)
+        : Promise.resolve(fail(SESSION_ERROR_CODES.signedOut, 'Sign in to open your briefings.'));
+    });
   return {
     'briefings:list': () => withBriefings(async (b) => ok(await b.list())),
     'briefings:get': ({ id }) => withBriefings(async (b) => ok(await b.get(id))),
     'briefings:attachment': ({ id, name }) =>
       withBriefings(async (b) => ok(await b.attachment(id, name))),
     'briefings:mark-read': ({ id }) => withBriefings((b) => b.markRead(id)),
+    'annotations:list': ({ briefingId }) =>
+      withAnnotations(async (a) => ok(await a.list(briefingId))),
+    'annotations:save': (change) => withAnnotations((a) => a.save(change)),
     'sync:status': () => Promise.resolve(ok(sync.status())),
     'sync:now': async () => {
       await sync.syncNow();

@@ -1,6 +1,9 @@
 // What one signed-in person has open on the device: their local store, the briefings service
 // over it and its live sync. Opened when they sign in (or open the app within the offline
 // policy), closed when they sign out or the reader locks.
+import { randomUUID } from 'node:crypto';
+import type { AnnotationsService } from '../annotations/annotations-service.js';
+import { createAnnotationsService } from '../annotations/annotations-service.js';
 import type { BriefingsService } from '../briefings/briefings-service.js';
 import { createBriefingsService } from '../briefings/briefings-service.js';
 import type { Logger } from '../logging/logger.js';
@@ -16,6 +19,7 @@ export type UserWorkspace = {
   readonly userId: string;
   readonly store: UserStore;
   readonly briefings: BriefingsService;
+  readonly annotations: AnnotationsService;
   readonly sync: SyncService;
   /** Stops sync and closes the store (LevelDB files released). */
   readonly close: () => Promise<void>;
@@ -35,6 +39,8 @@ export type UserWorkspaceOptions = {
   readonly deviceHeaders?: Readonly<Record<string, string>>;
   /** The broker said an administrator ordered this device wiped. */
   readonly onWipeOrdered?: (confirmation: string | null) => void;
+  /** This device's id: annotation events carry it (a random one stands in for tests). */
+  readonly deviceId?: string;
 };
 
 /**
@@ -67,6 +73,12 @@ export async function openUserWorkspace(options: UserWorkspaceOptions): Promise<
     logger,
     onChanged: (ids) => options.onBriefingsChanged(ids),
   });
+  const annotations = createAnnotationsService({
+    store,
+    deviceId: options.deviceId ?? randomUUID(),
+    logger,
+    onChanged: (ids) => options.onBriefingsChanged(ids),
+  });
   const sync = createSyncService({
     store,
     brokerUrl: options.brokerUrl,
@@ -85,6 +97,7 @@ export async function openUserWorkspace(options: UserWorkspaceOptions): Promise<
     userId: options.userId,
     store,
     briefings,
+    annotations,
     sync,
     close: async () => {
       unsubscribeBriefings();

@@ -25,6 +25,7 @@ function setup(overrides: Partial<BriefingsService> = {}) {
   const sync = { status: () => STATUS, syncNow: vi.fn(() => Promise.resolve()) };
   const handlers: IpcHandlers = createIpcHandlers({
     briefings: () => briefings,
+    annotations: () => null,
     sync,
     session: {
       info: () => ({
