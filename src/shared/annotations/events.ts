@@ -6,34 +6,21 @@
 // Annotation shape is built from the folded state (web-annotation.ts).
 import { z } from 'zod';
 
-/** Named colours: the reader announces the name, never only the hue. */
-export const HIGHLIGHT_COLOURS = ['yellow', 'green', 'blue', 'pink'] as const;
-export type HighlightColour = (typeof HIGHLIGHT_COLOURS)[number];
+import {
+  ANNOTATION_ACTIONS,
+  ANNOTATION_EVENT_TYPE,
+  ANNOTATION_LIMITS,
+  HIGHLIGHT_COLOURS,
+} from './limits.js';
 
-export const ANNOTATION_ACTIONS = ['create', 'edit', 'delete'] as const;
-export type AnnotationAction = (typeof ANNOTATION_ACTIONS)[number];
-
-/**
- * Limits the device, the broker and the returns database's validation all apply (the server's
- * shape is built from these numbers). Lengths in UTF-16 code units, as JavaScript counts.
- */
-export const ANNOTATION_LIMITS = {
-  /** About six pages of typed text: a note, not a document. */
-  noteChars: 4000,
-  /** The highlighted passage. Longer selections are refused with a clear message. */
-  quoteChars: 1000,
-  /** Text kept before and after the quote to tell repeated phrases apart. */
-  contextChars: 64,
-  /** The whole event document in UTF-8 bytes (every character of note and quote at 3 bytes). */
-  maxBytes: 24_576,
-  /** Per-annotation logical clock: a person does not edit one note a billion times. */
-  maxClock: 1_000_000_000,
-  maxPage: 100_000,
-  maxPosition: 50_000_000,
-} as const;
-
-export const ANNOTATION_EVENT_TYPE = 'annotation-event';
-export const ANNOTATION_EVENT_ID_PREFIX = `${ANNOTATION_EVENT_TYPE}:`;
+export {
+  ANNOTATION_ACTIONS,
+  ANNOTATION_EVENT_ID_PREFIX,
+  ANNOTATION_EVENT_TYPE,
+  ANNOTATION_LIMITS,
+  HIGHLIGHT_COLOURS,
+} from './limits.js';
+export type { AnnotationAction, HighlightColour } from './limits.js';
 
 const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
 const position = z.number().int().min(0).max(ANNOTATION_LIMITS.maxPosition);
@@ -68,7 +55,7 @@ export const annotationEventSchema = z
     colour: z.enum(HIGHLIGHT_COLOURS).optional(),
     note: z.string().max(ANNOTATION_LIMITS.noteChars).optional(),
     /** The device's clock: shown in the history, never used to decide anything. */
-    writtenAt: z.string().min(1).max(40),
+    writtenAt: z.iso.datetime(),
     author: z.string().min(1).max(200),
   })
   .strict();
@@ -78,5 +65,5 @@ export type AnnotationEvent = z.infer<typeof annotationEventSchema>;
 export type StoredAnnotationEvent = AnnotationEvent & { readonly eventId: string };
 
 export function annotationEventDocId(eventUuid: string): string {
-  return `${ANNOTATION_EVENT_ID_PREFIX}${eventUuid}`;
+  return `${ANNOTATION_EVENT_TYPE}:${eventUuid}`;
 }
