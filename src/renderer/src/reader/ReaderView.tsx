@@ -9,6 +9,7 @@ import {
   RefreshCw,
 } from 'lucide-react';
 import type { BriefingDetail } from '../../../shared/ipc.js';
+import { AnnotationsPanel } from '../annotations/AnnotationsPanel.js';
 import { useApi } from '../app/api-context.js';
 import { useNow } from '../app/use-now.js';
 import { initials } from '../ui/initials.js';
@@ -156,6 +157,7 @@ function BriefingDocument({
   const api = useApi();
   const now = useNow(30_000);
   const headingRef = useRef<HTMLHeadingElement>(null);
+  const bodyRef = useRef<HTMLDivElement>(null);
   const bodyHtml = useMemo(() => sanitize(briefing.bodyHtml), [briefing.bodyHtml]);
   const bodyText = useMemo(() => textOf(bodyHtml), [bodyHtml]);
   const showSummary = useMemo(
@@ -248,10 +250,14 @@ function BriefingDocument({
               </p>
             ) : (
               <div
+                ref={bodyRef}
                 className="briefing-body"
                 data-testid="briefing-body"
                 dangerouslySetInnerHTML={{ __html: bodyHtml }}
               />
+            )}
+            {noText ? null : (
+              <AnnotationsPanel briefing={briefing} bodyRef={bodyRef} bodyText={bodyText} />
             )}
             <Attachments briefing={briefing} watermark={watermark} />
           </div>
