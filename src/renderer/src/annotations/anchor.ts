@@ -92,20 +92,37 @@ export function anchorQuote(
 
   const maxErrors = Math.floor(exact.length * (1 - MIN_FUZZY_QUALITY));
   if (maxErrors === 0) return { status: 'detached' };
-  const fuzzy = search(text, exact, maxErrors).map((match) => ({
-    start: match.start,
-    end: match.end,
-    quality: 1 - match.errors / exact.length,
-  }));
-  const fuzzyBest = best(
-    text,
-    fuzzy.filter((candidate) => candidate.quality >= MIN_FUZZY_QUALITY),
-    quote,
-    hint,
-  );
+  // Its neighbourhood first (where an edited passage almost always still is), then the whole
+  // text: the approximate search costs in proportion to the text searched.
+  const fuzzyBest =
+    (hint ? fuzzyIn(text, quote, hint, maxErrors, hint.start - NEIGHBOURHOOD) : null) ??
+    fuzzyIn(text, quote, hint, maxErrors, 0);
   return fuzzyBest
     ? { status: 'anchored', start: fuzzyBest.start, end: fuzzyBest.end, exact: false }
     : { status: 'detached' };
+}
+
+/** Characters searched either side of the old position before the whole text is. */
+const NEIGHBOURHOOD = 4000;
+
+function fuzzyIn(
+  text: string,
+  quote: TextQuote,
+  hint: TextPosition | null,
+  maxErrors: number,
+  from: number,
+): Candidate | null {
+  const start = Math.max(0, from);
+  const end = from === 0 ? text.length : Math.min(text.length, (hint?.end ?? 0) + NEIGHBOURHOOD);
+  if (end <= start) return null;
+  const candidates = search(text.slice(start, end), quote.exact, maxErrors)
+    .map((match) => ({
+      start: start + match.start,
+      end: start + match.end,
+      quality: 1 - match.errors / quote.exact.length,
+    }))
+    .filter((candidate) => candidate.quality >= MIN_FUZZY_QUALITY);
+  return best(text, candidates, quote, hint);
 }
 
 /** The quote selector for text[start, end): the passage and a little context either side. */

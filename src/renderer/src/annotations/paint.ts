@@ -38,45 +38,65 @@ export function clearMarks(root: HTMLElement): void {
   root.normalize();
 }
 
-function textNodes(root: Node): Text[] {
+type Piece = { node: Text; start: number };
+
+function pieces(root: Node): Piece[] {
   const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-  const nodes: Text[] = [];
-  for (let node = walker.nextNode(); node; node = walker.nextNode()) nodes.push(node as Text);
-  return nodes;
+  const found: Piece[] = [];
+  let offset = 0;
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const text = node as Text;
+    found.push({ node: text, start: offset });
+    offset += text.data.length;
+  }
+  return found;
 }
 
 /** Wraps [start, end) of the root's text in marks, one per text node the passage crosses. */
-function wrap(root: HTMLElement, mark: PaintedMark): void {
-  let offset = 0;
+function wrap(list: readonly Piece[], mark: PaintedMark): void {
   let first = true;
-  for (const node of textNodes(root)) {
-    const length = node.data.length;
-    const from = Math.max(mark.start, offset);
-    const to = Math.min(mark.end, offset + length);
-    offset += length;
-    if (to <= from) continue;
+  // Last piece first: splitting a text node keeps its beginning in the same node, so the
+  // pieces before it stay valid for the marks painted after this one (see paintMarks).
+  const parts: { node: Text; from: number; to: number }[] = [];
+  for (const { node, start } of list) {
+    const from = Math.max(mark.start, start);
+    const to = Math.min(mark.end, start + node.data.length);
+    if (to > from) parts.push({ node, from: from - start, to: to - start });
+    if (start >= mark.end) break;
+  }
+  for (const [index, { node, from, to }] of parts.entries()) {
     let target = node;
-    if (from - (offset - length) > 0) target = target.splitText(from - (offset - length));
+    if (from > 0) target = target.splitText(from);
     if (to - from < target.data.length) target.splitText(to - from);
     const element = document.createElement('mark');
     element.className = `${MARK_CLASS} ${MARK_CLASS}--${mark.colour}`;
     element.dataset['annotationId'] = mark.id;
     element.title = mark.title;
-    if (first) {
+    if (first && index === 0) {
       // The first piece is where "Go to passage" lands (focusable by script, not in tab order).
       element.tabIndex = -1;
       first = false;
     }
     target.replaceWith(element);
     element.append(target);
-    if (offset >= mark.end) break;
   }
 }
 
-/** Shows exactly `marks` in `root` (earlier marks removed first). */
+/**
+ * Shows exactly `marks` in `root` (earlier marks removed first). Marks are painted from the
+ * last to the first, so one walk over the text serves them all; a mark that overlaps one
+ * already painted walks the text again (the pieces it needs were split).
+ */
 export function paintMarks(root: HTMLElement, marks: readonly PaintedMark[]): void {
   clearMarks(root);
-  for (const mark of marks) wrap(root, mark);
+  const ordered = [...marks].sort((a, b) => b.start - a.start || b.end - a.end);
+  let list = pieces(root);
+  let paintedFrom = Number.POSITIVE_INFINITY;
+  for (const mark of ordered) {
+    if (mark.end > paintedFrom) list = pieces(root);
+    wrap(list, mark);
+    paintedFrom = Math.min(paintedFrom, mark.start);
+  }
 }
 
 /** The first element of a painted mark, to scroll to and focus. */
