@@ -106,11 +106,11 @@ describe('sign-out', () => {
     const { services, store } = await signedIn((dataDir, keychain) =>
       seedLocalBriefings(dataDir, ALEX.userId, [briefing('BRF-1')], keychain),
     );
-    const saved = (await services.dispatch('annotations:save', {
+    const saved = await services.dispatch('annotations:save', {
       action: 'create',
       briefingId: 'briefing:BRF-1',
       note: 'Ask about the timeline',
-    }));
+    });
     expect(saved.ok).toBe(true);
     await until('one pending upload', () => services.syncStatus().pendingUploads === 1);
 
