@@ -302,7 +302,8 @@ export function AnnotationsPanel({ briefing, bodyRef, bodyText }: Props) {
           {problem}
         </p>
       ) : null}
-      <p className="visually-hidden" role="status">
+      {/* A live region without the status role: the reader's one status is the sync status. */}
+      <p className="visually-hidden" aria-live="polite">
         {announcement}
       </p>
       {annotations !== null && placements.length === 0 ? (
