@@ -115,6 +115,7 @@ export async function createDeviceServices(
   const device = options.device ?? (await loadOrCreateDeviceIdentity(dataDir));
   const brokerHeaders = deviceHeaders(device);
   const session = createSessionController({
+    deviceId: device.id,
     dataDir,
     brokerUrl,
     appVersion: options.appVersion,
@@ -152,6 +153,7 @@ export async function createDeviceServices(
     createIpcHandlers({
       briefings: session.briefings,
       search: session.search,
+      annotations: session.annotations,
       sync: { status: session.syncStatus, syncNow: session.syncNow },
       session: {
         info: session.session,

@@ -55,7 +55,7 @@ export function briefingDocId(sorId: string): string {
 }
 
 /** Document kinds a device may write into its user's returns database. */
-export const RETURN_TYPES = ['read-receipt'] as const;
+export const RETURN_TYPES = ['read-receipt', 'annotation-event'] as const;
 export type ReturnType = (typeof RETURN_TYPES)[number];
 
 export const readReceiptSchema = z.object({

@@ -9,6 +9,8 @@ import type { DeviceConfigView } from './settings.js';
 import { PERSONAL_SETTING_KEYS } from './settings.js';
 import type { SearchResponse } from './search.js';
 import { searchRequestSchema } from './search.js';
+import type { Annotation } from './annotations/fold.js';
+import { annotationChangeSchema } from './annotations/requests.js';
 
 export const SYNC_STATES = [
   'offline',
@@ -153,6 +155,8 @@ export const ipcRequests = {
   'briefings:get': z.object({ id: briefingId }).strict(),
   'briefings:attachment': z.object({ id: briefingId, name: z.string().min(1).max(255) }).strict(),
   'briefings:mark-read': z.object({ id: briefingId }).strict(),
+  'annotations:list': z.object({ briefingId }).strict(),
+  'annotations:save': annotationChangeSchema,
   'sync:status': z.object({}).strict(),
   'sync:now': z.object({}).strict(),
   'session:get': z.object({}).strict(),
@@ -174,6 +178,10 @@ export type IpcResponses = {
   'briefings:get': BriefingDetail | null;
   'briefings:attachment': AttachmentContent | null;
   'briefings:mark-read': null;
+  /** The briefing's live annotations (src/shared/annotations/fold.ts), oldest first. */
+  'annotations:list': readonly Annotation[];
+  /** One create, edit or delete; answers with the annotation as it now stands. */
+  'annotations:save': Annotation;
   'sync:status': SyncStatus;
   'sync:now': null;
   'session:get': SessionInfo;
@@ -225,6 +233,8 @@ export const API_VERBS = {
   getBriefing: 'briefings:get',
   getAttachment: 'briefings:attachment',
   markRead: 'briefings:mark-read',
+  listAnnotations: 'annotations:list',
+  saveAnnotation: 'annotations:save',
   getSyncStatus: 'sync:status',
   syncNow: 'sync:now',
   getSession: 'session:get',

@@ -11,6 +11,7 @@ import type {
 } from '../../shared/ipc.js';
 import type { Result } from '../../shared/result.js';
 import { fail, ok } from '../../shared/result.js';
+import type { AnnotationsService } from '../annotations/annotations-service.js';
 import type { BriefingsService } from '../briefings/briefings-service.js';
 import { BRIEFING_NOT_FOUND } from '../briefings/briefings-service.js';
 import type { SearchService } from '../search/search-service.js';
@@ -34,6 +35,8 @@ export type IpcHandlerDeps = {
   readonly briefings: () => BriefingsService | null;
   /** The signed-in person's search; null while nobody's briefings may be opened. */
   readonly search?: () => SearchService | null;
+  /** The same person's annotations; there whenever `briefings` is. */
+  readonly annotations: () => AnnotationsService | null;
   readonly sync: { readonly status: () => SyncStatus; readonly syncNow: () => Promise<void> };
   readonly session: {
     readonly info: () => SessionInfo;
@@ -60,6 +63,15 @@ export function createIpcHandlers(deps: IpcHandlerDeps): IpcHandlers {
     }
     return use(briefings);
   };
+  const withAnnotations = <T>(
+    use: (annotations: AnnotationsService) => Promise<Result<T>>,
+  ): Promise<Result<T>> =>
+    withBriefings(() => {
+      const annotations = deps.annotations();
+      return annotations
+        ? use(annotations)
+        : Promise.resolve(fail(SESSION_ERROR_CODES.signedOut, 'Sign in to open your briefings.'));
+    });
   const handlers: DeviceIpcHandlers = {
     'briefings:list': () => withBriefings(async (b) => ok(await b.list())),
     'briefings:get': ({ id }) => withBriefings(async (b) => ok(await b.get(id))),
@@ -71,6 +83,9 @@ export function createIpcHandlers(deps: IpcHandlerDeps): IpcHandlers {
           ? fail(BRIEFING_NOT_FOUND.code, BRIEFING_NOT_FOUND.message)
           : ok(null),
       ),
+    'annotations:list': ({ briefingId }) =>
+      withAnnotations(async (a) => ok(await a.list(briefingId))),
+    'annotations:save': (change) => withAnnotations((a) => a.save(change)),
     'sync:status': () => Promise.resolve(ok(sync.status())),
     'sync:now': async () => {
       await sync.syncNow();

@@ -5,6 +5,7 @@
 // same queue of transitions, so nothing opens a store while it is being erased.
 import type { SessionInfo, SignedOutReason, SyncStatus } from '../../shared/ipc.js';
 import type { AuthSession, AuthSnapshot } from '../auth/auth-session.js';
+import type { AnnotationsService } from '../annotations/annotations-service.js';
 import type { SearchService } from '../search/search-service.js';
 import type { BriefingsService } from '../briefings/briefings-service.js';
 import type { EventBus } from '../events.js';
@@ -30,6 +31,8 @@ export type SessionControllerOptions = {
   readonly sync?: Pick<SyncServiceOptions, 'backOff' | 'signInRetryMs' | 'purgeFallbackMs'>;
   /** Sent with every broker request (device/device-identity.ts). */
   readonly deviceHeaders: Readonly<Record<string, string>>;
+  /** This device's id: annotation events carry it. */
+  readonly deviceId: string;
   readonly storeCeiling: StoreCeiling | null;
   /** The broker answered this person's requests with a wipe order (device/remote-wipe.ts). */
   readonly onWipeOrdered: (userId: string, confirmation: string | null) => void;
@@ -59,6 +62,8 @@ export type SessionController = SessionTransitions & {
   readonly briefings: () => BriefingsService | null;
   /** The signed-in person's search; null while nobody's briefings may be opened. */
   readonly search: () => SearchService | null;
+  /** The same person's annotations; there whenever `briefings` is. */
+  readonly annotations: () => AnnotationsService | null;
   readonly syncNow: () => Promise<void>;
   /** Moves legacy store folders, follows the auth session and opens the signed-in person's store. */
   readonly open: () => Promise<void>;
@@ -124,6 +129,7 @@ export function createSessionController(options: SessionControllerOptions): Sess
         ...(options.sync ? { sync: options.sync } : {}),
         onBriefingsChanged: (ids) => events.emit('briefings:changed', { ids }),
         deviceHeaders: options.deviceHeaders,
+        deviceId: options.deviceId,
         onWipeOrdered: (confirmation) => options.onWipeOrdered(userId, confirmation),
         onSearchChanged: (pending) => events.emit('search:changed', { pending }),
         ceiling: options.storeCeiling,
@@ -203,6 +209,7 @@ export function createSessionController(options: SessionControllerOptions): Sess
       return null;
     },
     search: () => workspace?.search ?? null,
+    annotations: () => workspace?.annotations ?? null,
     syncNow: () => workspace?.sync.syncNow() ?? Promise.resolve(),
     open: async () => {
       // Stores of earlier releases were named by the hex of the user id: renamed before any

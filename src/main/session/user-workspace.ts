@@ -1,9 +1,13 @@
 // What one signed-in person has open on the device: their local store, the briefings service
 // over it and its live sync. Opened when they sign in (or open the app within the offline
 // policy), closed when they sign out or the reader locks.
+import { randomUUID } from 'node:crypto';
+import type { AnnotationsService } from '../annotations/annotations-service.js';
+import { createAnnotationsService } from '../annotations/annotations-service.js';
 import type { BriefingsService } from '../briefings/briefings-service.js';
 import { createBriefingsService } from '../briefings/briefings-service.js';
 import type { Logger } from '../logging/logger.js';
+import { errorFields } from '../logging/logger.js';
 import type { SearchService } from '../search/search-service.js';
 import { createSearchService } from '../search/search-service.js';
 import type { Keychain } from '../secrets/types.js';
@@ -19,6 +23,7 @@ export type UserWorkspace = {
   readonly userId: string;
   readonly store: UserStore;
   readonly briefings: BriefingsService;
+  readonly annotations: AnnotationsService;
   readonly sync: SyncService;
   readonly search: SearchService;
   /** Stops sync and closes the store (LevelDB files released). */
@@ -43,6 +48,8 @@ export type UserWorkspaceOptions = {
   readonly ceiling?: StoreCeiling | null;
   /** The search index changed (briefings taken in or removed); `pending` wait to be indexed. */
   readonly onSearchChanged?: (pending: number) => void;
+  /** This device's id: annotation events carry it (a random one stands in for tests). */
+  readonly deviceId?: string;
 };
 
 /**
@@ -78,6 +85,34 @@ export async function openUserWorkspace(options: UserWorkspaceOptions): Promise<
     logger,
     onChanged: (ids) => options.onBriefingsChanged(ids),
   });
+  // Subscribed before the workspace's own listener: an unshared briefing leaves the index
+  // before the reader is told to look again.
+  const search = createSearchService({
+    store,
+    logger,
+    ...(options.onSearchChanged ? { onChanged: options.onSearchChanged } : {}),
+  });
+  // The reader's notes and the passages they mark are searchable: each change of a briefing's
+  // annotations gives the index that briefing's note text again ('' when none are left).
+  const feedNotes = (ids: readonly string[]) => {
+    for (const id of ids) {
+      void annotations
+        .annotationTextFor(id)
+        .then((text) => search.indexNotes(id, text))
+        .catch((error: unknown) =>
+          logger.warn('could not give the search index a briefing’s notes', errorFields(error)),
+        );
+    }
+  };
+  const annotations = createAnnotationsService({
+    store,
+    deviceId: options.deviceId ?? randomUUID(),
+    logger,
+    onChanged: (ids) => {
+      feedNotes(ids);
+      options.onBriefingsChanged(ids);
+    },
+  });
   const sync = createSyncService({
     store,
     brokerUrl: options.brokerUrl,
@@ -87,22 +122,29 @@ export async function openUserWorkspace(options: UserWorkspaceOptions): Promise<
     ...(options.deviceHeaders ? { deviceHeaders: options.deviceHeaders } : {}),
     ...(options.onWipeOrdered ? { onWipeOrdered: options.onWipeOrdered } : {}),
   });
-  // Subscribed before the workspace's own listener: an unshared briefing leaves the index
-  // before the reader is told to look again.
-  const search = createSearchService({
-    store,
-    logger,
-    ...(options.onSearchChanged ? { onChanged: options.onSearchChanged } : {}),
-  });
   const unsubscribeBriefings = store.onBriefingsChange((changes) =>
     options.onBriefingsChanged(changes.map((change) => change.id)),
   );
   // Returns change what the list shows (read or unread), e.g. when restored from the server.
-  const unsubscribeReturns = store.onReturnsChange(() => options.onBriefingsChanged([]));
+  // Returns restored from the server may carry another device's annotations: their briefings'
+  // notes are indexed again, as are all annotated briefings' at open (the index may predate them).
+  const reindexNotes = () =>
+    void annotations
+      .annotatedBriefings()
+      .then(feedNotes)
+      .catch((error: unknown) =>
+        logger.warn('could not list annotated briefings for search', errorFields(error)),
+      );
+  const unsubscribeReturns = store.onReturnsChange(() => {
+    reindexNotes();
+    options.onBriefingsChanged([]);
+  });
+  reindexNotes();
   return {
     userId: options.userId,
     store,
     briefings,
+    annotations,
     sync,
     search,
     close: async () => {

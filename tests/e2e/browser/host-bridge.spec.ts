@@ -15,6 +15,8 @@ const BRIDGE_REQUESTS: { readonly [C in IpcChannel]: IpcRequests[C] | null } = {
   'briefings:get': { id: 'briefing:no-such' },
   'briefings:attachment': { id: 'briefing:no-such', name: 'x.pdf' },
   'briefings:mark-read': { id: 'briefing:no-such' },
+  'annotations:list': { briefingId: 'briefing:no-such' },
+  'annotations:save': { action: 'delete', annotationId: '00000000-0000-4000-8000-000000000000' },
   'sync:status': {},
   'sync:now': {},
   'session:get': {},

@@ -2,7 +2,7 @@
 // uniform answer AND leaves a 'refused' record with its reason in the audit trail. Valid tokens
 // come from the real development provider (password sign-in); the hostile ones are crafted with
 // jose, most of them signed with the provider's own key, so that each check is proven on its own.
-import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import { SignJWT, decodeJwt, importJWK } from 'jose';
@@ -402,6 +402,57 @@ describe("user A's valid token against user B's data is refused (403) and audite
     });
     expect(reply.status).toBe(404);
     expect(reply.text).not.toContain('For Sam only');
+  });
+});
+
+describe("annotations in another person's name are refused (403) and audited", () => {
+  const event = (author: string) => ({
+    type: 'annotation-event',
+    annotationId: randomUUID(),
+    action: 'create',
+    clock: 1,
+    deviceId: randomUUID(),
+    briefingId: briefingOfB,
+    sorId: briefingOfB.replace(/^briefing:/, ''),
+    sourceVersion: 1,
+    note: 'Planted note',
+    writtenAt: new Date().toISOString(),
+    author,
+  });
+
+  it.each([
+    ['PUT of one event', 'doc'],
+    ['_bulk_docs', 'bulk'],
+  ])('%s written by A with B as its author', async (_, form) => {
+    const id = `annotation-event:${randomUUID()}`;
+    const path =
+      form === 'doc' ? `/db/returns/${encodeURIComponent(id)}` : '/db/returns/_bulk_docs';
+    const body =
+      form === 'doc'
+        ? JSON.stringify(event(B))
+        : JSON.stringify({ docs: [{ _id: id, ...event(B) }] });
+    const reply = await raw(form === 'doc' ? 'PUT' : 'POST', path, { token: tokenA, body });
+    if (form === 'doc') expect(reply.status).toBe(403);
+    else
+      expect(JSON.parse(reply.text)).toEqual([expect.objectContaining({ id, error: 'forbidden' })]);
+    await waitFor('the refusal in the audit trail', () =>
+      Promise.resolve(
+        auditRecords().some(
+          (r) =>
+            r.action === 'returns.invalid' &&
+            r['user'] === A &&
+            r['docId'] === id &&
+            r.reason.includes('The author must be the signed-in user.'),
+        ) || undefined,
+      ),
+    );
+    // Nothing of it stands in either person's returns database.
+    expect(
+      (await raw('GET', `/db/returns/${encodeURIComponent(id)}`, { token: tokenA })).status,
+    ).toBe(404);
+    expect(
+      (await raw('GET', `/db/returns/${encodeURIComponent(id)}`, { token: tokenB })).status,
+    ).toBe(404);
   });
 });
 

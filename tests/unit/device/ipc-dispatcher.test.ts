@@ -30,6 +30,7 @@ function setup(
   const sync = { status: () => STATUS, syncNow: vi.fn(() => Promise.resolve()) };
   const handlers: IpcHandlers = createIpcHandlers({
     briefings: () => briefings,
+    annotations: () => null,
     sync,
     session: {
       info: () => ({

@@ -21,6 +21,8 @@ const SAMPLE_REQUESTS: { readonly [C in IpcChannel]: IpcRequests[C] } = {
   'briefings:get': { id: 'briefing:1' },
   'briefings:attachment': { id: 'briefing:1', name: 'a.pdf' },
   'briefings:mark-read': { id: 'briefing:1' },
+  'annotations:list': { briefingId: 'briefing:1' },
+  'annotations:save': { action: 'create', briefingId: 'briefing:1', note: 'a general note' },
   'sync:status': {},
   'sync:now': {},
   'session:get': {},

@@ -14,7 +14,8 @@ import {
   createScriptedIdentity,
   until,
 } from './auth-doubles.js';
-import { memoryLogger, tempDir } from './fixtures.js';
+import type { Keychain } from '../../../src/main/secrets/types.js';
+import { briefing, memoryLogger, seedLocalBriefings, tempDir } from './fixtures.js';
 
 const SEND_WAIT_MS = 20_000;
 
@@ -24,7 +25,8 @@ describe('sign-out', () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  async function signedIn() {
+  /** `seed` writes into the person's store before they sign in (as an earlier session would). */
+  async function signedIn(seed?: (dataDir: string, keychain: Keychain) => Promise<void>) {
     const data = await tempDir('sign-out');
     cleanups.push(data.remove);
     const double = createInMemoryKeychainTestDouble();
@@ -37,6 +39,7 @@ describe('sign-out', () => {
           ? Promise.reject(new Error('org.freedesktop.Secret.Error.IsLocked'))
           : double.delete(name),
     };
+    await seed?.(data.path, keychain);
     const clock = { now: Date.now() };
     const { identity, script } = createScriptedIdentity({ keychain, now: () => clock.now });
     const { logger, records } = memoryLogger();
@@ -106,6 +109,24 @@ describe('sign-out', () => {
     expect([...keychain.entries.keys()]).toEqual([]);
     expect(existsSync(store)).toBe(false);
     expect(records.some((r) => r.message === 'erased the local copy on sign-out')).toBe(true);
+  });
+
+  it('holds a sign-out while a note typed in the reader is unsent, and erases it when told', async () => {
+    const { services, store } = await signedIn((dataDir, keychain) =>
+      seedLocalBriefings(dataDir, ALEX.userId, [briefing('BRF-1')], keychain),
+    );
+    const saved = await services.dispatch('annotations:save', {
+      action: 'create',
+      briefingId: 'briefing:BRF-1',
+      note: 'Ask about the timeline',
+    });
+    expect(saved.ok).toBe(true);
+    await until('one pending upload', () => services.syncStatus().pendingUploads === 1);
+
+    expect(await signOut(services)).toEqual({ outcome: 'unsent-returns', unsent: 1 });
+    expect(existsSync(store)).toBe(true);
+    expect(await signOut(services, { discardUnsent: true })).toEqual({ outcome: 'signed-out' });
+    expect(existsSync(store)).toBe(false);
   });
 
   it('counts unsent returns from the files when the store is closed (reader locked)', async () => {

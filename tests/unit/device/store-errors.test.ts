@@ -10,6 +10,7 @@ function dispatcherWith(briefings: () => BriefingsService | null) {
   return createIpcDispatcher(
     createIpcHandlers({
       briefings,
+      annotations: () => null,
       sync: {
         status: () => ({ state: 'offline', lastSyncedAt: null, pendingUploads: 0, message: null }),
         syncNow: () => Promise.resolve(),

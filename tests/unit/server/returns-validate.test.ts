@@ -13,6 +13,10 @@ import {
   returnsValidateSource,
 } from '../../../server/src/returns/shapes/returns-validate.js';
 import type { ReturnShapes } from '../../../server/src/returns/shapes/returns-validate.js';
+import {
+  ANNOTATION_LIMITS,
+  annotationEventSchema,
+} from '../../../src/shared/annotations/events.js';
 
 const USER = 'alex.morgan';
 type Doc = Record<string, unknown>;
@@ -100,12 +104,12 @@ describe('the returns validation', () => {
     [
       'another type',
       deviceReceipt({ type: 'briefing' }),
-      'Only these document types may be written here: read-receipt.',
+      'Only these document types may be written here: read-receipt, annotation-event.',
     ],
     [
       'no type',
       without(deviceReceipt(), 'type'),
-      'Only these document types may be written here: read-receipt.',
+      'Only these document types may be written here: read-receipt, annotation-event.',
     ],
     [
       'another author',
@@ -214,7 +218,7 @@ describe('the returns validation', () => {
       'colour must be text of 1 to 20 characters.',
     );
     expect(bothAgree({ ...base, text: 'x' }, RETURN_SHAPES)).toBe(
-      'Only these document types may be written here: read-receipt.',
+      'Only these document types may be written here: read-receipt, annotation-event.',
     );
   });
 
@@ -226,6 +230,119 @@ describe('the returns validation', () => {
       expect(shape.fields.sorId).toMatchObject({ kind: 'string' });
       expect(Object.keys(shape.fields)).toContain(shape.writtenAt);
       expect(shape.maxBytes).toBeLessThanOrEqual(64 * 1024);
+    }
+  });
+});
+
+/** An annotation event exactly as src/main/annotations/annotations-service.ts writes it. */
+function deviceAnnotation(extra: Doc = {}): Doc {
+  return {
+    _id: `annotation-event:${randomUUID()}`,
+    type: 'annotation-event',
+    annotationId: randomUUID(),
+    action: 'create',
+    clock: 1,
+    deviceId: randomUUID(),
+    briefingId: 'briefing:BRF-000001',
+    sorId: 'BRF-000001',
+    sourceVersion: 2,
+    exact: 'the fiscal outlook',
+    prefix: 'present ',
+    suffix: ' to Cabinet\non Monday',
+    start: 120,
+    end: 138,
+    colour: 'yellow',
+    note: 'Ask Treasury:\n1. assumptions\n2. timing',
+    writtenAt: new Date().toISOString(),
+    author: USER,
+    ...extra,
+  };
+}
+
+describe('the returns validation of annotation events', () => {
+  it('accepts a highlight with a note, a general note, a PDF page note and a delete', () => {
+    expect(bothAgree(deviceAnnotation())).toBeNull();
+    const general = without(without(without(deviceAnnotation(), 'exact'), 'start'), 'end');
+    expect(bothAgree(general)).toBeNull();
+    expect(bothAgree({ ...general, attachment: 'annex.pdf', page: 3 })).toBeNull();
+    const { note, colour, prefix, suffix, ...remove } = general;
+    void note;
+    void colour;
+    void prefix;
+    void suffix;
+    expect(bothAgree({ ...remove, action: 'delete', clock: 2 })).toBeNull();
+    // The largest event the device can write fits.
+    const largest = deviceAnnotation({
+      note: '€'.repeat(ANNOTATION_LIMITS.noteChars),
+      exact: '€'.repeat(ANNOTATION_LIMITS.quoteChars),
+      prefix: '€'.repeat(ANNOTATION_LIMITS.contextChars),
+      suffix: '€'.repeat(ANNOTATION_LIMITS.contextChars),
+      attachment: 'a'.repeat(255),
+      page: ANNOTATION_LIMITS.maxPage,
+    });
+    expect(bothAgree(largest)).toBeNull();
+  });
+
+  it.each<[string, Doc, string]>([
+    [
+      'a note one character over the limit',
+      deviceAnnotation({ note: 'n'.repeat(ANNOTATION_LIMITS.noteChars + 1) }),
+      `note must be text of 0 to ${ANNOTATION_LIMITS.noteChars} characters.`,
+    ],
+    [
+      'a quote over the limit',
+      deviceAnnotation({ exact: 'q'.repeat(ANNOTATION_LIMITS.quoteChars + 1) }),
+      `exact must be text of 1 to ${ANNOTATION_LIMITS.quoteChars} characters.`,
+    ],
+    [
+      'another author',
+      deviceAnnotation({ author: 'sam.taylor' }),
+      'The author must be the signed-in user.',
+    ],
+    [
+      'an unknown action',
+      deviceAnnotation({ action: 'merge' }),
+      'action holds characters that are not allowed.',
+    ],
+    [
+      'an unnamed colour',
+      deviceAnnotation({ colour: '#ff0000' }),
+      'colour holds characters that are not allowed.',
+    ],
+    [
+      'a clock of zero',
+      deviceAnnotation({ clock: 0 }),
+      'clock must be a whole number from 1 to 1000000000.',
+    ],
+    [
+      'an HTML body',
+      deviceAnnotation({ html: '<img src=x onerror=alert(1)>' }),
+      'Unknown field html in a annotation-event.',
+    ],
+    [
+      'a nested selector object',
+      deviceAnnotation({ exact: { type: 'TextQuoteSelector' } }),
+      `exact must be text of 1 to ${ANNOTATION_LIMITS.quoteChars} characters.`,
+    ],
+    [
+      'a read-receipt id',
+      deviceAnnotation({ _id: `read-receipt:${randomUUID()}` }),
+      'The id of a annotation-event must look like annotation-event:<lowercase UUID>.',
+    ],
+  ])('refuses %s, with the same message in the database and on the server', (_, doc, message) => {
+    expect(bothAgree(doc)).toBe(message);
+  });
+
+  it('the device schema and the server shape agree on the same events', () => {
+    for (const doc of [
+      deviceAnnotation(),
+      deviceAnnotation({ note: 'n'.repeat(ANNOTATION_LIMITS.noteChars + 1) }),
+      deviceAnnotation({ colour: 'red' }),
+      deviceAnnotation({ prefix: 'p'.repeat(ANNOTATION_LIMITS.contextChars + 1) }),
+    ]) {
+      const { _id, ...body } = doc;
+      void _id;
+      expect(annotationEventSchema.safeParse(body).success).toBe(returnProblem(doc, USER) === null);
     }
   });
 });

@@ -6,6 +6,7 @@
 // acknowledged), and so is every refusal; the pipeline's own reads of the SOR contract are not
 // (the fan-out reads it constantly, and records what it did with them). Requests naming a host
 // other than an address, localhost or a configured name are refused (DNS rebinding).
+import { annotationsOf } from './annotations-view.js';
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
@@ -284,6 +285,15 @@ export function createSorAdminServer(deps: {
           recipients: users,
         });
       }
+    }
+    if (
+      collection === 'briefings' &&
+      id !== undefined &&
+      action === 'annotations' &&
+      parts.length === 3 &&
+      method === 'GET'
+    ) {
+      return done(200, annotationsOf(sor.listReturns(), id), 'annotations listed', { sorId: id });
     }
     if (collection === 'users' && id === undefined && method === 'GET') {
       return done(200, { users: sor.listUsers() }, 'users listed');

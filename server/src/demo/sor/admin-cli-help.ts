@@ -75,6 +75,7 @@ Usage:
   ${RUN} update <id> [--title ...] [--body ... | --body-file ...] ...
   ${RUN} share <id> <user1,user2>
   ${RUN} unshare <id> <user1,user2>
+  ${RUN} annotations <id>          each person's highlights and notes on a briefing
 
 ${RUN} <command> --help shows a command's options.
 

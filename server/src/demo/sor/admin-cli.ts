@@ -2,6 +2,8 @@
 // officer at a terminal. It checks what it can before calling the API, so that a mistake is
 // named in the CLI's own terms (its options, its files, where it found the token) rather than
 // as the API's validation output.
+import type { BriefingAnnotations } from './annotations-view.js';
+import { formatAnnotations } from './annotations-view.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -352,6 +354,13 @@ export async function runAdminCli(argv: readonly string[], deps: CliDeps): Promi
         throw new CliError(text);
       }
       return print(result, () => text);
+    }
+    case 'annotations': {
+      const result = (await call(
+        'GET',
+        `/briefings/${needId()}/annotations`,
+      )) as BriefingAnnotations;
+      return print(result, () => formatAnnotations(result));
     }
     default:
       throw new CliError(`Unknown command ${JSON.stringify(command)}.\n\n${USAGE}`);

@@ -1,10 +1,15 @@
 // What a device may write into its returns database: one entry per return type, read by the
 // database's validate_doc_update (returns-validate.ts, enforced by express-pouchdb and Apache
 // CouchDB alike), by the broker's returns gate and by the returns integrator. A new return type
-// (notes, issue #15) is a new entry here and in RETURN_TYPES; nothing else has to learn it.
+// is a new entry here and in RETURN_TYPES; nothing else has to learn it.
 //
 // Every field listed is required unless marked optional; a field not listed is refused, as is
 // any CouchDB special field but `_id`, `_rev` and `_revisions` (so no `_attachments`).
+import {
+  ANNOTATION_ACTIONS,
+  ANNOTATION_LIMITS,
+  HIGHLIGHT_COLOURS,
+} from '../../../../src/shared/annotations/limits.js';
 import type { ReturnType } from '../../../../src/shared/briefing.js';
 
 /** How one field of a return is checked. */
@@ -64,6 +69,73 @@ export const RETURN_SHAPES = {
       sorId: { kind: 'string', minLength: 1, maxLength: 200, pattern: PRINTABLE },
       sourceVersion: { kind: 'integer', min: 1, max: 1_000_000_000 },
       readAt: { kind: 'timestamp' },
+      author: { kind: 'author' },
+    },
+  },
+  // Written by src/main/annotations/annotations-service.ts: one per create, edit or delete of a
+  // highlight or note (src/shared/annotations/events.ts). Note and quote are plain text of any
+  // characters (newlines included); the byte limit holds the largest at 3 bytes a character.
+  'annotation-event': {
+    idPattern: `^annotation-event:${UUID}$`,
+    idExample: 'annotation-event:<lowercase UUID>',
+    maxBytes: ANNOTATION_LIMITS.maxBytes,
+    writtenAt: 'writtenAt',
+    fields: {
+      type: { kind: 'literal', value: 'annotation-event' },
+      annotationId: { kind: 'string', minLength: 36, maxLength: 36, pattern: `^${UUID}$` },
+      action: {
+        kind: 'string',
+        minLength: 1,
+        maxLength: 10,
+        pattern: `^(?:${ANNOTATION_ACTIONS.join('|')})$`,
+      },
+      clock: { kind: 'integer', min: 1, max: ANNOTATION_LIMITS.maxClock },
+      deviceId: { kind: 'string', minLength: 36, maxLength: 36, pattern: `^${UUID}$` },
+      briefingId: { kind: 'prefixed', prefix: 'briefing:', field: 'sorId' },
+      sorId: { kind: 'string', minLength: 1, maxLength: 200, pattern: PRINTABLE },
+      sourceVersion: { kind: 'integer', min: 1, max: 1_000_000_000 },
+      attachment: {
+        kind: 'string',
+        minLength: 1,
+        maxLength: 255,
+        pattern: PRINTABLE,
+        optional: true,
+      },
+      page: { kind: 'integer', min: 1, max: ANNOTATION_LIMITS.maxPage, optional: true },
+      exact: {
+        kind: 'string',
+        minLength: 1,
+        maxLength: ANNOTATION_LIMITS.quoteChars,
+        optional: true,
+      },
+      prefix: {
+        kind: 'string',
+        minLength: 0,
+        maxLength: ANNOTATION_LIMITS.contextChars,
+        optional: true,
+      },
+      suffix: {
+        kind: 'string',
+        minLength: 0,
+        maxLength: ANNOTATION_LIMITS.contextChars,
+        optional: true,
+      },
+      start: { kind: 'integer', min: 0, max: ANNOTATION_LIMITS.maxPosition, optional: true },
+      end: { kind: 'integer', min: 0, max: ANNOTATION_LIMITS.maxPosition, optional: true },
+      colour: {
+        kind: 'string',
+        minLength: 1,
+        maxLength: 20,
+        pattern: `^(?:${HIGHLIGHT_COLOURS.join('|')})$`,
+        optional: true,
+      },
+      note: {
+        kind: 'string',
+        minLength: 0,
+        maxLength: ANNOTATION_LIMITS.noteChars,
+        optional: true,
+      },
+      writtenAt: { kind: 'timestamp' },
       author: { kind: 'author' },
     },
   },

@@ -20,6 +20,7 @@ import {
 import type { BriefingDetail } from '../../../shared/ipc.js';
 import { linkDecision } from '../../../shared/link-policy.js';
 import type { SearchHighlight } from '../../../shared/search.js';
+import { AnnotationsPanel } from '../annotations/AnnotationsPanel.js';
 import { useApi } from '../app/api-context.js';
 import { useNow } from '../app/use-now.js';
 import { matchRanges, paintMatches } from '../search/text-highlight.js';
@@ -199,6 +200,7 @@ function BriefingDocument({
     () => sanitize(briefing.bodyHtml, (href) => linkDecision(href, linkTargets ?? []).allowed),
     [briefing.bodyHtml, linkTargets],
   );
+  const bodyRef = useRef<HTMLDivElement>(null);
   const bodyText = useMemo(() => textOf(bodyHtml), [bodyHtml]);
   const showSummary = useMemo(
     () => summaryAddsToBody(briefing.summary, bodyText),
@@ -371,6 +373,7 @@ function BriefingDocument({
               </p>
             ) : (
               <div
+                ref={bodyRef}
                 className="briefing-body"
                 data-testid="briefing-body"
                 dangerouslySetInnerHTML={{ __html: bodyHtml }}
@@ -381,6 +384,9 @@ function BriefingDocument({
                   if (event.key === 'Enter' && followLink(event.target)) event.preventDefault();
                 }}
               />
+            )}
+            {noText ? null : (
+              <AnnotationsPanel briefing={briefing} bodyRef={bodyRef} bodyText={bodyText} />
             )}
             <Attachments briefing={briefing} watermark={watermark} highlight={highlight} />
           </div>

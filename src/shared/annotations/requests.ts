@@ -1,0 +1,44 @@
+// What the reader asks the device to do with annotations (the IPC contract's requests). The
+// schema bounds every field generously; the precise limits (ANNOTATION_LIMITS) are checked by
+// the annotations service, which answers with a message a person can act on ("this note has
+// 4,210 characters; at most 4,000") rather than a malformed-request error.
+import { z } from 'zod';
+import { HIGHLIGHT_COLOURS } from './events.js';
+
+const briefingId = z.string().min(1).max(512);
+const annotationId = z.string().uuid();
+/** Far above the limits, so an over-long note reaches the service and its clear message. */
+const note = z.string().max(100_000);
+const position = z.number().int().min(0).max(50_000_000);
+
+export const annotationChangeSchema = z.discriminatedUnion('action', [
+  z
+    .object({
+      action: z.literal('create'),
+      briefingId,
+      attachment: z.string().min(1).max(255).optional(),
+      page: z.number().int().min(1).max(100_000).optional(),
+      quote: z
+        .object({
+          exact: z.string().min(1).max(100_000),
+          prefix: z.string().max(1_000),
+          suffix: z.string().max(1_000),
+        })
+        .strict()
+        .optional(),
+      position: z.object({ start: position, end: position }).strict().optional(),
+      colour: z.enum(HIGHLIGHT_COLOURS).optional(),
+      note: note.optional(),
+    })
+    .strict(),
+  z
+    .object({
+      action: z.literal('edit'),
+      annotationId,
+      colour: z.enum(HIGHLIGHT_COLOURS).optional(),
+      note: note.optional(),
+    })
+    .strict(),
+  z.object({ action: z.literal('delete'), annotationId }).strict(),
+]);
+export type AnnotationChange = z.infer<typeof annotationChangeSchema>;

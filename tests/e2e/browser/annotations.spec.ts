@@ -1,0 +1,178 @@
+// Annotations in the real reader (Chromium through the browser host) against the real product:
+// select text, highlight it with a note, a general note, undo, a note that is too long; marks
+// and notes survive a restart with the server gone; a new version arrives and the marks follow
+// their text, and a mark whose passage was removed is shown as detached. axe-core in both
+// themes with annotations shown; screenshots of each step in the test's output folder.
+import { randomUUID } from 'node:crypto';
+import { AxeBuilder } from '@axe-core/playwright';
+import type { Page } from '@playwright/test';
+import { SAMPLE_USER } from '../../../src/shared/protocol.js';
+import { expect, test } from '../support/fixtures.js';
+import { signIn } from '../support/sign-in.js';
+
+const tag = randomUUID().slice(0, 8);
+const TITLE = `Fiscal outlook ${tag}`;
+const MOVING = `the revenue forecast ${tag}`;
+const DOOMED = `a consultation plan that will be withdrawn`;
+const NOTE = `Ask Treasury <b>why</b> ${tag}`;
+
+const bodyV1 =
+  `<p>The Treasurer will present ${MOVING} to Cabinet on Monday.</p>` +
+  `<p>The department also proposes ${DOOMED} before the budget.</p>`;
+const bodyV2 =
+  `<p>A new opening paragraph was added in this version, before everything else.</p>` +
+  `<p>The Treasurer will present ${MOVING} to Cabinet on Tuesday.</p>`;
+
+/** Selects the first occurrence of `phrase` in the briefing's body, as a person dragging would. */
+async function select(page: Page, phrase: string): Promise<void> {
+  await page.getByTestId('briefing-body').evaluate((root, wanted) => {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const at = (node as Text).data.indexOf(wanted);
+      if (at < 0) continue;
+      const range = document.createRange();
+      range.setStart(node, at);
+      range.setEnd(node, at + wanted.length);
+      const selection = window.getSelection();
+      selection?.removeAllRanges();
+      selection?.addRange(range);
+      return;
+    }
+    throw new Error(`"${wanted}" is not in the briefing`);
+  }, phrase);
+}
+
+async function expectAccessible(page: Page, what: string): Promise<void> {
+  const results = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa'])
+    .exclude('.watermark')
+    .analyze();
+  expect(
+    results.violations.map(
+      (v) => `${v.id}: ${v.help} ${v.nodes.map((n) => n.target.join(' ')).join(' ')}`,
+    ),
+    what,
+  ).toEqual([]);
+}
+
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: test.info().outputPath(`${name}.png`), fullPage: false });
+
+test('select, highlight, note, restart offline, still there; a new version moves and detaches marks', async ({
+  product,
+  reader,
+}) => {
+  // Two restarts, a new version and axe in two themes: longer than one screen's test.
+  test.setTimeout(300_000);
+  let page = await reader.open();
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await signIn(reader);
+  const { sorId } = await product.createBriefing({
+    title: TITLE,
+    summary: 'Revenue and consultation.',
+    bodyHtml: bodyV1,
+    classification: 'OFFICIAL',
+    priority: 'routine',
+    recipients: [SAMPLE_USER.id],
+    attachments: [],
+  });
+  const open = async () => {
+    await page
+      .getByRole('navigation', { name: 'Briefings' })
+      .getByRole('button', { name: TITLE, exact: true })
+      .click();
+    await expect(page.getByTestId('briefing-body')).toContainText(MOVING);
+  };
+  await open();
+  const panel = page.getByRole('region', { name: 'Your notes and highlights' });
+  const items = panel.getByTestId('annotation-item');
+  await expect(panel).toContainText('Nothing marked yet');
+
+  // Highlight with a note: the selection stays while the button is pressed.
+  await select(page, MOVING);
+  await panel.getByRole('button', { name: 'Highlight with note' }).click();
+  await page.getByRole('textbox', { name: 'Note' }).fill(NOTE);
+  await panel.getByRole('button', { name: 'Save note' }).click();
+  await expect(items).toHaveCount(1);
+  // The note is plain text: the markup in it is shown as typed, never as HTML.
+  await expect(items.first()).toContainText(NOTE);
+  await expect(panel.locator('b')).toHaveCount(0);
+  const mark = page.getByTestId('briefing-body').locator('mark.annotation-mark');
+  await expect(mark).toHaveText(MOVING);
+
+  // A green highlight, keyboard only: colour radio, then Highlight.
+  await select(page, DOOMED);
+  await panel.getByRole('radio', { name: 'Green' }).focus();
+  await page.keyboard.press('Space');
+  await panel.getByRole('button', { name: 'Highlight', exact: true }).focus();
+  await page.keyboard.press('Enter');
+  await expect(items).toHaveCount(2);
+  await expect(items.nth(1)).toContainText('Green highlight');
+
+  // A general note, then undo it; delete the green one and undo that.
+  await panel.getByRole('button', { name: 'General note' }).click();
+  await page.getByRole('textbox', { name: 'Note' }).fill('Call the Secretary before Cabinet');
+  await page.keyboard.press('Enter'); // a newline in the note, not a submit
+  await panel.getByRole('button', { name: 'Save note' }).click();
+  await expect(items).toHaveCount(3);
+  await expect(items.first()).toContainText('General note');
+  await panel.getByRole('button', { name: 'Undo note' }).click();
+  await expect(items).toHaveCount(2);
+  await items
+    .nth(1)
+    .getByRole('button', { name: /^Delete/ })
+    .click();
+  await expect(items).toHaveCount(1);
+  await panel.getByRole('button', { name: 'Undo delete' }).click();
+  await expect(items).toHaveCount(2);
+  await expect(items.nth(1)).toContainText('Green highlight');
+  await expect(page.locator('mark.annotation-mark--green')).toHaveText(DOOMED);
+
+  // Too long: a clear message, nothing saved.
+  await panel.getByRole('button', { name: 'General note' }).click();
+  await page.getByRole('textbox', { name: 'Note' }).fill('x'.repeat(4001));
+  await panel.getByRole('button', { name: 'Save note' }).click();
+  await expect(panel.getByRole('alert')).toContainText('at most 4000');
+  await expect(items).toHaveCount(2);
+  await panel.getByRole('button', { name: 'Cancel' }).click();
+  await expect(panel.getByRole('alert')).toHaveCount(0);
+
+  // "Go to passage" moves focus to the mark.
+  await items.first().getByRole('button', { name: 'Go to passage' }).click();
+  await expect(mark.first()).toBeFocused();
+  await shot(page, 'annotations-light');
+
+  for (const theme of ['light', 'dark'] as const) {
+    const toggle = page.getByRole('button', { name: 'Dark theme' });
+    if ((await toggle.getAttribute('aria-pressed')) !== String(theme === 'dark')) {
+      await toggle.click();
+    }
+    await expect(toggle).toHaveAttribute('aria-pressed', String(theme === 'dark'));
+    await expectAccessible(page, `annotations, ${theme}`);
+  }
+  await shot(page, 'annotations-dark');
+
+  // The plane: the server is gone, the reader restarted; everything is still there.
+  await product.stopServer();
+  page = await reader.restart();
+  await open();
+  await expect(items).toHaveCount(2);
+  await expect(items.first()).toContainText(NOTE);
+  await expect(page.getByTestId('briefing-body').locator('mark.annotation-mark')).toHaveCount(2);
+  await shot(page, 'annotations-after-offline-restart');
+
+  // Back online, a new version: the marked passage moved, the other was removed.
+  await product.startServer();
+  await product.sor('PATCH', `/briefings/${encodeURIComponent(sorId)}`, { bodyHtml: bodyV2 });
+  await expect(page.getByTestId('briefing-body')).toContainText('A new opening paragraph', {
+    timeout: 60_000,
+  });
+  const moved = page.getByTestId('briefing-body').locator('mark.annotation-mark');
+  await expect(moved).toHaveText(MOVING);
+  const detached = items.and(page.locator('[data-kind="detached"]'));
+  await expect(detached).toHaveCount(1);
+  await expect(detached).toContainText(DOOMED);
+  await expect(detached).toContainText('not in version 2; the mark was made on version 1');
+  await detached.scrollIntoViewIfNeeded();
+  await shot(page, 'annotations-new-version');
+});
