@@ -2,6 +2,7 @@
 // REST adapter is tested against exactly what an organisation's façade must implement. Mounted
 // under /sor/v1 on the demo SOR's port, behind the same bearer token as its admin API.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { z } from 'zod';
 import { BodyError, readJsonBody, sendJson } from '../../http/json-http.js';
 import type { DemoSor } from './demo-sor.sqlite.js';
 import {
@@ -99,42 +100,39 @@ export async function handleSorApi(
       return true;
     }
   }
+  // What Attaché sends back, each stored once per idempotency key: 201 the first time, 200 after.
   if (method === 'POST' && first === 'returns' && parts.length === 1) {
-    let body: unknown;
-    try {
-      body = await readJsonBody(req, RETURN_BODY_LIMIT);
-    } catch (error) {
-      if (!(error instanceof BodyError)) throw error;
-      sendJson(res, error.status, { error: 'bad_request', message: error.message });
-      return true;
-    }
-    const parsed = wireReturnSchema.safeParse(body);
-    if (!parsed.success) {
-      sendJson(res, 400, { error: 'bad_request', message: describeIssues(parsed.error) });
-      return true;
-    }
-    const status = await sor.writeReturn(parsed.data);
-    sendJson(res, status === 'stored' ? 201 : 200, { status });
+    await storeOnce(req, res, wireReturnSchema, (item) => sor.writeReturn(item));
     return true;
   }
   if (method === 'POST' && first === 'delivery-notices' && parts.length === 1) {
-    let body: unknown;
-    try {
-      body = await readJsonBody(req, RETURN_BODY_LIMIT);
-    } catch (error) {
-      if (!(error instanceof BodyError)) throw error;
-      sendJson(res, error.status, { error: 'bad_request', message: error.message });
-      return true;
-    }
-    const parsed = wireDeliveryNoticeSchema.safeParse(body);
-    if (!parsed.success) {
-      sendJson(res, 400, { error: 'bad_request', message: describeIssues(parsed.error) });
-      return true;
-    }
-    const status = await sor.reportWithheld(parsed.data);
-    sendJson(res, status === 'stored' ? 201 : 200, { status });
+    await storeOnce(req, res, wireDeliveryNoticeSchema, (notice) => sor.reportWithheld(notice));
     return true;
   }
   sendJson(res, 404, { error: 'not_found', message: `No route ${method} ${url.pathname}.` });
   return true;
+}
+
+/** Reads a JSON body of the given shape and stores it; a malformed one is 400 with the reason. */
+async function storeOnce<T>(
+  req: IncomingMessage,
+  res: ServerResponse,
+  schema: z.ZodType<T>,
+  store: (item: T) => Promise<'stored' | 'duplicate'>,
+): Promise<void> {
+  let body: unknown;
+  try {
+    body = await readJsonBody(req, RETURN_BODY_LIMIT);
+  } catch (error) {
+    if (!(error instanceof BodyError)) throw error;
+    sendJson(res, error.status, { error: 'bad_request', message: error.message });
+    return;
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    sendJson(res, 400, { error: 'bad_request', message: describeIssues(parsed.error) });
+    return;
+  }
+  const status = await store(parsed.data);
+  sendJson(res, status === 'stored' ? 201 : 200, { status });
 }
