@@ -28,10 +28,12 @@ export type SyncCore = {
   /** What the last request of each direction said; explains an error without a status. */
   readonly lastFailure: PerDirection<Failure | null>;
   /**
-   * Each direction's retry delay. PouchDB resets its own back-off whenever a replication turns
-   * 'active', which a push with pending local returns does on every retry even while offline;
-   * so the delay is kept here, reset only when the server actually answers.
+   * Each direction's failed attempts in a row, and the delay decided for the latest. PouchDB
+   * resets its own back-off whenever a replication turns 'active', which a push with pending
+   * local returns does on every retry even while offline; so the count is kept here, reset only
+   * when the server actually answers.
    */
+  readonly retryAttempts: PerDirection<number>;
   readonly retryDelay: PerDirection<number>;
   /**
    * A 429 (the broker's request rate, or its limit on returns per hour) asks for a pause: the
@@ -39,8 +41,8 @@ export type SyncCore = {
    * retry, until a batch gets through. It is back-pressure, never shown as an error by itself.
    */
   readonly throttled: PerDirection<boolean>;
-  /** Delay of the last restart of both directions (after a fatal stop or no token). */
-  readonly restartDelay: number;
+  /** Restarts of both directions in a row (after a fatal stop or no token), for their back-off. */
+  readonly restartAttempts: number;
   readonly restartScheduled: boolean;
   /** Connection attempts in a row that the broker refused with 401 (one per generation). */
   readonly refusedAttempts: number;
@@ -60,9 +62,10 @@ export const INITIAL_CORE: SyncCore = {
   pullPhase: 'not-started',
   failures: { pull: 0, push: 0 },
   lastFailure: { pull: null, push: null },
+  retryAttempts: { pull: 0, push: 0 },
   retryDelay: { pull: 0, push: 0 },
   throttled: { pull: false, push: false },
-  restartDelay: 0,
+  restartAttempts: 0,
   restartScheduled: false,
   refusedAttempts: 0,
   refusedGeneration: -1,
@@ -153,8 +156,8 @@ export type SyncEffect =
 export type Decision = { readonly model: SyncCore; readonly effects: readonly SyncEffect[] };
 
 export type SyncPolicy = {
-  /** Next delay of a capped back-off, given the previous one (0 at first). */
-  readonly nextDelay: (previousMs: number) => number;
+  /** Delay before retry number `attempt` (1 = first): the shared capped back-off. */
+  readonly delayFor: (attempt: number) => number;
   readonly signInRetryMs: number;
   readonly purgeFallbackMs: number;
 };
@@ -197,8 +200,8 @@ export function createSyncDecisions(policy: SyncPolicy) {
       if (!m.running || m.restartScheduled) return;
       let delay = delayMs;
       if (delay === undefined) {
-        delay = policy.nextDelay(m.restartDelay);
-        set({ restartDelay: delay });
+        set({ restartAttempts: m.restartAttempts + 1 });
+        delay = policy.delayFor(m.restartAttempts);
       }
       set({ restartScheduled: true });
       effects.push({ type: 'schedule-restart', delayMs: delay });
@@ -308,15 +311,14 @@ export function createSyncDecisions(policy: SyncPolicy) {
         set({ pullPhase: event.phase });
         break;
 
-      case 'retry-wanted':
+      case 'retry-wanted': {
+        const attempt = m.retryAttempts[event.direction] + 1;
         set({
-          retryDelay: per(
-            m.retryDelay,
-            event.direction,
-            policy.nextDelay(m.retryDelay[event.direction]),
-          ),
+          retryAttempts: per(m.retryAttempts, event.direction, attempt),
+          retryDelay: per(m.retryDelay, event.direction, policy.delayFor(attempt)),
         });
         break;
+      }
 
       case 'restart-due':
         set({ restartScheduled: false });
@@ -330,7 +332,7 @@ export function createSyncDecisions(policy: SyncPolicy) {
 
       case 'sync-wanted':
         set({
-          restartDelay: 0,
+          restartAttempts: 0,
           ...(event.resetRefusals ? { refusedAttempts: 0 } : {}),
         });
         if (!m.purging) effects.push({ type: 'reconnect' });
@@ -397,7 +399,7 @@ export function createSyncDecisions(policy: SyncPolicy) {
       const { status } = outcome;
       if (status === 429) set({ throttled: per(m.throttled, direction, true) });
       else if (status < 500 && !m.throttled[direction])
-        set({ retryDelay: per(m.retryDelay, direction, 0) });
+        set({ retryAttempts: per(m.retryAttempts, direction, 0) });
       if (status < 300 && m.status[direction].phase === 'failing') {
         // The server answers again; the replication is resuming this direction.
         setDirection(direction, { phase: 'active', failure: null, message: null });
@@ -445,8 +447,8 @@ export function createSyncDecisions(policy: SyncPolicy) {
             return;
           }
           set({
-            restartDelay: 0,
-            retryDelay: per(m.retryDelay, direction, 0),
+            restartAttempts: 0,
+            retryAttempts: per(m.retryAttempts, direction, 0),
             throttled: per(m.throttled, direction, false),
           });
           if (direction === 'pull') {

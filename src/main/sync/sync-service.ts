@@ -5,6 +5,7 @@
 // status for the reader, token renewal after a 401, restarts after fatal failures, and purging
 // unshared briefings from disk.
 import type { SyncStatus } from '../../shared/ipc.js';
+import { backoffDelayMs } from '../../shared/backoff.js';
 import { assertNever } from '../../shared/result.js';
 import type { Logger } from '../logging/logger.js';
 import { errorFields } from '../logging/logger.js';
@@ -13,7 +14,7 @@ import type { BrokerTransportOptions } from './broker-remote.pouch.js';
 import { createBrokerTransport } from './broker-remote.pouch.js';
 import type { PullTuning } from './pull.js';
 import { startPull } from './pull.js';
-import { createBackOff, deriveStatus, sameStatus } from './status.js';
+import { deriveStatus, sameStatus } from './status.js';
 import type { Direction, SyncCore, SyncEffect, SyncEvent } from './sync-model.js';
 import { INITIAL_CORE, SignInNeededError, createSyncDecisions } from './sync-model.js';
 import type { BrokerTransport, RequestOutcome, SyncService, TokenProvider } from './types.js';
@@ -51,8 +52,12 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
   const { store, tokenProvider } = options;
   const logger = options.logger.child('sync');
   const now = options.now ?? (() => new Date());
+  const { initialMs: baseDelayMs, maxMs: maxDelayMs } = options.backOff ?? {
+    initialMs: 1_000,
+    maxMs: 30_000,
+  };
   const decide = createSyncDecisions({
-    nextDelay: createBackOff(options.backOff ?? { initialMs: 1_000, maxMs: 30_000 }),
+    delayFor: (attempt) => backoffDelayMs(attempt, { baseDelayMs, maxDelayMs }),
     signInRetryMs: options.signInRetryMs ?? 30_000,
     purgeFallbackMs: options.purgeFallbackMs ?? 30_000,
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { deriveStatus } from '../../../src/main/sync/status.js';
+import { backoffDelayMs } from '../../../src/shared/backoff.js';
 import type { SyncCore, SyncEffect, SyncEvent } from '../../../src/main/sync/sync-model.js';
 import {
   INITIAL_CORE,
@@ -7,9 +8,9 @@ import {
   createSyncDecisions,
 } from '../../../src/main/sync/sync-model.js';
 
-// Doubling without jitter, capped at 800 ms: delays are predictable case by case.
+// The shared back-off without jitter, from 100 ms capped at 800 ms: delays are predictable.
 const decide = createSyncDecisions({
-  nextDelay: (previous) => (previous <= 0 ? 100 : Math.min(previous * 2, 800)),
+  delayFor: (attempt) => backoffDelayMs(attempt, { baseDelayMs: 100, maxDelayMs: 800 }, () => 1),
   signInRetryMs: 30_000,
   purgeFallbackMs: 5_000,
 });
@@ -158,9 +159,13 @@ describe('sync decisions', () => {
       { type: 'retry-wanted', direction: 'pull' },
     );
     expect(model.retryDelay).toEqual({ pull: 100, push: 400 });
-    // An answer from the server resets only its own direction.
-    const answered = run(model, response('push', 201)).model;
-    expect(answered.retryDelay).toEqual({ pull: 100, push: 0 });
+    // An answer from the server resets only its own direction: its next retry waits 100 ms again.
+    const answered = run(model, response('push', 201), {
+      type: 'retry-wanted',
+      direction: 'push',
+    }).model;
+    expect(answered.retryAttempts).toEqual({ pull: 1, push: 1 });
+    expect(answered.retryDelay).toEqual({ pull: 100, push: 100 });
   });
 
   it('treats a 429 as back-pressure: the back-off keeps growing through answers, nothing is shown', () => {
@@ -179,7 +184,7 @@ describe('sync decisions', () => {
     ({ model } = run(model, replication('push', { kind: 'change', docsWritten: 3, ids: [] })));
     ({ model } = run(model, response('push', 200)));
     expect(model.throttled.push).toBe(false);
-    expect(model.retryDelay.push).toBe(0);
+    expect(model.retryAttempts.push).toBe(0);
   });
 
   it('shows a refusal (403) as an error with its advice', () => {
