@@ -63,7 +63,7 @@ export async function handleSorApi(
       return true;
     }
     let page = await sor.listChanges(after, limit);
-    if (page.changes.length === 0 && waitMs > 0 && sor.waitForChanges) {
+    if (page.changes.length === 0 && waitMs > 0) {
       // Long poll: hold the empty page until a change arrives, the wait ends or the caller leaves.
       const gone = new AbortController();
       const leave = (): void => gone.abort();
