@@ -7,6 +7,8 @@
 // crash in between replays the page; the fan-out is idempotent, so a replay changes nothing.
 // While the SOR (or the queue) fails, it backs off exponentially (capped) and says so: once per
 // outage at warn level, every tenth failure again, and once when it recovers.
+// Between polls it waits on the SOR's "something changed" (waitForChanges) when the SOR has one,
+// so a share is read at once instead of at the next interval; the interval stays the fallback.
 import type { FanoutEvent } from '../fanout/types.js';
 import { createLogger, describeError } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -144,8 +146,32 @@ export function createPoller(deps: PollerDeps): Poller {
         else if (failures % 10 === 0) log.warn(details, 'polling is still failing');
         else log.debug(details, 'polling failed again');
       }
-      if (running && delay > 0) await sleeper.sleep(delay);
+      if (running && delay > 0) await idle(delay, failures === 0);
     }
+  }
+
+  /** Sleeps `ms`, or less when the SOR says something changed meanwhile. */
+  async function idle(ms: number, listen: boolean): Promise<void> {
+    const wait = deps.sor.waitForChanges?.bind(deps.sor);
+    if (!listen || !wait || !deps.lease.isHeld()) {
+      await sleeper.sleep(ms);
+      return;
+    }
+    const abort = new AbortController();
+    let over = false;
+    const slept = sleeper.sleep(ms);
+    wait(readCursor(deps.lease), ms, abort.signal).then(
+      (changed) => {
+        if (changed && !over) sleeper.wake();
+      },
+      (error: unknown) => {
+        // Polling on the interval covers it; the next idle period listens again.
+        if (!over) log.debug({ err: describeError(error) }, 'waiting for SOR changes failed');
+      },
+    );
+    await slept;
+    over = true;
+    abort.abort();
   }
 
   return {

@@ -37,7 +37,12 @@ export const wireChangeSchema = z.object({
 export const wireChangePageSchema = z.object({
   changes: z.array(z.unknown()).max(MAX_CHANGES_PER_PAGE),
   nextCursor: z.string().min(1).max(1000),
+  /** true: the SOR honoured `waitMs` (held an empty page until a change or the wait ended). */
+  longPoll: z.boolean().optional(),
 });
+
+/** Longest `waitMs` Attaché asks of an SOR's long poll of the change log. */
+export const MAX_LONG_POLL_MS = 60_000;
 
 export const wireAttachmentMetaSchema = z.object({
   name: z.string().min(1).max(255),

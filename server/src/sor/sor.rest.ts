@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import {
   describeIssues,
+  MAX_LONG_POLL_MS,
   SOR_PATHS,
   wireChangePageSchema,
   wireChangeSchema,
@@ -93,8 +94,10 @@ export function createRestSorAdapter(
     what: string,
     path: string,
     limit: number,
-    init: { method?: string; body?: unknown } = {},
+    init: { method?: string; body?: unknown; waitMs?: number; signal?: AbortSignal } = {},
   ): Promise<Reply> {
+    // A long poll may be held up to waitMs before the SOR answers; the timeout covers the rest.
+    const timeout = AbortSignal.timeout(options.timeoutMs + (init.waitMs ?? 0));
     let res: Response;
     try {
       res = await fetch(base + path, {
@@ -105,7 +108,7 @@ export function createRestSorAdapter(
           ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: init.body === undefined ? undefined : JSON.stringify(init.body),
-        signal: AbortSignal.timeout(options.timeoutMs),
+        signal: init.signal ? AbortSignal.any([timeout, init.signal]) : timeout,
       });
     } catch (error) {
       const cause = error instanceof Error ? error.message : String(error);
@@ -196,7 +199,35 @@ export function createRestSorAdapter(
     return parse(what, wireShareStateSchema, json(what, reply));
   }
 
+  // Whether the SOR holds a long poll (it says so with longPoll: true). One that ignores waitMs
+  // answers at once; asking it again between polls would only double the requests.
+  let longPollSupported = true;
+
   return {
+    async waitForChanges(cursor, timeoutMs, signal) {
+      const waitMs = Math.min(Math.max(Math.round(timeoutMs), 0), MAX_LONG_POLL_MS);
+      if (!longPollSupported || waitMs === 0) return false;
+      const query = new URLSearchParams({ limit: '1', waitMs: String(waitMs) });
+      if (cursor !== null) query.set('after', cursor);
+      const what = `changes after ${cursor ?? 'the beginning'} (long poll)`;
+      let reply: Reply;
+      try {
+        reply = await request(what, `${SOR_PATHS.changes}?${query}`, maxDocumentBytes, {
+          waitMs,
+          signal,
+        });
+      } catch (error) {
+        if (signal.aborted) return false;
+        throw error;
+      }
+      if (reply.status !== 200) {
+        throw new SorUnavailableError(`The SOR answered ${reply.status} for ${what}.`);
+      }
+      const page = parse(what, wireChangePageSchema, json(what, reply));
+      if (page.longPoll !== true) longPollSupported = false;
+      return page.changes.length > 0;
+    },
+
     async listChanges(cursor, limit) {
       const query = new URLSearchParams({ limit: String(limit) });
       if (cursor !== null) query.set('after', cursor);

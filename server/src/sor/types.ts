@@ -121,6 +121,13 @@ export type SorAdapter = {
   writeReturn(item: SorReturn): Promise<'stored' | 'duplicate'>;
   /** true when the SOR answers. */
   ping(): Promise<boolean>;
+  /**
+   * Optional: an SOR that can say "something changed". Resolves true as soon as there are changes
+   * after `cursor`, false when `timeoutMs` passed (or `signal` aborted) without any. The poller
+   * waits on it between polls, so a share reaches devices at once; without it (or when it fails)
+   * the poller polls on its interval as before.
+   */
+  waitForChanges?(cursor: string | null, timeoutMs: number, signal: AbortSignal): Promise<boolean>;
 };
 
 /**

@@ -1,18 +1,3 @@
-// Capped exponential backoff with jitter, shared by the queues, the poller, the fan-out, the returns
-// integrator and compactions: one policy, so every retry loop in the server backs off alike.
-
-/**
- * Delay before retry number `attempt` (1 = first retry): base * 2^(attempt-1), capped at max,
- * then jittered down by up to half so that workers failing together do not retry together.
- * Never exceeds `maxDelayMs`.
- */
-export function backoffDelayMs(
-  attempt: number,
-  policy: { readonly baseDelayMs: number; readonly maxDelayMs: number },
-  random: () => number = Math.random,
-): number {
-  const exponent = Math.min(Math.max(attempt - 1, 0), 30); // 2^30 already exceeds any cap
-  const capped = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** exponent);
-  const jitter = Math.min(Math.max(random(), 0), 1);
-  return Math.round(capped * (0.5 + 0.5 * jitter));
-}
+// The back-off rule is shared with the device (src/shared/backoff.ts); the server's callers
+// import it from here so that the rule has one home and one test.
+export { backoffDelayMs } from '../../../src/shared/backoff.js';

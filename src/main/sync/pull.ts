@@ -20,6 +20,7 @@ import type {
   ReplicationEvent,
   ReplicationHandle,
 } from '../storage/types.js';
+import type { PullPhase } from './sync-model.js';
 import type { BrokerTransport } from './types.js';
 
 export type PullOptions = {
@@ -27,6 +28,8 @@ export type PullOptions = {
   readonly target: PullTarget;
   readonly logger: Logger;
   readonly onEvent: (event: ReplicationEvent) => void;
+  /** Told as the pull enters each phase (the sync service's model records it). */
+  readonly onPhase?: (phase: PullPhase) => void;
   /** Delay before the next attempt after a failure, given the previous delay (0 at first). */
   readonly backOff: (previousMs: number) => number;
   readonly tuning?: Partial<PullTuning>;
@@ -118,6 +121,9 @@ export function startPull(options: PullOptions): ReplicationHandle {
       logger.error('pull listener failed', { error: String(error) });
     }
   };
+  const phase = (next: PullPhase): void => {
+    if (!signal.aborted) options.onPhase?.(next);
+  };
 
   const getJson = async <T>(what: string, path: string, body?: unknown): Promise<T> => {
     const response = await transport.request('briefings', path, {
@@ -203,20 +209,24 @@ export function startPull(options: PullOptions): ReplicationHandle {
         const checkpoint = await target.readCheckpoint();
         if (checkpoint === null && tuning.newestFirst > 0) {
           // A first sync: the newest briefings before anything else.
+          phase('newest-first');
           const newest = await changes(`descending=true&limit=${tuning.newestFirst}`);
           // Split across the requests allowed in flight: they are what the person waits for.
           await fetchMissing(newest.results, Math.ceil(tuning.newestFirst / tuning.inFlight));
         }
+        phase('fill');
         let since = await catchUp(checkpoint?.since ?? 0, checkpoint?.verified ?? false);
         if (signal.aborted) return;
         if (!checkpoint?.verified) {
           // Nothing may be missing; the whole feed again proves it (and fetches what is).
+          phase('final-pass');
           const found = await fetchMissing((await changes(`since=0`)).results);
           if (found > 0)
             logger.warn('the final pass of the first sync fetched missed briefings', { found });
           await target.writeCheckpoint({ since, verified: true });
         }
         delay = 0;
+        phase('live');
         emit({ kind: 'paused', error: null });
         for (;;) {
           // An empty long poll says nothing new: the pull stays paused, as it was.

@@ -121,17 +121,3 @@ export function sameStatus(a: SyncStatus, b: SyncStatus): boolean {
     a.message === b.message
   );
 }
-
-/** Capped exponential back-off with jitter, so a fleet does not retry in lockstep. */
-export function createBackOff(options: {
-  initialMs: number;
-  maxMs: number;
-  random?: () => number;
-}) {
-  const random = options.random ?? Math.random;
-  return (previousMs: number): number => {
-    const base = previousMs <= 0 ? options.initialMs : Math.min(previousMs * 2, options.maxMs);
-    // Up to 20% jitter, still never above the cap.
-    return Math.min(Math.round(base * (0.8 + 0.2 * random())), options.maxMs);
-  };
-}

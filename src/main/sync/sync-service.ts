@@ -5,6 +5,8 @@
 // status for the reader, token renewal after a 401, restarts after fatal failures, and purging
 // unshared briefings from disk.
 import type { SyncStatus } from '../../shared/ipc.js';
+import { backoffDelayMs } from '../../shared/backoff.js';
+import { assertNever } from '../../shared/result.js';
 import type { Logger } from '../logging/logger.js';
 import { errorFields } from '../logging/logger.js';
 import type { ReplicationEvent, ReplicationHandle, UserStore } from '../storage/types.js';
@@ -12,19 +14,10 @@ import type { BrokerTransportOptions } from './broker-remote.pouch.js';
 import { createBrokerTransport } from './broker-remote.pouch.js';
 import type { PullTuning } from './pull.js';
 import { startPull } from './pull.js';
-import type { DirectionState, Failure, SyncModel } from './status.js';
-import {
-  INITIAL_MODEL,
-  IDLE,
-  createBackOff,
-  deriveStatus,
-  failureForStatus,
-  failureMessage,
-  sameStatus,
-} from './status.js';
+import { deriveStatus, sameStatus } from './status.js';
+import type { Direction, SyncCore, SyncEffect, SyncEvent } from './sync-model.js';
+import { INITIAL_CORE, SignInNeededError, createSyncDecisions } from './sync-model.js';
 import type { BrokerTransport, RequestOutcome, SyncService, TokenProvider } from './types.js';
-
-type ReplicationDirection = 'pull' | 'push';
 
 export type SyncServiceOptions = {
   readonly store: UserStore;
@@ -52,85 +45,42 @@ export type SyncServiceOptions = {
   readonly createTransport?: (options: BrokerTransportOptions) => BrokerTransport;
 };
 
-class SignInNeededError extends Error {
-  override readonly name = 'SignInNeededError';
-}
-
 /** lastSyncedAt advances with every successful long poll; this caps how often it is written. */
 const PERSIST_THROTTLE_MS = 30_000;
-
-function statusOf(error: unknown): number | null {
-  const status =
-    typeof error === 'object' && error !== null
-      ? (error as { status?: unknown }).status
-      : undefined;
-  return typeof status === 'number' ? status : null;
-}
-
-function seqNumber(seq: string | number): number | null {
-  const n = typeof seq === 'number' ? seq : Number.parseInt(seq, 10);
-  return Number.isFinite(n) ? n : null;
-}
 
 export function createSyncService(options: SyncServiceOptions): SyncService {
   const { store, tokenProvider } = options;
   const logger = options.logger.child('sync');
   const now = options.now ?? (() => new Date());
-  const nextDelay = createBackOff(options.backOff ?? { initialMs: 1_000, maxMs: 30_000 });
-  const signInRetryMs = options.signInRetryMs ?? 30_000;
-  const purgeFallbackMs = options.purgeFallbackMs ?? 30_000;
+  const { initialMs: baseDelayMs, maxMs: maxDelayMs } = options.backOff ?? {
+    initialMs: 1_000,
+    maxMs: 30_000,
+  };
+  const decide = createSyncDecisions({
+    delayFor: (attempt) => backoffDelayMs(attempt, { baseDelayMs, maxDelayMs }),
+    signInRetryMs: options.signInRetryMs ?? 30_000,
+    purgeFallbackMs: options.purgeFallbackMs ?? 30_000,
+  });
   const createTransport = options.createTransport ?? createBrokerTransport;
-  const transportFor = (
-    direction: ReplicationDirection,
-    gen: number,
-    onOutcome: (outcome: RequestOutcome) => void = (outcome) => onRequest(direction, gen, outcome),
-  ): BrokerTransport =>
-    createTransport({
-      brokerUrl: options.brokerUrl,
-      authorization: () => authorize(direction, gen),
-      onRequest: onOutcome,
-      ...(options.deviceHeaders ? { headers: options.deviceHeaders } : {}),
-    });
 
-  let model: SyncModel = INITIAL_MODEL;
-  let published: SyncStatus = deriveStatus(model);
+  let model: SyncCore = INITIAL_CORE;
+  let published: SyncStatus = deriveStatus(model.status);
   const listeners = new Set<(status: SyncStatus) => void>();
   /** Internal: told of every model change (sendPending waits on the push through them). */
   const watchers = new Set<() => void>();
-  /** Failed attempts per direction, so a wait can tell a fresh failure from an old one. */
-  const failures: Record<ReplicationDirection, number> = { pull: 0, push: 0 };
 
-  let running = false;
-  /** Bumped on every (re)connect and stop; events from an older generation are stale. */
-  let generation = 0;
+  // What the shell owns: timers, the replications under way, and the async work in progress.
   let handles: ReplicationHandle[] = [];
   let restartTimer: NodeJS.Timeout | null = null;
-  let restartDelay = 0;
-  /** Connection attempts in a row that the broker refused with 401 (one per generation). */
-  let refusedAttempts = 0;
-  let refusedGeneration = -1;
-  const lastFailure: Record<ReplicationDirection, Failure | null> = { pull: null, push: null };
-  // PouchDB resets its back-off whenever a replication turns 'active', which a push with
-  // pending local returns does on every retry even while offline; so each direction keeps its
-  // own delay, reset only when the server actually answers.
-  const retryDelay: Record<ReplicationDirection, number> = { pull: 0, push: 0 };
-  // A 429 (the broker's request rate, or its limit on returns per hour) asks for a pause: the
-  // back-off then keeps growing through the answers that precede the refused write in each
-  // retry, until a batch gets through.
-  const throttled: Record<ReplicationDirection, boolean> = { pull: false, push: false };
-  let pushedSeq: string | number = 0;
-  let returnsRestored = false;
-  let restoring: Promise<void> | null = null;
-  let lastPersistedAt = 0;
-  let unsubscribers: Array<() => void> = [];
-  let purgeWanted = false;
   let purgeTimer: NodeJS.Timeout | null = null;
+  let restoring: Promise<void> | null = null;
   let purging: Promise<void> | null = null;
   let booted: Promise<void> | null = null;
-  let wipeOrdered = false;
+  let unsubscribers: Array<() => void> = [];
+  let lastPersistedAt = 0;
 
   const publish = (): void => {
-    const next = deriveStatus(model);
+    const next = deriveStatus(model.status);
     if (sameStatus(next, published)) return;
     published = next;
     for (const listener of listeners) {
@@ -141,21 +91,71 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
       }
     }
   };
-  const setModel = (patch: Partial<SyncModel>): void => {
-    model = { ...model, ...patch };
+
+  /** Feeds one event to the decisions, then carries out what they say, in order. */
+  const dispatch = (event: SyncEvent): void => {
+    const decision = decide(model, event);
+    model = decision.model;
     publish();
     for (const watcher of watchers) watcher();
+    for (const effect of decision.effects) perform(effect);
   };
-  const setDirection = (direction: ReplicationDirection, state: DirectionState): void => {
-    setModel(direction === 'pull' ? { pull: state } : { push: state });
-  };
-  const fail = (direction: ReplicationDirection, failure: Failure, message?: string): void => {
-    failures[direction] += 1;
-    setDirection(direction, {
-      phase: 'failing',
-      failure,
-      message: message ?? failureMessage(failure),
-    });
+
+  const perform = (effect: SyncEffect): void => {
+    switch (effect.type) {
+      case 'schedule-restart':
+        restartTimer = setTimeout(() => {
+          restartTimer = null;
+          dispatch({ type: 'restart-due' });
+        }, effect.delayMs);
+        return;
+      case 'cancel-restart':
+        if (restartTimer) clearTimeout(restartTimer);
+        restartTimer = null;
+        return;
+      case 'reconnect':
+        void reconnect();
+        return;
+      case 'cancel-replications':
+        void cancelAll();
+        return;
+      case 'start-replications':
+        startReplications(effect.generation);
+        return;
+      case 'restore-returns':
+        restoreReturns(effect.generation);
+        return;
+      case 'invalidate-token':
+        tokenProvider.invalidate?.();
+        return;
+      case 'persist':
+        void persist(effect.force);
+        return;
+      case 'refresh-pending':
+        void refreshPending();
+        return;
+      case 'purge':
+        void purge();
+        return;
+      case 'schedule-purge-fallback':
+        purgeTimer = setTimeout(() => {
+          purgeTimer = null;
+          dispatch({ type: 'purge-fallback-due' });
+        }, effect.delayMs);
+        return;
+      case 'cancel-purge-fallback':
+        if (purgeTimer) clearTimeout(purgeTimer);
+        purgeTimer = null;
+        return;
+      case 'wipe-ordered':
+        options.onWipeOrdered?.(effect.confirmation);
+        return;
+      case 'log':
+        logger[effect.level](effect.message, effect.fields);
+        return;
+      default:
+        assertNever(effect);
+    }
   };
 
   const persist = async (force: boolean): Promise<void> => {
@@ -163,15 +163,14 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
     if (!force && at - lastPersistedAt < PERSIST_THROTTLE_MS) return;
     lastPersistedAt = at;
     try {
-      await store.writeSyncState({ lastSyncedAt: model.lastSyncedAt, pushedSeq, returnsRestored });
+      await store.writeSyncState({
+        lastSyncedAt: model.status.lastSyncedAt,
+        pushedSeq: model.pushedSeq,
+        returnsRestored: model.returnsRestored,
+      });
     } catch (error) {
       logger.warn('could not persist sync state', errorFields(error));
     }
-  };
-
-  const touchLastSynced = (force: boolean): void => {
-    setModel({ lastSyncedAt: now().toISOString() });
-    void persist(force);
   };
 
   // Serialised so that a slow count cannot overwrite a newer one.
@@ -179,7 +178,10 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
   const refreshPending = (): Promise<void> => {
     pendingCount = pendingCount.then(async () => {
       try {
-        setModel({ pendingUploads: await store.countReturnsSince(pushedSeq) });
+        dispatch({
+          type: 'pending-counted',
+          count: await store.countReturnsSince(model.pushedSeq),
+        });
       } catch (error) {
         logger.warn('could not count pending uploads', errorFields(error));
       }
@@ -187,183 +189,75 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
     return pendingCount;
   };
 
-  const advancePushed = (seq: string | number): void => {
-    const next = seqNumber(seq);
-    const current = seqNumber(pushedSeq);
-    if (next !== null && current !== null && next <= current) return;
-    pushedSeq = seq;
-    void persist(true);
-    void refreshPending();
-  };
-
-  const authorize = async (direction: ReplicationDirection, gen: number): Promise<string> => {
+  const authorize = async (direction: Direction, generation: number): Promise<string> => {
     let token: string | null;
     try {
       token = await tokenProvider.getAccessToken();
     } catch (error) {
-      if (gen === generation) lastFailure[direction] = 'offline';
+      dispatch({ type: 'authorize-failed', direction, generation, failure: 'offline' });
       throw error;
     }
     if (token === null) {
-      if (gen === generation) {
-        lastFailure[direction] = 'sign-in-needed';
-        setModel({ signInNeeded: true });
-      }
+      dispatch({ type: 'authorize-failed', direction, generation, failure: 'sign-in-needed' });
       throw new SignInNeededError('No signed-in user');
     }
     return `Bearer ${token}`;
   };
 
-  const onRequest = (
-    direction: ReplicationDirection,
-    gen: number,
-    outcome: RequestOutcome,
-  ): void => {
-    if (outcome.kind === 'wipe-ordered') {
-      if (wipeOrdered) return;
-      wipeOrdered = true;
-      logger.warn('the server ordered this device wiped');
-      running = false;
-      generation += 1;
-      if (restartTimer) clearTimeout(restartTimer);
-      restartTimer = null;
-      void cancelAll();
-      options.onWipeOrdered?.(outcome.confirmation);
-      return;
-    }
-    if (gen !== generation || !running) return;
-    if (outcome.kind === 'network-error') {
-      lastFailure[direction] = 'offline';
-      // Do not wait for PouchDB's back-off to say so: a dropped long poll means offline now.
-      fail(direction, 'offline');
-      return;
-    }
-    if (outcome.status === 429) throttled[direction] = true;
-    else if (outcome.status < 500 && !throttled[direction]) retryDelay[direction] = 0;
-    if (outcome.status < 300 && model[direction].phase === 'failing') {
-      // The server answers again; PouchDB is resuming this direction.
-      setDirection(direction, { phase: 'active', failure: null, message: null });
-    }
-    const failure = failureForStatus(outcome.status);
-    if (outcome.status === 401) {
-      if (refusedGeneration !== gen) {
-        refusedGeneration = gen;
-        refusedAttempts += 1;
-        tokenProvider.invalidate?.();
-      }
-    } else if (failure === null) {
-      refusedAttempts = 0;
-    }
-    lastFailure[direction] = failure;
-    if (failure === null && direction === 'pull' && model.pull.phase === 'caught-up') {
-      // A long poll that comes back empty proves the device still holds everything.
-      touchLastSynced(false);
-    }
-  };
-
-  const classify = (direction: ReplicationDirection, error: unknown): Failure => {
-    if (error instanceof SignInNeededError) return 'sign-in-needed';
-    const status = statusOf(error);
-    if (status !== null) {
-      const byStatus = failureForStatus(status);
-      if (byStatus !== null) return byStatus;
-    }
-    return lastFailure[direction] ?? 'offline';
-  };
-
-  const onEvent = (direction: ReplicationDirection, gen: number, event: ReplicationEvent): void => {
-    if (gen !== generation || !running) return;
-    switch (event.kind) {
-      case 'active':
-        // A retry while offline also starts 'active' (the push finds its pending local
-        // returns before it reaches the network); only a real answer ends 'failing'.
-        if (model[direction].phase !== 'failing')
-          setDirection(direction, { phase: 'active', failure: null, message: null });
-        return;
-      case 'paused':
-        if (event.error) {
-          const failure = classify(direction, event.error);
-          // Retries while offline repeat this every back-off period; log the transition only.
-          const level = model[direction].phase === 'failing' ? 'debug' : 'info';
-          logger[level]('replication paused on failure', {
-            direction,
-            failure,
-            ...errorFields(event.error),
-          });
-          fail(direction, failure);
-          return;
-        }
-        restartDelay = 0;
-        retryDelay[direction] = 0;
-        throttled[direction] = false;
-        if (direction === 'pull') {
-          setModel({
-            pull: { phase: 'caught-up', failure: null, message: null },
-            signInNeeded: false,
-            lastSyncedAt: now().toISOString(),
-          });
-          void persist(true);
-          if (purgeWanted) void purge();
-        } else {
-          setModel({
-            push: { phase: 'caught-up', failure: null, message: null },
-            signInNeeded: false,
-          });
-          // What was pushed is known from the checkpoints alone. (Reading the returns update
-          // sequence here would race with a write just after the pause, and count it as sent:
-          // PouchDB pauses a push with nothing to send without asking the server anything.)
-        }
-        return;
-      case 'change':
-        throttled[direction] = false;
-        logger.debug('replicated', { direction, docsWritten: event.docsWritten });
-        return;
-      case 'checkpoint':
-        if (direction === 'push') advancePushed(event.seq);
-        return;
-      case 'denied':
-        // The server refused one document (its validation). It stays local and pending.
-        logger.warn('server refused a document', { direction, ...errorFields(event.error) });
-        return;
-      case 'stopped':
-        onStopped(direction, gen, event.error);
-        return;
-    }
-  };
-
-  const onStopped = (direction: ReplicationDirection, gen: number, error: unknown): void => {
-    // PouchDB gives up on 401/403 even with retry: true; anything else ending a live
-    // replication we did not cancel is unexpected. Either way, restart after a back-off.
-    const failure = error ? classify(direction, error) : 'error';
-    logger.warn('replication stopped', {
-      direction,
-      failure,
-      ...(error ? errorFields(error) : {}),
+  const transportFor = (
+    direction: Direction,
+    generation: number,
+    onOutcome: (outcome: RequestOutcome) => void = (outcome) =>
+      dispatch({ type: 'request', direction, generation, outcome, at: now() }),
+  ): BrokerTransport =>
+    createTransport({
+      brokerUrl: options.brokerUrl,
+      authorization: () => authorize(direction, generation),
+      onRequest: onOutcome,
+      ...(options.deviceHeaders ? { headers: options.deviceHeaders } : {}),
     });
-    if (statusOf(error) === 401 && refusedGeneration === gen && refusedAttempts <= 1) {
-      // First refused attempt: most likely an expired token. Retry at once with a fresh one;
-      // only a fresh token refused too means the reader must sign in again.
-      scheduleRestart(0);
-      return;
-    }
-    fail(direction, failure);
-    scheduleRestart();
+
+  const startReplications = (generation: number): void => {
+    const onEvent = (direction: Direction) => (event: ReplicationEvent) =>
+      dispatch({ type: 'replication', direction, generation, event, at: now() });
+    // The replications ask for their next delay; the model keeps it per direction.
+    const backOff = (direction: Direction) => (): number => {
+      dispatch({ type: 'retry-wanted', direction });
+      return model.retryDelay[direction];
+    };
+    handles = [
+      startPull({
+        transport: transportFor('pull', generation),
+        target: store.pullTarget,
+        logger,
+        onEvent: onEvent('pull'),
+        onPhase: (phase) => dispatch({ type: 'pull-phase', generation, phase }),
+        backOff: backOff('pull'),
+        ...(options.pullTuning ? { tuning: options.pullTuning } : {}),
+      }),
+      store.pushReturns({
+        remote: transportFor('push', generation).remoteDatabase('returns'),
+        onEvent: onEvent('push'),
+        backOff: backOff('push'),
+      }),
+    ];
   };
 
   // Once per store: a new store (first sign-in here, or after a sign-out erased the last one)
   // gets the read receipts and notes the server already holds. Retried at the next connection
   // until it succeeds; alongside the live replications, so briefings do not wait for it.
-  const restoreReturns = (gen: number): void => {
-    if (returnsRestored || restoring) return;
+  const restoreReturns = (generation: number): void => {
+    if (restoring) return;
     restoring = (async () => {
       try {
         const written = await store.restoreReturns(
           // Only an order counts here: this one-shot copy says nothing about the live sync.
-          transportFor('push', gen, (outcome) => {
-            if (outcome.kind === 'wipe-ordered') onRequest('push', gen, outcome);
+          transportFor('push', generation, (outcome) => {
+            if (outcome.kind === 'wipe-ordered')
+              dispatch({ type: 'request', direction: 'push', generation, outcome, at: now() });
           }).remoteDatabase('returns'),
         );
-        returnsRestored = true;
+        dispatch({ type: 'returns-restored' });
         await persist(true);
         if (written > 0)
           logger.info('restored read receipts and notes from the server', { written });
@@ -381,84 +275,30 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
     await Promise.all(current.map((handle) => handle.cancel()));
   };
 
-  const scheduleRestart = (delayMs?: number): void => {
-    if (!running || restartTimer) return;
-    const delay = delayMs ?? (restartDelay = nextDelay(restartDelay));
-    restartTimer = setTimeout(() => {
-      restartTimer = null;
-      void reconnect();
-    }, delay);
-  };
-
   const connect = async (): Promise<void> => {
-    const gen = ++generation;
-    lastFailure.pull = null;
-    lastFailure.push = null;
-    // A direction that is failing stays so until the server answers: reconnecting while
-    // offline must not make the status flicker.
-    const connecting = (state: DirectionState): DirectionState =>
-      state.phase === 'failing' ? state : { ...IDLE, phase: 'connecting' };
-    setModel({ pull: connecting(model.pull), push: connecting(model.push) });
-
+    dispatch({ type: 'connecting' });
+    const { generation } = model;
     // Ask for a token before starting: with nobody signed in, replication would only fail.
     let token: string | null;
     try {
       token = await tokenProvider.getAccessToken();
     } catch (error) {
-      if (gen !== generation) return;
-      const level = model.pull.phase === 'failing' ? 'debug' : 'info';
-      logger[level]('no access token: server unreachable', errorFields(error));
-      fail('pull', 'offline');
-      fail('push', 'offline');
-      scheduleRestart();
+      dispatch({ type: 'token-unavailable', generation, error });
       return;
     }
-    if (gen !== generation || !running) return;
-    if (token === null) {
-      setModel({ signInNeeded: true, pull: IDLE, push: IDLE });
-      scheduleRestart(signInRetryMs);
-      return;
-    }
-    setModel({ signInNeeded: false });
-
-    restoreReturns(gen);
-    const backOff = (direction: ReplicationDirection) => () =>
-      (retryDelay[direction] = nextDelay(retryDelay[direction]));
-    handles = [
-      startPull({
-        transport: transportFor('pull', gen),
-        target: store.pullTarget,
-        logger,
-        onEvent: (event) => onEvent('pull', gen, event),
-        backOff: backOff('pull'),
-        ...(options.pullTuning ? { tuning: options.pullTuning } : {}),
-      }),
-      store.pushReturns({
-        remote: transportFor('push', gen).remoteDatabase('returns'),
-        onEvent: (event) => onEvent('push', gen, event),
-        backOff: backOff('push'),
-      }),
-    ];
+    dispatch({ type: 'token-answered', generation, signedIn: token !== null });
   };
 
   const reconnect = async (): Promise<void> => {
-    if (restartTimer) clearTimeout(restartTimer);
-    restartTimer = null;
-    generation += 1;
+    dispatch({ type: 'reconnecting' });
     await cancelAll();
-    if (running) await connect();
+    if (model.running) await connect();
   };
 
   const purge = (): Promise<void> => {
     if (purging) return purging;
-    purgeWanted = false;
-    if (purgeTimer) clearTimeout(purgeTimer);
-    purgeTimer = null;
     purging = (async () => {
-      // The store swaps its briefings database during the purge; no replication may write to it.
-      generation += 1;
-      if (restartTimer) clearTimeout(restartTimer);
-      restartTimer = null;
+      dispatch({ type: 'purge-begun' });
       await cancelAll();
       try {
         await store.purgeDeleted();
@@ -468,9 +308,10 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
           errorFields(error),
         );
       }
-      if (running) await connect();
+      if (model.running) await connect();
     })().finally(() => {
       purging = null;
+      dispatch({ type: 'purge-ended' });
     });
     return purging;
   };
@@ -478,50 +319,37 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
   const boot = async (): Promise<void> => {
     try {
       const persisted = await store.readSyncState();
-      pushedSeq = persisted.pushedSeq;
-      returnsRestored = persisted.returnsRestored === true;
-      setModel({ lastSyncedAt: persisted.lastSyncedAt });
+      dispatch({
+        type: 'persisted-state-read',
+        lastSyncedAt: persisted.lastSyncedAt,
+        pushedSeq: persisted.pushedSeq,
+        returnsRestored: persisted.returnsRestored === true,
+      });
     } catch (error) {
       logger.warn('could not read persisted sync state', errorFields(error));
     }
     unsubscribers = [
       store.onReturnsChange(() => void refreshPending()),
       store.onBriefingsChange((changes) => {
-        if (!changes.some((change) => change.deleted)) return;
-        // Purge once the pull has caught up (one purge for a burst of unshares), or after the
-        // fallback delay if it does not catch up soon (content must not linger while offline).
-        purgeWanted = true;
-        if (model.pull.phase === 'caught-up') {
-          void purge();
-          return;
-        }
-        purgeTimer ??= setTimeout(() => {
-          purgeTimer = null;
-          if (purgeWanted && running) void purge();
-        }, purgeFallbackMs);
+        if (changes.some((change) => change.deleted)) dispatch({ type: 'briefings-deleted' });
       }),
     ];
     await refreshPending();
-    if (running) await connect();
+    if (model.running) await connect();
   };
 
   return {
     start: () => {
-      if (running) return;
-      running = true;
+      if (model.running) return;
+      dispatch({ type: 'started' });
       booted = boot().catch((error: unknown) =>
         logger.error('sync failed to start', errorFields(error)),
       );
     },
 
     stop: async () => {
-      if (!running) return;
-      running = false;
-      generation += 1;
-      if (restartTimer) clearTimeout(restartTimer);
-      if (purgeTimer) clearTimeout(purgeTimer);
-      restartTimer = null;
-      purgeTimer = null;
+      if (!model.running) return;
+      dispatch({ type: 'stopping' });
       await booted;
       await purging;
       await restoring;
@@ -530,30 +358,27 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
       unsubscribers = [];
       await pendingCount;
       await persist(true);
-      setModel({ pull: IDLE, push: IDLE });
+      dispatch({ type: 'stopped' });
     },
 
     status: () => published,
 
     syncNow: async () => {
-      if (!running) return;
+      if (!model.running) return;
       await booted;
-      restartDelay = 0;
-      refusedAttempts = 0;
-      if (purging) return;
       // Reconnecting waits on the network (token request); the caller only needs it started.
-      void reconnect();
+      dispatch({ type: 'sync-wanted', resetRefusals: true });
     },
 
     sendPending: async (timeoutMs) => {
-      if (!running) {
+      if (!model.running) {
         // Not syncing (never started, or stopped): what the persisted watermark says.
         return store.countReturnsSince((await store.readSyncState()).pushedSeq);
       }
       await booted;
       await refreshPending();
-      if (model.pendingUploads === 0) return 0;
-      const failedBefore = failures.push;
+      if (model.status.pendingUploads === 0) return 0;
+      const failedBefore = model.failures.push;
       await new Promise<void>((resolve) => {
         const finish = (): void => {
           clearTimeout(timer);
@@ -563,19 +388,20 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
         // Done when the server confirmed everything, or a fresh attempt failed (offline,
         // refused): waiting longer would only keep the person at the door.
         const check = (): void => {
-          if (model.pendingUploads === 0 || failures.push > failedBefore || model.signInNeeded)
+          if (
+            model.status.pendingUploads === 0 ||
+            model.failures.push > failedBefore ||
+            model.status.signInNeeded
+          )
             finish();
         };
         const timer = setTimeout(finish, timeoutMs);
         watchers.add(check);
-        if (!purging) {
-          restartDelay = 0;
-          void reconnect();
-        }
+        dispatch({ type: 'sync-wanted', resetRefusals: false });
         check();
       });
       await refreshPending();
-      return model.pendingUploads;
+      return model.status.pendingUploads;
     },
 
     onStatus: (listener) => {

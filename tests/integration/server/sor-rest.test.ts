@@ -166,6 +166,27 @@ describe('REST SOR adapter against the demo SOR', () => {
     }
   });
 
+  it('long-polls the change log: wakes as soon as a share is made, and says false when none comes', async () => {
+    const { nextCursor } = await rest.listChanges(null, 10_000);
+    expect(await rest.waitForChanges?.(nextCursor, 200, new AbortController().signal)).toBe(false);
+    const started = Date.now();
+    const waiting = rest.waitForChanges?.(nextCursor, 10_000, new AbortController().signal);
+    setTimeout(() => sor.create({ content: content('Woken'), recipients: ['ann'] }), 100);
+    expect(await waiting).toBe(true);
+    // Woken by the share, far sooner than the 10 s the long poll may last.
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const page = await rest.listChanges(nextCursor, 10);
+    expect(page.changes.map((c) => c.recipient)).toEqual(['ann']);
+  });
+
+  it('refuses a long poll longer than the contract allows, with the limit in the message', async () => {
+    const res = await fetch(`${base}/changes?limit=1&waitMs=600000`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { message: string }).message).toContain('waitMs must be 0 to');
+  });
+
   it('writes returns idempotently by key', async () => {
     const item = {
       idempotencyKey: 'eve:read-receipt:briefing:BRF-000001:1',
@@ -340,6 +361,19 @@ describe('REST SOR adapter against a façade that breaks the contract', () => {
     expect(await adapter.fetchShareHistory('GONE-1', 'ann')).toBeNull();
   });
 
+  it('stops long-polling an SOR that ignores waitMs, so it is not asked twice per poll', async () => {
+    let asked = 0;
+    routes.set('/sor/v1/changes', (res) => {
+      asked += 1;
+      json({ changes: [], nextCursor: '7' })(res);
+    });
+    const signal = new AbortController().signal;
+    expect(await adapter.waitForChanges?.('7', 1_000, signal)).toBe(false);
+    expect(await adapter.waitForChanges?.('7', 1_000, signal)).toBe(false);
+    expect(asked).toBe(1);
+    routes.delete('/sor/v1/changes');
+  });
+
   it('treats 5xx as the SOR being unavailable', async () => {
     routes.set('/sor/v1/documents/DOWN', (res) => res.writeHead(503).end());
     await expect(adapter.fetchDocument('DOWN')).rejects.toBeInstanceOf(SorUnavailableError);
@@ -372,6 +406,8 @@ describe('the OpenAPI contract file', () => {
       'idempotencyKey',
       'intervals',
       'until',
+      'waitMs',
+      'longPoll',
     ]) {
       expect(yaml).toContain(field);
     }

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DirectionState, SyncModel } from '../../../src/main/sync/status.js';
-import {
-  INITIAL_MODEL,
-  createBackOff,
-  deriveStatus,
-  failureForStatus,
-} from '../../../src/main/sync/status.js';
+import { INITIAL_MODEL, deriveStatus, failureForStatus } from '../../../src/main/sync/status.js';
 
 const dir = (
   phase: DirectionState['phase'],
@@ -65,21 +60,5 @@ describe('sync status', () => {
     expect(failureForStatus(403)).toBe('error');
     expect(failureForStatus(503)).toBe('offline');
     expect(failureForStatus(500)).toBe('error');
-  });
-});
-
-describe('back-off', () => {
-  it('doubles from the initial delay up to the cap', () => {
-    const next = createBackOff({ initialMs: 1_000, maxMs: 8_000, random: () => 1 });
-    const delays: number[] = [];
-    let delay = 0;
-    for (let i = 0; i < 6; i += 1) delays.push((delay = next(delay)));
-    expect(delays).toEqual([1_000, 2_000, 4_000, 8_000, 8_000, 8_000]);
-  });
-
-  it('jitters downwards only, never above the cap', () => {
-    const next = createBackOff({ initialMs: 1_000, maxMs: 8_000, random: () => 0 });
-    expect(next(0)).toBe(800);
-    expect(next(8_000)).toBe(6_400);
   });
 });

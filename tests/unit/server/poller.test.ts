@@ -10,6 +10,7 @@ import { createSqliteQueue } from '../../../server/src/queue/queue.sqlite.js';
 import type { Queue } from '../../../server/src/queue/types.js';
 import { createDemoSor } from '../../../server/src/demo/sor/demo-sor.sqlite.js';
 import type { DemoSor } from '../../../server/src/demo/sor/demo-sor.sqlite.js';
+import type { SorAdapter } from '../../../server/src/sor/types.js';
 
 /** A lease held in memory, that the test can take away and give back. */
 function memoryLease() {
@@ -129,3 +130,86 @@ describe('poller backpressure', () => {
     expect(depthCalls).toBe(2);
   });
 });
+
+describe('poller woken by the SOR', () => {
+  let dir: string;
+  let sor: DemoSor;
+  let queue: Queue<FanoutEvent>;
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'attache-poller-wake-'));
+    sor = createDemoSor({ file: path.join(dir, 'sor.sqlite') });
+    queue = createSqliteQueue<FanoutEvent>({
+      file: path.join(dir, 'queue.sqlite'),
+      name: 'fanout',
+      visibilityMs: 60_000,
+      retry: { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 1_000 },
+    });
+  });
+
+  afterEach(async () => {
+    await queue.close();
+    sor.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A poller on the demo SOR, with or without its "something changed". */
+  const start = (options: { wake: boolean; intervalMs: number }) => {
+    let polls = 0;
+    let queued = 0;
+    const adapter: SorAdapter = {
+      fetchDocument: (id) => sor.fetchDocument(id),
+      fetchShareState: (id) => sor.fetchShareState(id),
+      fetchShareHistory: (id, user) => sor.fetchShareHistory(id, user),
+      writeReturn: (item) => sor.writeReturn(item),
+      ping: () => sor.ping(),
+      listChanges: (cursor, limit) => {
+        polls += 1;
+        return sor.listChanges(cursor, limit);
+      },
+      ...(options.wake
+        ? {
+            waitForChanges: (cursor: string | null, ms: number, signal: AbortSignal) =>
+              sor.waitForChanges(cursor, ms, signal),
+          }
+        : {}),
+    };
+    const poller = createPoller({
+      sor: adapter,
+      queue,
+      lease: memoryLease().lease,
+      metrics: createMetrics({ queueDepth: () => queue.depth() }),
+      intervalMs: options.intervalMs,
+      batchSize: 100,
+      maxBackoffMs: 60_000,
+      onEnqueued: () => (queued += 1),
+    });
+    poller.start();
+    return { poller, polls: () => polls, queued: () => queued };
+  };
+
+  it('reads a share at once when the SOR says something changed, not at the next interval', async () => {
+    // An interval far longer than the test: only a wake-up can explain a share read in time.
+    const running = start({ wake: true, intervalMs: 60_000 });
+    await eventually(() => running.polls() >= 1);
+    sor.create({ content: {}, recipients: ['ann'] });
+    await eventually(() => running.queued() === 1);
+    await running.poller.stop();
+  });
+
+  it('still reads shares on its interval when the SOR cannot say something changed', async () => {
+    const running = start({ wake: false, intervalMs: 50 });
+    await eventually(() => running.polls() >= 1);
+    sor.create({ content: {}, recipients: ['ann'] });
+    await eventually(() => running.queued() === 1);
+    await running.poller.stop();
+  });
+});
+
+async function eventually(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -180,7 +180,37 @@ export function createDemoSor(deps: { file: string; now?: () => Date }): DemoSor
     return intervals;
   };
 
+  // In-process "something changed": whoever waits (the poller) is woken after each committed
+  // write that may have appended to the change log.
+  const waiters = new Set<() => void>();
+  const notifying = <R>(result: R): R => {
+    for (const wake of [...waiters]) wake();
+    return result;
+  };
+  const hasChangesAfter = (cursor: string | null): boolean => {
+    const after = cursor === null ? 0 : Number(cursor);
+    return Number.isSafeInteger(after) && q.changesAfter.all(after, 1).length > 0;
+  };
+
   return {
+    waitForChanges: (cursor, timeoutMs, signal) => {
+      if (signal.aborted) return Promise.resolve(false);
+      if (hasChangesAfter(cursor)) return Promise.resolve(true);
+      return new Promise<boolean>((resolve) => {
+        const finish = (changed: boolean): void => {
+          clearTimeout(timer);
+          waiters.delete(wake);
+          signal.removeEventListener('abort', aborted);
+          resolve(changed);
+        };
+        const wake = (): void => finish(true);
+        const aborted = (): void => finish(false);
+        const timer = setTimeout(() => finish(false), timeoutMs);
+        waiters.add(wake);
+        signal.addEventListener('abort', aborted, { once: true });
+      });
+    },
+
     listChanges: (cursor, limit) =>
       settle(() => {
         const after = cursor === null ? 0 : Number(cursor);
@@ -271,10 +301,10 @@ export function createDemoSor(deps: { file: string; now?: () => Date }): DemoSor
       }
     },
 
-    create: (input) => createTx.immediate(input, now().toISOString()),
-    update: (sorId, input) => updateTx.immediate(sorId, input, now().toISOString()),
-    share: (sorId, users) => shareTx.immediate(sorId, users, now().toISOString()),
-    unshare: (sorId, users) => unshareTx.immediate(sorId, users, now().toISOString()),
+    create: (input) => notifying(createTx.immediate(input, now().toISOString())),
+    update: (sorId, input) => notifying(updateTx.immediate(sorId, input, now().toISOString())),
+    share: (sorId, users) => notifying(shareTx.immediate(sorId, users, now().toISOString())),
+    unshare: (sorId, users) => notifying(unshareTx.immediate(sorId, users, now().toISOString())),
 
     list() {
       return (q.allDocs.all() as { id: string }[]).flatMap(({ id }) => {

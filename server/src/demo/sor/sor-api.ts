@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { BodyError, readJsonBody, sendJson } from '../../http/json-http.js';
 import type { DemoSor } from './demo-sor.sqlite.js';
 import {
+  MAX_LONG_POLL_MS,
   SOR_API_PREFIX,
   describeIssues,
   wireDeliveryNoticeSchema,
@@ -53,8 +54,31 @@ export async function handleSorApi(
       sendJson(res, 400, { error: 'bad_request', message: 'Unknown cursor.' });
       return true;
     }
-    const page = await sor.listChanges(after, limit);
-    sendJson(res, 200, { changes: page.changes, nextCursor: page.nextCursor });
+    const waitParam = url.searchParams.get('waitMs');
+    const waitMs = waitParam === null ? 0 : Number(waitParam);
+    if (!Number.isSafeInteger(waitMs) || waitMs < 0 || waitMs > MAX_LONG_POLL_MS) {
+      sendJson(res, 400, {
+        error: 'bad_request',
+        message: `waitMs must be 0 to ${MAX_LONG_POLL_MS}.`,
+      });
+      return true;
+    }
+    let page = await sor.listChanges(after, limit);
+    if (page.changes.length === 0 && waitMs > 0) {
+      // Long poll: hold the empty page until a change arrives, the wait ends or the caller leaves.
+      const gone = new AbortController();
+      const leave = (): void => gone.abort();
+      res.once('close', leave);
+      const changed = await sor.waitForChanges(after, waitMs, gone.signal);
+      res.off('close', leave);
+      if (gone.signal.aborted) return true;
+      if (changed) page = await sor.listChanges(after, limit);
+    }
+    sendJson(res, 200, {
+      changes: page.changes,
+      nextCursor: page.nextCursor,
+      ...(waitMs > 0 ? { longPoll: true } : {}),
+    });
     return true;
   }
   if (method === 'GET' && first === 'documents' && sorId !== undefined) {

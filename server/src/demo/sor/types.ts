@@ -51,6 +51,8 @@ export type StoredDeliveryNotice = SorDeliveryNotice & { readonly receivedAt: st
 
 export type DemoSor = SorAdapter &
   SorDeliveryNotices & {
+    /** Always here: the demo SOR wakes whoever waits after each committed write. */
+    waitForChanges(cursor: string | null, timeoutMs: number, signal: AbortSignal): Promise<boolean>;
     /** Delivery notices received so far, oldest first. */
     listDeliveryNotices(): StoredDeliveryNotice[];
     /** The current version with attachment metadata (name, type, size, sha256), no bytes. */
