@@ -96,6 +96,8 @@ export async function openUserWorkspace(options: UserWorkspaceOptions): Promise<
       unsubscribeBriefings();
       unsubscribeReturns();
       await sync.stop();
+      // The summary index is saved before the store it caches closes.
+      await briefings.close();
       await store.close();
     },
   };

@@ -22,9 +22,12 @@ function setup(
 ) {
   const briefings: BriefingsService = {
     list: vi.fn(() => Promise.resolve([])),
+    page: vi.fn(() => Promise.resolve({ items: [], total: 0 })),
+    summaries: vi.fn(() => Promise.resolve([])),
     get: vi.fn(() => Promise.resolve(null)),
     attachment: vi.fn(() => Promise.resolve(null)),
     markRead: vi.fn(() => Promise.resolve('marked' as const)),
+    close: vi.fn(() => Promise.resolve()),
     ...overrides,
   };
   const sync = { status: () => STATUS, syncNow: vi.fn(() => Promise.resolve()) };
