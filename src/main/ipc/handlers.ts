@@ -9,6 +9,7 @@ import type {
   SignOutOutcome,
   SyncStatus,
 } from '../../shared/ipc.js';
+import { LIST_PAGE_SIZE } from '../../shared/ipc.js';
 import type { Result } from '../../shared/result.js';
 import { fail, ok } from '../../shared/result.js';
 import type { BriefingsService } from '../briefings/briefings-service.js';
@@ -57,7 +58,9 @@ export function createIpcHandlers(deps: IpcHandlerDeps): IpcHandlers {
     return use(briefings);
   };
   const handlers: DeviceIpcHandlers = {
-    'briefings:list': () => withBriefings(async (b) => ok(await b.list())),
+    'briefings:list': ({ offset, limit }) =>
+      withBriefings(async (b) => ok((await b.page(offset ?? 0, limit ?? LIST_PAGE_SIZE)).items)),
+    'briefings:summaries': ({ ids }) => withBriefings(async (b) => ok(await b.summaries(ids))),
     'briefings:get': ({ id }) => withBriefings(async (b) => ok(await b.get(id))),
     'briefings:attachment': ({ id, name }) =>
       withBriefings(async (b) => ok(await b.attachment(id, name))),

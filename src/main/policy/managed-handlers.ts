@@ -67,6 +67,10 @@ export function managedHandlers(
         const result = await handlers['briefings:list'](request);
         return result.ok ? ok(result.value.filter(held)) : result;
       },
+      'briefings:summaries': async (request) => {
+        const result = await handlers['briefings:summaries'](request);
+        return result.ok ? ok(result.value.filter(held)) : result;
+      },
       'briefings:get': async (request) => {
         const result = await handlers['briefings:get'](request);
         if (!result.ok) return result;

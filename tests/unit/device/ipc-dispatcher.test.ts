@@ -73,6 +73,9 @@ describe('IPC dispatcher', () => {
     ['an empty id', 'briefings:mark-read', { id: '' }, 'id'],
     ['an oversized id', 'briefings:get', { id: 'x'.repeat(600) }, 'id'],
     ['a non-object', 'briefings:list', 'please', 'request'],
+    ['a page larger than 500', 'briefings:list', { limit: 501 }, 'limit'],
+    ['a negative offset', 'briefings:list', { offset: -1 }, 'offset'],
+    ['more than 500 ids', 'briefings:summaries', { ids: Array(501).fill('briefing:1') }, 'ids'],
     ['null', 'sync:now', null, 'request'],
     ['an extra key on an empty request', 'session:get', { token: 'x' }, 'token'],
   ])(
@@ -87,6 +90,7 @@ describe('IPC dispatcher', () => {
       expect(result.error.message).toContain(mentioned);
       for (const fn of [
         briefings.list,
+        briefings.page,
         briefings.get,
         briefings.attachment,
         briefings.markRead,
@@ -96,6 +100,19 @@ describe('IPC dispatcher', () => {
       }
     },
   );
+
+  it('lists a page: the first 50 unless the reader asks for others', async () => {
+    const { dispatch, briefings } = setup();
+    await dispatch('briefings:list', {});
+    await dispatch('briefings:list', { offset: 50, limit: 100 });
+    expect(vi.mocked(briefings.page).mock.calls).toEqual([
+      [0, 50],
+      [50, 100],
+    ]);
+    expect(briefings.list).not.toHaveBeenCalled();
+    await dispatch('briefings:summaries', { ids: ['briefing:1', 'briefing:2'] });
+    expect(briefings.summaries).toHaveBeenCalledWith(['briefing:1', 'briefing:2']);
+  });
 
   it.each(['briefings:delete', '__proto__', 'constructor', 'toString', ''])(
     'rejects the unknown channel %j',
@@ -108,7 +125,7 @@ describe('IPC dispatcher', () => {
 
   it('turns a throwing handler into an internal-error Result without leaking the exception', async () => {
     const { dispatch, log } = setup({
-      list: () =>
+      page: () =>
         Promise.reject(new Error('LevelDB exploded at /secret/path with Bearer abc.def.ghi')),
     });
     const result = await dispatch('briefings:list', {});
@@ -146,7 +163,7 @@ describe('IPC dispatcher', () => {
 
   it('logs an expected AppError as a refusal, not as a failure', async () => {
     const { dispatch, log } = setup({
-      list: () => Promise.reject(new AppError('store-key-missing', 'Restore the keychain.')),
+      page: () => Promise.reject(new AppError('store-key-missing', 'Restore the keychain.')),
     });
     expect(await dispatch('briefings:list', {})).toEqual({
       ok: false,

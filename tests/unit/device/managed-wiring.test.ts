@@ -106,6 +106,7 @@ async function wired(policy: Record<string, unknown>) {
   };
   const device = {
     'briefings:list': async () => ok(await briefings.list()),
+    'briefings:summaries': async () => ok(await briefings.list()),
     'briefings:get': async ({ id }: { id: string }) => ok(await briefings.get(id)),
     'briefings:attachment': async ({ id, name }: { id: string; name: string }) =>
       ok(await briefings.attachment(id, name)),
@@ -166,6 +167,11 @@ describe('the device ceiling in what the reader gets', () => {
     const { dispatch } = await wired({ ClassificationCeiling: 'PROTECTED' });
     const list = await dispatch('briefings:list', {});
     expect(list.ok && (list.value as BriefingDetail[]).map((b) => b.id)).toEqual([
+      'briefing:official',
+      'briefing:protected',
+    ]);
+    const changed = await dispatch('briefings:summaries', { ids: ['briefing:top'] });
+    expect(changed.ok && (changed.value as BriefingDetail[]).map((b) => b.id)).toEqual([
       'briefing:official',
       'briefing:protected',
     ]);
