@@ -40,6 +40,13 @@ export type BriefingSummary = {
   readonly attachmentCount: number;
 };
 
+/** One page of the list, and the counts of the whole of it. */
+export type BriefingPage = {
+  readonly items: readonly BriefingSummary[];
+  readonly total: number;
+  readonly unread: number;
+};
+
 export type BriefingDetail = BriefingSummary & {
   readonly bodyHtml: string;
   readonly senderRole: string;
@@ -179,8 +186,7 @@ export const IPC_CHANNELS = Object.keys(ipcRequests) as IpcChannel[];
 export type IpcRequests = { [C in IpcChannel]: z.infer<(typeof ipcRequests)[C]> };
 
 export type IpcResponses = {
-  /** Shorter than the limit asked: the list ends there. */
-  'briefings:list': readonly BriefingSummary[];
+  'briefings:list': BriefingPage;
   'briefings:summaries': readonly BriefingSummary[];
   'briefings:get': BriefingDetail | null;
   'briefings:attachment': AttachmentContent | null;

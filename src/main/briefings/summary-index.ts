@@ -25,6 +25,8 @@ export type SummaryPage = {
   readonly items: readonly BriefingSummary[];
   /** How many briefings the whole list holds. */
   readonly total: number;
+  /** How many of them are unread. */
+  readonly unread: number;
 };
 
 export type SummaryIndex = {
@@ -222,13 +224,22 @@ export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
     return run;
   };
 
-  const summaryOf = (entry: IndexedBriefing): BriefingSummary => {
+  const isRead = (entry: IndexedBriefing): boolean => {
     const readVersion = read.get(entry.id);
-    const { sourceVersion, sorId, ...summary } = entry;
-    void sorId;
     // A newly approved version of a briefing is news again, so a receipt for an older version
     // does not count.
-    return { ...summary, read: readVersion !== undefined && readVersion >= sourceVersion };
+    return readVersion !== undefined && readVersion >= entry.sourceVersion;
+  };
+  const summaryOf = (entry: IndexedBriefing): BriefingSummary => {
+    const { sourceVersion, sorId, ...summary } = entry;
+    void sourceVersion;
+    void sorId;
+    return { ...summary, read: isRead(entry) };
+  };
+  const unreadCount = (): number => {
+    let unread = 0;
+    for (const row of rows.values()) if (!isRead(row.entry)) unread += 1;
+    return unread;
   };
 
   return {
@@ -238,6 +249,7 @@ export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
         return {
           items: ordered.slice(offset, offset + limit).map((row) => summaryOf(row.entry)),
           total: ordered.length,
+          unread: unreadCount(),
         };
       }),
     summaries: (ids) =>

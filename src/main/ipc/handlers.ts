@@ -59,7 +59,7 @@ export function createIpcHandlers(deps: IpcHandlerDeps): IpcHandlers {
   };
   const handlers: DeviceIpcHandlers = {
     'briefings:list': ({ offset, limit }) =>
-      withBriefings(async (b) => ok((await b.page(offset ?? 0, limit ?? LIST_PAGE_SIZE)).items)),
+      withBriefings(async (b) => ok(await b.page(offset ?? 0, limit ?? LIST_PAGE_SIZE))),
     'briefings:summaries': ({ ids }) => withBriefings(async (b) => ok(await b.summaries(ids))),
     'briefings:get': ({ id }) => withBriefings(async (b) => ok(await b.get(id))),
     'briefings:attachment': ({ id, name }) =>

@@ -65,7 +65,9 @@ export function managedHandlers(
       ...handlers,
       'briefings:list': async (request) => {
         const result = await handlers['briefings:list'](request);
-        return result.ok ? ok(result.value.filter(held)) : result;
+        // The store holds nothing above the ceiling (store-ceiling.ts purges it at open); this
+        // is the second line, so the counts are the store's.
+        return result.ok ? ok({ ...result.value, items: result.value.items.filter(held) }) : result;
       },
       'briefings:summaries': async (request) => {
         const result = await handlers['briefings:summaries'](request);

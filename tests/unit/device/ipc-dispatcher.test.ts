@@ -22,7 +22,7 @@ function setup(
 ) {
   const briefings: BriefingsService = {
     list: vi.fn(() => Promise.resolve([])),
-    page: vi.fn(() => Promise.resolve({ items: [], total: 0 })),
+    page: vi.fn(() => Promise.resolve({ items: [], total: 0, unread: 0 })),
     summaries: vi.fn(() => Promise.resolve([])),
     get: vi.fn(() => Promise.resolve(null)),
     attachment: vi.fn(() => Promise.resolve(null)),

@@ -212,6 +212,7 @@ describe('the summary index', () => {
     await expect(stat(path)).rejects.toMatchObject({ code: 'ENOENT' });
     const first = await service.page(0);
     expect(first.total).toBe(600);
+    expect(first.unread).toBe(599);
     expect(first.items.map((item) => item.id)).toEqual(idsNewestFirst(600).slice(0, 50));
     expect(first.items.map((item) => item.read)).toEqual([
       true,
