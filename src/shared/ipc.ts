@@ -187,7 +187,8 @@ export type IpcRequests = { [C in IpcChannel]: z.infer<(typeof ipcRequests)[C]> 
 
 export type IpcResponses = {
   'briefings:list': BriefingPage;
-  'briefings:summaries': readonly BriefingSummary[];
+  /** `items`: those of the ids asked the device holds; the counts are the whole list's. */
+  'briefings:summaries': BriefingPage;
   'briefings:get': BriefingDetail | null;
   'briefings:attachment': AttachmentContent | null;
   'briefings:mark-read': null;

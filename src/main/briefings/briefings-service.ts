@@ -21,7 +21,7 @@ export type BriefingsService = {
   /** `limit` summaries from `offset`, and how many there are in all. */
   readonly page: (offset: number, limit?: number) => Promise<SummaryPage>;
   /** The summaries of these ids the device holds (what changed), in the order asked. */
-  readonly summaries: (ids: readonly string[]) => Promise<readonly BriefingSummary[]>;
+  readonly summaries: (ids: readonly string[]) => Promise<SummaryPage>;
   readonly get: (id: string) => Promise<BriefingDetail | null>;
   readonly attachment: (id: string, name: string) => Promise<AttachmentContent | null>;
   readonly markRead: (id: string) => Promise<MarkReadOutcome>;

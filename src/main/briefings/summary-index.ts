@@ -32,8 +32,8 @@ export type SummaryPage = {
 export type SummaryIndex = {
   /** `limit` summaries from `offset` in the list's order (newest approval first). */
   readonly page: (offset: number, limit: number) => Promise<SummaryPage>;
-  /** The summaries of these ids that the device holds, in the order asked. */
-  readonly summaries: (ids: readonly string[]) => Promise<readonly BriefingSummary[]>;
+  /** The summaries of these ids that the device holds, in the order asked, and the counts. */
+  readonly summaries: (ids: readonly string[]) => Promise<SummaryPage>;
   readonly entry: (id: string) => Promise<IndexedBriefing | null>;
   /** The highest version of the briefing the reader has read (undefined: none). */
   readonly readVersion: (id: string) => Promise<number | undefined>;
@@ -253,12 +253,14 @@ export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
         };
       }),
     summaries: (ids) =>
-      current(() =>
-        ids.flatMap((id) => {
+      current(() => ({
+        items: ids.flatMap((id) => {
           const row = rows.get(id);
           return row ? [summaryOf(row.entry)] : [];
         }),
-      ),
+        total: rows.size,
+        unread: unreadCount(),
+      })),
     entry: (id) => current(() => rows.get(id)?.entry ?? null),
     readVersion: (id) => current(() => read.get(id)),
     flush: () => {

@@ -71,7 +71,7 @@ export function managedHandlers(
       },
       'briefings:summaries': async (request) => {
         const result = await handlers['briefings:summaries'](request);
-        return result.ok ? ok(result.value.filter(held)) : result;
+        return result.ok ? ok({ ...result.value, items: result.value.items.filter(held) }) : result;
       },
       'briefings:get': async (request) => {
         const result = await handlers['briefings:get'](request);

@@ -23,7 +23,7 @@ function setup(
   const briefings: BriefingsService = {
     list: vi.fn(() => Promise.resolve([])),
     page: vi.fn(() => Promise.resolve({ items: [], total: 0, unread: 0 })),
-    summaries: vi.fn(() => Promise.resolve([])),
+    summaries: vi.fn(() => Promise.resolve({ items: [], total: 0, unread: 0 })),
     get: vi.fn(() => Promise.resolve(null)),
     attachment: vi.fn(() => Promise.resolve(null)),
     markRead: vi.fn(() => Promise.resolve('marked' as const)),

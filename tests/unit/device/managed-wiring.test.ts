@@ -107,7 +107,8 @@ async function wired(policy: Record<string, unknown>) {
   const device = {
     'briefings:list': async () =>
       ok({ items: await briefings.list(), total: BRIEFINGS.length, unread: BRIEFINGS.length }),
-    'briefings:summaries': async () => ok(await briefings.list()),
+    'briefings:summaries': async () =>
+      ok({ items: await briefings.list(), total: BRIEFINGS.length, unread: BRIEFINGS.length }),
     'briefings:get': async ({ id }: { id: string }) => ok(await briefings.get(id)),
     'briefings:attachment': async ({ id, name }: { id: string; name: string }) =>
       ok(await briefings.attachment(id, name)),
@@ -172,7 +173,7 @@ describe('the device ceiling in what the reader gets', () => {
       'briefing:protected',
     ]);
     const changed = await dispatch('briefings:summaries', { ids: ['briefing:top'] });
-    expect(changed.ok && (changed.value as BriefingDetail[]).map((b) => b.id)).toEqual([
+    expect(changed.ok && (changed.value as BriefingPage).items.map((b) => b.id)).toEqual([
       'briefing:official',
       'briefing:protected',
     ]);

@@ -147,9 +147,11 @@ describe('the summary index', () => {
       [numbered(3)._id, 'Briefing 3', false],
       [numbered(2)._id, 'Briefing 2, revised', false],
     ]);
-    expect(await service.summaries([numbered(1)._id, numbered(3)._id])).toMatchObject([
-      { id: numbered(3)._id },
-    ]);
+    expect(await service.summaries([numbered(1)._id, numbered(3)._id])).toMatchObject({
+      items: [{ id: numbered(3)._id }],
+      total: 2,
+      unread: 2,
+    });
   });
 
   it('is kept sealed beside the store and rebuilt when its file is damaged or missing', async () => {
