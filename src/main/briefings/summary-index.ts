@@ -6,8 +6,8 @@
 // returns) it has seen and catches up from their changes feeds before it answers, so it is never
 // behind what the store holds; it is saved (sealed, summary-index.file.ts) a moment after it
 // changes and when the store closes. A missing or unusable file, or one of another format,
-// means a rebuild from sequence 0: the same catch-up over everything (this is how a store
-// written by an earlier release gets its index).
+// means a rebuild from one read of each database (this is how a store written by an earlier
+// release gets its index).
 import type { BriefingDoc } from '../../shared/briefing.js';
 import { readReceiptSchema } from '../../shared/briefing.js';
 import type { BriefingSummary } from '../../shared/ipc.js';
@@ -44,10 +44,7 @@ export type SummaryIndex = {
 };
 
 export type SummaryIndexOptions = {
-  readonly store: Pick<
-    UserStore,
-    'briefingChangesSince' | 'returnChangesSince' | 'summaryIndexFile'
-  >;
+  readonly store: UserStore;
   readonly logger: Logger;
   /** The briefing if the stored document is a valid one, null otherwise (it is left out). */
   readonly validate: (
@@ -136,11 +133,42 @@ export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
     rows.set(entry.id, { entry, time: approvedTime(entry.approvedAt) });
   };
 
+  const applyBriefing = (id: string, doc: StoredDoc | null): void => {
+    const valid = doc ? validate(doc) : null;
+    if (valid) put(toIndexed(valid.id, valid.doc));
+    else rows.delete(id);
+    ordered = null;
+  };
+  // Receipts are append-only and never removed, so a deletion changes nothing here.
+  const applyReceipt = (_id: string, doc: StoredDoc | null): void => {
+    const parsed = doc ? readReceiptSchema.safeParse(doc) : null;
+    if (!parsed?.success) return;
+    const { briefingId, sourceVersion } = parsed.data;
+    read.set(briefingId, Math.max(read.get(briefingId) ?? 0, sourceVersion));
+  };
+
+  /**
+   * Everything from the databases in one read each (much faster than their changes feeds from
+   * 0). The sequences are taken first: what is written meanwhile comes again in the catch-up
+   * that follows, and applying a document twice changes nothing.
+   */
+  const rebuild = async (): Promise<void> => {
+    const [briefingsAt, returnsAt] = await Promise.all([
+      store.briefingsUpdateSeq(),
+      store.returnsUpdateSeq(),
+    ]);
+    for (const doc of await store.listBriefingDocs()) applyBriefing(doc._id, doc);
+    for (const doc of await store.listReturnDocs()) applyReceipt(doc._id, doc);
+    briefingsSeq = briefingsAt;
+    returnsSeq = returnsAt;
+    unsaved = true;
+  };
+
   const load = async (): Promise<void> => {
     const saved = asSaved(await store.summaryIndexFile.read());
     if (!saved) {
       logger.info('building the summary index from the store');
-      unsaved = true;
+      await rebuild();
       return;
     }
     for (const entry of saved.briefings) put(entry);
@@ -165,19 +193,8 @@ export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
   };
 
   const catchUp = async (): Promise<void> => {
-    briefingsSeq = await follow(briefingsSeq, store.briefingChangesSince, (id, doc) => {
-      const valid = doc ? validate(doc) : null;
-      if (valid) put(toIndexed(valid.id, valid.doc));
-      else rows.delete(id);
-      ordered = null;
-    });
-    // Receipts are append-only and never removed, so a deletion changes nothing here.
-    returnsSeq = await follow(returnsSeq, store.returnChangesSince, (_id, doc) => {
-      const parsed = doc ? readReceiptSchema.safeParse(doc) : null;
-      if (!parsed?.success) return;
-      const { briefingId, sourceVersion } = parsed.data;
-      read.set(briefingId, Math.max(read.get(briefingId) ?? 0, sourceVersion));
-    });
+    briefingsSeq = await follow(briefingsSeq, store.briefingChangesSince, applyBriefing);
+    returnsSeq = await follow(returnsSeq, store.returnChangesSince, applyReceipt);
     if (unsaved) scheduleSave();
   };
 

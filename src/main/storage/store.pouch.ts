@@ -493,6 +493,7 @@ export async function openUserStoreInFolder(
       }),
 
     briefingChangesSince: (since, limit) => withBriefings((db) => changesSince(db, since, limit)),
+    briefingsUpdateSeq: () => withBriefings(async (db) => (await db.info()).update_seq),
     returnChangesSince: (since, limit) => guard(() => changesSince(returns, since, limit)),
     summaryIndexFile: createSummaryIndexFile({ folder, dataKey, logger }),
 

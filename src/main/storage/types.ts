@@ -119,6 +119,8 @@ export type UserStore = {
 
   /** Changes to the briefings database after `since` (at most `limit`), with the documents. */
   readonly briefingChangesSince: (since: string | number, limit: number) => Promise<ChangesPage>;
+  /** The briefings database's current update sequence. */
+  readonly briefingsUpdateSeq: () => Promise<string | number>;
   /** The same for the returns database. */
   readonly returnChangesSince: (since: string | number, limit: number) => Promise<ChangesPage>;
   /** The summary index's sealed file beside the databases (summary-index.file.ts). */
