@@ -45,9 +45,13 @@ async function productChild(dataDir: string): Promise<number> {
     keychain: keychainFor(dataDir),
     logger,
   });
+  const opened = performance.now() - started;
   const service = createBriefingsService({ store, logger });
   const page = await service.page(0, 50);
   const elapsed = performance.now() - started;
+  console.error(
+    `store open ${opened.toFixed(0)} ms, first page ${(elapsed - opened).toFixed(0)} ms`,
+  );
   if (page.items.length !== 50) throw new Error(`first page held ${page.items.length}`);
   await service.close();
   await store.close();
@@ -83,6 +87,7 @@ function runChild(mode: 'product' | 'baseline', dataDir: string): number {
     encoding: 'utf8',
   });
   const match = /^elapsed (\S+)$/m.exec(result.stdout);
+  if (process.env['BENCH_DETAIL']) process.stderr.write(`${mode}: ${result.stderr}`);
   if (result.status !== 0 || !match?.[1]) {
     throw new Error(`${mode} run failed: ${result.stderr || result.stdout}`);
   }

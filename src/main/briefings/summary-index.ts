@@ -172,6 +172,8 @@ export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
       return;
     }
     for (const entry of saved.briefings) put(entry);
+    // Saved in the list's order (save below), so it is the order until something changes.
+    ordered = [...rows.values()];
     for (const [id, version] of saved.read) read.set(id, version);
     briefingsSeq = saved.briefingsSeq;
     returnsSeq = saved.returnsSeq;
@@ -205,7 +207,8 @@ export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
       format: FORMAT,
       briefingsSeq,
       returnsSeq,
-      briefings: [...rows.values()].map((row) => row.entry),
+      // In the list's order, so that a start with nothing to catch up does not sort again.
+      briefings: (ordered ??= [...rows.values()].sort(compareRows)).map((row) => row.entry),
       read: [...read.entries()],
     };
     try {
