@@ -25,6 +25,7 @@ import type { StoreCeiling } from './policy/store-ceiling.js';
 import type { Keychain } from './secrets/types.js';
 import { createSessionController } from './session/session-controller.js';
 import { createSignOut } from './session/sign-out.js';
+import type { SessionView } from './session/session-view.js';
 import type { UserWorkspace } from './session/user-workspace.js';
 import type { SyncServiceOptions } from './sync/sync-service.js';
 
@@ -68,7 +69,8 @@ export type DeviceServicesOptions = {
 };
 
 /** What the managed handlers may look at: never the auth session itself. */
-export type DeviceServicesView = Pick<DeviceServices, 'workspace' | 'session' | 'syncStatus'>;
+/** What a capability may see of the session (see session/session-view.ts). */
+export type DeviceServicesView = SessionView;
 
 export type DeviceServices = {
   readonly dispatch: IpcDispatcher;

@@ -21,6 +21,7 @@ import type { Result } from '../shared/result.js';
 
 const VERBS = {
   listBriefings: 'briefings:list',
+  getSummaries: 'briefings:summaries',
   getBriefing: 'briefings:get',
   getAttachment: 'briefings:attachment',
   markRead: 'briefings:mark-read',
@@ -76,6 +77,7 @@ function subscriber<E extends IpcEventName>(channel: E) {
 
 const api = {
   listBriefings: invoker(VERBS.listBriefings),
+  getSummaries: invoker(VERBS.getSummaries),
   getBriefing: invoker(VERBS.getBriefing),
   getAttachment: invoker(VERBS.getAttachment),
   markRead: invoker(VERBS.markRead),

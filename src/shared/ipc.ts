@@ -44,6 +44,13 @@ export type BriefingSummary = {
   readonly attachmentCount: number;
 };
 
+/** One page of the list, and the counts of the whole of it. */
+export type BriefingPage = {
+  readonly items: readonly BriefingSummary[];
+  readonly total: number;
+  readonly unread: number;
+};
+
 export type BriefingDetail = BriefingSummary & {
   readonly bodyHtml: string;
   readonly senderRole: string;
@@ -149,9 +156,22 @@ export type ManagedResponses = {
 };
 export type ManagedChannel = keyof typeof managedRequests;
 
+/** The most summaries one request answers (a page, or the briefings one change names). */
+export const MAX_LIST_PAGE = 500;
+/** The list's page when the reader does not say: the first screen, and each further one. */
+export const LIST_PAGE_SIZE = 50;
+
 /** channel -> request schema. Responses are typed in `IpcResponses`. */
 export const ipcRequests = {
-  'briefings:list': z.object({}).strict(),
+  /** One page of the list, newest first: `limit` (50 unless said) summaries from `offset`. */
+  'briefings:list': z
+    .object({
+      offset: z.number().int().min(0).optional(),
+      limit: z.number().int().min(1).max(MAX_LIST_PAGE).optional(),
+    })
+    .strict(),
+  /** The summaries of these briefings (what `briefings:changed` named); absent ones are gone. */
+  'briefings:summaries': z.object({ ids: z.array(briefingId).max(MAX_LIST_PAGE) }).strict(),
   'briefings:get': z.object({ id: briefingId }).strict(),
   'briefings:attachment': z.object({ id: briefingId, name: z.string().min(1).max(255) }).strict(),
   'briefings:mark-read': z.object({ id: briefingId }).strict(),
@@ -174,7 +194,9 @@ export const IPC_CHANNELS = Object.keys(ipcRequests) as IpcChannel[];
 export type IpcRequests = { [C in IpcChannel]: z.infer<(typeof ipcRequests)[C]> };
 
 export type IpcResponses = {
-  'briefings:list': readonly BriefingSummary[];
+  'briefings:list': BriefingPage;
+  /** `items`: those of the ids asked the device holds; the counts are the whole list's. */
+  'briefings:summaries': BriefingPage;
   'briefings:get': BriefingDetail | null;
   'briefings:attachment': AttachmentContent | null;
   'briefings:mark-read': null;
@@ -230,6 +252,7 @@ export function isIpcChannel(value: string): value is IpcChannel {
 /** The named verbs the reader may call; each maps to exactly one channel. */
 export const API_VERBS = {
   listBriefings: 'briefings:list',
+  getSummaries: 'briefings:summaries',
   getBriefing: 'briefings:get',
   getAttachment: 'briefings:attachment',
   markRead: 'briefings:mark-read',

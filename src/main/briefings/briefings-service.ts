@@ -1,5 +1,6 @@
-// What the reader can do with the briefings on this device: list, open, fetch an attachment,
-// mark read. Reads only the local store, so everything here works offline.
+// What the reader can do with the briefings on this device: list (in pages), open, fetch an
+// attachment, mark read. Reads only the local store, so everything here works offline. The list
+// and the read state come from the summary index (summary-index.ts): listing never reads a body.
 // One error vocabulary (shared/app-error.ts): what can happen in normal use is a value (a
 // briefing no longer here is null, or 'not-found' for markRead); a store that cannot be read
 // throws its AppError (StoreLockedError, StoreIntegrityError), whose advice reaches the reader
@@ -11,12 +12,21 @@ import type { AttachmentContent, BriefingDetail, BriefingSummary } from '../../s
 import type { AppErrorInfo } from '../../shared/app-error.js';
 import type { Logger } from '../logging/logger.js';
 import type { StoredDoc, UserStore } from '../storage/types.js';
+import type { SummaryPage } from './summary-index.js';
+import { createSummaryIndex } from './summary-index.js';
 
 export type BriefingsService = {
+  /** Every summary, newest approval first (from the summary index: no body is read). */
   readonly list: () => Promise<readonly BriefingSummary[]>;
+  /** `limit` summaries from `offset`, and how many there are in all. */
+  readonly page: (offset: number, limit?: number) => Promise<SummaryPage>;
+  /** The summaries of these ids the device holds (what changed), in the order asked. */
+  readonly summaries: (ids: readonly string[]) => Promise<SummaryPage>;
   readonly get: (id: string) => Promise<BriefingDetail | null>;
   readonly attachment: (id: string, name: string) => Promise<AttachmentContent | null>;
   readonly markRead: (id: string) => Promise<MarkReadOutcome>;
+  /** Saves the summary index; the store is closed after this. */
+  readonly close: () => Promise<void>;
 };
 
 /** 'already-read': this version has a receipt, so nothing was written. */
@@ -38,35 +48,8 @@ export type BriefingsServiceOptions = {
 
 type ValidBriefing = { readonly id: string; readonly doc: BriefingDoc };
 
-/** Read receipts by briefing id: the highest briefing version the reader has read. */
-type ReadIndex = ReadonlyMap<string, number>;
-
-function toSummary({ id, doc }: ValidBriefing, readIndex: ReadIndex): BriefingSummary {
-  const readVersion = readIndex.get(id);
-  return {
-    id,
-    title: doc.title,
-    summary: doc.summary,
-    classification: doc.classification,
-    priority: doc.priority,
-    senderName: doc.sender.name,
-    approvedAt: doc.approvedAt,
-    // A newly approved version of a briefing is news again, so a receipt for an older version
-    // does not count.
-    read: readVersion !== undefined && readVersion >= doc.sourceVersion,
-    attachmentCount: doc.attachments.length,
-  };
-}
-
-function approvedTime(briefing: ValidBriefing): number {
-  const time = Date.parse(briefing.doc.approvedAt);
-  return Number.isFinite(time) ? time : Number.NEGATIVE_INFINITY;
-}
-
-/** Newest approval first; ties broken by id so the order is stable between calls. */
-export function compareNewestFirst(a: ValidBriefing, b: ValidBriefing): number {
-  return approvedTime(b) - approvedTime(a) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-}
+/** The reader's first screen, and each further page as it scrolls. */
+export const DEFAULT_PAGE_SIZE = 50;
 
 /** The newest version of each briefing its read receipts say was read (search uses it too). */
 export function readVersionsOf(returnDocs: readonly StoredDoc[]): Map<string, number> {
@@ -109,7 +92,13 @@ export function createBriefingsService(options: BriefingsServiceOptions): Briefi
     return null;
   };
 
-  const readIndex = async (): Promise<ReadIndex> => readVersionsOf(await store.listReturnDocs());
+  const index = createSummaryIndex({ store, logger, validate });
+  const isRead = async (id: string, sourceVersion: number): Promise<boolean> => {
+    const readVersion = await index.readVersion(id);
+    // A newly approved version of a briefing is news again, so a receipt for an older version
+    // does not count.
+    return readVersion !== undefined && readVersion >= sourceVersion;
+  };
 
   const getValid = async (id: string): Promise<ValidBriefing | null> => {
     const stored = await store.getBriefingDoc(id);
@@ -117,20 +106,24 @@ export function createBriefingsService(options: BriefingsServiceOptions): Briefi
   };
 
   return {
-    list: async () => {
-      const [docs, index] = await Promise.all([store.listBriefingDocs(), readIndex()]);
-      const valid = docs
-        .map(validate)
-        .filter((briefing): briefing is ValidBriefing => briefing !== null);
-      return valid.sort(compareNewestFirst).map((briefing) => toSummary(briefing, index));
-    },
+    list: async () => (await index.page(0, Number.MAX_SAFE_INTEGER)).items,
+    page: (offset, limit = DEFAULT_PAGE_SIZE) => index.page(offset, limit),
+    summaries: (ids) => index.summaries(ids),
 
     get: async (id) => {
       const briefing = await getValid(id);
       if (!briefing) return null;
-      const summary = toSummary(briefing, await readIndex());
+      const { doc } = briefing;
       return {
-        ...summary,
+        id,
+        title: doc.title,
+        summary: doc.summary,
+        classification: doc.classification,
+        priority: doc.priority,
+        senderName: doc.sender.name,
+        approvedAt: doc.approvedAt,
+        read: await isRead(id, doc.sourceVersion),
+        attachmentCount: doc.attachments.length,
         bodyHtml: briefing.doc.bodyHtml,
         senderRole: briefing.doc.sender.role,
         updatedAt: briefing.doc.updatedAt,
@@ -157,10 +150,7 @@ export function createBriefingsService(options: BriefingsServiceOptions): Briefi
       const briefing = await getValid(id);
       if (!briefing) return 'not-found';
       // Opening a briefing again is not news for the SOR: one receipt per version is enough.
-      const readVersion = (await readIndex()).get(id);
-      if (readVersion !== undefined && readVersion >= briefing.doc.sourceVersion) {
-        return 'already-read';
-      }
+      if (await isRead(id, briefing.doc.sourceVersion)) return 'already-read';
       const readAt = now().toISOString();
       const receipt: ReadReceipt = {
         type: 'read-receipt',
@@ -178,5 +168,7 @@ export function createBriefingsService(options: BriefingsServiceOptions): Briefi
       options.onChanged?.([id]);
       return 'marked';
     },
+
+    close: () => index.close(),
   };
 }

@@ -9,6 +9,7 @@ import type {
   SignOutOutcome,
   SyncStatus,
 } from '../../shared/ipc.js';
+import { LIST_PAGE_SIZE } from '../../shared/ipc.js';
 import type { Result } from '../../shared/result.js';
 import { fail, ok } from '../../shared/result.js';
 import type { AnnotationsService } from '../annotations/annotations-service.js';
@@ -73,7 +74,9 @@ export function createIpcHandlers(deps: IpcHandlerDeps): IpcHandlers {
         : Promise.resolve(fail(SESSION_ERROR_CODES.signedOut, 'Sign in to open your briefings.'));
     });
   const handlers: DeviceIpcHandlers = {
-    'briefings:list': () => withBriefings(async (b) => ok(await b.list())),
+    'briefings:list': ({ offset, limit }) =>
+      withBriefings(async (b) => ok(await b.page(offset ?? 0, limit ?? LIST_PAGE_SIZE))),
+    'briefings:summaries': ({ ids }) => withBriefings(async (b) => ok(await b.summaries(ids))),
     'briefings:get': ({ id }) => withBriefings(async (b) => ok(await b.get(id))),
     'briefings:attachment': ({ id, name }) =>
       withBriefings(async (b) => ok(await b.attachment(id, name))),

@@ -3,7 +3,7 @@
 // the device's ceiling reaches the reader, and screen-capture protection follows what is shown.
 import type { BriefingDetail, BriefingSummary } from '../../shared/ipc.js';
 import { fail, ok } from '../../shared/result.js';
-import type { DeviceServicesView } from '../composition-root.js';
+import type { SessionView } from '../session/session-view.js';
 import { createDiagnosticsExporter } from '../diagnostics/export-diagnostics.js';
 import type { DeviceIpcHandlers, IpcHandlers } from '../ipc/handlers.js';
 import type { Logger } from '../logging/logger.js';
@@ -33,7 +33,7 @@ export type ManagedHandlerDeps = {
 
 export function managedHandlers(
   deps: ManagedHandlerDeps,
-): (handlers: DeviceIpcHandlers, services: DeviceServicesView) => IpcHandlers {
+): (handlers: DeviceIpcHandlers, services: SessionView) => IpcHandlers {
   const log = deps.logger.child('policy');
   const ceiling = () => deps.config.values()?.classificationCeiling ?? 'TOP SECRET';
   const held = (briefing: BriefingSummary) => !exceedsCeiling(briefing.classification, ceiling());
@@ -65,7 +65,13 @@ export function managedHandlers(
       ...handlers,
       'briefings:list': async (request) => {
         const result = await handlers['briefings:list'](request);
-        return result.ok ? ok(result.value.filter(held)) : result;
+        // The store holds nothing above the ceiling (store-ceiling.ts purges it at open); this
+        // is the second line, so the counts are the store's.
+        return result.ok ? ok({ ...result.value, items: result.value.items.filter(held) }) : result;
+      },
+      'briefings:summaries': async (request) => {
+        const result = await handlers['briefings:summaries'](request);
+        return result.ok ? ok({ ...result.value, items: result.value.items.filter(held) }) : result;
       },
       'briefings:get': async (request) => {
         const result = await handlers['briefings:get'](request);

@@ -152,6 +152,8 @@ export async function openUserWorkspace(options: UserWorkspaceOptions): Promise<
       unsubscribeReturns();
       await sync.stop();
       await search.close();
+      // The summary index is saved before the store it caches closes.
+      await briefings.close();
       await store.close();
     },
   };

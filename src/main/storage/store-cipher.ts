@@ -18,6 +18,8 @@ const OVERHEAD = 1 + IV_BYTES + TAG_BYTES;
 
 /** Which database of the user's store a value belongs to; part of what is authenticated. */
 export type StoreDatabase = 'briefings' | 'returns';
+/** What a sealed value belongs to: a database, or the summary index's file beside them. */
+export type SealedScope = StoreDatabase | 'summaries';
 
 /**
  * A Uint8Array view of a Buffer. This repository's TypeScript and @types/node disagree on
@@ -26,12 +28,14 @@ export type StoreDatabase = 'briefings' | 'returns';
 const bytes = (buffer: Buffer): Uint8Array =>
   new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 
-const LABELS: Readonly<Record<StoreDatabase, Uint8Array>> = {
+const LABELS: Readonly<Record<SealedScope, Uint8Array>> = {
   briefings: bytes(Buffer.from('attache-store:v1:briefings\0', 'utf8')),
   returns: bytes(Buffer.from('attache-store:v1:returns\0', 'utf8')),
+  // The summary index (summary-index.file.ts): a file beside the databases, not a LevelDB.
+  summaries: bytes(Buffer.from('attache-store:v1:summaries\0', 'utf8')),
 };
 
-function additionalData(database: StoreDatabase, key: Buffer): Uint8Array {
+function additionalData(database: SealedScope, key: Buffer): Uint8Array {
   return bytes(Buffer.concat([LABELS[database], bytes(key)]));
 }
 
@@ -41,7 +45,7 @@ function checkKey(dataKey: Buffer): void {
 
 export function sealValue(
   dataKey: Buffer,
-  database: StoreDatabase,
+  database: SealedScope,
   key: Buffer,
   plaintext: Buffer,
 ): Buffer {
@@ -61,7 +65,7 @@ export function sealValue(
  */
 export function openValue(
   dataKey: Buffer,
-  database: StoreDatabase,
+  database: SealedScope,
   key: Buffer,
   sealed: Buffer,
 ): Buffer {

@@ -31,8 +31,10 @@ import type { StoreDatabase } from './store-cipher.js';
 import { createStoreKey, deleteStoreKey, readStoreKey, storeKeyId } from './store-key.js';
 import type { StoreKeyCheckError } from './store.encrypted-leveldown.js';
 import { encryptedLeveldown } from './store.encrypted-leveldown.js';
+import { createSummaryIndexFile } from './summary-index.file.js';
 import type {
   AttachmentData,
+  ChangesPage,
   LocalChange,
   PersistedSyncState,
   PullCheckpoint,
@@ -144,6 +146,20 @@ function createChangeFeed(logger: Logger) {
       timer = null;
       listeners.clear();
     },
+  };
+}
+
+async function changesSince(db: Db, since: string | number, limit: number): Promise<ChangesPage> {
+  const changes = await db.changes({ since, limit, include_docs: true, return_docs: true });
+  return {
+    results: changes.results
+      .filter((change) => isUserDoc(change.id))
+      .map((change) => ({
+        id: change.id,
+        doc: change.deleted === true || !change.doc ? null : (change.doc as unknown as StoredDoc),
+      })),
+    lastSeq: changes.last_seq,
+    more: changes.results.length >= limit,
   };
 }
 
@@ -495,6 +511,11 @@ export async function openUserStoreInFolder(
           throw error;
         }
       }),
+
+    briefingChangesSince: (since, limit) => withBriefings((db) => changesSince(db, since, limit)),
+    briefingsUpdateSeq: () => withBriefings(async (db) => (await db.info()).update_seq),
+    returnChangesSince: (since, limit) => guard(() => changesSince(returns, since, limit)),
+    summaryIndexFile: createSummaryIndexFile({ folder, dataKey, logger }),
 
     listReturnDocs: () =>
       guard(async () => {

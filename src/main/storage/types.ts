@@ -2,6 +2,7 @@
 // replication) and a returns database (read receipts and, later, annotations; push source).
 // The PouchDB adapter is `store.pouch.ts`; everything else sees only this contract.
 import { AppError } from '../../shared/app-error.js';
+import type { SummaryIndexFile } from './summary-index.file.js';
 
 /** A document as stored, before validation: the briefings service decides what is valid. */
 export type StoredDoc = {
@@ -22,6 +23,16 @@ export type PersistedSyncState = {
   readonly pushedSeq: string | number;
   /** The server's returns were copied into this store once (see UserStore.restoreReturns). */
   readonly returnsRestored?: boolean;
+};
+
+/** One page of a database's changes feed, read on demand (the summary index catches up with it). */
+export type ChangesPage = {
+  /** Each changed document once, at its newest revision; null for a deletion. */
+  readonly results: readonly { readonly id: string; readonly doc: StoredDoc | null }[];
+  /** The sequence to ask from next time. */
+  readonly lastSeq: string | number;
+  /** The page was full: there may be more after `lastSeq`. */
+  readonly more: boolean;
 };
 
 export type LocalChange = {
@@ -109,6 +120,15 @@ export type UserStore = {
   /** The documents of these briefings that exist, in one read. */
   readonly getBriefingDocs: (ids: readonly string[]) => Promise<readonly StoredDoc[]>;
   readonly getBriefingAttachment: (id: string, name: string) => Promise<AttachmentData | null>;
+
+  /** Changes to the briefings database after `since` (at most `limit`), with the documents. */
+  readonly briefingChangesSince: (since: string | number, limit: number) => Promise<ChangesPage>;
+  /** The briefings database's current update sequence. */
+  readonly briefingsUpdateSeq: () => Promise<string | number>;
+  /** The same for the returns database. */
+  readonly returnChangesSince: (since: string | number, limit: number) => Promise<ChangesPage>;
+  /** The summary index's sealed file beside the databases (summary-index.file.ts). */
+  readonly summaryIndexFile: SummaryIndexFile;
 
   readonly listReturnDocs: () => Promise<readonly StoredDoc[]>;
   /** Creates a return document; ids are unique per event, so an existing id is an error. */

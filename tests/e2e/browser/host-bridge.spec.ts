@@ -12,6 +12,7 @@ import { tokensInKeychain } from '../support/tokens.js';
 /** Harmless requests for every channel; a new channel fails to compile here until added. */
 const BRIDGE_REQUESTS: { readonly [C in IpcChannel]: IpcRequests[C] | null } = {
   'briefings:list': {},
+  'briefings:summaries': { ids: ['briefing:no-such'] },
   'briefings:get': { id: 'briefing:no-such' },
   'briefings:attachment': { id: 'briefing:no-such', name: 'x.pdf' },
   'briefings:mark-read': { id: 'briefing:no-such' },

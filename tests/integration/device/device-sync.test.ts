@@ -19,7 +19,7 @@ import { readStoreKey } from '../../../src/main/storage/store-key.js';
 import { findUserStoreFolder, storeDatabasePaths } from '../../../src/main/storage/store-folder.js';
 import type {
   BriefingDetail,
-  BriefingSummary,
+  BriefingPage,
   IpcChannel,
   SyncStatus,
 } from '../../../src/shared/ipc.js';
@@ -159,7 +159,7 @@ describe('device sync through the auth broker', () => {
       const running = host;
       await signInThroughBrowser(running, browser, SAMPLE_USER.id);
       const list = await until('all sample briefings on the device', async () => {
-        const current = await call<BriefingSummary[]>(running, 'briefings:list');
+        const current = (await call<BriefingPage>(running, 'briefings:list', { limit: 500 })).items;
         return current.length === expectedIds.length ? current : null;
       });
       expect(new Set(list.map((b) => b.id))).toEqual(new Set(expectedIds));
@@ -196,12 +196,13 @@ describe('device sync through the auth broker', () => {
     async () => {
       if (!host || !server) throw new Error('previous scenario did not leave a running host');
       const running = host;
-      const [first] = await call<BriefingSummary[]>(running, 'briefings:list');
+      const [first] = (await call<BriefingPage>(running, 'briefings:list', { limit: 500 })).items;
       if (!first) throw new Error('no briefing on the device');
       await call(running, 'briefings:mark-read', { id: first.id });
       expect(
-        (await call<BriefingSummary[]>(running, 'briefings:list')).find((b) => b.id === first.id)
-          ?.read,
+        (await call<BriefingPage>(running, 'briefings:list', { limit: 500 })).items.find(
+          (b) => b.id === first.id,
+        )?.read,
       ).toBe(true);
 
       // Read back through the broker as the user: the receipt is in their own returns database.
@@ -251,7 +252,7 @@ describe('device sync through the auth broker', () => {
 
       host = await openHost();
       const running = host;
-      const list = await call<BriefingSummary[]>(running, 'briefings:list');
+      const list = (await call<BriefingPage>(running, 'briefings:list', { limit: 500 })).items;
       expect(new Set(list.map((b) => b.id))).toEqual(new Set(expectedIds));
       const detail = await call<BriefingDetail>(running, 'briefings:get', { id: list[0]?.id });
       expect(detail.bodyHtml.length).toBeGreaterThan(0);
@@ -298,7 +299,9 @@ describe('device sync through the auth broker', () => {
       })) as { sorId: string };
       const id = `briefing:${created.sorId}`;
       await until('the new briefing on the device', async () =>
-        (await call<BriefingSummary[]>(running, 'briefings:list')).some((b) => b.id === id),
+        (await call<BriefingPage>(running, 'briefings:list', { limit: 500 })).items.some(
+          (b) => b.id === id,
+        ),
       );
       // Synced and readable through the reader's verbs ...
       const detail = await call<BriefingDetail>(running, 'briefings:get', { id });
@@ -348,7 +351,7 @@ describe('device sync through the auth broker', () => {
         users: [SAMPLE_USER.id],
       });
       await until('the briefing gone from the reader', async () => {
-        const list = await call<BriefingSummary[]>(reopened, 'briefings:list');
+        const list = (await call<BriefingPage>(reopened, 'briefings:list', { limit: 500 })).items;
         return !list.some((b) => b.id === id);
       });
       expect(await call(reopened, 'briefings:get', { id })).toBeNull();
@@ -368,7 +371,7 @@ describe('device sync through the auth broker', () => {
       });
 
       // Everything else is still there and readable.
-      const list = await call<BriefingSummary[]>(reopened, 'briefings:list');
+      const list = (await call<BriefingPage>(reopened, 'briefings:list', { limit: 500 })).items;
       expect(new Set(list.map((b) => b.id))).toEqual(new Set(expectedIds));
     },
     TIMEOUT_MS,
@@ -381,16 +384,16 @@ describe('device sync through the auth broker', () => {
       const running = host;
       await server.stop();
       server = null;
-      const unread = (await call<BriefingSummary[]>(running, 'briefings:list')).find(
-        (b) => !b.read,
-      );
+      const unread = (
+        await call<BriefingPage>(running, 'briefings:list', { limit: 500 })
+      ).items.find((b) => !b.read);
       if (!unread) throw new Error('expected an unread briefing');
       await call(running, 'briefings:mark-read', { id: unread.id });
       await until(
         'one pending upload',
         async () => (await call<SyncStatus>(running, 'sync:status')).pendingUploads === 1,
       );
-      const readBefore = (await call<BriefingSummary[]>(running, 'briefings:list'))
+      const readBefore = (await call<BriefingPage>(running, 'briefings:list', { limit: 500 })).items
         .filter((b) => b.read)
         .map((b) => b.id);
 
@@ -413,7 +416,7 @@ describe('device sync through the auth broker', () => {
 
       await signInThroughBrowser(running, browser, SAMPLE_USER.id);
       const restored = await until('the briefings and what was read, back', async () => {
-        const list = await call<BriefingSummary[]>(running, 'briefings:list');
+        const list = (await call<BriefingPage>(running, 'briefings:list', { limit: 500 })).items;
         const read = list.filter((b) => b.read).map((b) => b.id);
         return list.length === expectedIds.length && read.length === readBefore.length
           ? read

@@ -18,7 +18,7 @@ import { createLogger } from '../../../src/main/logging/logger.js';
 import { createKeytarKeychain } from '../../../src/main/secrets/keychain.keytar.js';
 import { keychainServiceFor } from '../../../src/main/secrets/keychain-service.js';
 import { SECRET_NAMES } from '../../../src/main/secrets/types.js';
-import type { BriefingSummary } from '../../../src/shared/ipc.js';
+import type { BriefingPage, BriefingSummary } from '../../../src/shared/ipc.js';
 import { SAMPLE_USER } from '../../../src/shared/protocol.js';
 import { tempDir } from '../../unit/device/fixtures.js';
 import {
@@ -63,9 +63,9 @@ describe('remote wipe of one device', () => {
       .filter((line) => line.trim() !== '')
       .map((line) => JSON.parse(line) as Record<string, unknown>);
 
-  const list = async (host: RunningHost): Promise<BriefingSummary[]> => {
-    const result = await host.services.dispatch('briefings:list', {});
-    return result.ok ? (result.value as BriefingSummary[]) : [];
+  const list = async (host: RunningHost): Promise<readonly BriefingSummary[]> => {
+    const result = await host.services.dispatch('briefings:list', { limit: 500 });
+    return result.ok ? (result.value as BriefingPage).items : [];
   };
 
   const keychainEntries = async (dir: string) => keytar.findCredentials(keychainServiceFor(dir));

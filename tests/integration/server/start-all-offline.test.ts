@@ -17,7 +17,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { devAccountsWithPasswords } from '../../../server/src/demo/idp/dev-users.js';
 import { keychainServiceFor } from '../../../src/main/secrets/keychain-service.js';
-import type { BriefingSummary, SessionInfo, SyncStatus } from '../../../src/shared/ipc.js';
+import type { BriefingPage, SessionInfo, SyncStatus } from '../../../src/shared/ipc.js';
 import { HOST_KEY_HEADER, SAMPLE_USER } from '../../../src/shared/protocol.js';
 import type { Result } from '../../../src/shared/result.js';
 import { launchBrowser, until } from '../device/device-sign-in.js';
@@ -199,7 +199,7 @@ describe('the README’s offline step (npm run reader, then npm run serve)', () 
       const synced = await until(
         'the sample briefings on the device',
         async () => {
-          const list = await call<BriefingSummary[]>('briefings:list');
+          const list = (await call<BriefingPage>('briefings:list', { limit: 500 })).items;
           return list.length >= 20 ? list : null;
         },
         STEP_MS,
@@ -210,7 +210,9 @@ describe('the README’s offline step (npm run reader, then npm run serve)', () 
       await stopAll(first);
       const reader = startAll(env, ['--reader-only']);
       call = bridge(await reader.waitFor(readerLine));
-      expect((await call<BriefingSummary[]>('briefings:list')).length).toBe(synced.length);
+      expect((await call<BriefingPage>('briefings:list', { limit: 500 })).items.length).toBe(
+        synced.length,
+      );
       await until(
         'the reader offline',
         async () => (await call<SyncStatus>('sync:status')).state === 'offline',
@@ -248,7 +250,7 @@ describe('the README’s offline step (npm run reader, then npm run serve)', () 
       await until(
         'the new briefing in the reader that kept running',
         async () =>
-          (await call<BriefingSummary[]>('briefings:list')).some(
+          (await call<BriefingPage>('briefings:list', { limit: 500 })).items.some(
             (b) => b.id === `briefing:${sorId}`,
           ),
         STEP_MS,

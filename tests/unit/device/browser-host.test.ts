@@ -114,9 +114,12 @@ describe('browser host', () => {
   it('answers a bridge call with the key from the local store, while the server is unreachable', async () => {
     const response = await api('briefings:list', { key: host.secret });
     expect(response.status).toBe(200);
-    const result = JSON.parse(response.body) as { ok: boolean; value: Array<{ title: string }> };
+    const result = JSON.parse(response.body) as {
+      ok: boolean;
+      value: { items: Array<{ title: string }> };
+    };
     expect(result.ok).toBe(true);
-    expect(result.value.map((b) => b.title)).toEqual(['Already on disk']);
+    expect(result.value.items.map((b) => b.title)).toEqual(['Already on disk']);
   });
 
   it.each([

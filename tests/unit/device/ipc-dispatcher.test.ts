@@ -22,9 +22,12 @@ function setup(
 ) {
   const briefings: BriefingsService = {
     list: vi.fn(() => Promise.resolve([])),
+    page: vi.fn(() => Promise.resolve({ items: [], total: 0, unread: 0 })),
+    summaries: vi.fn(() => Promise.resolve({ items: [], total: 0, unread: 0 })),
     get: vi.fn(() => Promise.resolve(null)),
     attachment: vi.fn(() => Promise.resolve(null)),
     markRead: vi.fn(() => Promise.resolve('marked' as const)),
+    close: vi.fn(() => Promise.resolve()),
     ...overrides,
   };
   const sync = { status: () => STATUS, syncNow: vi.fn(() => Promise.resolve()) };
@@ -71,6 +74,9 @@ describe('IPC dispatcher', () => {
     ['an empty id', 'briefings:mark-read', { id: '' }, 'id'],
     ['an oversized id', 'briefings:get', { id: 'x'.repeat(600) }, 'id'],
     ['a non-object', 'briefings:list', 'please', 'request'],
+    ['a page larger than 500', 'briefings:list', { limit: 501 }, 'limit'],
+    ['a negative offset', 'briefings:list', { offset: -1 }, 'offset'],
+    ['more than 500 ids', 'briefings:summaries', { ids: Array(501).fill('briefing:1') }, 'ids'],
     ['null', 'sync:now', null, 'request'],
     ['an extra key on an empty request', 'session:get', { token: 'x' }, 'token'],
   ])(
@@ -85,6 +91,7 @@ describe('IPC dispatcher', () => {
       expect(result.error.message).toContain(mentioned);
       for (const fn of [
         briefings.list,
+        briefings.page,
         briefings.get,
         briefings.attachment,
         briefings.markRead,
@@ -94,6 +101,19 @@ describe('IPC dispatcher', () => {
       }
     },
   );
+
+  it('lists a page: the first 50 unless the reader asks for others', async () => {
+    const { dispatch, briefings } = setup();
+    await dispatch('briefings:list', {});
+    await dispatch('briefings:list', { offset: 50, limit: 100 });
+    expect(vi.mocked(briefings.page).mock.calls).toEqual([
+      [0, 50],
+      [50, 100],
+    ]);
+    expect(briefings.list).not.toHaveBeenCalled();
+    await dispatch('briefings:summaries', { ids: ['briefing:1', 'briefing:2'] });
+    expect(briefings.summaries).toHaveBeenCalledWith(['briefing:1', 'briefing:2']);
+  });
 
   it.each(['briefings:delete', '__proto__', 'constructor', 'toString', ''])(
     'rejects the unknown channel %j',
@@ -106,7 +126,7 @@ describe('IPC dispatcher', () => {
 
   it('turns a throwing handler into an internal-error Result without leaking the exception', async () => {
     const { dispatch, log } = setup({
-      list: () =>
+      page: () =>
         Promise.reject(new Error('LevelDB exploded at /secret/path with Bearer abc.def.ghi')),
     });
     const result = await dispatch('briefings:list', {});
@@ -144,7 +164,7 @@ describe('IPC dispatcher', () => {
 
   it('logs an expected AppError as a refusal, not as a failure', async () => {
     const { dispatch, log } = setup({
-      list: () => Promise.reject(new AppError('store-key-missing', 'Restore the keychain.')),
+      page: () => Promise.reject(new AppError('store-key-missing', 'Restore the keychain.')),
     });
     expect(await dispatch('briefings:list', {})).toEqual({
       ok: false,

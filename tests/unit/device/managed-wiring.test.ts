@@ -20,7 +20,7 @@ import { createUserSettingsFile } from '../../../src/main/policy/user-settings.j
 import { contentProtectionFor } from '../../../src/main/windows/content-protection.electron.js';
 import type { ExternalLinkPolicy } from '../../../src/main/windows/external-links.js';
 import { externalOpenerFor } from '../../../src/main/windows/external-open.electron.js';
-import type { BriefingDetail } from '../../../src/shared/ipc.js';
+import type { BriefingDetail, BriefingPage } from '../../../src/shared/ipc.js';
 import { ok } from '../../../src/shared/result.js';
 import { memoryLogger, tempDir } from './fixtures.js';
 
@@ -105,7 +105,10 @@ async function wired(policy: Record<string, unknown>) {
     markRead: () => Promise.resolve(ok(null)),
   };
   const device = {
-    'briefings:list': async () => ok(await briefings.list()),
+    'briefings:list': async () =>
+      ok({ items: await briefings.list(), total: BRIEFINGS.length, unread: BRIEFINGS.length }),
+    'briefings:summaries': async () =>
+      ok({ items: await briefings.list(), total: BRIEFINGS.length, unread: BRIEFINGS.length }),
     'briefings:get': async ({ id }: { id: string }) => ok(await briefings.get(id)),
     'briefings:attachment': async ({ id, name }: { id: string; name: string }) =>
       ok(await briefings.attachment(id, name)),
@@ -165,7 +168,12 @@ describe('the device ceiling in what the reader gets', () => {
   it('lists, opens and serves attachments only at or below the ceiling', async () => {
     const { dispatch } = await wired({ ClassificationCeiling: 'PROTECTED' });
     const list = await dispatch('briefings:list', {});
-    expect(list.ok && (list.value as BriefingDetail[]).map((b) => b.id)).toEqual([
+    expect(list.ok && (list.value as BriefingPage).items.map((b) => b.id)).toEqual([
+      'briefing:official',
+      'briefing:protected',
+    ]);
+    const changed = await dispatch('briefings:summaries', { ids: ['briefing:top'] });
+    expect(changed.ok && (changed.value as BriefingPage).items.map((b) => b.id)).toEqual([
       'briefing:official',
       'briefing:protected',
     ]);

@@ -18,6 +18,7 @@ import { memoryLogger, tempDir } from './fixtures.js';
 /** One valid request per channel; a new channel fails to compile here until it is added. */
 const SAMPLE_REQUESTS: { readonly [C in IpcChannel]: IpcRequests[C] } = {
   'briefings:list': {},
+  'briefings:summaries': { ids: ['briefing:1'] },
   'briefings:get': { id: 'briefing:1' },
   'briefings:attachment': { id: 'briefing:1', name: 'a.pdf' },
   'briefings:mark-read': { id: 'briefing:1' },

@@ -51,9 +51,12 @@ describe('store errors reach the reader with their code and advice', () => {
     const failure = new StoreIntegrityError('briefings', 'failed its integrity check');
     const briefings: BriefingsService = {
       list: () => Promise.reject(failure),
+      page: () => Promise.reject(failure),
+      summaries: () => Promise.reject(failure),
       get: () => Promise.reject(failure),
       attachment: () => Promise.reject(failure),
       markRead: () => Promise.reject(failure),
+      close: () => Promise.resolve(),
     };
     const dispatch = dispatcherWith(() => briefings);
     expect(await dispatch('briefings:get', { id: 'briefing:BRF-000001' })).toEqual({

@@ -3,6 +3,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
+import { createBriefingsService } from '../../../src/main/briefings/briefings-service.js';
 import { createIntegrityGuard } from '../../../src/main/storage/integrity-guard.js';
 import { openUserStore } from '../../../src/main/storage/store.pouch.js';
 import { StoreIntegrityError } from '../../../src/main/storage/types.js';
@@ -66,6 +67,44 @@ describe('the store keeps nothing of what it answered', () => {
         // Kept answers would be about 100 MB; what is left is noise.
         expect(grown).toBeLessThan(15 * MB);
       } finally {
+        await store.close();
+      }
+    } finally {
+      await dir.remove();
+    }
+  }, 60_000);
+
+  it('does not grow the heap over many list calls of the briefings service', async () => {
+    const dir = await tempDir('heap-service');
+    const keychain = createInMemoryKeychainTestDouble();
+    const { logger } = memoryLogger();
+    try {
+      // 2,000 briefings: each page of 50 comes from the summary index of all of them.
+      const body = `<p>${'Budget estimates for the coming year. '.repeat(100)}</p>`;
+      await seedLocalBriefings(
+        dir.path,
+        'alex.morgan',
+        Array.from({ length: 2_000 }, (_, i) => briefing(`b${i}`, { bodyHtml: body })),
+        keychain,
+      );
+      const store = await openUserStore({
+        dataDir: dir.path,
+        userId: 'alex.morgan',
+        keychain,
+        logger,
+      });
+      const service = createBriefingsService({ store, logger });
+      try {
+        for (let i = 0; i < 5; i += 1) await service.page(i * 50);
+        const before = await heapAfterGc();
+        for (let i = 0; i < 1_000; i += 1) {
+          expect((await service.page((i % 40) * 50)).items).toHaveLength(50);
+        }
+        const grown = (await heapAfterGc()) - before;
+        // The pages answered, if kept, would be about 7 MB; every summary of each call far more.
+        expect(grown).toBeLessThan(2 * MB);
+      } finally {
+        await service.close();
         await store.close();
       }
     } finally {

@@ -213,6 +213,7 @@ function Reader({
                   briefings={briefings}
                   selectedId={selectedId}
                   onOpen={open}
+                  onNearEnd={list.loadMore}
                 />
               )}
             </ListPane>
@@ -250,7 +251,9 @@ function ListPane({
   readonly children: (briefings: readonly BriefingSummary[]) => ReactNode;
 }) {
   const briefings = state.phase === 'loading' ? null : state.briefings;
-  const unread = briefings ? briefings.reduce((n, b) => (b.read ? n : n + 1), 0) : 0;
+  // The whole list's counts: the reader holds only the pages shown so far.
+  const total = state.phase === 'loading' ? 0 : state.total;
+  const unread = state.phase === 'loading' ? 0 : state.unread;
 
   return (
     <>
@@ -258,7 +261,7 @@ function ListPane({
         <h2 className="list-pane__title">Briefings</h2>
         {briefings && briefings.length > 0 ? (
           <p className="list-pane__counts" data-testid="briefing-counts">
-            {briefings.length.toLocaleString()} {briefings.length === 1 ? 'briefing' : 'briefings'}
+            {total.toLocaleString()} {total === 1 ? 'briefing' : 'briefings'}
             {unread > 0 ? (
               <span className="list-pane__unread">{unread.toLocaleString()} unread</span>
             ) : null}

@@ -2,7 +2,8 @@
 //
 // Windowed (see windowing.ts): only the rows in view, a few either side, and the keyboard's
 // current row are in the DOM, so 10,000 briefings scroll and update without a re-render storm.
-// Rows are memoised; a `briefings:changed` refresh re-renders only the rows on screen.
+// Rows are memoised; a `briefings:changed` refresh re-renders only the rows on screen. The
+// briefings are the pages held so far (use-briefing-list.ts): nearing the last, it asks for more.
 //
 // Heights: day headings are fixed; a briefing row is as tall as its content (two-line titles,
 // summaries of any length up to two lines, or none), so it is placed at an estimate
@@ -63,6 +64,8 @@ type Props = {
   readonly briefings: readonly BriefingSummary[];
   readonly selectedId: string | null;
   readonly onOpen: (id: string, how: OpenHow) => void;
+  /** The rows in view reach the last ones held: time to ask for the next page. */
+  readonly onNearEnd?: () => void;
   readonly ref?: Ref<BriefingListHandle>;
 };
 
@@ -83,7 +86,7 @@ function useTodayKey(): string {
   return key;
 }
 
-export function BriefingList({ briefings, selectedId, onOpen, ref }: Props) {
+export function BriefingList({ briefings, selectedId, onOpen, onNearEnd, ref }: Props) {
   const todayKey = useTodayKey();
   const rows = useMemo(
     () => toRows(groupByDay(sortNewestFirst(briefings), Date.now())),
@@ -320,6 +323,11 @@ export function BriefingList({ briefings, selectedId, onOpen, ref }: Props) {
   const onItemFocus = useCallback((id: string) => setCursorId(id), []);
 
   const { start, end } = visibleRange(offsets, scrollTop, viewportHeight, OVERSCAN_ROWS);
+  // A screen ahead of the last row held, the next page is asked for: scrolling does not stop.
+  const nearEnd = end >= rows.length - Math.max(OVERSCAN_ROWS, end - start);
+  useEffect(() => {
+    if (nearEnd) onNearEnd?.();
+  }, [nearEnd, rows.length, onNearEnd]);
   const rendered: number[] = [];
   // The current row stays rendered even when scrolled away: it is the list's tab stop.
   if (cursorRow >= 0 && cursorRow < start) rendered.push(cursorRow);

@@ -1,0 +1,233 @@
+// The summary index on a real encrypted store: the list comes from it, paged, without reading a
+// body; it follows the store's changes; it survives a restart, and a missing or damaged file is
+// rebuilt; a store written by the previous release (no index) gets one on first open.
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { briefingDocId } from '../../../src/shared/briefing.js';
+import type { BriefingsService } from '../../../src/main/briefings/briefings-service.js';
+import { createBriefingsService } from '../../../src/main/briefings/briefings-service.js';
+import { openUserStore } from '../../../src/main/storage/store.pouch.js';
+import { summaryIndexPath } from '../../../src/main/storage/summary-index.file.js';
+import type { ReplicatedDoc, UserStore } from '../../../src/main/storage/types.js';
+import { createInMemoryKeychainTestDouble } from './auth-doubles.js';
+import { briefing, memoryLogger, openLocalDb, seedLocalBriefings, tempDir } from './fixtures.js';
+
+const USER = 'casey.nguyen@example.gov';
+const keychain = createInMemoryKeychainTestDouble();
+
+/** Briefing n is approved n minutes after the epoch below: the highest n is the newest. */
+function numbered(n: number) {
+  const approvedAt = new Date(Date.UTC(2025, 2, 1) + n * 60_000).toISOString();
+  return briefing(`BRF-${String(n).padStart(4, '0')}`, { approvedAt, title: `Briefing ${n}` });
+}
+
+function idsNewestFirst(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => numbered(count - i)._id);
+}
+
+describe('the summary index', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let open: { store: UserStore; service: BriefingsService }[] = [];
+  let log: ReturnType<typeof memoryLogger>;
+
+  const openService = async (
+    wrap: (store: UserStore) => UserStore = (store) => store,
+  ): Promise<{ store: UserStore; service: BriefingsService }> => {
+    const store = await openUserStore({
+      dataDir: dir.path,
+      userId: USER,
+      keychain,
+      logger: log.logger,
+    });
+    const service = createBriefingsService({ store: wrap(store), logger: log.logger });
+    const opened = { store, service };
+    open.push(opened);
+    return opened;
+  };
+  const closeAll = async (): Promise<void> => {
+    for (const { store, service } of open) {
+      await service.close();
+      await store.close();
+    }
+    open = [];
+  };
+
+  beforeEach(async () => {
+    dir = await tempDir('summary-index');
+    log = memoryLogger();
+  });
+  afterEach(async () => {
+    await closeAll();
+    await dir.remove();
+  });
+
+  it('answers the list in pages, newest first, with the total', async () => {
+    await seedLocalBriefings(
+      dir.path,
+      USER,
+      Array.from({ length: 120 }, (_, i) => numbered(i + 1)),
+      keychain,
+    );
+    const { service } = await openService();
+    const pages = [await service.page(0), await service.page(50), await service.page(100)];
+    expect(pages.map((page) => page.items.length)).toEqual([50, 50, 20]);
+    expect(pages.every((page) => page.total === 120)).toBe(true);
+    expect(pages.flatMap((page) => page.items.map((item) => item.id))).toEqual(idsNewestFirst(120));
+    expect(pages[0]?.items[0]).toMatchObject({ title: 'Briefing 120', read: false });
+  });
+
+  it('after a restart, answers the first page without reading any briefing document', async () => {
+    await seedLocalBriefings(
+      dir.path,
+      USER,
+      Array.from({ length: 80 }, (_, i) => numbered(i + 1)),
+      keychain,
+    );
+    const first = await openService();
+    expect((await first.service.page(0)).total).toBe(80);
+    await closeAll();
+
+    let documentsRead = 0;
+    const { service } = await openService((store) => ({
+      ...store,
+      listBriefingDocs: () => Promise.reject(new Error('the list must not read every document')),
+      getBriefingDoc: () => Promise.reject(new Error('the list must not read a document')),
+      briefingChangesSince: async (since, limit) => {
+        const page = await store.briefingChangesSince(since, limit);
+        documentsRead += page.results.length;
+        return page;
+      },
+    }));
+    const page = await service.page(0);
+    expect(page.items.map((item) => item.id)).toEqual(idsNewestFirst(80).slice(0, 50));
+    expect(documentsRead).toBe(0);
+  });
+
+  it('marks read and opens a briefing without reading every read receipt', async () => {
+    await seedLocalBriefings(dir.path, USER, [numbered(1), numbered(2)], keychain);
+    // The index is built once (a store of the previous release: every receipt read, once).
+    await (await openService()).service.page(0);
+    await closeAll();
+    const { service } = await openService((store) => ({
+      ...store,
+      listReturnDocs: () => Promise.reject(new Error('every receipt read')),
+    }));
+    expect(await service.markRead(numbered(1)._id)).toBe('marked');
+    expect(await service.markRead(numbered(1)._id)).toBe('already-read');
+    expect((await service.get(numbered(1)._id))?.read).toBe(true);
+    expect((await service.page(0)).items.map((item) => [item.id, item.read])).toEqual([
+      [numbered(2)._id, false],
+      [numbered(1)._id, true],
+    ]);
+  });
+
+  it('follows the store: new, updated and removed briefings, and a newer version is unread again', async () => {
+    await seedLocalBriefings(dir.path, USER, [numbered(1), numbered(2)], keychain);
+    const { store, service } = await openService();
+    await service.markRead(numbered(2)._id);
+    expect((await service.page(0)).total).toBe(2);
+
+    const replicated = (doc: { _id: string }, rev: string): ReplicatedDoc => ({
+      ...doc,
+      _rev: rev,
+      _revisions: { start: 1, ids: [rev.slice(2)] },
+    });
+    await store.pullTarget.writeReplicated([replicated(numbered(3), '1-aaa')]);
+    const current = await store.getBriefingDoc(numbered(2)._id);
+    const revised: ReplicatedDoc = {
+      ...numbered(2),
+      title: 'Briefing 2, revised',
+      sourceVersion: 2,
+      _rev: '2-bbb',
+      _revisions: { start: 2, ids: ['bbb', String(current?._rev).slice(2)] },
+    };
+    await store.pullTarget.writeReplicated([revised]);
+    await store.removeBriefings([numbered(1)._id]);
+
+    const page = await service.page(0);
+    expect(page.total).toBe(2);
+    expect(page.items.map((item) => [item.id, item.title, item.read])).toEqual([
+      [numbered(3)._id, 'Briefing 3', false],
+      [numbered(2)._id, 'Briefing 2, revised', false],
+    ]);
+    expect(await service.summaries([numbered(1)._id, numbered(3)._id])).toMatchObject({
+      items: [{ id: numbered(3)._id }],
+      total: 2,
+      unread: 2,
+    });
+  });
+
+  it('is kept sealed beside the store and rebuilt when its file is damaged or missing', async () => {
+    await seedLocalBriefings(
+      dir.path,
+      USER,
+      Array.from({ length: 60 }, (_, i) => numbered(i + 1)),
+      keychain,
+    );
+    const first = await openService();
+    await first.service.markRead(numbered(60)._id);
+    const path = summaryIndexPath(first.store.location);
+    await closeAll();
+
+    const sealed = await readFile(path);
+    expect(sealed.includes(Buffer.from('Briefing 60'))).toBe(false);
+    const damaged = new Uint8Array(sealed);
+    damaged[damaged.length - 20] = (damaged[damaged.length - 20] ?? 0) ^ 0xff;
+    await writeFile(path, damaged);
+
+    const second = await openService();
+    const page = await second.service.page(0);
+    expect(page.items.map((item) => item.id)).toEqual(idsNewestFirst(60).slice(0, 50));
+    expect(page.items[0]?.read).toBe(true);
+    expect(log.records.some((r) => r.message.includes('summary index cannot be read'))).toBe(true);
+    await closeAll();
+    // Rebuilt and saved again: it opens now.
+    expect((await readFile(path)).equals(sealed)).toBe(false);
+    const third = await openService();
+    expect((await third.service.page(0)).total).toBe(60);
+  });
+
+  it('builds itself on a store written by the previous release, with its read receipts', async () => {
+    // What the previous release left: the two encrypted databases and no index file. More
+    // briefings than one read of the changes feed brings (500).
+    await seedLocalBriefings(
+      dir.path,
+      USER,
+      [
+        ...Array.from({ length: 600 }, (_, i) => numbered(i + 1)),
+        { _id: 'briefing:broken', type: 'briefing', title: 'no schema version' },
+        { _id: '_design/guard', validate_doc_update: 'function () {}' },
+      ],
+      keychain,
+    );
+    const returns = await openLocalDb(dir.path, USER, keychain, 'returns');
+    await returns.put({
+      _id: 'read-receipt:previous',
+      type: 'read-receipt',
+      briefingId: numbered(600)._id,
+      sorId: numbered(600).sorId,
+      sourceVersion: 1,
+      readAt: '2025-03-02T00:00:00.000Z',
+      author: USER,
+    });
+    await returns.close();
+
+    const { store, service } = await openService();
+    const path = summaryIndexPath(store.location);
+    await expect(stat(path)).rejects.toMatchObject({ code: 'ENOENT' });
+    const first = await service.page(0);
+    expect(first.total).toBe(600);
+    expect(first.unread).toBe(599);
+    expect(first.items.map((item) => item.id)).toEqual(idsNewestFirst(600).slice(0, 50));
+    expect(first.items.map((item) => item.read)).toEqual([
+      true,
+      ...Array.from({ length: 49 }, () => false),
+    ]);
+    expect((await service.page(550)).items.map((item) => item.id)).toEqual(
+      idsNewestFirst(600).slice(550),
+    );
+    expect(await service.get(briefingDocId('BRF-0600'))).toMatchObject({ read: true });
+    await service.close();
+    expect((await stat(path)).size).toBeGreaterThan(0);
+  });
+});
