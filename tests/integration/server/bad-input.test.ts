@@ -55,8 +55,11 @@ beforeAll(async () => {
     const id = decodeURIComponent(url.pathname.split('/')[4] ?? '');
     const override = url.pathname.split('/').length === 5 ? overrides.get(id) : undefined;
     if (override) return override(res);
-    if (url.pathname === `${SOR_API_PREFIX}/changes` && injected.length > 0) {
-      // Entries a broken SOR might send, once, ahead of the real page.
+    const pageRead = !url.searchParams.has('waitMs');
+    if (url.pathname === `${SOR_API_PREFIX}/changes` && pageRead && injected.length > 0) {
+      // Entries a broken SOR might send, once, ahead of the real page. Only on a page read: the
+      // poller's long poll (`waitMs`) asks only whether something changed, and the adapter reads
+      // the page afterwards, so entries answered there would never reach it.
       const after = url.searchParams.get('after');
       void sor.listChanges(after, Number(url.searchParams.get('limit'))).then((page) => {
         const changes = [...injected, ...page.changes];
