@@ -86,10 +86,15 @@ describe('a first sync at volume through the broker', () => {
       (_, i) => `briefing:volume-${String(COUNT - 1 - i).padStart(4, '0')}`,
     );
     let newestAt: number | null = null;
+    /** How many briefings the device held when the last of the 50 newest arrived. */
+    let heldWithNewest: number | null = null;
     const held = new Set<string>();
     store.onBriefingsChange((changes) => {
       for (const change of changes) held.add(change.id);
-      if (newestAt === null && newest.every((id) => held.has(id))) newestAt = Date.now();
+      if (newestAt === null && newest.every((id) => held.has(id))) {
+        newestAt = Date.now();
+        heldWithNewest = held.size;
+      }
     });
     const started = Date.now();
     try {
@@ -100,10 +105,11 @@ describe('a first sync at volume through the broker', () => {
         90_000,
       );
       const seconds = (Date.now() - started) / 1000;
-      // The newest first: all 50 were stored before most of the rest.
+      // The newest first: all 50 were stored before most of the rest. Counted in briefings, not
+      // in time: the four requests in flight finish in any order on a busy machine.
       expect(newestAt).not.toBeNull();
-      const newestMs = (newestAt ?? Date.now()) - started;
-      expect(newestMs).toBeLessThan(((seconds * 1000) / COUNT) * 150);
+      expect(heldWithNewest).not.toBeNull();
+      expect(heldWithNewest ?? COUNT).toBeLessThanOrEqual(150);
       const attachment = await store.getBriefingAttachment('briefing:volume-0123', 'paper.pdf');
       expect(attachment?.data.length).toBe(PDF_BYTES);
       // Never "refused", never failing: the broker's limits were not met.
@@ -114,7 +120,7 @@ describe('a first sync at volume through the broker', () => {
       const requests = audit.filter((r) => r['user'] === USER);
       // 301 briefings in batches of 50 and a few feed reads, not one request per attachment.
       expect(requests.length).toBeLessThan(40);
-      logger.info('first sync at volume', { seconds, newestMs, requests: requests.length });
+      logger.info('first sync at volume', { seconds, heldWithNewest, requests: requests.length });
     } finally {
       await sync.stop();
       await store.close();
