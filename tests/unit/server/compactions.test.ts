@@ -162,7 +162,8 @@ describe('the compactor', () => {
     expect(await compactor.runOnce()).toBe(4);
     const starts = couch.compacted.map((c) => c.at);
     for (let i = 1; i < starts.length; i += 1) {
-      expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(49);
+      // 50 ms apart; Node may fire a timer a little early against the clock the test reads.
+      expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(45);
     }
   });
 
