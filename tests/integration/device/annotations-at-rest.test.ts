@@ -4,18 +4,15 @@
 // store when it is discarded (sign-out and wipe discard it: sign-out.test.ts).
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import keytar from 'keytar';
 import { afterEach, describe, expect, it } from 'vitest';
+import { keychainDir } from './keychain-dir.js';
 import { createAnnotationsService } from '../../../src/main/annotations/annotations-service.js';
-import { createKeytarKeychain } from '../../../src/main/secrets/keychain.keytar.js';
-import { keychainServiceFor } from '../../../src/main/secrets/keychain-service.js';
 import { discardUserStore, openUserStore } from '../../../src/main/storage/store.pouch.js';
 import {
   briefing,
   memoryLogger,
   seedLocalBriefings,
   storeLocation,
-  tempDir,
 } from '../../unit/device/fixtures.js';
 import { filesContaining } from '../../unit/device/raw-store.js';
 
@@ -31,15 +28,9 @@ afterEach(async () => {
 
 describe('annotations at rest', () => {
   it('keeps a phrase typed in a note, and the quote it marks, out of every raw file', async () => {
-    const dir = await tempDir('annotations-at-rest');
-    const service = keychainServiceFor(dir.path);
-    cleanups.push(async () => {
-      for (const { account } of await keytar.findCredentials(service)) {
-        await keytar.deletePassword(service, account);
-      }
-      await dir.remove();
-    });
-    const keychain = createKeytarKeychain({ service });
+    const dir = await keychainDir('annotations-at-rest');
+    cleanups.push(dir.remove);
+    const { keychain } = dir;
     const { logger, records } = memoryLogger();
     await seedLocalBriefings(
       dir.path,

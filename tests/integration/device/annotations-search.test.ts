@@ -3,13 +3,11 @@
 // OS keychain (gnome-keyring in the D-Bus session scripts/test.sh starts) and the built-in search
 // index in its worker thread.
 import { randomUUID } from 'node:crypto';
-import keytar from 'keytar';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createKeytarKeychain } from '../../../src/main/secrets/keychain.keytar.js';
-import { keychainServiceFor } from '../../../src/main/secrets/keychain-service.js';
+import { keychainDir } from './keychain-dir.js';
 import { openUserWorkspace } from '../../../src/main/session/user-workspace.js';
 import { eventually } from '../../support/eventually.js';
-import { briefing, memoryLogger, seedLocalBriefings, tempDir } from '../../unit/device/fixtures.js';
+import { briefing, memoryLogger, seedLocalBriefings } from '../../unit/device/fixtures.js';
 
 const USER = 'alex.morgan@example.gov';
 // One word nothing else in the store contains, so only the note can make the briefing match.
@@ -24,15 +22,9 @@ afterEach(async () => {
 
 describe('annotations in search', () => {
   it('finds a briefing by the words of a note, and no longer once the note is deleted', async () => {
-    const dir = await tempDir('annotations-search');
-    const service = keychainServiceFor(dir.path);
-    cleanups.push(async () => {
-      for (const { account } of await keytar.findCredentials(service)) {
-        await keytar.deletePassword(service, account);
-      }
-      await dir.remove();
-    });
-    const keychain = createKeytarKeychain({ service });
+    const dir = await keychainDir('annotations-search');
+    cleanups.push(dir.remove);
+    const { keychain } = dir;
     const { logger } = memoryLogger();
     await seedLocalBriefings(
       dir.path,
