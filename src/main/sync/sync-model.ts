@@ -170,6 +170,14 @@ export function createSyncDecisions(policy: SyncPolicy) {
         break;
 
       case 'replication':
+        // A checkpoint is a fact on disk whichever generation wrote it: a push cancelled by a
+        // reconnect may write its last one after the cancel, and the next push resumes from it
+        // without another (PouchDB announces only the checkpoints of batches it sends), so
+        // dropping it would leave that many uploads counted as pending for good.
+        if (event.event.kind === 'checkpoint' && event.direction === 'push') {
+          onReplication(event.direction, event.generation, event.event, event.at);
+          break;
+        }
         if (!current(event.generation)) break;
         onReplication(event.direction, event.generation, event.event, event.at);
         break;

@@ -426,10 +426,13 @@ describe('device sync through the auth broker', () => {
       expect(restored).toContain(unread.id);
       // The restored receipts count as local changes until the push replication has compared
       // them with the server's (which already has them): nothing is left to send after that.
-      await until(
-        'nothing pending upload',
-        async () => (await call<SyncStatus>(running, 'sync:status')).pendingUploads === 0,
-      );
+      let lastStatus: SyncStatus | null = null;
+      await until('nothing pending upload', async () => {
+        lastStatus = await call<SyncStatus>(running, 'sync:status');
+        return lastStatus.pendingUploads === 0;
+      }).catch((error: unknown) => {
+        throw new Error(`still pending: ${JSON.stringify(lastStatus)}`, { cause: error });
+      });
     },
     TIMEOUT_MS,
   );

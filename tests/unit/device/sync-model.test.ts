@@ -247,6 +247,21 @@ describe('sync decisions', () => {
     expect(effects).toEqual([]);
   });
 
+  it('takes a push checkpoint written after a reconnect cancelled its replication', () => {
+    // The next push resumes from that checkpoint and announces none if nothing is left to send.
+    const reconnected = run(connected(), { type: 'reconnecting' }, { type: 'connecting' }).model;
+    expect(reconnected.generation).toBeGreaterThan(1);
+    const { model, effects } = run(
+      reconnected,
+      replication('push', { kind: 'checkpoint', seq: 7 }, 1),
+    );
+    expect(model.pushedSeq).toBe(7);
+    expect(effects).toEqual([{ type: 'persist', force: true }, { type: 'refresh-pending' }]);
+    // Anything else from a cancelled replication still says nothing about the current one.
+    const paused = run(reconnected, replication('push', { kind: 'paused', error: offlineError }, 1));
+    expect(paused.model.status.push).toEqual(reconnected.status.push);
+  });
+
   it('touches lastSyncedAt (throttled persist) when a long poll comes back while caught up', () => {
     const later = new Date('2026-12-06T04:05:00.000Z');
     const { model, effects } = run(
