@@ -22,14 +22,20 @@ const PDF_BYTES = 64 * 1024;
 
 let h: Harness;
 
+/** The CouchDB admin the server set up (its secrets file). */
+function couchAdmin(): { username: string; password: string } {
+  return (
+    JSON.parse(fs.readFileSync(h.server.files.serverSecrets, 'utf8')) as {
+      couchAdmin: { username: string; password: string };
+    }
+  ).couchAdmin;
+}
+
 /** Writes briefings into the person's database as the fan-out does (as the CouchDB admin). */
 async function writeBriefings(db: string, docs: object[]): Promise<void> {
-  const { couchAdmin } = JSON.parse(fs.readFileSync(h.server.files.serverSecrets, 'utf8')) as {
-    couchAdmin: { username: string; password: string };
-  };
   for (let i = 0; i < docs.length; i += 40) {
     const reply = await couchRequest(h.server.couch.socketPath ?? '', 'POST', `/${db}/_bulk_docs`, {
-      authorization: basic(couchAdmin),
+      authorization: basic(couchAdmin()),
       body: JSON.stringify({ docs: docs.slice(i, i + 40) }),
     });
     if (reply.status !== 201) throw new Error(`writing briefings: ${reply.status} ${reply.text}`);
@@ -81,19 +87,35 @@ describe('a first sync at volume through the broker', () => {
     });
     const statuses: SyncStatus[] = [];
     sync.onStatus((status) => statuses.push(status));
-    const newest = Array.from(
-      { length: 50 },
-      (_, i) => `briefing:volume-${String(COUNT - 1 - i).padStart(4, '0')}`,
+    // The newest are the server's 50 latest changes: within one `_bulk_docs` the database
+    // numbers the documents in the order it finishes them, not the order they were sent.
+    const latest = await couchRequest(
+      h.server.couch.socketPath ?? '',
+      'GET',
+      `/${h.dbNames(USER).briefings}/_changes?descending=true&limit=50`,
+      { authorization: basic(couchAdmin()) },
     );
+    const newest = (JSON.parse(latest.text) as { results: { id: string }[] }).results.map(
+      (change) => change.id,
+    );
+    expect(newest).toHaveLength(50);
     let newestAt: number | null = null;
-    /** How many briefings the device held when the last of the 50 newest arrived. */
+    /**
+     * How many briefings the device held when the last of the 50 newest was written, in the
+     * store's own write order (the feed hands changes over in that order; a busy machine may
+     * hand them over all at once, so the moment they are handed over says nothing).
+     */
     let heldWithNewest: number | null = null;
     const held = new Set<string>();
+    const waiting = new Set(newest);
     store.onBriefingsChange((changes) => {
-      for (const change of changes) held.add(change.id);
-      if (newestAt === null && newest.every((id) => held.has(id))) {
-        newestAt = Date.now();
-        heldWithNewest = held.size;
+      for (const change of changes) {
+        held.add(change.id);
+        waiting.delete(change.id);
+        if (heldWithNewest === null && waiting.size === 0) {
+          newestAt = Date.now();
+          heldWithNewest = held.size;
+        }
       }
     });
     const started = Date.now();
@@ -105,10 +127,10 @@ describe('a first sync at volume through the broker', () => {
         90_000,
       );
       const seconds = (Date.now() - started) / 1000;
-      // Newest first is checked by pull.test.ts against a stand-in server. Through the real
-      // broker the last of the 50 newest arrived after 296 of 300 in a clean run (issue #12):
-      // recorded here for the log, not asserted until the pull serves its first page first.
+      // The newest first: all 50 were written before most of the rest. Counted in briefings,
+      // not in time: the four requests in flight finish in any order on a busy machine.
       expect(newestAt).not.toBeNull();
+      expect(heldWithNewest ?? COUNT).toBeLessThanOrEqual(60);
       const attachment = await store.getBriefingAttachment('briefing:volume-0123', 'paper.pdf');
       expect(attachment?.data.length).toBe(PDF_BYTES);
       // Never "refused", never failing: the broker's limits were not met.
