@@ -157,6 +157,10 @@ export async function startEmbeddedCouchProcess(deps: {
       cwd: couchDir,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'json',
+      // A process group of its own: Ctrl-C in a terminal signals the whole foreground group,
+      // and the child must stop when the server says so, not under it (which looked like a
+      // crash). A server that dies closes the IPC channel, and the child exits on that.
+      detached: true,
     });
     const ready = new Promise<ChildProcess>((resolve, reject) => {
       const timer = setTimeout(() => {
