@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import type { E2eOptions } from './tests/e2e/support/fixtures.js';
+import type { E2eOptions, E2eWorkerOptions } from './tests/e2e/support/fixtures.js';
 
 // Real Chromium from the OS (Playwright's own browser download is not available everywhere).
 const chromiumPath = process.env.ATTACHE_CHROMIUM ?? '/usr/bin/chromium';
@@ -10,7 +10,7 @@ const chromiumPath = process.env.ATTACHE_CHROMIUM ?? '/usr/bin/chromium';
 // - tests/e2e/electron: only in the Electron app (window hardening, single instance).
 // `npx playwright test --project=electron` runs the Electron suite alone; where the Electron
 // binary is absent, its tests report themselves skipped with the reason.
-export default defineConfig<E2eOptions>({
+export default defineConfig<E2eOptions, E2eWorkerOptions>({
   testDir: 'tests/e2e',
   // Each test starts its own server (and host or app) processes on free loopback ports; one at a
   // time is what two cores carry without flakiness.
@@ -44,6 +44,14 @@ export default defineConfig<E2eOptions>({
       name: 'chromium',
       testMatch: /(reader|browser)\/.*\.spec\.ts/,
       use: { shell: 'chromium' },
+    },
+    {
+      // The same specs with the server on Apache CouchDB, the production database
+      // (tests/support/couchdb.ts says where it comes from; without one they report themselves
+      // skipped, and in CI that fails the run).
+      name: 'chromium-couchdb',
+      testMatch: /(reader|browser)\/.*\.spec\.ts/,
+      use: { shell: 'chromium', backend: 'couchdb' },
     },
     {
       name: 'electron',

@@ -39,6 +39,8 @@ export type ProductOptions = {
    * either shell. None: no policy file.
    */
   readonly policy?: Readonly<Record<string, unknown>>;
+  /** More settings for the server process, e.g. the Apache CouchDB it runs on. */
+  readonly serverEnvironment?: Readonly<Record<string, string>>;
 };
 
 export class Product {
@@ -122,6 +124,7 @@ export class Product {
       ATTACHE_OPS_PORT: String(this.ports.ops),
       ATTACHE_POLL_INTERVAL_MS: '250',
       ATTACHE_IDP_PORT: String(this.ports.idp),
+      ...this.options.serverEnvironment,
     });
     const server = this.server;
     await waitFor(
