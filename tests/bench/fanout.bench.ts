@@ -7,10 +7,15 @@
 // request of 20 per user database, 8 in parallel). CouchDB (the embedded express-pouchdb
 // server) runs in a process of its own, as in production.
 //
+// `BENCH_COUCHDB=apache` runs the same on Apache CouchDB 3.5 (a fresh instance per measurement
+// from ../shared/couchdb, as the `couchdb` test project starts them; users reach it with tokens,
+// the production mode), the raw limit then measured on that instance.
+//
 // Not timed: starting CouchDB, creating the users' databases (steady state: the users exist),
 // filling the SOR. Timed: from starting the pipeline to the last briefing written.
 // Env: BENCH_USERS (1000), BENCH_PER_USER (20), BENCH_ORDER (by-user | round-robin),
-// BENCH_RABBITMQ_URL (amqp://guest:guest@127.0.0.1:5672; "off" to skip), BENCH_QUEUES.
+// BENCH_RABBITMQ_URL (amqp://guest:guest@127.0.0.1:5672; "off" to skip), BENCH_QUEUES,
+// BENCH_COUCHDB (embedded | apache).
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -26,7 +31,13 @@ import {
 import type { CouchClient, CouchDoc } from '../../server/src/couch/types.js';
 import pMap from 'p-map';
 import { transformSorDocument } from '../../server/src/fanout/transform.js';
-import { createBasicUserAuth } from '../../server/src/couch/user-auth.js';
+import {
+  createBasicUserAuth,
+  createJwtUserAuth,
+  parseJwtSigningKey,
+} from '../../server/src/couch/user-auth.js';
+import type { UserAuth } from '../../server/src/couch/user-auth.js';
+import { acquireTestCouchDb, findCouchDb, TEST_JWT_KEY_ID } from '../support/couchdb.js';
 import { createUserDbs } from '../../server/src/user-dbs/user-dbs.js';
 import type { UserDbs } from '../../server/src/user-dbs/user-dbs.js';
 import { setLogLevel } from '../../server/src/observability/logger.js';
@@ -50,6 +61,7 @@ const QUEUE_TYPE = process.env['BENCH_RABBITMQ_QUEUE_TYPE'] === 'classic' ? 'cla
 const RAW_PARALLEL = 8;
 const EVENTS = USERS * PER_USER;
 const ADMIN = { username: 'attache-bench', password: randomBytes(16).toString('hex') };
+const BACKEND = process.env['BENCH_COUCHDB'] === 'apache' ? 'apache' : 'embedded';
 
 setLogLevel((process.env['BENCH_LOG_LEVEL'] ?? 'warn') as 'warn');
 
@@ -72,12 +84,60 @@ function cpuSeconds(pid: number): number {
   }
 }
 
-/** The embedded CouchDB-protocol server in its own supervised process, as the server runs it. */
-async function startCouch(dir: string): Promise<{
+type BenchCouch = {
   client: CouchClient & { close(): Promise<void> };
   pid: number;
+  /** How the users reach it (the broker's mode for this backend). */
+  auth: UserAuth;
+  /** Its server admin, which the users' databases name as their admin. */
+  adminName: string;
   stop: () => Promise<void>;
-}> {
+};
+
+/** The Erlang VM running the instance in `dir` (for its CPU time), or 0. */
+function beamPid(dir: string): number {
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (cmdline.includes('beam') && cmdline.includes(dir)) return Number(entry);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return 0;
+}
+
+/** A fresh Apache CouchDB 3.5 instance, users reaching it with tokens. */
+async function startApacheCouch(): Promise<BenchCouch> {
+  const source = await findCouchDb('instances');
+  if (source.kind !== 'instances') {
+    throw new Error(
+      source.kind === 'unavailable'
+        ? source.reason
+        : 'BENCH_COUCHDB=apache starts its own instances: unset ATTACHE_TEST_COUCHDB_URL',
+    );
+  }
+  const couch = await acquireTestCouchDb(source);
+  const client = createCouchClient({ url: couch.url, credentials: couch.admin });
+  return {
+    client,
+    adminName: couch.admin.username,
+    pid: couch.instance ? beamPid(couch.instance.dir) : 0,
+    auth: createJwtUserAuth({
+      signingKey: parseJwtSigningKey(fs.readFileSync(couch.config.couchJwtKeyFile ?? '', 'utf8')),
+      keyId: TEST_JWT_KEY_ID,
+    }),
+    async stop() {
+      await client.close();
+      await couch.release();
+    },
+  };
+}
+
+/** The embedded CouchDB-protocol server in its own supervised process, as the server runs it. */
+async function startCouch(dir: string): Promise<BenchCouch> {
+  if (BACKEND === 'apache') return startApacheCouch();
   const couch = await startEmbeddedCouchProcess({
     dataDir: dir,
     admin: ADMIN,
@@ -90,7 +150,9 @@ async function startCouch(dir: string): Promise<{
   });
   return {
     client,
+    adminName: ADMIN.username,
     pid: couch.pid() ?? 0,
+    auth: createBasicUserAuth(randomBytes(32).toString('hex')),
     async stop() {
       await client.close();
       await couch.stop();
@@ -179,6 +241,7 @@ async function pipelineRun(
   couchPid: number,
   userDbs: UserDbs,
   dir: string,
+  serviceAdminName: string,
 ): Promise<{ ms: number; cpu: { self: number; couch: number } }> {
   const label = `bench-${queueKind}`;
   const users = usersOf(label);
@@ -231,7 +294,7 @@ async function pipelineRun(
     config,
     couch,
     userDbs,
-    serviceAdminName: ADMIN.username,
+    serviceAdminName,
     sor,
     queue,
     metrics,
@@ -296,19 +359,23 @@ async function measure(kind: 'sqlite' | 'rabbitmq', dir: string, sorDir: string)
   const couchServer = await startCouch(path.join(dir, `couch-${kind}`));
   try {
     const couch = couchServer.client;
-    await ensureControlDb(couch, ADMIN.username);
-    const userDbs = createUserDbs({
-      couch,
-      auth: createBasicUserAuth(randomBytes(32).toString('hex')),
-      serviceAdminName: ADMIN.username,
-    });
+    const serviceAdminName = couchServer.adminName;
+    await ensureControlDb(couch, serviceAdminName);
+    const userDbs = createUserDbs({ couch, auth: couchServer.auth, serviceAdminName });
     const rawMs = await rawLimit(couch, userDbs, path.join(sorDir, `raw-${kind}`));
     const raw = rate(EVENTS, rawMs);
     console.log(
       `raw _bulk_docs limit:  ${EVENTS} docs in ${seconds(rawMs)} s = ${raw} docs/s ` +
         `(${USERS} requests of ${PER_USER}, ${RAW_PARALLEL} in parallel)`,
     );
-    const { ms, cpu } = await pipelineRun(kind, couch, couchServer.pid, userDbs, sorDir);
+    const { ms, cpu } = await pipelineRun(
+      kind,
+      couch,
+      couchServer.pid,
+      userDbs,
+      sorDir,
+      serviceAdminName,
+    );
     const events = rate(EVENTS, ms);
     const name = kind === 'sqlite' ? 'embedded SQLite queue:' : `RabbitMQ ${QUEUE_TYPE} queue:`;
     console.log(
@@ -330,7 +397,9 @@ async function main(): Promise<void> {
         `(~2 KB of HTML each; SOR change log ordered ${ORDER}); ${os.cpus().length} cores`,
     );
     console.log(
-      'CouchDB: embedded express-pouchdb on LevelDB, in its own process, over its Unix socket',
+      BACKEND === 'apache'
+        ? 'CouchDB: Apache CouchDB 3.5.0 on loopback, a fresh instance per measurement (users by token)'
+        : 'CouchDB: embedded express-pouchdb on LevelDB, in its own process, over its Unix socket',
     );
     const skipRabbit = await rabbitmqReachable();
     for (const kind of QUEUES) {
