@@ -6,7 +6,6 @@ export type FolderCycle = {
   readonly imports: readonly string[];
 };
 export declare const CAPABILITY_ROOTS: readonly string[];
-export declare const PENDING_ROOTS: ReadonlyMap<string, string>;
 export declare const PRODUCT_ROOTS: readonly string[];
 export declare const MAX_LINES: number;
 export declare const OVERSIZED: ReadonlyMap<string, string>;

@@ -18,7 +18,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HOST_API_PREFIX, HOST_EVENTS_PATH, HOST_KEY_HEADER } from '../shared/protocol.js';
 import type { IpcEventName, IpcEvents, SyncStatus } from '../shared/ipc.js';
 import type { AppErrorInfo } from '../shared/app-error.js';
-import type { EventBus } from '../main/events.js';
+import type { EventBus } from '../main/events/event-bus.js';
 import type { IpcDispatcher } from '../main/ipc/dispatcher.js';
 import type { Logger } from '../main/logging/logger.js';
 import { errorFields } from '../main/logging/logger.js';

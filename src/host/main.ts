@@ -15,7 +15,7 @@ import {
   createNotSetUpServices,
   loadManagedConfig,
 } from '../main/managed-device.js';
-import { managedHandlers } from '../main/policy/managed-handlers.js';
+import { managedHandlers } from '../main/ipc/managed-handlers.js';
 import { storeCeiling } from '../main/policy/store-ceiling.js';
 import { HostAlreadyRunningError } from './host-instance.js';
 import type { RunningHost } from './host.js';

@@ -13,8 +13,8 @@ import type { IdentityClient } from './auth/types.js';
 import type { DeviceIdentity } from './device/device-identity.js';
 import { deviceHeaders, loadOrCreateDeviceIdentity } from './device/device-identity.js';
 import { createRemoteWipe } from './device/remote-wipe.js';
-import type { EventBus } from './events.js';
-import { createEventBus } from './events.js';
+import type { EventBus } from './events/event-bus.js';
+import { createEventBus } from './events/event-bus.js';
 import type { IpcDispatcher } from './ipc/dispatcher.js';
 import { createIpcDispatcher } from './ipc/dispatcher.js';
 import type { DeviceIpcHandlers, IpcHandlers } from './ipc/handlers.js';
@@ -61,7 +61,7 @@ export type DeviceServicesOptions = {
   readonly device?: DeviceIdentity;
   /** The device's classification ceiling for its store: policy/store-ceiling.ts. */
   readonly storeCeiling?: StoreCeiling | null;
-  /** Adds the managed channels (settings, policy, links, diagnostics): policy/managed-handlers.ts. */
+  /** Adds the managed channels (settings, policy, links, diagnostics): ipc/managed-handlers.ts. */
   readonly extendHandlers?: (
     handlers: DeviceIpcHandlers,
     services: DeviceServicesView,

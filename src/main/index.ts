@@ -15,7 +15,7 @@ import { logUnhandledRejections } from './logging/unhandled-rejections.js';
 import type { NotSetUpServices } from './managed-device.js';
 import { attachManaged, createNotSetUpServices, loadManagedConfig } from './managed-device.js';
 import { blocksScreenCapture } from './policy/classification-policy.js';
-import { managedHandlers } from './policy/managed-handlers.js';
+import { managedHandlers } from './ipc/managed-handlers.js';
 import { createScreenCaptureGuard } from './policy/screen-capture.js';
 import { storeCeiling } from './policy/store-ceiling.js';
 import { contentProtectionFor } from './windows/content-protection.electron.js';

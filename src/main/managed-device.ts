@@ -5,8 +5,8 @@
 import type { DeviceIdentity } from './device/device-identity.js';
 import { loadOrCreateDeviceIdentity } from './device/device-identity.js';
 import { createDiagnosticsExporter } from './diagnostics/export-diagnostics.js';
-import type { EventBus } from './events.js';
-import { createEventBus } from './events.js';
+import type { EventBus } from './events/event-bus.js';
+import { createEventBus } from './events/event-bus.js';
 import type { IpcDispatcher } from './ipc/dispatcher.js';
 import { createIpcDispatcher } from './ipc/dispatcher.js';
 import type { IpcHandlers } from './ipc/handlers.js';

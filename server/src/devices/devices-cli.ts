@@ -3,10 +3,10 @@
 // hand-written HTTP. It names mistakes in its own terms (its options, where it found the token).
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { DEFAULT_PORTS, DEVICE_ID_PATTERN } from '../../../src/shared/protocol.js';
 import { adminTokenFile } from '../http/admin-token.js';
 import { CliError, osReason } from '../cli/cli-error.js';
+import { parseCommandLine } from '../cli/parse-command-line.js';
 import { describeDeviceStatus, deviceStatus } from './device-status.js';
 import type { DeviceRecord, WipeOrder } from './types.js';
 
@@ -47,18 +47,9 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-function parse(argv: readonly string[]) {
-  try {
-    return parseArgs({ args: [...argv], allowPositionals: true, options: OPTIONS });
-  } catch (error) {
-    const option = /'(-[^' ]+)/.exec((error as Error).message)?.[1];
-    throw new CliError(
-      option ? `Unknown option ${option} (see \`${RUN} --help\`).` : (error as Error).message,
-    );
-  }
-}
+type Values = ReturnType<typeof parseCommandLine<typeof OPTIONS>>['values'];
 
-function adminToken(values: ReturnType<typeof parse>['values'], env: DevicesCliDeps['env']) {
+function adminToken(values: Values, env: DevicesCliDeps['env']) {
   if (values.token !== undefined) return values.token.trim();
   if (env['ATTACHE_ADMIN_TOKEN']) return env['ATTACHE_ADMIN_TOKEN'].trim();
   const file = path.resolve(
@@ -84,7 +75,7 @@ const LAST_SEEN_NOTE = '(last seen is recorded at most every 10 minutes)';
 
 /** Runs one command line. Throws CliError for anything the person can fix. */
 export async function runDevicesCli(argv: readonly string[], deps: DevicesCliDeps): Promise<void> {
-  const { values, positionals } = parse(argv);
+  const { values, positionals } = parseCommandLine(argv, OPTIONS, `${RUN} --help`);
   const [command, user, deviceId] = positionals;
   if (values.help || command === undefined || command === 'help') {
     deps.out(USAGE);

@@ -4,7 +4,7 @@
 import type { BrowserWindow, IpcMain, IpcMainInvokeEvent } from 'electron';
 import { IPC_CHANNELS } from '../../shared/ipc.js';
 import { fail } from '../../shared/result.js';
-import type { EventBus } from '../events.js';
+import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logging/logger.js';
 import type { SenderFrame } from '../windows/security.js';
 import { isTrustedSender } from '../windows/security.js';

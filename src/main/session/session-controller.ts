@@ -8,7 +8,7 @@ import type { AuthSession, AuthSnapshot } from '../auth/auth-session.js';
 import type { AnnotationsService } from '../annotations/annotations-service.js';
 import type { SearchService } from '../search/search-service.js';
 import type { BriefingsService } from '../briefings/briefings-service.js';
-import type { EventBus } from '../events.js';
+import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logging/logger.js';
 import { errorFields } from '../logging/logger.js';
 import type { StoreCeiling } from '../policy/store-ceiling.js';

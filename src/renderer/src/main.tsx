@@ -8,7 +8,7 @@ import './styles/app.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/App.js';
-import { ApiContext } from './app/api-context.js';
+import { ApiContext } from './api/api-context.js';
 import { resolveApi } from './bridge/resolve-api.js';
 import { applyCachedDisplay } from './settings/display.js';
 

@@ -346,13 +346,29 @@ describe('auth session', () => {
   it('signs out while a sign-in is waiting, and that sign-in can no longer land', async () => {
     const env = setup();
     await env.session.start();
+    // The provider's answer can arrive after the sign-out (the browser's redirect lands as the
+    // person signs out): this provider ignores the abort, so the late grant reaches the session.
+    const interactive = env.identity.signInInteractive.bind(env.identity);
+    (env.identity as { signInInteractive: typeof interactive }).signInInteractive = (request) =>
+      interactive({ ...request, signal: new AbortController().signal });
+    const accounts: (string | null)[] = [];
+    env.session.onChange((snapshot) => accounts.push(snapshot.account?.userId ?? null));
     env.session.signIn();
     await until('the browser to open', () => env.script.pending !== null);
     const late = env.script.pending;
     await env.session.signOut();
     late?.complete(ALEX);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(env.session.snapshot().state).toBe('signed-out');
+
+    // Waits on the next sign-in instead of a pause: the late grant is handed over before that
+    // sign-in starts, so had it landed, Alex would be among the accounts the session showed and
+    // would be forgotten when Sam signed in.
+    env.session.signIn();
+    await until('the browser to open again', () => env.script.pending !== null);
+    env.script.pending?.complete(SAM);
+    await until('signed in', () => env.session.snapshot().state === 'signed-in');
+    expect(env.session.snapshot().account).toEqual(SAM);
+    expect(accounts).not.toContain('alex.morgan');
+    expect(env.script.forgotten).toEqual([]);
   });
 
   it('forgets the previous person when someone else signs in', async () => {

@@ -4,7 +4,7 @@
 // the test calls the registered handlers the way Electron would.
 import type { BrowserWindow, IpcMain, IpcMainInvokeEvent } from 'electron';
 import { describe, expect, it } from 'vitest';
-import { createEventBus } from '../../../src/main/events.js';
+import { createEventBus } from '../../../src/main/events/event-bus.js';
 import type { IpcDispatcher } from '../../../src/main/ipc/dispatcher.js';
 import { registerIpc } from '../../../src/main/ipc/ipc.electron.js';
 import { APP_ENTRY_URL } from '../../../src/main/windows/security.js';

@@ -7,6 +7,7 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type * as ManagedDevice from '../../../src/main/managed-device.js';
 import type * as MainWindow from '../../../src/main/windows/main-window.electron.js';
+import { eventuallyValue } from '../../support/eventually.js';
 
 type Handler = (...args: unknown[]) => unknown;
 
@@ -118,12 +119,8 @@ class FakeWebContents {
   }
 }
 
-async function until(what: string, condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+async function until(what: string, condition: () => boolean): Promise<void> {
+  await eventuallyValue(condition, { what, timeout: 5_000, interval: 10 });
 }
 
 describe('Electron entry point, holding the single-instance lock', () => {

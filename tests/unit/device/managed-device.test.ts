@@ -4,7 +4,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEventBus } from '../../../src/main/events.js';
+import { createEventBus } from '../../../src/main/events/event-bus.js';
 import { createFileLogSink } from '../../../src/main/logging/log-sink.file.js';
 import { createLogger } from '../../../src/main/logging/logger.js';
 import {

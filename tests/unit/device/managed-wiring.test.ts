@@ -13,7 +13,7 @@ import { createIpcDispatcher } from '../../../src/main/ipc/dispatcher.js';
 import type { DeviceIpcHandlers } from '../../../src/main/ipc/handlers.js';
 import { blocksScreenCapture } from '../../../src/main/policy/classification-policy.js';
 import { createConfigService } from '../../../src/main/policy/config-service.js';
-import { managedHandlers } from '../../../src/main/policy/managed-handlers.js';
+import { managedHandlers } from '../../../src/main/ipc/managed-handlers.js';
 import { createLinuxPolicySource } from '../../../src/main/policy/policy-source.linux.js';
 import { createScreenCaptureGuard } from '../../../src/main/policy/screen-capture.js';
 import { createUserSettingsFile } from '../../../src/main/policy/user-settings.js';

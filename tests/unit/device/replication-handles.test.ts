@@ -6,6 +6,7 @@ import { openUserStore } from '../../../src/main/storage/store.pouch.js';
 import type { ReplicationEvent } from '../../../src/main/storage/types.js';
 import { createBrokerTransport } from '../../../src/main/sync/broker-remote.pouch.js';
 import { startPull } from '../../../src/main/sync/pull.js';
+import { eventually } from '../../support/eventually.js';
 import { createInMemoryKeychainTestDouble } from './auth-doubles.js';
 import { memoryLogger, tempDir } from './fixtures.js';
 
@@ -56,9 +57,8 @@ describe('replication handles', () => {
         await Promise.all(handles.map((handle) => handle.cancel()));
         expect(events.filter((kind) => kind === 'stopped')).toHaveLength(2);
       }
-      // Let the closes run.
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(openHandles(`${BROKER}/db/returns`)).toBe(0);
+      // The closes run after the cancels resolve: wait for them, a leak never gets there.
+      await eventually(() => expect(openHandles(`${BROKER}/db/returns`)).toBe(0));
     } finally {
       await store.close();
       await dir.remove();

@@ -7,6 +7,7 @@ import type { UserStore } from '../../../src/main/storage/types.js';
 import { createSyncService } from '../../../src/main/sync/sync-service.js';
 import type { SyncService, TokenProvider } from '../../../src/main/sync/types.js';
 import type { SyncState, SyncStatus } from '../../../src/shared/ipc.js';
+import { eventually } from '../../support/eventually.js';
 import { memoryLogger, tempDir } from './fixtures.js';
 import { createInMemoryKeychainTestDouble } from './auth-doubles.js';
 
@@ -126,10 +127,9 @@ describe('sync service', () => {
     await waitForState(sync, 'offline');
     await store.createReturnDoc('read-receipt:x:1', { type: 'read-receipt' });
     await store.createReturnDoc('read-receipt:y:1', { type: 'read-receipt' });
-    const deadline = Date.now() + 5_000;
-    while (sync.status().pendingUploads !== 2 && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 20));
-    expect(sync.status()).toMatchObject({ state: 'offline', pendingUploads: 2 });
+    await eventually(() =>
+      expect(sync.status()).toMatchObject({ state: 'offline', pendingUploads: 2 }),
+    );
   });
 
   it('backs off while the broker limits its returns (429), and sends them all once allowed', async () => {
@@ -144,12 +144,11 @@ describe('sync service', () => {
       await store.createReturnDoc(`read-receipt:${randomUUID()}`, { type: 'read-receipt', n });
     }
     sync.start();
-    const deadline = Date.now() + 15_000;
-    while (broker.received.length < 3 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
     // Nothing lost: the three receipts arrived once the broker let them through.
-    expect(broker.received.map((doc) => doc['n']).sort()).toEqual([0, 1, 2]);
+    await eventually(
+      () => expect(broker.received.map((doc) => doc['n']).sort()).toEqual([0, 1, 2]),
+      { timeout: 15_000 },
+    );
     // Each refusal made the device wait longer (about 200, 400, 800 ms), rather than retrying
     // at the shortest delay every time (3 x 200 ms).
     const attempts = broker.bulkAttempts;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { eventually } from '../../support/eventually.js';
 import { API_EVENTS, API_VERBS, type SyncStatus } from '../../../src/shared/ipc.js';
 import {
   HOST_API_PREFIX,
@@ -199,9 +200,10 @@ describe('browser host bridge client', () => {
     source.readyState = 1;
     source.fire('open');
     expect(changes).toEqual([[]]);
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    expect(calls.at(-1)?.url).toBe(`${HOST_API_PREFIX}sync:status`);
-    expect(statuses.at(-1)).toEqual(live);
+    await eventually(() => {
+      expect(calls.at(-1)?.url).toBe(`${HOST_API_PREFIX}sync:status`);
+      expect(statuses.at(-1)).toEqual(live);
+    });
   });
 
   it('when the host refuses the event stream for good, says why instead of "Retrying…"', async () => {
@@ -214,8 +216,7 @@ describe('browser host bridge client', () => {
     const source = StubEventSource.opened[0]!;
     source.readyState = 2; // EventSource.CLOSED: it will not reconnect
     source.fire('error');
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    expect(statuses).toHaveLength(1);
+    await eventually(() => expect(statuses).toHaveLength(1));
     expect(statuses[0]?.state).toBe('error');
     expect(statuses[0]?.message).toMatch(/restarted.*new address printed in the terminal/);
   });

@@ -24,6 +24,20 @@ describe('folder import cycles', () => {
     );
   });
 
+  it('rejects a capability that imports a file at the root, which is the wiring', () => {
+    const root = 'tests/fixtures/layout/wiring-cycle';
+    const cycles = findFolderCycles(root);
+    expect(cycles).toHaveLength(1);
+    expect(cycles[0]?.folders).toEqual(['(wiring)', 'session']);
+    expect(cycles[0]?.imports).toEqual(
+      expect.arrayContaining([`${root}/session/controller.ts -> ${root}/events.ts`]),
+    );
+  });
+
+  it('checks the device and the reader, whose folders were the last to import in circles', () => {
+    expect(CAPABILITY_ROOTS).toEqual(expect.arrayContaining(['src/main', 'src/renderer/src']));
+  });
+
   it.each(CAPABILITY_ROOTS)('finds no folder import cycle in %s', (root) => {
     expect(findFolderCycles(root)).toEqual([]);
   });

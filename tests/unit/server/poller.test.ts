@@ -11,6 +11,7 @@ import type { Queue } from '../../../server/src/queue/types.js';
 import { createDemoSor } from '../../../server/src/demo/sor/demo-sor.sqlite.js';
 import type { DemoSor } from '../../../server/src/demo/sor/demo-sor.sqlite.js';
 import type { SorAdapter } from '../../../server/src/sor/types.js';
+import { eventuallyValue } from '../../support/eventually.js';
 
 /** A lease held in memory, that the test can take away and give back. */
 function memoryLease() {
@@ -191,25 +192,21 @@ describe('poller woken by the SOR', () => {
   it('reads a share at once when the SOR says something changed, not at the next interval', async () => {
     // An interval far longer than the test: only a wake-up can explain a share read in time.
     const running = start({ wake: true, intervalMs: 60_000 });
-    await eventually(() => running.polls() >= 1);
+    await until(() => running.polls() >= 1);
     sor.create({ content: {}, recipients: ['ann'] });
-    await eventually(() => running.queued() === 1);
+    await until(() => running.queued() === 1);
     await running.poller.stop();
   });
 
   it('still reads shares on its interval when the SOR cannot say something changed', async () => {
     const running = start({ wake: false, intervalMs: 50 });
-    await eventually(() => running.polls() >= 1);
+    await until(() => running.polls() >= 1);
     sor.create({ content: {}, recipients: ['ann'] });
-    await eventually(() => running.queued() === 1);
+    await until(() => running.queued() === 1);
     await running.poller.stop();
   });
 });
 
-async function eventually(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+function until(condition: () => boolean): Promise<true> {
+  return eventuallyValue(condition, { timeout: 5_000, interval: 10 });
 }

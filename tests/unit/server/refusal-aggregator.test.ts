@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAuditTrail } from '../../../server/src/audit/audit-trail.js';
 import type { AuditTrail } from '../../../server/src/audit/audit-trail.js';
 import { verifyAuditFile } from '../../../server/src/audit/verify.js';
+import { eventually } from '../../support/eventually.js';
 import { setLogLevel } from '../../../server/src/observability/logger.js';
 import type { LogLevel } from '../../../server/src/observability/logger.js';
 import {
@@ -106,11 +107,9 @@ describe('refusal aggregator', () => {
     const refusals = createRefusalAggregator({ audit: trail, windowMs: 200 });
     for (let i = 0; i < 12; i += 1) refusals.record('k', refusal(i));
     expect(records()).toHaveLength(REFUSALS_RECORDED_EACH);
-    const deadline = Date.now() + 5_000;
-    while (!records().some((r) => r['count'] === 7)) {
-      if (Date.now() > deadline) throw new Error('no summary record within 5 s');
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    await eventually(() => expect(records().some((r) => r['count'] === 7)).toBe(true), {
+      what: 'the summary record',
+    });
     refusals.close();
     expect(accountedFor(records())).toBe(12);
   });

@@ -6,10 +6,10 @@ import type { BriefingAnnotations } from './annotations-view.js';
 import { formatAnnotations } from './annotations-view.js';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { CLASSIFICATIONS, PRIORITIES } from '../../../../src/shared/briefing.js';
 import { CliError, osReason } from '../../cli/cli-error.js';
 import type { CliDeps } from '../../cli/cli-error.js';
+import { parseCommandLine } from '../../cli/parse-command-line.js';
 import { createClient, str } from './admin-cli-client.js';
 import type { Call, Values } from './admin-cli-client.js';
 import { HELP, RUN, USAGE, classificationList, priorityList } from './admin-cli-help.js';
@@ -239,26 +239,9 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-function parse(argv: readonly string[]) {
-  try {
-    return parseArgs({ args: [...argv], allowPositionals: true, options: OPTIONS });
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
-      const option = /'(-[^' ]+)/.exec((error as Error).message)?.[1];
-      throw new CliError(
-        code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option
-          ? `Unknown option ${option} (see \`${RUN} --help\`).`
-          : `${(error as Error).message} (see \`${RUN} --help\`).`,
-      );
-    }
-    throw error;
-  }
-}
-
 /** Runs one command line. Throws CliError for anything the person can fix. */
 export async function runAdminCli(argv: readonly string[], deps: CliDeps): Promise<void> {
-  const { values, positionals } = parse(argv);
+  const { values, positionals } = parseCommandLine(argv, OPTIONS, `${RUN} --help`);
   const [command, id, users] = positionals;
   if (values.help || command === undefined || command === 'help') {
     deps.out(HELP[command ?? ''] ?? HELP[id ?? ''] ?? USAGE);

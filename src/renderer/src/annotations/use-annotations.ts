@@ -4,7 +4,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { Annotation } from '../../../shared/annotations/fold.js';
 import type { AnnotationChange } from '../../../shared/annotations/requests.js';
 import type { Result } from '../../../shared/result.js';
-import { useApi } from '../app/api-context.js';
+import { useApi } from '../api/api-context.js';
 
 export function useAnnotations(briefingId: string): {
   readonly annotations: readonly Annotation[] | null;

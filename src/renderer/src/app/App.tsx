@@ -20,7 +20,7 @@ import { ExportDiagnostics } from '../settings/ExportDiagnostics.js';
 import { ConfigContext, useConfig, useConfigSource } from '../settings/use-config.js';
 import { SyncProblemBanner } from '../sync/SyncStatusIndicator.js';
 import { useSyncStatus } from '../sync/use-sync-status.js';
-import { useApi } from './api-context.js';
+import { useApi } from '../api/api-context.js';
 import { AppHeader } from './AppHeader.js';
 import { describeStartupProblem } from './startup-problem.js';
 import { useSession, type SessionState } from './use-session.js';

@@ -6,7 +6,7 @@ import { UserMenu } from '../session/UserMenu.js';
 import type { SignInActions } from '../session/use-sign-in.js';
 import { SettingsDialog } from '../settings/SettingsDialog.js';
 import { SyncStatusIndicator } from '../sync/SyncStatusIndicator.js';
-import { useTheme } from '../ui/theme.js';
+import { useTheme } from '../settings/theme.js';
 import { AboutDialog } from './AboutDialog.js';
 import type { SessionState } from './use-session.js';
 

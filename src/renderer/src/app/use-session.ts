@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { SessionInfo } from '../../../shared/ipc.js';
 import type { AppErrorInfo } from '../../../shared/app-error.js';
-import { useApi } from './api-context.js';
+import { useApi } from '../api/api-context.js';
 
 export type SessionState =
   | { readonly phase: 'loading' }

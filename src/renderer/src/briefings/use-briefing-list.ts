@@ -7,7 +7,7 @@ import type { BriefingPage, BriefingSummary } from '../../../shared/ipc.js';
 import { LIST_PAGE_SIZE, MAX_LIST_PAGE } from '../../../shared/ipc.js';
 import type { AppErrorInfo } from '../../../shared/app-error.js';
 import type { Result } from '../../../shared/result.js';
-import { useApi } from '../app/api-context.js';
+import { useApi } from '../api/api-context.js';
 import { appendPage, mergeChanged } from './list-pages.js';
 
 /** The whole list's counts, from the device: the reader holds only the pages it has shown. */

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { AttachmentContent } from '../../../shared/ipc.js';
 import type { AppErrorInfo } from '../../../shared/app-error.js';
-import { useApi } from '../app/api-context.js';
+import { useApi } from '../api/api-context.js';
 
 export type AttachmentState =
   | { readonly phase: 'loading' }

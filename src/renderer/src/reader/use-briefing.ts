@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { BriefingDetail } from '../../../shared/ipc.js';
 import type { AppErrorInfo } from '../../../shared/app-error.js';
-import { useApi } from '../app/api-context.js';
+import { useApi } from '../api/api-context.js';
 
 export type BriefingState =
   | { readonly phase: 'none' }

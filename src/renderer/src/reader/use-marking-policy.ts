@@ -5,7 +5,7 @@
 // of screenshots. What only the desktop app enforces is listed in docs/security.md.
 import { useEffect, useState, type RefObject } from 'react';
 import type { MarkingPolicy } from '../../../shared/settings.js';
-import { useApi } from '../app/api-context.js';
+import { useApi } from '../api/api-context.js';
 
 export type PolicyNotice = 'copy-blocked' | 'print-blocked' | null;
 

@@ -4,7 +4,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { AppErrorInfo } from '../../../shared/app-error.js';
 import type { SearchFilters, SearchResponse } from '../../../shared/search.js';
-import { useApi } from '../app/api-context.js';
+import { useApi } from '../api/api-context.js';
 
 /** Typing faster than this asks once, for what stands when the typing pauses. */
 const SETTLE_MS = 40;

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { SessionInfo, SignOutOutcome } from '../../../shared/ipc.js';
-import { useApi } from '../app/api-context.js';
+import { useApi } from '../api/api-context.js';
 import type { ApiSource } from '../bridge/resolve-api.js';
 import { createSignInTabs } from './sign-in-tab.js';
 

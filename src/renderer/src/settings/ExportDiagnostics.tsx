@@ -2,7 +2,7 @@
 // sync state; never a briefing, a token or the person's name.
 import { useState } from 'react';
 import { FileArchive } from 'lucide-react';
-import { useApi } from '../app/api-context.js';
+import { useApi } from '../api/api-context.js';
 import { saveFile } from './save-file.js';
 
 export function ExportDiagnostics() {

@@ -6,7 +6,7 @@ import type { Ref } from 'react';
 import { Lock, X } from 'lucide-react';
 import type { MarkingPolicy, PersonalSettingKey } from '../../../shared/settings.js';
 import { DATE_FORMATS, TEXT_SIZES, THEMES, TIME_FORMATS } from '../../../shared/settings.js';
-import { useApi } from '../app/api-context.js';
+import { useApi } from '../api/api-context.js';
 import { MarkingBadge } from '../ui/markings.js';
 import { ExportDiagnostics } from './ExportDiagnostics.js';
 import { useConfig } from './use-config.js';

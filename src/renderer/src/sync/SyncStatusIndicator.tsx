@@ -11,8 +11,8 @@ import {
 } from 'lucide-react';
 import type { SyncState, SyncStatus } from '../../../shared/ipc.js';
 import { assertNever } from '../../../shared/result.js';
-import { useApi } from '../app/api-context.js';
-import { useNow } from '../app/use-now.js';
+import { useApi } from '../api/api-context.js';
+import { useNow } from '../ui/use-now.js';
 import { describeSync, withoutFinalStop } from './sync-wording.js';
 
 function StateIcon({ state }: { readonly state: SyncState }) {

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { SyncStatus } from '../../../shared/ipc.js';
-import { useApi } from '../app/api-context.js';
+import { useApi } from '../api/api-context.js';
 
 /** The device's sync status: fetched once, then kept current by `sync:status-changed`. */
 export function useSyncStatus(): SyncStatus | null {

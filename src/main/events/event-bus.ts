@@ -1,6 +1,6 @@
 // Events main pushes to the reader (IpcEvents), fanned out to whichever transports are attached:
 // the Electron window, the browser host's event stream, or both in tests.
-import type { IpcEventName, IpcEvents } from '../shared/ipc.js';
+import type { IpcEventName, IpcEvents } from '../../shared/ipc.js';
 
 export type EventListener = <E extends IpcEventName>(name: E, payload: IpcEvents[E]) => void;
 

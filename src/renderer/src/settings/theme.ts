@@ -2,8 +2,8 @@
 // picked one in the settings. The stylesheet does the rest through `color-scheme` and
 // `light-dark()`, so a theme is one attribute on <html> (settings/display.ts sets it).
 import { useCallback, useEffect, useState } from 'react';
-import { useApi } from '../app/api-context.js';
-import { useConfig } from '../settings/use-config.js';
+import { useApi } from '../api/api-context.js';
+import { useConfig } from './use-config.js';
 
 export type Theme = 'light' | 'dark';
 const DARK_QUERY = '(prefers-color-scheme: dark)';

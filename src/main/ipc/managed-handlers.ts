@@ -5,14 +5,14 @@ import type { BriefingDetail, BriefingSummary } from '../../shared/ipc.js';
 import { fail, ok } from '../../shared/result.js';
 import type { SessionView } from '../session/session-view.js';
 import { createDiagnosticsExporter } from '../diagnostics/export-diagnostics.js';
-import type { DeviceIpcHandlers, IpcHandlers } from '../ipc/handlers.js';
+import type { DeviceIpcHandlers, IpcHandlers } from './handlers.js';
 import type { Logger } from '../logging/logger.js';
-import { exceedsCeiling } from './classification-policy.js';
-import type { ConfigService } from './config-service.js';
+import { exceedsCeiling } from '../policy/classification-policy.js';
+import type { ConfigService } from '../policy/config-service.js';
 import { linkDecision } from '../../shared/link-policy.js';
 import type { ExternalLinkPolicy } from '../windows/external-links.js';
 import { ExternalLinkRefusedError, briefingLinkPolicy } from '../windows/external-links.js';
-import type { ScreenCaptureGuard } from './screen-capture.js';
+import type { ScreenCaptureGuard } from '../policy/screen-capture.js';
 
 export const LINK_NOT_ALLOWED = 'link-not-allowed';
 
