@@ -129,6 +129,23 @@ describe.skipIf(!twoInstances)('two sites on Apache CouchDB', () => {
       /0 replications created, 0 updated, 0 removed, 3 unchanged\.$/,
     );
 
+    // The command set B's databases up itself: every replication runs and the briefing is in
+    // B's CouchDB before anyone has signed in at B (a missing target would leave them crashing).
+    await waitFor('the replications running before any sign-in at B', async () => {
+      const { replications } = JSON.parse(await sites(['status', '--json'])) as {
+        replications: { state: string }[];
+      };
+      return replications.length === 3 && replications.every((r) => r.state === 'running')
+        ? true
+        : undefined;
+    });
+    await waitFor('the briefing in B’s CouchDB', async () =>
+      (await b.couchAdmin('GET', `/${dbs.briefings}/${encodeURIComponent(briefingId)}`)).status ===
+      200
+        ? true
+        : undefined,
+    );
+
     // A device of the person syncing with B's broker (B's CouchDB, B's `_security`) gets it.
     const dir = await tempDir('two-sites-device');
     const { logger } = memoryLogger();
