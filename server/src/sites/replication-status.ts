@@ -53,6 +53,8 @@ type SchedulerDoc = {
   last_updated?: unknown;
   info?: {
     changes_pending?: unknown;
+    source_seq?: unknown;
+    through_seq?: unknown;
     docs_written?: unknown;
     doc_write_failures?: unknown;
     error?: unknown;
@@ -65,6 +67,25 @@ function describeSchedulerError(error: unknown): string | null {
   return typeof error === 'string' ? error : JSON.stringify(error);
 }
 
+/** The number in front of a CouchDB 3 sequence ("4-g1AAA..."): the sum of its shards' sequences. */
+function seqNumber(seq: unknown): number | null {
+  const match = typeof seq === 'string' ? /^(\d+)-/.exec(seq) : null;
+  if (match) return Number(match[1]);
+  return typeof seq === 'number' ? seq : null;
+}
+
+/**
+ * The lag in changes: CouchDB's `changes_pending` where it has one, which a continuous job
+ * often has not (its changes feed reports none); otherwise how far what the job has written
+ * (`through_seq`) is behind the latest source sequence it has seen (`source_seq`).
+ */
+function lagOf(info: NonNullable<SchedulerDoc['info']>): number | null {
+  if (typeof info.changes_pending === 'number') return info.changes_pending;
+  const source = seqNumber(info.source_seq);
+  const through = seqNumber(info.through_seq);
+  return source === null || through === null ? null : Math.max(0, source - through);
+}
+
 /** One scheduler entry as Attaché reports it (pure). */
 export function toReplicationStatus(entry: SchedulerDoc): ReplicationStatus | null {
   const id = typeof entry.doc_id === 'string' ? entry.doc_id : null;
@@ -75,7 +96,7 @@ export function toReplicationStatus(entry: SchedulerDoc): ReplicationStatus | nu
     id,
     direction: directionOf(id),
     state: stateOf(entry.state),
-    changesPending: typeof info.changes_pending === 'number' ? info.changes_pending : null,
+    changesPending: lagOf(info),
     docsWritten: num(info.docs_written),
     docWriteFailures: num(info.doc_write_failures),
     errorCount: num(entry.error_count),

@@ -155,6 +155,15 @@ describe("the scheduler's answer", () => {
     expect(statuses[2]).toBeNull();
   });
 
+  it('takes the lag from the sequences where CouchDB reports no changes pending (continuous jobs)', () => {
+    const lag = (info: Record<string, unknown>) =>
+      toReplicationStatus({ doc_id: briefings, state: 'running', info })?.changesPending;
+    expect(lag({ changes_pending: null, source_seq: '9-g1AAAA', through_seq: '4-g1AAAB' })).toBe(5);
+    expect(lag({ changes_pending: null, source_seq: '4-g1AAAA', through_seq: '4-g1AAAA' })).toBe(0);
+    expect(lag({ changes_pending: 2, source_seq: '9-g1AAAA', through_seq: '4-g1AAAB' })).toBe(2);
+    expect(lag({ changes_pending: null, source_seq: 'opaque', through_seq: '4-x' })).toBeNull();
+  });
+
   it('sums them per direction and state', () => {
     const statuses = entries.map(toReplicationStatus).filter((s) => s !== null);
     const summary = summarizeReplications(statuses);
