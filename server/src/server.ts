@@ -142,7 +142,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     const metrics = createMetrics({ queueDepth: () => queue.depth() });
     // Apache CouchDB only (the embedded server has no replicator): this site's replications.
     if (!couch.embedded) {
-      const scheduler = createSiteCouch('this site’s', {
+      const scheduler = createSiteCouch('this site', {
         url: couch.endpoint.url,
         credentials: couch.admin,
       });

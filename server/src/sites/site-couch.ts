@@ -6,6 +6,8 @@ import type { CouchDoc } from '../couch/types.js';
 import type { SiteEndpoint } from './replication-plan.js';
 
 const REQUEST_TIMEOUT_MS = 30_000;
+const BULK_BATCH = 100;
+const BULK_TIMEOUT_MS = 120_000;
 
 export class SiteCouchError extends Error {
   readonly code = 'SITE_COUCH_FAILED';
@@ -20,7 +22,7 @@ export class SiteCouchError extends Error {
 }
 
 export type SiteCouch = {
-  /** Which site this is, for messages ("primary", "this site"). */
+  /** Which site this is, for messages ("the primary site", "this site"). */
   readonly name: string;
   readonly url: string;
   /** A JSON request; an answer other than 2xx throws SiteCouchError, or is returned when `allow` names it. */
@@ -28,7 +30,7 @@ export type SiteCouch = {
     op: string,
     method: string,
     path: string,
-    options?: { body?: unknown; allow?: readonly number[] },
+    options?: { body?: unknown; allow?: readonly number[]; timeoutMs?: number },
   ): Promise<{ status: number; body: unknown }>;
   allDbs(): Promise<string[]>;
   /** Documents of `db` whose ids start with `prefix`, with their bodies. */
@@ -43,6 +45,7 @@ export function createSiteCouch(
 ): SiteCouch {
   const base = site.url.replace(/\/+$/, '');
   const authorization = basicAuthHeader(site.credentials);
+  const capitalized = name.charAt(0).toUpperCase() + name.slice(1);
 
   const couch: SiteCouch = {
     name,
@@ -58,14 +61,14 @@ export function createSiteCouch(
             ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
           },
           ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+          signal: AbortSignal.timeout(options.timeoutMs ?? REQUEST_TIMEOUT_MS),
         });
       } catch (error) {
         const cause = (error as { cause?: unknown }).cause ?? error;
         throw new SiteCouchError(
           name,
           0,
-          `Cannot reach the ${name} CouchDB at ${base} to ${op} (${cause instanceof Error ? cause.message : String(cause)}).`,
+          `Cannot reach ${name}'s CouchDB at ${base} to ${op} (${cause instanceof Error ? cause.message : String(cause)}).`,
         );
       }
       const text = await res.text();
@@ -84,7 +87,7 @@ export function createSiteCouch(
       throw new SiteCouchError(
         name,
         res.status,
-        `The ${name} CouchDB at ${base} refused to ${op}: ${res.status}${typeof reason === 'string' ? ` ${reason}` : ''}.${hint}`,
+        `${capitalized}'s CouchDB at ${base} refused to ${op}: ${res.status}${typeof reason === 'string' ? ` ${reason}` : ''}.${hint}`,
       );
     },
     async allDbs() {
@@ -117,14 +120,14 @@ export function createSiteCouch(
       }
     },
     async bulkDocs(db, docs) {
-      for (let i = 0; i < docs.length; i += 500) {
+      // Small batches, each given long: CouchDB's replicator parses and schedules every
+      // `_replicator` document as it is written, so a batch of hundreds takes tens of seconds.
+      for (let i = 0; i < docs.length; i += BULK_BATCH) {
         const { body } = await couch.request(
           `write ${db}`,
           'POST',
           `/${encodeURIComponent(db)}/_bulk_docs`,
-          {
-            body: { docs: docs.slice(i, i + 500) },
-          },
+          { body: { docs: docs.slice(i, i + BULK_BATCH) }, timeoutMs: BULK_TIMEOUT_MS },
         );
         const failed = (body as { id: string; error?: string; reason?: string }[]).filter(
           (r) => r.error,
@@ -134,7 +137,7 @@ export function createSiteCouch(
           throw new SiteCouchError(
             name,
             0,
-            `The ${name} CouchDB refused ${failed.length} document(s) in ${db}, e.g. ${first.id}: ${first.error} ${first.reason ?? ''}`.trim(),
+            `${capitalized}'s CouchDB refused ${failed.length} document(s) in ${db}, e.g. ${first.id}: ${first.error} ${first.reason ?? ''}`.trim(),
           );
         }
       }

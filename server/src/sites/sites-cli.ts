@@ -117,8 +117,8 @@ async function sync(
   local: SiteEndpoint,
 ): Promise<void> {
   const primary = primarySite(values);
-  const here = createSiteCouch('this site’s', local, deps.fetch);
-  const there = createSiteCouch('primary site’s', primary, deps.fetch);
+  const here = createSiteCouch('this site', local, deps.fetch);
+  const there = createSiteCouch('the primary site', primary, deps.fetch);
   const people = peopleOf(await there.allDbs());
   const client = createCouchClient({ url: local.url, credentials: local.credentials });
   try {
@@ -151,9 +151,7 @@ async function status(
   deps: CliDeps,
   local: SiteEndpoint,
 ) {
-  const replications = await readSiteReplications(
-    createSiteCouch('this site’s', local, deps.fetch),
-  );
+  const replications = await readSiteReplications(createSiteCouch('this site', local, deps.fetch));
   if (values.json) {
     deps.out(JSON.stringify({ replications }, null, 2));
     return;
@@ -179,7 +177,7 @@ const compactionId = (db: string) => `site-compaction:${db}`;
  * until a compaction. The count is kept in this site's control database.
  */
 async function compact(deps: CliDeps, local: SiteEndpoint): Promise<void> {
-  const here = createSiteCouch('this site’s', local, deps.fetch);
+  const here = createSiteCouch('this site', local, deps.fetch);
   const client = createCouchClient({ url: local.url, credentials: local.credentials });
   try {
     await ensureControlDb(client, local.credentials.username);

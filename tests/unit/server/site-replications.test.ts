@@ -247,7 +247,7 @@ describe('the sites command', () => {
     );
     expect(refused.ok).toBe(false);
     expect(refused.text).toContain(
-      'The primary site’s CouchDB at https://a.example refused to list its databases: 401 Name or password is incorrect.',
+      "The primary site's CouchDB at https://a.example refused to list its databases: 401 Name or password is incorrect.",
     );
     expect(refused.text).not.toContain('secret-value');
   });
