@@ -2,8 +2,9 @@
 // secondary site, with that site's server environment (ATTACHE_COUCH_URL, _USER, _PASSWORD_FILE)
 // and the replication account the primary's operator handed over:
 //   sync     sets up every person's databases here (with their `_security` and design documents)
-//            and writes, updates or removes the `_replicator` documents that keep them in step
-//            with the primary; idempotent, so it runs again from a timer as people are added;
+//            and writes or updates (with --prune, removes) the `_replicator` documents that keep
+//            them in step with the primary; idempotent, so it runs again from a timer as people
+//            are added;
 //   status   each replication's state and lag, from CouchDB's scheduler;
 //   compact  compacts every briefings database here that received deletions (unshares at the
 //            primary) since it last ran, so unshared content leaves this site's disk too.
@@ -32,8 +33,9 @@ const CONCURRENCY = 4;
 const USAGE = `Attaché sites: keep a secondary site in step with the primary (run at the secondary)
 
 Usage:
-  ${RUN} sync --primary-url <url> --primary-user <name> --primary-password-file <file>
-        every person's databases here, and the _replicator documents for them
+  ${RUN} sync --primary-url <url> --primary-user <name> --primary-password-file <file> [--prune]
+        every person's databases here, and the _replicator documents for them; --prune also
+        removes those of people whose databases the primary no longer has
   ${RUN} status [--json]         each replication's state and lag (changes not yet read)
   ${RUN} compact                 compact briefings databases that received unshares since the last run
 
@@ -46,6 +48,7 @@ const OPTIONS = {
   'primary-user': { type: 'string' },
   'primary-password-file': { type: 'string' },
   'local-url': { type: 'string' },
+  prune: { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -136,13 +139,19 @@ async function sync(
   const wanted = wantedReplications(people, { primary, secondary });
   const current = await here.docsWithPrefix(REPLICATOR_DB, 'attache:');
   const plan = planReplications(current, wanted);
+  // Removal only when asked: a primary answering with a partial list (restored from an old
+  // backup, a database renamed by hand) must not silently stop everyone's replication.
+  const prune = values.prune === true;
   await here.bulkDocs(REPLICATOR_DB, [
     ...plan.create,
     ...plan.update,
-    ...plan.remove.map((doc) => ({ ...doc, _deleted: true })),
+    ...(prune ? plan.remove.map((doc) => ({ ...doc, _deleted: true })) : []),
   ]);
+  const stale = prune
+    ? `${plan.remove.length} removed`
+    : `${plan.remove.length} of people the primary no longer has kept (--prune removes them)`;
   deps.out(
-    `${people.length} ${people.length === 1 ? 'person' : 'people'} at the primary (${primary.url}): ${plan.create.length} replications created, ${plan.update.length} updated, ${plan.remove.length} removed, ${plan.unchanged} unchanged.`,
+    `${people.length} ${people.length === 1 ? 'person' : 'people'} at the primary (${primary.url}): ${plan.create.length} replications created, ${plan.update.length} updated, ${stale}, ${plan.unchanged} unchanged.`,
   );
 }
 

@@ -126,7 +126,7 @@ describe.skipIf(!twoInstances)('two sites on Apache CouchDB', () => {
     expect(await sites(['sync'])).toMatch(/^1 person .*: 3 replications created, 0 updated/);
     // Idempotent: a second run (a timer's) changes nothing, so no replication restarts.
     expect(await sites(['sync'])).toMatch(
-      /0 replications created, 0 updated, 0 removed, 3 unchanged\.$/,
+      /0 replications created, 0 updated, 0 of people the primary no longer has kept \(--prune removes them\), 3 unchanged\.$/,
     );
 
     // The command set B's databases up itself: every replication runs and the briefing is in
@@ -228,5 +228,19 @@ describe.skipIf(!twoInstances)('two sites on Apache CouchDB', () => {
     expect(filesHolding(b.couch!.dataDir!, phrase)).toEqual([]);
     // Nothing new deleted: the next run compacts nothing.
     expect(await sites(['compact'])).toMatch(/^0 of 1 briefings databases compacted/);
+  });
+
+  it('keeps the replications of someone the primary no longer lists unless told to prune them', async () => {
+    const staleId = `attache:userdb-${Buffer.from('left.us').toString('hex')}:from-primary`;
+    const path = `/_replicator/${encodeURIComponent(staleId)}`;
+    const put = await b.couchAdmin('PUT', path, {
+      source: `${a.couch!.url}/gone`,
+      target: `${b.couch!.url}/gone`,
+    });
+    expect(put.status).toBe(201);
+    expect(await sites(['sync'])).toMatch(/ 1 of people the primary no longer has kept /);
+    expect((await b.couchAdmin('GET', path)).status).toBe(200);
+    expect(await sites(['sync', '--prune'])).toMatch(/, 1 removed, 3 unchanged\.$/);
+    expect((await b.couchAdmin('GET', path)).status).toBe(404);
   });
 });
