@@ -240,7 +240,7 @@ describe.skipIf(!twoInstances)('two sites on Apache CouchDB', () => {
     expect(put.status).toBe(201);
     expect(await sites(['sync'])).toMatch(/ 1 of people the primary no longer has kept /);
     expect((await b.couchAdmin('GET', path)).status).toBe(200);
-    expect(await sites(['sync', '--prune'])).toMatch(/, 1 removed, 3 unchanged\.$/);
+    expect(await sites(['sync', '--prune'])).toMatch(/, 1 removed, \d+ unchanged\.$/);
     expect((await b.couchAdmin('GET', path)).status).toBe(404);
   });
 });
