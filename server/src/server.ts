@@ -21,6 +21,9 @@ import { createFileAuditLog } from './audit/audit-log.js';
 import { createLogger, setLogLevel } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { createOpsServer } from './ops/ops-server.js';
+import { registerSiteReplicationMetrics } from './sites/replication-metrics.js';
+import { readSiteReplications } from './sites/replication-status.js';
+import { createSiteCouch } from './sites/site-couch.js';
 import { createRefusalAggregator } from './audit/refusal-aggregator.js';
 import {
   createFanoutQueue,
@@ -137,6 +140,14 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     stops.push({ name: 'queue', stop: () => queue.close() });
 
     const metrics = createMetrics({ queueDepth: () => queue.depth() });
+    // Apache CouchDB only (the embedded server has no replicator): this site's replications.
+    if (!couch.embedded) {
+      const scheduler = createSiteCouch('this site', {
+        url: couch.endpoint.url,
+        credentials: couch.admin,
+      });
+      registerSiteReplicationMetrics(metrics.registry, () => readSiteReplications(scheduler));
+    }
     const audit = createFileAuditLog({
       file: path.join(config.dataDir, 'audit', 'audit.jsonl'),
       instance: instanceId,
