@@ -103,6 +103,25 @@ export function createBrokerAnswers(deps: {
   readonly metrics: Metrics;
   readonly refusals: RefusalAggregator;
 }): BrokerAnswers {
+  /** Marks the request recorded and counts the refusal; the record to write, `extra` included. */
+  const refused = (
+    audited: Audited,
+    reason: string,
+    status: number,
+    extra: { readonly orderId?: string } = {},
+  ) => {
+    audited.recorded = true;
+    deps.metrics.brokerDecision('refused');
+    return {
+      action: 'broker.request',
+      ...audited.entry,
+      decision: 'refused' as const,
+      reason,
+      ...extra,
+      status,
+    };
+  };
+
   return {
     allowed: (audited, reason, status) => {
       if (audited.recorded) return;
@@ -119,15 +138,7 @@ export function createBrokerAnswers(deps: {
 
     refuse: (res, audited, status, reason, headers = {}, kind) => {
       if (!audited.recorded) {
-        audited.recorded = true;
-        deps.metrics.brokerDecision('refused');
-        const entry = {
-          action: 'broker.request',
-          ...audited.entry,
-          decision: 'refused' as const,
-          reason,
-          status,
-        };
+        const entry = refused(audited, reason, status);
         if (kind === undefined) deps.audit.record(entry);
         else deps.refusals.record(kind, entry);
       }
@@ -135,16 +146,7 @@ export function createBrokerAnswers(deps: {
     },
 
     wipeOrdered: (res, audited, orderId, body) => {
-      audited.recorded = true;
-      deps.metrics.brokerDecision('refused');
-      deps.audit.record({
-        action: 'broker.request',
-        ...audited.entry,
-        decision: 'refused',
-        reason: 'device wipe ordered',
-        orderId,
-        status: 403,
-      });
+      deps.audit.record(refused(audited, 'device wipe ordered', 403, { orderId }));
       sendJson(res, 403, body);
     },
   };
