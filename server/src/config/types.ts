@@ -1,5 +1,5 @@
 // The validated server configuration. Every key is documented (with its default and environment
-// variable) in ./config-schema.ts, which is the single source of truth.
+// variable) in one of ./keys-*.ts, assembled by ./config-schema.ts: the single source of truth.
 import type { LogLevel } from '../observability/logger.js';
 import type { Classification } from '../../../src/shared/briefing.js';
 

@@ -8,38 +8,32 @@
 //
 // Invariants: exactly one account is known at a time; `signed-in` means its local store may be
 // opened; tokens never leave this module except as the sync service's bearer token.
+//
+// This file is the shell: it owns the timers, the keychain record and the calls to the identity
+// provider. The states and the decisions over them are pure (sign-in-state.ts, offline-policy.ts);
+// the token handed to sync, held in memory between renewals, is access-token-holder.ts.
 import type { Logger } from '../logging/logger.js';
 import { errorFields } from '../logging/logger.js';
 import { forgetSecrets } from '../logging/redact.js';
 import type { TokenProvider } from '../sync/types.js';
 import { KeychainError } from '../secrets/types.js';
+import { createAccessTokenHolder } from './access-token-holder.js';
 import type { LockReason, OfflinePolicy, OnlineHistory } from './offline-policy.js';
 import { offlineAccess, sawTime, wentOnline } from './offline-policy.js';
 import type { SessionRecordStore } from './session-record.js';
-import type { AuthAccount, AuthFailure, IdentityClient, TokenGrant } from './types.js';
+import type { AuthSnapshot } from './sign-in-state.js';
+import {
+  IDLE,
+  SIGNED_OUT,
+  failedAttempt,
+  isHttpsUrl,
+  restoredSnapshot,
+  signInEnding,
+} from './sign-in-state.js';
+import type { AuthAccount, IdentityClient, TokenGrant } from './types.js';
 import { AuthError } from './types.js';
 
-export type SignInFailure = Exclude<AuthFailure, 'cancelled'> | 'keychain-unavailable';
-
-export type SignInAttempt =
-  | { readonly phase: 'idle' }
-  /** The browser is (being) opened on `url`; null until the loopback listener is up. */
-  | { readonly phase: 'waiting'; readonly url: string | null }
-  | { readonly phase: 'failed'; readonly failure: SignInFailure; readonly message: string };
-
-export type AuthState = 'signed-out' | 'signed-in' | 'locked';
-
-export type AuthSnapshot = {
-  readonly state: AuthState;
-  /** The signed-in (or locked) account; null when signed out. */
-  readonly account: AuthAccount | null;
-  /** Signed in, but the provider refused to renew: only an interactive sign-in helps. */
-  readonly signInNeeded: boolean;
-  /** Epoch ms until which the briefings open without reconnecting. */
-  readonly offlineAccessUntil: number | null;
-  readonly lockReason: LockReason | null;
-  readonly attempt: SignInAttempt;
-};
+export type { AuthSnapshot, AuthState, SignInAttempt, SignInFailure } from './sign-in-state.js';
 
 export type AuthSessionOptions = {
   readonly identity: IdentityClient;
@@ -71,34 +65,6 @@ export type AuthSession = {
   readonly tokenProvider: TokenProvider;
 };
 
-const FAILURE_MESSAGES: Record<SignInFailure, string> = {
-  'timed-out':
-    'The sign-in was not finished in time, so Attaché stopped waiting. Select Sign in to try again.',
-  unreachable:
-    'Attaché could not reach the sign-in service. Check your network connection, then try again.',
-  declined:
-    'You cancelled the sign-in on the sign-in page, so nothing changed. Select Sign in when you want to continue.',
-  'provider-error':
-    'The sign-in service did not complete the sign-in. Try again; if it keeps happening, contact IT support.',
-  'interaction-required':
-    'The sign-in service asked for the sign-in to be repeated. Select Sign in to try again.',
-  'keychain-unavailable':
-    'Attaché could not keep your sign-in in the system keychain. Make sure the keychain is unlocked, then try again.',
-};
-
-const IDLE: SignInAttempt = { phase: 'idle' };
-
-/** msal renews 5 minutes before expiry; the in-memory copy lapses just before that. */
-const MEMORY_MARGIN_MS = 6 * 60_000;
-
-function isHttpsUrl(value: string): boolean {
-  try {
-    return new URL(value).protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
-
 export function createAuthSession(options: AuthSessionOptions): AuthSession {
   const { identity, records, policy } = options;
   const logger = options.logger.child('auth');
@@ -108,17 +74,9 @@ export function createAuthSession(options: AuthSessionOptions): AuthSession {
   const checkIntervalMs = options.checkIntervalMs ?? 60_000;
   const historyWriteIntervalMs = options.historyWriteIntervalMs ?? 5 * 60_000;
 
-  let snapshot: AuthSnapshot = {
-    state: 'signed-out',
-    account: null,
-    signInNeeded: false,
-    offlineAccessUntil: null,
-    lockReason: null,
-    attempt: IDLE,
-  };
+  let snapshot: AuthSnapshot = SIGNED_OUT;
   let history: OnlineHistory | null = null;
   let historyWrittenAt = 0;
-  let forceRefresh = false;
   /** Bumped on sign-in and sign-out: results of work started before belong to someone else. */
   let epoch = 0;
   let pending: { controller: AbortController; timer: NodeJS.Timeout } | null = null;
@@ -126,17 +84,6 @@ export function createAuthSession(options: AuthSessionOptions): AuthSession {
   let unlocking: Promise<void> | null = null;
   let writes: Promise<void> = Promise.resolve();
   const listeners = new Set<(snapshot: AuthSnapshot) => void>();
-
-  // Sync asks for the token before every replication request. msal would answer from its
-  // cache, but reading that cache is a keychain round trip (D-Bus here, several calls for a
-  // cache in parts), so the current token is also held in memory until shortly before msal's
-  // own renewal point (5 minutes before expiry), and concurrent asks share one acquisition.
-  let held: { token: string; until: number; epoch: number } | null = null;
-  let inFlight: { refresh: boolean; promise: Promise<string | null> } | null = null;
-
-  const hold = (grant: TokenGrant, at: number): void => {
-    held = { token: grant.accessToken, until: grant.expiresAt - MEMORY_MARGIN_MS, epoch: at };
-  };
 
   const update = (patch: Partial<AuthSnapshot>): void => {
     snapshot = { ...snapshot, ...patch };
@@ -243,8 +190,7 @@ export function createAuthSession(options: AuthSessionOptions): AuthSession {
     history = wentOnline(previous?.userId === grant.account.userId ? history : null, now());
     await records.write({ account: grant.account, history });
     historyWrittenAt = now();
-    forceRefresh = false;
-    hold(grant, epoch);
+    tokens.adopt(grant, epoch);
     logger.info('signed in', { user: grant.account.userId });
     update({
       state: 'signed-in',
@@ -297,20 +243,15 @@ export function createAuthSession(options: AuthSessionOptions): AuthSession {
       })
       .catch((error: unknown) => {
         if (attemptEpoch !== epoch && !(error instanceof KeychainError)) return;
-        const reason: unknown = controller.signal.aborted ? controller.signal.reason : error;
-        if (reason instanceof AuthError && reason.failure === 'cancelled') {
+        const ending = signInEnding(controller.signal.aborted ? controller.signal.reason : error);
+        if (ending.cancelled) {
           logger.info('interactive sign-in cancelled');
           update({ attempt: IDLE });
           return;
         }
-        const failure: SignInFailure =
-          reason instanceof KeychainError
-            ? 'keychain-unavailable'
-            : reason instanceof AuthError && reason.failure !== 'cancelled'
-              ? reason.failure
-              : 'provider-error';
+        const { failure } = ending;
         logger.warn('interactive sign-in failed', { failure, ...errorFields(error) });
-        update({ attempt: { phase: 'failed', failure, message: FAILURE_MESSAGES[failure] } });
+        update({ attempt: failedAttempt(failure) });
       })
       .finally(() => {
         if (pending?.controller === controller) endAttempt();
@@ -327,57 +268,29 @@ export function createAuthSession(options: AuthSessionOptions): AuthSession {
     update({ attempt: IDLE });
   };
 
-  const acquire = async (account: AuthAccount, refresh: boolean): Promise<string | null> => {
-    const at = epoch;
-    try {
-      const grant = await identity.acquireSilent(account, { forceRefresh: refresh });
-      if (at !== epoch) return null;
-      if (refresh) forceRefresh = false;
-      if (!grant.fromCache) cameOnline();
-      hold(grant, at);
-      return grant.accessToken;
-    } catch (error) {
-      if (at !== epoch) return null;
-      if (error instanceof AuthError && error.failure === 'interaction-required') {
-        logger.info('silent renewal refused: the reader must sign in again', errorFields(error));
-        update({ signInNeeded: true });
-        return null;
+  const tokens = createAccessTokenHolder({
+    now,
+    usable: () =>
+      snapshot.state === 'signed-in' && snapshot.account && !snapshot.signInNeeded
+        ? { account: snapshot.account, epoch }
+        : null,
+    acquireSilent: async (account, refresh) => {
+      const at = epoch;
+      try {
+        const grant = await identity.acquireSilent(account, { forceRefresh: refresh });
+        return at === epoch ? grant : null;
+      } catch (error) {
+        if (at !== epoch) return null;
+        if (error instanceof AuthError && error.failure === 'interaction-required') {
+          logger.info('silent renewal refused: the reader must sign in again', errorFields(error));
+          update({ signInNeeded: true });
+          return null;
+        }
+        throw error;
       }
-      throw error;
-    }
-  };
-
-  const tokenProvider: TokenProvider = {
-    getAccessToken: () => {
-      const account = snapshot.account;
-      if (snapshot.state !== 'signed-in' || !account || snapshot.signInNeeded) {
-        return Promise.resolve(null);
-      }
-      const refresh = forceRefresh;
-      if (!refresh && held?.epoch === epoch && now() < held.until) {
-        return Promise.resolve(held.token);
-      }
-      if (inFlight && (inFlight.refresh || !refresh)) return inFlight.promise;
-      // A forced renewal asked for while a plain one is under way waits for it, then asks again:
-      // two renewals at once would both present the same refresh token, and a provider that
-      // rotates refresh tokens takes the second for a replay and ends the sign-in.
-      if (inFlight) {
-        return inFlight.promise.then(
-          () => tokenProvider.getAccessToken(),
-          () => tokenProvider.getAccessToken(),
-        );
-      }
-      const promise = acquire(account, refresh).finally(() => {
-        if (inFlight?.promise === promise) inFlight = null;
-      });
-      inFlight = { refresh, promise };
-      return promise;
     },
-    invalidate: () => {
-      forceRefresh = true;
-      held = null;
-    },
-  };
+    cameOnline,
+  });
 
   return {
     start: async () => {
@@ -386,34 +299,14 @@ export function createAuthSession(options: AuthSessionOptions): AuthSession {
         record = await records.read();
       } catch (error) {
         logger.error('the keychain could not be read; nobody can be signed in', errorFields(error));
-        update({
-          attempt: {
-            phase: 'failed',
-            failure: 'keychain-unavailable',
-            message: FAILURE_MESSAGES['keychain-unavailable'],
-          },
-        });
+        update({ attempt: failedAttempt('keychain-unavailable') });
         record = null;
       }
       if (record) {
         history = record.history;
         historyWrittenAt = now();
         const verdict = offlineAccess(history, now(), policy);
-        update(
-          verdict.allowed
-            ? {
-                state: 'signed-in',
-                account: record.account,
-                offlineAccessUntil: verdict.until,
-                lockReason: null,
-              }
-            : {
-                state: 'locked',
-                account: record.account,
-                offlineAccessUntil: null,
-                lockReason: verdict.reason,
-              },
-        );
+        update(restoredSnapshot(record.account, verdict));
         logger.info('known account on this device', {
           user: record.account.userId,
           state: snapshot.state,
@@ -453,14 +346,7 @@ export function createAuthSession(options: AuthSessionOptions): AuthSession {
       const account = snapshot.account;
       epoch += 1;
       history = null;
-      update({
-        state: 'signed-out',
-        account: null,
-        signInNeeded: false,
-        offlineAccessUntil: null,
-        lockReason: null,
-        attempt: IDLE,
-      });
+      update(SIGNED_OUT);
       await writes;
       if (account) await identity.forget(account);
       await records.clear();
@@ -472,6 +358,6 @@ export function createAuthSession(options: AuthSessionOptions): AuthSession {
       if (snapshot.state === 'signed-in' && !snapshot.signInNeeded) cameOnline();
     },
 
-    tokenProvider,
+    tokenProvider: tokens.tokenProvider,
   };
 }

@@ -1,6 +1,6 @@
 // Contracts of the sign-in capability. `IdentityClient` is the port to the identity provider
-// (msal-node in `identity-client.msal.ts`); the session logic above it (auth-session.ts) is pure
-// enough to be unit-tested with a scripted client.
+// (msal-node in `identity-client.msal.ts`); the session logic above it (auth-session.ts, with its
+// pure decisions in sign-in-state.ts) is unit-tested with a scripted client.
 
 /** The signed-in person, as the device remembers them. Not secret, but kept in the keychain. */
 export type AuthAccount = {

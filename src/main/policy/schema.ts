@@ -7,7 +7,6 @@ import { z } from 'zod';
 import { CLASSIFICATIONS } from '../../shared/briefing.js';
 import type { Classification } from '../../shared/briefing.js';
 import { DEFAULT_PORTS, DEV_IDP } from '../../shared/protocol.js';
-import type { DateFormat, TextSize, Theme, TimeFormat } from '../../shared/settings.js';
 import { DATE_FORMATS, TEXT_SIZES, THEMES, TIME_FORMATS } from '../../shared/settings.js';
 
 export const SETTING_CATEGORIES = {
@@ -106,6 +105,47 @@ const logLevel = z
   });
 
 const define = <T>(definition: SettingDefinition<T>): SettingDefinition<T> => definition;
+
+/** A "blocked from" threshold: IT's to set, a marking and everything above it, or none. */
+const blockedFrom = (
+  definition: Pick<SettingDefinition<Threshold>, 'name' | 'title' | 'description'> & {
+    readonly default: Threshold;
+  },
+): SettingDefinition<Threshold> =>
+  define<Threshold>({
+    ...definition,
+    category: 'classification',
+    kind: thresholdKind,
+    schema: choiceOf(THRESHOLDS),
+    required: false,
+    personal: false,
+    describe: describeThreshold,
+  });
+
+/**
+ * How the reader looks: a person's own choice among `values` (offered in that order, each with
+ * its label), unless the organisation sets it.
+ */
+const appearance = <const T extends readonly [string, ...string[]]>(
+  values: T,
+  definition: Pick<SettingDefinition<T[number]>, 'name' | 'title' | 'description' | 'describe'> & {
+    readonly labels: Readonly<Record<T[number], string>>;
+    readonly default: T[number];
+  },
+): SettingDefinition<T[number]> => {
+  const { labels, ...rest } = definition;
+  return define<T[number]>({
+    ...rest,
+    category: 'appearance',
+    kind: {
+      type: 'choice',
+      choices: values.map((value) => ({ value, label: labels[value as T[number]] })),
+    },
+    schema: choiceOf(values),
+    required: false,
+    personal: true,
+  });
+};
 
 export const SETTINGS = {
   serverUrl: define<string>({
@@ -215,43 +255,25 @@ export const SETTINGS = {
     personal: false,
     describe: (value) => value,
   }),
-  printBlockedFrom: define<Threshold>({
+  printBlockedFrom: blockedFrom({
     name: 'PrintBlockedFrom',
-    category: 'classification',
     title: 'Printing blocked from',
     description:
       'Briefings with this marking or a higher one cannot be printed. Others print with the reader’s name and the time as a watermark and the marking at the top and bottom of every page.',
-    kind: thresholdKind,
-    schema: choiceOf(THRESHOLDS),
     default: 'SECRET',
-    required: false,
-    personal: false,
-    describe: describeThreshold,
   }),
-  copyBlockedFrom: define<Threshold>({
+  copyBlockedFrom: blockedFrom({
     name: 'CopyBlockedFrom',
-    category: 'classification',
     title: 'Copying text blocked from',
     description: 'The text of briefings with this marking or a higher one cannot be copied.',
-    kind: thresholdKind,
-    schema: choiceOf(THRESHOLDS),
     default: 'SECRET',
-    required: false,
-    personal: false,
-    describe: describeThreshold,
   }),
-  screenCaptureBlockedFrom: define<Threshold>({
+  screenCaptureBlockedFrom: blockedFrom({
     name: 'ScreenCaptureBlockedFrom',
-    category: 'classification',
     title: 'Screen capture blocked from',
     description:
       'While a briefing with this marking or a higher one (or its attachment) is on screen, screenshots, screen recording and screen sharing show the window blank. Desktop app only.',
-    kind: thresholdKind,
-    schema: choiceOf(THRESHOLDS),
     default: 'PROTECTED',
-    required: false,
-    personal: false,
-    describe: describeThreshold,
   }),
   allowedLinkTargets: define<readonly string[]>({
     name: 'AllowedLinkTargets',
@@ -294,81 +316,53 @@ export const SETTINGS = {
     personal: false,
     describe: (value) => value,
   }),
-  theme: define<Theme>({
+  theme: appearance(THEMES, {
     name: 'Theme',
-    category: 'appearance',
     title: 'Theme',
     description: 'Light, dark, or follow the system.',
-    kind: {
-      type: 'choice',
-      choices: [
-        { value: 'system', label: 'Follow the system' },
-        { value: 'light', label: 'Light' },
-        { value: 'dark', label: 'Dark' },
-      ],
+    labels: {
+      system: 'Follow the system',
+      light: 'Light',
+      dark: 'Dark',
     },
-    schema: choiceOf(THEMES),
     default: 'system',
-    required: false,
-    personal: true,
     describe: (value) => (value === 'system' ? 'follow the system' : value),
   }),
-  textSize: define<TextSize>({
+  textSize: appearance(TEXT_SIZES, {
     name: 'TextSize',
-    category: 'appearance',
     title: 'Text size',
     description: 'The size of text in the reader.',
-    kind: {
-      type: 'choice',
-      choices: [
-        { value: 'small', label: 'Small' },
-        { value: 'standard', label: 'Standard' },
-        { value: 'large', label: 'Large' },
-        { value: 'larger', label: 'Larger' },
-      ],
+    labels: {
+      small: 'Small',
+      standard: 'Standard',
+      large: 'Large',
+      larger: 'Larger',
     },
-    schema: choiceOf(TEXT_SIZES),
     default: 'standard',
-    required: false,
-    personal: true,
     describe: (value) => value,
   }),
-  dateFormat: define<DateFormat>({
+  dateFormat: appearance(DATE_FORMATS, {
     name: 'DateFormat',
-    category: 'appearance',
     title: 'Date format',
     description: "Day before month, month before day, or the system's own format.",
-    kind: {
-      type: 'choice',
-      choices: [
-        { value: 'system', label: 'As the system' },
-        { value: 'day-month-year', label: 'Day month year (22 Nov 2025)' },
-        { value: 'month-day-year', label: 'Month day year (Nov 22, 2025)' },
-      ],
+    labels: {
+      system: 'As the system',
+      'day-month-year': 'Day month year (22 Nov 2025)',
+      'month-day-year': 'Month day year (Nov 22, 2025)',
     },
-    schema: choiceOf(DATE_FORMATS),
     default: 'system',
-    required: false,
-    personal: true,
     describe: (value) => (value === 'system' ? 'as the system' : value.replaceAll('-', ' ')),
   }),
-  timeFormat: define<TimeFormat>({
+  timeFormat: appearance(TIME_FORMATS, {
     name: 'TimeFormat',
-    category: 'appearance',
     title: 'Time format',
     description: "A 12-hour or 24-hour clock, or the system's own.",
-    kind: {
-      type: 'choice',
-      choices: [
-        { value: 'system', label: 'As the system' },
-        { value: '12-hour', label: '12-hour (7:40 pm)' },
-        { value: '24-hour', label: '24-hour (19:40)' },
-      ],
+    labels: {
+      system: 'As the system',
+      '12-hour': '12-hour (7:40 pm)',
+      '24-hour': '24-hour (19:40)',
     },
-    schema: choiceOf(TIME_FORMATS),
     default: 'system',
-    required: false,
-    personal: true,
     describe: (value) => (value === 'system' ? 'as the system' : value),
   }),
 } as const;
