@@ -277,11 +277,25 @@ export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
     }
   };
 
+  // During a first sync the store may hold thousands of briefings the index has not seen yet:
+  // an answer waits for one page of them at most, and the rest is caught up in the background,
+  // a page at a time between the reader's requests. Until the index has caught up again, every
+  // briefing it applies is announced, since an answer given meanwhile may have left it out (a
+  // `summaries` call for it answered "not here").
+  let behind = false;
+  let continuing = false;
+
   const catchUp = async (): Promise<void> => {
+    const page = await store.briefingChangesSince(briefingsSeq, CHANGES_PAGE);
+    for (const { id, doc } of page.results) applyBriefing(id, doc);
+    if (page.results.length > 0 || page.lastSeq !== briefingsSeq) unsaved = true;
+    briefingsSeq = page.lastSeq;
+    const applied = behind ? page.results.map((result) => result.id) : [];
+    behind = page.more;
+    if (behind) continueLater();
     // The store tells of briefing changes itself; what a returns document changes (read state,
     // annotations) only shows here, so it is announced with the briefings it names.
-    briefingsSeq = await follow(briefingsSeq, store.briefingChangesSince, applyBriefing);
-    const concerned = new Set<string>();
+    const concerned = new Set<string>(applied);
     returnsSeq = await follow(returnsSeq, store.returnChangesSince, (id, doc) => {
       applyReceipt(id, doc);
       const briefingId = briefingOfReturn(doc);
@@ -290,6 +304,19 @@ export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
     if (unsaved) scheduleSave();
     announce([...concerned]);
   };
+
+  function continueLater(): void {
+    if (continuing || closed) return;
+    continuing = true;
+    setImmediate(() => {
+      continuing = false;
+      if (closed || !behind) return;
+      serialised(catchUp).catch((error: unknown) => {
+        // The next answer catches up again.
+        logger.warn('could not catch up with the store', errorFields(error));
+      });
+    });
+  }
 
   const save = async (): Promise<void> => {
     if (!unsaved || !complete) return;

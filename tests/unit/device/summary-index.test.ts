@@ -340,4 +340,48 @@ describe('the summary index', () => {
     expect(changes.every((ids) => ids.length > 0)).toBe(true);
     expect((await service.summaries([numbered(2)._id])).items[0]?.read).toBe(true);
   });
+
+  it('during a sync, answers after one page of what the store took in, and announces the rest as it catches up', async () => {
+    const announced = new Set<string>();
+    let changesRead = 0;
+    let answered = false;
+    let readBeforeAnswer = 0;
+    const { store, service } = await openService(
+      (store) => ({
+        ...store,
+        briefingChangesSince: async (since, limit) => {
+          const page = await store.briefingChangesSince(since, limit);
+          changesRead += page.results.length;
+          return page;
+        },
+      }),
+      (ids) => ids.forEach((id) => announced.add(id)),
+    );
+    expect((await service.page(0)).total).toBe(0);
+    // What a first sync writes while the reader is open, before the reader asks again.
+    const replicated = (n: number): ReplicatedDoc => ({
+      ...numbered(n),
+      _rev: '1-abc',
+      _revisions: { start: 1, ids: ['abc'] },
+    });
+    await store.pullTarget.writeReplicated(
+      Array.from({ length: 1_200 }, (_, i) => replicated(i + 1)),
+    );
+    // As the reader asks: the summaries of the briefings the store's changes named.
+    const first = await service.summaries(idsNewestFirst(1_200)).then((page) => {
+      answered = true;
+      readBeforeAnswer = changesRead;
+      return page;
+    });
+    expect(answered).toBe(true);
+    expect(readBeforeAnswer).toBeLessThanOrEqual(500);
+    expect(first.total).toBeLessThan(1_200);
+    const inFirst = new Set(first.items.map((item) => item.id));
+
+    await eventually(async () => expect((await service.page(0)).total).toBe(1_200));
+    expect((await service.list()).map((item) => item.id)).toEqual(idsNewestFirst(1_200));
+    expect(idsNewestFirst(1_200).filter((id) => !inFirst.has(id) && !announced.has(id))).toEqual(
+      [],
+    );
+  });
 });
