@@ -10,9 +10,22 @@
 // - the product: the sync service on its defaults into another fresh encrypted store, from
 //   start to a complete first sync (the final pass included), with the time until the 50
 //   newest are readable, the requests it made and how many the broker refused.
-// Prints docs/s and the ratio product / limit. Env: BENCH_BRIEFINGS (10000).
+// - the baseline for memory: PouchDB.replicate on its defaults straight from the server's
+//   CouchDB-protocol server (its Unix socket, no broker) into a plain pouchdb-node database.
+// While the product syncs, a reader is open: the list's first page every 500 ms and the
+// summaries of what each change names, as the renderer asks them (the briefings service on the
+// same store), and the event loop's delay is sampled.
+// Prints docs/s and the ratio product / limit, the growth of RSS over its value at the start of
+// each run (product and plain replication run in this one process, after the server; a run's
+// growth is what it adds) and their ratio, the event-loop delay (p99, max).
+// Env: BENCH_BRIEFINGS (10000), BENCH_VARIANTS (tenth,every).
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import PouchDB from 'pouchdb-node';
+import { Agent, fetch as socketFetch } from 'undici';
+import { createBriefingsService } from '../../src/main/briefings/briefings-service.js';
+import { EMBEDDED_COUCH_ORIGIN } from '../../server/src/couch/embedded-couch-process.js';
 import { openUserStore } from '../../src/main/storage/store.pouch.js';
 import type { ReplicatedDoc, UserStore } from '../../src/main/storage/types.js';
 import { createBrokerTransport } from '../../src/main/sync/broker-remote.pouch.js';
@@ -26,6 +39,7 @@ import { createInMemoryKeychainTestDouble } from '../unit/device/auth-doubles.js
 import { briefing, tempDir } from '../unit/device/fixtures.js';
 
 const BRIEFINGS = Number(process.env['BENCH_BRIEFINGS'] ?? 10_000);
+const VARIANTS = (process.env['BENCH_VARIANTS'] ?? 'tenth,every').split(',');
 const PARAGRAPH =
   '<p>The delegation arrives on Tuesday; the minister’s remarks should acknowledge the trade ' +
   'figures published last quarter and avoid any commitment on the tariff review before the ' +
@@ -126,7 +140,65 @@ async function tightLoop(h: Harness, user: string): Promise<number> {
   }
 }
 
-type ProductRun = { docsPerSec: number; newest50Ms: number; requests: number; refused: number };
+/** Samples RSS every 20 ms from now; `stop` gives how far it rose above its value now (MB). */
+function watchRss(): { stop: () => number } {
+  const start = process.memoryUsage.rss();
+  let peak = start;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return (peak - start) / 2 ** 20;
+    },
+  };
+}
+
+function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+/** The memory baseline: PouchDB.replicate on its defaults, server to plain LevelDB, no broker. */
+async function plainReplicate(h: Harness, user: string): Promise<{ rssMb: number }> {
+  const dir = await tempDir('bench-plain');
+  const { couchAdmin } = JSON.parse(fs.readFileSync(h.server.files.serverSecrets, 'utf8')) as {
+    couchAdmin: { username: string; password: string };
+  };
+  const agent = new Agent({ connect: { socketPath: h.server.couch.socketPath ?? '' } });
+  const source = new PouchDB(`${EMBEDDED_COUCH_ORIGIN}/${h.dbNames(user).briefings}`, {
+    auth: couchAdmin,
+    // Over the socket; attachments are read with node-fetch's buffer() where a response has
+    // one (PouchDB's http adapter), which undici's responses lack.
+    fetch: (async (url: string, init: RequestInit) => {
+      const response = await socketFetch(url, { ...(init as object), dispatcher: agent });
+      return Object.assign(response, {
+        buffer: async () => Buffer.from(await response.arrayBuffer()),
+      });
+    }) as unknown as PouchDB.Configuration.RemoteDatabaseConfiguration['fetch'],
+  });
+  const target = new PouchDB(`${dir.path}/plain`);
+  collectGarbage();
+  const rss = watchRss();
+  try {
+    await PouchDB.replicate(source, target);
+    return { rssMb: rss.stop() };
+  } finally {
+    await target.close();
+    await source.close();
+    await agent.close();
+    await dir.remove();
+  }
+}
+
+type ProductRun = {
+  docsPerSec: number;
+  newest50Ms: number;
+  requests: number;
+  refused: number;
+  rssMb: number;
+  lagP99Ms: number;
+  lagMaxMs: number;
+  listCalls: number;
+};
 
 async function product(h: Harness, user: string): Promise<ProductRun> {
   const { store, remove } = await freshStore(user);
@@ -143,12 +215,42 @@ async function product(h: Harness, user: string): Promise<ProductRun> {
     { length: 50 },
     (_, i) => `briefing:BRF-${String(BRIEFINGS - i).padStart(6, '0')}`,
   );
+  // The reader: the first page now and then, the summaries of what changed, one call at a time.
+  const reader = createBriefingsService({ store, logger });
+  const named = new Set<string>();
+  let listCalls = 0;
+  let reading = false;
+  const read = async (): Promise<void> => {
+    if (reading) return;
+    reading = true;
+    try {
+      while (named.size > 0) {
+        const ids = [...named].slice(0, 500);
+        for (const id of ids) named.delete(id);
+        await reader.summaries(ids);
+        listCalls += 1;
+      }
+      await reader.page(0, 50);
+      listCalls += 1;
+    } finally {
+      reading = false;
+    }
+  };
+  const pager = setInterval(() => void read(), 500);
   store.onBriefingsChange((changes) => {
-    for (const change of changes) held.add(change.id);
+    for (const change of changes) {
+      held.add(change.id);
+      named.add(change.id);
+    }
     if (newestAt === null && newest.every((id) => held.has(id))) newestAt = performance.now();
+    void read();
   });
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  collectGarbage();
+  const rss = watchRss();
   const started = performance.now();
   try {
+    lag.enable();
     sync.start();
     await waitFor(
       'a complete first sync',
@@ -156,6 +258,8 @@ async function product(h: Harness, user: string): Promise<ProductRun> {
       3_600_000,
     );
     const seconds = (performance.now() - started) / 1000;
+    lag.disable();
+    const rssMb = rss.stop();
     const records = auditRecords(h)
       .slice(auditBefore)
       .filter((r) => r.action === 'broker.request' && r['user'] === user);
@@ -164,9 +268,15 @@ async function product(h: Harness, user: string): Promise<ProductRun> {
       newest50Ms: (newestAt ?? performance.now()) - started,
       requests: records.length,
       refused: records.filter((r) => r.decision === 'refused').length,
+      rssMb,
+      lagP99Ms: lag.percentile(99) / 1e6,
+      lagMaxMs: lag.max / 1e6,
+      listCalls,
     };
   } finally {
+    clearInterval(pager);
     await sync.stop();
+    await reader.close();
     await remove();
   }
 }
@@ -175,14 +285,15 @@ async function main(): Promise<void> {
   const h = await startHarness({ seedDemoData: false });
   try {
     const variants = [
-      { name: 'one in ten with a PDF', user: 'bench.tenth', pdfEvery: 10 },
-      { name: 'every briefing with a PDF', user: 'bench.every', pdfEvery: 1 },
-    ];
+      { key: 'tenth', name: 'one in ten with a PDF', user: 'bench.tenth', pdfEvery: 10 },
+      { key: 'every', name: 'every briefing with a PDF', user: 'bench.every', pdfEvery: 1 },
+    ].filter((variant) => VARIANTS.includes(variant.key));
     for (const variant of variants) await seed(h, variant.user, variant.pdfEvery);
     console.log(`${BRIEFINGS} briefings per person (about 5 KB; PDFs of 64 KB)`);
     for (const variant of variants) {
       const limit = await tightLoop(h, variant.user);
       const run = await product(h, variant.user);
+      const plain = await plainReplicate(h, variant.user);
       console.log(
         [
           `${variant.name}:`,
@@ -190,6 +301,8 @@ async function main(): Promise<void> {
           `  first sync (product)   ${run.docsPerSec.toFixed(0)} docs/s, ratio ${(run.docsPerSec / limit).toFixed(2)}`,
           `  50 newest readable     ${run.newest50Ms.toFixed(0)} ms after start`,
           `  broker requests        ${run.requests}, refused ${run.refused}`,
+          `  RSS growth             ${run.rssMb.toFixed(0)} MB; plain PouchDB.replicate ${plain.rssMb.toFixed(0)} MB; ratio ${(run.rssMb / plain.rssMb).toFixed(2)}`,
+          `  event-loop delay       p99 ${run.lagP99Ms.toFixed(1)} ms, max ${run.lagMaxMs.toFixed(1)} ms, with ${run.listCalls} list calls of the reader`,
         ].join('\n'),
       );
     }

@@ -11,6 +11,7 @@ import { briefingDocSchema, readReceiptSchema } from '../../shared/briefing.js';
 import type { AttachmentContent, BriefingDetail, BriefingSummary } from '../../shared/ipc.js';
 import type { AppErrorInfo } from '../../shared/app-error.js';
 import type { Logger } from '../logging/logger.js';
+import { errorFields } from '../logging/logger.js';
 import type { StoredDoc, UserStore } from '../storage/types.js';
 import type { SummaryPage } from './summary-index.js';
 import { createSummaryIndex } from './summary-index.js';
@@ -42,7 +43,12 @@ export type BriefingsServiceOptions = {
   readonly store: UserStore;
   readonly logger: Logger;
   readonly now?: () => Date;
-  /** Called after a local write that changes what the reader shows (read state). */
+  /**
+   * Called with the briefings whose summary changed other than through the store's briefing
+   * changes: a local mark-read at once, the read state or annotations a returns document brings
+   * (restored from the server, or written here), and the briefings a rebuild of the summary
+   * index adds after its first answer. Never empty: the reader refetches only these.
+   */
   readonly onChanged?: (ids: readonly string[]) => void;
 };
 
@@ -92,7 +98,19 @@ export function createBriefingsService(options: BriefingsServiceOptions): Briefi
     return null;
   };
 
-  const index = createSummaryIndex({ store, logger, validate });
+  const index = createSummaryIndex({
+    store,
+    logger,
+    validate,
+    ...(options.onChanged ? { onChanged: options.onChanged } : {}),
+  });
+  // A returns change reaches the reader through the index's catch-up, which knows the briefing
+  // each document names (the change itself carries only the document's own id).
+  const unsubscribeReturns = store.onReturnsChange(() => {
+    index.refresh().catch((error: unknown) => {
+      logger.warn('could not catch up with the read state', errorFields(error));
+    });
+  });
   const isRead = async (id: string, sourceVersion: number): Promise<boolean> => {
     const readVersion = await index.readVersion(id);
     // A newly approved version of a briefing is news again, so a receipt for an older version
@@ -169,6 +187,9 @@ export function createBriefingsService(options: BriefingsServiceOptions): Briefi
       return 'marked';
     },
 
-    close: () => index.close(),
+    close: () => {
+      unsubscribeReturns();
+      return index.close();
+    },
   };
 }

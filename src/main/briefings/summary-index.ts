@@ -6,8 +6,11 @@
 // returns) it has seen and catches up from their changes feeds before it answers, so it is never
 // behind what the store holds; it is saved (sealed, summary-index.file.ts) a moment after it
 // changes and when the store closes. A missing or unusable file, or one of another format,
-// means a rebuild from one read of each database (this is how a store written by an earlier
-// release gets its index).
+// means a rebuild (this is how a store written by an earlier release gets its index). The
+// rebuild reads the briefings a few hundred at a time and answers as soon as the first of them
+// are in, so the first screen does not wait for thousands of documents to be decrypted; the
+// rest comes in the background, yielding to the event loop between reads, and each part is
+// announced (onChanged) the way a sync announces what it writes, so the reader merges it in.
 import type { BriefingDoc } from '../../shared/briefing.js';
 import { readReceiptSchema } from '../../shared/briefing.js';
 import type { BriefingSummary } from '../../shared/ipc.js';
@@ -37,7 +40,11 @@ export type SummaryIndex = {
   readonly entry: (id: string) => Promise<IndexedBriefing | null>;
   /** The highest version of the briefing the reader has read (undefined: none). */
   readonly readVersion: (id: string) => Promise<number | undefined>;
-  /** Saves what is not saved yet. */
+  /** Catches up with the store now (a returns change then reaches onChanged without a list call). */
+  readonly refresh: () => Promise<void>;
+  /** Resolves once the index holds every briefing (at once unless a rebuild is under way). */
+  readonly built: () => Promise<void>;
+  /** Saves what is not saved yet (never a rebuild that has not finished). */
   readonly flush: () => Promise<void>;
   /** Saves and stops the save timer; later calls still answer, and save only on flush. */
   readonly close: () => Promise<void>;
@@ -52,12 +59,22 @@ export type SummaryIndexOptions = {
   ) => { readonly id: string; readonly doc: BriefingDoc } | null;
   /** How long after a change the index is saved (changes during a sync come in bursts). */
   readonly saveDelayMs?: number;
+  /**
+   * Briefings whose summary changed in a way the store's briefing changes do not tell: those a
+   * rebuild added after its first answer, and those a returns document (a read receipt, an
+   * annotation event) concerns, as the index catches up with it.
+   */
+  readonly onChanged?: (briefingIds: readonly string[]) => void;
+  /** How many briefings a rebuild reads at a time. */
+  readonly buildChunk?: number;
 };
 
 /** Bumped when what is saved changes shape: an older file is then rebuilt, never misread. */
 const FORMAT = 1;
 const CHANGES_PAGE = 500;
 const DEFAULT_SAVE_DELAY_MS = 2_000;
+/** About 100 ms of reading and decrypting on a slow laptop: the first answer waits for one. */
+const DEFAULT_BUILD_CHUNK = 200;
 
 type Saved = {
   readonly format: typeof FORMAT;
@@ -97,6 +114,15 @@ function compareRows(a: Row, b: Row): number {
   return b.time - a.time || (a.entry.id < b.entry.id ? -1 : a.entry.id > b.entry.id ? 1 : 0);
 }
 
+/**
+ * The briefing a returns document concerns: read receipts and annotation events both name it in
+ * `briefingId` (shared/briefing.ts, shared/annotations/events.ts). Null for anything else.
+ */
+export function briefingOfReturn(doc: StoredDoc | null): string | null {
+  const briefingId = doc?.['briefingId'];
+  return typeof briefingId === 'string' && briefingId.length > 0 ? briefingId : null;
+}
+
 export function toIndexed(id: string, doc: BriefingDoc): IndexedBriefing {
   return {
     id,
@@ -116,6 +142,7 @@ export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
   const { store, validate } = options;
   const logger = options.logger.child('summary-index');
   const saveDelayMs = options.saveDelayMs ?? DEFAULT_SAVE_DELAY_MS;
+  const buildChunk = Math.max(1, options.buildChunk ?? DEFAULT_BUILD_CHUNK);
 
   const rows = new Map<string, Row>();
   const read = new Map<string, number>();
@@ -128,6 +155,19 @@ export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
   let loaded: Promise<void> | null = null;
   // One catch-up at a time: the seq it starts from is the one the previous ended at.
   let updating: Promise<void> = Promise.resolve();
+  // The background part of a rebuild; until it ends the index holds only part of the store and
+  // is never saved (a saved part would pass for the whole on the next start).
+  let building: Promise<void> = Promise.resolve();
+  let complete = true;
+
+  const announce = (briefingIds: readonly string[]): void => {
+    if (briefingIds.length === 0 || !options.onChanged) return;
+    try {
+      options.onChanged(briefingIds);
+    } catch (error) {
+      logger.warn('a summary index listener failed', errorFields(error));
+    }
+  };
 
   const put = (entry: IndexedBriefing): void => {
     rows.set(entry.id, { entry, time: approvedTime(entry.approvedAt) });
@@ -147,21 +187,64 @@ export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
     read.set(briefingId, Math.max(read.get(briefingId) ?? 0, sourceVersion));
   };
 
+  /** Runs `step` after every catch-up and step queued before it, and before any queued after. */
+  const serialised = <T>(step: () => Promise<T>): Promise<T> => {
+    const run = updating.then(step);
+    updating = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  };
+
+  const readBriefings = async (ids: readonly string[]): Promise<void> => {
+    for (const doc of await store.getBriefingDocs(ids)) applyBriefing(doc._id, doc);
+  };
+
+  /** The rest of a rebuild, a part at a time, each read in turn with the catch-ups. */
+  const buildRest = async (ids: readonly string[]): Promise<void> => {
+    for (let at = 0; at < ids.length; at += buildChunk) {
+      // Let the reader's requests and the sync run between two parts.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (closed) return;
+      const part = ids.slice(at, at + buildChunk);
+      // Serialised with the catch-ups: a read that raced a write is followed by the catch-up
+      // that applies the write, never the other way round.
+      await serialised(() => readBriefings(part));
+      announce(part.filter((id) => rows.has(id)));
+    }
+    complete = true;
+    unsaved = true;
+    scheduleSave();
+  };
+
   /**
-   * Everything from the databases in one read each (much faster than their changes feeds from
-   * 0). The sequences are taken first: what is written meanwhile comes again in the catch-up
-   * that follows, and applying a document twice changes nothing.
+   * Everything from the databases: the receipts in one read, the briefings a part at a time by
+   * id (no changes feed from 0, which is much slower). Resolves once the first part is in; the
+   * rest follows in the background. The sequences are taken first: what is written meanwhile
+   * comes again in the catch-ups, and applying a document twice changes nothing.
    */
   const rebuild = async (): Promise<void> => {
     const [briefingsAt, returnsAt] = await Promise.all([
       store.briefingsUpdateSeq(),
       store.returnsUpdateSeq(),
     ]);
-    for (const doc of await store.listBriefingDocs()) applyBriefing(doc._id, doc);
     for (const doc of await store.listReturnDocs()) applyReceipt(doc._id, doc);
+    // Descending ids: references an SOR hands out tend to grow with time, so the first part
+    // tends to hold newer briefings. Nothing depends on it: the list is sorted by approval.
+    const ids = [...(await store.listBriefingRevisions()).keys()].sort().reverse();
+    await readBriefings(ids.slice(0, buildChunk));
     briefingsSeq = briefingsAt;
     returnsSeq = returnsAt;
-    unsaved = true;
+    if (ids.length <= buildChunk) {
+      unsaved = true;
+      return;
+    }
+    complete = false;
+    building = buildRest(ids.slice(buildChunk)).catch((error: unknown) => {
+      // Not saved, so the next start builds again; until then the list shows what was read.
+      logger.warn('could not finish building the summary index', errorFields(error));
+    });
   };
 
   const load = async (): Promise<void> => {
@@ -194,14 +277,49 @@ export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
     }
   };
 
+  // During a first sync the store may hold thousands of briefings the index has not seen yet:
+  // an answer waits for one page of them at most, and the rest is caught up in the background,
+  // a page at a time between the reader's requests. Until the index has caught up again, every
+  // briefing it applies is announced, since an answer given meanwhile may have left it out (a
+  // `summaries` call for it answered "not here").
+  let behind = false;
+  let continuing = false;
+
   const catchUp = async (): Promise<void> => {
-    briefingsSeq = await follow(briefingsSeq, store.briefingChangesSince, applyBriefing);
-    returnsSeq = await follow(returnsSeq, store.returnChangesSince, applyReceipt);
+    const page = await store.briefingChangesSince(briefingsSeq, CHANGES_PAGE);
+    for (const { id, doc } of page.results) applyBriefing(id, doc);
+    if (page.results.length > 0 || page.lastSeq !== briefingsSeq) unsaved = true;
+    briefingsSeq = page.lastSeq;
+    const applied = behind ? page.results.map((result) => result.id) : [];
+    behind = page.more;
+    if (behind) continueLater();
+    // The store tells of briefing changes itself; what a returns document changes (read state,
+    // annotations) only shows here, so it is announced with the briefings it names.
+    const concerned = new Set<string>(applied);
+    returnsSeq = await follow(returnsSeq, store.returnChangesSince, (id, doc) => {
+      applyReceipt(id, doc);
+      const briefingId = briefingOfReturn(doc);
+      if (briefingId) concerned.add(briefingId);
+    });
     if (unsaved) scheduleSave();
+    announce([...concerned]);
   };
 
+  function continueLater(): void {
+    if (continuing || closed) return;
+    continuing = true;
+    setImmediate(() => {
+      continuing = false;
+      if (closed || !behind) return;
+      serialised(catchUp).catch((error: unknown) => {
+        // The next answer catches up again.
+        logger.warn('could not catch up with the store', errorFields(error));
+      });
+    });
+  }
+
   const save = async (): Promise<void> => {
-    if (!unsaved) return;
+    if (!unsaved || !complete) return;
     unsaved = false;
     const value: Saved = {
       format: FORMAT,
@@ -232,16 +350,11 @@ export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
   /** Runs `fn` on an index that holds everything the store holds now. */
   const current = <T>(fn: () => T): Promise<T> => {
     loaded ??= load();
-    const run = updating.then(async () => {
+    return serialised(async () => {
       await loaded;
       await catchUp();
       return fn();
     });
-    updating = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    return run;
   };
 
   const isRead = (entry: IndexedBriefing): boolean => {
@@ -283,6 +396,12 @@ export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
       })),
     entry: (id) => current(() => rows.get(id)?.entry ?? null),
     readVersion: (id) => current(() => read.get(id)),
+    refresh: () => current(() => undefined),
+    built: async () => {
+      loaded ??= load();
+      await loaded;
+      await building;
+    },
     flush: () => {
       const run = updating.then(save);
       updating = run;
@@ -292,6 +411,8 @@ export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
       closed = true;
       if (saveTimer) clearTimeout(saveTimer);
       saveTimer = null;
+      // A rebuild stops between two parts; it is not saved, so the next start builds again.
+      await building;
       const run = updating.then(save);
       updating = run;
       await run;

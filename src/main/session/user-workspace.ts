@@ -135,10 +135,8 @@ export async function openUserWorkspace(options: UserWorkspaceOptions): Promise<
       .catch((error: unknown) =>
         logger.warn('could not list annotated briefings for search', errorFields(error)),
       );
-  const unsubscribeReturns = store.onReturnsChange(() => {
-    reindexNotes();
-    options.onBriefingsChanged([]);
-  });
+  // The reader hears of them from the briefings service, with the briefings they concern.
+  const unsubscribeReturns = store.onReturnsChange(() => reindexNotes());
   reindexNotes();
   return {
     userId: options.userId,

@@ -180,25 +180,24 @@ export function startPull(options: PullOptions): ReplicationHandle {
     const pageAfter = (at: string | number): Promise<ChangesPage> =>
       changes(`since=${encodeURIComponent(String(at))}&limit=${tuning.pageSize}`);
     let at = since;
-    let next: Promise<ChangesPage> | null = pageAfter(at);
-    while (next) {
+    let next = pageAfter(at);
+    for (;;) {
       const page: ChangesPage = await next;
-      next = null;
       if (signal.aborted || page.results.length === 0 || String(page.last_seq) === String(at)) {
         return at;
       }
-      if (page.results.length >= tuning.pageSize) {
-        next = pageAfter(page.last_seq);
-        // Read ahead: a failure here is met when the page is awaited, not before.
-        next.catch(() => undefined);
-      }
+      // A short page is not the end: the broker takes design documents out of the feed, so a
+      // page may hold fewer changes than asked for with more after it. Only an empty page (or
+      // one that does not move) ends the catch-up; it costs one read, made ahead, at the end.
+      next = pageAfter(page.last_seq);
+      // Read ahead: a failure here is met when the page is awaited, not before.
+      next.catch(() => undefined);
       await fetchMissing(page.results);
       if (signal.aborted) return at;
       at = page.last_seq;
       await target.writeCheckpoint({ since: at, verified });
       emit({ kind: 'checkpoint', seq: at });
     }
-    return at;
   };
 
   const run = async (): Promise<void> => {

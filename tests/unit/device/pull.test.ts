@@ -9,6 +9,7 @@ import { openUserStore } from '../../../src/main/storage/store.pouch.js';
 import type { ReplicationEvent, UserStore } from '../../../src/main/storage/types.js';
 import { createBrokerTransport } from '../../../src/main/sync/broker-remote.pouch.js';
 import { startPull } from '../../../src/main/sync/pull.js';
+import type { BrokerTransport } from '../../../src/main/sync/types.js';
 import { createInMemoryKeychainTestDouble } from './auth-doubles.js';
 import type { CouchSource } from './couch-source.js';
 import { pullOnce, startCouchSource } from './couch-source.js';
@@ -269,5 +270,49 @@ describe("the device's own pull", () => {
     await source.put({ ...briefing('new') });
     await pullOnce(store, couch.url);
     expect(await store.listBriefingDocs()).toHaveLength(41);
+  }, 60_000);
+
+  it('reads the whole feed in the first pass when the broker leaves design documents out of its pages', async () => {
+    const { couch, store } = await setup();
+    const source = couch.db('briefings');
+    await source.put({ _id: '_design/attache', validate_doc_update: 'function () {}' });
+    await source.bulkDocs(Array.from({ length: 250 }, (_, i) => briefing(`d${i}`)));
+    const plain = createBrokerTransport({
+      brokerUrl: couch.url,
+      authorization: () => Promise.resolve('Bearer test'),
+      onRequest: () => undefined,
+    });
+    // A stand-in for the broker's reserved-row filter (broker/reserved-row-filter.ts): the
+    // design document's change is taken out, so the first page holds 99 of the 100 asked for.
+    const transport: BrokerTransport = {
+      ...plain,
+      request: async (database, path, init) => {
+        const response = await plain.request(database, path, init);
+        if (!path.startsWith('_changes?') || !response.ok) return response;
+        const body = (await response.json()) as { results: { id: string }[] };
+        body.results = body.results.filter((change) => !change.id.startsWith('_design/'));
+        return Response.json(body);
+      },
+    };
+    const log = memoryLogger();
+    await new Promise<void>((resolve, reject) => {
+      const handle = startPull({
+        transport,
+        target: store.pullTarget,
+        logger: log.logger,
+        backOff: () => 50,
+        tuning: { pageSize: 100, newestFirst: 0 },
+        onEvent: (event) => {
+          if (event.kind === 'paused' && event.error === null) void handle.cancel().then(resolve);
+          else if (event.kind === 'paused' || (event.kind === 'stopped' && event.error)) {
+            reject(event.error instanceof Error ? event.error : new Error('the pull failed'));
+          }
+        },
+      });
+    });
+    expect(await store.listBriefingDocs()).toHaveLength(250);
+    // The final pass found nothing to fetch, and the checkpoint is at the end of the feed.
+    expect(log.records.filter((record) => record.message.includes('final pass'))).toEqual([]);
+    expect(await store.pullTarget.readCheckpoint()).toEqual({ since: 251, verified: true });
   }, 60_000);
 });

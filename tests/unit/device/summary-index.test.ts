@@ -3,6 +3,7 @@
 // rebuilt; a store written by the previous release (no index) gets one on first open.
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eventually } from '../../support/eventually.js';
 import { briefingDocId } from '../../../src/shared/briefing.js';
 import type { BriefingsService } from '../../../src/main/briefings/briefings-service.js';
 import { createBriefingsService } from '../../../src/main/briefings/briefings-service.js';
@@ -32,6 +33,7 @@ describe('the summary index', () => {
 
   const openService = async (
     wrap: (store: UserStore) => UserStore = (store) => store,
+    onChanged?: (ids: readonly string[]) => void,
   ): Promise<{ store: UserStore; service: BriefingsService }> => {
     const store = await openUserStore({
       dataDir: dir.path,
@@ -39,7 +41,11 @@ describe('the summary index', () => {
       keychain,
       logger: log.logger,
     });
-    const service = createBriefingsService({ store: wrap(store), logger: log.logger });
+    const service = createBriefingsService({
+      store: wrap(store),
+      logger: log.logger,
+      ...(onChanged ? { onChanged } : {}),
+    });
     const opened = { store, service };
     open.push(opened);
     return opened;
@@ -215,8 +221,12 @@ describe('the summary index', () => {
     const { store, service } = await openService();
     const path = summaryIndexPath(store.location);
     await expect(stat(path)).rejects.toMatchObject({ code: 'ENOENT' });
-    const first = await service.page(0);
-    expect(first.total).toBe(600);
+    // The first answer comes from the first part read; the rest follows in the background.
+    const first = await eventually(async () => {
+      const page = await service.page(0);
+      expect(page.total).toBe(600);
+      return page;
+    });
     expect(first.unread).toBe(599);
     expect(first.items.map((item) => item.id)).toEqual(idsNewestFirst(600).slice(0, 50));
     expect(first.items.map((item) => item.read)).toEqual([
@@ -229,5 +239,149 @@ describe('the summary index', () => {
     expect(await service.get(briefingDocId('BRF-0600'))).toMatchObject({ read: true });
     await service.close();
     expect((await stat(path)).size).toBeGreaterThan(0);
+  });
+
+  it('on a store of the previous release, answers the first page after reading one part, and the rest comes in the background, announced', async () => {
+    await seedLocalBriefings(
+      dir.path,
+      USER,
+      Array.from({ length: 1_000 }, (_, i) => numbered(i + 1)),
+      keychain,
+    );
+    let documentsRead = 0;
+    const announced = new Set<string>();
+    const { service } = await openService(
+      (store) => ({
+        ...store,
+        listBriefingDocs: () =>
+          Promise.reject(new Error('the first page waited for every document')),
+        getBriefingDocs: async (ids) => {
+          const docs = await store.getBriefingDocs(ids);
+          documentsRead += docs.length;
+          return docs;
+        },
+      }),
+      (ids) => ids.forEach((id) => announced.add(id)),
+    );
+
+    const first = await service.page(0);
+    expect(documentsRead).toBeLessThanOrEqual(200);
+    expect(first.items).toHaveLength(50);
+    expect(first.total).toBeLessThan(1_000);
+    const shownFirst = new Set((await service.page(0, 500)).items.map((item) => item.id));
+
+    // Then the whole list, newest first, and every briefing not in the first answer announced.
+    await eventually(async () => expect((await service.page(0)).total).toBe(1_000));
+    const whole = await service.list();
+    expect(whole.map((item) => item.id)).toEqual(idsNewestFirst(1_000));
+    expect(whole.filter((item) => !shownFirst.has(item.id) && !announced.has(item.id))).toEqual([]);
+    expect(documentsRead).toBe(1_000);
+  });
+
+  it('is not saved until a rebuild has finished, so a start cut short builds it whole again', async () => {
+    await seedLocalBriefings(
+      dir.path,
+      USER,
+      Array.from({ length: 700 }, (_, i) => numbered(i + 1)),
+      keychain,
+    );
+    // The second part's read waits until the service is closing: the start is cut short.
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let reads = 0;
+    const first = await openService((store) => ({
+      ...store,
+      getBriefingDocs: async (ids) => {
+        reads += 1;
+        if (reads > 1) await held;
+        return store.getBriefingDocs(ids);
+      },
+    }));
+    expect((await first.service.page(0)).total).toBeLessThan(700);
+    // A change the index catches up with while it is being built (a receipt from the server).
+    await first.store.createReturnDoc('read-receipt:restored', {
+      type: 'read-receipt',
+      briefingId: numbered(700)._id,
+      sorId: numbered(700).sorId,
+      sourceVersion: 1,
+      readAt: '2025-03-02T00:00:00.000Z',
+      author: USER,
+    });
+    const answered = first.service.page(0);
+    const path = summaryIndexPath(first.store.location);
+    const closing = closeAll();
+    release();
+    await Promise.all([answered, closing]);
+    await expect(stat(path)).rejects.toMatchObject({ code: 'ENOENT' });
+
+    const { service } = await openService();
+    await eventually(async () => expect((await service.page(0)).total).toBe(700));
+    const whole = await service.list();
+    expect(whole.map((item) => item.id)).toEqual(idsNewestFirst(700));
+    expect(whole[0]?.read).toBe(true);
+  });
+
+  it('tells the reader which briefings a returns document concerns, never an empty change', async () => {
+    await seedLocalBriefings(dir.path, USER, [numbered(1), numbered(2)], keychain);
+    const changes: (readonly string[])[] = [];
+    const { store, service } = await openService(undefined, (ids) => changes.push(ids));
+    await service.page(0);
+
+    // A receipt written by another device, as the restore of the returns brings it.
+    await store.createReturnDoc('read-receipt:other-device', {
+      type: 'read-receipt',
+      briefingId: numbered(2)._id,
+      sorId: numbered(2).sorId,
+      sourceVersion: 1,
+      readAt: '2025-03-02T00:00:00.000Z',
+      author: USER,
+    });
+    await eventually(() => expect(changes).toContainEqual([numbered(2)._id]));
+    expect(changes.every((ids) => ids.length > 0)).toBe(true);
+    expect((await service.summaries([numbered(2)._id])).items[0]?.read).toBe(true);
+  });
+
+  it('during a sync, answers after one page of what the store took in, and announces the rest as it catches up', async () => {
+    const announced = new Set<string>();
+    let changesRead = 0;
+    let answered = false;
+    let readBeforeAnswer = 0;
+    const { store, service } = await openService(
+      (store) => ({
+        ...store,
+        briefingChangesSince: async (since, limit) => {
+          const page = await store.briefingChangesSince(since, limit);
+          changesRead += page.results.length;
+          return page;
+        },
+      }),
+      (ids) => ids.forEach((id) => announced.add(id)),
+    );
+    expect((await service.page(0)).total).toBe(0);
+    // What a first sync writes while the reader is open, before the reader asks again.
+    const replicated = (n: number): ReplicatedDoc => ({
+      ...numbered(n),
+      _rev: '1-abc',
+      _revisions: { start: 1, ids: ['abc'] },
+    });
+    await store.pullTarget.writeReplicated(
+      Array.from({ length: 1_200 }, (_, i) => replicated(i + 1)),
+    );
+    // As the reader asks: the summaries of the briefings the store's changes named.
+    const first = await service.summaries(idsNewestFirst(1_200)).then((page) => {
+      answered = true;
+      readBeforeAnswer = changesRead;
+      return page;
+    });
+    expect(answered).toBe(true);
+    expect(readBeforeAnswer).toBeLessThanOrEqual(500);
+    expect(first.total).toBeLessThan(1_200);
+    const inFirst = new Set(first.items.map((item) => item.id));
+
+    await eventually(async () => expect((await service.page(0)).total).toBe(1_200));
+    expect((await service.list()).map((item) => item.id)).toEqual(idsNewestFirst(1_200));
+    expect(idsNewestFirst(1_200).filter((id) => !inFirst.has(id) && !announced.has(id))).toEqual(
+      [],
+    );
   });
 });
