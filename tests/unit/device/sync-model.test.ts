@@ -255,7 +255,10 @@ describe('sync decisions', () => {
     expect(model.pushedSeq).toBe(7);
     expect(effects).toEqual([{ type: 'persist', force: true }, { type: 'refresh-pending' }]);
     // Anything else from a cancelled replication still says nothing about the current one.
-    const paused = run(reconnected, replication('push', { kind: 'paused', error: offlineError }, 1));
+    const paused = run(
+      reconnected,
+      replication('push', { kind: 'paused', error: offlineError }, 1),
+    );
     expect(paused.model.status.push).toEqual(reconnected.status.push);
   });
 
