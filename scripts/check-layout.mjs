@@ -39,14 +39,6 @@ export const MAX_LINES = 400;
  */
 export const OVERSIZED = new Map([
   [
-    'src/main/sync/sync-service.ts',
-    'the shell over the pure sync model (sync-model.ts), just over the limit; split by the device-scale pull work (issue #12) changing it now',
-  ],
-  [
-    'src/main/storage/store.pouch.ts',
-    'the local store only (the broker transport is in sync/); split by the annotations and device-scale work (issues #15, #12) changing it now',
-  ],
-  [
     'src/renderer/src/briefings/BriefingList.tsx',
     'the windowed reader list; split by the search and device-scale work (issues #14, #12) changing it now',
   ],

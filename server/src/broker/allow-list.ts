@@ -202,7 +202,7 @@ const READS: AliasRules = {
 export const ALLOW_LIST: Readonly<Record<BrokerAlias, AliasRules>> = {
   // Pulled by devices, written only by the server.
   briefings: READS,
-  // Pushed by devices (read receipts, notes), pulled back once after a new sign-in.
+  // Pushed by devices (read receipts, notes), and pulled live by the person's other devices.
   returns: {
     ...READS,
     revs_diff: { POST: { params: {}, body: revsDiffBody } },

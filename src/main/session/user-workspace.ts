@@ -125,8 +125,8 @@ export async function openUserWorkspace(options: UserWorkspaceOptions): Promise<
   const unsubscribeBriefings = store.onBriefingsChange((changes) =>
     options.onBriefingsChanged(changes.map((change) => change.id)),
   );
-  // Returns change what the list shows (read or unread), e.g. when restored from the server.
-  // Returns restored from the server may carry another device's annotations: their briefings'
+  // Returns change what the list shows (read or unread), e.g. when pulled from the server.
+  // Returns pulled from the server may carry another device's annotations: their briefings'
   // notes are indexed again, as are all annotated briefings' at open (the index may predate them).
   const reindexNotes = () =>
     void annotations

@@ -21,7 +21,10 @@ export type PersistedSyncState = {
   readonly lastSyncedAt: string | null;
   /** Returns-database sequence up to which the server has confirmed the push. */
   readonly pushedSeq: string | number;
-  /** The server's returns were copied into this store once (see UserStore.restoreReturns). */
+  /**
+   * Written by releases that copied the server's returns once, at sign-in; the live pull of the
+   * returns (UserStore.returnsPullTarget) replaced that copy, and nothing reads it any more.
+   */
   readonly returnsRestored?: boolean;
 };
 
@@ -42,7 +45,7 @@ export type LocalChange = {
 
 /**
  * A remote database handle, made by the sync capability's broker transport and handed to the
- * store for the replications PouchDB runs (the push, the returns restore). The store never
+ * store for the replication PouchDB runs (the push). The store never
  * makes one: it does not talk to the network.
  */
 export type RemoteDatabase = {
@@ -133,7 +136,10 @@ export type UserStore = {
   readonly listReturnDocs: () => Promise<readonly StoredDoc[]>;
   /** Creates a return document; ids are unique per event, so an existing id is an error. */
   readonly createReturnDoc: (id: string, body: Readonly<Record<string, unknown>>) => Promise<void>;
-  /** Number of return documents written after `seq` (what the push has not confirmed yet). */
+  /**
+   * Number of return documents written here after `seq` (what the push has not confirmed yet);
+   * those that came from the server are not counted.
+   */
   readonly countReturnsSince: (seq: string | number) => Promise<number>;
   /** The returns database's current update sequence. */
   readonly returnsUpdateSeq: () => Promise<string | number>;
@@ -146,16 +152,26 @@ export type UserStore = {
   /** Local writes to the returns database. */
   readonly onReturnsChange: (listener: (changes: readonly LocalChange[]) => void) => () => void;
 
-  /** Pushes the returns database to `remote`, live, until cancelled. */
+  /** Pushes the returns database to `remote`, live, until cancelled; deletions stay local. */
   readonly pushReturns: (options: PushOptions) => ReplicationHandle;
   /** The briefings database as the device's own pull writes into it. */
   readonly pullTarget: PullTarget;
   /**
-   * One-shot copy of the server's returns database into the local one: the read receipts and
-   * notes written before (on this device before a sign-out, or on another), so that a new
-   * store does not show everything unread. Resolves with the number of documents written.
+   * The returns database as the device's live pull of the server's returns writes into it: the
+   * read receipts and annotations written on the person's other devices (and on this one before
+   * a sign-out). What arrives this way is never counted as unsent; the annotation events of a
+   * briefing withdrawn from this device are left out.
    */
-  readonly restoreReturns: (remote: RemoteDatabase) => Promise<number>;
+  readonly returnsPullTarget: PullTarget;
+  /**
+   * Takes the annotation events of withdrawn briefings (unshared, or above the device's
+   * ceiling) off the disk, quotes and notes with them, once the server holds them: written here
+   * up to `pushedSeq` (the push's checkpoint), or received from the server. The caller must
+   * cancel replications first. Resolves with how many went, and how many wait to be sent.
+   */
+  readonly removeWithdrawnAnnotations: (
+    pushedSeq: string | number,
+  ) => Promise<{ readonly removed: number; readonly unsent: number }>;
 
   /**
    * Removes the content of deleted (unshared) briefings from disk, not just from view. The

@@ -1,4 +1,5 @@
-// The device's own pull of the briefings database, in place of PouchDB's replicator (which
+// The device's own pull of the briefings database (and, with `database: 'returns'`, of the
+// person's returns: what their other devices wrote), in place of PouchDB's replicator (which
 // fetches every attachment with a GET of its own, all of a batch's at once, and follows only
 // the server's write order). Per page of the server's changes feed it asks the store which
 // revisions it lacks, fetches them with `_bulk_get` (history and attachments inline; attachments
@@ -21,10 +22,12 @@ import type {
   ReplicationHandle,
 } from '../storage/types.js';
 import type { PullPhase } from './sync-model.js';
-import type { BrokerTransport } from './types.js';
+import type { BrokerDatabase, BrokerTransport } from './types.js';
 
 export type PullOptions = {
   readonly transport: BrokerTransport;
+  /** Which of the person's databases to pull; briefings unless said. */
+  readonly database?: BrokerDatabase;
   readonly target: PullTarget;
   readonly logger: Logger;
   readonly onEvent: (event: ReplicationEvent) => void;
@@ -110,6 +113,7 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 export function startPull(options: PullOptions): ReplicationHandle {
   const tuning: PullTuning = { ...DEFAULT_PULL_TUNING, ...options.tuning };
   const { transport, target, logger } = options;
+  const database = options.database ?? 'briefings';
   const abort = new AbortController();
   const { signal } = abort;
   let stopped = false;
@@ -126,7 +130,7 @@ export function startPull(options: PullOptions): ReplicationHandle {
   };
 
   const getJson = async <T>(what: string, path: string, body?: unknown): Promise<T> => {
-    const response = await transport.request('briefings', path, {
+    const response = await transport.request(database, path, {
       ...(body === undefined ? {} : { method: 'POST' as const, body }),
       signal,
     });
@@ -157,7 +161,7 @@ export function startPull(options: PullOptions): ReplicationHandle {
     let written = 0;
     await eachLimited(chunks(wanted, batchSize), tuning.inFlight, async (batch) => {
       const answer = await getJson<BulkGetAnswer>(
-        'fetching briefings',
+        `fetching ${database}`,
         '_bulk_get?revs=true&attachments=true&latest=true',
         { docs: batch },
       );

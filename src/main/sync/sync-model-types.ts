@@ -44,7 +44,6 @@ export type SyncCore = {
   readonly refusedAttempts: number;
   readonly refusedGeneration: number;
   readonly pushedSeq: string | number;
-  readonly returnsRestored: boolean;
   readonly purgeWanted: boolean;
   readonly purgeFallbackScheduled: boolean;
   readonly purging: boolean;
@@ -66,7 +65,6 @@ export const INITIAL_CORE: SyncCore = {
   refusedAttempts: 0,
   refusedGeneration: -1,
   pushedSeq: 0,
-  returnsRestored: false,
   purgeWanted: false,
   purgeFallbackScheduled: false,
   purging: false,
@@ -86,10 +84,8 @@ export type SyncEvent =
       readonly type: 'persisted-state-read';
       readonly lastSyncedAt: string | null;
       readonly pushedSeq: string | number;
-      readonly returnsRestored: boolean;
     }
   | { readonly type: 'pending-counted'; readonly count: number }
-  | { readonly type: 'returns-restored' }
   /** A (re)connect begins: a new generation; the shell asks for a token next. */
   | { readonly type: 'connecting' }
   | { readonly type: 'token-unavailable'; readonly generation: number; readonly error: unknown }
@@ -134,7 +130,6 @@ export type SyncEffect =
   | { readonly type: 'reconnect' }
   | { readonly type: 'cancel-replications' }
   | { readonly type: 'start-replications'; readonly generation: number }
-  | { readonly type: 'restore-returns'; readonly generation: number }
   | { readonly type: 'invalidate-token' }
   | { readonly type: 'persist'; readonly force: boolean }
   | { readonly type: 'refresh-pending' }

@@ -112,16 +112,12 @@ export function createSyncDecisions(policy: SyncPolicy) {
         break;
 
       case 'persisted-state-read':
-        set({ pushedSeq: event.pushedSeq, returnsRestored: event.returnsRestored });
+        set({ pushedSeq: event.pushedSeq });
         setStatus({ lastSyncedAt: event.lastSyncedAt });
         break;
 
       case 'pending-counted':
         setStatus({ pendingUploads: event.count });
-        break;
-
-      case 'returns-restored':
-        set({ returnsRestored: true });
         break;
 
       case 'connecting': {
@@ -155,7 +151,6 @@ export function createSyncDecisions(policy: SyncPolicy) {
           break;
         }
         setStatus({ signInNeeded: false });
-        if (!m.returnsRestored) effects.push({ type: 'restore-returns', generation: m.generation });
         effects.push({ type: 'start-replications', generation: m.generation });
         break;
 

@@ -1,23 +1,24 @@
 // Live sync of one user's store through the auth broker: the device's own pull of /db/briefings
 // into the local briefings database (pull.ts), PouchDB's push of the local returns database to
-// /db/returns, both over the broker transport (broker-remote.pouch.ts). Both retry network
-// failures themselves (with our capped back-off); this service adds what they cannot do: a
-// status for the reader, token renewal after a 401, restarts after fatal failures, and purging
-// unshared briefings from disk.
+// /db/returns, and the live pull of /db/returns (what the person's other devices wrote), all over
+// the broker transport (replications.ts). They retry network failures themselves (with our
+// capped back-off); this service adds what they cannot do: a status for the reader, token
+// renewal after a 401, restarts after fatal failures, and purging unshared briefings from disk,
+// their annotations with them once sent.
 import type { SyncStatus } from '../../shared/ipc.js';
 import { backoffDelayMs } from '../../shared/backoff.js';
 import { assertNever } from '../../shared/result.js';
 import type { Logger } from '../logging/logger.js';
 import { errorFields } from '../logging/logger.js';
-import type { ReplicationEvent, ReplicationHandle, UserStore } from '../storage/types.js';
+import type { ReplicationHandle, UserStore } from '../storage/types.js';
 import type { BrokerTransportOptions } from './broker-remote.pouch.js';
 import { createBrokerTransport } from './broker-remote.pouch.js';
 import type { PullTuning } from './pull.js';
-import { startPull } from './pull.js';
+import { createReplications } from './replications.js';
 import { deriveStatus, sameStatus } from './status.js';
-import type { Direction, SyncCore, SyncEffect, SyncEvent } from './sync-model.js';
-import { INITIAL_CORE, SignInNeededError, createSyncDecisions } from './sync-model.js';
-import type { BrokerTransport, RequestOutcome, SyncService, TokenProvider } from './types.js';
+import type { SyncCore, SyncEffect, SyncEvent } from './sync-model.js';
+import { INITIAL_CORE, createSyncDecisions } from './sync-model.js';
+import type { BrokerTransport, SyncService, TokenProvider } from './types.js';
 
 export type SyncServiceOptions = {
   readonly store: UserStore;
@@ -43,6 +44,11 @@ export type SyncServiceOptions = {
   readonly pullTuning?: Partial<PullTuning>;
   /** The way to the broker; the real transport unless a test replaces it. */
   readonly createTransport?: (options: BrokerTransportOptions) => BrokerTransport;
+  /**
+   * Before an unshare is purged, how long the push may take to send that briefing's annotation
+   * events (they leave the device only once the server has them).
+   */
+  readonly purgeSendTimeoutMs?: number;
 };
 
 /** lastSyncedAt advances with every successful long poll; this caps how often it is written. */
@@ -73,7 +79,6 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
   let handles: ReplicationHandle[] = [];
   let restartTimer: NodeJS.Timeout | null = null;
   let purgeTimer: NodeJS.Timeout | null = null;
-  let restoring: Promise<void> | null = null;
   let purging: Promise<void> | null = null;
   let booted: Promise<void> | null = null;
   let unsubscribers: Array<() => void> = [];
@@ -122,9 +127,6 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
       case 'start-replications':
         startReplications(effect.generation);
         return;
-      case 'restore-returns':
-        restoreReturns(effect.generation);
-        return;
       case 'invalidate-token':
         tokenProvider.invalidate?.();
         return;
@@ -166,7 +168,6 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
       await store.writeSyncState({
         lastSyncedAt: model.status.lastSyncedAt,
         pushedSeq: model.pushedSeq,
-        returnsRestored: model.returnsRestored,
       });
     } catch (error) {
       logger.warn('could not persist sync state', errorFields(error));
@@ -189,83 +190,26 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
     return pendingCount;
   };
 
-  const authorize = async (direction: Direction, generation: number): Promise<string> => {
-    let token: string | null;
-    try {
-      token = await tokenProvider.getAccessToken();
-    } catch (error) {
-      dispatch({ type: 'authorize-failed', direction, generation, failure: 'offline' });
-      throw error;
-    }
-    if (token === null) {
-      dispatch({ type: 'authorize-failed', direction, generation, failure: 'sign-in-needed' });
-      throw new SignInNeededError('No signed-in user');
-    }
-    return `Bearer ${token}`;
-  };
+  const replications = createReplications({
+    store,
+    brokerUrl: options.brokerUrl,
+    tokenProvider,
+    logger,
+    now,
+    ...(options.deviceHeaders ? { deviceHeaders: options.deviceHeaders } : {}),
+    ...(options.pullTuning ? { pullTuning: options.pullTuning } : {}),
+    createTransport,
+    returnsBackOff: (previousMs) => Math.min(Math.max(previousMs * 2, baseDelayMs), maxDelayMs),
+    dispatch: (event) => dispatch(event),
+    model: () => model,
+  });
 
-  const transportFor = (
-    direction: Direction,
-    generation: number,
-    onOutcome: (outcome: RequestOutcome) => void = (outcome) =>
-      dispatch({ type: 'request', direction, generation, outcome, at: now() }),
-  ): BrokerTransport =>
-    createTransport({
-      brokerUrl: options.brokerUrl,
-      authorization: () => authorize(direction, generation),
-      onRequest: onOutcome,
-      ...(options.deviceHeaders ? { headers: options.deviceHeaders } : {}),
-    });
-
+  // Annotation events of a withdrawn briefing that were still unsent at its purge stayed; each
+  // push checkpoint may have sent them, so the purge runs again for them.
+  let withdrawnUnsent = false;
   const startReplications = (generation: number): void => {
-    const onEvent = (direction: Direction) => (event: ReplicationEvent) =>
-      dispatch({ type: 'replication', direction, generation, event, at: now() });
-    // The replications ask for their next delay; the model keeps it per direction.
-    const backOff = (direction: Direction) => (): number => {
-      dispatch({ type: 'retry-wanted', direction });
-      return model.retryDelay[direction];
-    };
-    handles = [
-      startPull({
-        transport: transportFor('pull', generation),
-        target: store.pullTarget,
-        logger,
-        onEvent: onEvent('pull'),
-        onPhase: (phase) => dispatch({ type: 'pull-phase', generation, phase }),
-        backOff: backOff('pull'),
-        ...(options.pullTuning ? { tuning: options.pullTuning } : {}),
-      }),
-      store.pushReturns({
-        remote: transportFor('push', generation).remoteDatabase('returns'),
-        onEvent: onEvent('push'),
-        backOff: backOff('push'),
-      }),
-    ];
-  };
-
-  // Once per store: a new store (first sign-in here, or after a sign-out erased the last one)
-  // gets the read receipts and notes the server already holds. Retried at the next connection
-  // until it succeeds; alongside the live replications, so briefings do not wait for it.
-  const restoreReturns = (generation: number): void => {
-    if (restoring) return;
-    restoring = (async () => {
-      try {
-        const written = await store.restoreReturns(
-          // Only an order counts here: this one-shot copy says nothing about the live sync.
-          transportFor('push', generation, (outcome) => {
-            if (outcome.kind === 'wipe-ordered')
-              dispatch({ type: 'request', direction: 'push', generation, outcome, at: now() });
-          }).remoteDatabase('returns'),
-        );
-        dispatch({ type: 'returns-restored' });
-        await persist(true);
-        if (written > 0)
-          logger.info('restored read receipts and notes from the server', { written });
-      } catch (error) {
-        logger.info('could not restore returns from the server yet', errorFields(error));
-      }
-    })().finally(() => {
-      restoring = null;
+    handles = replications.start(generation, (event) => {
+      if (event.kind === 'checkpoint' && withdrawnUnsent) dispatch({ type: 'briefings-deleted' });
     });
   };
 
@@ -295,12 +239,54 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
     if (model.running) await connect();
   };
 
+  /**
+   * Waits until the server has confirmed every return written here, a fresh push attempt failed
+   * (offline, refused), or `timeoutMs` passed; `kick` reconnects first rather than wait for the
+   * push's own back-off.
+   */
+  const waitForPush = async (timeoutMs: number, kick: boolean): Promise<void> => {
+    await refreshPending();
+    if (model.status.pendingUploads === 0) return;
+    const failedBefore = model.failures.push;
+    await new Promise<void>((resolve) => {
+      const finish = (): void => {
+        clearTimeout(timer);
+        watchers.delete(check);
+        resolve();
+      };
+      const check = (): void => {
+        if (
+          model.status.pendingUploads === 0 ||
+          model.failures.push > failedBefore ||
+          model.status.signInNeeded ||
+          !model.running
+        )
+          finish();
+      };
+      const timer = setTimeout(finish, timeoutMs);
+      watchers.add(check);
+      if (kick) dispatch({ type: 'sync-wanted', resetRefusals: false });
+      check();
+    });
+    await refreshPending();
+  };
+
   const purge = (): Promise<void> => {
     if (purging) return purging;
     purging = (async () => {
+      // An unshared briefing's annotations hold its text (quotes): they leave the device with it,
+      // but only once the server has them (the SOR keeps them). The push is live: give it a
+      // moment to send what is pending before the replications stop.
+      await waitForPush(options.purgeSendTimeoutMs ?? 10_000, false);
       dispatch({ type: 'purge-begun' });
       await cancelAll();
       try {
+        const { unsent } = await store.removeWithdrawnAnnotations(model.pushedSeq);
+        withdrawnUnsent = unsent > 0;
+        if (withdrawnUnsent)
+          logger.info('annotations of withdrawn briefings stay until the server has them', {
+            unsent,
+          });
         await store.purgeDeleted();
       } catch (error) {
         logger.error(
@@ -323,7 +309,6 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
         type: 'persisted-state-read',
         lastSyncedAt: persisted.lastSyncedAt,
         pushedSeq: persisted.pushedSeq,
-        returnsRestored: persisted.returnsRestored === true,
       });
     } catch (error) {
       logger.warn('could not read persisted sync state', errorFields(error));
@@ -352,7 +337,6 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
       dispatch({ type: 'stopping' });
       await booted;
       await purging;
-      await restoring;
       await cancelAll();
       for (const unsubscribe of unsubscribers) unsubscribe();
       unsubscribers = [];
@@ -376,31 +360,9 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
         return store.countReturnsSince((await store.readSyncState()).pushedSeq);
       }
       await booted;
-      await refreshPending();
-      if (model.status.pendingUploads === 0) return 0;
-      const failedBefore = model.failures.push;
-      await new Promise<void>((resolve) => {
-        const finish = (): void => {
-          clearTimeout(timer);
-          watchers.delete(check);
-          resolve();
-        };
-        // Done when the server confirmed everything, or a fresh attempt failed (offline,
-        // refused): waiting longer would only keep the person at the door.
-        const check = (): void => {
-          if (
-            model.status.pendingUploads === 0 ||
-            model.failures.push > failedBefore ||
-            model.status.signInNeeded
-          )
-            finish();
-        };
-        const timer = setTimeout(finish, timeoutMs);
-        watchers.add(check);
-        dispatch({ type: 'sync-wanted', resetRefusals: false });
-        check();
-      });
-      await refreshPending();
+      // Done when the server confirmed everything, or a fresh attempt failed (offline,
+      // refused): waiting longer would only keep the person at the door.
+      await waitForPush(timeoutMs, true);
       return model.status.pendingUploads;
     },
 

@@ -61,6 +61,6 @@ export type BrokerTransport = {
     pathAndQuery: string,
     init?: BrokerRequest,
   ) => Promise<Response>;
-  /** A database handle for the replications PouchDB still runs (the push, the returns restore). */
+  /** A database handle for the replications PouchDB still runs (the push). */
   readonly remoteDatabase: (database: BrokerDatabase) => RemoteDatabase;
 };

@@ -160,7 +160,6 @@ describe('local store encryption at rest', () => {
       expect(await store.readSyncState()).toEqual({
         lastSyncedAt: '2025-03-04T10:00:00.000Z',
         pushedSeq: 1,
-        returnsRestored: false,
       });
     } finally {
       await store.close();

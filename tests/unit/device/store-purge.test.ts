@@ -102,7 +102,6 @@ describe('purging unshared briefings from disk', () => {
       expect(await store.readSyncState()).toEqual({
         lastSyncedAt: '2025-02-02T00:00:00.000Z',
         pushedSeq: 3,
-        returnsRestored: false,
       });
       await store.close();
     } finally {

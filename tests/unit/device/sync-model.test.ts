@@ -59,10 +59,7 @@ describe('sync decisions', () => {
     expect(deriveStatus(model.status).state).toBe('connecting');
     let effects: SyncEffect[];
     ({ model, effects } = run(model, { type: 'token-answered', generation: 1, signedIn: true }));
-    expect(effects).toEqual([
-      { type: 'restore-returns', generation: 1 },
-      { type: 'start-replications', generation: 1 },
-    ]);
+    expect(effects).toEqual([{ type: 'start-replications', generation: 1 }]);
     ({ model } = run(model, replication('pull', { kind: 'active' })));
     expect(deriveStatus(model.status).state).toBe('syncing');
     ({ model, effects } = run(
