@@ -7,16 +7,28 @@
 // behind what the store holds; it is saved (sealed, summary-index.file.ts) a moment after it
 // changes and when the store closes. A missing or unusable file, or one of another format,
 // means a rebuild from one read of each database (this is how a store written by an earlier
-// release gets its index).
+// release gets its index). A file of the previous format (1, without the annotation marks) keeps
+// its briefings and is migrated by one read of the returns database alone.
+//
+// From the returns it also keeps the order and owner of every annotation event (never a quote or
+// a note: annotations/annotation-presence.ts), so each summary says how many marks the reader
+// has on that briefing without the list reading an event.
+import { ANNOTATION_EVENT_ID_PREFIX } from '../../shared/annotations/limits.js';
 import type { BriefingDoc } from '../../shared/briefing.js';
 import { readReceiptSchema } from '../../shared/briefing.js';
 import type { BriefingSummary } from '../../shared/ipc.js';
+import type { AnnotationMark } from '../annotations/annotation-presence.js';
+import {
+  annotationMarkOf,
+  isAnnotationMark,
+  liveAnnotationCounts,
+} from '../annotations/annotation-presence.js';
 import type { Logger } from '../logging/logger.js';
 import { errorFields } from '../logging/logger.js';
 import type { ChangesPage, StoredDoc, UserStore } from '../storage/types.js';
 
 /** What the index keeps of a briefing: its summary without the read state, and what marks it read. */
-export type IndexedBriefing = Omit<BriefingSummary, 'read'> & {
+export type IndexedBriefing = Omit<BriefingSummary, 'read' | 'annotationCount'> & {
   readonly sourceVersion: number;
   readonly sorId: string;
 };
@@ -37,6 +49,8 @@ export type SummaryIndex = {
   readonly entry: (id: string) => Promise<IndexedBriefing | null>;
   /** The highest version of the briefing the reader has read (undefined: none). */
   readonly readVersion: (id: string) => Promise<number | undefined>;
+  /** How many live annotations (marks and notes) the reader has on the briefing. */
+  readonly annotationCount: (id: string) => Promise<number>;
   /** Saves what is not saved yet. */
   readonly flush: () => Promise<void>;
   /** Saves and stops the save timer; later calls still answer, and save only on flush. */
@@ -54,8 +68,10 @@ export type SummaryIndexOptions = {
   readonly saveDelayMs?: number;
 };
 
-/** Bumped when what is saved changes shape: an older file is then rebuilt, never misread. */
-const FORMAT = 1;
+/** Bumped when what is saved changes shape: an older file is then migrated or rebuilt, never misread. */
+const FORMAT = 2;
+/** The format before annotation marks were kept: its briefings and read state still hold. */
+const FORMAT_WITHOUT_MARKS = 1;
 const CHANGES_PAGE = 500;
 const DEFAULT_SAVE_DELAY_MS = 2_000;
 
@@ -65,6 +81,12 @@ type Saved = {
   readonly returnsSeq: string | number;
   readonly briefings: readonly IndexedBriefing[];
   readonly read: readonly (readonly [string, number])[];
+  readonly annotationMarks: readonly AnnotationMark[];
+};
+
+/** What the previous release saved: the same, without annotation marks. */
+type SavedWithoutMarks = Omit<Saved, 'format' | 'annotationMarks'> & {
+  readonly format: typeof FORMAT_WITHOUT_MARKS;
 };
 
 function isSeq(value: unknown): value is string | number {
@@ -75,13 +97,14 @@ function isSeq(value: unknown): value is string | number {
  * The saved index if it is of this format. The file is authenticated with the store's key, so
  * a file of the right format was written by this code; only its shape is checked.
  */
-function asSaved(value: unknown): Saved | null {
+function asSaved(value: unknown): Saved | SavedWithoutMarks | null {
   if (typeof value !== 'object' || value === null) return null;
-  const saved = value as Partial<Saved>;
-  if (saved.format !== FORMAT || !isSeq(saved.briefingsSeq) || !isSeq(saved.returnsSeq)) {
-    return null;
-  }
+  const saved = value as Partial<Omit<Saved, 'format'>> & { readonly format?: unknown };
+  if (!isSeq(saved.briefingsSeq) || !isSeq(saved.returnsSeq)) return null;
   if (!Array.isArray(saved.briefings) || !Array.isArray(saved.read)) return null;
+  if (saved.format === FORMAT_WITHOUT_MARKS) return saved as SavedWithoutMarks;
+  if (saved.format !== FORMAT || !Array.isArray(saved.annotationMarks)) return null;
+  if (!saved.annotationMarks.every(isAnnotationMark)) return null;
   return saved as Saved;
 }
 
@@ -119,6 +142,9 @@ export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
 
   const rows = new Map<string, Row>();
   const read = new Map<string, number>();
+  // By event document id: a removed event (the briefing was unshared) comes as a deletion.
+  const marks = new Map<string, AnnotationMark>();
+  let annotationCounts: ReadonlyMap<string, number> | null = null;
   let briefingsSeq: string | number = 0;
   let returnsSeq: string | number = 0;
   let ordered: Row[] | null = null;
@@ -139,8 +165,15 @@ export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
     else rows.delete(id);
     ordered = null;
   };
-  // Receipts are append-only and never removed, so a deletion changes nothing here.
-  const applyReceipt = (_id: string, doc: StoredDoc | null): void => {
+  const applyReturn = (id: string, doc: StoredDoc | null): void => {
+    if (id.startsWith(ANNOTATION_EVENT_ID_PREFIX)) {
+      const mark = doc ? annotationMarkOf(doc) : null;
+      if (mark) marks.set(id, mark);
+      else marks.delete(id);
+      annotationCounts = null;
+      return;
+    }
+    // Receipts are append-only and never removed, so a deletion changes nothing here.
     const parsed = doc ? readReceiptSchema.safeParse(doc) : null;
     if (!parsed?.success) return;
     const { briefingId, sourceVersion } = parsed.data;
@@ -153,13 +186,14 @@ export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
    * that follows, and applying a document twice changes nothing.
    */
   const rebuild = async (): Promise<void> => {
-    const [briefingsAt, returnsAt] = await Promise.all([
-      store.briefingsUpdateSeq(),
-      store.returnsUpdateSeq(),
-    ]);
+    const briefingsAt = await store.briefingsUpdateSeq();
     for (const doc of await store.listBriefingDocs()) applyBriefing(doc._id, doc);
-    for (const doc of await store.listReturnDocs()) applyReceipt(doc._id, doc);
     briefingsSeq = briefingsAt;
+    await rebuildReturns();
+  };
+  const rebuildReturns = async (): Promise<void> => {
+    const returnsAt = await store.returnsUpdateSeq();
+    for (const doc of await store.listReturnDocs()) applyReturn(doc._id, doc);
     returnsSeq = returnsAt;
     unsaved = true;
   };
@@ -177,6 +211,14 @@ export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
     for (const [id, version] of saved.read) read.set(id, version);
     briefingsSeq = saved.briefingsSeq;
     returnsSeq = saved.returnsSeq;
+    if (saved.format === FORMAT_WITHOUT_MARKS) {
+      // Saved by the previous release: its briefings stand; the returns it never kept the
+      // annotation events of are read once (receipts again too, which changes nothing).
+      logger.info('adding annotation marks to the summary index from the returns');
+      await rebuildReturns();
+      return;
+    }
+    for (const mark of saved.annotationMarks) marks.set(mark.eventId, mark);
   };
 
   const follow = async (
@@ -196,7 +238,7 @@ export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
 
   const catchUp = async (): Promise<void> => {
     briefingsSeq = await follow(briefingsSeq, store.briefingChangesSince, applyBriefing);
-    returnsSeq = await follow(returnsSeq, store.returnChangesSince, applyReceipt);
+    returnsSeq = await follow(returnsSeq, store.returnChangesSince, applyReturn);
     if (unsaved) scheduleSave();
   };
 
@@ -210,6 +252,7 @@ export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
       // In the list's order, so that a start with nothing to catch up does not sort again.
       briefings: (ordered ??= [...rows.values()].sort(compareRows)).map((row) => row.entry),
       read: [...read.entries()],
+      annotationMarks: [...marks.values()],
     };
     try {
       await store.summaryIndexFile.write(value);
@@ -250,11 +293,13 @@ export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
     // does not count.
     return readVersion !== undefined && readVersion >= entry.sourceVersion;
   };
+  const annotationCountOf = (id: string): number =>
+    (annotationCounts ??= liveAnnotationCounts(marks.values())).get(id) ?? 0;
   const summaryOf = (entry: IndexedBriefing): BriefingSummary => {
     const { sourceVersion, sorId, ...summary } = entry;
     void sourceVersion;
     void sorId;
-    return { ...summary, read: isRead(entry) };
+    return { ...summary, read: isRead(entry), annotationCount: annotationCountOf(entry.id) };
   };
   const unreadCount = (): number => {
     let unread = 0;
@@ -283,6 +328,7 @@ export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
       })),
     entry: (id) => current(() => rows.get(id)?.entry ?? null),
     readVersion: (id) => current(() => read.get(id)),
+    annotationCount: (id) => current(() => annotationCountOf(id)),
     flush: () => {
       const run = updating.then(save);
       updating = run;
