@@ -45,7 +45,6 @@ export const OVERSIZED = new Map([
   ['src/main/auth/auth-session.ts', 'device half of issue #10: sign-in state machine split'],
   ['src/main/sync/sync-service.ts', 'device half of issue #10: pure sync model and its shell'],
   ['src/main/storage/store.pouch.ts', 'device half of issue #10: broker transport moves to sync/'],
-  ['src/renderer/src/briefings/BriefingList.tsx', 'reader list; the search work reshapes it'],
   [
     'server/src/broker/broker-server.ts',
     'the request pipeline; split once the CouchDB-compatibility work changing it has landed',
