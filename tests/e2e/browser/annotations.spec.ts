@@ -124,6 +124,8 @@ test('select, highlight, note, restart offline, still there; a new version moves
   // Highlight with a note from the toolbar beside the selection: it sits just above it.
   await select(page, MOVING);
   await expect(toolbar).toBeVisible();
+  // Text of the body selected: the message about the summary is gone.
+  await expect(panel.getByRole('alert')).toHaveCount(0);
   const around = await selectionBox(page);
   const bar = await toolbar.boundingBox();
   expect(around && bar).toBeTruthy();

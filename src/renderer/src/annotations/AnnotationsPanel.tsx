@@ -40,6 +40,15 @@ type Composer =
     }
   | { readonly mode: 'edit'; readonly annotation: Annotation };
 
+const selectFirstMessage = (then: string) =>
+  `Select some text of the briefing first, then choose ${then}.`;
+/** The messages a new selection in the body answers. */
+const SELECTION_PROBLEMS = new Set([
+  ONLY_BODY_MESSAGE,
+  selectFirstMessage('Highlight'),
+  selectFirstMessage('Highlight with note'),
+]);
+
 export function AnnotationsPanel({ briefing, bodyRef, bodyText }: Props) {
   const { annotations, save } = useAnnotations(briefing.id);
   const [colour, setColour] = useState<HighlightColour>('yellow');
@@ -83,17 +92,26 @@ export function AnnotationsPanel({ briefing, bodyRef, bodyText }: Props) {
     if (pending) markElement(root, pending)?.focus({ preventScroll: true });
   }, [bodyRef, placements]);
 
+  // A message about what was selected is out of date once the reader selects text of the body.
+  useEffect(() => {
+    if (selection?.where !== 'body') return;
+    setProblem((shown) => (shown !== null && SELECTION_PROBLEMS.has(shown) ? null : shown));
+  }, [selection]);
+
   const currentSelection = () => {
     const root = bodyRef.current;
     return root ? selectionOffsets(root, window.getSelection()) : null;
   };
   /** Why nothing can be marked: no selection, or one outside the text marks anchor to. */
   const selectFirst = (then: string) =>
-    setProblem(
-      selection?.where === 'elsewhere'
-        ? ONLY_BODY_MESSAGE
-        : `Select some text of the briefing first, then choose ${then}.`,
-    );
+    setProblem(selection?.where === 'elsewhere' ? ONLY_BODY_MESSAGE : selectFirstMessage(then));
+  /** Focus to a mark just made: now if it is painted already, else as soon as it is. */
+  const focusWhenPainted = (id: string) => {
+    const root = bodyRef.current;
+    const mark = root ? markElement(root, id) : null;
+    if (mark) mark.focus({ preventScroll: true });
+    else focusMark.current = id;
+  };
   const fromToolbar = () =>
     document.activeElement?.closest('[data-testid="selection-toolbar"]') !== null &&
     document.activeElement !== null;
@@ -114,6 +132,8 @@ export function AnnotationsPanel({ briefing, bodyRef, bodyText }: Props) {
     const quote = selection
       ? quoteAt(bodyText, selection.start, selection.end, ANNOTATION_LIMITS.contextChars)
       : null;
+    // Asked before the save: by the time it answers, the toolbar may be gone.
+    const toolbar = selection !== null && fromToolbar();
     const created = await run(
       {
         action: 'create',
@@ -125,7 +145,7 @@ export function AnnotationsPanel({ briefing, bodyRef, bodyText }: Props) {
       null,
     );
     if (created) {
-      if (selection && fromToolbar()) focusMark.current = created.id;
+      if (toolbar) focusWhenPainted(created.id);
       setUndo({
         label: selection ? 'Undo highlight' : 'Undo note',
         change: { action: 'delete', annotationId: created.id },
@@ -210,7 +230,7 @@ export function AnnotationsPanel({ briefing, bodyRef, bodyText }: Props) {
     );
     if (!attached) return;
     setAttaching(null);
-    if (toolbar) focusMark.current = attached.id;
+    if (toolbar) focusWhenPainted(attached.id);
     window.getSelection()?.removeAllRanges();
   };
 
