@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { chromium } from '@playwright/test';
 
-/** What the page answers (BenchResult in annotations.page.ts, a renderer file this one cannot import). */
+/** What the page's `annotationsBench` answers (a renderer file: its type cannot be imported here). */
 type BenchResult = {
   readonly anchored: number;
   readonly changed: number;

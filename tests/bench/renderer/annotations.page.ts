@@ -13,17 +13,6 @@ import { quoteAt } from '../../../src/renderer/src/annotations/anchor.js';
 import { paintMarks } from '../../../src/renderer/src/annotations/paint.js';
 import { placeAnnotations } from '../../../src/renderer/src/annotations/placement.js';
 
-export type BenchResult = {
-  readonly anchored: number;
-  readonly changed: number;
-  readonly detached: number;
-  readonly bodyChars: number;
-  /** Milliseconds per round: opening with none, with the annotations, and of that the fold and anchoring. */
-  readonly none: readonly number[];
-  readonly withAnnotations: readonly number[];
-  readonly anchoring: readonly number[];
-};
-
 const sentence = (i: number) =>
   `Item ${i}: the department recommends that the Minister note the revised forecast for program ${i} and agree to consult the states before the budget is settled. `;
 const paragraphs = Array.from({ length: 120 }, (_, p) =>
@@ -65,7 +54,8 @@ function events(count: number): StoredAnnotationEvent[] {
   return out;
 }
 
-function run(count: number, rounds: number): BenchResult {
+/** Milliseconds per round: opening with none, with the annotations, and of that the fold and anchoring. */
+function run(count: number, rounds: number) {
   const anchoring: number[] = [];
   const open = (stored: readonly StoredAnnotationEvent[]): number => {
     const started = performance.now();
