@@ -71,6 +71,12 @@ export function AnnotationsPanel({ briefing, bodyRef, bodyText }: Props) {
   useEffect(() => {
     const root = bodyRef.current;
     if (!root) return;
+    // Painting replaces every mark element: a mark that has focus gets it back afterwards.
+    const focused = document.activeElement;
+    const hadFocus =
+      focused instanceof HTMLElement && root.contains(focused)
+        ? (focused.dataset['annotationId'] ?? null)
+        : null;
     paintMarks(
       root,
       placements.flatMap((p) =>
@@ -87,7 +93,7 @@ export function AnnotationsPanel({ briefing, bodyRef, bodyText }: Props) {
           : [],
       ),
     );
-    const pending = focusMark.current;
+    const pending = focusMark.current ?? hadFocus;
     focusMark.current = null;
     if (pending) markElement(root, pending)?.focus({ preventScroll: true });
   }, [bodyRef, placements]);
