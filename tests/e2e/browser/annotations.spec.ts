@@ -165,7 +165,8 @@ test('select, highlight, note, restart offline, still there; a new version moves
   await expect(items.nth(1)).toContainText('Green highlight');
   await expect(page.locator('mark.annotation-mark--green')).toBeFocused();
   await expect(toolbar).toHaveCount(0);
-  // A third, plain panel path: the panel's Highlight button keeps the selection too.
+  // A third, plain panel path (in pink): the panel's Highlight button keeps the selection too.
+  await panel.getByRole('radio', { name: 'Pink' }).check();
   await select(page, CUT);
   await panel.getByRole('button', { name: 'Highlight', exact: true }).click();
   await expect(items).toHaveCount(3);
