@@ -42,6 +42,8 @@ export type BriefingSummary = {
   readonly approvedAt: string;
   readonly read: boolean;
   readonly attachmentCount: number;
+  /** How many of the reader's own marks and notes the briefing carries (0: none). */
+  readonly annotationCount: number;
 };
 
 /** One page of the list, and the counts of the whole of it. */

@@ -28,6 +28,7 @@ function briefings(count: number): BriefingSummary[] {
     approvedAt: new Date(now - i * 37 * 60_000).toISOString(),
     read: false,
     attachmentCount: 0,
+    annotationCount: 0,
   }));
 }
 

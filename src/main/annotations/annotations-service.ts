@@ -27,6 +27,7 @@ export const ANNOTATION_ERROR_CODES = {
   noteTooLong: 'annotation-note-too-long',
   quoteTooLong: 'annotation-quote-too-long',
   empty: 'annotation-empty',
+  notAttachable: 'annotation-not-attachable',
 } as const;
 
 export type AnnotationsService = {
@@ -109,6 +110,17 @@ export function createAnnotationsService(options: AnnotationsServiceOptions): An
     return state;
   };
 
+  const briefingOf = async (briefingId: string) => {
+    const stored = await store.getBriefingDoc(briefingId);
+    const parsed = stored ? briefingDocSchema.safeParse(stored) : null;
+    return parsed?.success ? parsed.data : null;
+  };
+  const briefingGone = (): Result<never> =>
+    fail(
+      ANNOTATION_ERROR_CODES.briefingNotFound,
+      'This briefing is no longer on this device, so the mark was not saved. It may have been withdrawn.',
+    );
+
   const saveNow = async (change: AnnotationChange): Promise<Result<Annotation>> => {
     if (change.action !== 'delete') {
       const note = change.note ?? '';
@@ -118,14 +130,8 @@ export function createAnnotationsService(options: AnnotationsServiceOptions): An
     }
     const writtenAt = now().toISOString();
     if (change.action === 'create') {
-      const stored = await store.getBriefingDoc(change.briefingId);
-      const briefing = stored ? briefingDocSchema.safeParse(stored) : null;
-      if (!briefing?.success) {
-        return fail(
-          ANNOTATION_ERROR_CODES.briefingNotFound,
-          'This briefing is no longer on this device, so the mark was not saved. It may have been withdrawn.',
-        );
-      }
+      const briefing = await briefingOf(change.briefingId);
+      if (!briefing) return briefingGone();
       const { quote, position } = change;
       if (quote && quote.exact.length > ANNOTATION_LIMITS.quoteChars) {
         return tooLong('quote', quote.exact.length, ANNOTATION_LIMITS.quoteChars);
@@ -144,8 +150,8 @@ export function createAnnotationsService(options: AnnotationsServiceOptions): An
           clock: 1,
           deviceId,
           briefingId: change.briefingId,
-          sorId: briefing.data.sorId,
-          sourceVersion: briefing.data.sourceVersion,
+          sorId: briefing.sorId,
+          sourceVersion: briefing.sourceVersion,
           ...(change.attachment === undefined ? {} : { attachment: change.attachment }),
           ...(change.page === undefined ? {} : { page: change.page }),
           ...(quote
@@ -183,16 +189,47 @@ export function createAnnotationsService(options: AnnotationsServiceOptions): An
       author: store.userId,
     } as const;
     if (change.action === 'delete') return ok(await write({ ...base, action: 'delete' }));
+    // Re-attached: the new selectors are taken from the version on the device now, which is
+    // the version the event names (the anchor's version, events.ts).
+    let anchor = {
+      sourceVersion: target.sourceVersion,
+      quote: target.quote,
+      position: target.position,
+    };
+    if (change.attach) {
+      if (!target.quote || target.attachment !== null) {
+        return fail(
+          ANNOTATION_ERROR_CODES.notAttachable,
+          'Only a highlight of the briefing’s text can be attached to another passage; nothing was changed.',
+        );
+      }
+      const { quote, position } = change.attach;
+      if (quote.exact.length > ANNOTATION_LIMITS.quoteChars) {
+        return tooLong('quote', quote.exact.length, ANNOTATION_LIMITS.quoteChars);
+      }
+      const briefing = await briefingOf(target.briefingId);
+      if (!briefing) return briefingGone();
+      anchor = {
+        sourceVersion: briefing.sourceVersion,
+        quote: {
+          exact: quote.exact,
+          prefix: quote.prefix.slice(-ANNOTATION_LIMITS.contextChars),
+          suffix: quote.suffix.slice(0, ANNOTATION_LIMITS.contextChars),
+        },
+        position,
+      };
+    }
     // An edit carries the whole state, so it also restores a deleted mark (undo of a delete).
     const colour = change.colour ?? current.colour;
     return ok(
       await write({
         ...base,
+        sourceVersion: anchor.sourceVersion,
         action: 'edit',
         ...(target.attachment === null ? {} : { attachment: target.attachment }),
         ...(target.page === null ? {} : { page: target.page }),
-        ...(target.quote ? { ...target.quote } : {}),
-        ...(target.position ? { ...target.position } : {}),
+        ...(anchor.quote ? { ...anchor.quote } : {}),
+        ...(anchor.position ? { start: anchor.position.start, end: anchor.position.end } : {}),
         ...(colour === null ? {} : { colour }),
         note: change.note ?? current.note,
       }),

@@ -142,6 +142,7 @@ export function createBriefingsService(options: BriefingsServiceOptions): Briefi
         approvedAt: doc.approvedAt,
         read: await isRead(id, doc.sourceVersion),
         attachmentCount: doc.attachments.length,
+        annotationCount: await index.annotationCount(id),
         bodyHtml: briefing.doc.bodyHtml,
         senderRole: briefing.doc.sender.role,
         updatedAt: briefing.doc.updatedAt,

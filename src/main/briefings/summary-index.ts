@@ -11,26 +11,34 @@
 // are in, so the first screen does not wait for thousands of documents to be decrypted; the
 // rest comes in the background, yielding to the event loop between reads, and each part is
 // announced (onChanged) the way a sync announces what it writes, so the reader merges it in.
+// A file of the previous format (1, without the annotation marks) keeps its briefings and is
+// migrated by one read of the returns database alone (summary-index-format.ts).
+//
+// From the returns it also keeps the order and owner of every annotation event (never a quote or
+// a note: annotations/annotation-presence.ts), so each summary says how many marks the reader
+// has on that briefing without the list reading an event.
+import { ANNOTATION_EVENT_ID_PREFIX } from '../../shared/annotations/limits.js';
 import type { BriefingDoc } from '../../shared/briefing.js';
 import { readReceiptSchema } from '../../shared/briefing.js';
 import type { BriefingSummary } from '../../shared/ipc.js';
+import type { AnnotationMark } from '../annotations/annotation-presence.js';
+import { annotationMarkOf, liveAnnotationCounts } from '../annotations/annotation-presence.js';
 import type { Logger } from '../logging/logger.js';
 import { errorFields } from '../logging/logger.js';
 import type { ChangesPage, StoredDoc, UserStore } from '../storage/types.js';
+import type { IndexedBriefing, Row, Saved, SummaryPage } from './summary-index-format.js';
+import {
+  FORMAT,
+  FORMAT_WITHOUT_MARKS,
+  approvedTime,
+  asSaved,
+  briefingOfReturn,
+  compareRows,
+  toIndexed,
+} from './summary-index-format.js';
 
-/** What the index keeps of a briefing: its summary without the read state, and what marks it read. */
-export type IndexedBriefing = Omit<BriefingSummary, 'read'> & {
-  readonly sourceVersion: number;
-  readonly sorId: string;
-};
-
-export type SummaryPage = {
-  readonly items: readonly BriefingSummary[];
-  /** How many briefings the whole list holds. */
-  readonly total: number;
-  /** How many of them are unread. */
-  readonly unread: number;
-};
+export type { IndexedBriefing, SummaryPage } from './summary-index-format.js';
+export { briefingOfReturn, toIndexed } from './summary-index-format.js';
 
 export type SummaryIndex = {
   /** `limit` summaries from `offset` in the list's order (newest approval first). */
@@ -40,6 +48,8 @@ export type SummaryIndex = {
   readonly entry: (id: string) => Promise<IndexedBriefing | null>;
   /** The highest version of the briefing the reader has read (undefined: none). */
   readonly readVersion: (id: string) => Promise<number | undefined>;
+  /** How many live annotations (marks and notes) the reader has on the briefing. */
+  readonly annotationCount: (id: string) => Promise<number>;
   /** Catches up with the store now (a returns change then reaches onChanged without a list call). */
   readonly refresh: () => Promise<void>;
   /** Resolves once the index holds every briefing (at once unless a rebuild is under way). */
@@ -69,74 +79,10 @@ export type SummaryIndexOptions = {
   readonly buildChunk?: number;
 };
 
-/** Bumped when what is saved changes shape: an older file is then rebuilt, never misread. */
-const FORMAT = 1;
 const CHANGES_PAGE = 500;
 const DEFAULT_SAVE_DELAY_MS = 2_000;
 /** About 100 ms of reading and decrypting on a slow laptop: the first answer waits for one. */
 const DEFAULT_BUILD_CHUNK = 200;
-
-type Saved = {
-  readonly format: typeof FORMAT;
-  readonly briefingsSeq: string | number;
-  readonly returnsSeq: string | number;
-  readonly briefings: readonly IndexedBriefing[];
-  readonly read: readonly (readonly [string, number])[];
-};
-
-function isSeq(value: unknown): value is string | number {
-  return typeof value === 'string' || typeof value === 'number';
-}
-
-/**
- * The saved index if it is of this format. The file is authenticated with the store's key, so
- * a file of the right format was written by this code; only its shape is checked.
- */
-function asSaved(value: unknown): Saved | null {
-  if (typeof value !== 'object' || value === null) return null;
-  const saved = value as Partial<Saved>;
-  if (saved.format !== FORMAT || !isSeq(saved.briefingsSeq) || !isSeq(saved.returnsSeq)) {
-    return null;
-  }
-  if (!Array.isArray(saved.briefings) || !Array.isArray(saved.read)) return null;
-  return saved as Saved;
-}
-
-function approvedTime(approvedAt: string): number {
-  const time = Date.parse(approvedAt);
-  return Number.isFinite(time) ? time : Number.NEGATIVE_INFINITY;
-}
-
-type Row = { readonly entry: IndexedBriefing; readonly time: number };
-
-/** Newest approval first; ties broken by id so the order is stable between calls. */
-function compareRows(a: Row, b: Row): number {
-  return b.time - a.time || (a.entry.id < b.entry.id ? -1 : a.entry.id > b.entry.id ? 1 : 0);
-}
-
-/**
- * The briefing a returns document concerns: read receipts and annotation events both name it in
- * `briefingId` (shared/briefing.ts, shared/annotations/events.ts). Null for anything else.
- */
-export function briefingOfReturn(doc: StoredDoc | null): string | null {
-  const briefingId = doc?.['briefingId'];
-  return typeof briefingId === 'string' && briefingId.length > 0 ? briefingId : null;
-}
-
-export function toIndexed(id: string, doc: BriefingDoc): IndexedBriefing {
-  return {
-    id,
-    title: doc.title,
-    summary: doc.summary,
-    classification: doc.classification,
-    priority: doc.priority,
-    senderName: doc.sender.name,
-    approvedAt: doc.approvedAt,
-    attachmentCount: doc.attachments.length,
-    sourceVersion: doc.sourceVersion,
-    sorId: doc.sorId,
-  };
-}
 
 export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
   const { store, validate } = options;
@@ -146,6 +92,9 @@ export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
 
   const rows = new Map<string, Row>();
   const read = new Map<string, number>();
+  // By event document id: a removed event (the briefing was unshared) comes as a deletion.
+  const marks = new Map<string, AnnotationMark>();
+  let annotationCounts: ReadonlyMap<string, number> | null = null;
   let briefingsSeq: string | number = 0;
   let returnsSeq: string | number = 0;
   let ordered: Row[] | null = null;
@@ -179,8 +128,15 @@ export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
     else rows.delete(id);
     ordered = null;
   };
-  // Receipts are append-only and never removed, so a deletion changes nothing here.
-  const applyReceipt = (_id: string, doc: StoredDoc | null): void => {
+  const applyReturn = (id: string, doc: StoredDoc | null): void => {
+    if (id.startsWith(ANNOTATION_EVENT_ID_PREFIX)) {
+      const mark = doc ? annotationMarkOf(doc) : null;
+      if (mark) marks.set(id, mark);
+      else marks.delete(id);
+      annotationCounts = null;
+      return;
+    }
+    // Receipts are append-only and never removed, so a deletion changes nothing here.
     const parsed = doc ? readReceiptSchema.safeParse(doc) : null;
     if (!parsed?.success) return;
     const { briefingId, sourceVersion } = parsed.data;
@@ -225,17 +181,13 @@ export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
    * comes again in the catch-ups, and applying a document twice changes nothing.
    */
   const rebuild = async (): Promise<void> => {
-    const [briefingsAt, returnsAt] = await Promise.all([
-      store.briefingsUpdateSeq(),
-      store.returnsUpdateSeq(),
-    ]);
-    for (const doc of await store.listReturnDocs()) applyReceipt(doc._id, doc);
+    const briefingsAt = await store.briefingsUpdateSeq();
+    await rebuildReturns();
     // Descending ids: references an SOR hands out tend to grow with time, so the first part
     // tends to hold newer briefings. Nothing depends on it: the list is sorted by approval.
     const ids = [...(await store.listBriefingRevisions()).keys()].sort().reverse();
     await readBriefings(ids.slice(0, buildChunk));
     briefingsSeq = briefingsAt;
-    returnsSeq = returnsAt;
     if (ids.length <= buildChunk) {
       unsaved = true;
       return;
@@ -245,6 +197,14 @@ export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
       // Not saved, so the next start builds again; until then the list shows what was read.
       logger.warn('could not finish building the summary index', errorFields(error));
     });
+  };
+
+  /** Receipts and annotation events, from one read of the returns database. */
+  const rebuildReturns = async (): Promise<void> => {
+    const returnsAt = await store.returnsUpdateSeq();
+    for (const doc of await store.listReturnDocs()) applyReturn(doc._id, doc);
+    returnsSeq = returnsAt;
+    unsaved = true;
   };
 
   const load = async (): Promise<void> => {
@@ -260,6 +220,14 @@ export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
     for (const [id, version] of saved.read) read.set(id, version);
     briefingsSeq = saved.briefingsSeq;
     returnsSeq = saved.returnsSeq;
+    if (saved.format === FORMAT_WITHOUT_MARKS) {
+      // Saved by the previous release: its briefings stand; the returns it never kept the
+      // annotation events of are read once (receipts again too, which changes nothing).
+      logger.info('adding annotation marks to the summary index from the returns');
+      await rebuildReturns();
+      return;
+    }
+    for (const mark of saved.annotationMarks) marks.set(mark.eventId, mark);
   };
 
   const follow = async (
@@ -297,7 +265,7 @@ export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
     // annotations) only shows here, so it is announced with the briefings it names.
     const concerned = new Set<string>(applied);
     returnsSeq = await follow(returnsSeq, store.returnChangesSince, (id, doc) => {
-      applyReceipt(id, doc);
+      applyReturn(id, doc);
       const briefingId = briefingOfReturn(doc);
       if (briefingId) concerned.add(briefingId);
     });
@@ -328,6 +296,7 @@ export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
       // In the list's order, so that a start with nothing to catch up does not sort again.
       briefings: (ordered ??= [...rows.values()].sort(compareRows)).map((row) => row.entry),
       read: [...read.entries()],
+      annotationMarks: [...marks.values()],
     };
     try {
       await store.summaryIndexFile.write(value);
@@ -357,6 +326,8 @@ export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
     });
   };
 
+  const annotationCountOf = (id: string): number =>
+    (annotationCounts ??= liveAnnotationCounts(marks.values())).get(id) ?? 0;
   const isRead = (entry: IndexedBriefing): boolean => {
     const readVersion = read.get(entry.id);
     // A newly approved version of a briefing is news again, so a receipt for an older version
@@ -367,7 +338,7 @@ export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
     const { sourceVersion, sorId, ...summary } = entry;
     void sourceVersion;
     void sorId;
-    return { ...summary, read: isRead(entry) };
+    return { ...summary, read: isRead(entry), annotationCount: annotationCountOf(entry.id) };
   };
   const unreadCount = (): number => {
     let unread = 0;
@@ -396,6 +367,7 @@ export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
       })),
     entry: (id) => current(() => rows.get(id)?.entry ?? null),
     readVersion: (id) => current(() => read.get(id)),
+    annotationCount: (id) => current(() => annotationCountOf(id)),
     refresh: () => current(() => undefined),
     built: async () => {
       loaded ??= load();

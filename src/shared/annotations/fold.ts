@@ -66,8 +66,11 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** What the fold's order looks at (the summary index keeps only this of each event). */
+export type EventOrder = Pick<StoredAnnotationEvent, 'clock' | 'action' | 'deviceId' | 'eventId'>;
+
 /** The fold's total order within one annotation. */
-export function compareEvents(a: StoredAnnotationEvent, b: StoredAnnotationEvent): number {
+export function compareEvents(a: EventOrder, b: EventOrder): number {
   return (
     a.clock - b.clock ||
     ACTION_RANK[a.action] - ACTION_RANK[b.action] ||

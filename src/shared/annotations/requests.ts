@@ -10,6 +10,14 @@ const annotationId = z.string().uuid();
 /** Far above the limits, so an over-long note reaches the service and its clear message. */
 const note = z.string().max(100_000);
 const position = z.number().int().min(0).max(50_000_000);
+const quote = z
+  .object({
+    exact: z.string().min(1).max(100_000),
+    prefix: z.string().max(1_000),
+    suffix: z.string().max(1_000),
+  })
+  .strict();
+const textPosition = z.object({ start: position, end: position }).strict();
 
 export const annotationChangeSchema = z.discriminatedUnion('action', [
   z
@@ -18,15 +26,8 @@ export const annotationChangeSchema = z.discriminatedUnion('action', [
       briefingId,
       attachment: z.string().min(1).max(255).optional(),
       page: z.number().int().min(1).max(100_000).optional(),
-      quote: z
-        .object({
-          exact: z.string().min(1).max(100_000),
-          prefix: z.string().max(1_000),
-          suffix: z.string().max(1_000),
-        })
-        .strict()
-        .optional(),
-      position: z.object({ start: position, end: position }).strict().optional(),
+      quote: quote.optional(),
+      position: textPosition.optional(),
       colour: z.enum(HIGHLIGHT_COLOURS).optional(),
       note: note.optional(),
     })
@@ -37,6 +38,11 @@ export const annotationChangeSchema = z.discriminatedUnion('action', [
       annotationId,
       colour: z.enum(HIGHLIGHT_COLOURS).optional(),
       note: note.optional(),
+      /**
+       * Re-attach: the passage of the briefing's current version the mark now stands on (a
+       * detached mark the reader placed again). Both or neither.
+       */
+      attach: z.object({ quote, position: textPosition }).strict().optional(),
     })
     .strict(),
   z.object({ action: z.literal('delete'), annotationId }).strict(),

@@ -137,4 +137,68 @@ describe('annotations on a real local store', () => {
     expect(await service.annotationTextFor('briefing:BRF-1')).toBe('Ask Treasury\nfiscal outlook');
     expect(await service.annotatedBriefings()).toEqual(['briefing:BRF-1']);
   });
+
+  it('a detached mark attached to a passage of the new version is one edit event with the new selectors and that version; its note and colour stay', async () => {
+    const created = await create('Ask Treasury');
+    // Version 4 arrives: the briefing document replaced, as the pull writes it.
+    const stored = await store.getBriefingDoc('briefing:BRF-1');
+    const rev = String(stored?._rev);
+    await store.pullTarget.writeReplicated([
+      {
+        ...briefing('BRF-1', { sourceVersion: 4 }),
+        _rev: '2-bbb',
+        _revisions: { start: 2, ids: ['bbb', rev.slice(2)] },
+      },
+    ]);
+    changed.length = 0;
+    const moved = { exact: 'revenue forecast', prefix: 'present the ', suffix: ' on Monday' };
+    const attached = value(
+      await service.save({
+        action: 'edit',
+        annotationId: created.id,
+        attach: { quote: moved, position: { start: 12, end: 28 } },
+      }),
+    );
+    expect(attached).toMatchObject({
+      note: 'Ask Treasury',
+      colour: 'green',
+      clock: 2,
+      target: { sourceVersion: 4, quote: moved, position: { start: 12, end: 28 } },
+    });
+    expect(changed).toEqual([['briefing:BRF-1']]);
+    const events = await store.listReturnDocs();
+    expect(events).toHaveLength(2);
+    expect(events.find((event) => event['action'] === 'edit')).toMatchObject({
+      exact: 'revenue forecast',
+      start: 12,
+      end: 28,
+      sourceVersion: 4,
+    });
+    // And the re-attached mark can be deleted like any other.
+    value(await service.save({ action: 'delete', annotationId: created.id }));
+    expect(await service.list('briefing:BRF-1')).toEqual([]);
+  });
+
+  it('a general note cannot be attached to a passage, and a too long passage is refused; nothing written', async () => {
+    const general = value(
+      await service.save({ action: 'create', briefingId: 'briefing:BRF-1', note: 'Call Sam' }),
+    );
+    const refused = await service.save({
+      action: 'edit',
+      annotationId: general.id,
+      attach: { quote, position: { start: 0, end: 14 } },
+    });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'annotation-not-attachable' } });
+    const highlight = await create();
+    const tooLong = await service.save({
+      action: 'edit',
+      annotationId: highlight.id,
+      attach: {
+        quote: { exact: 'x'.repeat(ANNOTATION_LIMITS.quoteChars + 1), prefix: '', suffix: '' },
+        position: { start: 0, end: ANNOTATION_LIMITS.quoteChars + 1 },
+      },
+    });
+    expect(tooLong).toMatchObject({ ok: false, error: { code: 'annotation-quote-too-long' } });
+    expect(await store.countReturnsSince(0)).toBe(2);
+  });
 });

@@ -56,6 +56,7 @@ function detail(id: string, classification: BriefingDetail['classification']): B
     approvedAt: '2025-01-01T00:00:00.000Z',
     read: false,
     attachmentCount: 1,
+    annotationCount: 0,
     bodyHtml: '<p>x</p>',
     senderRole: '',
     updatedAt: '2025-01-01T00:00:00.000Z',

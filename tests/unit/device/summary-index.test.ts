@@ -1,12 +1,15 @@
 // The summary index on a real encrypted store: the list comes from it, paged, without reading a
 // body; it follows the store's changes; it survives a restart, and a missing or damaged file is
-// rebuilt; a store written by the previous release (no index) gets one on first open.
+// rebuilt; a store written by the previous release (no index) gets one on first open. Each
+// summary counts the reader's live annotations, from the marks the index keeps of the events; an
+// index file of the previous format (without them) is migrated.
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventually } from '../../support/eventually.js';
 import { briefingDocId } from '../../../src/shared/briefing.js';
 import type { BriefingsService } from '../../../src/main/briefings/briefings-service.js';
 import { createBriefingsService } from '../../../src/main/briefings/briefings-service.js';
+import { createAnnotationsService } from '../../../src/main/annotations/annotations-service.js';
 import { openUserStore } from '../../../src/main/storage/store.pouch.js';
 import { summaryIndexPath } from '../../../src/main/storage/summary-index.file.js';
 import type { ReplicatedDoc, UserStore } from '../../../src/main/storage/types.js';
@@ -57,6 +60,34 @@ describe('the summary index', () => {
     }
     open = [];
   };
+
+  /** Marks `phrase` on briefing n through the real annotations service; answers its id. */
+  const annotate = async (store: UserStore, n: number, phrase: string): Promise<string> => {
+    const annotations = createAnnotationsService({
+      store,
+      deviceId: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa',
+      logger: log.logger,
+    });
+    const result = await annotations.save({
+      action: 'create',
+      briefingId: numbered(n)._id,
+      quote: { exact: phrase, prefix: '', suffix: '' },
+      position: { start: 0, end: phrase.length },
+    });
+    if (!result.ok) throw new Error(result.error.message);
+    return result.value.id;
+  };
+  const unannotate = async (store: UserStore, annotationId: string): Promise<void> => {
+    const annotations = createAnnotationsService({
+      store,
+      deviceId: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa',
+      logger: log.logger,
+    });
+    const result = await annotations.save({ action: 'delete', annotationId });
+    if (!result.ok) throw new Error(result.error.message);
+  };
+  const counts = async (service: BriefingsService) =>
+    (await service.page(0)).items.map((item) => [item.title, item.annotationCount]);
 
   beforeEach(async () => {
     dir = await tempDir('summary-index');
@@ -383,5 +414,73 @@ describe('the summary index', () => {
     expect(idsNewestFirst(1_200).filter((id) => !inFirst.has(id) && !announced.has(id))).toEqual(
       [],
     );
+  });
+
+  it("counts the reader's live marks on each briefing, following creates and deletes, without reading an event per page", async () => {
+    await seedLocalBriefings(dir.path, USER, [numbered(1), numbered(2), numbered(3)], keychain);
+    const first = await openService();
+    expect(await counts(first.service)).toEqual([
+      ['Briefing 3', 0],
+      ['Briefing 2', 0],
+      ['Briefing 1', 0],
+    ]);
+    const fiscal = await annotate(first.store, 1, 'fiscal');
+    await annotate(first.store, 1, 'outlook');
+    await annotate(first.store, 3, 'revenue');
+    expect(await counts(first.service)).toEqual([
+      ['Briefing 3', 1],
+      ['Briefing 2', 0],
+      ['Briefing 1', 2],
+    ]);
+    await unannotate(first.store, fiscal);
+    expect((await first.service.summaries([numbered(1)._id])).items).toMatchObject([
+      { annotationCount: 1 },
+    ]);
+    expect(await first.service.get(numbered(1)._id)).toMatchObject({ annotationCount: 1 });
+    await closeAll();
+
+    // After a restart the counts come from the saved index: no event is read for a page.
+    const { service } = await openService((store) => ({
+      ...store,
+      listReturnDocs: () => Promise.reject(new Error('a page must not read every event')),
+    }));
+    expect(await counts(service)).toEqual([
+      ['Briefing 3', 1],
+      ['Briefing 2', 0],
+      ['Briefing 1', 1],
+    ]);
+  });
+
+  it('opens an index saved in the previous format (no marks): keeps its briefings and adds the marks from the returns', async () => {
+    await seedLocalBriefings(dir.path, USER, [numbered(1), numbered(2)], keychain);
+    const first = await openService();
+    await first.service.markRead(numbered(2)._id);
+    await annotate(first.store, 1, 'fiscal');
+    await first.service.page(0);
+    await closeAll();
+
+    // What the previous release saved: format 1, the same fields without the annotation marks.
+    const { store: plain } = await openService();
+    const current = (await plain.summaryIndexFile.read()) as Record<string, unknown>;
+    expect(current).toMatchObject({ format: 2, annotationMarks: [expect.any(Object)] });
+    const { annotationMarks, ...previous } = current;
+    void annotationMarks;
+    await plain.summaryIndexFile.write({ ...previous, format: 1 });
+    await closeAll();
+
+    const { service } = await openService((store) => ({
+      ...store,
+      listBriefingDocs: () => Promise.reject(new Error('a migration keeps the saved briefings')),
+    }));
+    const page = await service.page(0);
+    expect(page.items.map((item) => [item.title, item.read, item.annotationCount])).toEqual([
+      ['Briefing 2', true, 0],
+      ['Briefing 1', false, 1],
+    ]);
+    expect(log.records.some((r) => r.message.includes('adding annotation marks'))).toBe(true);
+    await closeAll();
+    // Saved again in the current format.
+    const { store: reopened } = await openService();
+    expect(await reopened.summaryIndexFile.read()).toMatchObject({ format: 2 });
   });
 });

@@ -80,4 +80,26 @@ describe('re-anchoring a quote in a new version of the text', () => {
     const result = anchorQuote(text, { ...quote, prefix: '', suffix: '' }, hint);
     expect(result).toMatchObject({ status: 'anchored', start: hint.start });
   });
+
+  it('the same phrase with the same context twice: the one nearer the old position wins, before or after it', () => {
+    const passage = 'Cabinet will consider the outlook on Monday. ';
+    const filler = 'Other business. '.repeat(20);
+    const text = `${passage}${filler}${passage}${filler}`;
+    const second = text.indexOf(passage, 1) + 'Cabinet will consider '.length;
+    const quote = quoteAt(text, second, second + 'the outlook'.length, 16);
+    // The old position a little after the second occurrence, then a little after the first.
+    for (const near of [second, 'Cabinet will consider '.length]) {
+      const hint = { start: near + 7, end: near + 7 + 'the outlook'.length };
+      expect(anchorQuote(text, quote, hint)).toMatchObject({ status: 'anchored', start: near });
+    }
+  });
+
+  it('in a short text, an occurrence with all its context beats a nearer one missing some', () => {
+    const text = 'x the outlook y. '.repeat(3) + 'a the outlook b.';
+    const at = text.lastIndexOf('the outlook');
+    const quote = quoteAt(text, at, at + 'the outlook'.length, 2);
+    // The hint points at the first occurrence, whose context differs.
+    const result = anchorQuote(text, quote, { start: 2, end: 2 + 'the outlook'.length });
+    expect(result).toMatchObject({ status: 'anchored', start: at, exact: true });
+  });
 });

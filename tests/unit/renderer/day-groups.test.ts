@@ -17,6 +17,7 @@ function briefing(id: string, approvedAt: string): BriefingSummary {
     approvedAt,
     read: false,
     attachmentCount: 0,
+    annotationCount: 0,
   };
 }
 

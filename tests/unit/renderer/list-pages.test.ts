@@ -15,6 +15,7 @@ function briefing(n: number, overrides: Partial<BriefingSummary> = {}): Briefing
     approvedAt: new Date(Date.UTC(2025, 2, 1) + n * 3_600_000).toISOString(),
     read: false,
     attachmentCount: 0,
+    annotationCount: 0,
     ...overrides,
   };
 }

@@ -2,18 +2,23 @@
 // or without a note; a general note; every mark listed in document order with "Go to passage",
 // edit and delete; undo of the last action. Notes are React text nodes: plain text, never HTML.
 // Everything is reachable from the keyboard (select text with caret browsing or Shift+arrows,
-// then Tab to the buttons: the selection stays while focus moves to them).
+// then Tab to the toolbar beside the selection or to the buttons here: the selection stays
+// while focus moves to them). A detached mark is attached again to a passage the reader
+// selects (Attach here), or deleted. The list entry is AnnotationItem.tsx, the note editor
+// NoteComposer.tsx, the toolbar beside the selection SelectionToolbar.tsx.
 import { useEffect, useMemo, useRef, useState, type RefObject } from 'react';
-import { Highlighter, NotebookPen, Trash2, Undo2 } from 'lucide-react';
+import { Highlighter, NotebookPen, Undo2 } from 'lucide-react';
 import type { Annotation } from '../../../shared/annotations/fold.js';
 import type { HighlightColour } from '../../../shared/annotations/limits.js';
 import { ANNOTATION_LIMITS, HIGHLIGHT_COLOURS } from '../../../shared/annotations/limits.js';
 import type { AnnotationChange } from '../../../shared/annotations/requests.js';
 import type { BriefingDetail } from '../../../shared/ipc.js';
 import { quoteAt } from './anchor.js';
+import { AnnotationItem, describe } from './AnnotationItem.js';
+import { NoteComposer } from './NoteComposer.js';
 import { markElement, paintMarks, selectionOffsets } from './paint.js';
-import type { Placement } from './placement.js';
 import { COLOUR_NAMES, placeAnnotations } from './placement.js';
+import { ONLY_BODY_MESSAGE, SelectionToolbar, useTextSelection } from './SelectionToolbar.js';
 import { useAnnotations } from './use-annotations.js';
 
 type Props = {
@@ -35,12 +40,14 @@ type Composer =
     }
   | { readonly mode: 'edit'; readonly annotation: Annotation };
 
-function describe(placement: Placement): string {
-  const { annotation } = placement;
-  if (placement.kind === 'general') return 'General note';
-  const colour = annotation.colour ? `${COLOUR_NAMES[annotation.colour]} highlight` : 'Highlight';
-  return placement.kind === 'detached' ? `${colour}, detached` : colour;
-}
+const selectFirstMessage = (then: string) =>
+  `Select some text of the briefing first, then choose ${then}.`;
+/** The messages a new selection in the body answers. */
+const SELECTION_PROBLEMS = new Set([
+  ONLY_BODY_MESSAGE,
+  selectFirstMessage('Highlight'),
+  selectFirstMessage('Highlight with note'),
+]);
 
 export function AnnotationsPanel({ briefing, bodyRef, bodyText }: Props) {
   const { annotations, save } = useAnnotations(briefing.id);
@@ -50,7 +57,11 @@ export function AnnotationsPanel({ briefing, bodyRef, bodyText }: Props) {
   const [problem, setProblem] = useState<string | null>(null);
   const [announcement, setAnnouncement] = useState('');
   const [undo, setUndo] = useState<Undo | null>(null);
-  const noteRef = useRef<HTMLTextAreaElement>(null);
+  /** The detached mark waiting for the reader to select its passage. */
+  const [attaching, setAttaching] = useState<string | null>(null);
+  const { selection, container } = useTextSelection(bodyRef);
+  /** A mark made from the toolbar with the keyboard: focus goes to it once painted. */
+  const focusMark = useRef<string | null>(null);
 
   const placements = useMemo(
     () => placeAnnotations(bodyText, annotations ?? []),
@@ -60,6 +71,12 @@ export function AnnotationsPanel({ briefing, bodyRef, bodyText }: Props) {
   useEffect(() => {
     const root = bodyRef.current;
     if (!root) return;
+    // Painting replaces every mark element: a mark that has focus gets it back afterwards.
+    const focused = document.activeElement;
+    const hadFocus =
+      focused instanceof HTMLElement && root.contains(focused)
+        ? (focused.dataset['annotationId'] ?? null)
+        : null;
     paintMarks(
       root,
       placements.flatMap((p) =>
@@ -76,16 +93,34 @@ export function AnnotationsPanel({ briefing, bodyRef, bodyText }: Props) {
           : [],
       ),
     );
+    const pending = focusMark.current ?? hadFocus;
+    focusMark.current = null;
+    if (pending) markElement(root, pending)?.focus({ preventScroll: true });
   }, [bodyRef, placements]);
 
+  // A message about what was selected is out of date once the reader selects text of the body.
   useEffect(() => {
-    if (composer.mode !== 'closed') noteRef.current?.focus();
-  }, [composer]);
+    if (selection?.where !== 'body') return;
+    setProblem((shown) => (shown !== null && SELECTION_PROBLEMS.has(shown) ? null : shown));
+  }, [selection]);
 
   const currentSelection = () => {
     const root = bodyRef.current;
     return root ? selectionOffsets(root, window.getSelection()) : null;
   };
+  /** Why nothing can be marked: no selection, or one outside the text marks anchor to. */
+  const selectFirst = (then: string) =>
+    setProblem(selection?.where === 'elsewhere' ? ONLY_BODY_MESSAGE : selectFirstMessage(then));
+  /** Focus to a mark just made: now if it is painted already, else as soon as it is. */
+  const focusWhenPainted = (id: string) => {
+    const root = bodyRef.current;
+    const mark = root ? markElement(root, id) : null;
+    if (mark) mark.focus({ preventScroll: true });
+    else focusMark.current = id;
+  };
+  const fromToolbar = () =>
+    document.activeElement?.closest('[data-testid="selection-toolbar"]') !== null &&
+    document.activeElement !== null;
 
   const run = async (change: AnnotationChange, done: string, revert: Undo | null) => {
     setProblem(null);
@@ -103,6 +138,8 @@ export function AnnotationsPanel({ briefing, bodyRef, bodyText }: Props) {
     const quote = selection
       ? quoteAt(bodyText, selection.start, selection.end, ANNOTATION_LIMITS.contextChars)
       : null;
+    // Asked before the save: by the time it answers, the toolbar may be gone.
+    const toolbar = selection !== null && fromToolbar();
     const created = await run(
       {
         action: 'create',
@@ -114,6 +151,7 @@ export function AnnotationsPanel({ briefing, bodyRef, bodyText }: Props) {
       null,
     );
     if (created) {
+      if (toolbar) focusWhenPainted(created.id);
       setUndo({
         label: selection ? 'Undo highlight' : 'Undo note',
         change: { action: 'delete', annotationId: created.id },
@@ -126,7 +164,7 @@ export function AnnotationsPanel({ briefing, bodyRef, bodyText }: Props) {
   const highlight = () => {
     const selection = currentSelection();
     if (!selection) {
-      setProblem('Select some text of the briefing first, then choose Highlight.');
+      selectFirst('Highlight');
       return;
     }
     void create(selection, '');
@@ -135,7 +173,7 @@ export function AnnotationsPanel({ briefing, bodyRef, bodyText }: Props) {
   const openNote = (withSelection: boolean) => {
     const selection = withSelection ? currentSelection() : null;
     if (withSelection && !selection) {
-      setProblem('Select some text of the briefing first, then choose Highlight with note.');
+      selectFirst('Highlight with note');
       return;
     }
     setProblem(null);
@@ -171,6 +209,37 @@ export function AnnotationsPanel({ briefing, bodyRef, bodyText }: Props) {
     });
   };
 
+  /** Attaches a detached mark to the selected passage, or waits for the reader to select one. */
+  const attach = async (annotationId: string) => {
+    const selected = currentSelection();
+    if (!selected) {
+      if (selection?.where === 'elsewhere') setProblem(ONLY_BODY_MESSAGE);
+      else {
+        setProblem(null);
+        setAnnouncement('Select the passage in the briefing, then choose Attach here beside it.');
+      }
+      setAttaching(annotationId);
+      return;
+    }
+    const toolbar = fromToolbar();
+    const attached = await run(
+      {
+        action: 'edit',
+        annotationId,
+        attach: {
+          quote: quoteAt(bodyText, selected.start, selected.end, ANNOTATION_LIMITS.contextChars),
+          position: selected,
+        },
+      },
+      'Attached to the selected passage.',
+      null,
+    );
+    if (!attached) return;
+    setAttaching(null);
+    if (toolbar) focusWhenPainted(attached.id);
+    window.getSelection()?.removeAllRanges();
+  };
+
   const goTo = (annotation: Annotation) => {
     const root = bodyRef.current;
     const mark = root ? markElement(root, annotation.id) : null;
@@ -185,208 +254,134 @@ export function AnnotationsPanel({ briefing, bodyRef, bodyText }: Props) {
     await run(revert.change, 'Undone.', null);
   };
 
-  const over = draft.length > ANNOTATION_LIMITS.noteChars;
-
   return (
-    <section className="annotations" aria-labelledby="annotations-title" data-testid="annotations">
-      <h2 id="annotations-title" className="annotations__title">
-        Your notes and highlights
-      </h2>
-      <div className="annotations__tools" role="group" aria-label="Annotate this briefing">
-        <fieldset className="annotations__colours">
-          <legend>Highlight colour</legend>
-          {HIGHLIGHT_COLOURS.map((name) => (
-            <label key={name} className="annotations__colour">
-              <input
-                type="radio"
-                name={`colour-${briefing.id}`}
-                value={name}
-                checked={colour === name}
-                onChange={() => setColour(name)}
-              />
-              <span className={`annotations__swatch annotation-mark--${name}`} aria-hidden="true" />
-              {COLOUR_NAMES[name]}
-            </label>
-          ))}
-        </fieldset>
-        <div className="annotations__actions">
-          <button
-            type="button"
-            className="button button--small"
-            // Keep the reader's text selection when the button is pressed with the mouse.
-            onMouseDown={(event) => event.preventDefault()}
-            onClick={highlight}
-          >
-            <Highlighter aria-hidden="true" size={14} />
-            Highlight
-          </button>
-          <button
-            type="button"
-            className="button button--secondary button--small"
-            onMouseDown={(event) => event.preventDefault()}
-            onClick={() => openNote(true)}
-          >
-            <NotebookPen aria-hidden="true" size={14} />
-            Highlight with note
-          </button>
-          <button
-            type="button"
-            className="button button--secondary button--small"
-            onClick={() => openNote(false)}
-          >
-            <NotebookPen aria-hidden="true" size={14} />
-            General note
-          </button>
-          <button
-            type="button"
-            className="button button--secondary button--small"
-            disabled={undo === null}
-            onClick={() => void doUndo()}
-          >
-            <Undo2 aria-hidden="true" size={14} />
-            {undo?.label ?? 'Undo'}
-          </button>
-        </div>
-      </div>
-      {composer.mode !== 'closed' ? (
-        <form
-          className="annotations__composer"
-          onSubmit={(event) => {
-            event.preventDefault();
-            void submit();
-          }}
-          onKeyDown={(event) => {
-            if (event.key === 'Escape') {
-              event.preventDefault();
-              setComposer({ mode: 'closed' });
-            }
-          }}
-        >
-          <label htmlFor={`note-${briefing.id}`}>
-            {composer.mode === 'edit' ? 'Edit note' : 'Note'}
-          </label>
-          <textarea
-            id={`note-${briefing.id}`}
-            ref={noteRef}
-            rows={4}
-            value={draft}
-            aria-describedby={`note-count-${briefing.id}`}
-            aria-invalid={over}
-            onChange={(event) => setDraft(event.target.value)}
-          />
-          <p
-            id={`note-count-${briefing.id}`}
-            className={over ? 'annotations__count annotations__count--over' : 'annotations__count'}
-          >
-            {draft.length} of {ANNOTATION_LIMITS.noteChars} characters
-          </p>
+    <>
+      <SelectionToolbar
+        selection={selection}
+        container={container}
+        colour={colour}
+        attaching={attaching}
+        onHighlight={highlight}
+        onHighlightWithNote={() => openNote(true)}
+        onAttach={() => {
+          if (attaching !== null) void attach(attaching);
+        }}
+        onCancelAttach={() => setAttaching(null)}
+      />
+      <section
+        className="annotations"
+        aria-labelledby="annotations-title"
+        data-testid="annotations"
+      >
+        <h2 id="annotations-title" className="annotations__title">
+          Your notes and highlights
+        </h2>
+        <div className="annotations__tools" role="group" aria-label="Annotate this briefing">
+          <fieldset className="annotations__colours">
+            <legend>Highlight colour</legend>
+            {HIGHLIGHT_COLOURS.map((name) => (
+              <label key={name} className="annotations__colour">
+                <input
+                  type="radio"
+                  name={`colour-${briefing.id}`}
+                  value={name}
+                  checked={colour === name}
+                  onChange={() => setColour(name)}
+                />
+                <span
+                  className={`annotations__swatch annotation-mark--${name}`}
+                  aria-hidden="true"
+                />
+                {COLOUR_NAMES[name]}
+              </label>
+            ))}
+          </fieldset>
           <div className="annotations__actions">
-            <button type="submit" className="button button--small">
-              Save note
+            <button
+              type="button"
+              className="button button--small"
+              // Keep the reader's text selection when the button is pressed with the mouse.
+              onMouseDown={(event) => event.preventDefault()}
+              onClick={highlight}
+            >
+              <Highlighter aria-hidden="true" size={14} />
+              Highlight
             </button>
             <button
               type="button"
               className="button button--secondary button--small"
-              onClick={() => {
-                setProblem(null);
-                setComposer({ mode: 'closed' });
-              }}
+              onMouseDown={(event) => event.preventDefault()}
+              onClick={() => openNote(true)}
             >
-              Cancel
+              <NotebookPen aria-hidden="true" size={14} />
+              Highlight with note
+            </button>
+            <button
+              type="button"
+              className="button button--secondary button--small"
+              onClick={() => openNote(false)}
+            >
+              <NotebookPen aria-hidden="true" size={14} />
+              General note
+            </button>
+            <button
+              type="button"
+              className="button button--secondary button--small"
+              disabled={undo === null}
+              onClick={() => void doUndo()}
+            >
+              <Undo2 aria-hidden="true" size={14} />
+              {undo?.label ?? 'Undo'}
             </button>
           </div>
-        </form>
-      ) : null}
-      {problem ? (
-        <p className="annotations__problem" role="alert">
-          {problem}
+        </div>
+        {composer.mode !== 'closed' ? (
+          <NoteComposer
+            key={composer.mode === 'edit' ? composer.annotation.id : 'new'}
+            briefingId={briefing.id}
+            editing={composer.mode === 'edit'}
+            draft={draft}
+            onDraft={setDraft}
+            onSubmit={() => void submit()}
+            onCancel={() => {
+              setProblem(null);
+              setComposer({ mode: 'closed' });
+            }}
+          />
+        ) : null}
+        {problem ? (
+          <p className="annotations__problem" role="alert">
+            {problem}
+          </p>
+        ) : null}
+        {/* A live region without the status role: the reader's one status is the sync status. */}
+        <p className="visually-hidden" aria-live="polite">
+          {announcement}
         </p>
-      ) : null}
-      {/* A live region without the status role: the reader's one status is the sync status. */}
-      <p className="visually-hidden" aria-live="polite">
-        {announcement}
-      </p>
-      {annotations !== null && placements.length === 0 ? (
-        <p className="annotations__empty">
-          Nothing marked yet. Select text in the briefing, then choose Highlight.
-        </p>
-      ) : null}
-      <ol className="annotations__list">
-        {placements.map((placement) => {
-          const { annotation } = placement;
-          return (
-            <li
-              key={annotation.id}
-              className={`annotations__item annotations__item--${placement.kind}`}
-              data-testid="annotation-item"
-              data-kind={placement.kind}
-            >
-              <p className="annotations__kind">
-                {annotation.colour && placement.kind !== 'general' ? (
-                  <span
-                    className={`annotations__swatch annotation-mark--${annotation.colour}`}
-                    aria-hidden="true"
-                  />
-                ) : null}
-                {describe(placement)}
-              </p>
-              {annotation.target.quote ? (
-                <blockquote className="annotations__quote">
-                  {annotation.target.quote.exact}
-                </blockquote>
-              ) : null}
-              {placement.kind === 'detached' ? (
-                <p className="annotations__detached">
-                  This passage is not in version {briefing.sourceVersion}; the mark was made on
-                  version {annotation.target.sourceVersion}.
-                </p>
-              ) : placement.kind === 'anchored' && placement.changed ? (
-                <p className="annotations__detached">
-                  The passage changed since version {annotation.target.sourceVersion}.
-                </p>
-              ) : null}
-              {annotation.note ? <p className="annotations__note">{annotation.note}</p> : null}
-              {annotation.concurrentEdits.map((edit) => (
-                <p key={edit.eventId} className="annotations__concurrent">
-                  Also written at the same time on another device: {edit.note}
-                </p>
-              ))}
-              <div className="annotations__actions">
-                {placement.kind === 'anchored' ? (
-                  <button
-                    type="button"
-                    className="button button--secondary button--small"
-                    onClick={() => goTo(annotation)}
-                  >
-                    Go to passage
-                  </button>
-                ) : null}
-                <button
-                  type="button"
-                  className="button button--secondary button--small"
-                  onClick={() => {
-                    setDraft(annotation.note);
-                    setProblem(null);
-                    setComposer({ mode: 'edit', annotation });
-                  }}
-                >
-                  {annotation.note ? 'Edit note' : 'Add note'}
-                  <span className="visually-hidden">: {describe(placement)}</span>
-                </button>
-                <button
-                  type="button"
-                  className="button button--secondary button--small"
-                  onClick={() => void remove(annotation)}
-                >
-                  <Trash2 aria-hidden="true" size={14} />
-                  Delete
-                  <span className="visually-hidden">: {describe(placement)}</span>
-                </button>
-              </div>
-            </li>
-          );
-        })}
-      </ol>
-    </section>
+        {annotations !== null && placements.length === 0 ? (
+          <p className="annotations__empty">
+            Nothing marked yet. Select text in the briefing, then choose Highlight.
+          </p>
+        ) : null}
+        <ol className="annotations__list">
+          {placements.map((placement) => (
+            <AnnotationItem
+              key={placement.annotation.id}
+              placement={placement}
+              currentVersion={briefing.sourceVersion}
+              attaching={attaching === placement.annotation.id}
+              onGoTo={goTo}
+              onAttach={(annotation) => void attach(annotation.id)}
+              onEdit={(annotation) => {
+                setDraft(annotation.note);
+                setProblem(null);
+                setComposer({ mode: 'edit', annotation });
+              }}
+              onDelete={(annotation) => void remove(annotation)}
+            />
+          ))}
+        </ol>
+      </section>
+    </>
   );
 }

@@ -32,13 +32,26 @@ export function selectionOffsets(
 
 /** Removes every mark painted by `paintMarks`, leaving the text as it was. */
 export function clearMarks(root: HTMLElement): void {
-  for (const mark of [...root.querySelectorAll(`mark.${MARK_CLASS}`)]) {
-    mark.replaceWith(...mark.childNodes);
-  }
+  const marks = root.querySelectorAll(`mark.${MARK_CLASS}`);
+  // Nothing painted (a briefing just opened): nothing to join again either.
+  if (marks.length === 0) return;
+  for (const mark of [...marks]) mark.replaceWith(...mark.childNodes);
   root.normalize();
 }
 
 type Piece = { node: Text; start: number };
+
+/** The last piece starting at or before `offset` (pieces are in text order): a binary search. */
+function firstPiece(list: readonly Piece[], offset: number): number {
+  let low = 0;
+  let high = list.length - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if ((list[mid]?.start ?? 0) <= offset) low = mid;
+    else high = mid - 1;
+  }
+  return Math.max(0, low);
+}
 
 function pieces(root: Node): Piece[] {
   const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
@@ -58,7 +71,10 @@ function wrap(list: readonly Piece[], mark: PaintedMark): void {
   // Last piece first: splitting a text node keeps its beginning in the same node, so the
   // pieces before it stay valid for the marks painted after this one (see paintMarks).
   const parts: { node: Text; from: number; to: number }[] = [];
-  for (const { node, start } of list) {
+  for (let i = firstPiece(list, mark.start); i < list.length; i++) {
+    const piece = list[i];
+    if (!piece) break;
+    const { node, start } = piece;
     const from = Math.max(mark.start, start);
     const to = Math.min(mark.end, start + node.data.length);
     if (to > from) parts.push({ node, from: from - start, to: to - start });

@@ -10,55 +10,31 @@
 // (row-height.ts) until rendered, then measured by one ResizeObserver. Corrections to rows above
 // the viewport scroll by the same amount, so what is on screen does not jump.
 //
-// Keyboard (ui/shortcuts.ts): one tab stop (roving tabindex); ↓/J and ↑/K move, Home/End and
-// PageUp/PageDown jump, Enter or Space opens. Focus is moved by this component, never left to
-// scrolling.
+// Rows (BriefingRow.tsx), day headings (DayRow.tsx) and the keyboard (use-list-keyboard.ts)
+// live beside it; this file owns the windowing: heights, scrolling and which rows are rendered.
 import {
-  memo,
   useCallback,
   useEffect,
-  useImperativeHandle,
   useLayoutEffect,
   useMemo,
   useRef,
   useState,
-  type KeyboardEvent,
-  type MouseEvent,
   type Ref,
 } from 'react';
-import { Paperclip } from 'lucide-react';
 import type { BriefingSummary } from '../../../shared/ipc.js';
-import { assertNever } from '../../../shared/result.js';
-import { MarkingBadge, PriorityTag } from '../ui/markings.js';
-import { listMoveFor } from '../ui/shortcuts.js';
-import { dayKey, formatAbsolute, formatTimeOfDay, parseTime } from '../ui/time.js';
-import { groupByDay, sortNewestFirst, toRows, type ListRow } from './day-groups.js';
+import { dayKey } from '../ui/time.js';
+import { BriefingRow, type MeasureRow } from './BriefingRow.js';
+import { DayRow, PinnedDayHeading } from './DayRow.js';
+import { groupByDay, sortNewestFirst, toRows } from './day-groups.js';
 import { estimateBriefingRowRem } from './row-height.js';
+import { useListKeyboard, type BriefingListHandle, type OpenHow } from './use-list-keyboard.js';
+import { anchorShift, prefixOffsets, rowAt, visibleRange } from './windowing.js';
 
-/** The pinned day heading needs a viewport at least this many heading heights tall. */
-const PIN_MIN_VIEWPORT_ROWS = 8;
-import {
-  anchorShift,
-  pageTarget,
-  prefixOffsets,
-  rowAt,
-  scrollToReveal,
-  visibleRange,
-} from './windowing.js';
+export type { BriefingListHandle, OpenHow } from './use-list-keyboard.js';
 
 /** A day heading's height in rem; the stylesheet lays it out to fit exactly this. */
 const DAY_ROW_REM = 2.25;
 const OVERSCAN_ROWS = 6;
-
-/** Starts measuring a rendered briefing row; returns the call that stops. */
-type MeasureRow = (element: HTMLDivElement | null) => (() => void) | undefined;
-
-export type OpenHow = 'keyboard' | 'pointer';
-
-export type BriefingListHandle = {
-  /** Puts focus back on the list's current row (after Escape in the reader, for instance). */
-  readonly focus: () => void;
-};
 
 type Props = {
   readonly briefings: readonly BriefingSummary[];
@@ -188,139 +164,18 @@ export function BriefingList({ briefings, selectedId, onOpen, onNearEnd, ref }: 
   }, []);
   useEffect(() => () => cancelAnimationFrame(frame.current), []);
 
-  // The keyboard's current row: the open briefing, else the last one moved to, else the first.
-  const [cursorId, setCursorId] = useState<string | null>(null);
-  useEffect(() => {
-    if (selectedId !== null) setCursorId(selectedId);
-  }, [selectedId]);
-  const firstBriefingRow = rows.findIndex((row) => row.kind === 'briefing');
-  const cursorRow =
-    (cursorId !== null ? rowIndexById.get(cursorId) : undefined) ??
-    (selectedId !== null ? rowIndexById.get(selectedId) : undefined) ??
-    firstBriefingRow;
-
-  const pendingFocus = useRef(false);
-  const reveal = useCallback(
-    (rowIndex: number) => {
-      const viewport = viewportRef.current;
-      if (!viewport) return;
-      // Moving onto the first briefing of a day also brings that day's heading into view.
-      const revealFrom = rows[rowIndex - 1]?.kind === 'day' ? rowIndex - 1 : rowIndex;
-      const up = scrollToReveal(
-        offsets,
-        revealFrom,
-        viewport.scrollTop,
-        viewport.clientHeight,
-        dayRowHeight,
-      );
-      const down = scrollToReveal(offsets, rowIndex, viewport.scrollTop, viewport.clientHeight);
-      const target = (offsets[revealFrom] ?? 0) < viewport.scrollTop + dayRowHeight ? up : down;
-      if (target !== null) {
-        viewport.scrollTop = target;
-        setScrollTop(target);
-      }
-    },
-    [offsets, rows, dayRowHeight],
-  );
-
-  const moveTo = useCallback(
-    (rowIndex: number) => {
-      const row = rows[rowIndex];
-      if (row?.kind !== 'briefing') return;
-      setCursorId(row.briefing.id);
-      reveal(rowIndex);
-      pendingFocus.current = true;
-    },
-    [rows, reveal],
-  );
-
-  useLayoutEffect(() => {
-    if (!pendingFocus.current) return;
-    pendingFocus.current = false;
-    viewportRef.current
-      ?.querySelector<HTMLButtonElement>('button[tabindex="0"]')
-      ?.focus({ preventScroll: true });
-  });
-
-  useImperativeHandle(
+  const { cursorRow, onKeyDown, onItemClick, onItemFocus } = useListKeyboard({
+    rows,
+    offsets,
+    rowIndexById,
+    selectedId,
+    viewportRef,
+    dayRowHeight,
+    typicalRowHeight,
+    setScrollTop,
+    onOpen,
     ref,
-    () => ({
-      focus: () => {
-        if (cursorRow < 0) return;
-        reveal(cursorRow);
-        pendingFocus.current = true;
-        viewportRef.current
-          ?.querySelector<HTMLButtonElement>('button[tabindex="0"]')
-          ?.focus({ preventScroll: true });
-      },
-    }),
-    [cursorRow, reveal],
-  );
-
-  const findBriefingRow = useCallback(
-    (from: number, step: 1 | -1): number => {
-      for (let i = from; i >= 0 && i < rows.length; i += step)
-        if (rows[i]?.kind === 'briefing') return i;
-      return -1;
-    },
-    [rows],
-  );
-
-  const onKeyDown = useCallback(
-    (event: KeyboardEvent<HTMLDivElement>) => {
-      if (event.altKey || event.ctrlKey || event.metaKey) return;
-      const move = listMoveFor(event.key);
-      if (move === null) return;
-      const page = (direction: 1 | -1) =>
-        pageTarget(
-          offsets,
-          Math.max(cursorRow, 0),
-          viewportRef.current?.clientHeight ?? 0,
-          typicalRowHeight,
-          direction,
-        );
-      let target: number;
-      switch (move) {
-        case 'next':
-          target = findBriefingRow(cursorRow + 1, 1);
-          break;
-        case 'previous':
-          target = findBriefingRow(cursorRow - 1, -1);
-          break;
-        case 'first':
-          target = findBriefingRow(0, 1);
-          break;
-        case 'last':
-          target = findBriefingRow(rows.length - 1, -1);
-          break;
-        case 'page-down':
-          target = findBriefingRow(page(1), 1);
-          if (target < 0) target = findBriefingRow(rows.length - 1, -1);
-          break;
-        case 'page-up':
-          target = findBriefingRow(page(-1), -1);
-          if (target < 0) target = findBriefingRow(0, 1);
-          break;
-        default:
-          return assertNever(move);
-      }
-      event.preventDefault();
-      if (target >= 0) moveTo(target);
-    },
-    [cursorRow, findBriefingRow, moveTo, offsets, rows.length, typicalRowHeight],
-  );
-
-  const onItemClick = useCallback(
-    (event: MouseEvent<HTMLButtonElement>) => {
-      const id = event.currentTarget.dataset.briefingId;
-      if (id === undefined) return;
-      setCursorId(id);
-      // detail is 0 when Enter or Space "clicked" the button.
-      onOpen(id, event.detail === 0 ? 'keyboard' : 'pointer');
-    },
-    [onOpen],
-  );
-  const onItemFocus = useCallback((id: string) => setCursorId(id), []);
+  });
 
   const { start, end } = visibleRange(offsets, scrollTop, viewportHeight, OVERSCAN_ROWS);
   // A screen ahead of the last row held, the next page is asked for: scrolling does not stop.
@@ -334,29 +189,15 @@ export function BriefingList({ briefings, selectedId, onOpen, onNearEnd, ref }: 
   for (let i = start; i < end; i++) rendered.push(i);
   if (cursorRow >= end) rendered.push(cursorRow);
 
-  // The heading of the day at the top of the viewport, pinned while its briefings scroll by;
-  // not in a viewport so short (a window zoomed to 400%) that it would cover the rows to click.
-  let pinned: Extract<ListRow, { kind: 'day' }> | null = null;
-  for (let i = rowAt(offsets, scrollTop); i >= 0; i--) {
-    const row = rows[i];
-    if (row?.kind === 'day') {
-      pinned = row;
-      break;
-    }
-  }
-
   return (
     <div className="briefing-list">
-      {pinned && scrollTop > 0 && viewportHeight >= PIN_MIN_VIEWPORT_ROWS * dayRowHeight ? (
-        <div
-          className="day-heading day-heading--pinned"
-          aria-hidden="true"
-          style={{ height: dayRowHeight }}
-        >
-          {pinned.label}
-          <span className="day-heading__count">{pinned.count}</span>
-        </div>
-      ) : null}
+      <PinnedDayHeading
+        rows={rows}
+        topRow={rowAt(offsets, scrollTop)}
+        scrollTop={scrollTop}
+        viewportHeight={viewportHeight}
+        height={dayRowHeight}
+      />
       <div
         className="briefing-list__viewport"
         ref={viewportRef}
@@ -395,126 +236,3 @@ export function BriefingList({ briefings, selectedId, onOpen, onNearEnd, ref }: 
     </div>
   );
 }
-
-const DayRow = memo(function DayRow({
-  row,
-  top,
-  height,
-}: {
-  readonly row: Extract<ListRow, { kind: 'day' }>;
-  readonly top: number;
-  readonly height: number;
-}) {
-  return (
-    <div role="listitem" className="list-row" style={{ transform: `translateY(${top}px)`, height }}>
-      <h3 className="day-heading">
-        {row.label}
-        <span className="day-heading__count">
-          <span className="visually-hidden">, </span>
-          {row.count}
-          <span className="visually-hidden">{row.count === 1 ? ' briefing' : ' briefings'}</span>
-        </span>
-      </h3>
-    </div>
-  );
-});
-
-type BriefingRowProps = {
-  readonly briefing: BriefingSummary;
-  readonly index: number;
-  readonly total: number;
-  readonly top: number;
-  readonly measure: MeasureRow;
-  readonly isCursor: boolean;
-  readonly isSelected: boolean;
-  readonly onClick: (event: MouseEvent<HTMLButtonElement>) => void;
-  readonly onFocusItem: (id: string) => void;
-};
-
-const BriefingRow = memo(function BriefingRow({
-  briefing,
-  index,
-  total,
-  top,
-  measure,
-  isCursor,
-  isSelected,
-  onClick,
-  onFocusItem,
-}: BriefingRowProps) {
-  const approvedMs = parseTime(briefing.approvedAt);
-  const titleId = `briefing-${index}-title`;
-  const detailsId = `briefing-${index}-details`;
-  const attachments =
-    briefing.attachmentCount > 0
-      ? `${briefing.attachmentCount} ${briefing.attachmentCount === 1 ? 'attachment' : 'attachments'}`
-      : null;
-  const details = [
-    briefing.read ? null : 'Unread',
-    briefing.priority === 'routine' ? null : briefing.priority === 'urgent' ? 'Urgent' : 'Priority',
-    briefing.classification,
-    `From ${briefing.senderName}`,
-    approvedMs === null ? null : formatAbsolute(approvedMs),
-    attachments,
-  ].filter(Boolean);
-
-  return (
-    <div
-      ref={measure}
-      role="listitem"
-      className="list-row"
-      style={{ transform: `translateY(${top}px)` }}
-      data-row-id={briefing.id}
-      aria-setsize={total}
-      aria-posinset={index + 1}
-    >
-      <button
-        type="button"
-        className="briefing-item"
-        tabIndex={isCursor ? 0 : -1}
-        data-briefing-id={briefing.id}
-        data-unread={briefing.read ? 'false' : 'true'}
-        data-priority={briefing.priority}
-        data-classification={briefing.classification}
-        aria-current={isSelected ? 'true' : undefined}
-        aria-labelledby={titleId}
-        aria-describedby={detailsId}
-        onClick={onClick}
-        onFocus={() => onFocusItem(briefing.id)}
-      >
-        <span className="briefing-item__unread-dot" aria-hidden="true" />
-        <span className="briefing-item__top">
-          <MarkingBadge marking={briefing.classification} />
-          <PriorityTag priority={briefing.priority} />
-          {approvedMs !== null ? (
-            <time
-              className="briefing-item__time"
-              dateTime={briefing.approvedAt}
-              title={formatAbsolute(approvedMs)}
-            >
-              {formatTimeOfDay(approvedMs)}
-            </time>
-          ) : null}
-        </span>
-        <span className="briefing-item__title" id={titleId}>
-          {briefing.title}
-        </span>
-        {briefing.summary.trim() !== '' ? (
-          <span className="briefing-item__summary">{briefing.summary}</span>
-        ) : null}
-        <span className="briefing-item__bottom">
-          <span className="briefing-item__sender">{briefing.senderName}</span>
-          {attachments ? (
-            <span className="briefing-item__attachments" title={attachments}>
-              <Paperclip aria-hidden="true" size={13} />
-              {briefing.attachmentCount}
-            </span>
-          ) : null}
-        </span>
-        <span id={detailsId} hidden>
-          {details.join('. ')}.
-        </span>
-      </button>
-    </div>
-  );
-});
