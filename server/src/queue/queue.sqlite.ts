@@ -237,17 +237,44 @@ export function createSqliteQueue<T>(options: SqliteQueueOptions): Queue<T> {
     return 'retry-scheduled';
   });
 
+  // Claimers waiting for a message. Only enqueues of this process wake them (the embedded queue
+  // lives in the server process); another process sharing the file is seen when the wait ends.
+  const waiting = new Set<() => void>();
+  const wake = (): void => {
+    for (const waiter of [...waiting]) waiter();
+  };
+  const enqueued = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        waiting.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      waiting.add(done);
+    });
+
   return {
-    enqueue: (items) =>
+    enqueue: async (items) => {
       // IMMEDIATE: take the write lock up front, so concurrent writers wait instead of failing.
-      settle(() => enqueueTx.immediate(items)),
-    claim: (claimOptions) =>
-      settle(() =>
-        claimTx.immediate(
-          Math.max(1, claimOptions?.max ?? 1),
-          claimOptions?.visibilityMs ?? options.visibilityMs,
-        ),
-      ),
+      await settle(() => enqueueTx.immediate(items));
+      wake();
+    },
+    claim: async (claimOptions) => {
+      const attempt = (): Promise<QueueMessage<T>[]> =>
+        settle(() =>
+          claimTx.immediate(
+            Math.max(1, claimOptions?.max ?? 1),
+            claimOptions?.visibilityMs ?? options.visibilityMs,
+          ),
+        );
+      const claimed = await attempt();
+      const waitMs = claimOptions?.waitMs ?? 0;
+      if (claimed.length > 0 || waitMs <= 0) return claimed;
+      // Nothing ready: a share must not wait for the worker's next idle poll.
+      await enqueued(waitMs);
+      return db.open ? attempt() : [];
+    },
     ack: (id, leaseToken) => settle(() => ackTx.immediate(id, leaseToken)),
     ackMany: (leases) => settle(() => (leases.length === 0 ? [] : ackManyTx.immediate(leases))),
     nack: (id, leaseToken, failure) => settle(() => nackTx.immediate(id, leaseToken, failure)),
@@ -273,11 +300,16 @@ export function createSqliteQueue<T>(options: SqliteQueueOptions): Queue<T> {
           deadAt: row.dead_at,
         })),
       ),
-    replayDeadLetters: (ids) => settle(() => replayTx.immediate(ids)),
+    replayDeadLetters: async (ids) => {
+      const replayed = await settle(() => replayTx.immediate(ids));
+      wake();
+      return replayed;
+    },
     healthy: () => settle(() => db.open && db.prepare('SELECT 1').get() !== undefined),
     close: () =>
       settle(() => {
         if (db.open) db.close();
+        wake();
       }),
   };
 }

@@ -67,8 +67,8 @@ export type ClaimOptions = {
   /** Lease time (default: the queue's visibility setting). */
   readonly visibilityMs?: number;
   /**
-   * How long to wait for a first message when none is ready (default 0: answer at once). A
-   * queue that cannot wait cheaply (SQLite) may answer early; callers still sleep when idle.
+   * How long to wait for a first message when none is ready (default 0: answer at once). The
+   * SQLite queue is woken by enqueues of its own process only; callers still sleep when idle.
    */
   readonly waitMs?: number;
 };

@@ -198,6 +198,25 @@ describe('SQLite queue', () => {
     expect(await queue.claim()).toHaveLength(1);
   });
 
+  it('hands a message to a claimer waiting for one as soon as it is enqueued', async () => {
+    const started = performance.now();
+    const waiting = queue.claim({ waitMs: 10_000 });
+    setTimeout(() => void queue.enqueue([{ payload: { n: 7 } }]), 50);
+    const [message] = await waiting;
+    expect(message?.payload).toEqual({ n: 7 });
+    // Woken by the enqueue, not by the end of the wait.
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
+  it('answers an empty claim once the wait is over, or at once when the queue closes', async () => {
+    expect(await queue.claim({ waitMs: 30 })).toEqual([]);
+    const started = performance.now();
+    const waiting = queue.claim({ waitMs: 10_000 });
+    setTimeout(() => void queue.close(), 20);
+    expect(await waiting).toEqual([]);
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
   it('never leases one message to two claimers sharing the file', async () => {
     const other = open();
     await queue.enqueue(Array.from({ length: 50 }, (_, n) => ({ payload: { n } })));
