@@ -303,8 +303,22 @@ function BriefingDocument({
         >
           <div className="document__page" ref={pageRef}>
             {matchCount > 0 ? (
-              <p id="briefing-matches" className="visually-hidden">
-                {matchCount} {matchCount === 1 ? 'match' : 'matches'} of your search are marked.
+              // A legend, since the marks must not be taken for the reader's own highlights; a
+              // status, so a screen reader says how many there are when the briefing opens.
+              <p
+                id="briefing-matches"
+                className="search-legend"
+                role="status"
+                data-testid="search-legend"
+              >
+                <span className="search-legend__sample" aria-hidden="true">
+                  Search match
+                </span>
+                <span>
+                  {matchCount} {matchCount === 1 ? 'match' : 'matches'} of your search{' '}
+                  {matchCount === 1 ? 'is' : 'are'} marked like this. Escape in the search field
+                  clears them.
+                </span>
               </p>
             ) : null}
             <header className="document__header">
