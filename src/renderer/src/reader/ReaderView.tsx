@@ -23,6 +23,7 @@ import type { SearchHighlight } from '../../../shared/search.js';
 import { AnnotationsPanel } from '../annotations/AnnotationsPanel.js';
 import { useApi } from '../app/api-context.js';
 import { useNow } from '../app/use-now.js';
+import { SearchLegend } from '../search/SearchLegend.js';
 import { matchRanges, paintMatches } from '../search/text-highlight.js';
 import { initials } from '../ui/initials.js';
 import { Keycaps } from '../ui/Keycaps.js';
@@ -302,25 +303,7 @@ function BriefingDocument({
           data-search-matches={matchCount}
         >
           <div className="document__page" ref={pageRef}>
-            {matchCount > 0 ? (
-              // A legend, since the marks must not be taken for the reader's own highlights; a
-              // status, so a screen reader says how many there are when the briefing opens.
-              <p
-                id="briefing-matches"
-                className="search-legend"
-                role="status"
-                data-testid="search-legend"
-              >
-                <span className="search-legend__sample" aria-hidden="true">
-                  Search match
-                </span>
-                <span>
-                  {matchCount} {matchCount === 1 ? 'match' : 'matches'} of your search{' '}
-                  {matchCount === 1 ? 'is' : 'are'} marked like this. Escape in the search field
-                  clears them.
-                </span>
-              </p>
-            ) : null}
+            <SearchLegend count={matchCount} />
             <header className="document__header">
               <div className="document__eyebrow">
                 <MarkingBadge marking={briefing.classification} />
