@@ -19,6 +19,12 @@
 // each run (product and plain replication run in this one process, after the server; a run's
 // growth is what it adds) and their ratio, the event-loop delay (p99, max).
 // Env: BENCH_BRIEFINGS (10000), BENCH_VARIANTS (tenth,every).
+//
+// BENCH_SEARCH=1 measures instead what the search index costs the first sync: for the one-in-ten
+// person, the same first sync with and without the search service attached to the store (as the
+// reader attaches it: indexing behind the sync, in its worker), alternating, BENCH_ROUNDS (3)
+// pairs; prints each pair's ratio (with / without, in time to a complete first sync) and their
+// median, and how long the index took to catch up after the sync ended.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -29,6 +35,7 @@ import { EMBEDDED_COUCH_ORIGIN } from '../../server/src/couch/embedded-couch-pro
 import { openUserStore } from '../../src/main/storage/store.pouch.js';
 import type { ReplicatedDoc, UserStore } from '../../src/main/storage/types.js';
 import { createBrokerTransport } from '../../src/main/sync/broker-remote.pouch.js';
+import { createSearchService } from '../../src/main/search/search-service.js';
 import { createSyncService } from '../../src/main/sync/sync-service.js';
 import { createLogger } from '../../src/main/logging/logger.js';
 import { auditRecords } from '../integration/server/broker-client.js';
@@ -198,10 +205,18 @@ type ProductRun = {
   lagP99Ms: number;
   lagMaxMs: number;
   listCalls: number;
+  seconds: number;
+  /** With search: seconds from the sync's end until the index had caught up. */
+  indexedAfter: number | null;
 };
 
-async function product(h: Harness, user: string): Promise<ProductRun> {
+async function product(
+  h: Harness,
+  user: string,
+  options: { readonly search?: boolean } = {},
+): Promise<ProductRun> {
   const { store, remove } = await freshStore(user);
+  const search = options.search ? createSearchService({ store, logger }) : null;
   const auditBefore = auditRecords(h).length;
   const sync = createSyncService({
     store,
@@ -260,11 +275,19 @@ async function product(h: Harness, user: string): Promise<ProductRun> {
     const seconds = (performance.now() - started) / 1000;
     lag.disable();
     const rssMb = rss.stop();
+    let indexedAfter: number | null = null;
+    if (search) {
+      const synced = performance.now();
+      await search.idle();
+      indexedAfter = (performance.now() - synced) / 1000;
+    }
     const records = auditRecords(h)
       .slice(auditBefore)
       .filter((r) => r.action === 'broker.request' && r['user'] === user);
     return {
       docsPerSec: (BRIEFINGS + 1) / seconds,
+      seconds,
+      indexedAfter,
       newest50Ms: (newestAt ?? performance.now()) - started,
       requests: records.length,
       refused: records.filter((r) => r.decision === 'refused').length,
@@ -277,8 +300,30 @@ async function product(h: Harness, user: string): Promise<ProductRun> {
     clearInterval(pager);
     await sync.stop();
     await reader.close();
+    await search?.close();
     await remove();
   }
+}
+
+/** The first sync with the search index attached against the same without it, alternating. */
+async function searchCost(h: Harness, user: string): Promise<void> {
+  const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
+  const ratios: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    // Alternate which goes first, so a machine growing busier or quieter favours neither.
+    const first = round % 2 === 0;
+    const a = await product(h, user, { search: first });
+    const b = await product(h, user, { search: !first });
+    const [withIndex, without] = first ? [a, b] : [b, a];
+    ratios.push(withIndex.seconds / without.seconds);
+    console.log(
+      `  round ${round + 1}: without search ${without.seconds.toFixed(1)} s, with ` +
+        `${withIndex.seconds.toFixed(1)} s (ratio ${(withIndex.seconds / without.seconds).toFixed(2)}), ` +
+        `index caught up ${withIndex.indexedAfter?.toFixed(1)} s after the sync`,
+    );
+  }
+  const median = [...ratios].sort((x, y) => x - y)[Math.floor(ratios.length / 2)] ?? NaN;
+  console.log(`  first sync with search / without, median of ${rounds}: ${median.toFixed(2)}`);
 }
 
 async function main(): Promise<void> {
@@ -288,6 +333,14 @@ async function main(): Promise<void> {
       { key: 'tenth', name: 'one in ten with a PDF', user: 'bench.tenth', pdfEvery: 10 },
       { key: 'every', name: 'every briefing with a PDF', user: 'bench.every', pdfEvery: 1 },
     ].filter((variant) => VARIANTS.includes(variant.key));
+    if (process.env['BENCH_SEARCH'] === '1') {
+      const variant = variants.find((each) => each.key === 'tenth') ?? variants[0];
+      if (!variant) throw new Error('BENCH_SEARCH=1 needs the "tenth" variant');
+      await seed(h, variant.user, variant.pdfEvery);
+      console.log(`${BRIEFINGS} briefings (about 5 KB; one in ten with a 64 KB PDF)`);
+      await searchCost(h, variant.user);
+      return;
+    }
     for (const variant of variants) await seed(h, variant.user, variant.pdfEvery);
     console.log(`${BRIEFINGS} briefings per person (about 5 KB; PDFs of 64 KB)`);
     for (const variant of variants) {

@@ -1,16 +1,12 @@
-// Turning a parsed query into what SQLite's FTS5 runs, and its marked-up snippets back into
-// text segments. Pure, so each rule is tested case by case (tests/unit/device/search-query.test.ts).
+// Turning a parsed query into what SQLite's FTS5 runs. Pure, so each rule is tested case by
+// case (tests/unit/device/search-query.test.ts).
 //
 // Nothing the person typed reaches FTS5's query language as syntax: every word is quoted (FTS5
 // operators, column filters and NEAR groups inside the text are just words), and filters are
 // bound parameters of plain SQL.
-import type { SearchFilters, SnippetSegment } from '../../shared/search.js';
+import type { SearchFilters } from '../../shared/search.js';
 import { searchWords } from '../../shared/search.js';
 import type { ParsedQuery } from './types.js';
-
-/** Marks FTS5 puts around matches in snippets; removed from indexed text, so never ambiguous. */
-export const MATCH_OPEN = '\u0002';
-export const MATCH_CLOSE = '\u0003';
 
 /** Control characters cannot be searched for or shown; they become spaces in the index. */
 export function cleanText(text: string): string {
@@ -80,25 +76,6 @@ export function buildFilterSql(filters: SearchFilters): {
   if (filters.hasNotes === false)
     where.push(`NOT EXISTS (SELECT 1 FROM notes n WHERE n.id = m.id AND n.text <> '')`);
   return { where, params };
-}
-
-/** FTS5's marked-up text (MATCH_OPEN … MATCH_CLOSE) as segments of plain text. */
-export function toSegments(marked: string): SnippetSegment[] {
-  const segments: SnippetSegment[] = [];
-  let match = false;
-  let text = '';
-  const flush = (): void => {
-    if (text !== '') segments.push({ text, match });
-    text = '';
-  };
-  for (const char of marked) {
-    if (char === MATCH_OPEN || char === MATCH_CLOSE) {
-      flush();
-      match = char === MATCH_OPEN;
-    } else text += char;
-  }
-  flush();
-  return segments;
 }
 
 /**

@@ -6,7 +6,11 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { SEARCH_ERROR_CODES, SearchIndexError } from './types.js';
 
-const SCHEMA_VERSION = 1;
+/**
+ * 1: the first release. 2: prefix indexes for beginnings of 2 to 5 letters (1 had 2 and 3), so a
+ * word being typed reads one list instead of merging those of every word it begins.
+ */
+const SCHEMA_VERSION = 2;
 /** Column weights for BM25: a word in the title counts most, then summary, sender, notes. */
 export const WEIGHTS = {
   title: 10,
@@ -25,6 +29,30 @@ export function isUnreadable(error: unknown): boolean {
   return code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT';
 }
 
+/** The full-text table (its options are fixed when it is made: changing them means a new one). */
+function ftsTable(name: string): string {
+  return `
+    CREATE VIRTUAL TABLE ${name} USING fts5 (
+      ${COLUMNS.join(', ')},
+      tokenize = 'unicode61 remove_diacritics 2',
+      prefix = '2 3 4 5'
+    );
+    INSERT INTO ${name} (${name}, rank) VALUES ('secure-delete', 1);
+  `;
+}
+
+/**
+ * From schema 1: the text moves into a table with the new prefix indexes, within the file (no
+ * PDF is read again, nothing is searched for in vain meanwhile: it is one transaction), and the
+ * old table's pages are zeroed as they are freed (secure_delete).
+ */
+const UPGRADE_FROM_1 = `
+  ${ftsTable('fts_v2')}
+  INSERT INTO fts_v2 (rowid, ${COLUMNS.join(', ')}) SELECT rowid, ${COLUMNS.join(', ')} FROM fts;
+  DROP TABLE fts;
+  ALTER TABLE fts_v2 RENAME TO fts;
+`;
+
 const SCHEMA = `
   CREATE TABLE meta (
     rowid INTEGER PRIMARY KEY,
@@ -39,12 +67,7 @@ const SCHEMA = `
     attachments_key TEXT NOT NULL
   );
   CREATE INDEX meta_approved_at ON meta (approved_at);
-  CREATE VIRTUAL TABLE fts USING fts5 (
-    ${COLUMNS.join(', ')},
-    tokenize = 'unicode61 remove_diacritics 2',
-    prefix = '2 3'
-  );
-  INSERT INTO fts (fts, rank) VALUES ('secure-delete', 1);
+  ${ftsTable('fts')}
 `;
 
 /** Opens the database with the key; the first statement proves the key (or fails). */
@@ -64,6 +87,9 @@ export function openDatabase(path: string, key: Buffer): Db {
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version === 0) {
       db.exec(`BEGIN; ${SCHEMA} PRAGMA user_version = ${SCHEMA_VERSION}; COMMIT;`);
+    } else if (version === 1) {
+      db.exec(`BEGIN; ${UPGRADE_FROM_1} PRAGMA user_version = ${SCHEMA_VERSION}; COMMIT;`);
+      db.pragma('wal_checkpoint(TRUNCATE)');
     } else if (version !== SCHEMA_VERSION) {
       throw new SearchIndexError(
         SEARCH_ERROR_CODES.unreadable,

@@ -12,23 +12,19 @@
 // Removal leaves nothing behind: FTS5's secure-delete takes a removed briefing's entries out of
 // the index pages instead of adding delete markers, `secure_delete` zeroes the freed space, and
 // a checkpoint truncates the write-ahead log that still held the earlier pages.
-import type { SnippetSource } from '../../shared/search.js';
-import {
-  MATCH_CLOSE,
-  MATCH_OPEN,
-  buildFilterSql,
-  buildMatch,
-  cleanText,
-  editDistance,
-  toSegments,
-  typoAllowance,
-} from './fts-query.js';
-import type { IndexAnswer, IndexHit, IndexQuery, IndexedBriefing } from './types.js';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import type { SearchHighlight, SnippetSource } from '../../shared/search.js';
+import { searchWords } from '../../shared/search.js';
+import { buildFilterSql, buildMatch, cleanText, editDistance, typoAllowance } from './fts-query.js';
+import { markAll, snippet } from './snippets.js';
+import type { IndexAnswer, IndexHit, IndexQuery, IndexedBriefing, ParsedQuery } from './types.js';
 import { COLUMNS, WEIGHTS, openDatabase } from './search-index-file.sqlite.js';
 export { deleteSqliteSearchIndex } from './search-index-file.sqlite.js';
 
-/** Words a snippet shows around its matches. */
-const SNIPPET_WORDS = 14;
+/** Where a snippet is looked for, in this order: the first of them with a match gives it. */
+const SNIPPET_SOURCES = ['summary', 'body', 'attachments', 'notes', 'sender'] as const;
+/** The short fields: a match in one of them puts a briefing in the first, BM25-ranked tier. */
+const SHORT_FIELDS = ['title', 'summary', 'sender', 'notes'] as const;
 /** Typo candidates kept per word: the closest, then the most common. */
 const MAX_EXPANSIONS = 3;
 
@@ -101,6 +97,17 @@ export function openSqliteSearchIndex(options: {
     ),
     clearRead: db.prepare('DELETE FROM read_versions'),
     insertRead: db.prepare('INSERT OR REPLACE INTO read_versions (id, version) VALUES (?, ?)'),
+  };
+
+  // Queries are built from the query's shape (filters, page size): each shape is prepared once.
+  const prepared = new Map<string, Database.Statement>();
+  const cached = <R>(sql: string): Database.Statement<unknown[], R> => {
+    let statement = prepared.get(sql);
+    if (!statement) {
+      statement = db.prepare(sql);
+      prepared.set(sql, statement);
+    }
+    return statement as Database.Statement<unknown[], R>;
   };
 
   const upsertOne = (b: IndexedBriefing): void => {
@@ -189,30 +196,57 @@ export function openSqliteSearchIndex(options: {
       .map((c) => c.term);
   };
 
-  const snippetHit = (row: MetaRow, marked: Record<string, string | null>): IndexHit => {
-    const sources: [SnippetSource, string][] = [
-      ['summary', 'summary'],
-      ['body', 'body'],
-      ['attachments', 'attachments'],
-      ['notes', 'notes'],
-      ['sender', 'sender'],
-    ];
-    const found = sources.find(([, column]) => (marked[column] ?? '').includes(MATCH_OPEN));
-    const [snippetSource, column] =
-      found ??
-      (marked['summary'] ? (['summary', 'summary'] as const) : (['body', 'body'] as const));
-    return {
-      id: row.id,
-      title: toSegments(marked['title'] ?? ''),
-      snippet: toSegments(marked[column] ?? ''),
-      snippetSource,
-      classification: row.classification,
-      priority: row.priority,
-      senderName: row.sender_name,
-      approvedAt: row.approved_at,
-      sourceVersion: row.source_version,
-      attachmentCount: row.attachment_count,
+  /** A page's titles and snippets, from the text the index stores. */
+  const pageHits = (rows: readonly MetaRow[], parsed: ParsedQuery, expansions: string[]) => {
+    const highlight: SearchHighlight = {
+      terms: [...parsed.terms, ...expansions.map((text) => ({ text, prefix: false }))],
+      phrases: parsed.phrases,
     };
+    // `from:` words are looked for in the sender's name and role only.
+    const senderHighlight: SearchHighlight = {
+      ...highlight,
+      terms: [
+        ...highlight.terms,
+        ...searchWords(parsed.filters.from ?? '').map((text) => ({ text, prefix: true })),
+      ],
+    };
+    const placeholders = rows.map(() => '?').join(', ');
+    const texts = new Map<number, Record<string, string>>();
+    for (const row of cached<Record<string, string> & { rowid: number }>(
+      `SELECT rowid, ${COLUMNS.join(', ')} FROM fts WHERE rowid IN (${placeholders})`,
+    ).all(...rows.map((row) => row.rowid))) {
+      texts.set(row.rowid, row);
+    }
+    return rows.map((row): IndexHit => {
+      const text = texts.get(row.rowid) ?? {};
+      let found: { source: SnippetSource; segments: IndexHit['snippet'] } | null = null;
+      for (const source of SNIPPET_SOURCES) {
+        const segments = snippet(
+          text[source] ?? '',
+          source === 'sender' ? senderHighlight : highlight,
+        );
+        if (segments) {
+          found = { source, segments };
+          break;
+        }
+      }
+      if (!found) {
+        const source = text['summary'] ? 'summary' : 'body';
+        found = { source, segments: snippet(text[source] ?? '', highlight, { orStart: true })! };
+      }
+      return {
+        id: row.id,
+        title: markAll(text['title'] ?? '', highlight),
+        snippet: found.segments,
+        snippetSource: found.source,
+        classification: row.classification,
+        priority: row.priority,
+        senderName: row.sender_name,
+        approvedAt: row.approved_at,
+        sourceVersion: row.source_version,
+        attachmentCount: row.attachment_count,
+      };
+    });
   };
 
   const query = ({ query: parsed, limit, readVersions }: IndexQuery): IndexAnswer => {
@@ -221,6 +255,7 @@ export function openSqliteSearchIndex(options: {
       const alternatives = typoExpansions(term.text, term.prefix);
       if (alternatives.length > 0) expansions.set(term.text, alternatives);
     }
+    const corrected = [...expansions.values()].flat();
     const match = buildMatch(parsed, expansions);
     const filter = buildFilterSql(parsed.filters);
     const where = [...filter.where];
@@ -234,65 +269,45 @@ export function openSqliteSearchIndex(options: {
     }
     const columns =
       'm.rowid, m.id, m.classification, m.priority, m.sender_name, m.approved_at, m.source_version, m.attachment_count';
-    const conditions = where.length > 0 ? ` AND ${where.join(' AND ')}` : '';
+    const conditions = where.map((condition) => ` AND ${condition}`).join('');
     let rows: MetaRow[];
     let total: number;
     if (match === null) {
       const onlyMeta = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-      rows = db
-        .prepare<unknown[], MetaRow>(
-          `SELECT ${columns} FROM meta m ${onlyMeta} ORDER BY m.approved_at DESC LIMIT ?`,
-        )
-        .all(...params, limit);
-      total = db
-        .prepare<unknown[], { n: number }>(`SELECT count(*) AS n FROM meta m ${onlyMeta}`)
-        .get(...params)!.n;
+      rows = cached<MetaRow>(
+        `SELECT ${columns} FROM meta m ${onlyMeta} ORDER BY m.approved_at DESC LIMIT ?`,
+      ).all(...params, limit);
+      total = cached<{ n: number }>(`SELECT count(*) AS n FROM meta m ${onlyMeta}`).get(
+        ...params,
+      )!.n;
     } else {
+      // Ranked in two tiers, so that BM25 is computed only over a small candidate set: first the
+      // briefings where the query matches in the short fields (title, summary, sender, notes),
+      // ordered by BM25 with the title weighted most; then those where it matches only in the
+      // body or attachments, newest first, as a mail client lists them. Scoring every match of a
+      // short prefix (half the briefings) is what made typing slow.
+      const fromJoin = `FROM fts JOIN meta m ON m.rowid = fts.rowid WHERE fts MATCH ?${conditions}`;
       const weights = COLUMNS.map((c) => WEIGHTS[c]).join(', ');
-      rows = db
-        .prepare<unknown[], MetaRow>(
-          `SELECT ${columns} FROM fts JOIN meta m ON m.rowid = fts.rowid
-           WHERE fts MATCH ?${conditions} ORDER BY bm25(fts, ${weights}), m.approved_at DESC LIMIT ?`,
-        )
-        .all(match, ...params, limit);
-      total = db
-        .prepare<unknown[], { n: number }>(
-          `SELECT count(*) AS n FROM fts JOIN meta m ON m.rowid = fts.rowid WHERE fts MATCH ?${conditions}`,
-        )
-        .get(match, ...params)!.n;
+      const short = cached<MetaRow>(
+        `SELECT ${columns} ${fromJoin} ORDER BY bm25(fts, ${weights}), m.approved_at DESC LIMIT ?`,
+      ).all(`{${SHORT_FIELDS.join(' ')}} : (${match})`, ...params, limit);
+      rows = short;
+      if (short.length < limit) {
+        const seen = new Set(short.map((row) => row.rowid));
+        const rest = cached<MetaRow>(
+          `SELECT ${columns} ${fromJoin} ORDER BY m.approved_at DESC LIMIT ?`,
+        ).all(match, ...params, limit);
+        rows = [...short, ...rest.filter((row) => !seen.has(row.rowid))].slice(0, limit);
+      }
+      // Exact: with the prefix indexes a count reads one list of rowids, a few milliseconds.
+      total = cached<{ n: number }>(
+        where.length === 0
+          ? 'SELECT count(*) AS n FROM fts WHERE fts MATCH ?'
+          : `SELECT count(*) AS n ${fromJoin}`,
+      ).get(match, ...params)!.n;
     }
-    if (rows.length === 0) return { total, hits: [], expansions: [...expansions.values()].flat() };
-
-    // Titles and snippets for the page only: they are the costly part.
-    const ids = rows.map((row) => row.rowid);
-    const marks = `'${MATCH_OPEN}', '${MATCH_CLOSE}'`;
-    const snippetColumns = COLUMNS.slice(1)
-      .map((c) => `snippet(fts, ${COLUMNS.indexOf(c)}, ${marks}, '…', ${SNIPPET_WORDS}) AS ${c}`)
-      .join(', ');
-    const placeholders = ids.map(() => '?').join(', ');
-    const marked = new Map<number, Record<string, string | null>>();
-    const markedRows =
-      match === null
-        ? db
-            .prepare<unknown[], Record<string, string | number | null>>(
-              `SELECT rowid, title, summary, body FROM fts WHERE rowid IN (${placeholders})`,
-            )
-            .all(...ids)
-            .map((r): Record<string, string | number | null> => ({
-              ...r,
-              body: String(r['body'] ?? '').slice(0, 240),
-            }))
-        : db
-            .prepare<unknown[], Record<string, string | number | null>>(
-              `SELECT rowid, highlight(fts, 0, ${marks}) AS title, ${snippetColumns}
-               FROM fts WHERE fts MATCH ? AND rowid IN (${placeholders})`,
-            )
-            .all(match, ...ids);
-    for (const row of markedRows) {
-      marked.set(Number(row['rowid']), row as Record<string, string | null>);
-    }
-    const hits = rows.map((row) => snippetHit(row, marked.get(row.rowid) ?? {}));
-    return { total, hits, expansions: [...expansions.values()].flat() };
+    if (rows.length === 0) return { total, hits: [], expansions: corrected };
+    return { total, hits: pageHits(rows, parsed, corrected), expansions: corrected };
   };
 
   return {

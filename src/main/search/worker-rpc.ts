@@ -50,17 +50,36 @@ export type WorkerClient = {
   readonly onExit: (listener: (code: number) => void) => void;
 };
 
-function entry(name: string): { readonly file: string; readonly execArgv: string[] } {
-  const here = dirname(fileURLToPath(import.meta.url));
+/** Where a worker's entry is, and how to start it; `here` is this module's folder. */
+export type WorkerEntry = { readonly file: string; readonly execArgv: readonly string[] };
+
+/**
+ * A worker's entry beside this module: the built `.js`, else (tests, development) the `.ts`
+ * through tsx. In the packaged app it is a file inside app.asar, started from there: Electron
+ * reads the archive in worker threads as in the main process, and the app's code must stay in
+ * the archive (electron-builder.yml: the fuses load the app only from it and check its
+ * integrity; a script unpacked beside it would be neither checked nor able to import the
+ * packages packed inside). Pure, so the packaged layout is tested without Electron
+ * (tests/unit/build/worker-packaging.test.ts).
+ */
+export function workerEntry(
+  here: string,
+  name: string,
+  exists: (path: string) => boolean,
+): WorkerEntry {
   const built = join(here, `${name}.js`);
-  if (existsSync(built)) return { file: built, execArgv: [] };
+  if (exists(built)) return { file: built, execArgv: [] };
+  // A package never holds the sources or tsx: say what is missing instead of failing on tsx.
+  if (/\.asar(?:[\\/]|$)/.test(here)) {
+    throw new Error(`the ${name} worker is missing from the packaged app: ${built}`);
+  }
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
   return { file: join(here, `${name}.ts`), execArgv: ['--import', tsx] };
 }
 
 export function startWorker(name: string): WorkerClient {
-  const { file, execArgv } = entry(name);
-  const worker = new Worker(file, { execArgv });
+  const { file, execArgv } = workerEntry(dirname(fileURLToPath(import.meta.url)), name, existsSync);
+  const worker = new Worker(file, { execArgv: [...execArgv] });
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   const exitListeners: ((code: number) => void)[] = [];
   let nextId = 1;

@@ -123,8 +123,21 @@ test('typing finds a briefing; Enter opens it at its matches, marked in the text
   expect(await painted(page)).toBe(2);
   await expect(briefing.getByText(`Exports of ${word} fell`)).toBeInViewport();
   expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
+  // A legend says what the marks are (they must not pass for the reader's own highlights), and
+  // is a status a screen reader announces.
+  const legend = briefing.getByRole('status').filter({ hasText: 'of your search are marked' });
+  await expect(legend).toHaveText(/2 matches of your search are marked/);
   if (shell === 'chromium') {
-    await page.screenshot({ path: test.info().outputPath('briefing-opened-from-search.png') });
+    for (const theme of ['dark', 'light'] as const) {
+      const toggle = page.getByRole('button', { name: 'Dark theme' });
+      if ((await toggle.getAttribute('aria-pressed')) !== String(theme === 'dark')) {
+        await toggle.click();
+      }
+      await expectAccessible(page, `briefing opened from search, ${theme}`);
+      await page.screenshot({
+        path: test.info().outputPath(`briefing-opened-from-search-${theme}.png`),
+      });
+    }
   }
 
   // A word of the PDF: found, and marked on the page in the viewer.
@@ -144,10 +157,20 @@ test('typing finds a briefing; Enter opens it at its matches, marked in the text
   }
   await viewer.getByRole('button', { name: 'Close' }).click();
 
-  // Escape clears the search and brings the list back; / goes to the field again.
+  // Escape clears the search, its marks in the open briefing with it, and brings the list back;
+  // / goes to the field again.
+  await field(page).fill(word);
+  // The same briefing was the answer to the PDF's word: wait for this search's answer.
+  await expect(snippet.locator('mark').first()).toHaveText(word);
+  await page.keyboard.press('Enter');
+  await expect(legend).toBeVisible();
+  await expect.poll(() => painted(page)).toBe(2);
   await field(page).focus();
   await page.keyboard.press('Escape');
   await expect(field(page)).toHaveValue('');
+  await expect(legend).toHaveCount(0);
+  await expect(page.locator('.document__scroll')).toHaveAttribute('data-search-matches', '0');
+  await expect.poll(() => painted(page)).toBe(0);
   await expect(page.getByTestId('briefing-counts')).toBeVisible();
   await page.getByTestId('briefing-counts').click();
   await page.keyboard.press('/');

@@ -1,6 +1,7 @@
 // The search index itself (SQLite FTS5 in its worker thread, real files): ranking, filters,
 // typo tolerance, snippets, removal down to the bytes of its file, and a key that does not open it.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { copyFile, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
@@ -82,6 +83,35 @@ async function decryptedCopy(path: string, key: Buffer): Promise<string> {
   db.pragma(`rekey = ''`);
   db.close();
   return (await readFile(copy)).toString('latin1');
+}
+
+/** An index as the first release wrote it (schema 1, prefix indexes of 2 and 3 letters only). */
+function writeSchema1Index(path: string, key: Buffer): void {
+  mkdirSync(join(path, '..'), { recursive: true });
+  const db = new Database(path);
+  db.pragma(`cipher = 'sqlcipher'`);
+  db.pragma('legacy = 4');
+  db.pragma(`key = "x'${key.toString('hex')}'"`);
+  db.pragma('journal_mode = WAL');
+  db.exec(`
+    CREATE TABLE meta (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, rev TEXT NOT NULL,
+      classification TEXT NOT NULL, priority TEXT NOT NULL, sender_name TEXT NOT NULL,
+      approved_at TEXT NOT NULL, source_version INTEGER NOT NULL,
+      attachment_count INTEGER NOT NULL, attachments_key TEXT NOT NULL);
+    CREATE INDEX meta_approved_at ON meta (approved_at);
+    CREATE VIRTUAL TABLE fts USING fts5 (title, summary, sender, body, attachments, notes,
+      tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3');
+    INSERT INTO fts (fts, rank) VALUES ('secure-delete', 1);
+    CREATE TABLE notes (id TEXT PRIMARY KEY, text TEXT NOT NULL);
+    INSERT INTO meta VALUES (1, 'a', '1-a', 'OFFICIAL', 'routine', 'Jordan Lee',
+      '2025-01-10T09:00:00.000Z', 1, 1, 'annex.pdf:md5-1');
+    INSERT INTO fts (rowid, title, summary, sender, body, attachments, notes) VALUES (1,
+      'Cobalt review', '', 'Jordan Lee Chief of Staff', 'Export quotas tighten.',
+      'Annex tables', 'Ask the minister');
+    INSERT INTO notes VALUES ('a', 'Ask the minister');
+    PRAGMA user_version = 1;
+  `);
+  db.close();
 }
 
 describe('the search index', () => {
@@ -257,6 +287,37 @@ describe('the search index', () => {
     await opened.index.remove(['b']);
     await opened.index.upsert([source('b', { rev: '3-c' })]);
     expect(await ids(opened, 'treasury ')).toEqual([]);
+  });
+
+  it('upgrades an index written by the first release (schema 1) on open, losing nothing', async () => {
+    const dir = await tempDir('search-index-v1');
+    cleanups.push(dir.remove);
+    const path = join(dir.path, 'search', 'index.db');
+    const key = randomBytes(32);
+    writeSchema1Index(path, key);
+
+    const opened = await openIndex(path, key);
+    expect(opened.rebuilt).toBe(false);
+    expect(await opened.index.revisions()).toEqual(new Map([['a', '1-a']]));
+    // Title, PDF text and notes as the old file held them, and a 4-letter beginning, which now
+    // has a prefix index of its own.
+    expect(await ids(opened, 'cobalt ')).toEqual(['a']);
+    expect(await ids(opened, 'annex ')).toEqual(['a']);
+    expect(await ids(opened, 'minister ')).toEqual(['a']);
+    expect(await ids(opened, 'quot')).toEqual(['a']);
+    expect(await ids(opened, '', { hasNotes: true })).toEqual(['a']);
+    await opened.index.close();
+
+    const db = new Database(path);
+    db.pragma(`cipher = 'sqlcipher'`);
+    db.pragma('legacy = 4');
+    db.pragma(`key = "x'${key.toString('hex')}'"`);
+    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    const sql = db.prepare(`SELECT sql FROM sqlite_master WHERE name = 'fts'`).get() as {
+      sql: string;
+    };
+    db.close();
+    expect(sql.sql).toContain(`prefix = '2 3 4 5'`);
   });
 
   it('starts afresh, empty, when the file does not open with the key', async () => {

@@ -4,13 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import { htmlToText } from '../../../src/main/search/briefing-text.js';
 import {
-  MATCH_CLOSE,
-  MATCH_OPEN,
   buildFilterSql,
   buildMatch,
   cleanText,
   editDistance,
-  toSegments,
   typoAllowance,
 } from '../../../src/main/search/fts-query.js';
 import { isEmptyQuery, parseQuery } from '../../../src/main/search/query-parser.js';
@@ -147,17 +144,8 @@ describe('the FTS5 expression', () => {
 });
 
 describe('snippets and highlight boundaries', () => {
-  it('turns marked text into plain segments, hostile markup kept as text', () => {
-    const marked = `<img src=x onerror=alert(1)> ${MATCH_OPEN}lithium${MATCH_CLOSE} & <b>cobalt</b>`;
-    expect(toSegments(marked)).toEqual([
-      { text: '<img src=x onerror=alert(1)> ', match: false },
-      { text: 'lithium', match: true },
-      { text: ' & <b>cobalt</b>', match: false },
-    ]);
-  });
-
-  it('keeps the match marks out of indexed text, so a briefing cannot fake a match', () => {
-    expect(cleanText(`a${MATCH_OPEN}b${MATCH_CLOSE}c\u0000d\n`)).toBe('a b c d\n');
+  it('takes control characters out of indexed text', () => {
+    expect(cleanText(`a\u0002b\u0003c\u0000d\n`)).toBe('a b c d\n');
   });
 
   it('matches whole words, beginnings only where asked, across case, accents and punctuation', () => {

@@ -158,6 +158,10 @@ function Reader({
   const searchRef = useRef<HTMLInputElement>(null);
   /** What to mark in the open briefing: set when it was opened from a search's results. */
   const [highlight, setHighlight] = useState<SearchHighlight | null>(null);
+  // The search cleared (Escape, the clear button, the field emptied): its marks go with it.
+  useEffect(() => {
+    if (!search.active) setHighlight(null);
+  }, [search.active]);
 
   // Ctrl/Cmd+K anywhere, or / where it would not be typed into a field, goes to the search.
   useEffect(() => {

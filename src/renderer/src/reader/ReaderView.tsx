@@ -23,6 +23,7 @@ import type { SearchHighlight } from '../../../shared/search.js';
 import { AnnotationsPanel } from '../annotations/AnnotationsPanel.js';
 import { useApi } from '../api/api-context.js';
 import { useNow } from '../ui/use-now.js';
+import { SearchLegend } from '../search/SearchLegend.js';
 import { matchRanges, paintMatches } from '../search/text-highlight.js';
 import { initials } from '../ui/initials.js';
 import { Keycaps } from '../ui/Keycaps.js';
@@ -302,11 +303,7 @@ function BriefingDocument({
           data-search-matches={matchCount}
         >
           <div className="document__page" ref={pageRef}>
-            {matchCount > 0 ? (
-              <p id="briefing-matches" className="visually-hidden">
-                {matchCount} {matchCount === 1 ? 'match' : 'matches'} of your search are marked.
-              </p>
-            ) : null}
+            <SearchLegend count={matchCount} />
             <header className="document__header">
               <div className="document__eyebrow">
                 <MarkingBadge marking={briefing.classification} />

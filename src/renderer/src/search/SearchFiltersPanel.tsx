@@ -3,10 +3,59 @@
 // removes it, so what narrows the results is always in sight.
 import { useId, useState } from 'react';
 import { ListFilter, X } from 'lucide-react';
-import type { Classification, Priority } from '../../../shared/briefing.js';
+import type { Classification } from '../../../shared/briefing.js';
 import { CLASSIFICATIONS, PRIORITIES } from '../../../shared/briefing.js';
 import type { SearchFilters } from '../../../shared/search.js';
 import { PRIORITY_LABELS, filterChips, without } from './filter-chips.js';
+
+/** The day filters, each a date field. */
+const DAYS = [
+  { key: 'after', label: 'Approved on or after' },
+  { key: 'before', label: 'Approved on or before' },
+] as const;
+
+/** The yes-or-any filters, each a checkbox. */
+const FLAGS = [
+  { key: 'unread', label: 'Unread only' },
+  { key: 'hasAttachments', label: 'Has attachments' },
+  { key: 'hasNotes', label: 'Has my notes' },
+] as const;
+
+const CLASSIFICATION_LABELS = Object.fromEntries(CLASSIFICATIONS.map((c) => [c, c])) as Readonly<
+  Record<Classification, string>
+>;
+
+/** A choice of one value, or any. */
+function OneOf<T extends string>({
+  label,
+  values,
+  labels,
+  value,
+  onChange,
+}: {
+  readonly label: string;
+  readonly values: readonly T[];
+  readonly labels: Readonly<Record<T, string>>;
+  readonly value: T | undefined;
+  readonly onChange: (value: T | undefined) => void;
+}) {
+  return (
+    <label>
+      <span>{label}</span>
+      <select
+        value={value ?? ''}
+        onChange={(e) => onChange(e.target.value === '' ? undefined : (e.target.value as T))}
+      >
+        <option value="">Any</option>
+        {values.map((v) => (
+          <option key={v} value={v}>
+            {labels[v]}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
 
 export function SearchFiltersPanel({
   filters,
@@ -22,8 +71,7 @@ export function SearchFiltersPanel({
     onChange(
       value === undefined || value === '' ? without(filters, key) : { ...filters, [key]: value },
     );
-  const flag = (key: 'unread' | 'hasAttachments' | 'hasNotes', on: boolean) =>
-    set(key, on ? true : undefined);
+  const flag = (key: (typeof FLAGS)[number]['key'], on: boolean) => set(key, on ? true : undefined);
 
   return (
     <div className="search-filters">
@@ -57,41 +105,20 @@ export function SearchFiltersPanel({
       {open ? (
         <fieldset id={`${id}-panel`} className="search-filters__panel">
           <legend className="visually-hidden">Search filters</legend>
-          <label>
-            <span>Classification</span>
-            <select
-              value={filters.classifications?.[0] ?? ''}
-              onChange={(e) =>
-                set(
-                  'classifications',
-                  e.target.value ? [e.target.value as Classification] : undefined,
-                )
-              }
-            >
-              <option value="">Any</option>
-              {CLASSIFICATIONS.map((c) => (
-                <option key={c} value={c}>
-                  {c}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            <span>Priority</span>
-            <select
-              value={filters.priorities?.[0] ?? ''}
-              onChange={(e) =>
-                set('priorities', e.target.value ? [e.target.value as Priority] : undefined)
-              }
-            >
-              <option value="">Any</option>
-              {PRIORITIES.map((p) => (
-                <option key={p} value={p}>
-                  {PRIORITY_LABELS[p]}
-                </option>
-              ))}
-            </select>
-          </label>
+          <OneOf
+            label="Classification"
+            values={CLASSIFICATIONS}
+            labels={CLASSIFICATION_LABELS}
+            value={filters.classifications?.[0]}
+            onChange={(c) => set('classifications', c ? [c] : undefined)}
+          />
+          <OneOf
+            label="Priority"
+            values={PRIORITIES}
+            labels={PRIORITY_LABELS}
+            value={filters.priorities?.[0]}
+            onChange={(p) => set('priorities', p ? [p] : undefined)}
+          />
           <label className="search-filters__wide">
             <span>From (sender name or role)</span>
             <input
@@ -101,46 +128,26 @@ export function SearchFiltersPanel({
               onChange={(e) => set('from', e.target.value)}
             />
           </label>
-          <label>
-            <span>Approved on or after</span>
-            <input
-              type="date"
-              value={filters.after ?? ''}
-              onChange={(e) => set('after', e.target.value)}
-            />
-          </label>
-          <label>
-            <span>Approved on or before</span>
-            <input
-              type="date"
-              value={filters.before ?? ''}
-              onChange={(e) => set('before', e.target.value)}
-            />
-          </label>
-          <label className="search-filters__check">
-            <input
-              type="checkbox"
-              checked={filters.unread === true}
-              onChange={(e) => flag('unread', e.target.checked)}
-            />
-            Unread only
-          </label>
-          <label className="search-filters__check">
-            <input
-              type="checkbox"
-              checked={filters.hasAttachments === true}
-              onChange={(e) => flag('hasAttachments', e.target.checked)}
-            />
-            Has attachments
-          </label>
-          <label className="search-filters__check">
-            <input
-              type="checkbox"
-              checked={filters.hasNotes === true}
-              onChange={(e) => flag('hasNotes', e.target.checked)}
-            />
-            Has my notes
-          </label>
+          {DAYS.map(({ key, label }) => (
+            <label key={key}>
+              <span>{label}</span>
+              <input
+                type="date"
+                value={filters[key] ?? ''}
+                onChange={(e) => set(key, e.target.value)}
+              />
+            </label>
+          ))}
+          {FLAGS.map(({ key, label }) => (
+            <label key={key} className="search-filters__check">
+              <input
+                type="checkbox"
+                checked={filters[key] === true}
+                onChange={(e) => flag(key, e.target.checked)}
+              />
+              {label}
+            </label>
+          ))}
         </fieldset>
       ) : null}
     </div>
