@@ -50,16 +50,3 @@ export function wipeConfirmationOf(req: IncomingMessage): string | null {
   const value = req.headers[DEVICE_WIPE_CONFIRMATION_HEADER];
   return typeof value === 'string' && DEVICE_WIPE_CONFIRMATION_PATTERN.test(value) ? value : null;
 }
-
-/** Reads a body of at most `limit` bytes; null when it is larger. */
-export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const bytes = chunk as Uint8Array;
-    size += bytes.byteLength;
-    if (size > limit) return null;
-    chunks.push(bytes);
-  }
-  return Buffer.concat(chunks);
-}

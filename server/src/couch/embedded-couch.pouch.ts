@@ -17,6 +17,7 @@ import type { StoredPassword } from './couch-auth.js';
 import { checkUserWrite, decideCouchRequest } from './couch-guard.js';
 import { createLevelDbPurge } from './leveldb-purge.pouch.js';
 import type { CouchCredentials, EmbeddedCouch } from './types.js';
+import { readBody } from '../http/read-body.js';
 
 const log = createLogger('couch');
 
@@ -63,18 +64,6 @@ type StoredUserDoc = {
 
 function sendError(res: Response, status: number, error: string, reason: string): void {
   res.status(status).json({ error, reason });
-}
-
-async function readBody(req: Request, limit: number): Promise<Buffer | null> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const bytes = chunk as Uint8Array;
-    size += bytes.byteLength;
-    if (size > limit) return null;
-    chunks.push(bytes);
-  }
-  return Buffer.concat(chunks);
 }
 
 /** How long a socket that still answers may take to go away (a predecessor that is exiting). */
