@@ -14,7 +14,7 @@ import type { Logger } from '../logging/logger.js';
 import { errorFields } from '../logging/logger.js';
 import type { StoredDoc, UserStore } from '../storage/types.js';
 import type { SummaryPage } from './summary-index.js';
-import { createSummaryIndex } from './summary-index.js';
+import { createSummaryIndex, toIndexed } from './summary-index.js';
 
 export type BriefingsService = {
   /** Every summary, newest approval first (from the summary index: no body is read). */
@@ -132,22 +132,17 @@ export function createBriefingsService(options: BriefingsServiceOptions): Briefi
       const briefing = await getValid(id);
       if (!briefing) return null;
       const { doc } = briefing;
+      // What the list shows of it, as the summary index keeps it, and the rest of the detail.
+      const { sorId, ...summary } = toIndexed(id, doc);
+      void sorId;
       return {
-        id,
-        title: doc.title,
-        summary: doc.summary,
-        classification: doc.classification,
-        priority: doc.priority,
-        senderName: doc.sender.name,
-        approvedAt: doc.approvedAt,
+        ...summary,
         read: await isRead(id, doc.sourceVersion),
-        attachmentCount: doc.attachments.length,
         annotationCount: await index.annotationCount(id),
-        bodyHtml: briefing.doc.bodyHtml,
-        senderRole: briefing.doc.sender.role,
-        updatedAt: briefing.doc.updatedAt,
-        sourceVersion: briefing.doc.sourceVersion,
-        attachments: briefing.doc.attachments,
+        bodyHtml: doc.bodyHtml,
+        senderRole: doc.sender.role,
+        updatedAt: doc.updatedAt,
+        attachments: doc.attachments,
       };
     },
 
