@@ -4,16 +4,11 @@
 // first screen appears while the rest is still syncing, the list scrolls to its last (oldest)
 // briefing, and the status never says the server refused the sync. Screenshots go to the test's
 // output folder.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { serverSecretsFile } from '../../../server/src/config/server-secrets.js';
-import { embeddedCouchPaths } from '../../../server/src/couch/embedded-couch-process.js';
 import { userDbNames } from '../../../server/src/user-dbs/user-dbs.js';
 import type { BriefingDoc } from '../../../src/shared/briefing.js';
 import { BRIEFING_SCHEMA_VERSION, briefingDocId } from '../../../src/shared/briefing.js';
 import { SAMPLE_USER } from '../../../src/shared/protocol.js';
-import { basic, couchRequest } from '../../integration/server/couch-socket.js';
 import { eventually } from '../../support/eventually.js';
 import { expect, test } from '../support/fixtures.js';
 import type { Product } from '../support/product.js';
@@ -60,18 +55,14 @@ function volumeBriefing(n: number, pdfBytes: number): BriefingDoc & { _id: strin
 
 /** Writes the briefings into the person's database as the fan-out does (as the CouchDB admin). */
 async function writeVolume(product: Product): Promise<void> {
-  const serverDir = join(product.root, 'server');
-  const { socketPath } = embeddedCouchPaths(serverDir);
-  const { couchAdmin } = JSON.parse(readFileSync(serverSecretsFile(serverDir), 'utf8')) as {
-    couchAdmin: { username: string; password: string };
-  };
-  const authorization = basic(couchAdmin);
   const db = userDbNames(SAMPLE_USER.id).briefings;
   // The sample's seeded briefings, fanned out after the server starts, make the database.
   await eventually(
-    async () =>
-      expect((await couchRequest(socketPath, 'GET', `/${db}`, { authorization })).status).toBe(200),
-    { timeout: 30_000, what: "the sample user's database" },
+    async () => expect((await product.couchAdmin('GET', `/${db}`)).status).toBe(200),
+    {
+      timeout: 30_000,
+      what: "the sample user's database",
+    },
   );
   const pdf = await pdfWithText('Annex: freight figures');
   for (let at = 0; at < COUNT; at += 250) {
@@ -81,10 +72,7 @@ async function writeVolume(product: Product): Promise<void> {
         ? { ...doc, _attachments: { 'Annex.pdf': { content_type: 'application/pdf', data: pdf } } }
         : doc;
     });
-    const reply = await couchRequest(socketPath, 'POST', `/${db}/_bulk_docs`, {
-      authorization,
-      body: JSON.stringify({ docs }),
-    });
+    const reply = await product.couchAdmin('POST', `/${db}/_bulk_docs`, { docs });
     expect(reply.status, reply.text).toBe(201);
   }
 }

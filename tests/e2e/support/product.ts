@@ -9,7 +9,14 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { serverSecretsFile } from '../../../server/src/config/server-secrets.js';
+import {
+  EMBEDDED_COUCH_ORIGIN,
+  embeddedCouchPaths,
+} from '../../../server/src/couch/embedded-couch-process.js';
 import { keychainServiceFor } from '../../../src/main/secrets/keychain-service.js';
+import type { CouchReply } from '../../integration/server/couch-socket.js';
+import { basic, couchEndpointRequest } from '../../integration/server/couch-socket.js';
 import { freePort, startNode, waitFor, type Proc } from './processes.js';
 
 const repo = resolve(import.meta.dirname, '../../..');
@@ -182,6 +189,39 @@ export class Product {
   async stopHost(): Promise<void> {
     await this.host?.stop();
     this.host = null;
+  }
+
+  /**
+   * A request to the server's database as its administrator, as the fan-out writes: the
+   * embedded server through its socket, or the Apache CouchDB the server was started on.
+   */
+  couchAdmin(method: string, path: string, body?: unknown): Promise<CouchReply> {
+    const env = this.options.serverEnvironment ?? {};
+    const url = env['ATTACHE_COUCH_URL'];
+    const init = (authorization: string) => ({
+      authorization,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    if (url) {
+      const user = env['ATTACHE_COUCH_USER'] ?? '';
+      const password = readFileSync(env['ATTACHE_COUCH_PASSWORD_FILE'] ?? '', 'utf8').trim();
+      return couchEndpointRequest(
+        { url, socketPath: null },
+        method,
+        path,
+        init(basic({ username: user, password })),
+      );
+    }
+    const serverDir = join(this.root, 'server');
+    const { couchAdmin } = JSON.parse(readFileSync(serverSecretsFile(serverDir), 'utf8')) as {
+      couchAdmin: { username: string; password: string };
+    };
+    return couchEndpointRequest(
+      { url: EMBEDDED_COUCH_ORIGIN, socketPath: embeddedCouchPaths(serverDir).socketPath },
+      method,
+      path,
+      init(basic(couchAdmin)),
+    );
   }
 
   private adminToken(): string {
