@@ -26,7 +26,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { Audited } from './broker-answers.js';
 import { auditedRequest, createBrokerAnswers, uniformStatus } from './broker-answers.js';
 import { createBrokerProxy } from './broker-proxy.js';
-import { readBody } from '../http/read-body.js';
+import { readBody } from '../couch/read-body.js';
 import { splitUrl } from './broker-request.js';
 import { checkBody, decideQuery, decideRoute } from './broker-policy.js';
 import type { RefusalAggregator } from '../audit/refusal-aggregator.js';

@@ -17,7 +17,7 @@ import type { StoredPassword } from './couch-auth.js';
 import { checkUserWrite, decideCouchRequest } from './couch-guard.js';
 import { createLevelDbPurge } from './leveldb-purge.pouch.js';
 import type { CouchCredentials, EmbeddedCouch } from './types.js';
-import { readBody } from '../http/read-body.js';
+import { readBody } from './read-body.js';
 
 const log = createLogger('couch');
 

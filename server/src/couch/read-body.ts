@@ -1,6 +1,6 @@
-// A request body read whole, up to a limit: the broker (the bodies it checks before they go
-// upstream) and the embedded CouchDB-protocol server (a user's own `_users` document) both need
-// one, and neither may buffer without bound.
+// A request body read whole, up to a limit, on its way to CouchDB: the broker (the bodies it
+// checks before they go upstream) and the embedded CouchDB-protocol server (a user's own `_users`
+// document) both need one, and neither may buffer without bound.
 import type { IncomingMessage } from 'node:http';
 
 /** Reads a body of at most `limit` bytes; null when it is larger (the rest is not read). */
