@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { installedElectronBinary } from './electron-installed.mjs';
 
 const only = process.argv.slice(2); // e.g. `unit e2e` to run a subset
@@ -83,8 +83,35 @@ if (existsSync(playwrightJson)) {
   for (const s of p.suites ?? []) walk(s);
 }
 
+const failedNames = [];
+if (existsSync(vitestJson)) {
+  const v = JSON.parse(readFileSync(vitestJson, 'utf8'));
+  for (const file of v.testResults ?? [])
+    for (const t of file.assertionResults ?? [])
+      if (t.status === 'failed')
+        failedNames.push(`${relative(process.cwd(), file.name)} > ${t.fullName}`);
+  for (const file of v.testResults ?? [])
+    if (file.status === 'failed' && (file.assertionResults ?? []).length === 0)
+      failedNames.push(
+        `${relative(process.cwd(), file.name)} (the file did not load: ${file.message ?? ''})`,
+      );
+}
+if (existsSync(playwrightJson)) {
+  const p = JSON.parse(readFileSync(playwrightJson, 'utf8'));
+  const walk = (suite) => {
+    for (const spec of suite.specs ?? [])
+      for (const t of spec.tests ?? [])
+        if (t.status === 'unexpected')
+          failedNames.push(`[${t.projectName}] ${spec.file}:${spec.line} > ${spec.title}`);
+    for (const s of suite.suites ?? []) walk(s);
+  };
+  for (const s of p.suites ?? []) walk(s);
+}
+
 const ran = passed + failed;
 for (const reason of skipReasons) console.log(`skipped: ${reason}`);
+// The failures are named last, beside the verdict: a CI log is often read from its end only.
+for (const name of failedNames) console.log(`failed: ${name}`);
 if (failedStages.length > 0) console.log(`failed stages: ${failedStages.join(', ')}`);
 const verdict = failedStages.length === 0 && failed === 0 && ran > 0 ? 'PASS' : 'FAIL';
 console.log(
