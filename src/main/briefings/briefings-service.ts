@@ -104,6 +104,12 @@ export function createBriefingsService(options: BriefingsServiceOptions): Briefi
     validate,
     ...(options.onChanged ? { onChanged: options.onChanged } : {}),
   });
+  // Loaded (or built) as the workspace opens, not on the reader's first list: on a first sign-in
+  // the store is still empty then, so the index starts empty at once and follows the sync a page
+  // at a time, where a first list during the sync would wait for a rebuild of what has arrived.
+  index.refresh().catch((error: unknown) => {
+    logger.warn('could not load the summary index', errorFields(error));
+  });
   // A returns change reaches the reader through the index's catch-up, which knows the briefing
   // each document names (the change itself carries only the document's own id).
   const unsubscribeReturns = store.onReturnsChange(() => {
