@@ -56,6 +56,11 @@ export class Product {
   /** Every line every host process printed, across restarts. */
   private readonly hostLines: string[] = [];
   readerUrl = '';
+  /**
+   * The broker's address as the device is given it when it next starts: the broker itself unless
+   * a test puts something between them (support/slow-link.ts).
+   */
+  deviceBrokerUrl = '';
 
   private constructor(
     readonly root: string,
@@ -67,7 +72,9 @@ export class Product {
       idp: number;
     },
     readonly options: ProductOptions,
-  ) {}
+  ) {
+    this.deviceBrokerUrl = `http://127.0.0.1:${ports.broker}`;
+  }
 
   static async start(options: ProductOptions = {}): Promise<Product> {
     const root = mkdtempSync(join(tmpdir(), 'attache-e2e-'));
@@ -157,7 +164,7 @@ export class Product {
       HOST_ENTRY,
       {
         ATTACHE_DEVICE_DATA_DIR: this.deviceDataDir,
-        ATTACHE_BROKER_URL: `http://127.0.0.1:${this.ports.broker}`,
+        ATTACHE_BROKER_URL: this.deviceBrokerUrl,
         ATTACHE_READER_PORT: String(this.ports.reader),
         ATTACHE_READER_STATIC_DIR: join(repo, 'out/renderer'),
         ATTACHE_AUTHORITY: this.authority,

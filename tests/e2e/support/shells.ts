@@ -105,7 +105,7 @@ export function chromiumReader(product: Product, page: Page): Reader {
 /** The device-side settings the host gets from Product, given to the app the same way. */
 function electronEnvironment(product: Product): Record<string, string> {
   return {
-    ATTACHE_BROKER_URL: `http://127.0.0.1:${product.ports.broker}`,
+    ATTACHE_BROKER_URL: product.deviceBrokerUrl,
     ATTACHE_AUTHORITY: product.authority,
     ATTACHE_TLS_CA_FILE: product.caFile,
     ...(product.options.maxOfflineDays === undefined
