@@ -80,8 +80,13 @@ export const PIPELINE_KEYS = {
   },
   returnsIntervalMs: {
     env: 'ATTACHE_RETURNS_INTERVAL_MS',
-    doc: "How often the returns integrator reads the users' returns databases.",
+    doc: 'How long the returns integrator waits before looking again while another instance holds its lease, and its first retry delay after a failure. Between those it follows which returns databases are written (CouchDB _db_updates).',
     schema: positiveInt.default(2_000),
+  },
+  returnsSweepIntervalMs: {
+    env: 'ATTACHE_RETURNS_SWEEP_INTERVAL_MS',
+    doc: "How often the returns integrator reads every user's returns database even when none was written (it also does at start and after a failure), in case an update was missed.",
+    schema: positiveInt.default(900_000),
   },
   returnsClockSkewSec: {
     env: 'ATTACHE_RETURNS_CLOCK_SKEW_SEC',

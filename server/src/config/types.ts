@@ -90,6 +90,7 @@ export type ServerConfig = {
   readonly classificationCeiling: Classification;
   readonly returnsEnabled: boolean;
   readonly returnsIntervalMs: number;
+  readonly returnsSweepIntervalMs: number;
   readonly returnsMaxPerHour: number;
   readonly returnsMaxPerRequest: number;
   readonly returnsClockSkewSec: number;

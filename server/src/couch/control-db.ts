@@ -3,8 +3,11 @@
 // because every instance can see it there; only the service admin may read or write it.
 import { ensureSecurity } from './security.js';
 import type { CouchClient } from './types.js';
+import { CouchError } from './types.js';
 
 export const CONTROL_DB = 'attache-control';
+/** Where Apache CouchDB keeps the `_db_updates` feed. */
+const GLOBAL_CHANGES_DB = '_global_changes';
 
 export async function ensureControlDb(couch: CouchClient, serviceAdminName: string): Promise<void> {
   // q=1: a handful of small documents, updated with compare-and-swap; one shard keeps every
@@ -18,4 +21,20 @@ export async function ensureControlDb(couch: CouchClient, serviceAdminName: stri
     admins: { names: [serviceAdminName], roles: [] },
     members: { names: [serviceAdminName], roles: [] },
   });
+}
+
+/**
+ * Makes sure `_db_updates` answers: Apache CouchDB keeps that feed in its `_global_changes`
+ * database, which its single-node or cluster setup creates; a node set up by hand may lack it
+ * (the feed then answers 404). The embedded server always answers the feed.
+ */
+export async function ensureDbUpdatesFeed(couch: CouchClient): Promise<'ready' | 'created'> {
+  try {
+    await couch.dbUpdates({ since: 'now', limit: 1, waitMs: 0 });
+    return 'ready';
+  } catch (error) {
+    if (!(error instanceof CouchError && error.code === 'not_found')) throw error;
+  }
+  await couch.createDb(GLOBAL_CHANGES_DB, { q: 1 });
+  return 'created';
 }

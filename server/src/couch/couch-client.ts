@@ -79,7 +79,7 @@ export function createCouchClient(deps: {
     operation: string,
     method: string,
     pathAndQuery: string,
-    options: { body?: unknown; authorization?: string } = {},
+    options: { body?: unknown; authorization?: string; waitMs?: number; signal?: AbortSignal } = {},
   ): Promise<Response> {
     const headers: Record<string, string> = {
       accept: 'application/json',
@@ -92,7 +92,11 @@ export function createCouchClient(deps: {
         method,
         headers,
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        // A long poll may wait `waitMs` for its answer before the timeout counts.
+        signal: AbortSignal.any([
+          AbortSignal.timeout(REQUEST_TIMEOUT_MS + (options.waitMs ?? 0)),
+          ...(options.signal ? [options.signal] : []),
+        ]),
         ...(agent ? { dispatcher: agent } : {}),
       });
     } catch (error) {
@@ -201,6 +205,25 @@ export function createCouchClient(deps: {
       if (res.status !== 200) return fail(op, res);
       const body = res.body as { results: ChangesPage['results']; last_seq: unknown };
       return { results: body.results, lastSeq: String(body.last_seq) };
+    },
+
+    async dbUpdates({ since, limit, waitMs, signal }) {
+      const op = 'follow database updates';
+      const query = new URLSearchParams({
+        since,
+        limit: String(limit),
+        ...(waitMs > 0 ? { feed: 'longpoll', timeout: String(waitMs) } : {}),
+      });
+      const res = await call(op, 'GET', `/_db_updates?${query}`, {
+        waitMs,
+        ...(signal ? { signal } : {}),
+      });
+      if (res.status !== 200) return fail(op, res);
+      const body = res.body as { results?: { db_name: string; type: string }[]; last_seq: unknown };
+      return {
+        dbNames: (body.results ?? []).flatMap((r) => (r.type === 'deleted' ? [] : [r.db_name])),
+        lastSeq: String(body.last_seq),
+      };
     },
 
     async allDbs() {

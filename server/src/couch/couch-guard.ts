@@ -67,14 +67,16 @@ type UserDbAccess = {
 
 /**
  * Server-level endpoints (`/<name>` that is not a database), and who may use them. The service
- * checks its credentials and users' with `_session` and lists databases with `_all_dbs`; nothing
- * else at server level is used (no `_config`, `_replicate`, sign-up, cookie sessions).
+ * checks its credentials and users' with `_session`, lists databases with `_all_dbs` and follows
+ * which were written with `_db_updates`; nothing else at server level is used (no `_config`,
+ * `_replicate`, sign-up, cookie sessions).
  */
 export const SERVER_ENDPOINTS: Readonly<
   Record<string, { readonly admin: readonly string[]; readonly user: readonly string[] }>
 > = {
   _session: { admin: READ, user: READ },
   _all_dbs: { admin: READ, user: [] },
+  _db_updates: { admin: ['GET'], user: [] },
 };
 
 /** Prefixes of the per-user databases (user-dbs/user-dbs.ts names them `<prefix><hex of user id>`). */

@@ -2,6 +2,7 @@
 // Unix domain socket only (no TCP port), behind the front door of couch-guard.ts. It runs in a
 // child process of its own (embedded-couch-child.ts, supervised by embedded-couch-process.ts);
 // tests may start it in process. Production runs Apache CouchDB 3.x instead.
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import type { Server } from 'node:http';
@@ -15,6 +16,8 @@ import { createLogger, describeError } from '../observability/logger.js';
 import { basicAuthHeader, createCouchAuthenticator } from './couch-auth.js';
 import type { StoredPassword } from './couch-auth.js';
 import { checkUserWrite, decideCouchRequest } from './couch-guard.js';
+import { createDbUpdatesTracker } from './db-updates.js';
+import type { DbUpdatesTracker } from './db-updates.js';
 import { createLevelDbPurge } from './leveldb-purge.pouch.js';
 import type { CouchCredentials, EmbeddedCouch } from './types.js';
 import { readBody } from './read-body.js';
@@ -26,9 +29,10 @@ const log = createLogger('couch');
  * URL rewriting after our check (vhosts, rewrite, cluster-rewrite: `_rewrite` matches anywhere
  * in the URL, query included); running code sent or stored by a client (temp views, show, list,
  * update, views, `_find`); server configuration and state (`_config`, `_log`, `_active_tasks`,
- * `_db_updates`, `_stats`, the test authentication handler that makes anyone an admin when a
- * config key says so); the replicator, Fauxton, http-log and compression (gzip buffers
- * continuous `_changes`). What remains is what the server and the broker use.
+ * `_stats`, the test authentication handler that makes anyone an admin when a config key says
+ * so); the replicator, Fauxton, http-log and compression (gzip buffers continuous `_changes`).
+ * What remains is what the server and the broker use. `_db_updates`, which express-pouchdb does
+ * not have, is answered here (db-updates.ts), to the service admin only.
  */
 export const EMBEDDED_PARTS = [
   'config-infrastructure',
@@ -64,6 +68,32 @@ type StoredUserDoc = {
 
 function sendError(res: Response, status: number, error: string, reason: string): void {
   res.status(status).json({ error, reason });
+}
+
+/** Methods that change nothing: their requests are not updates of a database. */
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** The longest a `feed=longpoll` request of `_db_updates` waits (CouchDB's default is 60 s). */
+const DB_UPDATES_MAX_WAIT_MS = 60_000;
+
+/** `GET /_db_updates` as CouchDB answers it: `since`, `limit`, `feed=longpoll`, `timeout`. */
+async function answerDbUpdates(req: Request, res: Response, updates: DbUpdatesTracker) {
+  const query = new URL(req.originalUrl, 'http://embedded').searchParams;
+  const limit = Number(query.get('limit') ?? 1000);
+  const timeout = Number(query.get('timeout') ?? DB_UPDATES_MAX_WAIT_MS);
+  if (!Number.isSafeInteger(limit) || limit < 1 || !Number.isFinite(timeout) || timeout < 0) {
+    return sendError(res, 400, 'bad_request', 'limit and timeout must be positive numbers');
+  }
+  const aborted = new AbortController();
+  res.on('close', () => aborted.abort());
+  const answer = await updates.read({
+    since: query.get('since') ?? '0',
+    limit,
+    waitMs: query.get('feed') === 'longpoll' ? Math.min(timeout, DB_UPDATES_MAX_WAIT_MS) : 0,
+    signal: aborted.signal,
+  });
+  if (res.destroyed) return;
+  if (!answer.ok) return sendError(res, 400, 'bad_request', answer.reason);
+  res.json({ results: answer.results, last_seq: answer.last_seq });
 }
 
 /** How long a socket that still answers may take to go away (a predecessor that is exiting). */
@@ -153,6 +183,9 @@ export async function startEmbeddedCouch(deps: {
     return next();
   });
 
+  // Which databases were written, for `_db_updates`; its sequences name this start.
+  const updates = createDbUpdatesTracker(randomUUID().slice(0, 8));
+
   const usersDb = new LocalPouch('_users');
   const authenticator = createCouchAuthenticator({
     admin: deps.admin,
@@ -187,6 +220,15 @@ export async function startEmbeddedCouch(deps: {
       if (decision.status === 401) res.setHeader('www-authenticate', 'Basic realm="attache"');
       const error = { 400: 'bad_request', 401: 'unauthorized', 403: 'forbidden' }[decision.status];
       return sendError(res, decision.status, error, 'Not allowed on this server.');
+    }
+    const pathOnly = url.split('?')[0] ?? '';
+    if (pathOnly === '/_db_updates') return answerDbUpdates(req, res, updates);
+    // A write that succeeds is an update of its database (the guard allowed only plain names).
+    const db = pathOnly.split('/')[1] ?? '';
+    if (!READ_METHODS.has(req.method) && db !== '' && !db.startsWith('_')) {
+      res.on('finish', () => {
+        if (res.statusCode >= 200 && res.statusCode < 300) updates.updated(db);
+      });
     }
     // express-pouchdb sees exactly the credentials checked here, and nothing else that could
     // authenticate (cookie sessions).

@@ -77,6 +77,18 @@ export type CouchClient = {
   ): Promise<ChangesPage>;
   /** Names of all databases (service admin only). */
   allDbs(): Promise<string[]>;
+  /**
+   * `_db_updates` (service admin only): the databases written after `since` ('now': none, only
+   * the current sequence), waiting up to `waitMs` for one when there is none (0: answers at
+   * once). Throws CouchError 'bad_request' for a sequence the server does not know (the embedded
+   * server after a restart): the caller may have missed updates.
+   */
+  dbUpdates(options: {
+    since: string;
+    limit: number;
+    waitMs: number;
+    signal?: AbortSignal;
+  }): Promise<{ dbNames: string[]; lastSeq: string }>;
   /** Documents whose ids start with `prefix`, in id order, at most `limit` (`_all_docs` range). */
   docsWithPrefix(db: string, prefix: string, limit: number): Promise<CouchDoc[]>;
   /**

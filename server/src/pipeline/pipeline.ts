@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { AuditLog } from '../audit/types.js';
 import { readSecretFromFile } from '../config/secret-files.js';
 import type { ServerConfig } from '../config/types.js';
-import { CONTROL_DB, ensureControlDb } from '../couch/control-db.js';
+import { CONTROL_DB, ensureControlDb, ensureDbUpdatesFeed } from '../couch/control-db.js';
 import type { CouchClient } from '../couch/types.js';
 import { createCompactionRequests, createCompactor } from '../fanout/compactions.js';
 import { createFanout } from '../fanout/fanout-worker.js';
@@ -185,6 +185,10 @@ export async function startPipeline(deps: PipelineDeps): Promise<Pipeline> {
   }
 
   if (config.returnsEnabled) {
+    // The integrator follows which returns databases are written (`_db_updates`).
+    if ((await ensureDbUpdatesFeed(deps.couch)) === 'created') {
+      log.info("created CouchDB's _global_changes database, which keeps the _db_updates feed");
+    }
     const returnsLease = lease(deps, 'returns');
     const integrator = createReturnsIntegrator({
       couch: deps.couch,
@@ -194,6 +198,7 @@ export async function startPipeline(deps: PipelineDeps): Promise<Pipeline> {
       metrics: deps.metrics,
       checkpoints: createCouchCheckpoints(deps.couch),
       intervalMs: config.returnsIntervalMs,
+      sweepIntervalMs: config.returnsSweepIntervalMs,
       maxBackoffMs: config.pollMaxBackoffMs,
       clockSkewMs: config.returnsClockSkewSec * 1000,
     });

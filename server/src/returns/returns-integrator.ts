@@ -13,6 +13,13 @@
 // duplicate. Checkpoints live in the control database (not in the user's own database, where the
 // user's device could move them). Only the holder of the "returns" lease works, so several
 // instances do not send everything several times.
+//
+// Driven by activity, not by the number of people: it follows CouchDB's `_db_updates` feed (the
+// embedded server answers it too, db-updates.ts) and reads only the returns databases written
+// since. Every database is read once when it starts (or takes the lease), after any failure
+// (the feed may have moved on without it, or the embedded server restarted and no longer knows
+// its position), and every `sweepIntervalMs` in case an update was missed; the feed's position is
+// taken before such a pass, so a write during it is read again, which sends nothing twice.
 import pMap from 'p-map';
 import type { ReturnType } from '../../../src/shared/briefing.js';
 import type { AuditLog } from '../audit/types.js';
@@ -34,6 +41,22 @@ import { judgeShare } from './share-check.js';
 const log = createLogger('returns');
 
 const RETURNS_DB = /^returns-((?:[0-9a-f]{2})+)$/;
+const DEFAULT_SWEEP_INTERVAL_MS = 15 * 60_000;
+const DEFAULT_FEED_WAIT_MS = 25_000;
+/** Databases named per read of `_db_updates`. */
+const FEED_LIMIT = 1_000;
+
+/** The returns databases among `names`, with their owners (only names we would have created). */
+function returnsDbsOf(names: readonly string[]): { db: string; userId: string }[] {
+  return names.flatMap((name) => {
+    const match = RETURNS_DB.exec(name);
+    if (!match?.[1]) return [];
+    const userId = Buffer.from(match[1], 'hex').toString('utf8');
+    // The hex must round-trip exactly.
+    if (userIdProblem(userId) || userDbNames(userId).returns !== name) return [];
+    return [{ db: name, userId }];
+  });
+}
 
 /** Where the integrator has read each returns database up to. */
 export type ReturnsCheckpoints = {
@@ -80,7 +103,12 @@ export type ReturnsIntegratorDeps = {
   readonly audit: AuditLog;
   readonly metrics: Metrics;
   readonly checkpoints: ReturnsCheckpoints;
+  /** How long it waits before looking again while another instance holds the lease. */
   readonly intervalMs: number;
+  /** How often it reads every returns database even without an update (default 15 minutes). */
+  readonly sweepIntervalMs?: number;
+  /** How long one long poll of `_db_updates` waits for an update (default 25 s). */
+  readonly feedWaitMs?: number;
   readonly maxBackoffMs: number;
   /** Changes read per request. */
   readonly pageSize?: number;
@@ -97,6 +125,8 @@ export type ReturnsIntegrator = {
   stop(): Promise<void>;
   /** One pass over every returns database (when holding the lease); returns how many were sent. */
   runOnce(): Promise<number>;
+  /** Passes over every returns database so far (the start's, failures', sweeps'). */
+  sweeps(): number;
 };
 
 function payloadOf(doc: CouchDoc): Record<string, unknown> {
@@ -110,8 +140,12 @@ function payloadOf(doc: CouchDoc): Record<string, unknown> {
 export function createReturnsIntegrator(deps: ReturnsIntegratorDeps): ReturnsIntegrator {
   const pageSize = deps.pageSize ?? 200;
   const now = deps.now ?? Date.now;
+  const sweepIntervalMs = deps.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
+  const feedWaitMs = deps.feedWaitMs ?? DEFAULT_FEED_WAIT_MS;
   let running = false;
   let loop: Promise<void> | null = null;
+  let stopping = new AbortController();
+  let sweeps = 0;
   const sleeper = createSleeper();
 
   function refuse(
@@ -240,16 +274,8 @@ export function createReturnsIntegrator(deps: ReturnsIntegratorDeps): ReturnsInt
     return sent;
   }
 
-  async function runOnce(): Promise<number> {
-    if (!deps.lease.isHeld()) return 0;
-    const dbs = (await deps.couch.allDbs()).flatMap((name) => {
-      const match = RETURNS_DB.exec(name);
-      if (!match?.[1]) return [];
-      const userId = Buffer.from(match[1], 'hex').toString('utf8');
-      // Only names we would have created for that user (the hex round-trips exactly).
-      if (userIdProblem(userId) || userDbNames(userId).returns !== name) return [];
-      return [{ db: name, userId }];
-    });
+  /** Sends what these databases hold beyond their checkpoints; returns how many were sent. */
+  async function processDbs(dbs: readonly { db: string; userId: string }[]): Promise<number> {
     let sent = 0;
     const errors: unknown[] = [];
     await pMap(
@@ -271,38 +297,83 @@ export function createReturnsIntegrator(deps: ReturnsIntegratorDeps): ReturnsInt
     return sent;
   }
 
+  async function runOnce(): Promise<number> {
+    if (!deps.lease.isHeld()) return 0;
+    sweeps += 1;
+    return processDbs(returnsDbsOf(await deps.couch.allDbs()));
+  }
+
+  /**
+   * One step: a pass over every database when `position` is null or a sweep is due, else what the
+   * feed names after `position`. Returns the feed's position after it and how many were sent.
+   */
+  async function step(
+    position: string | null,
+    lastSweep: number,
+  ): Promise<{ position: string; sent: number; swept: boolean }> {
+    if (position === null || now() - lastSweep >= sweepIntervalMs) {
+      // Taken before the pass: whatever is written during it is named by the feed after it.
+      const { lastSeq } = await deps.couch.dbUpdates({ since: 'now', limit: 1, waitMs: 0 });
+      return { position: lastSeq, sent: await runOnce(), swept: true };
+    }
+    const { dbNames, lastSeq } = await deps.couch.dbUpdates({
+      since: position,
+      limit: FEED_LIMIT,
+      waitMs: Math.min(feedWaitMs, Math.max(0, lastSweep + sweepIntervalMs - now())),
+      signal: stopping.signal,
+    });
+    if (!running) return { position, sent: 0, swept: false };
+    return { position: lastSeq, sent: await processDbs(returnsDbsOf(dbNames)), swept: false };
+  }
+
   async function run(): Promise<void> {
     let failures = 0;
+    // Where the feed was read to; null: every database must be read (again).
+    let position: string | null = null;
+    let lastSweep = 0;
     while (running) {
-      let delay = deps.intervalMs;
-      try {
-        const sent = await runOnce();
-        if (failures > 0) log.info({ failures }, 'returns flow to the SOR again');
-        failures = 0;
-        if (sent > 0) log.debug({ sent }, 'returns sent to the SOR');
-      } catch (error) {
-        failures += 1;
-        delay = backoffDelayMs(failures, {
-          baseDelayMs: deps.intervalMs,
-          maxDelayMs: deps.maxBackoffMs,
-        });
-        const details = { err: describeError(error), failures, retryInMs: delay };
-        if (failures === 1) log.warn(details, 'sending returns failed; backing off');
-        else if (failures % 10 === 0) log.warn(details, 'sending returns is still failing');
+      let delay = 0;
+      if (!deps.lease.isHeld()) {
+        // Whoever held the lease meanwhile moved the checkpoints: read everything on return.
+        position = null;
+        delay = deps.intervalMs;
+      } else {
+        try {
+          const next = await step(position, lastSweep);
+          position = next.position;
+          if (next.swept) lastSweep = now();
+          if (failures > 0) log.info({ failures }, 'returns flow to the SOR again');
+          failures = 0;
+          if (next.sent > 0) log.debug({ sent: next.sent }, 'returns sent to the SOR');
+        } catch (error) {
+          if (!running) break;
+          position = null;
+          failures += 1;
+          delay = backoffDelayMs(failures, {
+            baseDelayMs: deps.intervalMs,
+            maxDelayMs: deps.maxBackoffMs,
+          });
+          const details = { err: describeError(error), failures, retryInMs: delay };
+          if (failures === 1) log.warn(details, 'sending returns failed; backing off');
+          else if (failures % 10 === 0) log.warn(details, 'sending returns is still failing');
+        }
       }
-      if (running) await sleeper.sleep(delay);
+      if (running && delay > 0) await sleeper.sleep(delay);
     }
   }
 
   return {
     runOnce,
+    sweeps: () => sweeps,
     start() {
       if (running) return;
       running = true;
+      stopping = new AbortController();
       loop = run();
     },
     async stop() {
       running = false;
+      stopping.abort();
       sleeper.wake();
       await loop;
       loop = null;

@@ -229,11 +229,14 @@ describe('the embedded CouchDB-protocol server, reached directly', () => {
     }
   });
 
-  it('keeps server endpoints from the service admin too, except checking sessions and listing databases', async () => {
+  it('keeps server endpoints from the service admin too, except checking sessions, listing databases and following their updates', async () => {
     for (const probe of SERVER_PROBES) {
       const reply = await send(probe, '', 'admin');
       const what = `${probe.method} ${probe.path} as the service`;
-      if (probe.method === 'GET' && ['/_session', '/_all_dbs'].includes(probe.path)) {
+      if (
+        probe.method === 'GET' &&
+        ['/_session', '/_all_dbs', '/_db_updates'].includes(probe.path.split('?')[0] ?? '')
+      ) {
         expect(reply.status, what).toBe(200);
       } else expectRefused(reply, what);
     }

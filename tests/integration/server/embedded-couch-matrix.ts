@@ -146,6 +146,8 @@ export const SERVER_PROBES: readonly Probe[] = [
   { method: 'GET', path: '/_log' },
   { method: 'GET', path: '/_active_tasks' },
   { method: 'GET', path: '/_db_updates' },
+  { method: 'GET', path: '/_db_updates?feed=longpoll&since=now&timeout=100' },
+  { method: 'POST', path: '/_db_updates', body: {} },
   { method: 'GET', path: '/_stats' },
   { method: 'GET', path: '/_uuids' },
   { method: 'GET', path: '/_membership' },

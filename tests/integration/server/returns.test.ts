@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureDbUpdatesFeed } from '../../../server/src/couch/control-db.js';
 import type { CouchClient } from '../../../server/src/couch/types.js';
 import { createMetrics } from '../../../server/src/observability/metrics.js';
 import type { Lease } from '../../../server/src/lease/lease.js';
@@ -20,6 +21,7 @@ import { createRestSorAdapter } from '../../../server/src/sor/sor.rest.js';
 import type { SorAdapter, SorReturn } from '../../../server/src/sor/types.js';
 import { RETURNS_VALIDATE } from '../../../server/src/returns/shapes/returns-validate.js';
 import { couchClientFor } from './couch-socket.js';
+import { TEST_BACKEND_VAR } from '../../support/couchdb.js';
 import { eventually } from '../../support/eventually.js';
 import { briefingInput, startHarness, waitFor } from './server-harness.js';
 import type { Harness } from './server-harness.js';
@@ -573,5 +575,113 @@ describe('returns integrator across a crash between the SOR write and the checkp
     // Checkpointed now: a further pass sends nothing.
     expect(await integrator(real).runOnce()).toBe(0);
     expect(writes).toEqual([]);
+  });
+});
+
+describe('returns integrator driven by which databases are written', () => {
+  let h: Harness;
+  let couch: CouchClient;
+  let sor: SorAdapter;
+  const users = ['uma.reyes', 'viktor.lind'];
+  let sorId = '';
+
+  beforeAll(async () => {
+    h = await startHarness({ seedDemoData: false, returnsEnabled: false });
+    couch = couchClientFor(h.server, h.couchAdminCredentials);
+    sor = createRestSorAdapter({
+      baseUrl: `${h.server.urls.sor}${SOR_API_PREFIX}`,
+      token: h.adminToken,
+      timeoutMs: 5_000,
+    });
+    sorId = await shareAndDeliver(h, 'Activity', users);
+    // As the server's pipeline does before it starts the integrator: Apache CouchDB set up by
+    // hand (as the tests' is) has no `_global_changes` database until this makes it.
+    const feed = await ensureDbUpdatesFeed(couch);
+    expect(feed).toBe(process.env[TEST_BACKEND_VAR] === 'couchdb' ? 'created' : 'ready');
+    expect(await ensureDbUpdatesFeed(couch)).toBe('ready');
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('reads every database once, then only those written, and all again after a failure', async () => {
+    let listings = 0;
+    const counting: CouchClient = {
+      ...couch,
+      allDbs: () => {
+        listings += 1;
+        return couch.allDbs();
+      },
+    };
+    const sent: string[] = [];
+    let failNext = false;
+    const recordingSor: SorAdapter = {
+      ...sor,
+      writeReturn: async (item: SorReturn) => {
+        if (failNext) {
+          failNext = false;
+          throw new Error('the SOR is unreachable for a moment');
+        }
+        const outcome = await sor.writeReturn(item);
+        sent.push(item.idempotencyKey);
+        return outcome;
+      },
+    };
+    const integrator = createReturnsIntegrator({
+      couch: counting,
+      sor: recordingSor,
+      lease: heldLease,
+      audit: silentAudit,
+      metrics: createMetrics({
+        queueDepth: () => Promise.resolve({ ready: 0, leased: 0, dead: 0 }),
+      }),
+      checkpoints: createCouchCheckpoints(couch),
+      intervalMs: 100,
+      maxBackoffMs: 500,
+      // Far away: only the start and failures read every database in this test.
+      sweepIntervalMs: 600_000,
+      feedWaitMs: 2_000,
+      clockSkewMs: 300_000,
+    });
+    const write = async (user: string) => {
+      const id = receiptId();
+      const res = await h.broker(returnsPath(id), {
+        method: 'PUT',
+        token: await h.devToken(user),
+        body: receipt(user, sorId),
+      });
+      expect(res.status).toBe(201);
+      return returnIdempotencyKey(user, id);
+    };
+    integrator.start();
+    try {
+      await eventually(() => expect(integrator.sweeps()).toBe(1), { what: 'the first pass' });
+
+      // Written after the first pass: the feed names these two databases, nothing else is read.
+      const first = await Promise.all(users.map(write));
+      await eventually(() => expect(sent).toEqual(expect.arrayContaining(first)), {
+        timeout: 15_000,
+        what: 'both returns in the SOR through the feed',
+      });
+      expect(integrator.sweeps()).toBe(1);
+      expect(listings).toBe(1);
+
+      // A failure may have let the feed move past a write: every database is read again.
+      failNext = true;
+      const second = await write(users[0]!);
+      await eventually(() => expect(sent).toContain(second), {
+        timeout: 15_000,
+        what: 'the return that failed once, in the SOR',
+      });
+      expect(integrator.sweeps()).toBe(2);
+      expect(listings).toBe(2);
+      // Once each, in effect: nothing was sent twice as stored.
+      const stored = await storedReturns(h);
+      for (const key of [...first, second]) {
+        expect(stored.filter((r) => r.idempotencyKey === key)).toHaveLength(1);
+      }
+    } finally {
+      await integrator.stop();
+    }
   });
 });

@@ -46,6 +46,7 @@ function memoryCouch() {
     allDocs: () => Promise.reject(new Error('not used by the single-document writer')),
     changes: () => Promise.reject(new Error('not used by the single-document writer')),
     allDbs: () => Promise.reject(new Error('not used by the single-document writer')),
+    dbUpdates: () => Promise.reject(new Error('not used by the single-document writer')),
     docsWithPrefix: () => Promise.reject(new Error('not used by the single-document writer')),
     compact: () => Promise.reject(new Error('not used by the single-document writer')),
   };

@@ -92,6 +92,7 @@ function fakeCouch(onCompact: (db: string) => Promise<void>) {
     allDocs: notUsed,
     changes: notUsed,
     allDbs: notUsed,
+    dbUpdates: notUsed,
     getSecurity: notUsed,
     putSecurity: notUsed,
     authenticate: notUsed,
