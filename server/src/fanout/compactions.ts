@@ -78,6 +78,8 @@ export type CompactionRequests = {
    * removed (resolves once durable).
    */
   request(users: readonly string[]): Promise<void>;
+  /** Records that returns were deleted from this person's returns database. */
+  requestReturns(user: string): Promise<void>;
 };
 
 export function createCompactionRequests(deps: {
@@ -86,8 +88,12 @@ export function createCompactionRequests(deps: {
 }): CompactionRequests {
   const now = deps.now ?? Date.now;
 
-  async function requestOne(user: string, removed: number): Promise<void> {
-    const db = userDbNames(user).briefings;
+  async function requestOne(
+    user: string,
+    removed: number,
+    kind: 'briefings' | 'returns' = 'briefings',
+  ): Promise<void> {
+    const db = userDbNames(user)[kind];
     const id = markerId(db);
     for (let attempt = 0; attempt < 5; attempt += 1) {
       const at = now();
@@ -118,6 +124,7 @@ export function createCompactionRequests(deps: {
       for (const user of users) removed.set(user, (removed.get(user) ?? 0) + 1);
       for (const [user, count] of removed) await requestOne(user, count);
     },
+    requestReturns: (user) => requestOne(user, 1, 'returns'),
   };
 }
 

@@ -28,6 +28,7 @@ import { fanoutEventSchema } from './types.js';
 import type { Fanout, FanoutEvent, FanoutOutcome, ShareEvent } from './types.js';
 import { userIdProblem } from '../user-dbs/user-dbs.js';
 import type { UserDbs } from '../user-dbs/user-dbs.js';
+import type { ReturnsWithdrawals } from '../returns/withdrawals.js';
 
 const log = createLogger('fanout');
 
@@ -53,6 +54,8 @@ export type FanoutDeps = {
   readonly ceiling?: { readonly highest: Classification; readonly notices: SorDeliveryNotices };
   /** Where removals ask for their recipient's database to be compacted; none: not asked. */
   readonly compactions?: CompactionRequests;
+  /** Where the briefings removed from people are recorded, so their returns follow them. */
+  readonly withdrawals?: ReturnsWithdrawals;
 };
 
 type Parsed =
@@ -174,6 +177,7 @@ export function createFanout(deps: FanoutDeps): Fanout {
     if (removed.length === 0) return;
     try {
       await deps.compactions.request(removed.map(([, group]) => group.pair.recipient));
+      await deps.withdrawals?.record(removed.map(([, group]) => group.pair));
     } catch (error) {
       for (const [key] of removed) results.set(key, { ok: false, error });
     }

@@ -22,6 +22,7 @@ import { createAmqpQueue } from '../queue/queue.amqp.js';
 import { createSqliteQueue } from '../queue/queue.sqlite.js';
 import type { Queue } from '../queue/types.js';
 import { createCouchCheckpoints, createReturnsIntegrator } from '../returns/returns-integrator.js';
+import { createReturnsWithdrawals } from '../returns/withdrawals.js';
 import type { DemoSor } from '../demo/sor/demo-sor.sqlite.js';
 import { SOR_API_PREFIX } from '../sor/sor-contract.js';
 import { createRestSorAdapter } from '../sor/sor.rest.js';
@@ -126,6 +127,8 @@ export async function startPipeline(deps: PipelineDeps): Promise<Pipeline> {
   const { config } = deps;
   await ensureControlDb(deps.couch, deps.serviceAdminName);
   const stops: (() => Promise<void>)[] = [];
+  const compactions = createCompactionRequests({ couch: deps.couch });
+  const withdrawals = createReturnsWithdrawals(deps.couch);
 
   const fanout = config.fanoutEnabled
     ? createFanout({
@@ -140,7 +143,8 @@ export async function startPipeline(deps: PipelineDeps): Promise<Pipeline> {
         parallelBatches: FANOUT_PARALLEL_BATCHES,
         idleMs: config.fanoutIdleMs,
         ceiling: { highest: config.classificationCeiling, notices: deps.sor },
-        compactions: createCompactionRequests({ couch: deps.couch }),
+        compactions,
+        withdrawals,
       })
     : null;
   if (fanout) {
@@ -199,6 +203,8 @@ export async function startPipeline(deps: PipelineDeps): Promise<Pipeline> {
       checkpoints: createCouchCheckpoints(deps.couch),
       intervalMs: config.returnsIntervalMs,
       sweepIntervalMs: config.returnsSweepIntervalMs,
+      withdrawals,
+      compactReturns: (user) => compactions.requestReturns(user),
       maxBackoffMs: config.pollMaxBackoffMs,
       clockSkewMs: config.returnsClockSkewSec * 1000,
     });

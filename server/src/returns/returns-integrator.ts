@@ -23,8 +23,8 @@
 import pMap from 'p-map';
 import type { ReturnType } from '../../../src/shared/briefing.js';
 import type { AuditLog } from '../audit/types.js';
-import { CONTROL_DB } from '../couch/control-db.js';
 import type { CouchClient, CouchDoc } from '../couch/types.js';
+import { CONTROL_DB } from '../couch/control-db.js';
 import { CouchError } from '../couch/types.js';
 import { userDbNames, userIdProblem } from '../user-dbs/user-dbs.js';
 import { createLogger, describeError } from '../observability/logger.js';
@@ -37,6 +37,8 @@ import { SorRecordError } from '../sor/types.js';
 import { RETURN_SHAPES } from './shapes/return-shapes.js';
 import { returnProblem } from './shapes/returns-validate.js';
 import { judgeShare } from './share-check.js';
+import type { ReturnsWithdrawals } from './withdrawals.js';
+import { removeWithdrawnReturns } from './withdrawals.js';
 
 const log = createLogger('returns');
 
@@ -58,43 +60,14 @@ function returnsDbsOf(names: readonly string[]): { db: string; userId: string }[
   });
 }
 
-/** Where the integrator has read each returns database up to. */
-export type ReturnsCheckpoints = {
-  read(db: string): Promise<string | null>;
-  save(db: string, since: string): Promise<void>;
-};
-
 /** The idempotency key of a return: scoped to its author, so that ids never collide across users. */
 export function returnIdempotencyKey(userId: string, docId: string): string {
   return `${userId}:${docId}`;
 }
 
-export function createCouchCheckpoints(couch: CouchClient): ReturnsCheckpoints {
-  const idOf = (db: string) => `returns-checkpoint:${db}`;
-  return {
-    async read(db) {
-      const doc = await couch.getDoc(CONTROL_DB, idOf(db));
-      return typeof doc?.['since'] === 'string' ? doc['since'] : null;
-    },
-    async save(db, since) {
-      for (let attempt = 0; attempt < 3; attempt += 1) {
-        const doc = await couch.getDoc(CONTROL_DB, idOf(db));
-        try {
-          await couch.putDoc(CONTROL_DB, {
-            _id: idOf(db),
-            ...(doc?._rev ? { _rev: doc._rev } : {}),
-            since,
-            updatedAt: new Date().toISOString(),
-          });
-          return;
-        } catch (error) {
-          if (!(error instanceof CouchError && error.code === 'conflict')) throw error;
-        }
-      }
-      throw new Error(`Could not save the returns checkpoint of ${db}.`);
-    },
-  };
-}
+export type { ReturnsCheckpoints } from './checkpoints.js';
+export { createCouchCheckpoints } from './checkpoints.js';
+import type { ReturnsCheckpoints } from './checkpoints.js';
 
 export type ReturnsIntegratorDeps = {
   readonly couch: CouchClient;
@@ -109,6 +82,12 @@ export type ReturnsIntegratorDeps = {
   readonly sweepIntervalMs?: number;
   /** How long one long poll of `_db_updates` waits for an update (default 25 s). */
   readonly feedWaitMs?: number;
+  /**
+   * Briefings withdrawn from people (withdrawals.ts): their returns are deleted once the SOR has
+   * them, and `compactReturns` asked for, so nothing quoting them stays on the server's disk.
+   */
+  readonly withdrawals?: ReturnsWithdrawals;
+  readonly compactReturns?: (userId: string) => Promise<void>;
   readonly maxBackoffMs: number;
   /** Changes read per request. */
   readonly pageSize?: number;
@@ -271,7 +250,44 @@ export function createReturnsIntegrator(deps: ReturnsIntegratorDeps): ReturnsInt
       await checkpoint().catch(() => undefined);
       throw error;
     }
+    await withdraw(db, userId, since, histories);
     return sent;
+  }
+
+  /** Deletes the returns of briefings withdrawn from this person once the SOR has them. */
+  async function withdraw(
+    db: string,
+    userId: string,
+    readUpTo: string,
+    histories: Histories,
+  ): Promise<void> {
+    if (!deps.withdrawals) return;
+    const removed = await removeWithdrawnReturns({
+      couch: deps.couch,
+      withdrawals: deps.withdrawals,
+      db,
+      pageSize,
+      readUpTo,
+      historyOf: (sorId) => {
+        let history = histories.get(sorId);
+        if (!history) {
+          history = deps.sor.fetchShareHistory(sorId, userId);
+          histories.set(sorId, history);
+        }
+        return history;
+      },
+    });
+    if (removed.count === 0) return;
+    await deps.compactReturns?.(userId);
+    deps.audit.record({
+      action: 'returns.withdrawn',
+      user: userId,
+      decision: 'allowed',
+      reason: 'briefing no longer shared',
+      count: removed.count,
+      sorIds: removed.sorIds,
+    });
+    log.info({ db, count: removed.count }, 'removed the returns of unshared briefings');
   }
 
   /** Sends what these databases hold beyond their checkpoints; returns how many were sent. */
@@ -323,7 +339,13 @@ export function createReturnsIntegrator(deps: ReturnsIntegratorDeps): ReturnsInt
       signal: stopping.signal,
     });
     if (!running) return { position, sent: 0, swept: false };
-    return { position: lastSeq, sent: await processDbs(returnsDbsOf(dbNames)), swept: false };
+    const names = new Set(dbNames);
+    // The fan-out records a withdrawal in the control database: the returns databases it names
+    // are read now, though nobody wrote to them.
+    if (deps.withdrawals && names.has(CONTROL_DB)) {
+      for (const db of await deps.withdrawals.pending(FEED_LIMIT)) names.add(db);
+    }
+    return { position: lastSeq, sent: await processDbs(returnsDbsOf([...names])), swept: false };
   }
 
   async function run(): Promise<void> {

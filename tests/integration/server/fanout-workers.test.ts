@@ -362,6 +362,7 @@ describe('compaction after an unshare', () => {
           failNext = false;
           return Promise.reject(new Error('control database unreachable'));
         },
+        requestReturns: () => Promise.resolve(),
       },
     });
     const drained = () =>

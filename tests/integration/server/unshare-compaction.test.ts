@@ -1,6 +1,8 @@
 // An unshared briefing leaves the server's disk, not only the person's view: after the unshare
 // the fan-out asks for a compaction of their briefings database, the compactor runs it, and no
-// file under the server's data folder holds the briefing's text or its attachment any more.
+// file under the server's data folder holds the briefing's text or its attachment any more. The
+// person's annotation quoting it goes too: the returns integrator sends it to the SOR, then
+// deletes it from the returns database, whose compaction takes it off the disk.
 //
 // The SOR runs outside the server's data folder (it is another system, and keeps the briefing
 // after the unshare). The `couchdb` project runs this on Apache CouchDB, whose data folder is
@@ -69,6 +71,7 @@ describe('unshared content, on the server under test (embedded or Apache CouchDB
       compactionQuietMs: 1_000,
       compactionMaxDelayMs: 5_000,
       compactionMinIntervalMs: 0,
+      returnsIntervalMs: 100,
     });
   });
   afterAll(async () => {
@@ -83,7 +86,7 @@ describe('unshared content, on the server under test (embedded or Apache CouchDB
       .readFileSync(h.server.files.auditLog, 'utf8')
       .split('\n')
       .filter((line) => line.includes('"action":"fanout.compacted"'))
-      .map((line) => JSON.parse(line) as { user: string; unshares: number })
+      .map((line) => JSON.parse(line) as { user: string; db: string; unshares: number })
       .filter((record) => record.user === user);
 
   it('leaves no trace of an unshared briefing or its attachment in any file of the server', async () => {
@@ -109,6 +112,36 @@ describe('unshared content, on the server under test (embedded or Apache CouchDB
         (await h.broker(path(sorId), { token })).status === 200 ? true : undefined,
       );
     }
+    // The person marks a passage of the first: the return quotes the briefing.
+    const sorId = briefings[0]!.sorId;
+    const eventId = `annotation-event:${randomUUID()}`;
+    const annotation = await h.broker(`/db/returns/${encodeURIComponent(eventId)}`, {
+      method: 'PUT',
+      token,
+      body: {
+        type: 'annotation-event',
+        annotationId: randomUUID(),
+        action: 'create',
+        clock: 1,
+        deviceId: randomUUID(),
+        briefingId: `briefing:${sorId}`,
+        sorId,
+        sourceVersion: 1,
+        exact: `${phrase} paragraph 0`,
+        prefix: '',
+        suffix: '',
+        start: 0,
+        end: phrase.length + 12,
+        colour: 'yellow',
+        note: 'Raise at the meeting',
+        writtenAt: new Date().toISOString(),
+        author: user,
+      },
+    });
+    expect(annotation.status, JSON.stringify(annotation.body)).toBe(201);
+    await waitFor('the annotation in the SOR', () =>
+      Promise.resolve(sor.listReturns().some((r) => r.sorId === sorId) ? true : undefined),
+    );
     // The search finds the briefings while they are shared: it would see them if they stayed.
     expect(filesHolding(h.couchDataDirs, phrase)).not.toEqual([]);
 
@@ -121,15 +154,24 @@ describe('unshared content, on the server under test (embedded or Apache CouchDB
         (await h.broker(path(sorId), { token })).status === 404 ? true : undefined,
       );
     }
-    const [record] = await waitFor('the compaction after the unshares', () =>
-      Promise.resolve(compactions(user).length > 0 ? compactions(user) : undefined),
+    // Two compactions: the briefings database's after the unshares, and the returns database's
+    // after the integrator deleted the annotation.
+    const done = await waitFor('both databases compacted', () =>
+      Promise.resolve(compactions(user).length > 1 ? compactions(user) : undefined),
     );
+    const record = done.find((r) => r.db.startsWith('userdb-'));
+    expect(done.map((r) => r.db.split('-')[0]).sort()).toEqual(['returns', 'userdb']);
     expect(filesHolding(h.couchDataDirs, phrase)).toEqual([]);
     expect(record?.unshares).toBe(3);
+    // The SOR keeps it, once; the person's returns database no longer has it.
+    expect(sor.listReturns().filter((r) => r.sorId === sorId)).toHaveLength(1);
+    expect((await h.broker(`/db/returns/${encodeURIComponent(eventId)}`, { token })).status).toBe(
+      404,
+    );
 
     // Nothing more was asked for: no second compaction comes.
     const metrics = await (await fetch(`${h.server.urls.ops}/metrics`)).text();
-    expect(metrics).toMatch(/^attache_compactions_total\{outcome="done"\} 1$/m);
+    expect(metrics).toMatch(/^attache_compactions_total\{outcome="done"\} 2$/m);
     expect(metrics).toMatch(/^attache_compactions_total\{outcome="failed"\} 0$/m);
     await waitFor('no compaction pending', async () =>
       /^attache_compactions_pending 0$/m.test(
@@ -138,6 +180,6 @@ describe('unshared content, on the server under test (embedded or Apache CouchDB
         ? true
         : undefined,
     );
-    expect(compactions(user)).toHaveLength(1);
+    expect(compactions(user)).toHaveLength(2);
   });
 });
