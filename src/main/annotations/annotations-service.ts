@@ -209,8 +209,15 @@ export function createAnnotationsService(options: AnnotationsServiceOptions): An
       }
       const briefing = await briefingOf(target.briefingId);
       if (!briefing) return briefingGone();
+      const version = change.attach.sourceVersion ?? briefing.sourceVersion;
+      if (version > briefing.sourceVersion) {
+        return fail(
+          ANNOTATION_ERROR_CODES.notAttachable,
+          `This briefing has no version ${version} on this device; nothing was changed.`,
+        );
+      }
       anchor = {
-        sourceVersion: briefing.sourceVersion,
+        sourceVersion: version,
         quote: {
           exact: quote.exact,
           prefix: quote.prefix.slice(-ANNOTATION_LIMITS.contextChars),

@@ -40,9 +40,17 @@ export const annotationChangeSchema = z.discriminatedUnion('action', [
       note: note.optional(),
       /**
        * Re-attach: the passage of the briefing's current version the mark now stands on (a
-       * detached mark the reader placed again). Both or neither.
+       * detached mark the reader placed again). With `sourceVersion`, the anchor of that earlier
+       * version instead: how an undo puts a re-attached mark back where it was.
        */
-      attach: z.object({ quote, position: textPosition }).strict().optional(),
+      attach: z
+        .object({
+          quote,
+          position: textPosition,
+          sourceVersion: z.number().int().min(1).max(1_000_000_000).optional(),
+        })
+        .strict()
+        .optional(),
     })
     .strict(),
   z.object({ action: z.literal('delete'), annotationId }).strict(),

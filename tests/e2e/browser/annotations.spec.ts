@@ -264,6 +264,15 @@ test('select, highlight, note, restart offline, still there; a new version moves
   await expect(items.nth(1)).toContainText('Green highlight');
   await expect(items.nth(1)).toContainText(REWORDED);
   await shot(page, 'annotations-attached');
+  // Undo puts it back where it was: detached, with its first quote; attached again after.
+  await panel.getByRole('button', { name: 'Undo attach' }).click();
+  await expect(detached).toHaveCount(1);
+  await expect(page.locator('mark.annotation-mark--green')).toHaveCount(0);
+  await detached.getByRole('button', { name: /^Attach here/ }).click();
+  await select(page, REWORDED);
+  await toolbar.getByRole('button', { name: 'Attach here' }).click();
+  await expect(detached).toHaveCount(0);
+  await expect(page.locator('mark.annotation-mark--green')).toHaveText(REWORDED);
 
   // Every mark deleted: the list's sign goes.
   await expect(notesSign()).toHaveCount(1);

@@ -138,7 +138,7 @@ describe('annotations on a real local store', () => {
     expect(await service.annotatedBriefings()).toEqual(['briefing:BRF-1']);
   });
 
-  it('a detached mark attached to a passage of the new version is one edit event with the new selectors and that version; its note and colour stay', async () => {
+  it('a detached mark attached to a passage of the new version is one edit event with the new selectors and that version; its note and colour stay; undo puts it back', async () => {
     const created = await create('Ask Treasury');
     // Version 4 arrives: the briefing document replaced, as the pull writes it.
     const stored = await store.getBriefingDoc('briefing:BRF-1');
@@ -174,6 +174,28 @@ describe('annotations on a real local store', () => {
       end: 28,
       sourceVersion: 4,
     });
+    // Undo of the attach: the mark back on version 1's passage, as it was (detached again).
+    const undone = value(
+      await service.save({
+        action: 'edit',
+        annotationId: created.id,
+        attach: {
+          quote: created.target.quote!,
+          position: created.target.position!,
+          sourceVersion: created.target.sourceVersion,
+        },
+      }),
+    );
+    expect(undone.target).toEqual(created.target);
+    expect(undone).toMatchObject({ note: 'Ask Treasury', colour: 'green', clock: 3 });
+    // A version the device does not have is refused; nothing is written.
+    const refused = await service.save({
+      action: 'edit',
+      annotationId: created.id,
+      attach: { quote: moved, position: { start: 12, end: 28 }, sourceVersion: 5 },
+    });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'annotation-not-attachable' } });
+    expect(await store.listReturnDocs()).toHaveLength(3);
     // And the re-attached mark can be deleted like any other.
     value(await service.save({ action: 'delete', annotationId: created.id }));
     expect(await service.list('briefing:BRF-1')).toEqual([]);

@@ -222,6 +222,8 @@ export function AnnotationsPanel({ briefing, bodyRef, bodyText }: Props) {
       return;
     }
     const toolbar = fromToolbar();
+    // Undo puts the mark back on the passage (and version) it stood on before.
+    const before = annotations?.find((a) => a.id === annotationId)?.target;
     const attached = await run(
       {
         action: 'edit',
@@ -232,7 +234,20 @@ export function AnnotationsPanel({ briefing, bodyRef, bodyText }: Props) {
         },
       },
       'Attached to the selected passage.',
-      null,
+      before?.quote
+        ? {
+            label: 'Undo attach',
+            change: {
+              action: 'edit',
+              annotationId,
+              attach: {
+                quote: before.quote,
+                position: before.position ?? { start: 0, end: 0 },
+                sourceVersion: before.sourceVersion,
+              },
+            },
+          }
+        : null,
     );
     if (!attached) return;
     setAttaching(null);
