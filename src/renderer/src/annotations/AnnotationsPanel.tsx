@@ -10,11 +10,13 @@ import { useEffect, useMemo, useRef, useState, type RefObject } from 'react';
 import { Highlighter, NotebookPen, Undo2 } from 'lucide-react';
 import type { Annotation } from '../../../shared/annotations/fold.js';
 import type { HighlightColour } from '../../../shared/annotations/limits.js';
-import { ANNOTATION_LIMITS, HIGHLIGHT_COLOURS } from '../../../shared/annotations/limits.js';
+import { ANNOTATION_LIMITS } from '../../../shared/annotations/limits.js';
 import type { AnnotationChange } from '../../../shared/annotations/requests.js';
 import type { BriefingDetail } from '../../../shared/ipc.js';
 import { quoteAt } from './anchor.js';
 import { AnnotationItem, describe } from './AnnotationItem.js';
+import { AttachmentNotes } from './AttachmentNotes.js';
+import { ColourPicker } from './ColourPicker.js';
 import { NoteComposer } from './NoteComposer.js';
 import { markElement, paintMarks, selectionOffsets } from './paint.js';
 import { COLOUR_NAMES, placeAnnotations } from './placement.js';
@@ -292,25 +294,7 @@ export function AnnotationsPanel({ briefing, bodyRef, bodyText }: Props) {
           Your notes and highlights
         </h2>
         <div className="annotations__tools" role="group" aria-label="Annotate this briefing">
-          <fieldset className="annotations__colours">
-            <legend>Highlight colour</legend>
-            {HIGHLIGHT_COLOURS.map((name) => (
-              <label key={name} className="annotations__colour">
-                <input
-                  type="radio"
-                  name={`colour-${briefing.id}`}
-                  value={name}
-                  checked={colour === name}
-                  onChange={() => setColour(name)}
-                />
-                <span
-                  className={`annotations__swatch annotation-mark--${name}`}
-                  aria-hidden="true"
-                />
-                {COLOUR_NAMES[name]}
-              </label>
-            ))}
-          </fieldset>
+          <ColourPicker name={`colour-${briefing.id}`} colour={colour} onColour={setColour} />
           <div className="annotations__actions">
             <button
               type="button"
@@ -373,7 +357,9 @@ export function AnnotationsPanel({ briefing, bodyRef, bodyText }: Props) {
         <p className="visually-hidden" aria-live="polite">
           {announcement}
         </p>
-        {annotations !== null && placements.length === 0 ? (
+        {annotations !== null &&
+        placements.length === 0 &&
+        annotations.every((a) => a.target.attachment === null) ? (
           <p className="annotations__empty">
             Nothing marked yet. Select text in the briefing, then choose Highlight.
           </p>
@@ -396,6 +382,7 @@ export function AnnotationsPanel({ briefing, bodyRef, bodyText }: Props) {
             />
           ))}
         </ol>
+        <AttachmentNotes annotations={annotations ?? []} />
       </section>
     </>
   );

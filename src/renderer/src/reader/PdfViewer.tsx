@@ -4,31 +4,30 @@
 // nothing), for selection, and for a search's matches, which are marked on it. Opened from a
 // search, the viewer starts at the first page that matches. Banners and watermark as in the
 // reader.
-import {
-  useCallback,
-  useEffect,
-  useRef,
-  useState,
-  type KeyboardEvent,
-  type RefObject,
-} from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { FileText, LoaderCircle, MoveHorizontal, X, ZoomIn, ZoomOut } from 'lucide-react';
+import type { Annotation } from '../../../shared/annotations/fold.js';
 import type { AttachmentMeta } from '../../../shared/briefing.js';
 import type { SearchHighlight } from '../../../shared/search.js';
 import { findMatches } from '../../../shared/search.js';
-import { matchRanges, paintMatches } from '../search/text-highlight.js';
+import { selectionOffsets } from '../annotations/paint.js';
+import type { PageSelection, PdfComposer } from '../annotations/PdfNotes.js';
+import { PdfNotes } from '../annotations/PdfNotes.js';
+import { useAnnotations } from '../annotations/use-annotations.js';
 import { base64ToBytes } from '../ui/bytes.js';
 import { ClassificationBanner } from '../ui/markings.js';
 import { Watermark } from '../ui/Watermark.js';
-import type { PDFDocumentProxy, RenderTask } from './pdf.js';
+import type { PDFDocumentProxy } from './pdf.js';
+import type { PageSize } from './PdfPage.js';
+import { PdfPage } from './PdfPage.js';
 import { useAttachment } from './use-attachment.js';
 
+const NO_ANNOTATIONS: readonly Annotation[] = [];
 const ZOOM_STEPS = [0.5, 0.67, 0.8, 0.9, 1, 1.1, 1.25, 1.5, 1.75, 2, 2.5, 3];
 const PAGE_GUTTER_PX = 48;
 /** "Fit to width" stops here: a page blown up past this reads worse, not better. */
 const MAX_FIT_SCALE = 1.5;
 
-type PageSize = { readonly width: number; readonly height: number };
 type LoadedPdf =
   | { readonly phase: 'loading' }
   | { readonly phase: 'ready'; readonly doc: PDFDocumentProxy; readonly pages: readonly PageSize[] }
@@ -59,6 +58,61 @@ export function PdfViewer({
   const [availableWidth, setAvailableWidth] = useState(800);
   /** The first page with a match of the search it was opened from (1-based), once known. */
   const [firstMatchPage, setFirstMatchPage] = useState<number | null>(null);
+  const { annotations, save } = useAnnotations(briefingId);
+  const mine = useMemo(
+    () => (annotations ?? []).filter((a) => a.target.attachment === attachment.name),
+    [annotations, attachment.name],
+  );
+  const byPage = useMemo(() => {
+    const pages = new Map<number, Annotation[]>();
+    for (const a of mine)
+      pages.set(a.target.page ?? 1, [...(pages.get(a.target.page ?? 1) ?? []), a]);
+    return pages;
+  }, [mine]);
+  const [selection, setSelection] = useState<PageSelection | null>(null);
+  const [composer, setComposer] = useState<PdfComposer>({ mode: 'closed' });
+  const [unplacedByPage, setUnplacedByPage] = useState<ReadonlyMap<number, readonly string[]>>(
+    new Map(),
+  );
+  const onUnplaced = useCallback((page: number, ids: readonly string[]) => {
+    setUnplacedByPage((previous) => {
+      const before = previous.get(page) ?? [];
+      if (before.length === ids.length && before.every((id, i) => id === ids[i])) return previous;
+      return new Map(previous).set(page, ids);
+    });
+  }, []);
+  const unplaced = useMemo(() => new Set([...unplacedByPage.values()].flat()), [unplacedByPage]);
+
+  // Text selected on one page's text layer (a selection across pages marks nothing).
+  useEffect(() => {
+    const onChange = () => {
+      const current = window.getSelection();
+      const layerOf = (node: Node | null | undefined) =>
+        (node instanceof Element ? node : node?.parentElement)?.closest<HTMLElement>(
+          '.pdf-text-layer',
+        ) ?? null;
+      const layer = layerOf(current?.anchorNode);
+      const offsets =
+        layer && layer === layerOf(current?.focusNode) ? selectionOffsets(layer, current) : null;
+      setSelection(
+        layer && offsets
+          ? { page: Number(layer.dataset['page']), ...offsets, pageText: layer.textContent ?? '' }
+          : null,
+      );
+    };
+    document.addEventListener('selectionchange', onChange);
+    return () => document.removeEventListener('selectionchange', onChange);
+  }, []);
+
+  const goToPage = useCallback((page: number) => {
+    const frame = pagesRef.current?.querySelector<HTMLElement>(`.pdf-page[data-page="${page}"]`);
+    frame?.scrollIntoView({ block: 'start' });
+    frame?.focus({ preventScroll: true });
+  }, []);
+  const notePage = useCallback(
+    (page: number) => setComposer({ mode: 'new', page, selection: null }),
+    [],
+  );
 
   useEffect(() => {
     if (pdf.phase !== 'ready' || !highlight) return;
@@ -232,147 +286,59 @@ export function PdfViewer({
           <X aria-hidden="true" size={20} />
         </button>
       </div>
-      <div className="pdf-viewer__frame">
-        <div
-          className="pdf-viewer__pages"
-          ref={pagesRef}
-          role="region"
-          aria-label={`Pages of ${attachment.name}`}
-          aria-busy={pdf.phase === 'loading'}
-          tabIndex={0}
-        >
-          {pdf.phase === 'loading' ? (
-            <p className="pdf-viewer__status" role="status">
-              <LoaderCircle aria-hidden="true" className="spin" size={20} /> Opening{' '}
-              {attachment.name}…
-            </p>
-          ) : pdf.phase === 'error' ? (
-            <p className="pdf-viewer__status" role="alert">
-              {pdf.message}
-            </p>
-          ) : (
-            pdf.pages.map((size, i) => (
-              <PdfPage
-                key={i}
-                doc={pdf.doc}
-                pageNumber={i + 1}
-                pageCount={pdf.pages.length}
-                size={size}
-                scale={scale}
-                root={pagesRef}
-                highlight={highlight}
-                isFirstMatch={firstMatchPage === i + 1}
-              />
-            ))
-          )}
+      <div className="pdf-viewer__body">
+        <div className="pdf-viewer__frame">
+          <div
+            className="pdf-viewer__pages"
+            ref={pagesRef}
+            role="region"
+            aria-label={`Pages of ${attachment.name}`}
+            aria-busy={pdf.phase === 'loading'}
+            tabIndex={0}
+          >
+            {pdf.phase === 'loading' ? (
+              <p className="pdf-viewer__status" role="status">
+                <LoaderCircle aria-hidden="true" className="spin" size={20} /> Opening{' '}
+                {attachment.name}…
+              </p>
+            ) : pdf.phase === 'error' ? (
+              <p className="pdf-viewer__status" role="alert">
+                {pdf.message}
+              </p>
+            ) : (
+              pdf.pages.map((size, i) => (
+                <PdfPage
+                  key={i}
+                  doc={pdf.doc}
+                  pageNumber={i + 1}
+                  pageCount={pdf.pages.length}
+                  size={size}
+                  scale={scale}
+                  root={pagesRef}
+                  highlight={highlight}
+                  isFirstMatch={firstMatchPage === i + 1}
+                  annotations={byPage.get(i + 1) ?? NO_ANNOTATIONS}
+                  onUnplaced={onUnplaced}
+                  onNote={notePage}
+                />
+              ))
+            )}
+          </div>
+          <Watermark text={watermark} />
         </div>
-        <Watermark text={watermark} />
+        <PdfNotes
+          briefingId={briefingId}
+          attachment={attachment.name}
+          annotations={mine}
+          unplaced={unplaced}
+          selection={selection}
+          composer={composer}
+          onComposer={setComposer}
+          save={save}
+          onGoToPage={goToPage}
+        />
       </div>
       <ClassificationBanner marking={marking} position="bottom" />
     </dialog>
-  );
-}
-
-function PdfPage({
-  doc,
-  pageNumber,
-  pageCount,
-  size,
-  scale,
-  root,
-  highlight,
-  isFirstMatch,
-}: {
-  readonly doc: PDFDocumentProxy;
-  readonly pageNumber: number;
-  readonly pageCount: number;
-  readonly size: PageSize;
-  readonly scale: number;
-  readonly root: RefObject<HTMLDivElement | null>;
-  readonly highlight: SearchHighlight | null;
-  readonly isFirstMatch: boolean;
-}) {
-  const frameRef = useRef<HTMLDivElement>(null);
-  const canvasRef = useRef<HTMLCanvasElement>(null);
-  const textRef = useRef<HTMLDivElement>(null);
-  const [near, setNear] = useState(pageNumber <= 2);
-  const [rendered, setRendered] = useState(false);
-  const [matches, setMatches] = useState(0);
-
-  useEffect(() => {
-    if (!isFirstMatch) return;
-    setNear(true);
-    frameRef.current?.scrollIntoView({ block: 'start' });
-  }, [isFirstMatch]);
-
-  useEffect(() => {
-    const frame = frameRef.current;
-    if (!frame || near) return;
-    const observer = new IntersectionObserver(
-      (entries) => {
-        if (entries.some((entry) => entry.isIntersecting)) setNear(true);
-      },
-      { root: root.current, rootMargin: '800px 0px' },
-    );
-    observer.observe(frame);
-    return () => observer.disconnect();
-  }, [near, root]);
-
-  useEffect(() => {
-    if (!near) return;
-    let live = true;
-    let task: RenderTask | null = null;
-    let textLayer: { cancel: () => void } | null = null;
-    const owner = `pdf-page-${pageNumber}`;
-    void (async () => {
-      const canvas = canvasRef.current;
-      const textBox = textRef.current;
-      if (!canvas || !textBox) return;
-      const page = await doc.getPage(pageNumber);
-      if (!live) return;
-      const viewport = page.getViewport({ scale });
-      const ratio = window.devicePixelRatio || 1;
-      canvas.width = Math.floor(viewport.width * ratio);
-      canvas.height = Math.floor(viewport.height * ratio);
-      task = page.render({
-        canvas,
-        viewport,
-        transform: ratio === 1 ? undefined : [ratio, 0, 0, ratio, 0, 0],
-      });
-      await task.promise;
-      if (live) setRendered(true);
-      const { renderTextLayer } = await import('./pdf.js');
-      if (!live) return;
-      const layer = await renderTextLayer(page, viewport, textBox);
-      textLayer = layer;
-      await layer.done;
-      if (!live || !highlight) return;
-      const ranges = matchRanges(textBox, highlight);
-      paintMatches(owner, ranges);
-      setMatches(ranges.length);
-    })().catch(() => {
-      // A cancelled render (zoom changed, viewer closed) rejects; the next effect redraws.
-    });
-    return () => {
-      live = false;
-      task?.cancel();
-      textLayer?.cancel();
-      paintMatches(owner, []);
-    };
-  }, [doc, pageNumber, scale, near, highlight]);
-
-  return (
-    <div
-      className="pdf-page"
-      ref={frameRef}
-      role="group"
-      aria-label={`Page ${pageNumber} of ${pageCount}`}
-      data-rendered={rendered ? 'true' : 'false'}
-      data-search-matches={matches}
-      style={{ width: Math.floor(size.width * scale), height: Math.floor(size.height * scale) }}
-    >
-      <canvas ref={canvasRef} aria-hidden="true" />
-      <div className="pdf-text-layer" ref={textRef} />
-    </div>
   );
 }
