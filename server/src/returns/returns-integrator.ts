@@ -26,7 +26,6 @@ import type { AuditLog } from '../audit/types.js';
 import type { CouchClient, CouchDoc } from '../couch/types.js';
 import { CONTROL_DB } from '../couch/control-db.js';
 import { CouchError } from '../couch/types.js';
-import { userDbNames, userIdProblem } from '../user-dbs/user-dbs.js';
 import { createLogger, describeError } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Lease } from '../lease/lease.js';
@@ -39,26 +38,14 @@ import { returnProblem } from './shapes/returns-validate.js';
 import { judgeShare } from './share-check.js';
 import type { ReturnsWithdrawals } from './withdrawals.js';
 import { removeWithdrawnReturns } from './withdrawals.js';
+import { returnsDbsOf } from './returns-dbs.js';
 
 const log = createLogger('returns');
 
-const RETURNS_DB = /^returns-((?:[0-9a-f]{2})+)$/;
 const DEFAULT_SWEEP_INTERVAL_MS = 15 * 60_000;
 const DEFAULT_FEED_WAIT_MS = 25_000;
 /** Databases named per read of `_db_updates`. */
 const FEED_LIMIT = 1_000;
-
-/** The returns databases among `names`, with their owners (only names we would have created). */
-function returnsDbsOf(names: readonly string[]): { db: string; userId: string }[] {
-  return names.flatMap((name) => {
-    const match = RETURNS_DB.exec(name);
-    if (!match?.[1]) return [];
-    const userId = Buffer.from(match[1], 'hex').toString('utf8');
-    // The hex must round-trip exactly.
-    if (userIdProblem(userId) || userDbNames(userId).returns !== name) return [];
-    return [{ db: name, userId }];
-  });
-}
 
 /** The idempotency key of a return: scoped to its author, so that ids never collide across users. */
 export function returnIdempotencyKey(userId: string, docId: string): string {
