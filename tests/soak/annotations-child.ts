@@ -4,7 +4,7 @@
 // printing `saved <note>` for each as soon as the service answers that it is saved: what the
 // reader would then show as saved. The soak kills it with SIGKILL at random points.
 // With `settle`, it writes nothing: it syncs until nothing is unsent, prints "settled", exits.
-// Args: <dataDir> <sourceUrl> <label> [settle].
+// Args: <dataDir> <brokerUrl> <label> <access token> <briefing id> [settle].
 import { randomUUID } from 'node:crypto';
 import { createAnnotationsService } from '../../src/main/annotations/annotations-service.js';
 import { createLogger } from '../../src/main/logging/logger.js';
@@ -16,11 +16,12 @@ import type { Annotation } from '../../src/shared/annotations/fold.js';
 import type { Result } from '../../src/shared/result.js';
 
 export const SOAK_USER = 'alex.morgan';
-export const SOAK_BRIEFING = 'briefing:SOAK-1';
 
-const [dataDir, sourceUrl, label, mode] = process.argv.slice(2);
-if (!dataDir || !sourceUrl || !label) {
-  throw new Error('usage: annotations-child <dataDir> <sourceUrl> <label> [settle]');
+const [dataDir, brokerUrl, label, token, briefingId, mode] = process.argv.slice(2);
+if (!dataDir || !brokerUrl || !label || !token || !briefingId) {
+  throw new Error(
+    'usage: annotations-child <dataDir> <brokerUrl> <label> <token> <briefingId> [settle]',
+  );
 }
 const logger = createLogger('soak', () => undefined);
 const store = await openUserStore({
@@ -31,8 +32,8 @@ const store = await openUserStore({
 });
 const sync = createSyncService({
   store,
-  brokerUrl: sourceUrl,
-  tokenProvider: { getAccessToken: () => Promise.resolve('soak') },
+  brokerUrl,
+  tokenProvider: { getAccessToken: () => Promise.resolve(token) },
   logger,
   backOff: { initialMs: 50, maxMs: 200 },
   pullTuning: { longPollMs: 1_000 },
@@ -56,7 +57,7 @@ if (mode === 'settle') {
   process.exit(0);
 }
 
-while (!(await store.getBriefingDoc(SOAK_BRIEFING))) await sleep(20);
+while (!(await store.getBriefingDoc(briefingId))) await sleep(20);
 const annotations = createAnnotationsService({ store, deviceId: randomUUID(), logger });
 process.stdout.write('ready\n');
 let last: string | null = null;
@@ -65,7 +66,7 @@ for (let i = 0; ; i += 1) {
   const result: Result<Annotation> =
     last !== null && i % 3 === 2
       ? await annotations.save({ action: 'edit', annotationId: last, note })
-      : await annotations.save({ action: 'create', briefingId: SOAK_BRIEFING, note });
+      : await annotations.save({ action: 'create', briefingId, note });
   if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
   last = result.value.id;
   process.stdout.write(`saved ${note}\n`);

@@ -2,10 +2,10 @@
 // SIGKILL at random points, `rounds` times; then one more process syncs until nothing is
 // unsent. Every annotation event the process reported saved (annotations-child.ts prints each
 // once the annotations service answered) must then be found exactly once in the device's store,
-// which opens sound (every value passes authentication), and exactly once on the server. The
-// server is a CouchDB-protocol server on LevelDB standing in for the broker
-// (tests/unit/device/couch-source.ts); the keychain is the real one (run inside a keyring
-// session, see the README).
+// which opens sound (every value passes authentication), exactly once in the person's returns
+// database on the server, and exactly once in the SOR. The server is the real one on its
+// embedded defaults (broker, returns integrator, demo SOR), the device signed in with a token of
+// its provider; the keychain is the real one (run inside a keyring session, see the README).
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createLogger } from '../../src/main/logging/logger.js';
@@ -13,8 +13,8 @@ import { createKeytarKeychain } from '../../src/main/secrets/keychain.keytar.js'
 import { keychainServiceFor } from '../../src/main/secrets/keychain-service.js';
 import { openUserStore } from '../../src/main/storage/store.pouch.js';
 import { ANNOTATION_EVENT_TYPE } from '../../src/shared/annotations/limits.js';
-import { startCouchSource } from '../unit/device/couch-source.js';
-import { briefing, tempDir } from '../unit/device/fixtures.js';
+import { briefingInput, startHarness, waitFor } from '../integration/server/server-harness.js';
+import { tempDir } from '../unit/device/fixtures.js';
 
 const CHILD = join(import.meta.dirname, 'annotations-child.ts');
 const USER = 'alex.morgan';
@@ -34,10 +34,13 @@ type Child = {
   output: () => string;
 };
 
-function startChild(dataDir: string, url: string, label: string, settle = false): Child {
+type Server = { readonly brokerUrl: string; readonly briefingId: string; token(): Promise<string> };
+
+async function startChild(server: Server, dataDir: string, label: string, settle = false) {
+  const args = [dataDir, server.brokerUrl, label, await server.token(), server.briefingId];
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', CHILD, dataDir, url, label, ...(settle ? ['settle'] : [])],
+    ['--import', 'tsx', CHILD, ...args, ...(settle ? ['settle'] : [])],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const saved: string[] = [];
@@ -59,7 +62,13 @@ function startChild(dataDir: string, url: string, label: string, settle = false)
       resolve(code);
     }),
   );
-  return { done, kill: () => child.kill('SIGKILL'), saved: () => saved, output: () => output };
+  const handle: Child = {
+    done,
+    kill: () => child.kill('SIGKILL'),
+    saved: () => saved,
+    output: () => output,
+  };
+  return handle;
 }
 
 async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
@@ -89,15 +98,21 @@ export async function runAnnotationsSoak(options: {
 }): Promise<AnnotationsSoakResult> {
   const log = options.log ?? (() => undefined);
   const dir = await tempDir('annotations-soak');
-  const couch = await startCouchSource(join(dir.path, 'server'));
+  const h = await startHarness({ seedDemoData: false, returnsIntervalMs: 100 });
   const dataDir = join(dir.path, 'device');
   const keychain = createKeytarKeychain({ service: keychainServiceFor(dataDir) });
   try {
-    await couch.db('briefings').put(briefing('SOAK-1'));
+    const created = await h.admin('POST', '/briefings', briefingInput('Soak', [USER]));
+    const briefingId = `briefing:${(created.body as { sorId: string }).sorId}`;
+    const server: Server = {
+      brokerUrl: h.server.urls.broker,
+      briefingId,
+      token: () => h.devToken(USER),
+    };
     const saved: string[] = [];
     let killedWhileWriting = 0;
     for (let round = 1; round <= options.rounds; round += 1) {
-      const child = startChild(dataDir, couch.url, `r${round}`);
+      const child = await startChild(server, dataDir, `r${round}`);
       // A random point: up to 1.5 s after the process is ready to write (or during start-up,
       // when it is not ready within the first seconds).
       await until(() => child.output().includes('ready'), 20_000);
@@ -109,7 +124,7 @@ export async function runAnnotationsSoak(options: {
       saved.push(...child.saved());
       log(`round ${round}: killed after ${child.saved().length} saved`);
     }
-    const last = startChild(dataDir, couch.url, 'settle', true);
+    const last = await startChild(server, dataDir, 'settle', true);
     const settled = await Promise.race([
       last.done,
       new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), 90_000).unref()),
@@ -131,17 +146,28 @@ export async function runAnnotationsSoak(options: {
     } finally {
       await store.close();
     }
+    const token = await h.devToken(USER);
+    const listed = await h.broker('/db/returns/_all_docs?include_docs=true', { token });
     const onServer = noteCounts(
-      (await couch.db('returns').allDocs({ include_docs: true })).rows.flatMap((row) =>
-        row.doc ? [row.doc as unknown as Record<string, unknown>] : [],
+      (listed.body as { rows: { doc?: Record<string, unknown> }[] }).rows.flatMap((row) =>
+        row.doc ? [row.doc] : [],
       ),
     );
+    // The SOR: every event the integrator sent, once in effect (its idempotency key).
+    const inSor = await waitFor('every saved annotation in the SOR', async () => {
+      const { returns } = (await h.admin('GET', '/returns')).body as {
+        returns: { payload: Record<string, unknown> }[];
+      };
+      const counts = noteCounts(returns.map((r) => ({ ...r.payload, type: 'annotation-event' })));
+      return saved.every((note) => (counts.get(note) ?? 0) >= 1) ? counts : undefined;
+    });
     const wrong = saved.flatMap((note) => {
       const device = onDevice.get(note) ?? 0;
       const server = onServer.get(note) ?? 0;
-      return device === 1 && server === 1
+      const sor = inSor.get(note) ?? 0;
+      return device === 1 && server === 1 && sor === 1
         ? []
-        : [`${note}: ${device} on the device, ${server} on the server`];
+        : [`${note}: ${device} on the device, ${server} on the server, ${sor} in the SOR`];
     });
     if (wrong.length > 0) {
       throw new Error(
@@ -150,7 +176,7 @@ export async function runAnnotationsSoak(options: {
     }
     return { rounds: options.rounds, killedWhileWriting, saved: saved.length };
   } finally {
-    await couch.close();
+    await h.stop();
     await dir.remove();
   }
 }

@@ -10,5 +10,5 @@ const result = await runAnnotationsSoak({
   log: (line) => process.stdout.write(`${line}\n`),
 });
 process.stdout.write(
-  `annotations soak passed: ${result.killedWhileWriting} of ${result.rounds} kills landed while writing; all ${result.saved} annotations reported saved found once on the device and on the server, the store sound (${((Date.now() - started) / 1000).toFixed(0)} s)\n`,
+  `annotations soak passed: ${result.killedWhileWriting} of ${result.rounds} kills landed while writing; all ${result.saved} annotations reported saved found once on the device, on the server and in the SOR, the store sound (${((Date.now() - started) / 1000).toFixed(0)} s)\n`,
 );
