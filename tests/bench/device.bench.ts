@@ -15,9 +15,11 @@
 // While the product syncs, a reader is open: the list's first page every 500 ms and the
 // summaries of what each change names, as the renderer asks them (the briefings service on the
 // same store), and the event loop's delay is sampled.
-// Prints docs/s and the ratio product / limit, the growth of RSS over its value at the start of
-// each run (product and plain replication run in this one process, after the server; a run's
-// growth is what it adds) and their ratio, the event-loop delay (p99, max).
+// Each of the three runs is a fresh process of its own (`--expose-gc`), the server staying in
+// this one: a run's memory and event loop are the device's alone, and nothing of one run stays in
+// the heap of the next. Prints docs/s and the ratio product / limit, the growth of RSS over its
+// value at the start of the run and the ratio product / plain replication, the event-loop delay
+// (p99, max), and the broker's requests and refusals (from the server's audit trail).
 // Env: BENCH_BRIEFINGS (10000), BENCH_VARIANTS (tenth,every).
 //
 // BENCH_SEARCH=1 measures instead what the search index costs the first sync: for the one-in-ten
@@ -25,9 +27,11 @@
 // reader attaches it: indexing behind the sync, in its worker), alternating, BENCH_ROUNDS (3)
 // pairs; prints each pair's ratio (with / without, in time to a complete first sync) and their
 // median, and how long the index took to catch up after the sync ended.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import PouchDB from 'pouchdb-node';
 import { Agent, fetch as socketFetch } from 'undici';
 import { createBriefingsService } from '../../src/main/briefings/briefings-service.js';
@@ -91,6 +95,15 @@ async function seed(h: Harness, user: string, pdfEvery: number): Promise<void> {
   }
 }
 
+/** What a device run needs of the server: the parent's harness, or its description in a child. */
+type Site = {
+  readonly brokerUrl: string;
+  readonly socketPath: string;
+  readonly couchAdmin: { readonly username: string; readonly password: string };
+  readonly briefingsDb: string;
+  readonly token: () => Promise<string>;
+};
+
 async function freshStore(
   user: string,
 ): Promise<{ store: UserStore; remove: () => Promise<void> }> {
@@ -111,11 +124,11 @@ async function freshStore(
 }
 
 /** The limit: feed, _bulk_get with attachments inline (4 in flight), encrypted bulkDocs. */
-async function tightLoop(h: Harness, user: string): Promise<number> {
+async function tightLoop(site: Site, user: string): Promise<number> {
   const { store, remove } = await freshStore(user);
   const transport = createBrokerTransport({
-    brokerUrl: h.server.urls.broker,
-    authorization: async () => `Bearer ${await h.devToken(user)}`,
+    brokerUrl: site.brokerUrl,
+    authorization: async () => `Bearer ${await site.token()}`,
     onRequest: () => undefined,
   });
   const started = performance.now();
@@ -165,14 +178,11 @@ function collectGarbage(): void {
 }
 
 /** The memory baseline: PouchDB.replicate on its defaults, server to plain LevelDB, no broker. */
-async function plainReplicate(h: Harness, user: string): Promise<{ rssMb: number }> {
+async function plainReplicate(site: Site): Promise<{ rssMb: number }> {
   const dir = await tempDir('bench-plain');
-  const { couchAdmin } = JSON.parse(fs.readFileSync(h.server.files.serverSecrets, 'utf8')) as {
-    couchAdmin: { username: string; password: string };
-  };
-  const agent = new Agent({ connect: { socketPath: h.server.couch.socketPath ?? '' } });
-  const source = new PouchDB(`${EMBEDDED_COUCH_ORIGIN}/${h.dbNames(user).briefings}`, {
-    auth: couchAdmin,
+  const agent = new Agent({ connect: { socketPath: site.socketPath } });
+  const source = new PouchDB(`${EMBEDDED_COUCH_ORIGIN}/${site.briefingsDb}`, {
+    auth: site.couchAdmin,
     // Over the socket; attachments are read with node-fetch's buffer() where a response has
     // one (PouchDB's http adapter), which undici's responses lack.
     fetch: (async (url: string, init: RequestInit) => {
@@ -211,17 +221,16 @@ type ProductRun = {
 };
 
 async function product(
-  h: Harness,
+  site: Site,
   user: string,
   options: { readonly search?: boolean } = {},
 ): Promise<ProductRun> {
   const { store, remove } = await freshStore(user);
   const search = options.search ? createSearchService({ store, logger }) : null;
-  const auditBefore = auditRecords(h).length;
   const sync = createSyncService({
     store,
-    brokerUrl: h.server.urls.broker,
-    tokenProvider: { getAccessToken: () => h.devToken(user) },
+    brokerUrl: site.brokerUrl,
+    tokenProvider: { getAccessToken: site.token },
     logger,
   });
   const held = new Set<string>();
@@ -281,16 +290,14 @@ async function product(
       await search.idle();
       indexedAfter = (performance.now() - synced) / 1000;
     }
-    const records = auditRecords(h)
-      .slice(auditBefore)
-      .filter((r) => r.action === 'broker.request' && r['user'] === user);
     return {
       docsPerSec: (BRIEFINGS + 1) / seconds,
       seconds,
       indexedAfter,
       newest50Ms: (newestAt ?? performance.now()) - started,
-      requests: records.length,
-      refused: records.filter((r) => r.decision === 'refused').length,
+      // Counted by the parent from the server's audit trail.
+      requests: 0,
+      refused: 0,
       rssMb,
       lagP99Ms: lag.percentile(99) / 1e6,
       lagMaxMs: lag.max / 1e6,
@@ -307,6 +314,8 @@ async function product(
 
 /** The first sync with the search index attached against the same without it, alternating. */
 async function searchCost(h: Harness, user: string): Promise<void> {
+  const product = (_h: Harness, who: string, options: { search: boolean }) =>
+    inChild<ProductRun>(h, who, options.search ? 'product-search' : 'product');
   const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
   const ratios: number[] = [];
   for (let round = 0; round < rounds; round++) {
@@ -344,9 +353,15 @@ async function main(): Promise<void> {
     for (const variant of variants) await seed(h, variant.user, variant.pdfEvery);
     console.log(`${BRIEFINGS} briefings per person (about 5 KB; PDFs of 64 KB)`);
     for (const variant of variants) {
-      const limit = await tightLoop(h, variant.user);
-      const run = await product(h, variant.user);
-      const plain = await plainReplicate(h, variant.user);
+      const limit = await inChild<number>(h, variant.user, 'limit');
+      const auditBefore = auditRecords(h).length;
+      const run = await inChild<ProductRun>(h, variant.user, 'product');
+      const records = auditRecords(h)
+        .slice(auditBefore)
+        .filter((r) => r.action === 'broker.request' && r['user'] === variant.user);
+      run.requests = records.length;
+      run.refused = records.filter((r) => r.decision === 'refused').length;
+      const plain = await inChild<{ rssMb: number }>(h, variant.user, 'plain');
       console.log(
         [
           `${variant.name}:`,
@@ -364,4 +379,58 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+type Mode = 'limit' | 'product' | 'product-search' | 'plain';
+type ChildTask = { mode: Mode; user: string; site: Omit<Site, 'token'>; token: string };
+
+/**
+ * Runs one device run in a fresh process of its own (with `--expose-gc`), so that its memory and
+ * event loop are the device's alone, not shared with the server (broker) in this process, and
+ * nothing of one run stays in the heap of the next. Resolves with what the run printed.
+ */
+async function inChild<T>(h: Harness, user: string, mode: Mode): Promise<T> {
+  const { couchAdmin } = JSON.parse(fs.readFileSync(h.server.files.serverSecrets, 'utf8')) as {
+    couchAdmin: { username: string; password: string };
+  };
+  const task: ChildTask = {
+    mode,
+    user,
+    site: {
+      brokerUrl: h.server.urls.broker,
+      socketPath: h.server.couch.socketPath ?? '',
+      couchAdmin,
+      briefingsDb: h.dbNames(user).briefings,
+    },
+    // Valid 15 minutes: longer than any run at these sizes.
+    token: await h.devToken(user),
+  };
+  const child = spawn(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url)],
+    {
+      env: { ...process.env, BENCH_DEVICE_CHILD: JSON.stringify(task) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const last = out.trim().split('\n').at(-1) ?? '';
+  if (code !== 0 || last === '') throw new Error(`the ${mode} run failed (${code}): ${out}`);
+  return JSON.parse(last) as T;
+}
+
+async function child(task: ChildTask): Promise<void> {
+  const site: Site = { ...task.site, token: () => Promise.resolve(task.token) };
+  const result =
+    task.mode === 'limit'
+      ? await tightLoop(site, task.user)
+      : task.mode === 'plain'
+        ? await plainReplicate(site)
+        : await product(site, task.user, { search: task.mode === 'product-search' });
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  process.exit(0);
+}
+
+const childTask = process.env['BENCH_DEVICE_CHILD'];
+if (childTask) await child(JSON.parse(childTask) as ChildTask);
+else await main();
