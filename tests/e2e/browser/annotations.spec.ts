@@ -11,6 +11,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import type { Locator, Page } from '@playwright/test';
 import { SAMPLE_USER } from '../../../src/shared/protocol.js';
 import { expect, test } from '../support/fixtures.js';
+import { selectText } from '../support/select-text.js';
 import { signIn } from '../support/sign-in.js';
 
 const tag = randomUUID().slice(0, 8);
@@ -35,23 +36,8 @@ const bodyV2 =
  * Selects the first occurrence of `phrase` in the briefing's body (or the page's other text:
  * title, summary), as a person dragging would.
  */
-async function select(page: Page, phrase: string, within?: Locator): Promise<void> {
-  await (within ?? page.getByTestId('briefing-body')).evaluate((root, wanted) => {
-    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      const at = (node as Text).data.indexOf(wanted);
-      if (at < 0) continue;
-      const range = document.createRange();
-      range.setStart(node, at);
-      range.setEnd(node, at + wanted.length);
-      const selection = window.getSelection();
-      selection?.removeAllRanges();
-      selection?.addRange(range);
-      return;
-    }
-    throw new Error(`"${wanted}" is not in the briefing`);
-  }, phrase);
-}
+const select = (page: Page, phrase: string, within?: Locator): Promise<void> =>
+  selectText(within ?? page.getByTestId('briefing-body'), phrase);
 
 /** The selection's box on screen. */
 const selectionBox = (page: Page) =>

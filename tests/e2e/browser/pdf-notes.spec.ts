@@ -9,6 +9,7 @@ import type { Page } from '@playwright/test';
 import { SAMPLE_USER } from '../../../src/shared/protocol.js';
 import { expect, test } from '../support/fixtures.js';
 import { pdfWithPages } from '../support/pdf.js';
+import { selectText } from '../support/select-text.js';
 import { signIn } from '../support/sign-in.js';
 
 const tag = randomUUID().slice(0, 8);
@@ -17,22 +18,8 @@ const PASSAGE = `tantalum by region`;
 const NOTE = `Compare the map <b>with</b> last year ${tag}`;
 
 /** Selects `phrase` in the text layer of page `n` of the open viewer, as a drag would. */
-async function selectOnPage(page: Page, n: number, phrase: string): Promise<void> {
-  await page.locator(`.pdf-text-layer[data-page="${n}"]`).evaluate((layer, wanted) => {
-    const walker = document.createTreeWalker(layer, NodeFilter.SHOW_TEXT);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      const at = (node as Text).data.indexOf(wanted);
-      if (at < 0) continue;
-      const range = document.createRange();
-      range.setStart(node, at);
-      range.setEnd(node, at + wanted.length);
-      window.getSelection()?.removeAllRanges();
-      window.getSelection()?.addRange(range);
-      return;
-    }
-    throw new Error(`"${wanted}" is not on the page`);
-  }, phrase);
-}
+const selectOnPage = (page: Page, n: number, phrase: string): Promise<void> =>
+  selectText(page.locator(`.pdf-text-layer[data-page="${n}"]`), phrase);
 
 /** How many ranges the reader's yellow highlights paint (CSS Custom Highlight API). */
 const yellowRanges = (page: Page) =>
@@ -88,7 +75,9 @@ test('notes on a PDF: a highlight on a page’s text, a note on a page without t
   await expect(items.first()).toContainText(PASSAGE);
   await expect.poll(() => yellowRanges(page)).toBe(1);
   const painted = await page.evaluate(() =>
-    [...(CSS.highlights.get('annotation-yellow') ?? [])].map((range) => String(range)).join('|'),
+    [...(CSS.highlights.get('annotation-yellow') ?? [])]
+      .map((range) => (range as Range).toString())
+      .join('|'),
   );
   expect(painted).toBe(PASSAGE);
 

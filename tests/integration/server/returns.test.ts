@@ -65,6 +65,14 @@ async function storedReturns(h: Harness): Promise<StoredReturn[]> {
   return ((await h.admin('GET', '/returns')).body as { returns: StoredReturn[] }).returns;
 }
 
+/** The SOR adapter the server itself uses, on the harness's demo SOR. */
+const restSor = (h: Harness): SorAdapter =>
+  createRestSorAdapter({
+    baseUrl: `${h.server.urls.sor}${SOR_API_PREFIX}`,
+    token: h.adminToken,
+    timeoutMs: 5_000,
+  });
+
 async function shareAndDeliver(h: Harness, title: string, users: string[]): Promise<string> {
   const created = await h.admin('POST', '/briefings', briefingInput(title, users));
   const sorId = (created.body as { sorId: string }).sorId;
@@ -485,11 +493,7 @@ describe('returns integrator across a crash between the SOR write and the checkp
   beforeAll(async () => {
     h = await startHarness({ seedDemoData: false, returnsEnabled: false });
     couch = couchClientFor(h.server, h.couchAdminCredentials);
-    sor = createRestSorAdapter({
-      baseUrl: `${h.server.urls.sor}${SOR_API_PREFIX}`,
-      token: h.adminToken,
-      timeoutMs: 5_000,
-    });
+    sor = restSor(h);
     const created = await h.admin('POST', '/briefings', briefingInput('Crash test', users));
     const sorId = (created.body as { sorId: string }).sorId;
     for (const user of users) {
@@ -588,11 +592,7 @@ describe('returns integrator driven by which databases are written', () => {
   beforeAll(async () => {
     h = await startHarness({ seedDemoData: false, returnsEnabled: false });
     couch = couchClientFor(h.server, h.couchAdminCredentials);
-    sor = createRestSorAdapter({
-      baseUrl: `${h.server.urls.sor}${SOR_API_PREFIX}`,
-      token: h.adminToken,
-      timeoutMs: 5_000,
-    });
+    sor = restSor(h);
     sorId = await shareAndDeliver(h, 'Activity', users);
     // As the server's pipeline does before it starts the integrator: Apache CouchDB set up by
     // hand (as the tests' is) has no `_global_changes` database until this makes it.

@@ -3,6 +3,7 @@
 // time on another device; Go to passage, Attach here (a detached mark), edit and delete.
 import { Link2, Trash2 } from 'lucide-react';
 import type { Annotation } from '../../../shared/annotations/fold.js';
+import { MarkKind } from './MarkParts.js';
 import type { Placement } from './placement.js';
 import { COLOUR_NAMES } from './placement.js';
 
@@ -41,15 +42,7 @@ export function AnnotationItem({
       data-testid="annotation-item"
       data-kind={placement.kind}
     >
-      <p className="annotations__kind">
-        {annotation.colour && placement.kind !== 'general' ? (
-          <span
-            className={`annotations__swatch annotation-mark--${annotation.colour}`}
-            aria-hidden="true"
-          />
-        ) : null}
-        {label}
-      </p>
+      <MarkKind label={label} colour={placement.kind !== 'general' ? annotation.colour : null} />
       {annotation.target.quote ? (
         <blockquote className="annotations__quote">{annotation.target.quote.exact}</blockquote>
       ) : null}

@@ -17,7 +17,8 @@ import { quoteAt } from './anchor.js';
 import { AnnotationItem, describe } from './AnnotationItem.js';
 import { AttachmentNotes } from './AttachmentNotes.js';
 import { ColourPicker } from './ColourPicker.js';
-import { NoteComposer } from './NoteComposer.js';
+import { NoteComposer, noteTooLong } from './NoteComposer.js';
+import { PanelFeedback } from './MarkParts.js';
 import { markElement, paintMarks, selectionOffsets } from './paint.js';
 import { COLOUR_NAMES, placeAnnotations } from './placement.js';
 import { ONLY_BODY_MESSAGE, SelectionToolbar, useTextSelection } from './SelectionToolbar.js';
@@ -184,10 +185,9 @@ export function AnnotationsPanel({ briefing, bodyRef, bodyText }: Props) {
   };
 
   const submit = async () => {
-    if (draft.length > ANNOTATION_LIMITS.noteChars) {
-      setProblem(
-        `This note has ${draft.length} characters; a note may hold at most ${ANNOTATION_LIMITS.noteChars}. Shorten it: nothing was saved.`,
-      );
+    const tooLong = noteTooLong(draft);
+    if (tooLong) {
+      setProblem(tooLong);
       return;
     }
     let saved: Annotation | null;
@@ -348,15 +348,7 @@ export function AnnotationsPanel({ briefing, bodyRef, bodyText }: Props) {
             }}
           />
         ) : null}
-        {problem ? (
-          <p className="annotations__problem" role="alert">
-            {problem}
-          </p>
-        ) : null}
-        {/* A live region without the status role: the reader's one status is the sync status. */}
-        <p className="visually-hidden" aria-live="polite">
-          {announcement}
-        </p>
+        <PanelFeedback problem={problem} announcement={announcement} />
         {annotations !== null &&
         placements.length === 0 &&
         annotations.every((a) => a.target.attachment === null) ? (

@@ -2,6 +2,7 @@
 // page, the passage and the note, so every mark of the briefing is listed in one place. They are
 // made, changed and shown on the page in the PDF viewer (PdfNotes.tsx). Notes are React text.
 import type { Annotation } from '../../../shared/annotations/fold.js';
+import { MarkKind, MarkText } from './MarkParts.js';
 import { COLOUR_NAMES } from './placement.js';
 
 export function AttachmentNotes({ annotations }: { readonly annotations: readonly Annotation[] }) {
@@ -26,15 +27,8 @@ export function AttachmentNotes({ annotations }: { readonly annotations: readonl
             : 'note';
           return (
             <li key={annotation.id} className="annotations__item" data-testid="attachment-note">
-              <p className="annotations__kind">
-                {where}: {what}
-              </p>
-              {annotation.target.quote ? (
-                <blockquote className="annotations__quote">
-                  {annotation.target.quote.exact}
-                </blockquote>
-              ) : null}
-              {annotation.note ? <p className="annotations__note">{annotation.note}</p> : null}
+              <MarkKind label={`${where}: ${what}`} colour={null} />
+              <MarkText annotation={annotation} />
             </li>
           );
         })}

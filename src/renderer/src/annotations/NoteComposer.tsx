@@ -3,6 +3,13 @@
 import { useEffect, useRef } from 'react';
 import { ANNOTATION_LIMITS } from '../../../shared/annotations/limits.js';
 
+/** Why a note cannot be saved as it is (too long), or null. */
+export function noteTooLong(draft: string): string | null {
+  return draft.length > ANNOTATION_LIMITS.noteChars
+    ? `This note has ${draft.length} characters; a note may hold at most ${ANNOTATION_LIMITS.noteChars}. Shorten it: nothing was saved.`
+    : null;
+}
+
 type Props = {
   readonly briefingId: string;
   readonly editing: boolean;

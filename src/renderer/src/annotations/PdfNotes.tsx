@@ -11,7 +11,8 @@ import type { AnnotationChange } from '../../../shared/annotations/requests.js';
 import { ANNOTATION_LIMITS } from '../../../shared/annotations/limits.js';
 import type { Result } from '../../../shared/result.js';
 import { quoteAt } from './anchor.js';
-import { NoteComposer } from './NoteComposer.js';
+import { NoteComposer, noteTooLong } from './NoteComposer.js';
+import { MarkKind, MarkText, PanelFeedback } from './MarkParts.js';
 import { COLOUR_NAMES } from './placement.js';
 
 /** Text selected on one page's text layer: its offsets in that layer's text, and that text. */
@@ -113,10 +114,9 @@ export function PdfNotes(props: Props) {
   };
 
   const submit = async () => {
-    if (draft.length > ANNOTATION_LIMITS.noteChars) {
-      setProblem(
-        `This note has ${draft.length} characters; a note may hold at most ${ANNOTATION_LIMITS.noteChars}. Shorten it: nothing was saved.`,
-      );
+    const tooLong = noteTooLong(draft);
+    if (tooLong) {
+      setProblem(tooLong);
       return;
     }
     let saved: Annotation | null = null;
@@ -193,15 +193,7 @@ export function PdfNotes(props: Props) {
           />
         </>
       ) : null}
-      {problem ? (
-        <p className="annotations__problem" role="alert">
-          {problem}
-        </p>
-      ) : null}
-      {/* A live region without the status role: the reader's one status is the sync status. */}
-      <p className="visually-hidden" aria-live="polite">
-        {announcement}
-      </p>
+      <PanelFeedback problem={problem} announcement={announcement} />
       {ordered.length === 0 ? (
         <p className="pdf-notes__empty">
           <FileText aria-hidden="true" size={16} /> No notes on this file yet.
@@ -212,21 +204,11 @@ export function PdfNotes(props: Props) {
             const label = describe(annotation, props.unplaced.has(annotation.id));
             return (
               <li key={annotation.id} className="pdf-notes__item" data-testid="pdf-note">
-                <p className="annotations__kind">
-                  {annotation.colour && annotation.target.quote ? (
-                    <span
-                      className={`annotations__swatch annotation-mark--${annotation.colour}`}
-                      aria-hidden="true"
-                    />
-                  ) : null}
-                  {label}
-                </p>
-                {annotation.target.quote ? (
-                  <blockquote className="annotations__quote">
-                    {annotation.target.quote.exact}
-                  </blockquote>
-                ) : null}
-                {annotation.note ? <p className="annotations__note">{annotation.note}</p> : null}
+                <MarkKind
+                  label={label}
+                  colour={annotation.target.quote ? annotation.colour : null}
+                />
+                <MarkText annotation={annotation} />
                 <div className="annotations__actions">
                   <button
                     type="button"
