@@ -255,7 +255,13 @@ describe('the README’s offline step (npm run reader, then npm run serve)', () 
           ),
         STEP_MS,
       );
-      expect((await call<SyncStatus>('sync:status')).state).toBe('up-to-date');
+      // The briefing is listed as soon as it is written; the pull says it is up to date once it
+      // has moved its checkpoint and found nothing more after it.
+      await until(
+        'the reader up to date',
+        async () => (await call<SyncStatus>('sync:status')).state === 'up-to-date',
+        STEP_MS,
+      );
       expect(reader.child.exitCode).toBeNull();
 
       // Each stops by itself on Ctrl-C; nothing is left.
