@@ -59,6 +59,8 @@ async function until(condition: () => boolean, timeoutMs: number): Promise<boole
 export async function runFirstSyncSoak(options: {
   rounds: number;
   briefings: number;
+  /** The latest a kill comes after the first checkpoint (default 1.5 s). */
+  maxKillDelayMs?: number;
   log?: (line: string) => void;
 }): Promise<SoakResult> {
   const log = options.log ?? (() => undefined);
@@ -91,10 +93,11 @@ export async function runFirstSyncSoak(options: {
     let killedMidSync = 0;
     for (let round = 1; round <= options.rounds; round += 1) {
       const child = startChild(dataDir, couch.url);
-      // A random point: up to 1.5 s after the process has written its first checkpoint (or
-      // during start-up, when it has not written one within the first seconds).
+      // A random point: up to `maxKillDelayMs` after the process has written its first
+      // checkpoint (or during start-up, when it has not written one within the first seconds).
       const started = await until(() => child.checkpoints() > 0, 20_000);
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 1_500));
+      const delay = Math.random() * (options.maxKillDelayMs ?? 1_500);
+      await new Promise((resolve) => setTimeout(resolve, delay));
       const midSync = started && child.checkpoints() > 0;
       child.kill();
       const code = await child.done;

@@ -95,6 +95,12 @@ export function createBrokerProxy(deps: {
         const value = upstreamRes.headers[name];
         if (value !== undefined) out[name] = value;
       }
+      // The device left while CouchDB was answering (a killed process, a dropped network): there
+      // is nobody to answer, and piping into its closed response would throw.
+      if (res.destroyed) {
+        upstreamRes.destroy();
+        return;
+      }
       answers.allowed(audited, 'own database', status);
       res.writeHead(status, out);
       res.flushHeaders(); // a long-poll client sees the response start at once
@@ -103,14 +109,20 @@ export function createBrokerProxy(deps: {
           log.warn({ err: describeError(error), user }, 'answer cut short');
         }
       };
-      if (filtered) {
-        pipeline(
-          upstreamRes,
-          createRowFilterStream(continuousFeed ? 'lines' : 'envelope'),
-          res,
-          done,
-        );
-      } else pipeline(upstreamRes, res, done);
+      try {
+        if (filtered) {
+          pipeline(
+            upstreamRes,
+            createRowFilterStream(continuousFeed ? 'lines' : 'envelope'),
+            res,
+            done,
+          );
+        } else pipeline(upstreamRes, res, done);
+      } catch (error) {
+        // Closed between the check above and here: the same, never a crash of the server.
+        upstreamRes.destroy();
+        done(error as NodeJS.ErrnoException);
+      }
     });
     upstreamReq.on('error', (error) => {
       log.warn({ err: describeError(error), user }, 'upstream request failed');

@@ -659,6 +659,41 @@ describe('audit trail', () => {
     );
   });
 
+  it('stays up when devices leave at every moment of their answers', async () => {
+    // Requests dropped at random points, down to the moment CouchDB's answer starts: the broker
+    // must never pipe into a response that is already closed (that threw, outside any handler).
+    const url = new URL(h.server.urls.broker);
+    const paths = [
+      '/db/briefings/_all_docs?include_docs=true',
+      '/db/briefings/_changes?style=all_docs&include_docs=true',
+      '/db/briefings',
+    ];
+    await Promise.all(
+      Array.from(
+        { length: 300 },
+        (_, i) =>
+          new Promise<void>((resolve) => {
+            const req = http.request({
+              host: url.hostname,
+              port: url.port,
+              path: paths[i % paths.length],
+              headers: { authorization: `Bearer ${tokenA}` },
+            });
+            req.on('response', (res) => {
+              res.resume();
+              res.on('end', resolve);
+            });
+            req.on('error', () => resolve());
+            req.on('close', () => resolve());
+            req.end();
+            setTimeout(() => req.destroy(), (i % 30) / 3);
+          }),
+      ),
+    );
+    const after = await h.broker('/db/briefings', { token: tokenA });
+    expect(after.status).toBe(200);
+  });
+
   it('never writes a token into the audit trail', () => {
     const text = fs.readFileSync(h.server.files.auditLog, 'utf8');
     expect(text).not.toContain(tokenA);
