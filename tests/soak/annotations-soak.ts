@@ -14,6 +14,7 @@ import { keychainServiceFor } from '../../src/main/secrets/keychain-service.js';
 import { openUserStore } from '../../src/main/storage/store.pouch.js';
 import { ANNOTATION_EVENT_TYPE } from '../../src/shared/annotations/limits.js';
 import { briefingInput, startHarness, waitFor } from '../integration/server/server-harness.js';
+import { eventually } from '../support/eventually.js';
 import { tempDir } from '../unit/device/fixtures.js';
 
 const CHILD = join(import.meta.dirname, 'annotations-child.ts');
@@ -71,15 +72,6 @@ async function startChild(server: Server, dataDir: string, label: string, settle
   return handle;
 }
 
-async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return true;
-}
-
 /** How many times each note occurs among annotation event documents. */
 function noteCounts(
   docs: ReadonlyArray<{ readonly [field: string]: unknown }>,
@@ -115,7 +107,12 @@ export async function runAnnotationsSoak(options: {
       const child = await startChild(server, dataDir, `r${round}`);
       // A random point: up to 1.5 s after the process is ready to write (or during start-up,
       // when it is not ready within the first seconds).
-      await until(() => child.output().includes('ready'), 20_000);
+      await eventually(
+        () => {
+          if (!child.output().includes('ready')) throw new Error('not ready yet');
+        },
+        { timeout: 20_000, interval: 20, what: 'the device process to be ready' },
+      ).catch(() => undefined);
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 1_500));
       child.kill();
       const code = await child.done;

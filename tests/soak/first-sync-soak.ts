@@ -12,6 +12,7 @@ import { createLogger } from '../../src/main/logging/logger.js';
 import { createKeytarKeychain } from '../../src/main/secrets/keychain.keytar.js';
 import { keychainServiceFor } from '../../src/main/secrets/keychain-service.js';
 import { openUserStore } from '../../src/main/storage/store.pouch.js';
+import { eventually } from '../support/eventually.js';
 import { startCouchSource } from '../unit/device/couch-source.js';
 import { briefing, tempDir } from '../unit/device/fixtures.js';
 
@@ -45,15 +46,6 @@ function startChild(dataDir: string, url: string): Child {
     }),
   );
   return { done, kill: () => child.kill('SIGKILL'), checkpoints: () => checkpoints };
-}
-
-async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return true;
 }
 
 export async function runFirstSyncSoak(options: {
@@ -95,7 +87,15 @@ export async function runFirstSyncSoak(options: {
       const child = startChild(dataDir, couch.url);
       // A random point: up to `maxKillDelayMs` after the process has written its first
       // checkpoint (or during start-up, when it has not written one within the first seconds).
-      const started = await until(() => child.checkpoints() > 0, 20_000);
+      const started = await eventually(
+        () => {
+          if (child.checkpoints() === 0) throw new Error('no checkpoint yet');
+        },
+        { timeout: 20_000, interval: 20, what: 'the first checkpoint' },
+      ).then(
+        () => true,
+        () => false,
+      );
       const delay = Math.random() * (options.maxKillDelayMs ?? 1_500);
       await new Promise((resolve) => setTimeout(resolve, delay));
       const midSync = started && child.checkpoints() > 0;
