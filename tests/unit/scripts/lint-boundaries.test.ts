@@ -41,6 +41,23 @@ describe('folder boundaries', { timeout: 120_000 }, () => {
     expect(ids).toContain('import-x/no-restricted-paths');
   });
 
+  it('refuses a device capability that imports the wiring at the root of src/main', async () => {
+    const ids = await ruleIds(
+      'src/main/sync/status.ts',
+      "import { ConfigError } from '../config.js';\nexport const error = ConfigError;\n",
+    );
+    expect(ids).toContain('import-x/no-restricted-paths');
+  });
+
+  it('lets the device wiring import the other root files', async () => {
+    const ids = await ruleIds(
+      'src/main/composition-root.ts',
+      "import { ConfigError } from './config.js';\nexport const error = ConfigError;\n",
+    );
+    expect(ids).not.toContain('import-x/no-restricted-paths');
+    expect(ids.filter((id) => id.startsWith('fatal'))).toEqual([]);
+  });
+
   it('refuses a product capability that imports the demo SOR', async () => {
     const ids = await ruleIds(
       'server/src/fanout/transform.ts',
