@@ -269,6 +269,10 @@ export function createDeviceRegistry(deps: {
       if (result.kind === 'not-confirmed') return result;
       pendingCache.set(key(user, deviceId), { order: null, at: now().getTime() });
       if (result.kind === 'completed') {
+        // The first use after the wipe (the person signing in again, often minutes later) is
+        // recorded at once, not up to SEEN_WRITE_INTERVAL_MS later: until it is, `devices list`
+        // says "wiped, not used since" of a device that holds the briefings anew.
+        lastWritten.delete(key(user, deviceId));
         deps.audit.record({
           action: 'device.wipe-completed',
           user,

@@ -9,7 +9,9 @@ import { CliError } from '../../../server/src/cli/cli-error.js';
 import {
   DEVICE_ID_HEADER,
   DEVICE_LABEL_HEADER,
+  DEVICE_WIPE_CONFIRMATION_HEADER,
   DEVICE_WIPE_CONFIRMATION_PATTERN,
+  DEVICE_WIPE_DONE_PATH,
   DEVICE_WIPE_ERROR,
 } from '../../../src/shared/protocol.js';
 import type { Harness } from './server-harness.js';
@@ -45,6 +47,15 @@ async function fromDevice(deviceId: string, label: string) {
     },
   });
   return { status: response.status, body: (await response.json()) as { error?: string } };
+}
+
+/** The device's own lines in `list`: its id and label, seen times and status line, if any. */
+function entryOf(listing: string, deviceId: string): string {
+  const start = listing.indexOf(`${deviceId}  `);
+  if (start < 0) throw new Error(`${deviceId} is not listed:\n${listing}`);
+  const lines = listing.slice(start).split('\n');
+  const own = lines.slice(1).findIndex((line) => !line.startsWith('    '));
+  return lines.slice(0, own < 0 ? lines.length : own + 1).join('\n');
 }
 
 describe('npm run devices', () => {
@@ -87,6 +98,40 @@ describe('npm run devices', () => {
     };
     expect(json.devices.find((d) => d.deviceId === laptop)?.wipe?.state).toBe('pending');
     expect(json.devices.find((d) => d.deviceId === tablet)?.wipe).toBeNull();
+  });
+
+  it('lists a wiped device that was signed in to again as in use again, not as wiped', async () => {
+    const laptop = randomUUID();
+    expect((await fromDevice(laptop, 'Laptop')).status).toBe(200);
+    await expect.poll(() => cli('list', USER)).toContain(`${laptop}  Laptop`);
+    await cli('wipe', USER, laptop, '--by', 'J. Smith, INC-4711');
+
+    // The device gets the order, erases, and confirms with the order's one-time value.
+    const order = await fromDevice(laptop, 'Laptop');
+    expect(order.body.error).toBe(DEVICE_WIPE_ERROR);
+    const confirmation = (order.body as { confirmation: string }).confirmation;
+    const done = await fetch(`${h.server.urls.broker}${DEVICE_WIPE_DONE_PATH}`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await h.devToken(USER)}`,
+        [DEVICE_ID_HEADER]: laptop,
+        [DEVICE_WIPE_CONFIRMATION_HEADER]: confirmation,
+      },
+    });
+    expect(done.status).toBe(200);
+    expect(entryOf(await cli('list', USER), laptop)).toMatch(
+      /\n {4}wiped \S+ \(ordered \S+ by J\. Smith, INC-4711\); not used since$/,
+    );
+
+    // The person signs in on the laptop again, minutes later, and it downloads everything anew:
+    // the list says so at once, not "wiped" (which an administrator reads as "clean").
+    expect((await fromDevice(laptop, 'Laptop')).status).toBe(200);
+    await expect
+      .poll(async () => entryOf(await cli('list', USER), laptop))
+      .toMatch(
+        /\n {4}in use again: signed in after the wipe of \S+ \(ordered \S+ by J\. Smith, INC-4711\), so it holds the briefings anew$/,
+      );
+    expect(entryOf(await cli('list', USER), laptop)).not.toMatch(/\n {4}wiped /);
   });
 
   it('keeps control and direction characters out of a device label', async () => {
