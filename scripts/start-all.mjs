@@ -14,6 +14,7 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { RESTART_FIRST_MS, restartDelay } from './restart-backoff.mjs';
 
 // Paths below (build output, default .data folders) are relative to the repository.
 process.chdir(fileURLToPath(new URL('..', import.meta.url)));
@@ -80,15 +81,12 @@ function run(name, args, extraEnv) {
   return child;
 }
 
-const RESTART_FIRST_MS = 1_000;
-const RESTART_MAX_MS = 30_000;
-const RUN_COUNTS_AS_STABLE_MS = 60_000;
 const CONFIG_ERROR_EXIT = 2;
 let restartTimer = null;
 
 /** A process started again, with back-off, whenever it ends unasked (the server). */
 function supervise(name, args, onStart) {
-  let delayMs = RESTART_FIRST_MS;
+  let nextDelayMs = RESTART_FIRST_MS;
   const start = () => {
     const child = spawnChild(name, args);
     const startedAt = Date.now();
@@ -101,7 +99,9 @@ function supervise(name, args, onStart) {
         stop(CONFIG_ERROR_EXIT);
         return;
       }
-      if (Date.now() - startedAt >= RUN_COUNTS_AS_STABLE_MS) delayMs = RESTART_FIRST_MS;
+      const backoff = restartDelay(nextDelayMs, Date.now() - startedAt);
+      const { delayMs } = backoff;
+      nextDelayMs = backoff.nextDelayMs;
       console.error(
         `[attache] ${name} exited (${code ?? signal}); restarting it in ${delayMs / 1000} s.`,
       );
@@ -109,7 +109,6 @@ function supervise(name, args, onStart) {
         restartTimer = null;
         if (!stopping) start();
       }, delayMs);
-      delayMs = Math.min(delayMs * 2, RESTART_MAX_MS);
     });
   };
   start();
