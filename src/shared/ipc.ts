@@ -10,7 +10,8 @@ import { PERSONAL_SETTING_KEYS } from './settings.js';
 import type { SearchResponse } from './search.js';
 import { searchRequestSchema } from './search.js';
 import type { Annotation } from './annotations/fold.js';
-import { annotationChangeSchema } from './annotations/requests.js';
+import type { AnnotatedVersion } from './annotations/requests.js';
+import { annotatedVersionRequestSchema, annotationChangeSchema } from './annotations/requests.js';
 
 export const SYNC_STATES = [
   'offline',
@@ -179,6 +180,7 @@ export const ipcRequests = {
   'briefings:mark-read': z.object({ id: briefingId }).strict(),
   'annotations:list': z.object({ briefingId }).strict(),
   'annotations:save': annotationChangeSchema,
+  'annotations:version': annotatedVersionRequestSchema,
   'sync:status': z.object({}).strict(),
   'sync:now': z.object({}).strict(),
   'session:get': z.object({}).strict(),
@@ -206,6 +208,8 @@ export type IpcResponses = {
   'annotations:list': readonly Annotation[];
   /** One create, edit or delete; answers with the annotation as it now stands. */
   'annotations:save': Annotation;
+  /** An earlier version's text kept because marks were made on it; null when it was not kept. */
+  'annotations:version': AnnotatedVersion | null;
   'sync:status': SyncStatus;
   'sync:now': null;
   'session:get': SessionInfo;
@@ -260,6 +264,7 @@ export const API_VERBS = {
   markRead: 'briefings:mark-read',
   listAnnotations: 'annotations:list',
   saveAnnotation: 'annotations:save',
+  getAnnotatedVersion: 'annotations:version',
   getSyncStatus: 'sync:status',
   syncNow: 'sync:now',
   getSession: 'session:get',

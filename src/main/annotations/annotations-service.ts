@@ -15,7 +15,7 @@ import {
 } from '../../shared/annotations/events.js';
 import type { Annotation } from '../../shared/annotations/fold.js';
 import { foldAnnotations, nextClock } from '../../shared/annotations/fold.js';
-import type { AnnotationChange } from '../../shared/annotations/requests.js';
+import type { AnnotatedVersion, AnnotationChange } from '../../shared/annotations/requests.js';
 import type { Result } from '../../shared/result.js';
 import { fail, ok } from '../../shared/result.js';
 import type { Logger } from '../logging/logger.js';
@@ -43,6 +43,16 @@ export type AnnotationsService = {
    * briefing when `briefings:changed` names it. Never HTML.
    */
   readonly annotationTextFor: (briefingId: string) => Promise<string>;
+  /**
+   * The text of an earlier version of a briefing, kept on this device because marks were made
+   * on it (the server serves only the current version); null when it was not kept: marked on
+   * another device while this one already held a newer version, or before a release that kept
+   * versions.
+   */
+  readonly versionText: (
+    briefingId: string,
+    sourceVersion: number,
+  ) => Promise<AnnotatedVersion | null>;
 };
 
 export type AnnotationsServiceOptions = {
@@ -243,6 +253,32 @@ export function createAnnotationsService(options: AnnotationsServiceOptions): An
     );
   };
 
+  // Before a new version replaces one that carries marks on its text, its text is kept: what
+  // the reader's "what changed since version N" compares with the current version.
+  const keepAnnotatedVersions = async (ids: readonly string[]): Promise<void> => {
+    const marked = new Set(
+      [...(await all()).values()]
+        .filter((a) => !a.deleted && a.target.quote !== null && a.target.attachment === null)
+        .map((a) => `${a.target.briefingId}\u0000${a.target.sourceVersion}`),
+    );
+    if (marked.size === 0) return;
+    for (const stored of await store.getBriefingDocs(ids)) {
+      const parsed = briefingDocSchema.safeParse(stored);
+      if (!parsed.success) continue;
+      const { sourceVersion, title, bodyHtml } = parsed.data;
+      if (!marked.has(`${stored._id}\u0000${sourceVersion}`)) continue;
+      await store.keepVersionText({
+        briefingId: stored._id,
+        sourceVersion,
+        title,
+        bodyHtml,
+        keptAt: now().toISOString(),
+      });
+      logger.info('kept the text of an annotated version', { sourceVersion });
+    }
+  };
+  store.onBriefingsReplacing(keepAnnotatedVersions);
+
   return {
     list: live,
     save: (change) => {
@@ -261,5 +297,16 @@ export function createAnnotationsService(options: AnnotationsServiceOptions): An
         .flatMap((a) => [a.note, a.target.quote?.exact ?? ''])
         .filter((text) => text !== '')
         .join('\n'),
+    versionText: async (briefingId, sourceVersion) => {
+      const kept = await store.readVersionText(briefingId, sourceVersion);
+      return kept
+        ? {
+            sourceVersion: kept.sourceVersion,
+            title: kept.title,
+            bodyHtml: kept.bodyHtml,
+            keptAt: kept.keptAt,
+          }
+        : null;
+    },
   };
 }

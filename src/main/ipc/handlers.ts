@@ -89,6 +89,8 @@ export function createIpcHandlers(deps: IpcHandlerDeps): IpcHandlers {
     'annotations:list': ({ briefingId }) =>
       withAnnotations(async (a) => ok(await a.list(briefingId))),
     'annotations:save': (change) => withAnnotations((a) => a.save(change)),
+    'annotations:version': ({ briefingId, sourceVersion }) =>
+      withAnnotations(async (a) => ok(await a.versionText(briefingId, sourceVersion))),
     'sync:status': () => Promise.resolve(ok(sync.status())),
     'sync:now': async () => {
       await sync.syncNow();

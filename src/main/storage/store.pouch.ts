@@ -32,9 +32,14 @@ import { createStoreKey, deleteStoreKey, readStoreKey, storeKeyId } from './stor
 import type { StoreKeyCheckError } from './store.encrypted-leveldown.js';
 import { encryptedLeveldown } from './store.encrypted-leveldown.js';
 import { createSummaryIndexFile } from './summary-index.file.js';
-import type { AttachmentData, StoredDoc, UserStore } from './types.js';
+import type { AttachmentData, ReplicatedDoc, StoredDoc, UserStore } from './types.js';
 import { STORE_ERROR_CODES, StoreLockedError } from './types.js';
 import { recoverInterruptedVacuum, vacuumLevelDb } from './vacuum.leveldown.js';
+import {
+  dropWithdrawnVersionTexts,
+  keepVersionText,
+  readVersionText,
+} from './version-texts.pouch.js';
 
 /** The device's own pull's checkpoint (sync/pull.ts), beside what it pulled. */
 const PULL_CHECKPOINT_ID = '_local/attache-pull';
@@ -217,6 +222,21 @@ export async function openUserStoreInFolder(
     logger,
   });
 
+  // Before the pull replaces briefings held here, their current texts may be kept (types.ts).
+  let replacing: ((ids: readonly string[]) => Promise<void>) | null = null;
+  const beforeReplace = async (docs: readonly ReplicatedDoc[]): Promise<void> => {
+    const listener = replacing;
+    // A first revision replaces nothing, and a deletion needs nothing kept: a first sync, all
+    // first revisions, reads nothing more here.
+    const later = docs.filter((doc) => doc._deleted !== true && (doc._revisions?.start ?? 2) > 1);
+    if (!listener || later.length === 0) return;
+    const found = await withBriefings((db) => db.allDocs({ keys: later.map((doc) => doc._id) }));
+    const held = found.rows.flatMap((row) =>
+      'value' in row && row.value && !row.value.deleted ? [row.id] : [],
+    );
+    if (held.length > 0) await listener(held);
+  };
+
   const store: UserStore = {
     userId,
     location: folder,
@@ -280,6 +300,16 @@ export async function openUserStoreInFolder(
     briefingsUpdateSeq: () => withBriefings(async (db) => (await db.info()).update_seq),
     summaryIndexFile: createSummaryIndexFile({ folder, dataKey, logger }),
 
+    onBriefingsReplacing: (listener) => {
+      replacing = listener;
+      return () => {
+        if (replacing === listener) replacing = null;
+      };
+    },
+    keepVersionText: (text) => withBriefings((db) => keepVersionText(db, text)),
+    readVersionText: (briefingId, version) =>
+      withBriefings((db) => readVersionText(db, briefingId, version)),
+
     ...returnsSide,
 
     onBriefingsChange: (listener) => briefingsFeed.subscribe(listener),
@@ -290,6 +320,7 @@ export async function openUserStoreInFolder(
       ruleKey: acceptBriefing?.key ?? null,
       accept: (docs) =>
         Promise.resolve(acceptBriefing ? docs.filter((doc) => acceptBriefing.accept(doc)) : docs),
+      beforeWrite: beforeReplace,
     }),
 
     removeBriefings: (ids) =>
@@ -308,13 +339,15 @@ export async function openUserStoreInFolder(
       briefingsGate.maintain(
         async (db) => {
           briefingsFeed.detach();
+          // The kept texts of their earlier versions go with them (version-texts.pouch.ts).
+          const versionTexts = await dropWithdrawnVersionTexts(db);
           // PouchDB compaction drops the bodies and attachments of non-leaf revisions (for a
           // deleted briefing: everything but its tombstone) from the live key space ...
           await db.compact();
           await db.close();
           // ... and the vacuum removes them from the files (see vacuum.leveldown.ts).
           const { entries } = await vacuumLevelDb(paths.briefings);
-          logger.info('purged deleted briefings from disk', { entries });
+          logger.info('purged deleted briefings from disk', { entries, versionTexts });
         },
         reopen(openBriefings, briefingsFeed),
       ),

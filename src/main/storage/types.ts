@@ -106,6 +106,17 @@ export type PullTarget = {
   readonly writeReplicated: (docs: readonly ReplicatedDoc[]) => Promise<string[]>;
 };
 
+/** The text of one version of a briefing, kept while annotations were made on it (version-texts.pouch.ts). */
+export type VersionText = {
+  readonly briefingId: string;
+  readonly sourceVersion: number;
+  readonly title: string;
+  /** As the server sent it; the reader sanitises it as it does the current version's. */
+  readonly bodyHtml: string;
+  /** When this device kept it (ISO 8601). */
+  readonly keptAt: string;
+};
+
 export type ReplicationHandle = {
   /** Stops the replication; resolves once it has settled (checkpoint writes included). */
   readonly cancel: () => Promise<void>;
@@ -130,6 +141,20 @@ export type UserStore = {
   readonly briefingsUpdateSeq: () => Promise<string | number>;
   /** The same for the returns database. */
   readonly returnChangesSince: (since: string | number, limit: number) => Promise<ChangesPage>;
+  /**
+   * Called before the pull writes new revisions of briefings the store holds, with their ids,
+   * while the revisions held are still readable (auto-compaction drops them once replaced): the
+   * annotations keep the text a mark was made on (keepVersionText). One listener at a time.
+   */
+  readonly onBriefingsReplacing: (
+    listener: (ids: readonly string[]) => Promise<void>,
+  ) => () => void;
+  /** Keeps the text of a briefing's version (once per version); dropped with the briefing. */
+  readonly keepVersionText: (text: VersionText) => Promise<void>;
+  readonly readVersionText: (
+    briefingId: string,
+    sourceVersion: number,
+  ) => Promise<VersionText | null>;
   /** The summary index's sealed file beside the databases (summary-index.file.ts). */
   readonly summaryIndexFile: SummaryIndexFile;
 

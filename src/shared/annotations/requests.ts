@@ -56,3 +56,20 @@ export const annotationChangeSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('delete'), annotationId }).strict(),
 ]);
 export type AnnotationChange = z.infer<typeof annotationChangeSchema>;
+
+/** The text of an earlier version of a briefing, asked for to show what changed since a mark. */
+export const annotatedVersionRequestSchema = z
+  .object({ briefingId, sourceVersion: z.number().int().min(1).max(1_000_000_000) })
+  .strict();
+
+/**
+ * An earlier version's text as the device kept it while marks were made on it (the server
+ * serves only the current one). `bodyHtml` is the server's HTML: sanitise it before use.
+ */
+export type AnnotatedVersion = {
+  readonly sourceVersion: number;
+  readonly title: string;
+  readonly bodyHtml: string;
+  /** When this device kept it (ISO 8601). */
+  readonly keptAt: string;
+};

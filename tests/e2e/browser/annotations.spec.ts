@@ -230,6 +230,36 @@ test('select, highlight, note, restart offline, still there; a new version moves
   await detached.first().scrollIntoViewIfNeeded();
   await shot(page, 'annotations-new-version');
 
+  // What changed since version 1: the text of version 1, kept on the device when version 2
+  // replaced it, against version 2 word by word, with the marks made on version 1 shown on it.
+  await detached
+    .first()
+    .getByRole('button', { name: /^What changed since version 1/ })
+    .click();
+  const changes = page.getByTestId('version-changes');
+  await expect(changes.getByRole('heading')).toHaveText('What changed since version 1');
+  const compared = changes.getByTestId('version-changes-text');
+  await expect(compared).toBeVisible();
+  const texts = async (selector: string) =>
+    (await compared.locator(selector).allTextContents()).join(' ');
+  expect(await texts('del')).toContain('consultation plan');
+  expect(await texts('del')).toContain('a second passage that version');
+  expect(await texts('ins')).toContain('public hearings');
+  expect(await texts('ins')).toContain('A new opening paragraph');
+  // The three marks were made on version 1: the moved one on unchanged text, two on removed text.
+  expect(await texts('mark')).toContain(MOVING);
+  expect(await texts('del mark')).toContain('consultation plan');
+  expect(await texts('del mark')).toContain('a second passage that version');
+  // Paragraphs stay apart: the text is shown in lines, not run together.
+  await expect(compared).not.toContainText('budget.It closes');
+  await expect(changes.getByTestId('version-changes-count')).toContainText(
+    '3 of your marks on version 1 shown on its text',
+  );
+  await expectAccessible(page, 'what changed since version 1');
+  await shot(page, 'annotations-what-changed');
+  await page.keyboard.press('Escape');
+  await expect(changes).toBeHidden();
+
   // A detached mark deleted: the other stays.
   await detached
     .filter({ hasText: CUT })

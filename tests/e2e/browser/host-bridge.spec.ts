@@ -18,6 +18,7 @@ const BRIDGE_REQUESTS: { readonly [C in IpcChannel]: IpcRequests[C] | null } = {
   'briefings:mark-read': { id: 'briefing:no-such' },
   'annotations:list': { briefingId: 'briefing:no-such' },
   'annotations:save': { action: 'delete', annotationId: '00000000-0000-4000-8000-000000000000' },
+  'annotations:version': { briefingId: 'briefing:no-such', sourceVersion: 1 },
   'sync:status': {},
   'sync:now': {},
   'session:get': {},

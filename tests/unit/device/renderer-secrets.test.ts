@@ -24,6 +24,7 @@ const SAMPLE_REQUESTS: { readonly [C in IpcChannel]: IpcRequests[C] } = {
   'briefings:mark-read': { id: 'briefing:1' },
   'annotations:list': { briefingId: 'briefing:1' },
   'annotations:save': { action: 'create', briefingId: 'briefing:1', note: 'a general note' },
+  'annotations:version': { briefingId: 'briefing:1', sourceVersion: 1 },
   'sync:status': {},
   'sync:now': {},
   'session:get': {},

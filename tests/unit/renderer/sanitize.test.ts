@@ -8,7 +8,7 @@ import {
   isFigure,
   NUMBER_CELL_CLASS,
   type LinkOpens,
-} from '../../../src/renderer/src/reader/sanitize.js';
+} from '../../../src/renderer/src/briefing-body/sanitize.js';
 import { linkDecision } from '../../../src/shared/link-policy.js';
 
 const { window } = new JSDOM('<!doctype html><html><body></body></html>');

@@ -1,7 +1,7 @@
 // One entry of the annotations panel: what it is (colour, general, detached), the quote, whether
 // its passage changed or is gone from this version, the note and any text written at the same
 // time on another device; Go to passage, Attach here (a detached mark), edit and delete.
-import { Link2, Trash2 } from 'lucide-react';
+import { GitCompareArrows, Link2, Trash2 } from 'lucide-react';
 import type { Annotation } from '../../../shared/annotations/fold.js';
 import { MarkKind } from './MarkParts.js';
 import type { Placement } from './placement.js';
@@ -23,6 +23,8 @@ type Props = {
   readonly onAttach: (annotation: Annotation) => void;
   readonly onEdit: (annotation: Annotation) => void;
   readonly onDelete: (annotation: Annotation) => void;
+  /** Shows what changed between the version the mark was made on and the current one. */
+  readonly onCompare: (version: number) => void;
 };
 
 export function AnnotationItem({
@@ -33,9 +35,15 @@ export function AnnotationItem({
   onAttach,
   onEdit,
   onDelete,
+  onCompare,
 }: Props) {
   const { annotation } = placement;
   const label = describe(placement);
+  const madeOn = annotation.target.sourceVersion;
+  // Its passage moved, changed or went since the version it was made on.
+  const comparable =
+    madeOn < currentVersion &&
+    (placement.kind === 'detached' || (placement.kind === 'anchored' && placement.changed));
   return (
     <li
       className={`annotations__item annotations__item--${placement.kind}`}
@@ -86,6 +94,17 @@ export function AnnotationItem({
           >
             <Link2 aria-hidden="true" size={14} />
             Attach here
+            <span className="visually-hidden">: {label}</span>
+          </button>
+        ) : null}
+        {comparable ? (
+          <button
+            type="button"
+            className="button button--secondary button--small"
+            onClick={() => onCompare(madeOn)}
+          >
+            <GitCompareArrows aria-hidden="true" size={14} />
+            What changed since version {madeOn}
             <span className="visually-hidden">: {label}</span>
           </button>
         ) : null}

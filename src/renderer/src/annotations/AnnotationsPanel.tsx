@@ -23,6 +23,7 @@ import { markElement, paintMarks, selectionOffsets } from './paint.js';
 import { COLOUR_NAMES, placeAnnotations } from './placement.js';
 import { ONLY_BODY_MESSAGE, SelectionToolbar, useTextSelection } from './SelectionToolbar.js';
 import { useAnnotations } from './use-annotations.js';
+import { VersionChanges } from './VersionChanges.js';
 
 type Props = {
   readonly briefing: BriefingDetail;
@@ -62,6 +63,8 @@ export function AnnotationsPanel({ briefing, bodyRef, bodyText }: Props) {
   const [undo, setUndo] = useState<Undo | null>(null);
   /** The detached mark waiting for the reader to select its passage. */
   const [attaching, setAttaching] = useState<string | null>(null);
+  /** The earlier version whose changes are shown (VersionChanges.tsx). */
+  const [comparing, setComparing] = useState<number | null>(null);
   const { selection, container } = useTextSelection(bodyRef);
   /** A mark made from the toolbar with the keyboard: focus goes to it once painted. */
   const focusMark = useRef<string | null>(null);
@@ -371,10 +374,19 @@ export function AnnotationsPanel({ briefing, bodyRef, bodyText }: Props) {
                 setComposer({ mode: 'edit', annotation });
               }}
               onDelete={(annotation) => void remove(annotation)}
+              onCompare={setComparing}
             />
           ))}
         </ol>
         <AttachmentNotes annotations={annotations ?? []} />
+        <VersionChanges
+          briefingId={briefing.id}
+          currentVersion={briefing.sourceVersion}
+          version={comparing}
+          currentHtml={briefing.bodyHtml}
+          annotations={annotations ?? []}
+          onClose={() => setComparing(null)}
+        />
       </section>
     </>
   );

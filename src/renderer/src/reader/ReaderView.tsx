@@ -18,7 +18,6 @@ import {
   RefreshCw,
 } from 'lucide-react';
 import type { BriefingDetail } from '../../../shared/ipc.js';
-import { linkDecision } from '../../../shared/link-policy.js';
 import type { SearchHighlight } from '../../../shared/search.js';
 import { AnnotationsPanel } from '../annotations/AnnotationsPanel.js';
 import { useApi } from '../api/api-context.js';
@@ -31,32 +30,14 @@ import { ClassificationBanner, MarkingBadge, PriorityTag } from '../ui/markings.
 import { listKeyLabels } from '../ui/shortcuts.js';
 import { formatAbsolute, formatDateTime, parseTime } from '../ui/time.js';
 import { Watermark } from '../ui/Watermark.js';
-import { useConfig, useMarkingPolicy } from '../settings/use-config.js';
+import { useMarkingPolicy } from '../settings/use-config.js';
 import { Attachments } from './Attachments.js';
 import { LinkDialog, type LinkPrompt } from './LinkDialog.js';
-import {
-  createBriefingSanitizer,
-  INERT_LINK_CLASS,
-  LINK_TARGET_ATTRIBUTE,
-  type BriefingSanitizer,
-  type LinkOpens,
-} from './sanitize.js';
+import { useBodyText } from '../briefing-body/body-text.js';
+import { INERT_LINK_CLASS, LINK_TARGET_ATTRIBUTE } from '../briefing-body/sanitize.js';
 import { useMarkingPolicyOnScreen } from './use-marking-policy.js';
 import { summaryAddsToBody } from './summary.js';
 import { useBriefing } from './use-briefing.js';
-
-let sanitizer: BriefingSanitizer | null = null;
-function sanitize(html: string, linkOpens: LinkOpens): string {
-  sanitizer ??= createBriefingSanitizer(window);
-  return sanitizer(html, linkOpens);
-}
-
-/** The text of sanitised HTML; a template's content is inert (nothing loads, nothing runs). */
-function textOf(html: string): string {
-  const template = document.createElement('template');
-  template.innerHTML = html;
-  return template.content.textContent;
-}
 
 type Props = {
   readonly id: string | null;
@@ -194,15 +175,8 @@ function BriefingDocument({
   const headingRef = useRef<HTMLHeadingElement>(null);
   const pageRef = useRef<HTMLDivElement>(null);
   const [matchCount, setMatchCount] = useState(0);
-  // The words beside each link say whether the organisation's policy lets it open; until the
-  // settings arrive, none does.
-  const linkTargets = useConfig()?.allowedLinkTargets;
-  const bodyHtml = useMemo(
-    () => sanitize(briefing.bodyHtml, (href) => linkDecision(href, linkTargets ?? []).allowed),
-    [briefing.bodyHtml, linkTargets],
-  );
+  const { html: bodyHtml, text: bodyText } = useBodyText(briefing.bodyHtml);
   const bodyRef = useRef<HTMLDivElement>(null);
-  const bodyText = useMemo(() => textOf(bodyHtml), [bodyHtml]);
   const showSummary = useMemo(
     () => summaryAddsToBody(briefing.summary, bodyText),
     [briefing.summary, bodyText],
