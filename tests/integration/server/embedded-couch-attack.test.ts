@@ -7,6 +7,7 @@
 // server comes back while the rest of the server stays up.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
+import cleanFilename from 'express-pouchdb/lib/clean-filename.js';
 import { CONTROL_DB } from '../../../server/src/couch/control-db.js';
 import type { CouchClient } from '../../../server/src/couch/types.js';
 import { deriveCouchPassword } from '../../../server/src/user-dbs/user-dbs.js';
@@ -17,6 +18,8 @@ import {
   DATABASE_PROBES,
   SERVER_PROBES,
   USER_ALLOWED,
+  WINDOWS_DEVICE_NAMES,
+  deviceNameSpellings,
   hostileSpellings,
 } from './embedded-couch-matrix.js';
 import type { Probe } from './embedded-couch-matrix.js';
@@ -227,6 +230,51 @@ describe('the embedded CouchDB-protocol server, reached directly', () => {
       expect([400, 403], `${what}: ${reply.status} ${reply.text}`).toContain(reply.status);
       if (reply.text !== '') expect(UNIFORM.has(reply.text.trim()), what).toBe(true);
     }
+  });
+
+  it('refuses the Windows device names express-pouchdb opens wrapped in underscores (CON, NUL, COM1, LPT1, …), however spelled, to everyone', async () => {
+    const mixedCase = (name: string) =>
+      [...name].map((c, i) => (i % 2 ? c.toLowerCase() : c.toUpperCase())).join('');
+    const devices = WINDOWS_DEVICE_NAMES.flatMap((name) => [
+      name,
+      name.toLowerCase(),
+      mixedCase(name),
+      `${name.toLowerCase()}.txt`,
+    ]);
+    // The matrix is right about express-pouchdb: each spelling opens the wrapped name.
+    for (const device of devices) {
+      for (const spelling of deviceNameSpellings(device)) {
+        expect(cleanFilename(decodeURIComponent(spelling)), spelling).toBe(`__${device}__`);
+      }
+    }
+    const spellings = new Set([
+      ...devices.flatMap((device) => [device, `__${device}__`]),
+      ...hostileSpellings('__con__'),
+      ...hostileSpellings('__LPT1__'),
+    ]);
+    expect(spellings).toContain('c%3Aon');
+    expect(spellings).toContain('LPT1%00');
+    const probes = DATABASE_PROBES.filter((p) =>
+      [
+        'GET /{db}',
+        'PUT /{db}',
+        'PUT /{db}/_local/_security',
+        'PUT /{db}/_design/planted',
+      ].includes(`${p.method} ${p.path}`),
+    );
+    const tasks = [...spellings].flatMap((spelling) =>
+      probes.flatMap((probe) =>
+        (['nobody', 'user', 'admin'] as const).map((who) => async () => {
+          const reply = await send(probe, spelling, who);
+          return { reply, what: `${probe.method} ${fill(probe.path, spelling)} as ${who}` };
+        }),
+      ),
+    );
+    const results = await inBatches(tasks);
+    expect(results.length).toBeGreaterThan(10_000);
+    for (const { reply, what } of results) expectRefused(reply, what);
+    // Nothing was created under a wrapped name.
+    expect((await admin.allDbs()).filter((name) => name.startsWith('__'))).toEqual([]);
   });
 
   it('keeps server endpoints from the service admin too, except checking sessions, listing databases and following their updates', async () => {

@@ -2,6 +2,7 @@
 // express-pouchdb rewrites a database name, every endpoint and method it has, and what a user
 // may do. embedded-couch-attack.test.ts runs it with no credentials, a user's and the service
 // admin's. Extend these tables when the server or the broker gains an endpoint.
+import http from 'node:http';
 
 /**
  * Characters express-pouchdb's name cleaning (sanitize-filename, via clean-filename.js) removes
@@ -23,20 +24,55 @@ export function encodeAll(text: string): string {
 }
 
 /**
+ * Windows device names sanitize-filename empties (any case, with or without an extension:
+ * `con`, `NUL.txt`, `com1.json`); express-pouchdb's clean-filename.js then opens the name wrapped
+ * in double underscores (`con` opens `__con__`).
+ */
+export const WINDOWS_DEVICE_NAMES: readonly string[] = [
+  'CON',
+  'PRN',
+  'AUX',
+  'NUL',
+  ...Array.from({ length: 10 }, (_, i) => `COM${i}`),
+  ...Array.from({ length: 10 }, (_, i) => `LPT${i}`),
+];
+
+/** Each stripped character before, inside and after `name`. */
+function withStrippedCharacters(name: string): string[] {
+  const middle = Math.max(1, Math.floor(name.length / 2));
+  return STRIPPED_CHARACTERS.flatMap((c) => {
+    const e = encodeAll(c);
+    return [`${e}${name}`, `${name.slice(0, middle)}${e}${name.slice(middle)}`, `${name}${e}`];
+  });
+}
+
+/**
+ * Spellings that express-pouchdb opens as `__<device>__`, `device` being a Windows device name
+ * as written (`con`, `LPT1`, `aux.txt`): the device name itself, with each stripped character
+ * before, inside and after it, and percent-encoded.
+ */
+export function deviceNameSpellings(device: string): string[] {
+  return [device, ...withStrippedCharacters(device), encodeAll(device)];
+}
+
+/** The device name inside a database name express-pouchdb wrapped (`__con__`), or null. */
+function wrappedDeviceName(target: string): string | null {
+  const inner = /^__(.+)__$/.exec(target)?.[1];
+  const base = inner?.split('.')[0]?.toUpperCase() ?? '';
+  return inner && WINDOWS_DEVICE_NAMES.includes(base) ? inner : null;
+}
+
+/**
  * Spellings of database `target` in a request path that express-pouchdb opens as `target` (or
  * would, but for the front door): each stripped character before, inside and after the name, the
- * name percent-encoded, trailing dots and spaces, Windows device names it wraps in underscores,
- * and the Fauxton cluster prefix express-pouchdb removes from the URL.
+ * name percent-encoded, trailing dots and spaces, Windows device names it wraps in underscores
+ * (for a target `__con__`: `con` and its spellings), and the Fauxton cluster prefix
+ * express-pouchdb removes from the URL.
  */
 export function hostileSpellings(target: string): string[] {
-  const middle = Math.max(1, Math.floor(target.length / 2));
-  const spellings = new Set<string>();
-  for (const c of STRIPPED_CHARACTERS) {
-    const e = encodeAll(c);
-    spellings.add(`${e}${target}`);
-    spellings.add(`${target.slice(0, middle)}${e}${target.slice(middle)}`);
-    spellings.add(`${target}${e}`);
-  }
+  const spellings = new Set<string>(withStrippedCharacters(target));
+  const device = wrappedDeviceName(target);
+  if (device) for (const spelling of deviceNameSpellings(device)) spellings.add(spelling);
   for (const t of TRAILING_STRIPPED) spellings.add(`${target}${encodeAll(t)}`);
   spellings.add(encodeAll(target));
   spellings.add(`${encodeAll(target[0] ?? '')}${target.slice(1)}`);
@@ -61,6 +97,28 @@ const designDoc = {
   validate_doc_update: 'function () { throw({ forbidden: "planted" }); }',
 };
 const security = { admins: { names: ['mallory'], roles: [] }, members: { names: [], roles: [] } };
+
+/**
+ * Every method Node's HTTP server hands to express, which `app.all` routes take whatever it is
+ * (CONNECT never reaches express: Node's server answers it as a tunnel request).
+ */
+export const ALL_METHODS: readonly string[] = http.METHODS.filter((m) => m !== 'CONNECT');
+
+/** Routes express-pouchdb registers with `app.all`: each is probed with every method. */
+const ANY_METHOD_DATABASE_ROUTES: readonly string[] = [
+  '/{db}/_all_docs',
+  '/{db}/_temp_view',
+  '/{db}/_design/attache/_view/all',
+  '/{db}/_design/attache/_list/x/y',
+  '/{db}/_design/attache/_list/x/other/y',
+  '/{db}/_design/attache/_show/x',
+  '/{db}/_design/attache/_update/x',
+];
+const ANY_METHOD_SERVER_ROUTES: readonly string[] = ['/_uuids', '/_db_updates'];
+
+function everyMethod(path: string): Probe[] {
+  return ALL_METHODS.map((method) => ({ method, path }));
+}
 
 /**
  * Every route express-pouchdb 4.2 registers (lib/routes/*.js), at database level, with the method
@@ -129,6 +187,10 @@ export const DATABASE_PROBES: readonly Probe[] = [
   { method: 'PUT', path: '/{db}/{doc}/attachment.pdf', body: 'x' },
   { method: 'DELETE', path: '/{db}/{doc}/attachment.pdf' },
   { method: 'OPTIONS', path: '/{db}' },
+  { method: 'GET', path: '/{db}/_design/attache/planted.txt' },
+  { method: 'DELETE', path: '/{db}/_design/attache/planted.txt' },
+  { method: 'GET', path: '/{db}/_design/attache/_list/x/other/y' },
+  ...ANY_METHOD_DATABASE_ROUTES.flatMap(everyMethod),
 ];
 
 /** Every server-level route express-pouchdb 4.2 registers, and a few it does not. */
@@ -159,6 +221,7 @@ export const SERVER_PROBES: readonly Probe[] = [
   { method: 'GET', path: '/_node/node1@127.0.0.1/_config' },
   { method: 'GET', path: 'http://localhost/_users/_all_docs' },
   { method: 'GET', path: '*' },
+  ...ANY_METHOD_SERVER_ROUTES.flatMap(everyMethod),
 ];
 
 /**
@@ -177,6 +240,9 @@ export const USER_ALLOWED: readonly Probe[] = [
   { method: 'GET', path: '/{db}/{doc}' },
   { method: 'GET', path: '/{db}/{doc}?revs_info=true&conflicts=true' },
   { method: 'GET', path: '/{db}/{doc}/attachment.pdf' },
+  { method: 'GET', path: '/{db}/_all_docs' },
+  { method: 'HEAD', path: '/{db}/_all_docs' },
+  { method: 'POST', path: '/{db}/_all_docs' },
 ];
 
 /** `_changes` requests that ended the whole process through express-pouchdb (issue 9). */
