@@ -3,6 +3,7 @@
 // stays readable with the server gone and the reader restarted, and disappears once it is
 // unshared.
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
 import type { Page } from '@playwright/test';
 import { SAMPLE_USER } from '../../../src/shared/protocol.js';
 import { expect, test } from '../support/fixtures.js';
@@ -95,9 +96,41 @@ test('a briefing shared through the SOR appears, stays readable offline after a 
   await expect(page.getByTestId('briefing-body')).toContainText(phrase);
   await expect(page.getByTestId('briefing-counts')).toContainText('25');
 
+  // Something at the broker's address that answers every request with an error (here a
+  // stand-in answering 500, as a broken server behind a gateway would) is a sync problem: its
+  // reason is shown in words where people look, not only in a tooltip, and no "Synced just
+  // now" stands beside it.
+  const broken = createServer((_req, res) => {
+    res.writeHead(500, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: 'internal_server_error', reason: 'stand-in' }));
+  });
+  await new Promise<void>((resolve) => broken.listen(product.ports.broker, '127.0.0.1', resolve));
+  try {
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    await expect(syncStatus(page)).toHaveAttribute('data-state', 'error', { timeout: 60_000 });
+    const reason = 'The briefing server refused the sync.';
+    const banner = page.getByTestId('sync-problem');
+    await expect(banner).toBeInViewport();
+    await expect(banner).toContainText(`Sync problem. ${reason}`, { useInnerText: true });
+    await expect(banner).toContainText(/Last good sync (just now|\d+ (second|minute)s? ago)/);
+    // Shown, not only announced: a line of text, not a visually hidden one-pixel box.
+    const box = await banner.boundingBox();
+    expect(box?.width).toBeGreaterThan(300);
+    expect(box?.height).toBeGreaterThan(12);
+    await expect(syncStatus(page)).toContainText('Sync problem');
+    await expect(page.getByTestId('sync-problem-reason')).toContainText(reason);
+    for (const place of [syncStatus(page), banner]) {
+      await expect(place).not.toContainText(/Synced/);
+    }
+  } finally {
+    await new Promise((resolve) => broken.close(resolve));
+    broken.closeAllConnections();
+  }
+
   // Back on the network, the SOR unshares it: it leaves the reader by itself.
   await product.startServer();
   await expect(syncStatus(page)).toHaveAttribute('data-state', 'up-to-date', { timeout: 60_000 });
+  await expect(page.getByTestId('sync-problem')).toHaveCount(0);
   await product.unshare(sorId, [SAMPLE_USER.id]);
   await expect(briefingButton(page, title)).toHaveCount(0, { timeout: 30_000 });
   await expect(page.getByTestId('briefing-counts')).toContainText('24');
