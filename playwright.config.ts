@@ -48,11 +48,11 @@ export default defineConfig<E2eOptions, E2eWorkerOptions>({
     {
       // The product's flows again with the server on Apache CouchDB, the production database
       // (tests/support/couchdb.ts says where it comes from; without one they report themselves
-      // skipped, and in CI that fails the run): every reader spec and the annotations spec. The
-      // other browser-only specs (accessibility, the host bridge) test the page and the host,
-      // which do not change with the database.
+      // skipped, and in CI that fails the run): every reader spec (annotations and PDF notes
+      // among them). The browser-only specs (accessibility, the host bridge) test the page and
+      // the host, which do not change with the database.
       name: 'chromium-couchdb',
-      testMatch: /(reader\/.*|browser\/annotations)\.spec\.ts/,
+      testMatch: /reader\/.*\.spec\.ts/,
       use: { shell: 'chromium', backend: 'couchdb' },
     },
     {

@@ -4,16 +4,20 @@ import { findCouchDb, skipReason, TEST_BACKEND_VAR } from './tests/support/couch
 import { COUCHDB_SKIP_VAR } from './tests/support/couchdb-runner.js';
 
 // The tests whose servers run on Apache CouchDB too (the `couchdb` project): every server
-// integration test that reaches CouchDB through the server, and the device sync tests. Left out:
+// integration test that reaches CouchDB through the server, and every device test that syncs
+// through the server (sync, wipe, annotations on two devices and under kills, volume, share
+// latency). Left out:
 // what only the embedded server has (its process, socket, sandbox and LevelDB purge:
 // embedded-couch-*, leveldb-purge, loopback-only, process-files, start-all*), what reaches no
 // CouchDB (queues, SOR, CLI, sign-in, refusal floods, a stubbed upstream), and the crash test
 // (fault-injection kills the Attaché process, which the embedded server dies with: with Apache
 // CouchDB it would prove nothing more than the pipeline test, in four minutes).
 const ON_COUCHDB = [
+  'tests/integration/server/annotations-returns.test.ts',
   'tests/integration/server/audit-coverage.test.ts',
   'tests/integration/server/bad-input.test.ts',
   'tests/integration/server/broker-*.test.ts',
+  'tests/integration/server/classification-ceiling.test.ts',
   'tests/integration/server/devices-cli.test.ts',
   'tests/integration/server/fanout-workers.test.ts',
   'tests/integration/server/pipeline.test.ts',
@@ -24,8 +28,12 @@ const ON_COUCHDB = [
   'tests/integration/server/separation*.test.ts',
   'tests/integration/server/unshare-compaction.test.ts',
   'tests/integration/server/couchdb-*.test.ts',
+  'tests/integration/device/annotations-kill.test.ts',
+  'tests/integration/device/annotations-two-devices.test.ts',
   'tests/integration/device/device-sync.test.ts',
+  'tests/integration/device/first-sync-volume.test.ts',
   'tests/integration/device/remote-wipe.test.ts',
+  'tests/integration/device/share-latency.test.ts',
 ];
 const NOT_ON_COUCHDB = ['tests/integration/server/broker-upstream-failures.test.ts'];
 

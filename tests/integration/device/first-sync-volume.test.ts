@@ -4,7 +4,6 @@
 // (With PouchDB's replicator this never completed: one GET per attachment, all of a batch's at
 // once, ran into the broker's limits.)
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openUserStore } from '../../../src/main/storage/store.pouch.js';
 import { createSyncService } from '../../../src/main/sync/sync-service.js';
@@ -12,7 +11,8 @@ import type { SyncStatus } from '../../../src/shared/ipc.js';
 import { briefing, memoryLogger, tempDir } from '../../unit/device/fixtures.js';
 import { createInMemoryKeychainTestDouble } from '../../unit/device/auth-doubles.js';
 import { auditRecords } from '../server/broker-client.js';
-import { basic, couchRequest } from '../server/couch-socket.js';
+import type { CouchDoc } from '../../../server/src/couch/types.js';
+import { basic, couchClientFor, couchEndpointRequest } from '../server/couch-socket.js';
 import type { Harness } from '../server/server-harness.js';
 import { briefingInput, startHarness, waitFor } from '../server/server-harness.js';
 
@@ -22,23 +22,13 @@ const PDF_BYTES = 64 * 1024;
 
 let h: Harness;
 
-/** The CouchDB admin the server set up (its secrets file). */
-function couchAdmin(): { username: string; password: string } {
-  return (
-    JSON.parse(fs.readFileSync(h.server.files.serverSecrets, 'utf8')) as {
-      couchAdmin: { username: string; password: string };
-    }
-  ).couchAdmin;
-}
-
 /** Writes briefings into the person's database as the fan-out does (as the CouchDB admin). */
 async function writeBriefings(db: string, docs: object[]): Promise<void> {
+  const couch = couchClientFor(h.server, h.couchAdminCredentials);
   for (let i = 0; i < docs.length; i += 40) {
-    const reply = await couchRequest(h.server.couch.socketPath ?? '', 'POST', `/${db}/_bulk_docs`, {
-      authorization: basic(couchAdmin()),
-      body: JSON.stringify({ docs: docs.slice(i, i + 40) }),
-    });
-    if (reply.status !== 201) throw new Error(`writing briefings: ${reply.status} ${reply.text}`);
+    const results = await couch.bulkDocs(db, docs.slice(i, i + 40) as CouchDoc[]);
+    const failed = results.filter((result) => result.error !== undefined);
+    if (failed.length > 0) throw new Error(`writing briefings: ${JSON.stringify(failed[0])}`);
   }
 }
 
@@ -89,11 +79,11 @@ describe('a first sync at volume through the broker', () => {
     sync.onStatus((status) => statuses.push(status));
     // The newest are the server's 50 latest changes: within one `_bulk_docs` the database
     // numbers the documents in the order it finishes them, not the order they were sent.
-    const latest = await couchRequest(
-      h.server.couch.socketPath ?? '',
+    const latest = await couchEndpointRequest(
+      h.server.couch,
       'GET',
       `/${h.dbNames(USER).briefings}/_changes?descending=true&limit=50`,
-      { authorization: basic(couchAdmin()) },
+      { authorization: basic(h.couchAdminCredentials) },
     );
     const newest = (JSON.parse(latest.text) as { results: { id: string }[] }).results.map(
       (change) => change.id,

@@ -1,4 +1,4 @@
-// Painting marks over a real DOM (jsdom here; Chromium in tests/e2e/browser/annotations.spec.ts).
+// Painting marks over a real DOM (jsdom here; Chromium in tests/e2e/reader/annotations.spec.ts).
 import { JSDOM } from 'jsdom';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {

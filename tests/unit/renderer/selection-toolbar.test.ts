@@ -1,6 +1,6 @@
 // Where the selection toolbar goes (placeToolbar), and what a selection is (readSelection) on a
 // real DOM (jsdom: it has no layout, so a fixed box stands in for the range's; Chromium places
-// it for real in tests/e2e/browser/annotations.spec.ts).
+// it for real in tests/e2e/reader/annotations.spec.ts).
 import { JSDOM } from 'jsdom';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
