@@ -47,6 +47,13 @@ test('a briefing shared through the SOR appears, stays readable offline after a 
         contentType: 'application/pdf',
         dataBase64: await pdfWithText(pdfLine),
       },
+      // Declared a PDF, but its bytes are not one (a damaged or mislabelled file from the SOR):
+      // nothing on the way checks a PDF's inside, so it reaches the reader as it is.
+      {
+        name: 'Damaged.pdf',
+        contentType: 'application/pdf',
+        dataBase64: Buffer.from('%PDF-1.7\nthis file was cut short').toString('base64'),
+      },
     ],
   });
 
@@ -84,7 +91,23 @@ test('a briefing shared through the SOR appears, stays readable offline after a 
     'true',
   );
   await expect(viewer).toContainText(pdfLine);
+  await expect(viewer.getByRole('button', { name: 'Zoom in' })).toBeEnabled();
   await viewer.getByRole('button', { name: 'Close' }).click();
+
+  // One that cannot be rendered says so, and offers no zoom: there is nothing to zoom.
+  await briefing.getByRole('button', { name: 'Open Damaged.pdf' }).click();
+  const damaged = page.getByRole('dialog', { name: /Damaged\.pdf/ });
+  await expect(damaged.getByRole('alert')).toHaveText(
+    'This PDF could not be displayed. The file may be damaged.',
+  );
+  const zoom = damaged.getByRole('group', { name: 'Zoom' });
+  for (const name of ['Zoom out', 'Zoom in', 'Fit to width']) {
+    await expect(zoom.getByRole('button', { name })).toBeDisabled();
+  }
+  await page.keyboard.press('+');
+  await expect(zoom.getByRole('status', { name: 'Zoom level' })).toHaveText('–');
+  await damaged.getByRole('button', { name: 'Close' }).click();
+  await expect(damaged).toHaveCount(0);
 
   // The plane: the server is gone and the reader is restarted.
   await product.stopServer();
