@@ -26,7 +26,8 @@ const READ = ['GET', 'HEAD'] as const;
 
 /**
  * What the broker may do for a user, per kind of database: the one table to extend when devices
- * need more (it must stay equal to what the broker forwards, server/src/broker/broker-policy.ts).
+ * need more (it must stay equal to what the broker forwards, server/src/broker/allow-list.ts:
+ * tests/unit/server/couch-guard.test.ts compares the two both ways).
  * `info`: the database itself; `endpoints`: `/<db>/<endpoint>`; `doc`: `/<db>/<id>`;
  * `attachment`: `/<db>/<id>/<name>`. Document ids starting with `_` (design, local) are never a
  * user's: they are endpoints, and only the listed ones exist for users.
@@ -35,9 +36,11 @@ export const USER_ACCESS = {
   briefings: {
     info: READ,
     endpoints: {
-      _changes: [...READ, 'POST'],
-      _all_docs: [...READ, 'POST'],
+      _changes: ['GET'],
+      _all_docs: ['GET', 'POST'],
       _bulk_get: ['POST'],
+      // Not forwarded for devices: the broker's own revision check, as the user
+      // (broker/revision-checks.ts).
       _revs_diff: ['POST'],
     },
     doc: READ,
@@ -46,8 +49,8 @@ export const USER_ACCESS = {
   returns: {
     info: READ,
     endpoints: {
-      _changes: [...READ, 'POST'],
-      _all_docs: [...READ, 'POST'],
+      _changes: ['GET'],
+      _all_docs: ['GET', 'POST'],
       _bulk_get: ['POST'],
       _revs_diff: ['POST'],
       _bulk_docs: ['POST'],

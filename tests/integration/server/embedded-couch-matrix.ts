@@ -135,7 +135,6 @@ export const DATABASE_PROBES: readonly Probe[] = [
   { method: 'GET', path: '/{db}/_all_docs?include_docs=true' },
   { method: 'POST', path: '/{db}/_all_docs?include_docs=true', body: { keys: ['{doc}'] } },
   { method: 'GET', path: '/{db}/_changes?include_docs=true' },
-  { method: 'POST', path: '/{db}/_changes?include_docs=true', body: {} },
   { method: 'POST', path: '/{db}/_bulk_get', body: { docs: [{ id: '{doc}' }] } },
   { method: 'POST', path: '/{db}/_revs_diff', body: { '{doc}': ['1-x'] } },
   {
@@ -226,7 +225,9 @@ export const SERVER_PROBES: readonly Probe[] = [
 
 /**
  * What a user may do in their own databases (the rest is refused): the endpoints the broker
- * forwards. Keys are `METHOD path-template`, `{own}` one of the user's two databases.
+ * forwards, and its own revision check (`_revs_diff`). Keys are `METHOD path-template`, `{own}`
+ * one of the user's two databases. (The guard's table is compared with the broker's both ways in
+ * tests/unit/server/couch-guard.test.ts.)
  */
 export const USER_ALLOWED: readonly Probe[] = [
   { method: 'GET', path: '/{db}' },
@@ -234,14 +235,12 @@ export const USER_ALLOWED: readonly Probe[] = [
   { method: 'GET', path: '/{db}/_all_docs?include_docs=true' },
   { method: 'POST', path: '/{db}/_all_docs?include_docs=true', body: { keys: ['{doc}'] } },
   { method: 'GET', path: '/{db}/_changes?include_docs=true' },
-  { method: 'POST', path: '/{db}/_changes?include_docs=true', body: {} },
   { method: 'POST', path: '/{db}/_bulk_get', body: { docs: [{ id: '{doc}' }] } },
   { method: 'POST', path: '/{db}/_revs_diff', body: { '{doc}': ['1-x'] } },
   { method: 'GET', path: '/{db}/{doc}' },
   { method: 'GET', path: '/{db}/{doc}?revs_info=true&conflicts=true' },
   { method: 'GET', path: '/{db}/{doc}/attachment.pdf' },
   { method: 'GET', path: '/{db}/_all_docs' },
-  { method: 'HEAD', path: '/{db}/_all_docs' },
   { method: 'POST', path: '/{db}/_all_docs' },
 ];
 

@@ -3,10 +3,13 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { createCouchAuthenticator, parseBasicAuth } from '../../../server/src/couch/couch-auth.js';
 import type { StoredPassword } from '../../../server/src/couch/couch-auth.js';
+import type { Endpoint } from '../../../server/src/broker/allow-list.js';
+import { ENDPOINTS, ruleFor } from '../../../server/src/broker/allow-list.js';
 import {
   checkUserWrite,
   databaseKind,
   decideCouchRequest,
+  USER_ACCESS,
 } from '../../../server/src/couch/couch-guard.js';
 import type { CouchIdentity } from '../../../server/src/couch/couch-guard.js';
 import { CONTROL_DB } from '../../../server/src/couch/control-db.js';
@@ -91,9 +94,9 @@ describe('embedded CouchDB front door: who may do what', () => {
     ['GET', `/${bobs.briefings}/`],
     ['HEAD', `/${bobs.briefings}`],
     ['GET', `/${bobs.briefings}/_changes?feed=longpoll`],
-    ['POST', `/${bobs.briefings}/_changes`],
     ['POST', `/${bobs.briefings}/_all_docs`],
     ['POST', `/${bobs.briefings}/_bulk_get`],
+    ['POST', `/${bobs.returns}/_revs_diff`],
     ['POST', `/${bobs.briefings}/_revs_diff`],
     ['GET', `/${bobs.briefings}/briefing%3ABRF-1`],
     ['GET', `/${bobs.briefings}/briefing%3ABRF-1/brief.pdf`],
@@ -117,6 +120,8 @@ describe('embedded CouchDB front door: who may do what', () => {
     ['POST', `/${bobs.briefings}`],
     ['PUT', `/${bobs.briefings}/x`],
     ['POST', `/${bobs.briefings}/_bulk_docs`],
+    // The broker never forwards it: changes are read with GET.
+    ['POST', `/${bobs.briefings}/_changes`],
     ['POST', `/${bobs.briefings}/_find`],
     ['POST', `/${bobs.briefings}/_index`],
     ['POST', `/${bobs.briefings}/_explain`],
@@ -237,5 +242,63 @@ describe('embedded CouchDB authentication', () => {
     expect(parseBasicAuth(header('a', 'b:c'))).toEqual({ username: 'a', password: 'b:c' });
     expect(parseBasicAuth(header('', 'b'))).toBeNull();
     expect(parseBasicAuth('basic YTpi')).toBeNull();
+  });
+});
+
+describe('embedded CouchDB front door: the same table as the broker', () => {
+  // The broker forwards a user's request to the server's CouchDB as that user; on the embedded
+  // server the guard's USER_ACCESS decides. A request the broker's allow-list admits but the
+  // guard refuses would break devices; a path the guard admits for users that no rule of the
+  // broker names is a door nobody uses. Either way the two tables drifted apart.
+  const PATHS: Record<Endpoint, (db: string) => string> = {
+    database: (db) => `/${db}`,
+    changes: (db) => `/${db}/_changes`,
+    all_docs: (db) => `/${db}/_all_docs`,
+    bulk_get: (db) => `/${db}/_bulk_get`,
+    revs_diff: (db) => `/${db}/_revs_diff`,
+    bulk_docs: (db) => `/${db}/_bulk_docs`,
+    document: (db) => `/${db}/doc-1`,
+    attachment: (db) => `/${db}/doc-1/paper.pdf`,
+  };
+  const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'COPY'] as const;
+
+  it('admits every request the broker forwards for a user, on both of their databases', () => {
+    for (const alias of ['briefings', 'returns'] as const) {
+      for (const endpoint of ENDPOINTS) {
+        for (const method of METHODS) {
+          if (!ruleFor(alias, endpoint, method)) continue;
+          const url = PATHS[endpoint](bobs[alias]);
+          expect(decide(method, url, bob), `${method} ${endpoint} on ${alias}`).toMatchObject({
+            allow: true,
+          });
+        }
+      }
+    }
+  });
+
+  it('admits nothing for a user beyond what the broker forwards or asks itself', () => {
+    // The broker's own question as the user, before it forwards a read naming revisions
+    // (broker/revision-checks.ts); its other one is a document read.
+    const ownAsks = new Set(['revs_diff POST']);
+    for (const alias of ['briefings', 'returns'] as const) {
+      const access = USER_ACCESS[alias];
+      const named = (endpoint: Endpoint, method: string) =>
+        ownAsks.has(`${endpoint} ${method}`) ||
+        (ENDPOINTS.some((e) => e === endpoint) && ruleFor(alias, endpoint, method) !== undefined);
+      for (const method of access.info)
+        expect(named('database', method), `${method} info`).toBe(true);
+      for (const method of access.doc) {
+        expect(named('document', method), `${method} document on ${alias}`).toBe(true);
+      }
+      for (const method of access.attachment) {
+        expect(named('attachment', method), `${method} attachment on ${alias}`).toBe(true);
+      }
+      for (const [path, methods] of Object.entries(access.endpoints)) {
+        const endpoint = path.slice(1) as Endpoint;
+        for (const method of methods) {
+          expect(named(endpoint, method), `${method} ${path} on ${alias}`).toBe(true);
+        }
+      }
+    }
   });
 });
