@@ -1,10 +1,11 @@
 // A managed device, end to end in the reader (Chromium through the browser host, or the Electron
 // app) against the real server, provider and keychain: the organisation's policy file (the Linux
 // reader, pointed at it by ATTACHE_POLICY_FILE through the fixture's `policy` option) locks the
-// theme and the reader shows it "set by your organisation"; a briefing's marking decides whether
-// it prints and whether its text copies; links open only where policy allows, after a
-// confirmation; a device without a valid server address says it is not set up; and the
-// diagnostics zip holds no token, no briefing and not the person.
+// theme and the reader shows it "set by your organisation" and lists the value it could not use
+// (setting, source, why); a briefing's marking decides whether it prints and whether its text
+// copies; links open only where policy allows, after a confirmation; a device without a valid
+// server address says it is not set up; and the diagnostics zip holds no token, no briefing and
+// not the person.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -90,9 +91,14 @@ async function savedFile(reader: Reader, save: () => Promise<void>): Promise<Uin
 }
 
 test.describe('with the theme and printing set by the organisation', () => {
-  test.use({ productOptions: { policy: { Theme: 'dark', PrintBlockedFrom: 'PROTECTED' } } });
+  // LogLevel's value is not one the app knows: ignored, and said so.
+  test.use({
+    productOptions: {
+      policy: { Theme: 'dark', PrintBlockedFrom: 'PROTECTED', LogLevel: 'chatty' },
+    },
+  });
 
-  test('a policy file locks the theme: the reader shows it locked, set by your organisation', async ({
+  test('a policy file locks the theme: the reader shows it locked, set by your organisation, and lists the value it could not use', async ({
     product: running,
     reader,
   }) => {
@@ -123,6 +129,15 @@ test.describe('with the theme and printing set by the organisation', () => {
     );
     await expect(policy.getByRole('row', { name: /^OFFICIAL May/ })).toContainText(
       'May be printed, with your name and the time on every page.',
+    );
+    // The value the organisation set that could not be used: which setting, from where, why.
+    const problems = settings.getByTestId('settings-problems');
+    await expect(problems.getByRole('listitem')).toHaveText([
+      `LogLevel from ${running.policyFile ?? ''} must be one of: debug, info, warn, error; the default applies.`,
+    ]);
+    await expect(problems.getByRole('listitem').locator('strong')).toHaveText('LogLevel');
+    await expect(problems.getByRole('listitem').locator('code')).toHaveText(
+      running.policyFile ?? '',
     );
     await page.screenshot({ path: test.info().outputPath('settings-locked-theme.png') });
     await settings.getByRole('button', { name: 'Close' }).click();
