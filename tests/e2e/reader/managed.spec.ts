@@ -1,13 +1,13 @@
 // A managed device, end to end in the reader (Chromium through the browser host, or the Electron
 // app) against the real server, provider and keychain: the organisation's policy file (the Linux
 // reader, pointed at it by ATTACHE_POLICY_FILE through the fixture's `policy` option) locks the
-// theme and the reader shows it "set by your organisation" and lists the value it could not use
-// (setting, source, why); a briefing's marking decides whether it prints and whether its text
-// copies; links open only where policy allows, after a confirmation; a device without a valid
-// server address says it is not set up; and the diagnostics zip holds no token, no briefing and
-// not the person.
+// theme and the reader shows it "set by your organisation", lists the value it could not use
+// (setting, source, why) and About names the version and server; a briefing's marking decides
+// whether it prints and whether its text copies; links open only where policy allows, after a
+// confirmation; a device without a valid server address says it is not set up; and the
+// diagnostics zip holds no token, no briefing and not the person.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,13 @@ import { expect, test } from '../support/fixtures.js';
 import type { Product } from '../support/product.js';
 import type { Reader } from '../support/shells.js';
 import { signIn } from '../support/sign-in.js';
+
+/** The version the app reports: the project's own. */
+const APP_VERSION = (
+  JSON.parse(readFileSync(join(import.meta.dirname, '../../../package.json'), 'utf8')) as {
+    version: string;
+  }
+).version;
 
 const briefingButton = (page: Page, title: string) =>
   page
@@ -144,6 +151,13 @@ test.describe('with the theme and printing set by the organisation', () => {
 
     await page.getByRole('button', { name: 'About Attaché' }).click();
     const about = page.getByRole('dialog', { name: 'About Attaché' });
+    const fact = (term: string) =>
+      about
+        .locator('.about-dialog__facts > div')
+        .filter({ has: page.locator('dt', { hasText: new RegExp(`^${term}$`) }) })
+        .locator('dd');
+    await expect(fact('Version')).toHaveText(APP_VERSION);
+    await expect(fact('Server')).toHaveText(running.deviceBrokerUrl);
     await expect(about.getByTestId('device-id')).toHaveText(running.deviceId());
     const origins = about.getByTestId('setting-origins');
     await expect(origins.getByRole('row', { name: /^Theme/ })).toContainText(
