@@ -3,9 +3,10 @@
 // reader, pointed at it by ATTACHE_POLICY_FILE through the fixture's `policy` option) locks the
 // theme and the reader shows it "set by your organisation", lists the value it could not use
 // (setting, source, why) and About names the version and server; a briefing's marking decides
-// whether it prints and whether its text copies; links open only where policy allows, after a
-// confirmation; a device without a valid server address says it is not set up; and the
-// diagnostics zip holds no token, no briefing and not the person.
+// whether it prints (watermarked with the reader's name and the time) and whether its text
+// copies; links open only where policy allows, after a confirmation; a device without a valid
+// server address says it is not set up; and the diagnostics zip holds no token, no briefing and
+// not the person.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -232,10 +233,21 @@ test.describe('with the default policy', () => {
     await expect(page.getByTestId('classification-banner-top')).toHaveCSS('position', 'fixed');
     await expect(page.getByTestId('classification-banner-bottom')).toHaveCSS('position', 'fixed');
     await expect(page.getByTestId('watermark')).toHaveCSS('position', 'fixed');
-    await expect(page.getByTestId('watermark')).toHaveAttribute(
-      'data-watermark-text',
-      /Alex Morgan/,
-    );
+    // The reader's name and the time now, as the reader writes a date and time (formatDateTime:
+    // medium date, short time, in the page's locale and zone), give or take a couple of minutes.
+    const watermark =
+      (await page.getByTestId('watermark').getAttribute('data-watermark-text')) ?? '';
+    const [name, shownTime] = watermark.split(' · ');
+    expect(name).toBe(SAMPLE_USER.displayName);
+    const timesNow = await page.evaluate(() => {
+      const format = new Intl.DateTimeFormat(undefined, {
+        dateStyle: 'medium',
+        timeStyle: 'short',
+      });
+      const now = Date.now();
+      return [-2, -1, 0, 1].map((minutes) => format.format(now + minutes * 60_000));
+    });
+    expect(timesNow, `watermark "${watermark}"`).toContain(shownTime);
     await page.screenshot({ path: test.info().outputPath('print-official.png') });
   });
 
