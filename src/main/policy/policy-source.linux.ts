@@ -7,6 +7,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { SettingProblem } from '../../shared/settings.js';
 import type { PolicyLayer, PolicyReading, PolicySource } from './types.js';
+import { whereParseFailed } from './parse-problem.js';
 
 export const LINUX_POLICY_FILE = '/etc/attache/policy.json';
 /** Most bytes read from one policy file: a policy is a few hundred bytes. */
@@ -45,7 +46,7 @@ async function readPolicyFile(path: string): Promise<FileResult> {
       problem: {
         name: '(file)',
         from: path,
-        reason: `is not JSON (${error instanceof Error ? error.message : String(error)})`,
+        reason: `is not JSON: a mistake${whereParseFailed(error, text) || ' somewhere in it'}`,
       },
     };
   }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { parse, parseBinary } from 'plist';
 import type { SettingProblem } from '../../shared/settings.js';
 import type { PolicyLayer, PolicyReading, PolicySource } from './types.js';
+import { whereParseFailed } from './parse-problem.js';
 
 export const BUNDLE_ID = 'au.gov.attache.reader';
 export const MANAGED_PREFERENCES_DIR = '/Library/Managed Preferences';
@@ -60,7 +61,7 @@ async function readLayer(path: string, problems: SettingProblem[]): Promise<Poli
     problems.push({
       name: '(file)',
       from: path,
-      reason: `is not a property list Attaché can read (${error instanceof Error ? error.message : String(error)})`,
+      reason: `is not a property list Attaché can read: a mistake${whereParseFailed(error) || ' somewhere in it'}`,
     });
     return null;
   }

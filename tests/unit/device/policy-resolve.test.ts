@@ -182,6 +182,24 @@ describe('invalid values are reported, never guessed', () => {
     expect(resolveSettings(input({ policy })).ready).toBe(true);
   });
 
+  it('says where a policy file is not JSON without quoting any of it (it may hold a secret)', async () => {
+    for (const text of [
+      '{ "ClientId": s3cr3t-client-value }',
+      `{\n  "Theme": "dark",\n  "ClientId": "${'x'.repeat(40)}" "s3cr3t-client-value"\n}`,
+      `{ "ServerUrl": "https://s3cr3t-client-value.example", ${' '.repeat(200)}`,
+    ]) {
+      const { policy } = await policyFiles(text);
+      const [problem, ...others] = policy.problems;
+      expect(others).toEqual([]);
+      expect(problem?.reason).toMatch(
+        /^is not JSON: a mistake (at line \d+, column \d+|somewhere in it)$/,
+      );
+      expect(JSON.stringify(policy)).not.toContain('s3cr3t');
+    }
+    const { policy } = await policyFiles('{\n  "Theme": "dark",\n  "ClientId": 42 43\n}');
+    expect(policy.problems[0]?.reason).toBe('is not JSON: a mistake at line 3, column 18');
+  });
+
   it('treats an absent policy file as no policy', async () => {
     const { policy } = await policyFiles(undefined);
     expect(policy).toEqual({ layers: [], problems: [] });

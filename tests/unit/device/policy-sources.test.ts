@@ -151,6 +151,18 @@ describe('macOS managed preferences (real property lists)', () => {
     expect(reading.layers).toEqual([]);
     expect(reading.problems[0]?.reason).toContain('is not a property list');
   });
+
+  it('says a property list cannot be read without quoting any of it (it may hold a secret)', async () => {
+    const broken = build({ ClientId: 's3cr3t-client-value' }).replace('</dict>', '<dict></plist>');
+    for (const text of [broken, 's3cr3t-client-value', '<?xml version="1.0"?><plist>s3cr3t']) {
+      const reading = await (await managedPreferences(text, null)).read();
+      expect(reading.problems).toHaveLength(1);
+      expect(reading.problems[0]?.reason).toMatch(
+        /^is not a property list Attaché can read: a mistake (at line \d+, column \d+|somewhere in it)$/,
+      );
+      expect(JSON.stringify(reading)).not.toContain('s3cr3t');
+    }
+  });
 });
 
 describe('choosing the source', () => {
