@@ -211,18 +211,30 @@ async function main(): Promise<void> {
     }
     console.log(rows.join('\n'));
 
+    // The product opens the index as the person's workspace opens (search-service.ts), so the
+    // first query a person types meets an open index unless they type within the open's time:
+    // both parts are printed, and their sum (a query typed the moment the app is up).
     const cold: number[] = [];
+    const opens: number[] = [];
+    const firsts: number[] = [];
     for (let r = 0; r < RESTARTS; r++) {
       await opened.index.close();
       const query = queryOf('word');
       const start = performance.now();
       opened = await openSearchIndex({ path: file, key, logger });
+      const open = performance.now();
       await opened.index.query({ query: parseQuery(query.text, {}), limit: 50 });
-      cold.push(performance.now() - start);
+      const end = performance.now();
+      cold.push(end - start);
+      opens.push(open - start);
+      firsts.push(end - open);
     }
+    const p = (values: number[]) =>
+      `p50 ${ms(quantile(values, 0.5))}, p95 ${ms(quantile(values, 0.95))}`;
     console.log(
-      `First query after a cold open (${RESTARTS} restarts, worker start included): ` +
-        `p50 ${ms(quantile(cold, 0.5))}, p95 ${ms(quantile(cold, 0.95))}`,
+      `First query after a cold open (${RESTARTS} restarts, worker start included): ${p(cold)}\n` +
+        `  of which the open (worker start, key, schema check): ${p(opens)}\n` +
+        `  and the first query on the open index: ${p(firsts)}`,
     );
     await opened.index.close();
   } finally {
