@@ -85,6 +85,8 @@ export function createPoller(deps: PollerDeps): Poller {
   // polled meanwhile (the lease can be lost and taken back between two polls, unseen here): it
   // may have filled the queue, so the room seen before is forgotten.
   let ownCursor: string | null | undefined;
+  /** The last poll stopped because the queue was full, not because the SOR had nothing new. */
+  let queueFull = false;
 
   async function pollOnce(): Promise<number> {
     if (!deps.lease.isHeld()) {
@@ -93,9 +95,13 @@ export function createPoller(deps: PollerDeps): Poller {
     }
     const cursor = readCursor(deps.lease);
     if (cursor !== ownCursor) headroom = 0;
+    queueFull = false;
     if (deps.maxQueued !== undefined && headroom <= 0) {
       const { ready } = await deps.queue.depth();
-      if (ready >= deps.maxQueued) return 0; // the fan-out is behind: let it catch up first
+      if (ready >= deps.maxQueued) {
+        queueFull = true;
+        return 0; // the fan-out is behind: let it catch up first
+      }
       headroom = deps.maxQueued - ready;
     }
     const page = await deps.sor.listChanges(cursor, deps.batchSize);
@@ -146,7 +152,9 @@ export function createPoller(deps: PollerDeps): Poller {
         else if (failures % 10 === 0) log.warn(details, 'polling is still failing');
         else log.debug(details, 'polling failed again');
       }
-      if (running && delay > 0) await idle(delay, failures === 0);
+      // While the queue is full the SOR's "something changed" is true and says nothing new:
+      // listening to it would wake the poller straight back into another look at the queue.
+      if (running && delay > 0) await idle(delay, failures === 0 && !queueFull);
     }
   }
 

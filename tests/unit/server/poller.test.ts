@@ -155,9 +155,15 @@ describe('poller woken by the SOR', () => {
   });
 
   /** A poller on the demo SOR, with or without its "something changed". */
-  const start = (options: { wake: boolean; intervalMs: number }) => {
+  const start = (options: {
+    wake: boolean;
+    intervalMs: number;
+    maxQueued?: number;
+    batchSize?: number;
+  }) => {
     let polls = 0;
     let queued = 0;
+    let depths = 0;
     const adapter: SorAdapter = {
       fetchDocument: (id) => sor.fetchDocument(id),
       fetchShareState: (id) => sor.fetchShareState(id),
@@ -170,23 +176,33 @@ describe('poller woken by the SOR', () => {
       },
       ...(options.wake
         ? {
-            waitForChanges: (cursor: string | null, ms: number, signal: AbortSignal) =>
-              sor.waitForChanges(cursor, ms, signal),
+            // As an SOR over the network answers: never within the same turn of the event loop.
+            waitForChanges: async (cursor: string | null, ms: number, signal: AbortSignal) => {
+              await new Promise((resolve) => setImmediate(resolve));
+              return sor.waitForChanges(cursor, ms, signal);
+            },
           }
         : {}),
     };
     const poller = createPoller({
       sor: adapter,
-      queue,
+      queue: {
+        ...queue,
+        depth: () => {
+          depths += 1;
+          return queue.depth();
+        },
+      },
       lease: memoryLease().lease,
       metrics: createMetrics({ queueDepth: () => queue.depth() }),
       intervalMs: options.intervalMs,
-      batchSize: 100,
+      batchSize: options.batchSize ?? 100,
       maxBackoffMs: 60_000,
       onEnqueued: () => (queued += 1),
+      ...(options.maxQueued === undefined ? {} : { maxQueued: options.maxQueued }),
     });
     poller.start();
-    return { poller, polls: () => polls, queued: () => queued };
+    return { poller, polls: () => polls, queued: () => queued, depths: () => depths };
   };
 
   it('reads a share at once when the SOR says something changed, not at the next interval', async () => {
@@ -196,6 +212,22 @@ describe('poller woken by the SOR', () => {
     sor.create({ content: {}, recipients: ['ann'] });
     await until(() => running.queued() === 1);
     await running.poller.stop();
+  });
+
+  it('waits its interval while the queue is full, though the SOR says more has changed', async () => {
+    // Seen at volume on Apache CouchDB: the fan-out behind, the queue at its limit, and the SOR
+    // answering "something changed" at once (the changes not yet read) woke the poller straight
+    // back into another look at the queue, thousands of times a second, starving the process.
+    for (let n = 0; n < 20; n += 1) sor.create({ content: {}, recipients: [`user-${n}`] });
+    const running = start({ wake: true, intervalMs: 100, maxQueued: 10, batchSize: 4 });
+    await until(() => running.queued() >= 3);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const looks = running.depths();
+    await running.poller.stop();
+    // About one look per interval (500 ms / 100 ms), not one per wake-up.
+    expect(looks).toBeLessThanOrEqual(10);
+    // Three pages of 4 went out before the queue was full; the rest waits in the SOR.
+    expect((await queue.depth()).ready).toBe(12);
   });
 
   it('still reads shares on its interval when the SOR cannot say something changed', async () => {
