@@ -1,43 +1,9 @@
 // The words of a briefing for the index: its body's text out of the (already sanitised) HTML,
 // read with a real HTML parser (htmlparser2: entities decoded, markup never taken for words).
 import { Parser } from 'htmlparser2';
+import { BLOCK_ELEMENTS as BLOCKS } from '../../shared/html-blocks.js';
 import type { BriefingSource, IndexedBriefing } from './types.js';
 
-/** Elements whose end also ends a word, so "<p>one</p><p>two</p>" is two words. */
-const BLOCKS = new Set([
-  'address',
-  'article',
-  'aside',
-  'blockquote',
-  'br',
-  'dd',
-  'div',
-  'dl',
-  'dt',
-  'figcaption',
-  'figure',
-  'footer',
-  'h1',
-  'h2',
-  'h3',
-  'h4',
-  'h5',
-  'h6',
-  'header',
-  'hr',
-  'li',
-  'main',
-  'nav',
-  'ol',
-  'p',
-  'pre',
-  'section',
-  'table',
-  'td',
-  'th',
-  'tr',
-  'ul',
-]);
 /** Never text, even if a future sanitiser let one through. */
 const SKIPPED = new Set(['script', 'style', 'template', 'noscript']);
 

@@ -8,9 +8,15 @@ import { readStoreKey } from '../../../src/main/storage/store-key.js';
 import { openUserStore } from '../../../src/main/storage/store.pouch.js';
 import type { UserStore } from '../../../src/main/storage/types.js';
 import { MAX_KEPT_VERSIONS } from '../../../src/main/storage/version-texts.pouch.js';
-import type { Result } from '../../../src/shared/result.js';
 import { createInMemoryKeychainTestDouble } from './auth-doubles.js';
-import { briefing, memoryLogger, seedLocalBriefings, storeLocation, tempDir } from './fixtures.js';
+import {
+  briefing,
+  memoryLogger,
+  resultValue,
+  seedLocalBriefings,
+  storeLocation,
+  tempDir,
+} from './fixtures.js';
 import { ciphertextProbe, decryptedEntries, filesContaining } from './raw-store.js';
 
 const USER = 'alex.morgan';
@@ -19,10 +25,7 @@ const PHRASE = 'Operation Quiet Lantern';
 const V3_BODY = `<p>We will present the fiscal outlook to Cabinet. ${PHRASE} begins at dawn.</p>`;
 const keychain = createInMemoryKeychainTestDouble();
 
-function value<T>(result: Result<T>): T {
-  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
-  return result.value;
-}
+const value = resultValue;
 
 describe('the text of an annotated version', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;

@@ -7,19 +7,15 @@ import { openUserStore } from '../../../src/main/storage/store.pouch.js';
 import type { UserStore } from '../../../src/main/storage/types.js';
 import { ANNOTATION_LIMITS } from '../../../src/shared/annotations/events.js';
 import type { Annotation } from '../../../src/shared/annotations/fold.js';
-import type { Result } from '../../../src/shared/result.js';
 import { createInMemoryKeychainTestDouble } from './auth-doubles.js';
-import { briefing, memoryLogger, seedLocalBriefings, tempDir } from './fixtures.js';
+import { briefing, memoryLogger, resultValue, seedLocalBriefings, tempDir } from './fixtures.js';
 
 const USER = 'alex.morgan';
 const LAPTOP = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa';
 const keychain = createInMemoryKeychainTestDouble();
 const quote = { exact: 'fiscal outlook', prefix: 'present the ', suffix: ' to Cabinet' };
 
-function value<T>(result: Result<T>): T {
-  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
-  return result.value;
-}
+const value = resultValue;
 
 describe('annotations on a real local store', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;

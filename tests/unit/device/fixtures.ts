@@ -15,6 +15,7 @@ import {
   prepareUserStoreFolder,
   storeDatabasePaths,
 } from '../../../src/main/storage/store-folder.js';
+import type { Result } from '../../../src/shared/result.js';
 
 export function briefing(
   sorId: string,
@@ -119,4 +120,10 @@ export async function seedLocalBriefings(
 export function memoryLogger(): { logger: Logger; records: LogRecord[] } {
   const records: LogRecord[] = [];
   return { logger: createLogger('test', (record) => records.push(record)), records };
+}
+
+/** The value of a Result the test expects to succeed; otherwise fails with its code and message. */
+export function resultValue<T>(result: Result<T>): T {
+  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
+  return result.value;
 }

@@ -3,6 +3,7 @@
 // briefing and an earlier version kept for "what changed" go through the same steps, so their
 // texts compare and a mark's offsets mean the same in both.
 import { useMemo } from 'react';
+import { BLOCK_ELEMENTS } from '../../../shared/html-blocks.js';
 import { linkDecision } from '../../../shared/link-policy.js';
 import { useConfig } from '../settings/use-config.js';
 import { createBriefingSanitizer, type BriefingSanitizer, type LinkOpens } from './sanitize.js';
@@ -19,33 +20,6 @@ function textOf(html: string): string {
   template.innerHTML = html;
   return template.content.textContent;
 }
-
-const BLOCKS = new Set([
-  'p',
-  'div',
-  'li',
-  'ul',
-  'ol',
-  'h1',
-  'h2',
-  'h3',
-  'h4',
-  'h5',
-  'h6',
-  'blockquote',
-  'pre',
-  'table',
-  'tr',
-  'figure',
-  'figcaption',
-  'section',
-  'article',
-  'header',
-  'footer',
-  'dl',
-  'dt',
-  'dd',
-]);
 
 /**
  * The text of sanitised HTML with a line break between blocks (paragraphs, list items, rows...):
@@ -68,7 +42,7 @@ function textInLines(html: string): string {
       out += '\n';
       return;
     }
-    const block = BLOCKS.has(name);
+    const block = BLOCK_ELEMENTS.has(name);
     if (block) breakLine();
     node.childNodes.forEach(walk);
     if (block) breakLine();
