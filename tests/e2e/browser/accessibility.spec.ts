@@ -5,9 +5,9 @@
 // (WCAG 1.4.10: a 1280 x 1024 window zoomed to 400% is 320 x 256 CSS px): no sideways
 // scrolling, every control on screen and not covered by anything. Screenshots of each screen go
 // into the test's output folder.
-import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { SAMPLE_USER } from '../../../src/shared/protocol.js';
+import { expectAccessible as expectAxeClean } from '../support/axe.js';
 import { expect, test } from '../support/fixtures.js';
 import { Product } from '../support/product.js';
 import { chromiumReader } from '../support/shells.js';
@@ -47,20 +47,9 @@ test.afterEach(async ({}, testInfo) => {
   }
 });
 
+/** axe clean (support/axe.ts), with a screenshot of what was checked in the test's output. */
 async function expectAccessible(page: Page, what: string): Promise<void> {
-  // The watermark is faint on purpose: decoration, hidden from assistive technology, and
-  // "incidental" text that WCAG 1.4.3 exempts from contrast.
-  const results = await new AxeBuilder({ page })
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa'])
-    .exclude('.watermark')
-    .analyze();
-  expect(
-    results.violations.map(
-      (v) =>
-        `${v.id}: ${v.help} ${v.nodes.map((n) => `[${n.target.join(' ')}: ${n.failureSummary ?? ''}]`).join(' ')}`,
-    ),
-    what,
-  ).toEqual([]);
+  await expectAxeClean(page, what);
   await page.screenshot({ path: test.info().outputPath(`${what.replace(/\W+/g, '-')}.png`) });
 }
 

@@ -7,9 +7,9 @@
 // a briefing that carries notes, there while it does. axe-core in both themes with annotations
 // and the toolbar shown; screenshots of each step in the test's output folder.
 import { randomUUID } from 'node:crypto';
-import { AxeBuilder } from '@axe-core/playwright';
 import type { Locator, Page } from '@playwright/test';
 import { SAMPLE_USER } from '../../../src/shared/protocol.js';
+import { expectAccessible } from '../support/axe.js';
 import { expect, test } from '../support/fixtures.js';
 import { selectText } from '../support/select-text.js';
 import { signIn } from '../support/sign-in.js';
@@ -45,19 +45,6 @@ const selectionBox = (page: Page) =>
     const rect = window.getSelection()?.getRangeAt(0).getBoundingClientRect();
     return rect ? { top: rect.top, bottom: rect.bottom, left: rect.left, right: rect.right } : null;
   });
-
-async function expectAccessible(page: Page, what: string): Promise<void> {
-  const results = await new AxeBuilder({ page })
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa'])
-    .exclude('.watermark')
-    .analyze();
-  expect(
-    results.violations.map(
-      (v) => `${v.id}: ${v.help} ${v.nodes.map((n) => n.target.join(' ')).join(' ')}`,
-    ),
-    what,
-  ).toEqual([]);
-}
 
 const shot = (page: Page, name: string) =>
   page.screenshot({ path: test.info().outputPath(`${name}.png`), fullPage: false });

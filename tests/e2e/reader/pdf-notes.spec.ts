@@ -4,9 +4,9 @@
 // when the file is opened again. The briefing's list shows it carries notes, and search finds
 // the note's words. Screenshots go to the test's output folder.
 import { randomUUID } from 'node:crypto';
-import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { SAMPLE_USER } from '../../../src/shared/protocol.js';
+import { expectAccessible } from '../support/axe.js';
 import { expect, test } from '../support/fixtures.js';
 import { pdfWithPages } from '../support/pdf.js';
 import { selectText } from '../support/select-text.js';
@@ -109,12 +109,7 @@ test('notes on a PDF: a highlight on a page’s text, a note on a page without t
     .click();
   await expect(viewer.locator('.pdf-page[data-page="2"]')).toBeFocused();
 
-  const axe = await new AxeBuilder({ page })
-    .include('.pdf-viewer')
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa'])
-    .exclude('.watermark')
-    .analyze();
-  expect(axe.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+  await expectAccessible(page, 'the PDF viewer with its notes', { within: '.pdf-viewer' });
 
   // Closed and opened again: both there, the highlight painted again.
   await viewer.getByRole('button', { name: 'Close' }).click();

@@ -5,9 +5,9 @@
 // briefing stops being found. In Chromium, axe-core checks the results in both themes and
 // screenshots go to the test's output folder.
 import { randomUUID } from 'node:crypto';
-import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { SAMPLE_USER } from '../../../src/shared/protocol.js';
+import { expectAccessible } from '../support/axe.js';
 import { expect, test } from '../support/fixtures.js';
 import { pdfWithText } from '../support/pdf.js';
 import { signIn } from '../support/sign-in.js';
@@ -19,19 +19,6 @@ const count = (page: Page) => page.getByTestId('search-count');
 
 /** How many ranges the search's highlight paints in the page (CSS Custom Highlight API). */
 const painted = (page: Page) => page.evaluate(() => CSS.highlights.get('search-match')?.size ?? 0);
-
-async function expectAccessible(page: Page, what: string): Promise<void> {
-  const found = await new AxeBuilder({ page })
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa'])
-    .exclude('.watermark')
-    .analyze();
-  expect(
-    found.violations.map(
-      (v) => `${v.id}: ${v.help} ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
-    ),
-    what,
-  ).toEqual([]);
-}
 
 test('typing finds a briefing; Enter opens it at its matches, marked in the text and on the PDF page', async ({
   product,
