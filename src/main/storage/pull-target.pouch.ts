@@ -64,6 +64,13 @@ export function createPullTarget(options: PullTargetOptions): PullTarget {
         }
         return result;
       }),
+    currentRevisions: () =>
+      use(async (db) => {
+        const all = await db.allDocs();
+        return new Map(
+          all.rows.filter((row) => isUserDoc(row.id)).map((row) => [row.id, row.value.rev]),
+        );
+      }),
     writeReplicated: async (docs) => {
       const accepted = await options.accept(docs.filter((doc) => isUserDoc(doc._id)));
       if (accepted.length === 0) return [];

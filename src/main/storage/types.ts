@@ -99,6 +99,12 @@ export type PullTarget = {
     revisions: Readonly<Record<string, readonly string[]>>,
   ) => Promise<Record<string, { missing: string[]; have: string[] }>>;
   /**
+   * The current revision of every document the database holds (deleted ones left out), in one
+   * read of the index rather than one per document: the final pass of a first sync sets aside
+   * what it certainly holds before asking missingRevisions about the rest.
+   */
+  readonly currentRevisions: () => Promise<ReadonlyMap<string, string>>;
+  /**
    * Writes revisions exactly as the server holds them (history, deletions, attachments), the
    * way replication does; a briefing the store may not hold (acceptBriefing) is left out.
    * Resolves with the ids written.

@@ -9,8 +9,9 @@
 //   fetched again; writing a revision twice changes nothing);
 // - on a first sync it first fetches the newest briefings (the feed read backwards), so they are
 //   readable at once whatever the total; the rest fills in oldest first;
-// - once it reaches the end of the feed for the first time it reads the whole feed again and
-//   fetches anything missing (nothing should be: the pass proves it) before it says complete;
+// - once it reaches the end of the feed for the first time it compares the store with the whole
+//   feed as it stood when the first sync began (read beside the fill, not after it) and fetches
+//   anything missing (nothing should be: the pass proves it) before it says complete;
 // - then it long-polls the feed.
 // Decisions about failures (back-off, restart, status) stay with the sync service: the pull
 // reports them as ReplicationEvents, as PouchDB's replicator did.
@@ -144,11 +145,21 @@ export function startPull(options: PullOptions): ReplicationHandle {
   const changes = (query: string): Promise<ChangesPage> =>
     getJson<ChangesPage>('reading the changes feed', `_changes?style=all_docs&${query}`);
 
+  // Until a first sync is complete: a revision of each document the store certainly holds (its
+  // current one when the attempt began, then each one this pull wrote). A page of the feed asks
+  // the store only about the rest, so a first sync does not read the store once per document
+  // to learn that it lacks it. Only the pull writes into its database, so what it holds stays
+  // held; the final pass does not rely on it (it reads the store afresh).
+  let held: Map<string, string> | null = null;
+  const certainlyHeld = (change: Change, known: ReadonlyMap<string, string> | null): boolean =>
+    known !== null && change.changes.every(({ rev }) => known.get(change.id) === rev);
+
   /** Fetches and stores what the store lacks of these changes; resolves with how many were written. */
   const fetchMissing = async (
-    page: readonly Change[],
+    changed: readonly Change[],
     batchSize = tuning.batchSize,
   ): Promise<number> => {
+    const page = changed.filter((change) => !certainlyHeld(change, held));
     if (page.length === 0) return 0;
     const named: Record<string, string[]> = {};
     for (const change of page) {
@@ -170,6 +181,10 @@ export function startPull(options: PullOptions): ReplicationHandle {
       );
       if (signal.aborted) return;
       const ids = await target.writeReplicated(docs);
+      if (held) {
+        const stored = new Set(ids);
+        for (const doc of docs) if (stored.has(doc._id)) held.set(doc._id, doc._rev);
+      }
       written += ids.length;
       if (ids.length > 0) emit({ kind: 'change', docsWritten: ids.length, ids });
     });
@@ -210,6 +225,12 @@ export function startPull(options: PullOptions): ReplicationHandle {
       try {
         emit({ kind: 'active' });
         const checkpoint = await target.readCheckpoint();
+        held = checkpoint?.verified ? null : new Map(await target.currentRevisions());
+        // The final pass compares the store with the feed as it stood when the first sync
+        // began (what changes after that, the fill reads page by page, and then the live feed),
+        // read now, beside the fill, rather than once more at its end.
+        const feedAtStart = checkpoint?.verified ? null : changes(`since=0`);
+        feedAtStart?.catch(() => undefined);
         if (checkpoint === null && tuning.newestFirst > 0) {
           // A first sync: the newest briefings before anything else.
           phase('newest-first');
@@ -223,11 +244,19 @@ export function startPull(options: PullOptions): ReplicationHandle {
         if (!checkpoint?.verified) {
           // Nothing may be missing; the whole feed again proves it (and fetches what is).
           phase('final-pass');
-          const found = await fetchMissing((await changes(`since=0`)).results);
+          const feed = (await (feedAtStart ?? changes(`since=0`))).results;
+          // What the store holds now, read afresh: the proof relies on nothing the pull kept.
+          // Whatever is not certainly there is asked about revision by revision.
+          held = null;
+          const current = await target.currentRevisions();
+          const found = await fetchMissing(
+            feed.filter((change) => !certainlyHeld(change, current)),
+          );
           if (found > 0)
             logger.warn('the final pass of the first sync fetched missed briefings', { found });
           await target.writeCheckpoint({ since, verified: true });
         }
+        held = null;
         delay = 0;
         phase('live');
         emit({ kind: 'paused', error: null });

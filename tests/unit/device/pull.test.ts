@@ -223,8 +223,11 @@ describe("the device's own pull", () => {
     expect([...written(firstRun), ...written(secondRun)].sort()).toEqual(
       Array.from({ length: 300 }, (_, i) => `briefing:r${i}`).sort(),
     );
-    // The second run's feed read starts at the checkpoint, not at the beginning.
-    const resumed = couch.requests.slice(before).find((r) => r.includes('/_changes?'));
+    // The second run's pages of the feed start at the checkpoint, not at the beginning (the
+    // whole feed it reads beside them is for the final pass, and fetches nothing by itself).
+    const resumed = couch.requests
+      .slice(before)
+      .find((r) => r.includes('/_changes?') && r.includes('limit='));
     expect(resumed).toMatch(/since=100&/);
     expect(await reopened.listBriefingDocs()).toHaveLength(300);
   }, 60_000);
@@ -314,5 +317,111 @@ describe("the device's own pull", () => {
     // The final pass found nothing to fetch, and the checkpoint is at the end of the feed.
     expect(log.records.filter((record) => record.message.includes('final pass'))).toEqual([]);
     expect(await store.pullTarget.readCheckpoint()).toEqual({ since: 251, verified: true });
+  }, 60_000);
+
+  it('on a first sync asks the store only about what it does not already hold', async () => {
+    const { couch, store } = await setup();
+    const source = couch.db('briefings');
+    await source.bulkDocs(Array.from({ length: 200 }, (_, i) => briefing(`h${i}`)));
+    // The store holds all 200; then 120 change on the server and 20 are added, and the store
+    // is told to sync from the start (as after a change of the rule deciding what it holds).
+    await pullOnce(store, couch.url, { tuning: { newestFirst: 0 } });
+    const changed = await source.allDocs({
+      keys: Array.from({ length: 120 }, (_, i) => `briefing:h${80 + i}`),
+      include_docs: true,
+    });
+    await source.bulkDocs(
+      changed.rows.flatMap((row) =>
+        'doc' in row && row.doc ? [{ ...row.doc, title: 'Revised' }] : [],
+      ),
+    );
+    await store.pullTarget.writeCheckpoint({ since: 0, verified: false });
+    await source.bulkDocs(Array.from({ length: 20 }, (_, i) => briefing(`n${i}`)));
+    const asked: string[] = [];
+    const target = {
+      ...store.pullTarget,
+      missingRevisions: (revisions: Readonly<Record<string, readonly string[]>>) => {
+        asked.push(...Object.keys(revisions));
+        return store.pullTarget.missingRevisions(revisions);
+      },
+    };
+    await new Promise<void>((resolve, reject) => {
+      const handle = startPull({
+        transport: createBrokerTransport({
+          brokerUrl: couch.url,
+          authorization: () => Promise.resolve('Bearer test'),
+          onRequest: () => undefined,
+        }),
+        target,
+        logger: memoryLogger().logger,
+        backOff: () => 50,
+        tuning: { pageSize: 50, newestFirst: 0 },
+        onEvent: (event) => {
+          if (event.kind === 'paused' && event.error === null) void handle.cancel().then(resolve);
+          else if (event.kind === 'paused') reject(new Error('the pull failed'));
+        },
+      });
+    });
+    // The 80 held at their server revision are never asked about; the 120 the store holds at
+    // an older revision and the 20 new ones are, once each.
+    expect(asked.filter((id) => /^briefing:h([0-9]|[1-7][0-9])$/.test(id))).toEqual([]);
+    expect(new Set(asked).size).toBe(140);
+    expect(asked).toHaveLength(140);
+  }, 60_000);
+
+  it('proves a first sync complete from the store itself, not from what the pull believes it wrote', async () => {
+    const { couch, store } = await setup();
+    await couch.db('briefings').bulkDocs(Array.from({ length: 150 }, (_, i) => briefing(`p${i}`)));
+    // A target that reports one briefing written the first time without writing it.
+    let dropped = false;
+    const target = {
+      ...store.pullTarget,
+      writeReplicated: async (docs: Parameters<typeof store.pullTarget.writeReplicated>[0]) => {
+        const lost = dropped ? undefined : docs.find((doc) => doc._id === 'briefing:p42');
+        if (!lost) return store.pullTarget.writeReplicated(docs);
+        dropped = true;
+        const ids = await store.pullTarget.writeReplicated(docs.filter((doc) => doc !== lost));
+        return [...ids, lost._id];
+      },
+    };
+    const log = memoryLogger();
+    const requests: string[] = [];
+    const plain = createBrokerTransport({
+      brokerUrl: couch.url,
+      authorization: () => Promise.resolve('Bearer test'),
+      onRequest: () => undefined,
+    });
+    await new Promise<void>((resolve, reject) => {
+      const handle = startPull({
+        transport: {
+          ...plain,
+          request: (database, path, init) => {
+            requests.push(path);
+            return plain.request(database, path, init);
+          },
+        },
+        target,
+        logger: log.logger,
+        backOff: () => 50,
+        tuning: { pageSize: 50, newestFirst: 0 },
+        onEvent: (event) => {
+          if (event.kind === 'paused' && event.error === null) void handle.cancel().then(resolve);
+          else if (event.kind === 'paused') reject(new Error('the pull failed'));
+        },
+      });
+    });
+    expect(dropped).toBe(true);
+    expect(await store.getBriefingDoc('briefing:p42')).not.toBeNull();
+    expect(await store.listBriefingDocs()).toHaveLength(150);
+    expect(log.records.map((record) => record.message)).toContain(
+      'the final pass of the first sync fetched missed briefings',
+    );
+    // The whole feed is read once, as the first sync begins, beside the fill's pages; not again
+    // at its end.
+    const whole = requests.filter((path) => /^_changes\?style=all_docs&since=0$/.test(path));
+    expect(whole).toHaveLength(1);
+    expect(requests.indexOf(whole[0] ?? '')).toBeLessThan(
+      requests.findIndex((path) => path.startsWith('_bulk_get')),
+    );
   }, 60_000);
 });
