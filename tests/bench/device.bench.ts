@@ -20,7 +20,11 @@
 // the heap of the next. Prints docs/s and the ratio product / limit, the growth of RSS over its
 // value at the start of the run and the ratio product / plain replication, the event-loop delay
 // (p99, max), and the broker's requests and refusals (from the server's audit trail).
-// Env: BENCH_BRIEFINGS (10000), BENCH_VARIANTS (tenth,every).
+// The machine is noisy, so this runs BENCH_ROUNDS (3) rounds of limit, product and plain
+// replication, the limit first in one round and after the product in the next, and prints each
+// round's ratios and their medians.
+// Env: BENCH_BRIEFINGS (10000), BENCH_VARIANTS (tenth,every), BENCH_ROUNDS (3), BENCH_NODE_ARGS
+// (node options for the product's process, to profile it).
 //
 // BENCH_SEARCH=1 measures instead what the search index costs the first sync: for the one-in-ten
 // person, the same first sync with and without the search service attached to the store (as the
@@ -352,25 +356,44 @@ async function main(): Promise<void> {
     }
     for (const variant of variants) await seed(h, variant.user, variant.pdfEvery);
     console.log(`${BRIEFINGS} briefings per person (about 5 KB; PDFs of 64 KB)`);
+    const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
+    const median = (values: readonly number[]): number =>
+      [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)] ?? NaN;
     for (const variant of variants) {
-      const limit = await inChild<number>(h, variant.user, 'limit');
-      const auditBefore = auditRecords(h).length;
-      const run = await inChild<ProductRun>(h, variant.user, 'product');
-      const records = auditRecords(h)
-        .slice(auditBefore)
-        .filter((r) => r.action === 'broker.request' && r['user'] === variant.user);
-      run.requests = records.length;
-      run.refused = records.filter((r) => r.decision === 'refused').length;
-      const plain = await inChild<{ rssMb: number }>(h, variant.user, 'plain');
+      // The machine is shared and noisy: limit and product run in pairs, alternating which goes
+      // first, and each figure is the median over the rounds (each pair's ratio printed too).
+      const pairs: { limit: number; run: ProductRun; plainMb: number }[] = [];
+      for (let round = 0; round < rounds; round++) {
+        const limitFirst = round % 2 === 0;
+        const limitBefore = limitFirst ? await inChild<number>(h, variant.user, 'limit') : 0;
+        const auditBefore = auditRecords(h).length;
+        const run = await inChild<ProductRun>(h, variant.user, 'product');
+        const records = auditRecords(h)
+          .slice(auditBefore)
+          .filter((r) => r.action === 'broker.request' && r['user'] === variant.user);
+        run.requests = records.length;
+        run.refused = records.filter((r) => r.decision === 'refused').length;
+        const limit = limitFirst ? limitBefore : await inChild<number>(h, variant.user, 'limit');
+        const plain = await inChild<{ rssMb: number }>(h, variant.user, 'plain');
+        pairs.push({ limit, run, plainMb: plain.rssMb });
+        console.log(
+          `  ${variant.key} round ${round + 1}: limit ${limit.toFixed(0)} docs/s, product ` +
+            `${run.docsPerSec.toFixed(0)} (ratio ${(run.docsPerSec / limit).toFixed(2)}), RSS ` +
+            `${run.rssMb.toFixed(0)} / ${plain.rssMb.toFixed(0)} MB (${(run.rssMb / plain.rssMb).toFixed(2)}), ` +
+            `event loop p99 ${run.lagP99Ms.toFixed(1)} ms`,
+        );
+      }
+      const of = (pick: (pair: (typeof pairs)[number]) => number): number =>
+        median(pairs.map(pick));
       console.log(
         [
-          `${variant.name}:`,
-          `  limit (tight loop)     ${limit.toFixed(0)} docs/s`,
-          `  first sync (product)   ${run.docsPerSec.toFixed(0)} docs/s, ratio ${(run.docsPerSec / limit).toFixed(2)}`,
-          `  50 newest readable     ${run.newest50Ms.toFixed(0)} ms after start`,
-          `  broker requests        ${run.requests}, refused ${run.refused}`,
-          `  RSS growth             ${run.rssMb.toFixed(0)} MB; plain PouchDB.replicate ${plain.rssMb.toFixed(0)} MB; ratio ${(run.rssMb / plain.rssMb).toFixed(2)}`,
-          `  event-loop delay       p99 ${run.lagP99Ms.toFixed(1)} ms, max ${run.lagMaxMs.toFixed(1)} ms, with ${run.listCalls} list calls of the reader`,
+          `${variant.name} (medians of ${rounds} rounds):`,
+          `  limit (tight loop)     ${of((p) => p.limit).toFixed(0)} docs/s`,
+          `  first sync (product)   ${of((p) => p.run.docsPerSec).toFixed(0)} docs/s, ratio ${of((p) => p.run.docsPerSec / p.limit).toFixed(2)}`,
+          `  50 newest readable     ${of((p) => p.run.newest50Ms).toFixed(0)} ms after start`,
+          `  broker requests        ${of((p) => p.run.requests)}, refused ${Math.max(...pairs.map((p) => p.run.refused))} at most`,
+          `  RSS growth             ${of((p) => p.run.rssMb).toFixed(0)} MB; plain PouchDB.replicate ${of((p) => p.plainMb).toFixed(0)} MB; ratio ${of((p) => p.run.rssMb / p.plainMb).toFixed(2)}`,
+          `  event-loop delay       p99 ${of((p) => p.run.lagP99Ms).toFixed(1)} ms, max ${of((p) => p.run.lagMaxMs).toFixed(1)} ms, with ${of((p) => p.run.listCalls)} list calls of the reader`,
         ].join('\n'),
       );
     }
@@ -405,7 +428,16 @@ async function inChild<T>(h: Harness, user: string, mode: Mode): Promise<T> {
   };
   const child = spawn(
     process.execPath,
-    ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url)],
+    [
+      '--expose-gc',
+      // For a look inside one run, e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+      ...(mode === 'product'
+        ? (process.env['BENCH_NODE_ARGS'] ?? '').split(' ').filter(Boolean)
+        : []),
+      '--import',
+      'tsx',
+      fileURLToPath(import.meta.url),
+    ],
     {
       env: { ...process.env, BENCH_DEVICE_CHILD: JSON.stringify(task) },
       stdio: ['ignore', 'pipe', 'inherit'],
