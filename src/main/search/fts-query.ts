@@ -5,7 +5,7 @@
 // operators, column filters and NEAR groups inside the text are just words), and filters are
 // bound parameters of plain SQL.
 import type { SearchFilters } from '../../shared/search.js';
-import { searchWords } from '../../shared/search.js';
+import { searchWords } from '../../shared/search-words.js';
 import type { ParsedQuery } from './types.js';
 
 /** Control characters cannot be searched for or shown; they become spaces in the index. */

@@ -1,7 +1,9 @@
 // The search index's thread: owns the SQLite database (search-index.sqlite.ts) and takes the
 // words out of briefing HTML, so neither holds up the main process. Started by
-// search-index.worker-client.ts; one per open index.
-import { toIndexedBriefing } from './briefing-text.js';
+// index-client.ts; one per open index.
+//
+// What it loads at its start is time before the first answer after the app starts: the HTML
+// parser (briefing-text.ts) is loaded on the first upsert, not before the first query.
 import type { SyncSearchIndex } from './search-index.sqlite.js';
 import { deleteSqliteSearchIndex, openSqliteSearchIndex } from './search-index.sqlite.js';
 import type { BriefingSource, IndexQuery } from './types.js';
@@ -21,7 +23,8 @@ serveCalls({
     key.fill(0);
     return null;
   },
-  upsert: (sources: readonly BriefingSource[]) => {
+  upsert: async (sources: readonly BriefingSource[]) => {
+    const { toIndexedBriefing } = await import('./briefing-text.js');
     open().upsert(sources.map(toIndexedBriefing));
     return null;
   },

@@ -6,7 +6,7 @@
 import type { Classification, Priority } from '../../shared/briefing.js';
 import { CLASSIFICATIONS, PRIORITIES } from '../../shared/briefing.js';
 import type { SearchFilters } from '../../shared/search.js';
-import { searchWords } from '../../shared/search.js';
+import { searchWords } from '../../shared/search-words.js';
 import type { ParsedQuery, QueryTerm } from './types.js';
 
 /** A prefix shorter than this matches too much to mean anything. */

@@ -14,7 +14,7 @@
 // a checkpoint truncates the write-ahead log that still held the earlier pages.
 import type Database from 'better-sqlite3-multiple-ciphers';
 import type { SearchHighlight, SnippetSource } from '../../shared/search.js';
-import { searchWords } from '../../shared/search.js';
+import { searchWords } from '../../shared/search-words.js';
 import { buildFilterSql, buildMatch, cleanText, editDistance, typoAllowance } from './fts-query.js';
 import { markAll, snippet } from './snippets.js';
 import type { IndexAnswer, IndexHit, IndexQuery, IndexedBriefing, ParsedQuery } from './types.js';

@@ -6,8 +6,9 @@
 // Why not FTS5's snippet(): it needs the MATCH evaluated again for each row of the page, and for
 // a prefix that meant merging the lists of every word with that beginning fifty times; it also
 // reads every column of a row to the end. Here a column is read only up to its first match.
-import type { SearchHighlight, SnippetSegment } from '../../shared/search.js';
-import { findMatches, normalizeWord } from '../../shared/search.js';
+import type { SnippetSegment } from '../../shared/search.js';
+import type { SearchHighlight } from '../../shared/search-words.js';
+import { findMatches, normalizeWord } from '../../shared/search-words.js';
 
 /** Words a snippet shows. */
 export const SNIPPET_WORDS = 14;

@@ -1,10 +1,11 @@
 // The built product's search index worker (out/main/index-worker.js, from `npm run build`) loads
 // better-sqlite3-multiple-ciphers and answers: the browser host and the Electron main process
 // start that file as a worker thread, so a bundling or packaging mistake shows here first.
-// Skipped, with the reason, before a build.
+// Skipped, with the reason, before a build. Also: what the worker loads before it can answer
+// (the first query after the app starts waits for it) is SQLite and nothing else.
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../device/fixtures.js';
@@ -69,5 +70,25 @@ describe.skipIf(!existsSync(BUILT))('the built search index worker (out/main)', 
     expect(answer.total).toBe(1);
     expect(answer.hits.map((hit) => hit.id)).toEqual(['a']);
     await call('close');
+  });
+
+  it('loads no library but SQLite before its first answer (the HTML parser waits for an upsert)', () => {
+    // The modules the worker's file imports statically, followed through the build's chunks.
+    const libraries = new Set<string>();
+    const seen = new Set<string>();
+    const follow = (file: string): void => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const [, from] of readFileSync(file, 'utf8').matchAll(
+        /^import\s[^'"]*?["']([^'"]+)["']/gm,
+      )) {
+        if (from === undefined || from.startsWith('node:')) continue;
+        if (from.startsWith('.')) follow(resolve(dirname(file), from));
+        else libraries.add(from);
+      }
+    };
+    follow(BUILT);
+    expect(seen.size).toBeGreaterThan(1);
+    expect([...libraries]).toEqual(['better-sqlite3-multiple-ciphers']);
   });
 });
