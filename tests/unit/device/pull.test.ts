@@ -6,8 +6,10 @@ import { randomBytes } from 'node:crypto';
 import PouchDB from 'pouchdb-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openUserStore } from '../../../src/main/storage/store.pouch.js';
-import type { ReplicationEvent, UserStore } from '../../../src/main/storage/types.js';
+import type { Logger } from '../../../src/main/logging/logger.js';
+import type { PullTarget, ReplicationEvent, UserStore } from '../../../src/main/storage/types.js';
 import { createBrokerTransport } from '../../../src/main/sync/broker-remote.pouch.js';
+import type { PullTuning } from '../../../src/main/sync/pull.js';
 import { startPull } from '../../../src/main/sync/pull.js';
 import type { BrokerTransport } from '../../../src/main/sync/types.js';
 import { createInMemoryKeychainTestDouble } from './auth-doubles.js';
@@ -42,6 +44,37 @@ async function feedIds(db: PouchDB.Database): Promise<string[]> {
   return (await db.changes({ since: 0 })).results
     .map((change) => change.id)
     .filter((id) => !id.startsWith('_design/'));
+}
+
+const transportTo = (url: string): BrokerTransport =>
+  createBrokerTransport({
+    brokerUrl: url,
+    authorization: () => Promise.resolve('Bearer test'),
+    onRequest: () => undefined,
+  });
+
+/** Runs a pull (newest first off) until it pauses with nothing to do; a failure rejects. */
+function untilIdle(options: {
+  transport: BrokerTransport;
+  target: PullTarget;
+  logger?: Logger;
+  tuning: Partial<PullTuning>;
+}): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const handle = startPull({
+      transport: options.transport,
+      target: options.target,
+      logger: options.logger ?? memoryLogger().logger,
+      backOff: () => 50,
+      tuning: { newestFirst: 0, ...options.tuning },
+      onEvent: (event) => {
+        if (event.kind === 'paused' && event.error === null) void handle.cancel().then(resolve);
+        else if (event.kind === 'paused' || (event.kind === 'stopped' && event.error)) {
+          reject(event.error instanceof Error ? event.error : new Error('the pull failed'));
+        }
+      },
+    });
+  });
 }
 
 describe("the device's own pull", () => {
@@ -195,11 +228,7 @@ describe("the device's own pull", () => {
     const firstRun: ReplicationEvent[] = [];
     await new Promise<void>((resolve, reject) => {
       const handle = startPull({
-        transport: createBrokerTransport({
-          brokerUrl: couch.url,
-          authorization: () => Promise.resolve('Bearer test'),
-          onRequest: () => undefined,
-        }),
+        transport: transportTo(couch.url),
         target: store.pullTarget,
         logger: memoryLogger().logger,
         backOff: () => 50,
@@ -280,11 +309,7 @@ describe("the device's own pull", () => {
     const source = couch.db('briefings');
     await source.put({ _id: '_design/attache', validate_doc_update: 'function () {}' });
     await source.bulkDocs(Array.from({ length: 250 }, (_, i) => briefing(`d${i}`)));
-    const plain = createBrokerTransport({
-      brokerUrl: couch.url,
-      authorization: () => Promise.resolve('Bearer test'),
-      onRequest: () => undefined,
-    });
+    const plain = transportTo(couch.url);
     // A stand-in for the broker's reserved-row filter (broker/reserved-row-filter.ts): the
     // design document's change is taken out, so the first page holds 99 of the 100 asked for.
     const transport: BrokerTransport = {
@@ -298,20 +323,11 @@ describe("the device's own pull", () => {
       },
     };
     const log = memoryLogger();
-    await new Promise<void>((resolve, reject) => {
-      const handle = startPull({
-        transport,
-        target: store.pullTarget,
-        logger: log.logger,
-        backOff: () => 50,
-        tuning: { pageSize: 100, newestFirst: 0 },
-        onEvent: (event) => {
-          if (event.kind === 'paused' && event.error === null) void handle.cancel().then(resolve);
-          else if (event.kind === 'paused' || (event.kind === 'stopped' && event.error)) {
-            reject(event.error instanceof Error ? event.error : new Error('the pull failed'));
-          }
-        },
-      });
+    await untilIdle({
+      transport,
+      target: store.pullTarget,
+      logger: log.logger,
+      tuning: { pageSize: 100 },
     });
     expect(await store.listBriefingDocs()).toHaveLength(250);
     // The final pass found nothing to fetch, and the checkpoint is at the end of the feed.
@@ -345,23 +361,7 @@ describe("the device's own pull", () => {
         return store.pullTarget.missingRevisions(revisions);
       },
     };
-    await new Promise<void>((resolve, reject) => {
-      const handle = startPull({
-        transport: createBrokerTransport({
-          brokerUrl: couch.url,
-          authorization: () => Promise.resolve('Bearer test'),
-          onRequest: () => undefined,
-        }),
-        target,
-        logger: memoryLogger().logger,
-        backOff: () => 50,
-        tuning: { pageSize: 50, newestFirst: 0 },
-        onEvent: (event) => {
-          if (event.kind === 'paused' && event.error === null) void handle.cancel().then(resolve);
-          else if (event.kind === 'paused') reject(new Error('the pull failed'));
-        },
-      });
-    });
+    await untilIdle({ transport: transportTo(couch.url), target, tuning: { pageSize: 50 } });
     // The 80 held at their server revision are never asked about; the 120 the store holds at
     // an older revision and the 20 new ones are, once each.
     expect(asked.filter((id) => /^briefing:h([0-9]|[1-7][0-9])$/.test(id))).toEqual([]);
@@ -386,29 +386,18 @@ describe("the device's own pull", () => {
     };
     const log = memoryLogger();
     const requests: string[] = [];
-    const plain = createBrokerTransport({
-      brokerUrl: couch.url,
-      authorization: () => Promise.resolve('Bearer test'),
-      onRequest: () => undefined,
-    });
-    await new Promise<void>((resolve, reject) => {
-      const handle = startPull({
-        transport: {
-          ...plain,
-          request: (database, path, init) => {
-            requests.push(path);
-            return plain.request(database, path, init);
-          },
+    const plain = transportTo(couch.url);
+    await untilIdle({
+      transport: {
+        ...plain,
+        request: (database, path, init) => {
+          requests.push(path);
+          return plain.request(database, path, init);
         },
-        target,
-        logger: log.logger,
-        backOff: () => 50,
-        tuning: { pageSize: 50, newestFirst: 0 },
-        onEvent: (event) => {
-          if (event.kind === 'paused' && event.error === null) void handle.cancel().then(resolve);
-          else if (event.kind === 'paused') reject(new Error('the pull failed'));
-        },
-      });
+      },
+      target,
+      logger: log.logger,
+      tuning: { pageSize: 50 },
     });
     expect(dropped).toBe(true);
     expect(await store.getBriefingDoc('briefing:p42')).not.toBeNull();
