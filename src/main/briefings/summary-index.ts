@@ -4,8 +4,8 @@
 //
 // It is a cache of the store. It remembers up to which sequence of each database (briefings,
 // returns) it has seen and catches up from their changes feeds before it answers, so it is never
-// behind what the store holds; it is saved (sealed, summary-index.file.ts) a moment after it
-// changes and when the store closes. A missing or unusable file, or one of another format,
+// behind what the store holds; it is saved (sealed, summary-index.file.ts) once its changes
+// pause (save-pacer.ts) and when the store closes. A missing or unusable file, or one of another format,
 // means a rebuild (this is how a store written by an earlier release gets its index). The
 // rebuild reads the briefings a few hundred at a time and answers as soon as the first of them
 // are in, so the first screen does not wait for thousands of documents to be decrypted; the
@@ -26,6 +26,7 @@ import { annotationMarkOf, liveAnnotationCounts } from '../annotations/annotatio
 import type { Logger } from '../logging/logger.js';
 import { errorFields } from '../logging/logger.js';
 import type { ChangesPage, StoredDoc, UserStore } from '../storage/types.js';
+import { createSavePacer } from './save-pacer.js';
 import type { IndexedBriefing, Row, Saved, SummaryPage } from './summary-index-format.js';
 import {
   FORMAT,
@@ -67,8 +68,10 @@ export type SummaryIndexOptions = {
   readonly validate: (
     stored: StoredDoc,
   ) => { readonly id: string; readonly doc: BriefingDoc } | null;
-  /** How long after a change the index is saved (changes during a sync come in bursts). */
+  /** How long after the last change the index is saved (each save writes all of it)... */
   readonly saveDelayMs?: number;
+  /** ...and at most how long after the first change not saved (save-pacer.ts). */
+  readonly saveWithinMs?: number;
   /**
    * Briefings whose summary changed in a way the store's briefing changes do not tell: those a
    * rebuild added after its first answer, and those a returns document (a read receipt, an
@@ -81,13 +84,14 @@ export type SummaryIndexOptions = {
 
 const CHANGES_PAGE = 500;
 const DEFAULT_SAVE_DELAY_MS = 2_000;
+/** Saving all of it every 2 s of a first sync slowed the sync and grew its memory (bench:device). */
+const DEFAULT_SAVE_WITHIN_MS = 30_000;
 /** About 100 ms of reading and decrypting on a slow laptop: the first answer waits for one. */
 const DEFAULT_BUILD_CHUNK = 200;
 
 export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
   const { store, validate } = options;
   const logger = options.logger.child('summary-index');
-  const saveDelayMs = options.saveDelayMs ?? DEFAULT_SAVE_DELAY_MS;
   const buildChunk = Math.max(1, options.buildChunk ?? DEFAULT_BUILD_CHUNK);
 
   const rows = new Map<string, Row>();
@@ -99,7 +103,6 @@ export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
   let returnsSeq: string | number = 0;
   let ordered: Row[] | null = null;
   let unsaved = false;
-  let saveTimer: NodeJS.Timeout | null = null;
   let closed = false;
   let loaded: Promise<void> | null = null;
   // One catch-up at a time: the seq it starts from is the one the previous ended at.
@@ -256,7 +259,9 @@ export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
   const catchUp = async (): Promise<void> => {
     const page = await store.briefingChangesSince(briefingsSeq, CHANGES_PAGE);
     for (const { id, doc } of page.results) applyBriefing(id, doc);
-    if (page.results.length > 0 || page.lastSeq !== briefingsSeq) unsaved = true;
+    const returnsBefore = returnsSeq;
+    const changed = page.results.length > 0 || page.lastSeq !== briefingsSeq;
+    if (changed) unsaved = true;
     briefingsSeq = page.lastSeq;
     const applied = behind ? page.results.map((result) => result.id) : [];
     behind = page.more;
@@ -269,7 +274,8 @@ export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
       const briefingId = briefingOfReturn(doc);
       if (briefingId) concerned.add(briefingId);
     });
-    if (unsaved) scheduleSave();
+    // A save waits for a pause in the changes, so only a change postpones it.
+    if (changed || returnsSeq !== returnsBefore || (unsaved && !saver.pending())) scheduleSave();
     announce([...concerned]);
   };
 
@@ -307,13 +313,15 @@ export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
     }
   };
 
-  function scheduleSave(): void {
-    if (closed || saveTimer) return;
-    saveTimer = setTimeout(() => {
-      saveTimer = null;
+  const saver = createSavePacer({
+    quietMs: options.saveDelayMs ?? DEFAULT_SAVE_DELAY_MS,
+    withinMs: options.saveWithinMs ?? DEFAULT_SAVE_WITHIN_MS,
+    save: () => {
       updating = updating.then(save);
-    }, saveDelayMs);
-    saveTimer.unref();
+    },
+  });
+  function scheduleSave(): void {
+    if (!closed) saver.changed();
   }
 
   /** Runs `fn` on an index that holds everything the store holds now. */
@@ -381,8 +389,7 @@ export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
     },
     close: async () => {
       closed = true;
-      if (saveTimer) clearTimeout(saveTimer);
-      saveTimer = null;
+      saver.cancel();
       // A rebuild stops between two parts; it is not saved, so the next start builds again.
       await building;
       const run = updating.then(save);
