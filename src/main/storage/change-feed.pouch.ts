@@ -28,7 +28,11 @@ export function isUserDoc(id: string): boolean {
 
 export type ChangeFeed = ReturnType<typeof createChangeFeed>;
 
-/** Watches one database's changes feed and hands coalesced batches to listeners. */
+/**
+ * Hands coalesced batches of one database's changes to listeners: those its live changes feed
+ * reports (attach), or those its writers announce (the briefings database, whose only writers are
+ * the store's own: reading the feed back would read every document the pull just wrote again).
+ */
 export function createChangeFeed(logger: Logger) {
   const listeners = new Set<(changes: readonly LocalChange[]) => void>();
   let feed: PouchDB.Core.Changes<object> | null = null;
@@ -48,15 +52,19 @@ export function createChangeFeed(logger: Logger) {
     }
   };
 
+  const announce = (changes: readonly LocalChange[]): void => {
+    const content = changes.filter((change) => isUserDoc(change.id));
+    if (content.length === 0) return;
+    pending.push(...content);
+    timer ??= setTimeout(flush, CHANGE_COALESCE_MS);
+  };
+
   return {
+    announce,
     attach(db: Db): void {
       feed = db
         .changes({ since: 'now', live: true })
-        .on('change', (change) => {
-          if (!isUserDoc(change.id)) return;
-          pending.push({ id: change.id, deleted: change.deleted === true });
-          timer ??= setTimeout(flush, CHANGE_COALESCE_MS);
-        })
+        .on('change', (change) => announce([{ id: change.id, deleted: change.deleted === true }]))
         .on('error', (error) => logger.warn('changes feed stopped', errorFields(error)));
     },
     detach(): void {

@@ -16,6 +16,8 @@ export type PullTargetOptions = {
   readonly accept: (docs: readonly ReplicatedDoc[]) => Promise<readonly ReplicatedDoc[]>;
   /** Called with what is about to be written, before it is (returns.pouch.ts notes its origin). */
   readonly beforeWrite?: (docs: readonly ReplicatedDoc[]) => Promise<void>;
+  /** Called with what was written, once it is, within the same use of the database. */
+  readonly afterWrite?: (db: Db, docs: readonly ReplicatedDoc[]) => Promise<void>;
 };
 
 export function createPullTarget(options: PullTargetOptions): PullTarget {
@@ -89,6 +91,7 @@ export function createPullTarget(options: PullTargetOptions): PullTarget {
             `could not store ${failed.length} replicated revision(s): ${failed[0]?.message ?? failed[0]?.name ?? 'unknown'}`,
           );
         }
+        await options.afterWrite?.(db, accepted);
         return accepted.map((doc) => doc._id);
       });
     },

@@ -189,17 +189,27 @@ export async function openUserStoreInFolder(
     throw error;
   }
 
+  // The briefings database's changes are announced by its writers (the pull, removeBriefings):
+  // its live feed would read back every document a sync writes. The returns keep theirs.
   const briefingsFeed = createChangeFeed(logger);
   const returnsFeed = createChangeFeed(logger);
-  briefingsFeed.attach(briefings);
   returnsFeed.attach(returns);
   const briefingsGate = createDbGate(briefings, guard);
   const returnsGate = createDbGate(returns, guard);
   const withBriefings = briefingsGate.use;
-  const reopen = (open: () => Db, feed: typeof briefingsFeed) => (): Db => {
+  const reopen = (open: () => Db, feed: typeof briefingsFeed | null) => (): Db => {
     const db = open();
-    feed.attach(db);
+    feed?.attach(db);
     return db;
+  };
+  /** What the pull wrote, as the live feed would tell it: deleted when no live revision is left. */
+  const announceWritten = async (db: Db, docs: readonly ReplicatedDoc[]): Promise<void> => {
+    const deletions = docs.filter((doc) => doc._deleted === true).map((doc) => doc._id);
+    const found = deletions.length > 0 ? (await db.allDocs({ keys: deletions })).rows : [];
+    const deleted = new Set(
+      found.flatMap((row) => ('value' in row && row.value?.deleted === true ? [row.id] : [])),
+    );
+    briefingsFeed.announce(docs.map((doc) => ({ id: doc._id, deleted: deleted.has(doc._id) })));
   };
 
   let closed = false;
@@ -321,6 +331,7 @@ export async function openUserStoreInFolder(
       accept: (docs) =>
         Promise.resolve(acceptBriefing ? docs.filter((doc) => acceptBriefing.accept(doc)) : docs),
       beforeWrite: beforeReplace,
+      afterWrite: announceWritten,
     }),
 
     removeBriefings: (ids) =>
@@ -332,13 +343,13 @@ export async function openUserStoreInFolder(
             : [],
         );
         if (present.length > 0) await db.bulkDocs(present);
+        briefingsFeed.announce(present.map((doc) => ({ id: doc._id, deleted: true })));
         return present.length;
       }),
 
     purgeDeleted: () =>
       briefingsGate.maintain(
         async (db) => {
-          briefingsFeed.detach();
           // The kept texts of their earlier versions go with them (version-texts.pouch.ts).
           const versionTexts = await dropWithdrawnVersionTexts(db);
           // PouchDB compaction drops the bodies and attachments of non-leaf revisions (for a
@@ -349,7 +360,7 @@ export async function openUserStoreInFolder(
           const { entries } = await vacuumLevelDb(paths.briefings);
           logger.info('purged deleted briefings from disk', { entries, versionTexts });
         },
-        reopen(openBriefings, briefingsFeed),
+        reopen(openBriefings, null),
       ),
 
     deriveKey: (purpose) =>

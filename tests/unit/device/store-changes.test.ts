@@ -1,0 +1,87 @@
+// The store tells its listeners what changed in the briefings database as its writers write it
+// (the pull, removeBriefings), instead of reading every written document back through a live
+// changes feed: each change once, a deletion as deleted only when no live revision is left (as
+// the feed would say it), and still after a purge has closed and reopened the database.
+import { afterEach, describe, expect, it } from 'vitest';
+import { openUserStore } from '../../../src/main/storage/store.pouch.js';
+import type { LocalChange, ReplicatedDoc, UserStore } from '../../../src/main/storage/types.js';
+import { eventually } from '../../support/eventually.js';
+import { createInMemoryKeychainTestDouble } from './auth-doubles.js';
+import { briefing, memoryLogger, tempDir } from './fixtures.js';
+
+const USER = 'alex.morgan';
+
+/** A revision as the server holds it: `start`-th generation, its history of `ids`. */
+function revision(sorId: string, ids: string[], deleted = false): ReplicatedDoc {
+  return {
+    ...briefing(sorId),
+    _rev: `${ids.length}-${ids[0]}`,
+    _revisions: { start: ids.length, ids },
+    ...(deleted ? { _deleted: true } : {}),
+  };
+}
+
+describe('what the store tells of briefing changes', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  async function open(): Promise<{ store: UserStore; heard: LocalChange[] }> {
+    const dir = await tempDir('store-changes');
+    const store = await openUserStore({
+      dataDir: dir.path,
+      userId: USER,
+      keychain: createInMemoryKeychainTestDouble(),
+      logger: memoryLogger().logger,
+    });
+    cleanups.push(async () => {
+      await store.close();
+      await dir.remove();
+    });
+    const heard: LocalChange[] = [];
+    store.onBriefingsChange((changes) => heard.push(...changes));
+    return { store, heard };
+  }
+
+  it('tells of what the pull writes, once each, and of removals', async () => {
+    const { store, heard } = await open();
+    await store.pullTarget.writeReplicated([revision('a', ['a1']), revision('b', ['b1'])]);
+    await eventually(() => expect(heard).toHaveLength(2), { what: 'the pull is heard' });
+    expect(heard).toEqual([
+      { id: 'briefing:a', deleted: false },
+      { id: 'briefing:b', deleted: false },
+    ]);
+    heard.length = 0;
+    // A deletion from the server, and one by the store (a briefing above the ceiling).
+    await store.pullTarget.writeReplicated([revision('a', ['a2', 'a1'], true)]);
+    expect(await store.removeBriefings(['briefing:b'])).toBe(1);
+    await eventually(() => expect(heard).toHaveLength(2), { what: 'both deletions are heard' });
+    expect(heard).toEqual([
+      { id: 'briefing:a', deleted: true },
+      { id: 'briefing:b', deleted: true },
+    ]);
+  });
+
+  it('tells a deleted branch as no deletion while a live revision is left', async () => {
+    const { store, heard } = await open();
+    // Two branches from the server; then one of them deleted.
+    await store.pullTarget.writeReplicated([
+      revision('c', ['c2x', 'c1']),
+      revision('c', ['c2y', 'c1']),
+    ]);
+    await store.pullTarget.writeReplicated([revision('c', ['c3x', 'c2x', 'c1'], true)]);
+    await eventually(() => expect(heard).toHaveLength(3), { what: 'three writes are heard' });
+    expect(heard.at(-1)).toEqual({ id: 'briefing:c', deleted: false });
+    expect(await store.getBriefingDoc('briefing:c')).not.toBeNull();
+  });
+
+  it('still tells of changes after a purge has reopened the database', async () => {
+    const { store, heard } = await open();
+    await store.pullTarget.writeReplicated([revision('d', ['d1'])]);
+    await store.purgeDeleted();
+    await store.pullTarget.writeReplicated([revision('e', ['e1'])]);
+    await eventually(() => expect(heard).toHaveLength(2), { what: 'both writes are heard' });
+    expect(heard.map((change) => change.id)).toEqual(['briefing:d', 'briefing:e']);
+  });
+});
