@@ -247,6 +247,16 @@ export async function openUserStoreInFolder(
     if (held.length > 0) await listener(held);
   };
 
+  const pullTarget = createPullTarget({
+    use: withBriefings,
+    checkpointId: PULL_CHECKPOINT_ID,
+    ruleKey: acceptBriefing?.key ?? null,
+    accept: (docs) =>
+      Promise.resolve(acceptBriefing ? docs.filter((doc) => acceptBriefing.accept(doc)) : docs),
+    beforeWrite: beforeReplace,
+    afterWrite: announceWritten,
+  });
+
   const store: UserStore = {
     userId,
     location: folder,
@@ -259,13 +269,7 @@ export async function openUserStoreInFolder(
           .map((row) => row.doc as unknown as StoredDoc);
       }),
 
-    listBriefingRevisions: () =>
-      withBriefings(async (db) => {
-        const all = await db.allDocs();
-        return new Map(
-          all.rows.filter((row) => isUserDoc(row.id)).map((row) => [row.id, row.value.rev]),
-        );
-      }),
+    listBriefingRevisions: () => pullTarget.currentRevisions(),
 
     getBriefingDocs: (ids) =>
       withBriefings(async (db) => {
@@ -324,15 +328,7 @@ export async function openUserStoreInFolder(
 
     onBriefingsChange: (listener) => briefingsFeed.subscribe(listener),
 
-    pullTarget: createPullTarget({
-      use: withBriefings,
-      checkpointId: PULL_CHECKPOINT_ID,
-      ruleKey: acceptBriefing?.key ?? null,
-      accept: (docs) =>
-        Promise.resolve(acceptBriefing ? docs.filter((doc) => acceptBriefing.accept(doc)) : docs),
-      beforeWrite: beforeReplace,
-      afterWrite: announceWritten,
-    }),
+    pullTarget,
 
     removeBriefings: (ids) =>
       withBriefings(async (db) => {
