@@ -1,9 +1,10 @@
-// Turning a parsed query into what SQLite's FTS5 runs. Pure, so each rule is tested case by
-// case (tests/unit/device/search-query.test.ts).
+// Turning a parsed query into what SQLite's FTS5 runs, and its filters into a test of a
+// briefing's metadata. Pure, so each rule is tested case by case
+// (tests/unit/device/search-query.test.ts).
 //
 // Nothing the person typed reaches FTS5's query language as syntax: every word is quoted (FTS5
-// operators, column filters and NEAR groups inside the text are just words), and filters are
-// bound parameters of plain SQL.
+// operators, column filters and NEAR groups inside the text are just words). Filters never reach
+// SQL at all: they are tested on the metadata the index keeps in memory (meta-cache.ts).
 import type { SearchFilters } from '../../shared/search.js';
 import { searchWords } from '../../shared/search-words.js';
 import type { ParsedQuery } from './types.js';
@@ -45,37 +46,69 @@ export function buildMatch(
   return parts.length === 0 ? null : parts.join(' AND ');
 }
 
-/** SQL conditions on the `meta` table (alias m) for the filters, with their parameters. */
-export function buildFilterSql(filters: SearchFilters): {
-  readonly where: readonly string[];
-  readonly params: readonly (string | number)[];
-} {
-  const where: string[] = [];
-  const params: (string | number)[] = [];
-  const anyOf = (column: string, values: readonly string[] | undefined): void => {
+/** What the filters look at in one indexed briefing. */
+export type FilterFacts = {
+  readonly id: string;
+  readonly classification: string;
+  readonly priority: string;
+  /** When it was approved, in milliseconds since 1970 (UTC). */
+  readonly approvedTime: number;
+  readonly sourceVersion: number;
+  readonly attachmentCount: number;
+};
+
+/** What the filters need beyond a briefing's own facts. */
+export type FilterContext = {
+  /** Whether the reader's own notes on a briefing hold any text. */
+  readonly hasNotes: (id: string) => boolean;
+  /** The newest version of each briefing the reader has read; without it, `unread` is ignored. */
+  readonly readVersions?: ReadonlyMap<string, number> | undefined;
+};
+
+/** Midnight UTC at the start of a day given as YYYY-MM-DD, in milliseconds. */
+const dayStart = (day: string): number => Date.parse(`${day}T00:00:00.000Z`);
+
+/**
+ * The filters as one test of a briefing, or null when there are none. Days are whole UTC days:
+ * `after` from its midnight on, `before` up to the midnight that ends it.
+ */
+export function filterTest(
+  filters: SearchFilters,
+  context: FilterContext,
+): ((briefing: FilterFacts) => boolean) | null {
+  const tests: ((b: FilterFacts) => boolean)[] = [];
+  const anyOf = (values: readonly string[] | undefined, field: (b: FilterFacts) => string) => {
     if (!values || values.length === 0) return;
-    where.push(`m.${column} IN (${values.map(() => '?').join(', ')})`);
-    params.push(...values);
+    const allowed = new Set(values);
+    tests.push((b) => allowed.has(field(b)));
   };
-  anyOf('classification', filters.classifications);
-  anyOf('priority', filters.priorities);
-  // Days are UTC; approvedAt is an ISO time, so comparing strings orders them.
+  anyOf(filters.classifications, (b) => b.classification);
+  anyOf(filters.priorities, (b) => b.priority);
   if (filters.after) {
-    where.push('m.approved_at >= ?');
-    params.push(`${filters.after}T00:00:00.000Z`);
+    const from = dayStart(filters.after);
+    tests.push((b) => b.approvedTime >= from);
   }
   if (filters.before) {
-    where.push('m.approved_at < ?');
-    params.push(new Date(Date.parse(`${filters.before}T00:00:00Z`) + 86_400_000).toISOString());
+    const until = dayStart(filters.before) + 86_400_000;
+    tests.push((b) => b.approvedTime < until);
   }
-  if (filters.hasAttachments === true) where.push('m.attachment_count > 0');
-  if (filters.hasAttachments === false) where.push('m.attachment_count = 0');
+  if (filters.hasAttachments !== undefined) {
+    const wanted = filters.hasAttachments;
+    tests.push((b) => b.attachmentCount > 0 === wanted);
+  }
   // The reader's own notes, as the annotations capability fed them in (SearchIndex.setNotes).
-  if (filters.hasNotes === true)
-    where.push(`EXISTS (SELECT 1 FROM notes n WHERE n.id = m.id AND n.text <> '')`);
-  if (filters.hasNotes === false)
-    where.push(`NOT EXISTS (SELECT 1 FROM notes n WHERE n.id = m.id AND n.text <> '')`);
-  return { where, params };
+  if (filters.hasNotes !== undefined) {
+    const wanted = filters.hasNotes;
+    tests.push((b) => context.hasNotes(b.id) === wanted);
+  }
+  const read = context.readVersions;
+  if (filters.unread !== undefined && read) {
+    const wanted = filters.unread;
+    // Read means this version, or a later one, was read.
+    tests.push((b) => !((read.get(b.id) ?? -Infinity) >= b.sourceVersion) === wanted);
+  }
+  if (tests.length === 0) return null;
+  return (b) => tests.every((test) => test(b));
 }
 
 /**

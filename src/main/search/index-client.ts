@@ -65,13 +65,24 @@ export async function openSearchIndex(options: {
     await call('open', { path: options.path, key: keyCopy(), fresh: true });
   }
 
+  let sentReadVersions: ReadonlyMap<string, number> | null = null;
   const index: SearchIndex = {
     upsert: (sources: readonly BriefingSource[]) => call('upsert', sources),
     remove: (ids) => call('remove', ids),
     setNotes: (id, text) => call('setNotes', { id, text }),
     revisions: async () => new Map(await call<[string, string][]>('revisions')),
     attachmentKeys: async (ids) => new Map(await call<[string, string][]>('attachmentKeys', ids)),
-    query: (query: IndexQuery) => call<IndexAnswer>('query', query),
+    query: (query: IndexQuery) => {
+      // What the reader has read goes to the index's thread once per version of it: the search
+      // service keeps one map until the reader's returns change, and copying thousands of
+      // entries into the thread on every keystroke cost more than the query.
+      if (query.readVersions && query.readVersions === sentReadVersions) {
+        const { readVersions: _same, ...rest } = query;
+        return call<IndexAnswer>('query', { ...rest, sameReadVersions: true });
+      }
+      if (query.readVersions) sentReadVersions = query.readVersions;
+      return call<IndexAnswer>('query', query);
+    },
     close: async () => {
       if (closing) return;
       closing = true;

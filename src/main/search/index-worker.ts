@@ -10,6 +10,8 @@ import type { BriefingSource, IndexQuery } from './types.js';
 import { serveCalls } from './worker-rpc.js';
 
 let index: SyncSearchIndex | null = null;
+/** What the reader has read, as last sent with a query. */
+let readVersions: ReadonlyMap<string, number> | null = null;
 
 const open = (): SyncSearchIndex => {
   if (!index) throw new Error('the search index is not open');
@@ -21,6 +23,18 @@ serveCalls({
     if (fresh) deleteSqliteSearchIndex(path);
     index = openSqliteSearchIndex({ path, key: Buffer.from(key) });
     key.fill(0);
+    // Once the open is answered, what queries use from memory is loaded a slice at a time, one
+    // per turn of the thread's loop, so a query asked meanwhile is answered between two slices.
+    // A failure here is the next query's to meet and report.
+    const opened = index;
+    const warm = (): void => {
+      try {
+        if (index === opened && opened.warm()) setImmediate(warm);
+      } catch {
+        // The query that needs it loads it again, and answers with the error.
+      }
+    };
+    setImmediate(warm);
     return null;
   },
   upsert: async (sources: readonly BriefingSource[]) => {
@@ -38,7 +52,11 @@ serveCalls({
   },
   revisions: () => open().revisions(),
   attachmentKeys: (ids: readonly string[]) => open().attachmentKeys(ids),
-  query: (query: IndexQuery) => open().query(query),
+  query: ({ sameReadVersions, ...query }: IndexQuery & { sameReadVersions?: true }) => {
+    // The client sends what was read only when it changed (index-client.ts).
+    if (query.readVersions) readVersions = query.readVersions;
+    return open().query(sameReadVersions && readVersions ? { ...query, readVersions } : query);
+  },
   close: () => {
     index?.close();
     index = null;

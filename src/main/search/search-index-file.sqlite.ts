@@ -101,7 +101,6 @@ export function openDatabase(path: string, key: Buffer): Db {
     // briefing is indexed. Created on open, so an index written before notes existed gains it.
     db.exec('CREATE TABLE IF NOT EXISTS notes (id TEXT PRIMARY KEY, text TEXT NOT NULL)');
     db.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS temp.vocab USING fts5vocab(main, fts, 'row')`);
-    db.exec('CREATE TEMP TABLE IF NOT EXISTS read_versions (id TEXT PRIMARY KEY, version INTEGER)');
     return db;
   } catch (error) {
     db.close();

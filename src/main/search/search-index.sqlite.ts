@@ -13,31 +13,29 @@
 // the index pages instead of adding delete markers, `secure_delete` zeroes the freed space, and
 // a checkpoint truncates the write-ahead log that still held the earlier pages.
 import type Database from 'better-sqlite3-multiple-ciphers';
-import type { SearchHighlight, SnippetSource } from '../../shared/search.js';
-import { searchWords } from '../../shared/search-words.js';
-import { buildFilterSql, buildMatch, cleanText, editDistance, typoAllowance } from './fts-query.js';
-import { markAll, snippet } from './snippets.js';
-import type { IndexAnswer, IndexHit, IndexQuery, IndexedBriefing, ParsedQuery } from './types.js';
+import { buildMatch, cleanText, editDistance, filterTest, typoAllowance } from './fts-query.js';
+import {
+  MetaCache,
+  approvedTime,
+  firstOf,
+  metaEntry,
+  newerFirst,
+  newest,
+  type MetaEntry,
+  type Ranked,
+} from './meta-cache.js';
+import { pageHits, type PageText } from './page-hits.js';
+import type { IndexAnswer, IndexQuery, IndexedBriefing } from './types.js';
 import { COLUMNS, WEIGHTS, openDatabase } from './search-index-file.sqlite.js';
 export { deleteSqliteSearchIndex } from './search-index-file.sqlite.js';
 
-/** Where a snippet is looked for, in this order: the first of them with a match gives it. */
-const SNIPPET_SOURCES = ['summary', 'body', 'attachments', 'notes', 'sender'] as const;
 /** The short fields: a match in one of them puts a briefing in the first, BM25-ranked tier. */
 const SHORT_FIELDS = ['title', 'summary', 'sender', 'notes'] as const;
+/** A briefing's metadata as the answer and the filters use it (meta-cache.ts: MetaEntry). */
+const META_FIELDS = `rowid, id, classification, priority, sender_name AS senderName,
+  approved_at AS approvedAt, source_version AS sourceVersion, attachment_count AS attachmentCount`;
 /** Typo candidates kept per word: the closest, then the most common. */
 const MAX_EXPANSIONS = 3;
-
-type MetaRow = {
-  readonly rowid: number;
-  readonly id: string;
-  readonly classification: IndexHit['classification'];
-  readonly priority: IndexHit['priority'];
-  readonly sender_name: string;
-  readonly approved_at: string;
-  readonly source_version: number;
-  readonly attachment_count: number;
-};
 
 export type SyncSearchIndex = {
   readonly upsert: (briefings: readonly IndexedBriefing[]) => void;
@@ -46,6 +44,11 @@ export type SyncSearchIndex = {
   readonly revisions: () => [string, string][];
   readonly attachmentKeys: (ids: readonly string[]) => [string, string][];
   readonly query: (query: IndexQuery) => IndexAnswer;
+  /**
+   * Loads a part of what queries use from memory (meta-cache.ts), so that they need not;
+   * false once all is loaded. Each call is short: a query can be answered between two.
+   */
+  readonly warm: () => boolean;
   readonly close: () => void;
 };
 
@@ -95,9 +98,49 @@ export function openSqliteSearchIndex(options: {
     termRange: db.prepare<[string, string], { term: string; doc: number }>(
       'SELECT term, doc FROM vocab WHERE term >= ? AND term < ?',
     ),
-    clearRead: db.prepare('DELETE FROM read_versions'),
-    insertRead: db.prepare('INSERT OR REPLACE INTO read_versions (id, version) VALUES (?, ?)'),
+    // The date index alone holds both columns: a few pages, not the table's.
+    order: db
+      .prepare<[], [number, string]>(
+        'SELECT rowid, approved_at FROM meta INDEXED BY meta_approved_at',
+      )
+      .raw(),
+    metaAfter: db.prepare<[number, number], Omit<MetaEntry, 'approvedTime'>>(
+      `SELECT ${META_FIELDS} FROM meta WHERE rowid > ? ORDER BY rowid LIMIT ?`,
+    ),
+    idsWithNotes: db.prepare<[], string>(`SELECT id FROM notes WHERE text <> ''`).pluck(),
+    matching: db.prepare<[string], number>('SELECT rowid FROM fts WHERE fts MATCH ?').pluck(),
+    count: db.prepare<[string], number>('SELECT count(*) FROM fts WHERE fts MATCH ?').pluck(),
+    ranked: db
+      .prepare<[string], [number, number]>(
+        `SELECT rowid, bm25(fts, ${COLUMNS.map((c) => WEIGHTS[c]).join(', ')}) FROM fts WHERE fts MATCH ?`,
+      )
+      .raw(),
   };
+
+  // The metadata in memory (meta-cache.ts), loaded by the first query. A write that fails
+  // part-way drops it (its transaction is rolled back), and the next query loads it again.
+  let cache: MetaCache | null = null;
+  const metadata = (): MetaCache =>
+    (cache ??= new MetaCache(
+      Array.from(statements.order.iterate(), ([rowid, at]) => ({
+        rowid,
+        approvedTime: approvedTime(at),
+      })),
+      {
+        after: (rowid, count) => statements.metaAfter.all(rowid, count).map(metaEntry),
+        idsWithNotes: () => statements.idsWithNotes.all(),
+      },
+    ));
+  const keepingCache =
+    <A extends unknown[]>(write: (...args: A) => void) =>
+    (...args: A): void => {
+      try {
+        write(...args);
+      } catch (error) {
+        cache = null;
+        throw error;
+      }
+    };
 
   // Queries are built from the query's shape (filters, page size): each shape is prepared once.
   const prepared = new Map<string, Database.Statement>();
@@ -138,6 +181,18 @@ export function openSqliteSearchIndex(options: {
     } else {
       rowid = Number(statements.insertMeta.run(meta).lastInsertRowid);
     }
+    cache?.set(
+      metaEntry({
+        rowid,
+        id: b.id,
+        classification: b.classification,
+        priority: b.priority,
+        senderName: b.senderName,
+        approvedAt: b.approvedAt,
+        sourceVersion: b.sourceVersion,
+        attachmentCount: b.attachmentCount,
+      }),
+    );
     statements.insertFts.run({
       rowid,
       title: cleanText(b.title),
@@ -153,6 +208,7 @@ export function openSqliteSearchIndex(options: {
   const setNotes = db.transaction((id: string, text: string) => {
     if (text.trim() === '') statements.deleteNotes.run(id);
     else statements.putNotes.run(id, text);
+    cache?.setNotes(id, text.trim() !== '');
     const existing = statements.metaById.get(id);
     const row = existing ? statements.ftsRow.get(existing.rowid) : undefined;
     if (!existing || !row) return;
@@ -169,9 +225,13 @@ export function openSqliteSearchIndex(options: {
       if (!existing) continue;
       statements.deleteFts.run(existing.rowid);
       statements.deleteMeta.run(existing.rowid);
+      cache?.delete(existing.rowid);
     }
     // An unshared briefing's notes go with it (they may quote it).
-    for (const id of ids) statements.deleteNotes.run(id);
+    for (const id of ids) {
+      statements.deleteNotes.run(id);
+      cache?.setNotes(id, false);
+    }
   });
 
   /** Words of the index a mistyped word may have meant, closest and most common first. */
@@ -196,57 +256,34 @@ export function openSqliteSearchIndex(options: {
       .map((c) => c.term);
   };
 
-  /** A page's titles and snippets, from the text the index stores. */
-  const pageHits = (rows: readonly MetaRow[], parsed: ParsedQuery, expansions: string[]) => {
-    const highlight: SearchHighlight = {
-      terms: [...parsed.terms, ...expansions.map((text) => ({ text, prefix: false }))],
-      phrases: parsed.phrases,
-    };
-    // `from:` words are looked for in the sender's name and role only.
-    const senderHighlight: SearchHighlight = {
-      ...highlight,
-      terms: [
-        ...highlight.terms,
-        ...searchWords(parsed.filters.from ?? '').map((text) => ({ text, prefix: true })),
-      ],
-    };
-    const placeholders = rows.map(() => '?').join(', ');
+  /** Columns of the rows of a page, by rowid. */
+  const columnsOf = (columns: readonly string[], rowids: readonly number[]) => {
     const texts = new Map<number, Record<string, string>>();
+    if (rowids.length === 0) return texts;
+    const placeholders = rowids.map(() => '?').join(', ');
     for (const row of cached<Record<string, string> & { rowid: number }>(
-      `SELECT rowid, ${COLUMNS.join(', ')} FROM fts WHERE rowid IN (${placeholders})`,
-    ).all(...rows.map((row) => row.rowid))) {
+      `SELECT rowid, ${columns.join(', ')} FROM fts WHERE rowid IN (${placeholders})`,
+    ).all(...rowids)) {
       texts.set(row.rowid, row);
     }
-    return rows.map((row): IndexHit => {
-      const text = texts.get(row.rowid) ?? {};
-      let found: { source: SnippetSource; segments: IndexHit['snippet'] } | null = null;
-      for (const source of SNIPPET_SOURCES) {
-        const segments = snippet(
-          text[source] ?? '',
-          source === 'sender' ? senderHighlight : highlight,
-        );
-        if (segments) {
-          found = { source, segments };
-          break;
-        }
-      }
-      if (!found) {
-        const source = text['summary'] ? 'summary' : 'body';
-        found = { source, segments: snippet(text[source] ?? '', highlight, { orStart: true })! };
-      }
-      return {
-        id: row.id,
-        title: markAll(text['title'] ?? '', highlight),
-        snippet: found.segments,
-        snippetSource: found.source,
-        classification: row.classification,
-        priority: row.priority,
-        senderName: row.sender_name,
-        approvedAt: row.approved_at,
-        sourceVersion: row.source_version,
-        attachmentCount: row.attachment_count,
-      };
-    });
+    return texts;
+  };
+  const pageText: PageText = {
+    columns: columnsOf,
+    notes: (id) => statements.notesById.get(id)?.text ?? '',
+  };
+  /** The page's briefings as the answer gives them, in the page's order. */
+  const pageEntries = (page: readonly Ranked[]): MetaEntry[] => {
+    const known = metadata();
+    if (known.factsComplete) return page.flatMap((ranked) => known.factsOf(ranked.rowid) ?? []);
+    const placeholders = page.map(() => '?').join(', ');
+    const rows = new Map<number, MetaEntry>();
+    for (const row of cached<Omit<MetaEntry, 'approvedTime'>>(
+      `SELECT ${META_FIELDS} FROM meta WHERE rowid IN (${placeholders})`,
+    ).all(...page.map((ranked) => ranked.rowid))) {
+      rows.set(row.rowid, metaEntry(row));
+    }
+    return page.flatMap((ranked) => rows.get(ranked.rowid) ?? []);
   };
 
   const query = ({ query: parsed, limit, readVersions }: IndexQuery): IndexAnswer => {
@@ -257,68 +294,77 @@ export function openSqliteSearchIndex(options: {
     }
     const corrected = [...expansions.values()].flat();
     const match = buildMatch(parsed, expansions);
-    const filter = buildFilterSql(parsed.filters);
-    const where = [...filter.where];
-    const params: (string | number)[] = [...filter.params];
-    if (parsed.filters.unread !== undefined && readVersions) {
-      statements.clearRead.run();
-      for (const [id, version] of readVersions) statements.insertRead.run(id, version);
-      where.push(
-        `${parsed.filters.unread ? 'NOT ' : ''}EXISTS (SELECT 1 FROM temp.read_versions r WHERE r.id = m.id AND r.version >= m.source_version)`,
-      );
-    }
-    const columns =
-      'm.rowid, m.id, m.classification, m.priority, m.sender_name, m.approved_at, m.source_version, m.attachment_count';
-    const conditions = where.map((condition) => ` AND ${condition}`).join('');
-    let rows: MetaRow[];
+    const known = metadata();
+    const test = filterTest(parsed.filters, {
+      hasNotes: (id) => known.hasNotes(id),
+      readVersions,
+    });
+    const kept = (ranked: Ranked | undefined): ranked is Ranked => {
+      if (ranked === undefined) return false;
+      if (test === null) return true;
+      const facts = known.factsOf(ranked.rowid);
+      return facts !== undefined && test(facts);
+    };
+    let page: Ranked[];
     let total: number;
     if (match === null) {
-      const onlyMeta = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-      rows = cached<MetaRow>(
-        `SELECT ${columns} FROM meta m ${onlyMeta} ORDER BY m.approved_at DESC LIMIT ?`,
-      ).all(...params, limit);
-      total = cached<{ n: number }>(`SELECT count(*) AS n FROM meta m ${onlyMeta}`).get(
-        ...params,
-      )!.n;
+      // Filters alone: every briefing they keep, newest first.
+      const matches = Array.from(known.allRanked()).filter(kept);
+      page = newest(matches, limit);
+      total = matches.length;
     } else {
-      // Ranked in two tiers, so that BM25 is computed only over a small candidate set: first the
-      // briefings where the query matches in the short fields (title, summary, sender, notes),
-      // ordered by BM25 with the title weighted most; then those where it matches only in the
-      // body or attachments, newest first, as a mail client lists them. Scoring every match of a
-      // short prefix (half the briefings) is what made typing slow.
-      const fromJoin = `FROM fts JOIN meta m ON m.rowid = fts.rowid WHERE fts MATCH ?${conditions}`;
-      const weights = COLUMNS.map((c) => WEIGHTS[c]).join(', ');
-      const short = cached<MetaRow>(
-        `SELECT ${columns} ${fromJoin} ORDER BY bm25(fts, ${weights}), m.approved_at DESC LIMIT ?`,
-      ).all(`{${SHORT_FIELDS.join(' ')}} : (${match})`, ...params, limit);
-      rows = short;
-      if (short.length < limit) {
-        const seen = new Set(short.map((row) => row.rowid));
-        const rest = cached<MetaRow>(
-          `SELECT ${columns} ${fromJoin} ORDER BY m.approved_at DESC LIMIT ?`,
-        ).all(match, ...params, limit);
-        rows = [...short, ...rest.filter((row) => !seen.has(row.rowid))].slice(0, limit);
+      // Ranked in two tiers: first the briefings where the query matches in the short fields
+      // (title, summary, sender, notes), by BM25 with the title weighted most; then those where
+      // it matches only in the body or attachments, newest first, as a mail client lists them.
+      // BM25 is computed over the short fields' matches only: scoring every match of a short
+      // prefix (half the briefings) is what made typing slow.
+      const scored: { ranked: Ranked; score: number }[] = [];
+      for (const [rowid, score] of statements.ranked.all(
+        `{${SHORT_FIELDS.join(' ')}} : (${match})`,
+      )) {
+        const ranked = known.ranked(rowid);
+        if (kept(ranked)) scored.push({ ranked, score });
       }
-      // Exact: with the prefix indexes a count reads one list of rowids, a few milliseconds.
-      total = cached<{ n: number }>(
-        where.length === 0
-          ? 'SELECT count(*) AS n FROM fts WHERE fts MATCH ?'
-          : `SELECT count(*) AS n ${fromJoin}`,
-      ).get(match, ...params)!.n;
+      page = firstOf(
+        scored,
+        limit,
+        (a, b) => a.score - b.score || newerFirst(a.ranked, b.ranked),
+      ).map((hit) => hit.ranked);
+      if (page.length === limit && test === null) {
+        // The first tier fills the page and nothing is filtered out: the index counts the rest.
+        total = statements.count.get(match) as number;
+      } else {
+        const matches = statements.matching
+          .all(match)
+          .map((rowid) => known.ranked(rowid))
+          .filter(kept);
+        total = matches.length;
+        const first = new Set(page);
+        page.push(
+          ...newest(
+            matches.filter((ranked) => !first.has(ranked)),
+            limit - page.length,
+          ),
+        );
+      }
     }
-    if (rows.length === 0) return { total, hits: [], expansions: corrected };
-    return { total, hits: pageHits(rows, parsed, corrected), expansions: corrected };
+    if (page.length === 0) return { total, hits: [], expansions: corrected };
+    return {
+      total,
+      hits: pageHits(pageEntries(page), parsed, corrected, pageText),
+      expansions: corrected,
+    };
   };
 
   return {
-    upsert: (briefings) => upsertAll(briefings),
+    upsert: keepingCache((briefings: readonly IndexedBriefing[]) => upsertAll(briefings)),
     remove: (ids) => {
-      removeAll(ids);
+      keepingCache(removeAll)(ids);
       // The log still holds the pages as they were before the removal: fold it in and empty it.
       db.pragma('wal_checkpoint(TRUNCATE)');
     },
     setNotes: (id, text) => {
-      setNotes(id, text);
+      keepingCache(setNotes)(id, text);
       // Notes removed or shortened: their words leave the files too, as on removal.
       db.pragma('wal_checkpoint(TRUNCATE)');
     },
@@ -329,6 +375,7 @@ export function openSqliteSearchIndex(options: {
         return row ? [[id, row.attachments_key] as [string, string]] : [];
       }),
     query,
+    warm: () => metadata().fillSome(),
     close: () => {
       db.pragma('wal_checkpoint(TRUNCATE)');
       db.close();

@@ -52,7 +52,8 @@ export type IndexQuery = {
   readonly limit: number;
   /**
    * For the unread filter: the newest version of each briefing the reader has read. The index
-   * knows versions, the returns database knows what was read.
+   * knows versions, the returns database knows what was read. Taken as unchanged while it is
+   * the same map: a new one is made for every change, never the same one changed.
    */
   readonly readVersions?: ReadonlyMap<string, number>;
 };

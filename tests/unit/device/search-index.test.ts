@@ -180,6 +180,78 @@ describe('the search index', () => {
     expect(await ids(opened, 'is:read', {}, read)).toEqual(['official']);
   });
 
+  it('keeps what its filters see current through updates, removals, notes and a failed write', async () => {
+    const opened = await openIndex();
+    await opened.index.upsert([
+      source('a', { priority: 'urgent', bodyHtml: '<p>cobalt</p>' }),
+      source('b', { priority: 'urgent', bodyHtml: '<p>cobalt</p>' }),
+    ]);
+    // The first query loads the metadata the filters test into the index's memory.
+    expect(await ids(opened, 'cobalt', { priorities: ['urgent'] })).toEqual(['b', 'a']);
+    await opened.index.upsert([source('a', { rev: '2-a', bodyHtml: '<p>cobalt</p>' })]);
+    expect(await ids(opened, 'cobalt', { priorities: ['urgent'] })).toEqual(['b']);
+    expect(await ids(opened, 'cobalt', { priorities: ['routine'] })).toEqual(['a']);
+    await opened.index.setNotes('a', 'Ask about quotas');
+    expect(await ids(opened, '', { hasNotes: true })).toEqual(['a']);
+    await opened.index.setNotes('a', '  ');
+    expect(await ids(opened, '', { hasNotes: true })).toEqual([]);
+    await opened.index.remove(['b']);
+    expect(await ids(opened, '', { priorities: ['urgent'] })).toEqual([]);
+    // A batch that fails part-way is rolled back whole: the briefing written before the failure
+    // is not found either (by words or by filters), and the next good write is.
+    const broken = { ...source('d'), classification: null } as unknown as BriefingSource;
+    await expect(
+      opened.index.upsert([source('c', { priority: 'urgent' }), broken]),
+    ).rejects.toThrow(/NOT NULL/);
+    expect(await ids(opened, '', { priorities: ['urgent'] })).toEqual([]);
+    expect(await ids(opened, 'briefing')).toEqual(['a']);
+    await opened.index.upsert([source('c', { priority: 'urgent' })]);
+    expect(await ids(opened, '', { priorities: ['urgent'] })).toEqual(['c']);
+  });
+
+  it('counts every match, whether the first tier fills the page or not', async () => {
+    const opened = await openIndex();
+    await opened.index.upsert([
+      source('t1', { title: 'Cobalt exports' }),
+      source('t2', { title: 'Cobalt prices', priority: 'urgent' }),
+      source('b1', { bodyHtml: '<p>On cobalt, nothing new.</p>', priority: 'urgent' }),
+      source('none'),
+    ]);
+    const answer = async (text: string, limit: number, filters: SearchFilters = {}) => {
+      const { total, hits } = await opened.index.query({ query: parseQuery(text, filters), limit });
+      return { total, ids: hits.map((hit) => hit.id) };
+    };
+    // Equal scores and times: the later row first, as every time.
+    expect(await answer('cobalt', 1)).toEqual({ total: 3, ids: ['t2'] });
+    expect(await answer('cobalt', 2)).toEqual({ total: 3, ids: ['t2', 't1'] });
+    expect(await answer('cobalt', 3)).toEqual({ total: 3, ids: ['t2', 't1', 'b1'] });
+    expect(await answer('cobalt', 1, { priorities: ['urgent'] })).toEqual({
+      total: 2,
+      ids: ['t2'],
+    });
+  });
+
+  it('filters on what was read with the map last sent, until a new one comes', async () => {
+    const opened = await openIndex();
+    await opened.index.upsert([
+      source('a'),
+      source('b', { approvedAt: '2025-01-11T09:00:00.000Z' }),
+    ]);
+    const read = new Map([['a', 1]]);
+    expect(await ids(opened, 'is:unread', {}, read)).toEqual(['b']);
+    // The same map again is not copied into the index's thread, and still applies.
+    expect(await ids(opened, 'is:unread', {}, read)).toEqual(['b']);
+    expect(await ids(opened, 'is:read', {}, read)).toEqual(['a']);
+    expect(await ids(opened, 'briefing')).toEqual(['b', 'a']);
+    // Reading more makes a new map, which replaces the one the thread holds.
+    const readMore = new Map([
+      ['a', 1],
+      ['b', 1],
+    ]);
+    expect(await ids(opened, 'is:unread', {}, readMore)).toEqual([]);
+    expect(await ids(opened, 'is:read', {}, read)).toEqual(['a']);
+  });
+
   it('answers titles and snippets as text segments, hostile markup included as text', async () => {
     const opened = await openIndex();
     await opened.index.upsert([

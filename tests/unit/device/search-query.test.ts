@@ -1,14 +1,15 @@
 // The search field's language and what it becomes: parsing, the FTS5 expression (nothing typed
-// reaches FTS5 as syntax), filters as bound SQL, snippets as text, typo distance, highlight
+// reaches FTS5 as syntax), filters as a test of a briefing's metadata, snippets as text, typo distance, highlight
 // boundaries, and a briefing's HTML read into words.
 import { describe, expect, it } from 'vitest';
 import { htmlToText } from '../../../src/main/search/briefing-text.js';
 import {
-  buildFilterSql,
   buildMatch,
   cleanText,
   editDistance,
+  filterTest,
   typoAllowance,
+  type FilterFacts,
 } from '../../../src/main/search/fts-query.js';
 import { isEmptyQuery, parseQuery } from '../../../src/main/search/query-parser.js';
 import { findMatches, searchWords } from '../../../src/shared/search.js';
@@ -118,28 +119,73 @@ describe('the FTS5 expression', () => {
     expect(buildMatch(parseQuery('is:unread priority:urgent'))).toBeNull();
   });
 
-  it('binds every filter value as a parameter, days as UTC bounds', () => {
-    const { where, params } = buildFilterSql({
-      classifications: ['SECRET', 'TOP SECRET'],
-      priorities: ['urgent'],
-      after: '2025-01-01',
-      before: '2025-01-31',
-      hasAttachments: true,
+  describe('filters, as a test of what the index knows of a briefing', () => {
+    const briefing = (changes: Partial<FilterFacts> = {}): FilterFacts => ({
+      id: 'briefing:A',
+      classification: 'SECRET',
+      priority: 'urgent',
+      approvedTime: Date.parse('2025-01-31T23:59:59.999Z'),
+      sourceVersion: 2,
+      attachmentCount: 1,
+      ...changes,
     });
-    expect(where).toEqual([
-      'm.classification IN (?, ?)',
-      'm.priority IN (?)',
-      'm.approved_at >= ?',
-      'm.approved_at < ?',
-      'm.attachment_count > 0',
-    ]);
-    expect(params).toEqual([
-      'SECRET',
-      'TOP SECRET',
-      'urgent',
-      '2025-01-01T00:00:00.000Z',
-      '2025-02-01T00:00:00.000Z',
-    ]);
+    const noNotes = { hasNotes: () => false };
+
+    it('is no test at all without filters', () => {
+      expect(filterTest({}, noNotes)).toBeNull();
+      // Unread needs the reader's read versions; without them it is not applied.
+      expect(filterTest({ unread: true }, noNotes)).toBeNull();
+    });
+
+    it('keeps any of the markings and priorities chosen, and only those', () => {
+      const test = filterTest(
+        { classifications: ['SECRET', 'TOP SECRET'], priorities: ['urgent'] },
+        noNotes,
+      )!;
+      expect(test(briefing())).toBe(true);
+      expect(test(briefing({ classification: 'TOP SECRET' }))).toBe(true);
+      expect(test(briefing({ classification: 'OFFICIAL' }))).toBe(false);
+      expect(test(briefing({ priority: 'routine' }))).toBe(false);
+    });
+
+    it('takes dates as whole UTC days, both ends included', () => {
+      const test = filterTest({ after: '2025-01-01', before: '2025-01-31' }, noNotes)!;
+      const at = (iso: string) => test(briefing({ approvedTime: Date.parse(iso) }));
+      expect(at('2025-01-01T00:00:00.000Z')).toBe(true);
+      expect(at('2024-12-31T23:59:59.999Z')).toBe(false);
+      expect(at('2025-01-31T23:59:59.999Z')).toBe(true);
+      expect(at('2025-02-01T00:00:00.000Z')).toBe(false);
+      // A date that could not be read is outside every range.
+      expect(test(briefing({ approvedTime: -Infinity }))).toBe(false);
+    });
+
+    it('tells attachments and the reader’s notes apart, both ways', () => {
+      const withNotes = { hasNotes: (id: string) => id === 'briefing:A' };
+      expect(filterTest({ hasAttachments: true }, noNotes)!(briefing())).toBe(true);
+      expect(filterTest({ hasAttachments: false }, noNotes)!(briefing())).toBe(false);
+      expect(filterTest({ hasNotes: true }, withNotes)!(briefing())).toBe(true);
+      expect(filterTest({ hasNotes: true }, withNotes)!(briefing({ id: 'briefing:B' }))).toBe(
+        false,
+      );
+      expect(filterTest({ hasNotes: false }, withNotes)!(briefing({ id: 'briefing:B' }))).toBe(
+        true,
+      );
+    });
+
+    it('counts a briefing read when this version or a later one was read', () => {
+      const readVersions = new Map([
+        ['briefing:A', 2],
+        ['briefing:B', 1],
+      ]);
+      const unread = filterTest({ unread: true }, { ...noNotes, readVersions })!;
+      const read = filterTest({ unread: false }, { ...noNotes, readVersions })!;
+      expect(unread(briefing())).toBe(false);
+      expect(read(briefing())).toBe(true);
+      // Version 2 came after the reader read version 1: unread again.
+      expect(unread(briefing({ id: 'briefing:B' }))).toBe(true);
+      expect(unread(briefing({ id: 'briefing:C' }))).toBe(true);
+      expect(read(briefing({ id: 'briefing:C', sourceVersion: 3 }))).toBe(false);
+    });
   });
 });
 
