@@ -84,13 +84,14 @@ export function filterTest(
   };
   anyOf(filters.classifications, (b) => b.classification);
   anyOf(filters.priorities, (b) => b.priority);
+  // A time that could not be read is outside every range, either end.
   if (filters.after) {
     const from = dayStart(filters.after);
-    tests.push((b) => b.approvedTime >= from);
+    tests.push((b) => Number.isFinite(b.approvedTime) && b.approvedTime >= from);
   }
   if (filters.before) {
     const until = dayStart(filters.before) + 86_400_000;
-    tests.push((b) => b.approvedTime < until);
+    tests.push((b) => Number.isFinite(b.approvedTime) && b.approvedTime < until);
   }
   if (filters.hasAttachments !== undefined) {
     const wanted = filters.hasAttachments;

@@ -98,12 +98,8 @@ export function openSqliteSearchIndex(options: {
     termRange: db.prepare<[string, string], { term: string; doc: number }>(
       'SELECT term, doc FROM vocab WHERE term >= ? AND term < ?',
     ),
-    // The date index alone holds both columns: a few pages, not the table's.
-    order: db
-      .prepare<[], [number, string]>(
-        'SELECT rowid, approved_at FROM meta INDEXED BY meta_approved_at',
-      )
-      .raw(),
+    // The date index alone holds both columns (SQLite scans it, not the table): a few pages.
+    order: db.prepare<[], [number, string]>('SELECT rowid, approved_at FROM meta').raw(),
     metaAfter: db.prepare<[number, number], Omit<MetaEntry, 'approvedTime'>>(
       `SELECT ${META_FIELDS} FROM meta WHERE rowid > ? ORDER BY rowid LIMIT ?`,
     ),

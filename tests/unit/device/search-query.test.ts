@@ -155,8 +155,11 @@ describe('the FTS5 expression', () => {
       expect(at('2024-12-31T23:59:59.999Z')).toBe(false);
       expect(at('2025-01-31T23:59:59.999Z')).toBe(true);
       expect(at('2025-02-01T00:00:00.000Z')).toBe(false);
-      // A date that could not be read is outside every range.
+      // A date that could not be read is outside every range, with either end alone too.
       expect(test(briefing({ approvedTime: -Infinity }))).toBe(false);
+      for (const range of [{ after: '2025-01-01' }, { before: '2025-01-31' }]) {
+        expect(filterTest(range, noNotes)!(briefing({ approvedTime: -Infinity }))).toBe(false);
+      }
     });
 
     it('tells attachments and the reader’s notes apart, both ways', () => {
