@@ -20,6 +20,11 @@ function quoted(words: readonly string[]): string {
   return `"${words.join(' ').replace(/"/g, '""')}"`;
 }
 
+/** One word as an FTS5 expression: itself, or (a prefix) any word it begins. */
+export function termMatch(word: string, prefix: boolean): string {
+  return `${quoted([word])}${prefix ? '*' : ''}`;
+}
+
 /**
  * The MATCH expression: every term and phrase must match (in any column), a term as itself or
  * as one of the words the index took for a typo of it (`expansions`), a prefix term as the
@@ -33,7 +38,7 @@ export function buildMatch(
   const parts: string[] = [];
   for (const term of query.terms) {
     const alternatives = [
-      `${quoted([term.text])}${term.prefix ? '*' : ''}`,
+      termMatch(term.text, term.prefix),
       ...(expansions.get(term.text) ?? []).map((word) => quoted([word])),
     ];
     parts.push(alternatives.length === 1 ? alternatives[0]! : `(${alternatives.join(' OR ')})`);

@@ -13,7 +13,14 @@
 // the index pages instead of adding delete markers, `secure_delete` zeroes the freed space, and
 // a checkpoint truncates the write-ahead log that still held the earlier pages.
 import type Database from 'better-sqlite3-multiple-ciphers';
-import { buildMatch, cleanText, editDistance, filterTest, typoAllowance } from './fts-query.js';
+import {
+  buildMatch,
+  cleanText,
+  editDistance,
+  filterTest,
+  termMatch,
+  typoAllowance,
+} from './fts-query.js';
 import {
   MetaCache,
   approvedTime,
@@ -91,7 +98,7 @@ export function openSqliteSearchIndex(options: {
       `SELECT ${COLUMNS.join(', ')} FROM fts WHERE rowid = ?`,
     ),
     revisions: db.prepare<[], { id: string; rev: string }>('SELECT id, rev FROM meta'),
-    termDocs: db.prepare<[string], { doc: number }>('SELECT doc FROM vocab WHERE term = ?'),
+    anyMatch: db.prepare<[string], number>('SELECT 1 FROM fts WHERE fts MATCH ? LIMIT 1').pluck(),
     anyWithPrefix: db.prepare<[string, string], { term: string }>(
       'SELECT term FROM vocab WHERE term >= ? AND term < ? LIMIT 1',
     ),
@@ -234,11 +241,15 @@ export function openSqliteSearchIndex(options: {
   const typoExpansions = (word: string, prefix: boolean): string[] => {
     const allowed = typoAllowance(word);
     if (allowed === 0) return [];
-    // A word the index has (or, being typed, the beginning of one) is taken as meant.
-    if (
-      prefix ? statements.anyWithPrefix.get(word, prefixEnd(word)) : statements.termDocs.get(word)
-    )
-      return [];
+    // A word the index has (or, being typed, the beginning of one) is taken as meant. A whole
+    // word is asked of the index itself, which stops at its first briefing (0.03 ms; the
+    // vocabulary table counts all of them first, 0.2 to 0.5 ms); the beginning of one of the
+    // vocabulary, which stops at the first word (the index would open the list of every word
+    // it begins, up to 6 ms for six letters).
+    const known = prefix
+      ? statements.anyWithPrefix.get(word, prefixEnd(word))
+      : statements.anyMatch.get(termMatch(word, false));
+    if (known !== undefined) return [];
     // Typos rarely touch the first letter; keeping it bounds the words to compare.
     const first = String.fromCodePoint(word.codePointAt(0) as number);
     const candidates: { term: string; distance: number; doc: number }[] = [];

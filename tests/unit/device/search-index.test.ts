@@ -140,6 +140,14 @@ describe('the search index', () => {
     const answer = await opened.index.query({ query: parseQuery('mienrals '), limit: 10 });
     expect(answer.expansions).toEqual(['minerals']);
     expect(answer.total).toBe(3);
+    // A word the index has is taken as meant, even with another one edit away; so is the
+    // beginning of one.
+    await opened.index.upsert([source('d', { bodyHtml: '<p>A supple approach</p>' })]);
+    const exact = await opened.index.query({ query: parseQuery('supply '), limit: 10 });
+    expect(exact.expansions).toEqual([]);
+    expect(new Set(exact.hits.map((hit) => hit.id))).toEqual(new Set(['a', 'b']));
+    const typed = await opened.index.query({ query: parseQuery('suppl'), limit: 10 });
+    expect(typed.expansions).toEqual([]);
   });
 
   it('applies every filter, together with words or alone', async () => {
