@@ -184,18 +184,7 @@ export function openSqliteSearchIndex(options: {
     } else {
       rowid = Number(statements.insertMeta.run(meta).lastInsertRowid);
     }
-    cache?.set(
-      metaEntry({
-        rowid,
-        id: b.id,
-        classification: b.classification,
-        priority: b.priority,
-        senderName: b.senderName,
-        approvedAt: b.approvedAt,
-        sourceVersion: b.sourceVersion,
-        attachmentCount: b.attachmentCount,
-      }),
-    );
+    cache?.set(metaEntry({ ...meta, rowid }));
     statements.insertFts.run({
       rowid,
       title: cleanText(b.title),
