@@ -120,8 +120,9 @@ export function openSqliteSearchIndex(options: {
       .raw(),
   };
 
-  // The metadata in memory (meta-cache.ts), loaded by the first query. A write that fails
-  // part-way drops it (its transaction is rolled back), and the next query loads it again.
+  // The metadata in memory (meta-cache.ts), loaded by the warm-up after the open (warm) or by
+  // the first query that comes before it. A write that fails part-way drops it (its
+  // transaction is rolled back), and the next query loads it again.
   let cache: MetaCache | null = null;
   const metadata = (): MetaCache =>
     (cache ??= new MetaCache(
