@@ -18,11 +18,14 @@ export type PullTargetOptions = {
   readonly beforeWrite?: (docs: readonly ReplicatedDoc[]) => Promise<void>;
   /** Called with what was written, once it is, within the same use of the database. */
   readonly afterWrite?: (db: Db, docs: readonly ReplicatedDoc[]) => Promise<void>;
+  /** Only the pull writes revisions into this database (PullTarget.soleWriter). */
+  readonly soleWriter: boolean;
 };
 
 export function createPullTarget(options: PullTargetOptions): PullTarget {
   const { use, checkpointId, ruleKey } = options;
   return {
+    soleWriter: options.soleWriter,
     readCheckpoint: () =>
       use(async (db) => {
         try {

@@ -145,6 +145,8 @@ export function createReturnsSide(options: ReturnsSideOptions): ReturnsSide {
       return docs.filter((doc) => !withdrawn.has(briefingOf(doc) ?? ''));
     },
     beforeWrite: noteReceived,
+    // Read receipts and annotations are written here too.
+    soleWriter: false,
   });
 
   return {

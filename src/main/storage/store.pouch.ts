@@ -255,6 +255,9 @@ export async function openUserStoreInFolder(
       Promise.resolve(acceptBriefing ? docs.filter((doc) => acceptBriefing.accept(doc)) : docs),
     beforeWrite: beforeReplace,
     afterWrite: announceWritten,
+    // Local removals (removeBriefings, the purge) run with the pull stopped; a new attempt
+    // reads what the database holds afresh.
+    soleWriter: true,
   });
 
   const store: UserStore = {

@@ -110,6 +110,12 @@ export type PullTarget = {
    * Resolves with the ids written.
    */
   readonly writeReplicated: (docs: readonly ReplicatedDoc[]) => Promise<string[]>;
+  /**
+   * Nothing but the pull writes revisions into this database (the briefings; not the returns,
+   * which the device writes too): a document the pull knows the database does not hold lacks
+   * every revision the feed names, so a first sync fetches it without asking missingRevisions.
+   */
+  readonly soleWriter: boolean;
 };
 
 /** The text of one version of a briefing, kept while annotations were made on it (version-texts.pouch.ts). */

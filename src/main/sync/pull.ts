@@ -77,29 +77,47 @@ export class PullRequestError extends Error {
   }
 }
 
-/** Runs `work` over `items` with at most `limit` at once; rejects with the first failure. */
-async function eachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const worker = async (): Promise<void> => {
-    while (next < items.length && !failed) {
-      const item = items[next] as T;
-      next += 1;
-      try {
-        await work(item);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
+/**
+ * At most `limit` tasks at once across every caller, started in the order they asked: the
+ * pull's requests in flight, whichever page of the feed they belong to.
+ */
+function createSlots(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let free = limit;
+  const waiting: (() => void)[] = [];
+  return async (task) => {
+    if (free > 0) free -= 1;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else free += 1;
     }
   };
-  // Every worker settles before this does: no write is left running behind a failure.
+}
+
+/** Runs `work` over `items` in `slots`; rejects with the first failure once every one settled. */
+async function eachInSlots<T>(
+  items: readonly T[],
+  slots: ReturnType<typeof createSlots>,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let failed = false;
+  // Every item settles before this does: no write is left running behind a failure, and what
+  // still waits for a slot after one is not started.
   const outcomes = await Promise.allSettled(
-    Array.from({ length: Math.min(limit, items.length) }, worker),
+    items.map((item) =>
+      slots(async () => {
+        if (failed) return;
+        try {
+          await work(item);
+        } catch (error) {
+          failed = true;
+          throw error;
+        }
+      }),
+    ),
   );
   const rejected = outcomes.find((outcome) => outcome.status === 'rejected');
   if (rejected) throw rejected.reason;
@@ -115,6 +133,7 @@ export function startPull(options: PullOptions): ReplicationHandle {
   const tuning: PullTuning = { ...DEFAULT_PULL_TUNING, ...options.tuning };
   const { transport, target, logger } = options;
   const database = options.database ?? 'briefings';
+  const slots = createSlots(tuning.inFlight);
   const abort = new AbortController();
   const { signal } = abort;
   let stopped = false;
@@ -161,16 +180,30 @@ export function startPull(options: PullOptions): ReplicationHandle {
   ): Promise<number> => {
     const page = changed.filter((change) => !certainlyHeld(change, held));
     if (page.length === 0) return 0;
+    // What the pull knows the database lacks altogether (a first sync: nearly everything) is
+    // not asked about: a revsDiff reads the store once per document to say so.
+    const known = target.soleWriter ? held : null;
+    // (Design documents are left to missingRevisions, which leaves them out: not content.)
+    const lacked = (change: Change): boolean =>
+      known !== null && !known.has(change.id) && !change.id.startsWith('_design/');
     const named: Record<string, string[]> = {};
+    const missing: Record<string, { missing: string[]; have: string[] }> = {};
     for (const change of page) {
-      named[change.id] = [...(named[change.id] ?? []), ...change.changes.map((c) => c.rev)];
+      const into = lacked(change) ? missing : named;
+      const revs = change.changes.map((c) => c.rev);
+      if (into === missing) {
+        missing[change.id] = {
+          missing: [...(missing[change.id]?.missing ?? []), ...revs],
+          have: [],
+        };
+      } else named[change.id] = [...(named[change.id] ?? []), ...revs];
     }
-    const missing = await target.missingRevisions(named);
+    if (Object.keys(named).length > 0) Object.assign(missing, await target.missingRevisions(named));
     const wanted = Object.entries(missing).flatMap(([id, { missing: revs, have }]) =>
       revs.map((rev) => ({ id, rev, ...(have.length > 0 ? { atts_since: have } : {}) })),
     );
     let written = 0;
-    await eachLimited(chunks(wanted, batchSize), tuning.inFlight, async (batch) => {
+    await eachInSlots(chunks(wanted, batchSize), slots, async (batch) => {
       const answer = await getJson<BulkGetAnswer>(
         `fetching ${database}`,
         '_bulk_get?revs=true&attachments=true&latest=true',
@@ -192,31 +225,59 @@ export function startPull(options: PullOptions): ReplicationHandle {
   };
 
   /**
-   * Every page of the feed from `since` to its end, each fetched and then checkpointed. The next
-   * page is read while this one's documents are fetched, so the fetches do not wait on the feed.
+   * Every page of the feed from `since` to its end, each fetched and then checkpointed, in
+   * order. The next page is read while this one's documents are fetched, and its fetches start
+   * while this one's last are in flight (one page ahead at most, sharing the same slots), so
+   * the requests in flight do not drain at the end of each page.
    */
   const catchUp = async (since: string | number, verified: boolean): Promise<string | number> => {
     const pageAfter = (at: string | number): Promise<ChangesPage> =>
       changes(`since=${encodeURIComponent(String(at))}&limit=${tuning.pageSize}`);
+    // Everything up to `at` is written and checkpointed; `read` is the last page read.
     let at = since;
-    let next = pageAfter(at);
-    for (;;) {
-      const page: ChangesPage = await next;
-      if (signal.aborted || page.results.length === 0 || String(page.last_seq) === String(at)) {
-        return at;
+    let read = since;
+    let next = pageAfter(read);
+    const running = new Set<Promise<number>>();
+    let previous: { seq: string | number; fetched: Promise<number> } | null = null;
+    const checkpointPrevious = async (): Promise<void> => {
+      if (!previous) return;
+      const { seq, fetched } = previous;
+      previous = null;
+      await fetched;
+      if (signal.aborted) return;
+      await target.writeCheckpoint({ since: seq, verified });
+      at = seq;
+      emit({ kind: 'checkpoint', seq });
+    };
+    try {
+      for (;;) {
+        const page: ChangesPage = await next;
+        if (signal.aborted || page.results.length === 0 || String(page.last_seq) === String(read)) {
+          break;
+        }
+        // A short page is not the end: the broker takes design documents out of the feed, so a
+        // page may hold fewer changes than asked for with more after it. Only an empty page (or
+        // one that does not move) ends the catch-up; it costs one read, made ahead, at the end.
+        read = page.last_seq;
+        next = pageAfter(read);
+        // Read ahead: a failure here is met when the page is awaited, not before.
+        next.catch(() => undefined);
+        const fetched = fetchMissing(page.results);
+        running.add(fetched);
+        void fetched.then(
+          () => running.delete(fetched),
+          () => undefined,
+        );
+        await checkpointPrevious();
+        previous = { seq: read, fetched };
       }
-      // A short page is not the end: the broker takes design documents out of the feed, so a
-      // page may hold fewer changes than asked for with more after it. Only an empty page (or
-      // one that does not move) ends the catch-up; it costs one read, made ahead, at the end.
-      next = pageAfter(page.last_seq);
-      // Read ahead: a failure here is met when the page is awaited, not before.
-      next.catch(() => undefined);
-      await fetchMissing(page.results);
-      if (signal.aborted) return at;
-      at = page.last_seq;
-      await target.writeCheckpoint({ since: at, verified });
-      emit({ kind: 'checkpoint', seq: at });
+      await checkpointPrevious();
+    } catch (error) {
+      // Nothing is left running behind a failure: the page still being fetched settles first.
+      await Promise.allSettled(running);
+      throw error;
     }
+    return at;
   };
 
   const run = async (): Promise<void> => {

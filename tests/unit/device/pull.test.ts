@@ -261,6 +261,105 @@ describe("the device's own pull", () => {
     expect(await reopened.listBriefingDocs()).toHaveLength(300);
   }, 60_000);
 
+  /** A transport whose `_bulk_get` requests pass through `around` (with the ids they ask for). */
+  const watched = (
+    url: string,
+    around: (ids: readonly string[], send: () => Promise<Response>) => Promise<Response>,
+  ): BrokerTransport => {
+    const plain = transportTo(url);
+    return {
+      ...plain,
+      request: (database, path, init) => {
+        const send = () => plain.request(database, path, init);
+        if (!path.startsWith('_bulk_get')) return send();
+        const body = init?.body as { docs: { id: string }[] };
+        return around(
+          body.docs.map((doc) => doc.id),
+          send,
+        );
+      },
+    };
+  };
+
+  it('starts fetching the next page while the last requests of a page are in flight', async () => {
+    const { couch, store } = await setup();
+    await couch.db('briefings').bulkDocs(Array.from({ length: 60 }, (_, i) => briefing(`o${i}`)));
+    // The request holding the last briefing of the first page (of 20) is slow; a pull that
+    // waited for a whole page before the next would leave three of its four requests idle.
+    let slowOpen = false;
+    let nextPageWhileSlow = false;
+    const transport = watched(couch.url, async (ids, send) => {
+      if (ids.some((id) => /^briefing:o(2\d|3\d)$/.test(id)) && slowOpen) nextPageWhileSlow = true;
+      if (!ids.includes('briefing:o19')) return send();
+      slowOpen = true;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      try {
+        return await send();
+      } finally {
+        slowOpen = false;
+      }
+    });
+    await untilIdle({
+      transport,
+      target: store.pullTarget,
+      tuning: { pageSize: 20, batchSize: 5 },
+    });
+    expect(nextPageWhileSlow).toBe(true);
+    expect(await store.listBriefingDocs()).toHaveLength(60);
+  }, 60_000);
+
+  it('checkpoints pages in order, never past one not wholly written, and leaves nothing running after a failure', async () => {
+    const { couch, store } = await setup();
+    await couch.db('briefings').bulkDocs(Array.from({ length: 60 }, (_, i) => briefing(`f${i}`)));
+    // The first request for a briefing of the second page fails, while the third page's may
+    // already be in flight.
+    let failed = false;
+    const transport = watched(couch.url, async (ids, send) => {
+      if (!failed && ids.includes('briefing:f27')) {
+        failed = true;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        return new Response('{"error":"unavailable"}', { status: 503 });
+      }
+      return send();
+    });
+    const events: ReplicationEvent[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const handle = startPull({
+        transport,
+        target: store.pullTarget,
+        logger: memoryLogger().logger,
+        backOff: () => 50,
+        tuning: { pageSize: 20, batchSize: 5, newestFirst: 0 },
+        onEvent: (event) => {
+          events.push(event);
+          if (event.kind === 'paused' && event.error === null) void handle.cancel().then(resolve);
+          if (event.kind === 'stopped' && event.error)
+            reject(event.error instanceof Error ? event.error : new Error('the pull stopped'));
+        },
+      });
+    });
+    const failure = events.findIndex((event) => event.kind === 'paused' && event.error !== null);
+    expect(failure).toBeGreaterThan(0);
+    // Between the failure and the next attempt, nothing is written.
+    const retry = events.findIndex((event, i) => i > failure && event.kind === 'active');
+    expect(events.slice(failure + 1, retry).filter((event) => event.kind === 'change')).toEqual([]);
+    // Checkpoints only grow, and none covers the second page before f27 is written.
+    const seqs = events.flatMap((event) =>
+      event.kind === 'checkpoint' ? [Number(event.seq)] : [],
+    );
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    const f27 = events.findIndex(
+      (event) => event.kind === 'change' && event.ids.includes('briefing:f27'),
+    );
+    const past = events.findIndex(
+      (event) => event.kind === 'checkpoint' && Number(event.seq) >= 40,
+    );
+    expect(f27).toBeGreaterThan(failure);
+    expect(past).toBeGreaterThan(f27);
+    expect(await store.listBriefingDocs()).toHaveLength(60);
+    expect(await store.pullTarget.readCheckpoint()).toEqual({ since: 60, verified: true });
+  }, 60_000);
+
   it('ends a first sync complete even when its checkpoint passed changes it never stored', async () => {
     const { couch, store } = await setup();
     await couch.db('briefings').bulkDocs(Array.from({ length: 120 }, (_, i) => briefing(`m${i}`)));
@@ -363,10 +462,26 @@ describe("the device's own pull", () => {
     };
     await untilIdle({ transport: transportTo(couch.url), target, tuning: { pageSize: 50 } });
     // The 80 held at their server revision are never asked about; the 120 the store holds at
-    // an older revision and the 20 new ones are, once each.
+    // an older revision are, once each; the 20 it does not hold at all are fetched without
+    // asking (only the pull writes into the briefings).
     expect(asked.filter((id) => /^briefing:h([0-9]|[1-7][0-9])$/.test(id))).toEqual([]);
-    expect(new Set(asked).size).toBe(140);
-    expect(asked).toHaveLength(140);
+    expect(asked.filter((id) => id.startsWith('briefing:n'))).toEqual([]);
+    expect(new Set(asked).size).toBe(120);
+    expect(asked).toHaveLength(120);
+    expect(await store.listBriefingDocs()).toHaveLength(220);
+    // Where the device writes too (the returns), what the pull does not hold is asked about.
+    await store.pullTarget.writeCheckpoint({ since: 0, verified: false });
+    await source.bulkDocs(Array.from({ length: 5 }, (_, i) => briefing(`s${i}`)));
+    asked.length = 0;
+    await untilIdle({
+      transport: transportTo(couch.url),
+      target: { ...target, soleWriter: false },
+      tuning: { pageSize: 50 },
+    });
+    expect(asked.filter((id) => id.startsWith('briefing:s')).sort()).toEqual(
+      Array.from({ length: 5 }, (_, i) => `briefing:s${i}`),
+    );
+    expect(await store.listBriefingDocs()).toHaveLength(225);
   }, 60_000);
 
   it('proves a first sync complete from the store itself, not from what the pull believes it wrote', async () => {
