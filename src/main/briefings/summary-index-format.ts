@@ -1,10 +1,12 @@
 // What the summary index keeps, in which order, and what it saves (summary-index.file.ts seals
-// it): the current format, and the one before it, which a start migrates rather than rebuilds.
+// it): the current format, and the one before it, which a start migrates rather than rebuilds;
+// and the index's contract (summary-index.ts builds it).
 import type { BriefingDoc } from '../../shared/briefing.js';
 import type { BriefingSummary } from '../../shared/ipc.js';
 import type { AnnotationMark } from '../annotations/annotation-presence.js';
 import { isAnnotationMark } from '../annotations/annotation-presence.js';
-import type { StoredDoc } from '../storage/types.js';
+import type { Logger } from '../logging/logger.js';
+import type { StoredDoc, UserStore } from '../storage/types.js';
 
 /** What the index keeps of a briefing: its summary without the read state, and what marks it read. */
 export type IndexedBriefing = Omit<BriefingSummary, 'read' | 'annotationCount'> & {
@@ -94,3 +96,44 @@ export type Row = { readonly entry: IndexedBriefing; readonly time: number };
 export function compareRows(a: Row, b: Row): number {
   return b.time - a.time || (a.entry.id < b.entry.id ? -1 : a.entry.id > b.entry.id ? 1 : 0);
 }
+
+export type SummaryIndex = {
+  /** `limit` summaries from `offset` in the list's order (newest approval first). */
+  readonly page: (offset: number, limit: number) => Promise<SummaryPage>;
+  /** The summaries of these ids that the device holds, in the order asked, and the counts. */
+  readonly summaries: (ids: readonly string[]) => Promise<SummaryPage>;
+  readonly entry: (id: string) => Promise<IndexedBriefing | null>;
+  /** The highest version of the briefing the reader has read (undefined: none). */
+  readonly readVersion: (id: string) => Promise<number | undefined>;
+  /** How many live annotations (marks and notes) the reader has on the briefing. */
+  readonly annotationCount: (id: string) => Promise<number>;
+  /** Catches up with the store now (a returns change then reaches onChanged without a list call). */
+  readonly refresh: () => Promise<void>;
+  /** Resolves once the index holds every briefing (at once unless a rebuild is under way). */
+  readonly built: () => Promise<void>;
+  /** Saves what is not saved yet (never a rebuild that has not finished). */
+  readonly flush: () => Promise<void>;
+  /** Saves and stops the save timer; later calls still answer, and save only on flush. */
+  readonly close: () => Promise<void>;
+};
+
+export type SummaryIndexOptions = {
+  readonly store: UserStore;
+  readonly logger: Logger;
+  /** The briefing if the stored document is a valid one, null otherwise (it is left out). */
+  readonly validate: (
+    stored: StoredDoc,
+  ) => { readonly id: string; readonly doc: BriefingDoc } | null;
+  /** How long after the last change the index is saved (each save writes all of it)... */
+  readonly saveDelayMs?: number;
+  /** ...and at most how long after the first change not saved (save-pacer.ts). */
+  readonly saveWithinMs?: number;
+  /**
+   * Briefings whose summary changed in a way the store's briefing changes do not tell: those a
+   * rebuild added after its first answer, and those a returns document (a read receipt, an
+   * annotation event) concerns, as the index catches up with it.
+   */
+  readonly onChanged?: (briefingIds: readonly string[]) => void;
+  /** How many briefings a rebuild reads at a time. */
+  readonly buildChunk?: number;
+};

@@ -18,16 +18,20 @@
 // a note: annotations/annotation-presence.ts), so each summary says how many marks the reader
 // has on that briefing without the list reading an event.
 import { ANNOTATION_EVENT_ID_PREFIX } from '../../shared/annotations/limits.js';
-import type { BriefingDoc } from '../../shared/briefing.js';
 import { readReceiptSchema } from '../../shared/briefing.js';
 import type { BriefingSummary } from '../../shared/ipc.js';
 import type { AnnotationMark } from '../annotations/annotation-presence.js';
 import { annotationMarkOf, liveAnnotationCounts } from '../annotations/annotation-presence.js';
-import type { Logger } from '../logging/logger.js';
 import { errorFields } from '../logging/logger.js';
-import type { ChangesPage, StoredDoc, UserStore } from '../storage/types.js';
+import type { ChangesPage, StoredDoc } from '../storage/types.js';
 import { createSavePacer } from './save-pacer.js';
-import type { IndexedBriefing, Row, Saved, SummaryPage } from './summary-index-format.js';
+import type {
+  IndexedBriefing,
+  Row,
+  Saved,
+  SummaryIndex,
+  SummaryIndexOptions,
+} from './summary-index-format.js';
 import {
   FORMAT,
   FORMAT_WITHOUT_MARKS,
@@ -38,49 +42,13 @@ import {
   toIndexed,
 } from './summary-index-format.js';
 
-export type { IndexedBriefing, SummaryPage } from './summary-index-format.js';
+export type {
+  IndexedBriefing,
+  SummaryIndex,
+  SummaryIndexOptions,
+  SummaryPage,
+} from './summary-index-format.js';
 export { briefingOfReturn, toIndexed } from './summary-index-format.js';
-
-export type SummaryIndex = {
-  /** `limit` summaries from `offset` in the list's order (newest approval first). */
-  readonly page: (offset: number, limit: number) => Promise<SummaryPage>;
-  /** The summaries of these ids that the device holds, in the order asked, and the counts. */
-  readonly summaries: (ids: readonly string[]) => Promise<SummaryPage>;
-  readonly entry: (id: string) => Promise<IndexedBriefing | null>;
-  /** The highest version of the briefing the reader has read (undefined: none). */
-  readonly readVersion: (id: string) => Promise<number | undefined>;
-  /** How many live annotations (marks and notes) the reader has on the briefing. */
-  readonly annotationCount: (id: string) => Promise<number>;
-  /** Catches up with the store now (a returns change then reaches onChanged without a list call). */
-  readonly refresh: () => Promise<void>;
-  /** Resolves once the index holds every briefing (at once unless a rebuild is under way). */
-  readonly built: () => Promise<void>;
-  /** Saves what is not saved yet (never a rebuild that has not finished). */
-  readonly flush: () => Promise<void>;
-  /** Saves and stops the save timer; later calls still answer, and save only on flush. */
-  readonly close: () => Promise<void>;
-};
-
-export type SummaryIndexOptions = {
-  readonly store: UserStore;
-  readonly logger: Logger;
-  /** The briefing if the stored document is a valid one, null otherwise (it is left out). */
-  readonly validate: (
-    stored: StoredDoc,
-  ) => { readonly id: string; readonly doc: BriefingDoc } | null;
-  /** How long after the last change the index is saved (each save writes all of it)... */
-  readonly saveDelayMs?: number;
-  /** ...and at most how long after the first change not saved (save-pacer.ts). */
-  readonly saveWithinMs?: number;
-  /**
-   * Briefings whose summary changed in a way the store's briefing changes do not tell: those a
-   * rebuild added after its first answer, and those a returns document (a read receipt, an
-   * annotation event) concerns, as the index catches up with it.
-   */
-  readonly onChanged?: (briefingIds: readonly string[]) => void;
-  /** How many briefings a rebuild reads at a time. */
-  readonly buildChunk?: number;
-};
 
 const CHANGES_PAGE = 500;
 const DEFAULT_SAVE_DELAY_MS = 2_000;
@@ -292,6 +260,26 @@ export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
     });
   }
 
+  // What the pull writes comes with its documents (UserStore.onBriefingsWritten). When the index
+  // stands exactly where such a write began, it takes them as the feed would have told them and
+  // moves past the write, instead of reading back every document a first sync writes. Otherwise
+  // (not loaded yet, behind, or after a write it was not told of) the feed tells it, as before.
+  const unsubscribeWritten = store.onBriefingsWritten((written) => {
+    const ready = loaded;
+    if (closed || ready === null) return;
+    serialised(async () => {
+      await ready;
+      if (closed || String(briefingsSeq) !== String(written.from)) return;
+      for (const { id, doc } of written.results) applyBriefing(id, doc);
+      briefingsSeq = written.to;
+      unsaved = true;
+      scheduleSave();
+    }).catch((error: unknown) => {
+      // The next catch-up reads the feed instead.
+      logger.warn('could not take in what the pull wrote', errorFields(error));
+    });
+  });
+
   const save = async (): Promise<void> => {
     if (!unsaved || !complete) return;
     unsaved = false;
@@ -389,6 +377,7 @@ export function createSummaryIndex(options: SummaryIndexOptions): SummaryIndex {
     },
     close: async () => {
       closed = true;
+      unsubscribeWritten();
       saver.cancel();
       // A rebuild stops between two parts; it is not saved, so the next start builds again.
       await building;

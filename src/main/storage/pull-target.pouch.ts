@@ -8,6 +8,8 @@ import type { PullCheckpoint, PullTarget, ReplicatedDoc } from './types.js';
 export type PullTargetOptions = {
   /** Runs a request against the database (through its gate). */
   readonly use: <T>(fn: (db: Db) => Promise<T>) => Promise<T>;
+  /** Runs a write of replicated revisions (alone, where the store needs it); `use` if absent. */
+  readonly write?: <T>(fn: (db: Db) => Promise<T>) => Promise<T>;
   /** Id of the `_local` document holding the checkpoint. */
   readonly checkpointId: string;
   /** Names the rule deciding what is stored: a checkpoint kept under another rule is ignored. */
@@ -16,8 +18,15 @@ export type PullTargetOptions = {
   readonly accept: (docs: readonly ReplicatedDoc[]) => Promise<readonly ReplicatedDoc[]>;
   /** Called with what is about to be written, before it is (returns.pouch.ts notes its origin). */
   readonly beforeWrite?: (docs: readonly ReplicatedDoc[]) => Promise<void>;
-  /** Called with what was written, once it is, within the same use of the database. */
-  readonly afterWrite?: (db: Db, docs: readonly ReplicatedDoc[]) => Promise<void>;
+  /**
+   * Called with what was written, once it is, within the same use of the database, with the
+   * database's update sequence from before the write.
+   */
+  readonly afterWrite?: (
+    db: Db,
+    docs: readonly ReplicatedDoc[],
+    from: string | number,
+  ) => Promise<void>;
   /** Only the pull writes revisions into this database (PullTarget.soleWriter). */
   readonly soleWriter: boolean;
 };
@@ -80,7 +89,8 @@ export function createPullTarget(options: PullTargetOptions): PullTarget {
       const accepted = await options.accept(docs.filter((doc) => isUserDoc(doc._id)));
       if (accepted.length === 0) return [];
       await options.beforeWrite?.(accepted);
-      return use(async (db) => {
+      return (options.write ?? use)(async (db) => {
+        const from = options.afterWrite ? (await db.info()).update_seq : 0;
         const results = await db.bulkDocs(
           accepted as unknown as PouchDB.Core.PutDocument<object>[],
           { new_edits: false },
@@ -94,7 +104,7 @@ export function createPullTarget(options: PullTargetOptions): PullTarget {
             `could not store ${failed.length} replicated revision(s): ${failed[0]?.message ?? failed[0]?.name ?? 'unknown'}`,
           );
         }
-        await options.afterWrite?.(db, accepted);
+        await options.afterWrite?.(db, accepted, from);
         return accepted.map((doc) => doc._id);
       });
     },

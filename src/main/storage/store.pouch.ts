@@ -15,6 +15,7 @@ import type { Logger } from '../logging/logger.js';
 import type { Keychain } from '../secrets/types.js';
 import type { Db } from './change-feed.pouch.js';
 import { changesSince, createChangeFeed, isNotFound, isUserDoc } from './change-feed.pouch.js';
+import { createBriefingsWrites } from './briefings-writes.pouch.js';
 import { createDbGate } from './db-gate.js';
 import { countUnsentReturns, readPushWatermark } from './returns-backlog.leveldown.js';
 import { createIntegrityGuard } from './integrity-guard.js';
@@ -202,15 +203,12 @@ export async function openUserStoreInFolder(
     feed?.attach(db);
     return db;
   };
-  /** What the pull wrote, as the live feed would tell it: deleted when no live revision is left. */
-  const announceWritten = async (db: Db, docs: readonly ReplicatedDoc[]): Promise<void> => {
-    const deletions = docs.filter((doc) => doc._deleted === true).map((doc) => doc._id);
-    const found = deletions.length > 0 ? (await db.allDocs({ keys: deletions })).rows : [];
-    const deleted = new Set(
-      found.flatMap((row) => ('value' in row && row.value?.deleted === true ? [row.id] : [])),
-    );
-    briefingsFeed.announce(docs.map((doc) => ({ id: doc._id, deleted: deleted.has(doc._id) })));
-  };
+  const briefingsWrites = createBriefingsWrites({
+    use: withBriefings,
+    feed: briefingsFeed,
+    logger,
+  });
+  const writeBriefings = briefingsWrites.write;
 
   let closed = false;
   const acceptBriefing = options.acceptBriefing;
@@ -249,12 +247,13 @@ export async function openUserStoreInFolder(
 
   const pullTarget = createPullTarget({
     use: withBriefings,
+    write: writeBriefings,
     checkpointId: PULL_CHECKPOINT_ID,
     ruleKey: acceptBriefing?.key ?? null,
     accept: (docs) =>
       Promise.resolve(acceptBriefing ? docs.filter((doc) => acceptBriefing.accept(doc)) : docs),
     beforeWrite: beforeReplace,
-    afterWrite: announceWritten,
+    afterWrite: briefingsWrites.announce,
     // Local removals (removeBriefings, the purge) run with the pull stopped; a new attempt
     // reads what the database holds afresh.
     soleWriter: true,
@@ -330,11 +329,12 @@ export async function openUserStoreInFolder(
     ...returnsSide,
 
     onBriefingsChange: (listener) => briefingsFeed.subscribe(listener),
+    onBriefingsWritten: briefingsWrites.onWritten,
 
     pullTarget,
 
     removeBriefings: (ids) =>
-      withBriefings(async (db) => {
+      writeBriefings(async (db) => {
         const found = await db.allDocs({ keys: [...ids] });
         const present = found.rows.flatMap((row) =>
           'value' in row && row.value && !row.value.deleted

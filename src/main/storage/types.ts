@@ -44,6 +44,21 @@ export type LocalChange = {
 };
 
 /**
+ * What one write of the pull put into the briefings database (UserStore.onBriefingsWritten):
+ * the changes feed between `from` and `to`, as the feed would tell them, without reading it.
+ */
+export type BriefingsWritten = {
+  /** The database's sequence just before the write and just after it: no other write between. */
+  readonly from: string | number;
+  readonly to: string | number;
+  /**
+   * Each briefing the write touched, at its winning revision (without attachments' content or
+   * revision history); null when no live revision of it is left.
+   */
+  readonly results: readonly { readonly id: string; readonly doc: StoredDoc | null }[];
+};
+
+/**
  * A remote database handle, made by the sync capability's broker transport and handed to the
  * store for the replication PouchDB runs (the push). The store never
  * makes one: it does not talk to the network.
@@ -186,6 +201,13 @@ export type UserStore = {
 
   /** Local changes to the briefings database (replication writes and deletions). */
   readonly onBriefingsChange: (listener: (changes: readonly LocalChange[]) => void) => () => void;
+  /**
+   * The documents each write of the pull put into the briefings database, told as the write
+   * ends, so that a follower of the changes feed (the summary index) need not read back what
+   * was just written. A write whose revisions are not all their briefing's winning one (a
+   * conflict) is not told: the feed says what it left.
+   */
+  readonly onBriefingsWritten: (listener: (written: BriefingsWritten) => void) => () => void;
   /** Local writes to the returns database. */
   readonly onReturnsChange: (listener: (changes: readonly LocalChange[]) => void) => () => void;
 

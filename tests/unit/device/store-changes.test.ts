@@ -4,7 +4,12 @@
 // the feed would say it), and still after a purge has closed and reopened the database.
 import { afterEach, describe, expect, it } from 'vitest';
 import { openUserStore } from '../../../src/main/storage/store.pouch.js';
-import type { LocalChange, ReplicatedDoc, UserStore } from '../../../src/main/storage/types.js';
+import type {
+  BriefingsWritten,
+  LocalChange,
+  ReplicatedDoc,
+  UserStore,
+} from '../../../src/main/storage/types.js';
 import { eventually } from '../../support/eventually.js';
 import { createInMemoryKeychainTestDouble } from './auth-doubles.js';
 import { briefing, memoryLogger, tempDir } from './fixtures.js';
@@ -43,6 +48,47 @@ describe('what the store tells of briefing changes', () => {
     store.onBriefingsChange((changes) => heard.push(...changes));
     return { store, heard };
   }
+
+  it('gives what each pull write made of the feed exactly, its documents at their winning revision', async () => {
+    const { store } = await open();
+    const told: BriefingsWritten[] = [];
+    store.onBriefingsWritten((written) => told.push(written));
+    const before = await store.briefingsUpdateSeq();
+    const writes = [
+      [revision('a', ['a1']), revision('b', ['b1'])],
+      [revision('a', ['a2', 'a1'], true)],
+      [revision('b', ['b2', 'b1'])],
+      // A conflict the written revision loses: `c` holds 2-c9; 2-c0 comes later and loses.
+      [revision('c', ['c9', 'c1'])],
+      [revision('c', ['c0', 'c1'])],
+    ];
+    for (const docs of writes) {
+      const count = told.length;
+      await store.pullTarget.writeReplicated(docs);
+      const written = told[count];
+      if (!written) continue;
+      expect(written.from).toEqual(count === 0 ? before : told[count - 1]?.to);
+      // The feed from where the write began says the same, and ends where it ended.
+      const feed = await store.briefingChangesSince(written.from, 100);
+      expect(feed.lastSeq).toEqual(written.to);
+      expect(written.results.map((r) => [r.id, r.doc?._rev ?? null])).toEqual(
+        feed.results.map((r) => [r.id, r.doc?._rev ?? null]),
+      );
+    }
+    expect(told).toHaveLength(4);
+    expect(told.map((written) => written.results.map((r) => [r.id, r.doc?._rev ?? null]))).toEqual([
+      [
+        ['briefing:a', '1-a1'],
+        ['briefing:b', '1-b1'],
+      ],
+      [['briefing:a', null]],
+      [['briefing:b', '2-b2']],
+      [['briefing:c', '2-c9']],
+    ]);
+    // Without attachments' content or history.
+    expect(told[2]?.results[0]?.doc).not.toHaveProperty('_revisions');
+    expect(await store.briefingsUpdateSeq()).not.toEqual(told[3]?.to);
+  });
 
   it('tells of what the pull writes, once each, and of removals', async () => {
     const { store, heard } = await open();
