@@ -54,9 +54,14 @@ export function createBriefingsWrites(options: {
           'value' in row && row.value ? [[row.id, row.value] as const] : [],
         ),
       );
-      feed.announce(
-        docs.map((doc) => ({ id: doc._id, deleted: winners.get(doc._id)?.deleted === true })),
-      );
+      const changes = docs.map((doc) => ({
+        id: doc._id,
+        deleted: winners.get(doc._id)?.deleted === true,
+      }));
+      // An unshare is told at once, within this write's turn, and the feed is read only between
+      // turns (settled): the search index drops the briefing before the list can show it gone.
+      if (changes.some((change) => change.deleted)) feed.announceNow(changes);
+      else feed.announce(changes);
       if (listeners.size === 0) return;
       const results: { id: string; doc: StoredDoc | null }[] = [];
       for (const id of ids) {
@@ -75,6 +80,9 @@ export function createBriefingsWrites(options: {
       }
       tell({ from, to, results });
     },
+
+    /** Resolves once every write asked so far has ended, its changes told. */
+    settled: (): Promise<void> => turn.then(() => undefined),
 
     onWritten: (listener: (written: BriefingsWritten) => void): (() => void) => {
       listeners.add(listener);

@@ -61,6 +61,12 @@ export function createChangeFeed(logger: Logger) {
 
   return {
     announce,
+    /** Tells these now, with anything still coalescing before them (an unshare: see its use). */
+    announceNow(changes: readonly LocalChange[]): void {
+      announce(changes);
+      if (timer) clearTimeout(timer);
+      if (pending.length > 0) flush();
+    },
     attach(db: Db): void {
       feed = db
         .changes({ since: 'now', live: true })

@@ -312,7 +312,12 @@ export async function openUserStoreInFolder(
         }
       }),
 
-    briefingChangesSince: (since, limit) => withBriefings((db) => changesSince(db, since, limit)),
+    // Between writes only: what a write changed is read once its changes are told (an unshare
+    // leaves the search index before a follower of the feed can list it gone).
+    briefingChangesSince: async (since, limit) => {
+      await briefingsWrites.settled();
+      return withBriefings((db) => changesSince(db, since, limit));
+    },
     briefingsUpdateSeq: () => withBriefings(async (db) => (await db.info()).update_seq),
     summaryIndexFile: createSummaryIndexFile({ folder, dataKey, logger }),
 
@@ -342,7 +347,7 @@ export async function openUserStoreInFolder(
             : [],
         );
         if (present.length > 0) await db.bulkDocs(present);
-        briefingsFeed.announce(present.map((doc) => ({ id: doc._id, deleted: true })));
+        briefingsFeed.announceNow(present.map((doc) => ({ id: doc._id, deleted: true })));
         return present.length;
       }),
 

@@ -109,6 +109,29 @@ describe('what the store tells of briefing changes', () => {
     ]);
   });
 
+  it('tells an unshare at once, before a follower of the feed can see it', async () => {
+    const { store, heard } = await open();
+    await store.pullTarget.writeReplicated([revision('u', ['u1'])]);
+    await eventually(() => expect(heard).toHaveLength(1), { what: 'the share is heard' });
+    const since = await store.briefingsUpdateSeq();
+    heard.length = 0;
+    const write = store.pullTarget.writeReplicated([revision('u', ['u2', 'u1'], true)]);
+    // The feed read again and again while the write runs, as the summary index may.
+    let seenBeforeHeard = false;
+    const reads = (async () => {
+      for (let i = 0; i < 50; i++) {
+        const page = await store.briefingChangesSince(since, 10);
+        const gone = page.results.some((r) => r.id === 'briefing:u' && r.doc === null);
+        if (gone && !heard.some((change) => change.deleted)) seenBeforeHeard = true;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    })();
+    await write;
+    expect(heard).toEqual([{ id: 'briefing:u', deleted: true }]);
+    await reads;
+    expect(seenBeforeHeard).toBe(false);
+  });
+
   it('tells a deleted branch as no deletion while a live revision is left', async () => {
     const { store, heard } = await open();
     // Two branches from the server; then one of them deleted.
