@@ -2,11 +2,45 @@
 // build output, each with its own temporary data folder and free loopback ports, the way a
 // user's machine runs them.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { GaveUp, eventually } from '../../support/eventually.js';
 
+/** Whether a loopback port can be listened on now. */
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+/** The first port the kernel hands out as the local end of outgoing connections. */
+function ephemeralLow(): number {
+  try {
+    const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    return low !== undefined && Number.isFinite(low) ? low : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+/**
+ * A free loopback port below the range the kernel hands out to outgoing connections. A port a
+ * test keeps across a process's restart (the reader's, whose address the page holds) was once
+ * taken meanwhile by the local end of one of the server's connections to CouchDB (EADDRINUSE):
+ * a port from listen(0) is in that range.
+ */
 export async function freePort(): Promise<number> {
+  const high = Math.min(ephemeralLow(), 32_768);
+  for (let attempt = 0; high > 12_000 && attempt < 50; attempt++) {
+    const port = 10_000 + Math.floor(Math.random() * (high - 10_000));
+    if (await canListen(port)) return port;
+  }
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);
