@@ -14,6 +14,7 @@ export default defineConfig({
           // Worker threads' entries, built beside index.js where worker-rpc.ts looks for them.
           'index-worker': resolve(import.meta.dirname, 'src/main/search/index-worker.ts'),
           'pdf-text-worker': resolve(import.meta.dirname, 'src/main/search/pdf-text-worker.ts'),
+          'workspace-worker': resolve(import.meta.dirname, 'src/main/session/workspace-worker.ts'),
         },
         // Shared code beside the entries too: worker-rpc.ts finds a worker next to itself.
         output: { chunkFileNames: '[name]-[hash].js' },

@@ -26,7 +26,7 @@ import type { Keychain } from './secrets/types.js';
 import { createSessionController } from './session/session-controller.js';
 import { createSignOut } from './session/sign-out.js';
 import type { SessionView } from './session/session-view.js';
-import type { UserWorkspace } from './session/user-workspace.js';
+import type { OpenWorkspace } from './session/workspace-thread.js';
 import type { SyncServiceOptions } from './sync/sync-service.js';
 
 export type DeviceAuthOptions = {
@@ -77,7 +77,7 @@ export type DeviceServices = {
   readonly events: EventBus;
   readonly auth: AuthSession;
   /** The open workspace of the signed-in person, if any. */
-  readonly workspace: () => UserWorkspace | null;
+  readonly workspace: () => OpenWorkspace | null;
   readonly session: () => SessionInfo;
   readonly syncStatus: () => SyncStatus;
   /** Starts background sync; returns at once (the store is already readable). */

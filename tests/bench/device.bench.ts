@@ -44,6 +44,7 @@ import { openUserStore } from '../../src/main/storage/store.pouch.js';
 import type { ReplicatedDoc, UserStore } from '../../src/main/storage/types.js';
 import { createBrokerTransport } from '../../src/main/sync/broker-remote.pouch.js';
 import { createSearchService } from '../../src/main/search/search-service.js';
+import { openWorkspaceThread } from '../../src/main/session/workspace-thread.js';
 import { createSyncService } from '../../src/main/sync/sync-service.js';
 import { createLogger } from '../../src/main/logging/logger.js';
 import { auditRecords } from '../integration/server/broker-client.js';
@@ -316,10 +317,98 @@ async function product(
   }
 }
 
+/**
+ * The product as it runs on a device: the person's workspace (store, sync, summary and search
+ * indexes) in its thread, opened as the session controller opens it; the reader's calls and the
+ * event loop measured are the main thread's.
+ */
+async function productThread(site: Site, user: string): Promise<ProductRun> {
+  const dir = await tempDir('bench-device');
+  const held = new Set<string>();
+  let newestAt: number | null = null;
+  const newest = Array.from(
+    { length: 50 },
+    (_, i) => `briefing:BRF-${String(BRIEFINGS - i).padStart(6, '0')}`,
+  );
+  const named = new Set<string>();
+  let read: () => Promise<void> = () => Promise.resolve();
+  const workspace = await openWorkspaceThread({
+    dataDir: dir.path,
+    brokerUrl: site.brokerUrl,
+    userId: user,
+    keychain: createInMemoryKeychainTestDouble(),
+    tokenProvider: { getAccessToken: site.token },
+    logger,
+    ceiling: null,
+    onBriefingsChanged: (ids) => {
+      for (const id of ids) {
+        held.add(id);
+        named.add(id);
+      }
+      if (newestAt === null && newest.every((id) => held.has(id))) newestAt = performance.now();
+      void read();
+    },
+  });
+  // The reader: the first page now and then, the summaries of what changed, one call at a time.
+  let listCalls = 0;
+  let reading = false;
+  read = async (): Promise<void> => {
+    if (reading) return;
+    reading = true;
+    try {
+      while (named.size > 0) {
+        const ids = [...named].slice(0, 500);
+        for (const id of ids) named.delete(id);
+        await workspace.briefings.summaries(ids);
+        listCalls += 1;
+      }
+      await workspace.briefings.page(0, 50);
+      listCalls += 1;
+    } finally {
+      reading = false;
+    }
+  };
+  const pager = setInterval(() => void read(), 500);
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  collectGarbage();
+  const rss = watchRss();
+  const started = performance.now();
+  try {
+    lag.enable();
+    // Up to date only once the first sync's final pass has proved nothing is missing.
+    const synced = new Promise<void>((resolve) =>
+      workspace.sync.onStatus((status) => {
+        if (status.state === 'up-to-date') resolve();
+      }),
+    );
+    workspace.sync.start();
+    await synced;
+    const seconds = (performance.now() - started) / 1000;
+    lag.disable();
+    const rssMb = rss.stop();
+    return {
+      docsPerSec: (BRIEFINGS + 1) / seconds,
+      seconds,
+      indexedAfter: null,
+      newest50Ms: (newestAt ?? performance.now()) - started,
+      requests: 0,
+      refused: 0,
+      rssMb,
+      lagP99Ms: lag.percentile(99) / 1e6,
+      lagMaxMs: lag.max / 1e6,
+      listCalls,
+    };
+  } finally {
+    clearInterval(pager);
+    await workspace.close();
+    await dir.remove();
+  }
+}
+
 /** The first sync with the search index attached against the same without it, alternating. */
 async function searchCost(h: Harness, user: string): Promise<void> {
   const product = (_h: Harness, who: string, options: { search: boolean }) =>
-    inChild<ProductRun>(h, who, options.search ? 'product-search' : 'product');
+    inChild<ProductRun>(h, who, options.search ? 'product-search' : 'product-in-process');
   const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
   const ratios: number[] = [];
   for (let round = 0; round < rounds; round++) {
@@ -402,7 +491,7 @@ async function main(): Promise<void> {
   }
 }
 
-type Mode = 'limit' | 'product' | 'product-search' | 'plain';
+type Mode = 'limit' | 'product' | 'product-in-process' | 'product-search' | 'plain';
 type ChildTask = { mode: Mode; user: string; site: Omit<Site, 'token'>; token: string };
 
 /**
@@ -458,7 +547,9 @@ async function child(task: ChildTask): Promise<void> {
       ? await tightLoop(site, task.user)
       : task.mode === 'plain'
         ? await plainReplicate(site)
-        : await product(site, task.user, { search: task.mode === 'product-search' });
+        : task.mode === 'product'
+          ? await productThread(site, task.user)
+          : await product(site, task.user, { search: task.mode === 'product-search' });
   process.stdout.write(`${JSON.stringify(result)}\n`);
   process.exit(0);
 }

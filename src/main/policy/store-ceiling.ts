@@ -11,6 +11,8 @@ import type { UserStore } from '../storage/types.js';
 import { exceedsCeiling } from './classification-policy.js';
 
 export type StoreCeiling = {
+  /** The marking above which nothing is stored (what a workspace thread rebuilds it from). */
+  readonly level: Classification;
   readonly filter: BriefingFilter;
   /** Deletes and purges what the store holds above the ceiling; resolves with how many. */
   readonly purge: (store: UserStore) => Promise<number>;
@@ -32,6 +34,7 @@ export function storeCeiling(ceiling: Classification, logger: Logger): StoreCeil
     return marking !== null && exceedsCeiling(marking, ceiling);
   };
   return {
+    level: ceiling,
     filter: {
       key: `ceiling:${ceiling}`,
       accept: (doc) => {

@@ -16,8 +16,8 @@ import type { Keychain } from '../secrets/types.js';
 import { moveLegacyStoreFolders } from '../storage/store-folder.js';
 import type { SyncServiceOptions } from '../sync/sync-service.js';
 import { closedSyncStatus, storeFailureStatus, toSessionInfo } from './session-info.js';
-import type { UserWorkspace } from './user-workspace.js';
-import { openUserWorkspace } from './user-workspace.js';
+import type { OpenWorkspace } from './workspace-thread.js';
+import { openWorkspaceThread } from './workspace-thread.js';
 
 export type SessionControllerOptions = {
   /** App data folder; each user's store lives under `<dataDir>/users/<keyed name>/`. */
@@ -41,7 +41,7 @@ export type SessionControllerOptions = {
 /** What sign-out and the remote wipe need of the controller: its queue and its flags. */
 export type SessionTransitions = {
   /** The open workspace of the signed-in person, if any. */
-  readonly workspace: () => UserWorkspace | null;
+  readonly workspace: () => OpenWorkspace | null;
   /** Resolves once the transitions queued so far have run. */
   readonly settled: () => Promise<void>;
   /** Brings the open workspace in line with the auth session (queued). */
@@ -82,7 +82,7 @@ export function createSessionController(options: SessionControllerOptions): Sess
   /** While a wipe erases the store, nothing may open it again. */
   let erasing = false;
   let signedOutReason: SignedOutReason | null = null;
-  let workspace: UserWorkspace | null = null;
+  let workspace: OpenWorkspace | null = null;
   /** Why the signed-in person's store did not open (shown to them in the sync status). */
   let workspaceError: Error | null = null;
   let unsubscribeSync: (() => void) | null = null;
@@ -119,7 +119,7 @@ export function createSessionController(options: SessionControllerOptions): Sess
 
   const openWorkspace = async (userId: string): Promise<void> => {
     try {
-      const opened = await openUserWorkspace({
+      const opened = await openWorkspaceThread({
         dataDir: options.dataDir,
         brokerUrl: options.brokerUrl,
         userId,
@@ -132,9 +132,18 @@ export function createSessionController(options: SessionControllerOptions): Sess
         deviceId: options.deviceId,
         onWipeOrdered: (confirmation) => options.onWipeOrdered(userId, confirmation),
         onSearchChanged: (pending) => events.emit('search:changed', { pending }),
-        ceiling: options.storeCeiling,
+        ceiling: options.storeCeiling?.level ?? null,
       });
       workspace = opened;
+      opened.onGone((error) => {
+        if (workspace !== opened) return;
+        logger.error('the workspace of the signed-in person stopped', errorFields(error));
+        workspace = null;
+        workspaceError = error;
+        unsubscribeSync?.();
+        unsubscribeSync = null;
+        events.emit('sync:status-changed', syncStatus());
+      });
       workspaceError = null;
       unsubscribeSync = opened.sync.onStatus((status) => {
         // The broker accepted the token: proof for the offline policy that the sign-in holds.

@@ -2,8 +2,9 @@
 // secret (tokens never reach a snapshot in the first place), in the shared contract's words.
 import type { SessionInfo, SignedOutReason, SyncStatus } from '../../shared/ipc.js';
 import type { AuthSnapshot } from '../auth/auth-session.js';
+import { isAppError } from '../../shared/app-error.js';
 import { KeychainError } from '../secrets/types.js';
-import { StoreIntegrityError, StoreLockedError } from '../storage/types.js';
+import { STORE_ERROR_CODES, StoreLockedError } from '../storage/types.js';
 
 export function toSessionInfo(
   snapshot: AuthSnapshot,
@@ -54,7 +55,8 @@ export function storeFailureStatus(error: Error): SyncStatus {
   // These messages say what to do; anything else is for the logs, not the reader.
   const known =
     error instanceof StoreLockedError ||
-    error instanceof StoreIntegrityError ||
+    // From the workspace thread it arrives as an AppError with the integrity failure's code.
+    (isAppError(error) && error.code === STORE_ERROR_CODES.integrity) ||
     error instanceof KeychainError;
   return {
     state: 'error',

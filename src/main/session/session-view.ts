@@ -2,11 +2,11 @@
 // workspace and the session to filter and protect what the reader is given), without the
 // capability importing the wiring itself.
 import type { SessionInfo, SyncStatus } from '../../shared/ipc.js';
-import type { UserWorkspace } from './user-workspace.js';
+import type { OpenWorkspace } from './workspace-thread.js';
 
 export type SessionView = {
   /** The open workspace of the signed-in person, if any. */
-  readonly workspace: () => UserWorkspace | null;
+  readonly workspace: () => OpenWorkspace | null;
   readonly session: () => SessionInfo;
   readonly syncStatus: () => SyncStatus;
 };

@@ -42,7 +42,7 @@ export function storeDatabasePaths(folder: string): StorePaths {
 }
 
 /** Named by a digest of the user id, like the store's data key (secrets/types.ts). */
-function keySecretName(userId: string): StoreFolderKeySecretName {
+export function storeFolderKeySecretName(userId: string): StoreFolderKeySecretName {
   return `store-folder-key:${createHash('sha256').update(userId, 'utf8').digest('hex').slice(0, 32)}`;
 }
 
@@ -68,7 +68,7 @@ function folderFor(dataDir: string, userId: string, key: Buffer): string {
 }
 
 async function readKey(keychain: Keychain, userId: string): Promise<Buffer | null> {
-  const value = await keychain.get(keySecretName(userId));
+  const value = await keychain.get(storeFolderKeySecretName(userId));
   if (value === null || !value.startsWith(VALUE_PREFIX)) return null;
   const key = Buffer.from(value.slice(VALUE_PREFIX.length), 'base64');
   return key.length === KEY_BYTES ? key : null;
@@ -76,7 +76,7 @@ async function readKey(keychain: Keychain, userId: string): Promise<Buffer | nul
 
 async function createKey(keychain: Keychain, userId: string): Promise<Buffer> {
   const key = randomBytes(KEY_BYTES);
-  await keychain.set(keySecretName(userId), VALUE_PREFIX + key.toString('base64'));
+  await keychain.set(storeFolderKeySecretName(userId), VALUE_PREFIX + key.toString('base64'));
   // Read back before a folder is named by it: a keychain that drops the key would leave a store
   // nobody can find again.
   if (!(await readKey(keychain, userId))?.equals(key)) {
@@ -157,7 +157,7 @@ export async function removeUserStoreFolder(options: StoreFolderOptions): Promis
     // Retries: on Windows a file another process has just closed can still refuse deletion.
     await rm(folder, { recursive: true, force: true, maxRetries: 3 });
   }
-  await keychain.delete(keySecretName(userId));
+  await keychain.delete(storeFolderKeySecretName(userId));
 }
 
 /**

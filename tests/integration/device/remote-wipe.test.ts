@@ -142,7 +142,7 @@ describe('remote wipe of one device', () => {
       expect(seen[0]?.label).not.toBe('');
 
       expect((await keychainEntries(laptop.dir.path)).length).toBeGreaterThan(0);
-      const laptopStore = laptop.host.services.workspace()?.store.location;
+      const laptopStore = laptop.host.services.workspace()?.location;
       if (!laptopStore) throw new Error('the laptop has no open store');
       expect(existsSync(laptopStore)).toBe(true);
 
@@ -217,7 +217,7 @@ describe('remote wipe of one device', () => {
 
       // The tablet: still signed in, its store and keys in place, still syncing.
       expect(tablet.host.services.session().state).toBe('signed-in');
-      expect(existsSync(tablet.host.services.workspace()?.store.location ?? '')).toBe(true);
+      expect(existsSync(tablet.host.services.workspace()?.location ?? '')).toBe(true);
       expect((await keychainEntries(tablet.dir.path)).length).toBeGreaterThan(0);
       expect((await list(tablet.host)).length).toBe(synced);
       expect(trail).not.toContainEqual(

@@ -11,9 +11,9 @@ import { workerEntry } from '../../../src/main/search/worker-rpc.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const OUT = join(ROOT, 'out', 'main');
-const WORKERS = ['index-worker', 'pdf-text-worker'];
+const WORKERS = ['index-worker', 'pdf-text-worker', 'workspace-worker'];
 /** Packages with a native part: it cannot be loaded from inside the archive. */
-const NATIVE = ['better-sqlite3-multiple-ciphers'];
+const NATIVE = ['better-sqlite3-multiple-ciphers', 'leveldown'];
 
 /** A top-level list of electron-builder.yml (`key:` then `  - item` lines). */
 function yamlList(text: string, key: string): string[] {
@@ -48,7 +48,8 @@ function selected(path: string, patterns: readonly string[]): boolean {
 
 /** A module's static imports: `from "x"` and side-effect `import "x"`. */
 function importsOf(code: string): string[] {
-  return [...code.matchAll(/(?:\bfrom|^import)\s*["']([^"']+)["']/gm)].map((m) => m[1] as string);
+  // A specifier has no spaces: a comment's quoted words ("blocked from" x) are not an import.
+  return [...code.matchAll(/(?:\bfrom|^import)\s*["']([^"'\s]+)["']/gm)].map((m) => m[1] as string);
 }
 
 const packageName = (specifier: string): string =>

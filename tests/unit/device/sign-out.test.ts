@@ -58,7 +58,7 @@ describe('sign-out', () => {
     await until('the sign-in page', () => script.pending !== null);
     script.pending?.complete(ALEX);
     await until('signed in with the store open', () => services.workspace() !== null);
-    const store = services.workspace()?.store.location;
+    const store = services.workspace()?.location;
     if (!store) throw new Error('no store open');
     return { services, keychain, store, records, clock, script, refusing };
   }
@@ -82,15 +82,14 @@ describe('sign-out', () => {
   });
 
   it('holds a sign-out that would lose unsent returns, and discards them only when told', async () => {
-    const { services, keychain, store, records } = await signedIn();
+    const { services, keychain, store, records } = await signedIn((dataDir, keychain) =>
+      seedLocalBriefings(dataDir, ALEX.userId, [briefing('BRF-1')], keychain),
+    );
     const workspace = services.workspace();
     if (!workspace) throw new Error('no workspace');
-    await workspace.store.createReturnDoc('read-receipt:1', {
-      type: 'read-receipt',
-      briefingId: 'briefing:1',
-      author: ALEX.userId,
-      readAt: new Date().toISOString(),
-    });
+    expect((await services.dispatch('briefings:mark-read', { id: 'briefing:BRF-1' })).ok).toBe(
+      true,
+    );
     await until('one pending upload', () => services.syncStatus().pendingUploads === 1);
 
     // Offline: the attempt to send fails at once; sign-out does not sit out its whole wait.
@@ -102,7 +101,7 @@ describe('sign-out', () => {
     expect(services.workspace()).toBe(workspace);
     expect(existsSync(store)).toBe(true);
     expect(keychain.entries.size).toBeGreaterThanOrEqual(3);
-    expect((await workspace.store.listReturnDocs()).map((d) => d._id)).toEqual(['read-receipt:1']);
+    expect(services.syncStatus().pendingUploads).toBe(1);
 
     expect(await signOut(services, { discardUnsent: true })).toEqual({ outcome: 'signed-out' });
     expect(services.session().state).toBe('signed-out');
@@ -130,15 +129,16 @@ describe('sign-out', () => {
   });
 
   it('counts unsent returns from the files when the store is closed (reader locked)', async () => {
-    const { services, keychain, store, clock, script } = await signedIn();
-    const workspace = services.workspace();
-    if (!workspace) throw new Error('no workspace');
-    await workspace.store.createReturnDoc('note:1', {
-      type: 'note',
-      briefingId: 'briefing:1',
-      author: ALEX.userId,
-      text: 'Ask about the timeline',
+    const { services, keychain, store, clock, script } = await signedIn((dataDir, keychain) =>
+      seedLocalBriefings(dataDir, ALEX.userId, [briefing('BRF-1')], keychain),
+    );
+    const saved = await services.dispatch('annotations:save', {
+      action: 'create',
+      briefingId: 'briefing:BRF-1',
+      note: 'Ask about the timeline',
     });
+    expect(saved.ok).toBe(true);
+    await until('one pending upload', () => services.syncStatus().pendingUploads === 1);
     // Offline past the maximum offline period: the reader locks and the store closes.
     script.online = false;
     clock.now += 15 * 24 * 60 * 60_000;

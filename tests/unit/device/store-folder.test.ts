@@ -126,7 +126,14 @@ describe('moving the previous release’s store folders', () => {
     await until('the sign-in page', () => script.pending !== null);
     script.pending?.complete(SAM);
     await until('signed in with the store open', () => services.workspace() !== null);
-    const store = services.workspace()!.store;
+    const folder = services.workspace()!.location;
+    await services.stop();
+    const store = await openUserStoreInFolder(folder, {
+      userId: SAM.userId,
+      keychain,
+      logger: memoryLogger().logger,
+    });
+    cleanups.push(() => store.close());
     expect((await store.listReturnDocs()).map((doc) => doc._id)).toEqual([
       `read-receipt:${SAM.userId}`,
     ]);
