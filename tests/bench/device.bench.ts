@@ -7,14 +7,16 @@
 //   and fetches the same documents through the broker with `_bulk_get` (attachments inline,
 //   four in flight) and writes them into a fresh encrypted store with `bulkDocs(new_edits:
 //   false)`, nothing else;
-// - the product: the sync service on its defaults into another fresh encrypted store, from
-//   start to a complete first sync (the final pass included), with the time until the 50
-//   newest are readable, the requests it made and how many the broker refused.
+// - the product: the person's workspace opened as the device opens it, in a thread of its own
+//   (store, sync on its defaults, summary and search indexes), into another fresh encrypted
+//   store, from start to a complete first sync (the final pass included), with the time until
+//   the 50 newest are readable, the requests it made and how many the broker refused.
 // - the baseline for memory: PouchDB.replicate on its defaults straight from the server's
 //   CouchDB-protocol server (its Unix socket, no broker) into a plain pouchdb-node database.
 // While the product syncs, a reader is open: the list's first page every 500 ms and the
-// summaries of what each change names, as the renderer asks them (the briefings service on the
-// same store), and the event loop's delay is sampled.
+// summaries of what each change names, as the renderer asks them (the workspace's briefings
+// service), and the main thread's event-loop delay is sampled: its lateness beyond a 10 ms
+// timer, beside the same figure idle just before the sync.
 // Each of the three runs is a fresh process of its own (`--expose-gc`), the server staying in
 // this one: a run's memory and event loop are the device's alone, and nothing of one run stays in
 // the heap of the next. Prints docs/s and the ratio product / limit, the growth of RSS over its
