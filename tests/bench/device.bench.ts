@@ -40,6 +40,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import PouchDB from 'pouchdb-node';
 import { Agent, fetch as socketFetch } from 'undici';
+import type { BriefingsService } from '../../src/main/briefings/briefings-service.js';
 import { createBriefingsService } from '../../src/main/briefings/briefings-service.js';
 import { EMBEDDED_COUCH_ORIGIN } from '../../server/src/couch/embedded-couch-process.js';
 import { openUserStore } from '../../src/main/storage/store.pouch.js';
@@ -255,6 +256,87 @@ type ProductRun = {
   indexedAfter: number | null;
 };
 
+/**
+ * The reader during a first sync: the first page every 500 ms and the summaries of what each
+ * change names, one call at a time, as the renderer asks them; and when the 50 newest were told.
+ */
+function openReader(briefings: () => Pick<BriefingsService, 'page' | 'summaries'>) {
+  const held = new Set<string>();
+  const named = new Set<string>();
+  const newest = Array.from(
+    { length: 50 },
+    (_, i) => `briefing:BRF-${String(BRIEFINGS - i).padStart(6, '0')}`,
+  );
+  let newestAt: number | null = null;
+  let listCalls = 0;
+  let reading = false;
+  const read = async (): Promise<void> => {
+    if (reading) return;
+    reading = true;
+    try {
+      while (named.size > 0) {
+        const ids = [...named].slice(0, 500);
+        for (const id of ids) named.delete(id);
+        await briefings().summaries(ids);
+        listCalls += 1;
+      }
+      await briefings().page(0, 50);
+      listCalls += 1;
+    } finally {
+      reading = false;
+    }
+  };
+  // A call still in flight when the run closes the workspace is refused: not a failure.
+  const readNow = () => void read().catch(() => undefined);
+  const pager = setInterval(readNow, 500);
+  return {
+    changed: (ids: readonly string[]): void => {
+      for (const id of ids) {
+        held.add(id);
+        named.add(id);
+      }
+      if (newestAt === null && newest.every((id) => held.has(id))) newestAt = performance.now();
+      readNow();
+    },
+    newestAt: () => newestAt,
+    listCalls: () => listCalls,
+    stop: () => clearInterval(pager),
+  };
+}
+
+/** Measures one first sync: `start` it, resolve `done` at its verified end. */
+async function measureFirstSync(
+  reader: ReturnType<typeof openReader>,
+  start: () => void,
+  done: () => Promise<unknown>,
+): Promise<ProductRun> {
+  const idleLagP99Ms = await idleLag();
+  collectGarbage();
+  const rss = watchRss();
+  const started = performance.now();
+  const lag = watchLag();
+  start();
+  await done();
+  const seconds = (performance.now() - started) / 1000;
+  const delay = lag.stop();
+  const rssMb = rss.stop();
+  return {
+    docsPerSec: (BRIEFINGS + 1) / seconds,
+    seconds,
+    indexedAfter: null,
+    newest50Ms: (reader.newestAt() ?? performance.now()) - started,
+    // Counted by the parent from the server's audit trail.
+    requests: 0,
+    refused: 0,
+    rssMb,
+    lagP99Ms: delay.p99,
+    lagMaxMs: delay.max,
+    idleLagP99Ms,
+    listCalls: reader.listCalls(),
+  };
+}
+
+/** The sync service alone on a store in this thread, with or without the search service. */
 async function product(
   site: Site,
   user: string,
@@ -268,81 +350,30 @@ async function product(
     tokenProvider: { getAccessToken: site.token },
     logger,
   });
-  const held = new Set<string>();
-  let newestAt: number | null = null;
-  const newest = Array.from(
-    { length: 50 },
-    (_, i) => `briefing:BRF-${String(BRIEFINGS - i).padStart(6, '0')}`,
-  );
-  // The reader: the first page now and then, the summaries of what changed, one call at a time.
-  const reader = createBriefingsService({ store, logger });
-  const named = new Set<string>();
-  let listCalls = 0;
-  let reading = false;
-  const read = async (): Promise<void> => {
-    if (reading) return;
-    reading = true;
-    try {
-      while (named.size > 0) {
-        const ids = [...named].slice(0, 500);
-        for (const id of ids) named.delete(id);
-        await reader.summaries(ids);
-        listCalls += 1;
-      }
-      await reader.page(0, 50);
-      listCalls += 1;
-    } finally {
-      reading = false;
-    }
-  };
-  const pager = setInterval(() => void read(), 500);
-  store.onBriefingsChange((changes) => {
-    for (const change of changes) {
-      held.add(change.id);
-      named.add(change.id);
-    }
-    if (newestAt === null && newest.every((id) => held.has(id))) newestAt = performance.now();
-    void read();
-  });
-  const idleLagP99Ms = await idleLag();
-  collectGarbage();
-  const rss = watchRss();
-  const started = performance.now();
-  const lag = watchLag();
+  const briefings = createBriefingsService({ store, logger });
+  const reader = openReader(() => briefings);
+  store.onBriefingsChange((changes) => reader.changed(changes.map((change) => change.id)));
   try {
-    sync.start();
-    await waitFor(
-      'a complete first sync',
-      async () => ((await store.pullTarget.readCheckpoint())?.verified ? true : undefined),
-      3_600_000,
+    const run = await measureFirstSync(
+      reader,
+      () => sync.start(),
+      () =>
+        waitFor(
+          'a complete first sync',
+          async () => ((await store.pullTarget.readCheckpoint())?.verified ? true : undefined),
+          3_600_000,
+        ),
     );
-    const seconds = (performance.now() - started) / 1000;
-    const delay = lag.stop();
-    const rssMb = rss.stop();
-    let indexedAfter: number | null = null;
     if (search) {
       const synced = performance.now();
       await search.idle();
-      indexedAfter = (performance.now() - synced) / 1000;
+      run.indexedAfter = (performance.now() - synced) / 1000;
     }
-    return {
-      docsPerSec: (BRIEFINGS + 1) / seconds,
-      seconds,
-      indexedAfter,
-      newest50Ms: (newestAt ?? performance.now()) - started,
-      // Counted by the parent from the server's audit trail.
-      requests: 0,
-      refused: 0,
-      rssMb,
-      lagP99Ms: delay.p99,
-      lagMaxMs: delay.max,
-      idleLagP99Ms,
-      listCalls,
-    };
+    return run;
   } finally {
-    clearInterval(pager);
+    reader.stop();
     await sync.stop();
-    await reader.close();
+    await briefings.close();
     await search?.close();
     await remove();
   }
@@ -355,16 +386,7 @@ async function product(
  */
 async function productThread(site: Site, user: string): Promise<ProductRun> {
   const dir = await tempDir('bench-device');
-  const held = new Set<string>();
-  let newestAt: number | null = null;
-  const newest = Array.from(
-    { length: 50 },
-    (_, i) => `briefing:BRF-${String(BRIEFINGS - i).padStart(6, '0')}`,
-  );
-  const named = new Set<string>();
-  let read: () => Promise<void> = () => Promise.resolve();
-  // A call still in flight when the run closes the workspace is refused: not a failure.
-  const readNow = () => void read().catch(() => undefined);
+  let reader: ReturnType<typeof openReader> | null = null;
   const workspace = await openWorkspaceThread({
     dataDir: dir.path,
     brokerUrl: site.brokerUrl,
@@ -373,67 +395,23 @@ async function productThread(site: Site, user: string): Promise<ProductRun> {
     tokenProvider: { getAccessToken: site.token },
     logger,
     ceiling: null,
-    onBriefingsChanged: (ids) => {
-      for (const id of ids) {
-        held.add(id);
-        named.add(id);
-      }
-      if (newestAt === null && newest.every((id) => held.has(id))) newestAt = performance.now();
-      readNow();
-    },
+    onBriefingsChanged: (ids) => reader?.changed(ids),
   });
-  // The reader: the first page now and then, the summaries of what changed, one call at a time.
-  let listCalls = 0;
-  let reading = false;
-  read = async (): Promise<void> => {
-    if (reading) return;
-    reading = true;
-    try {
-      while (named.size > 0) {
-        const ids = [...named].slice(0, 500);
-        for (const id of ids) named.delete(id);
-        await workspace.briefings.summaries(ids);
-        listCalls += 1;
-      }
-      await workspace.briefings.page(0, 50);
-      listCalls += 1;
-    } finally {
-      reading = false;
-    }
-  };
-  const pager = setInterval(readNow, 500);
-  const idleLagP99Ms = await idleLag();
-  collectGarbage();
-  const rss = watchRss();
-  const started = performance.now();
-  const lag = watchLag();
+  reader = openReader(() => workspace.briefings);
+  // Up to date only once the first sync's final pass has proved nothing is missing.
+  const synced = new Promise<void>((resolve) =>
+    workspace.sync.onStatus((status) => {
+      if (status.state === 'up-to-date') resolve();
+    }),
+  );
   try {
-    // Up to date only once the first sync's final pass has proved nothing is missing.
-    const synced = new Promise<void>((resolve) =>
-      workspace.sync.onStatus((status) => {
-        if (status.state === 'up-to-date') resolve();
-      }),
+    return await measureFirstSync(
+      reader,
+      () => workspace.sync.start(),
+      () => synced,
     );
-    workspace.sync.start();
-    await synced;
-    const seconds = (performance.now() - started) / 1000;
-    const delay = lag.stop();
-    const rssMb = rss.stop();
-    return {
-      docsPerSec: (BRIEFINGS + 1) / seconds,
-      seconds,
-      indexedAfter: null,
-      newest50Ms: (newestAt ?? performance.now()) - started,
-      requests: 0,
-      refused: 0,
-      rssMb,
-      lagP99Ms: delay.p99,
-      lagMaxMs: delay.max,
-      idleLagP99Ms,
-      listCalls,
-    };
   } finally {
-    clearInterval(pager);
+    reader.stop();
     await workspace.close();
     await dir.remove();
   }

@@ -63,6 +63,20 @@ describe('sign-out', () => {
     return { services, keychain, store, records, clock, script, refusing };
   }
 
+  const withOneBriefing = (dataDir: string, keychain: Keychain) =>
+    seedLocalBriefings(dataDir, ALEX.userId, [briefing('BRF-1')], keychain);
+
+  /** A note typed in the reader, not yet sent: the returns the server has not confirmed. */
+  const typeUnsentNote = async (services: DeviceServices) => {
+    const saved = await services.dispatch('annotations:save', {
+      action: 'create',
+      briefingId: 'briefing:BRF-1',
+      note: 'Ask about the timeline',
+    });
+    expect(saved.ok).toBe(true);
+    await until('one pending upload', () => services.syncStatus().pendingUploads === 1);
+  };
+
   const signOut = async (services: DeviceServices, request: object = {}) => {
     const result = (await services.dispatch('session:sign-out', request)) as Result<SignOutOutcome>;
     if (!result.ok) throw new Error(`sign-out failed: ${result.error.message}`);
@@ -82,9 +96,7 @@ describe('sign-out', () => {
   });
 
   it('holds a sign-out that would lose unsent returns, and discards them only when told', async () => {
-    const { services, keychain, store, records } = await signedIn((dataDir, keychain) =>
-      seedLocalBriefings(dataDir, ALEX.userId, [briefing('BRF-1')], keychain),
-    );
+    const { services, keychain, store, records } = await signedIn(withOneBriefing);
     const workspace = services.workspace();
     if (!workspace) throw new Error('no workspace');
     expect((await services.dispatch('briefings:mark-read', { id: 'briefing:BRF-1' })).ok).toBe(
@@ -111,16 +123,8 @@ describe('sign-out', () => {
   });
 
   it('holds a sign-out while a note typed in the reader is unsent, and erases it when told', async () => {
-    const { services, store } = await signedIn((dataDir, keychain) =>
-      seedLocalBriefings(dataDir, ALEX.userId, [briefing('BRF-1')], keychain),
-    );
-    const saved = await services.dispatch('annotations:save', {
-      action: 'create',
-      briefingId: 'briefing:BRF-1',
-      note: 'Ask about the timeline',
-    });
-    expect(saved.ok).toBe(true);
-    await until('one pending upload', () => services.syncStatus().pendingUploads === 1);
+    const { services, store } = await signedIn(withOneBriefing);
+    await typeUnsentNote(services);
 
     expect(await signOut(services)).toEqual({ outcome: 'unsent-returns', unsent: 1 });
     expect(existsSync(store)).toBe(true);
@@ -129,16 +133,8 @@ describe('sign-out', () => {
   });
 
   it('counts unsent returns from the files when the store is closed (reader locked)', async () => {
-    const { services, keychain, store, clock, script } = await signedIn((dataDir, keychain) =>
-      seedLocalBriefings(dataDir, ALEX.userId, [briefing('BRF-1')], keychain),
-    );
-    const saved = await services.dispatch('annotations:save', {
-      action: 'create',
-      briefingId: 'briefing:BRF-1',
-      note: 'Ask about the timeline',
-    });
-    expect(saved.ok).toBe(true);
-    await until('one pending upload', () => services.syncStatus().pendingUploads === 1);
+    const { services, keychain, store, clock, script } = await signedIn(withOneBriefing);
+    await typeUnsentNote(services);
     // Offline past the maximum offline period: the reader locks and the store closes.
     script.online = false;
     clock.now += 15 * 24 * 60 * 60_000;
