@@ -252,12 +252,12 @@ export function startPull(options: PullOptions): ReplicationHandle {
     try {
       for (;;) {
         const page: ChangesPage = await next;
-        if (signal.aborted || page.results.length === 0 || String(page.last_seq) === String(read)) {
-          break;
-        }
+        if (signal.aborted || String(page.last_seq) === String(read)) break;
         // A short page is not the end: the broker takes design documents out of the feed, so a
-        // page may hold fewer changes than asked for with more after it. Only an empty page (or
-        // one that does not move) ends the catch-up; it costs one read, made ahead, at the end.
+        // page may hold fewer changes than asked for, or none, with more after it. Only a page
+        // that does not move ends the catch-up; it costs one read, made ahead, at the end. An
+        // empty page that moved is checkpointed like any other: the live feed asked from
+        // before it would answer at once, empty, again and again.
         read = page.last_seq;
         next = pageAfter(read);
         // Read ahead: a failure here is met when the page is awaited, not before.
@@ -327,7 +327,14 @@ export function startPull(options: PullOptions): ReplicationHandle {
             `feed=longpoll&since=${encodeURIComponent(String(since))}&timeout=${tuning.longPollMs}&limit=${tuning.pageSize}`,
           );
           if (signal.aborted) return;
-          if (page.results.length === 0) continue;
+          if (page.results.length === 0) {
+            // Nothing, or only what the broker leaves out: the feed's position still moves.
+            if (String(page.last_seq) !== String(since)) {
+              since = page.last_seq;
+              await target.writeCheckpoint({ since, verified: true });
+            }
+            continue;
+          }
           emit({ kind: 'active' });
           await fetchMissing(page.results);
           since = page.last_seq;
