@@ -11,12 +11,13 @@ export default defineConfig({
       rollupOptions: {
         input: {
           index: resolve(import.meta.dirname, 'src/main/index.ts'),
-          // Worker threads' entries, built beside index.js where worker-rpc.ts looks for them.
+          // Worker threads' entries, built beside index.js: threads/workers.ts looks for them in the
+          // folder of the module that starts them.
           'index-worker': resolve(import.meta.dirname, 'src/main/search/index-worker.ts'),
           'pdf-text-worker': resolve(import.meta.dirname, 'src/main/search/pdf-text-worker.ts'),
           'workspace-worker': resolve(import.meta.dirname, 'src/main/session/workspace-worker.ts'),
         },
-        // Shared code beside the entries too: worker-rpc.ts finds a worker next to itself.
+        // Shared code beside the entries too: every module's folder is the entries' folder.
         output: { chunkFileNames: '[name]-[hash].js' },
       },
     },

@@ -4,7 +4,10 @@
 import type { Logger } from '../logging/logger.js';
 import type { BriefingSource, IndexAnswer, IndexQuery, SearchIndex } from './types.js';
 import { SEARCH_ERROR_CODES, SearchIndexError } from './types.js';
-import { WorkerCallError, WorkerGoneError, startWorker } from './worker-rpc.js';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ThreadCallError, ThreadGoneError } from '../threads/channel.js';
+import { startWorker } from '../threads/workers.js';
 
 export type OpenedSearchIndex = {
   readonly index: SearchIndex;
@@ -15,14 +18,14 @@ export type OpenedSearchIndex = {
 };
 
 const asIndexError = (error: unknown): unknown => {
-  if (error instanceof WorkerGoneError) {
+  if (error instanceof ThreadGoneError) {
     return new SearchIndexError(
       SEARCH_ERROR_CODES.unavailable,
       'Search stopped unexpectedly; it starts again the next time your briefings open.',
       { cause: error },
     );
   }
-  if (error instanceof WorkerCallError && error.code === SEARCH_ERROR_CODES.unreadable) {
+  if (error instanceof ThreadCallError && error.code === SEARCH_ERROR_CODES.unreadable) {
     return new SearchIndexError(SEARCH_ERROR_CODES.unreadable, error.message, { cause: error });
   }
   return error;
@@ -33,7 +36,7 @@ export async function openSearchIndex(options: {
   readonly key: Buffer;
   readonly logger: Logger;
 }): Promise<OpenedSearchIndex> {
-  const worker = startWorker('index-worker');
+  const worker = startWorker('index-worker', { here: dirname(fileURLToPath(import.meta.url)) });
   let closing = false;
   const stoppedListeners: (() => void)[] = [];
   worker.onExit(() => {
@@ -41,7 +44,7 @@ export async function openSearchIndex(options: {
   });
   const call = async <T>(method: string, args?: unknown): Promise<T> => {
     try {
-      return await worker.call<T>(method, args);
+      return await worker.channel.call<T>(method, args);
     } catch (error) {
       throw asIndexError(error);
     }
@@ -87,7 +90,7 @@ export async function openSearchIndex(options: {
       if (closing) return;
       closing = true;
       try {
-        await worker.call('close');
+        await worker.channel.call('close');
       } finally {
         await worker.terminate();
       }

@@ -7,7 +7,7 @@
 import type { SyncSearchIndex } from './search-index.sqlite.js';
 import { deleteSqliteSearchIndex, openSqliteSearchIndex } from './search-index.sqlite.js';
 import type { BriefingSource, IndexQuery } from './types.js';
-import { serveCalls } from './worker-rpc.js';
+import { serveCalls } from '../threads/workers.js';
 
 let index: SyncSearchIndex | null = null;
 /** What the reader has read, as last sent with a query. */

@@ -2,7 +2,7 @@
 // Only text: no fonts are loaded, nothing is rendered, no script in a PDF runs (pdf.js has no
 // scripting without its viewer, and eval is off).
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
-import { serveCalls } from './worker-rpc.js';
+import { serveCalls } from '../threads/workers.js';
 
 /** Past this, a PDF's remaining pages are not searched (a briefing annex is a few pages). */
 const MAX_PAGES = 300;

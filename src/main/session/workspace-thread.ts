@@ -7,10 +7,8 @@
 // other: the sign-in's tokens stay out of its reach), for an access token, and to log; it tells
 // what changed. An error crosses as its name, code and message and is rebuilt here as the kind
 // the reader's handlers and the sync status know (storage/types.ts, secrets/types.ts).
-import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import type { SyncStatus } from '../../shared/ipc.js';
 import { AppError } from '../../shared/app-error.js';
 import type { AnnotationsService } from '../annotations/annotations-service.js';
@@ -19,14 +17,14 @@ import type { Logger } from '../logging/logger.js';
 import { errorFields } from '../logging/logger.js';
 import type { SearchService } from '../search/search-service.js';
 import { SearchIndexError } from '../search/types.js';
-import { workerEntry } from '../search/worker-rpc.js';
 import type { Keychain, SecretName } from '../secrets/types.js';
 import { KeychainError, storeKeySecretName } from '../secrets/types.js';
 import { storeFolderKeySecretName } from '../storage/store-folder.js';
 import { StoreLockedError } from '../storage/types.js';
 import type { SyncService } from '../sync/types.js';
 import type { Channel } from '../threads/channel.js';
-import { ThreadCallError, ThreadGoneError, openChannel } from '../threads/channel.js';
+import { ThreadCallError, ThreadGoneError } from '../threads/channel.js';
+import { startWorker } from '../threads/workers.js';
 import type { UserWorkspaceOptions } from './user-workspace.js';
 import { WORKSPACE_CALLS } from './workspace-calls.js';
 import type { WorkspaceThreadSettings } from './workspace-worker.js';
@@ -114,23 +112,19 @@ export async function openWorkspaceThread(options: WorkspaceThreadOptions): Prom
     ceiling: options.ceiling,
     sync: options.sync ?? {},
   };
-  const { file, execArgv } = workerEntry(
-    dirname(fileURLToPath(import.meta.url)),
-    'workspace-worker',
-    existsSync,
-  );
-  const worker = new Worker(file, {
-    execArgv: [...execArgv],
+  const secrets = storeSecretsOnly(keychain, userId);
+  const thread = startWorker('workspace-worker', {
+    here: dirname(fileURLToPath(import.meta.url)),
     workerData: settings,
     resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+    handlers: {
+      'keychain.get': (name: SecretName) => secrets.get(name),
+      'keychain.set': (name: SecretName, value: string) => secrets.set(name, value),
+      'keychain.delete': (name: SecretName) => secrets.delete(name),
+      'token.get': () => options.tokenProvider.getAccessToken(),
+    },
   });
-  const secrets = storeSecretsOnly(keychain, userId);
-  const channel = openChannel(worker, {
-    'keychain.get': (name: SecretName) => secrets.get(name),
-    'keychain.set': (name: SecretName, value: string) => secrets.set(name, value),
-    'keychain.delete': (name: SecretName) => secrets.delete(name),
-    'token.get': () => options.tokenProvider.getAccessToken(),
-  });
+  const { channel } = thread;
   channel.onTell('token.invalidate', () => options.tokenProvider.invalidate?.());
   channel.onTell('log', (payload) => {
     const record = payload as {
@@ -154,14 +148,11 @@ export async function openWorkspaceThread(options: WorkspaceThreadOptions): Prom
 
   let closing = false;
   const goneListeners: ((error: Error) => void)[] = [];
-  worker.on('error', (error: Error) => {
-    logger.error('the workspace thread failed', errorFields(error));
-    channel.fail(new ThreadGoneError(`the workspace thread failed: ${error.message}`));
-  });
-  worker.on('exit', (code) => {
+  thread.onExit((code) => {
+    if (closing) return;
     const gone = new ThreadGoneError(`the workspace thread ended (exit ${code})`);
-    channel.fail(gone);
-    if (!closing) for (const listener of goneListeners) listener(gone);
+    logger.error('the workspace thread ended', { code });
+    for (const listener of goneListeners) listener(gone);
   });
 
   let status: SyncStatus;
@@ -170,7 +161,7 @@ export async function openWorkspaceThread(options: WorkspaceThreadOptions): Prom
     ({ location, status } = await channel.call<{ location: string; status: SyncStatus }>('open'));
   } catch (error) {
     closing = true;
-    await worker.terminate();
+    await thread.terminate();
     throw rebuildError(error);
   }
   const statusListeners = new Set<(status: SyncStatus) => void>();
@@ -202,7 +193,7 @@ export async function openWorkspaceThread(options: WorkspaceThreadOptions): Prom
     try {
       await channel.call('close');
     } finally {
-      await worker.terminate();
+      await thread.terminate();
     }
   };
   return {

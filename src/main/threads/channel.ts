@@ -4,7 +4,7 @@
 // access token, the log), while the main thread calls the workspace for the reader. Calls run
 // concurrently on both sides; a reply carries the value or the error's name, code and message
 // (never its stack or cause), rebuilt on the caller's side as a ThreadCallError.
-import type { MessagePort, Worker } from 'node:worker_threads';
+import type { MessagePort, TransferListItem, Worker } from 'node:worker_threads';
 
 type CallMessage = {
   readonly kind: 'call';
@@ -73,6 +73,12 @@ export type Handlers = Readonly<Record<string, (...args: never[]) => unknown>>;
 
 export type Channel = {
   readonly call: <T>(method: string, ...args: readonly unknown[]) => Promise<T>;
+  /** A call whose `transfer` list (say, a PDF's bytes) moves to the other side uncopied. */
+  readonly callTransferring: <T>(
+    method: string,
+    args: readonly unknown[],
+    transfer: readonly TransferListItem[],
+  ) => Promise<T>;
   /** Tells the other side something; no answer. */
   readonly tell: (topic: string, payload?: unknown) => void;
   readonly onTell: (topic: string, listener: (payload: unknown) => void) => () => void;
@@ -85,9 +91,9 @@ export type Channel = {
 type Port = Pick<MessagePort | Worker, 'postMessage' | 'on' | 'off'>;
 
 /** Values a structured clone refuses (a function in a log field, say) cross as JSON instead. */
-function post(port: Port, message: Message): void {
+function post(port: Port, message: Message, transfer: readonly TransferListItem[] = []): void {
   try {
-    port.postMessage(message);
+    port.postMessage(message, [...transfer]);
   } catch (error) {
     if (!(error instanceof Error) || error.name !== 'DataCloneError') throw error;
     port.postMessage(JSON.parse(JSON.stringify(message)) as Message);
@@ -131,15 +137,22 @@ export function openChannel(port: Port, handlers: Handlers): Channel {
     }
   });
 
+  const call = <T>(
+    method: string,
+    args: readonly unknown[],
+    transfer: readonly TransferListItem[],
+  ): Promise<T> => {
+    if (gone) return Promise.reject(gone);
+    const id = nextId++;
+    return new Promise<T>((resolve, reject) => {
+      waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      post(port, { kind: 'call', id, method, args }, transfer);
+    });
+  };
+
   return {
-    call: <T>(method: string, ...args: readonly unknown[]) => {
-      if (gone) return Promise.reject(gone);
-      const id = nextId++;
-      return new Promise<T>((resolve, reject) => {
-        waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
-        post(port, { kind: 'call', id, method, args });
-      });
-    },
+    call: (method, ...args) => call(method, args, []),
+    callTransferring: call,
     tell: (topic, payload) => {
       if (!gone) post(port, { kind: 'tell', topic, payload });
     },

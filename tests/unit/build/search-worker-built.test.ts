@@ -8,11 +8,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
+import { openChannel } from '../../../src/main/threads/channel.js';
 import { tempDir } from '../device/fixtures.js';
 
 const BUILT = resolve(import.meta.dirname, '../../../out/main/index-worker.js');
-
-type Reply = { id: number; ok: boolean; value?: unknown; error?: unknown };
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -25,19 +24,9 @@ describe.skipIf(!existsSync(BUILT))('the built search index worker (out/main)', 
     cleanups.push(() => worker.terminate());
     const dir = await tempDir('built-worker');
     cleanups.push(dir.remove);
-    let next = 0;
-    const call = (method: string, args?: unknown): Promise<unknown> =>
-      new Promise((done, reject) => {
-        const id = ++next;
-        const onReply = (reply: Reply) => {
-          if (reply.id !== id) return;
-          worker.off('message', onReply);
-          if (reply.ok) done(reply.value);
-          else reject(new Error(JSON.stringify(reply.error)));
-        };
-        worker.on('message', onReply);
-        worker.postMessage({ id, method, args });
-      });
+    // Over the channel the product speaks to it (threads/channel.ts).
+    const channel = openChannel(worker, {});
+    const call = (method: string, args?: unknown): Promise<unknown> => channel.call(method, args);
 
     await call('open', { path: join(dir.path, 'index.db'), key: randomBytes(32), fresh: false });
     await call('upsert', [

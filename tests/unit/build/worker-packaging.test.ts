@@ -1,13 +1,13 @@
 // The search workers inside the packaged app: electron-builder packs what `files` in
 // electron-builder.yml selects into app.asar (unpacking what `asarUnpack` names) and only the
 // production dependencies. This lays the build (out/, from `npm run build`) out as the package
-// would and checks that worker-rpc.ts finds each worker there, that everything the worker
+// would and checks that threads/workers.ts finds each worker there, that everything the worker
 // imports is packed with it, and that the native module it loads is unpacked. Electron itself
 // cannot run here; skipped, with the reason, before a build.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, matchesGlob, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { workerEntry } from '../../../src/main/search/worker-rpc.js';
+import { workerEntry } from '../../../src/main/threads/workers.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const OUT = join(ROOT, 'out', 'main');
@@ -73,12 +73,18 @@ describe.skipIf(!existsSync(join(OUT, 'index-worker.js')))(
         .filter((path) => selected(path, files) && !selected(path, asarUnpack))
         .map((path) => join(asar, path)),
     );
-    // worker-rpc.ts looks for a worker beside itself: the chunk that holds it.
-    const rpcChunk = readdirSync(OUT).find((name) => /^worker-rpc(-[\w-]+)?\.js$/.test(name));
+    // A module looks for its worker in its own folder (threads/workers.ts): the build keeps
+    // every chunk beside the entries, in out/main itself.
+    const folders = readdirSync(OUT, { withFileTypes: true }).filter((entry) =>
+      entry.isDirectory(),
+    );
     const here = join(asar, 'out', 'main');
 
     it('finds each worker inside app.asar, where the package puts it', () => {
-      expect(rpcChunk, 'worker-rpc.ts is built as a chunk of its own in out/main').toBeDefined();
+      expect(
+        folders.map((entry) => entry.name),
+        'out/main holds no folder',
+      ).toEqual([]);
       for (const name of WORKERS) {
         const entry = workerEntry(here, name, (path) => packed.has(path));
         expect(entry).toEqual({ file: join(here, `${name}.js`), execArgv: [] });

@@ -53,6 +53,21 @@ const transportTo = (url: string): BrokerTransport =>
     onRequest: () => undefined,
   });
 
+/**
+ * A stand-in for the broker's reserved-row filter (broker/reserved-row-filter.ts): design
+ * documents' changes are taken out of every feed page, its last_seq left as it was.
+ */
+const withoutDesignDocuments = (plain: BrokerTransport): BrokerTransport => ({
+  ...plain,
+  request: async (database, path, init) => {
+    const response = await plain.request(database, path, init);
+    if (!path.startsWith('_changes?') || !response.ok) return response;
+    const body = (await response.json()) as { results: { id: string }[] };
+    body.results = body.results.filter((change) => !change.id.startsWith('_design/'));
+    return Response.json(body);
+  },
+});
+
 /** Runs a pull (newest first off) until it pauses with nothing to do; a failure rejects. */
 function untilIdle(options: {
   transport: BrokerTransport;
@@ -408,19 +423,8 @@ describe("the device's own pull", () => {
     const source = couch.db('briefings');
     await source.put({ _id: '_design/attache', validate_doc_update: 'function () {}' });
     await source.bulkDocs(Array.from({ length: 250 }, (_, i) => briefing(`d${i}`)));
-    const plain = transportTo(couch.url);
-    // A stand-in for the broker's reserved-row filter (broker/reserved-row-filter.ts): the
-    // design document's change is taken out, so the first page holds 99 of the 100 asked for.
-    const transport: BrokerTransport = {
-      ...plain,
-      request: async (database, path, init) => {
-        const response = await plain.request(database, path, init);
-        if (!path.startsWith('_changes?') || !response.ok) return response;
-        const body = (await response.json()) as { results: { id: string }[] };
-        body.results = body.results.filter((change) => !change.id.startsWith('_design/'));
-        return Response.json(body);
-      },
-    };
+    // The design document's change is taken out, so the first page holds 99 of the 100 asked for.
+    const transport = withoutDesignDocuments(transportTo(couch.url));
     const log = memoryLogger();
     await untilIdle({
       transport,
@@ -443,17 +447,7 @@ describe("the device's own pull", () => {
     // empty, every time (before: about 270 requests a second until the rate limit refused them).
     await source.put({ _id: '_design/attache', validate_doc_update: 'function () {}' });
     await source.put({ _id: '_design/other', views: {} });
-    const plain = transportTo(couch.url);
-    const transport: BrokerTransport = {
-      ...plain,
-      request: async (database, path, init) => {
-        const response = await plain.request(database, path, init);
-        if (!path.startsWith('_changes?') || !response.ok) return response;
-        const body = (await response.json()) as { results: { id: string }[] };
-        body.results = body.results.filter((change) => !change.id.startsWith('_design/'));
-        return Response.json(body);
-      },
-    };
+    const transport = withoutDesignDocuments(transportTo(couch.url));
     const paused = new Promise<void>((resolve, reject) => {
       const handle = startPull({
         transport,

@@ -70,7 +70,7 @@ describe('the workspace in its own thread', () => {
     });
     expect((await store.listBriefingDocs()).length).toBe(2);
     await store.close();
-    await expect(workspace.briefings.page(0, 50)).rejects.toThrow(/workspace thread ended/);
+    await expect(workspace.briefings.page(0, 50)).rejects.toThrow(/workspace-worker thread ended/);
   });
 
   it('fails to open with the store error the reader is shown, rebuilt as its own kind', async () => {
