@@ -107,7 +107,7 @@ export async function openWorkspaceThread(options: WorkspaceThreadOptions): Prom
     dataDir: options.dataDir,
     brokerUrl: options.brokerUrl,
     userId,
-    deviceId: options.deviceId ?? '',
+    ...(options.deviceId ? { deviceId: options.deviceId } : {}),
     deviceHeaders: options.deviceHeaders ?? {},
     ceiling: options.ceiling,
     sync: options.sync ?? {},

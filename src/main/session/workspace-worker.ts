@@ -23,7 +23,8 @@ export type WorkspaceThreadSettings = {
   readonly dataDir: string;
   readonly brokerUrl: string;
   readonly userId: string;
-  readonly deviceId: string;
+  /** Absent in tests: the workspace then stands a random one in. */
+  readonly deviceId?: string;
   readonly deviceHeaders: Readonly<Record<string, string>>;
   readonly ceiling: Classification | null;
   readonly sync: Pick<SyncServiceOptions, 'backOff' | 'signInRetryMs' | 'purgeFallbackMs'>;
@@ -60,7 +61,7 @@ const handlers: Handlers = {
       dataDir: settings.dataDir,
       brokerUrl: settings.brokerUrl,
       userId: settings.userId,
-      deviceId: settings.deviceId,
+      ...(settings.deviceId ? { deviceId: settings.deviceId } : {}),
       deviceHeaders: settings.deviceHeaders,
       keychain,
       tokenProvider: {
