@@ -83,13 +83,29 @@ if (existsSync(playwrightJson)) {
   for (const s of p.suites ?? []) walk(s);
 }
 
+// A CI log is often read from its end only, and a flaky test's first lines are all there is to
+// go on: each failure is named with the start of what it said.
+// eslint-disable-next-line no-control-regex -- the colour codes a reporter wrote are what it strips
+const strip = (text) => String(text ?? '').replace(/\u001b\[[0-9;]*m/g, '');
+const gist = (messages) => {
+  const lines = messages
+    .flatMap((message) => strip(message).split('\n'))
+    .map((line) => line.trimEnd())
+    .filter((line) => line.trim() !== '')
+    .slice(0, 6)
+    .map((line) => `    ${line.length > 240 ? `${line.slice(0, 240)}…` : line}`);
+  return lines.length > 0 ? `\n${lines.join('\n')}` : '';
+};
+
 const failedNames = [];
 if (existsSync(vitestJson)) {
   const v = JSON.parse(readFileSync(vitestJson, 'utf8'));
   for (const file of v.testResults ?? [])
     for (const t of file.assertionResults ?? [])
       if (t.status === 'failed')
-        failedNames.push(`${relative(process.cwd(), file.name)} > ${t.fullName}`);
+        failedNames.push(
+          `${relative(process.cwd(), file.name)} > ${t.fullName}${gist(t.failureMessages ?? [])}`,
+        );
   for (const file of v.testResults ?? [])
     if (file.status === 'failed' && (file.assertionResults ?? []).length === 0)
       failedNames.push(
@@ -102,7 +118,11 @@ if (existsSync(playwrightJson)) {
     for (const spec of suite.specs ?? [])
       for (const t of spec.tests ?? [])
         if (t.status === 'unexpected')
-          failedNames.push(`[${t.projectName}] ${spec.file}:${spec.line} > ${spec.title}`);
+          failedNames.push(
+            `[${t.projectName}] ${spec.file}:${spec.line} > ${spec.title}${gist(
+              (t.results ?? []).flatMap((result) => result.error?.message ?? []).slice(-1),
+            )}`,
+          );
     for (const s of suite.suites ?? []) walk(s);
   };
   for (const s of p.suites ?? []) walk(s);
