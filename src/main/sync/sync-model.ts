@@ -213,6 +213,9 @@ export function createSyncDecisions(policy: SyncPolicy) {
         // Purge once the pull has caught up (one purge for a burst of unshares), or after the
         // fallback delay if it does not catch up soon (content must not linger while offline).
         set({ purgeWanted: true });
+        // One is running: it began before this deletion (or before these events were sent), so
+        // it may have left them; the purge runs again once it ends ('purge-ended').
+        if (m.purging) break;
         if (m.status.pull.phase === 'caught-up') {
           effects.push({ type: 'purge' });
         } else if (!m.purgeFallbackScheduled) {
@@ -240,6 +243,7 @@ export function createSyncDecisions(policy: SyncPolicy) {
 
       case 'purge-ended':
         set({ purging: false });
+        if (m.purgeWanted && m.running) effects.push({ type: 'purge' });
         break;
     }
     return { model: m, effects };

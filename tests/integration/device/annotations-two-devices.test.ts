@@ -5,7 +5,7 @@
 // history; and after an unshare the briefing's annotations reach the server, then leave the
 // device, quotes and notes with them, down to the raw files.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { AnnotationsService } from '../../../src/main/annotations/annotations-service.js';
 import { createAnnotationsService } from '../../../src/main/annotations/annotations-service.js';
 import { openUserStore } from '../../../src/main/storage/store.pouch.js';
@@ -14,6 +14,7 @@ import { readStoreKey } from '../../../src/main/storage/store-key.js';
 import type { UserStore } from '../../../src/main/storage/types.js';
 import { createSyncService } from '../../../src/main/sync/sync-service.js';
 import type { SyncService } from '../../../src/main/sync/types.js';
+import type { LogRecord } from '../../../src/main/logging/logger.js';
 import type { Annotation } from '../../../src/shared/annotations/fold.js';
 import { memoryLogger } from '../../unit/device/fixtures.js';
 import { decryptedEntries, filesContaining } from '../../unit/device/raw-store.js';
@@ -31,6 +32,8 @@ type Device = {
   readonly dir: Awaited<ReturnType<typeof keychainDir>>;
   /** Returns-database changes the device was told of (what the workspace turns into `briefings:changed`). */
   readonly returnsChanges: () => number;
+  /** What the device logged, for a failure to show. */
+  readonly records: readonly LogRecord[];
 };
 
 let h: Harness;
@@ -44,7 +47,7 @@ async function share(title: string, bodyHtml: string): Promise<string> {
 
 async function openDevice(name: string): Promise<Device> {
   const dir = await keychainDir(`two-devices-${name}`);
-  const { logger } = memoryLogger();
+  const { logger, records } = memoryLogger();
   const store = await openUserStore({
     dataDir: dir.path,
     userId: USER,
@@ -68,6 +71,7 @@ async function openDevice(name: string): Promise<Device> {
       pullTuning: { longPollMs: 2_000 },
     }),
     returnsChanges: () => changes,
+    records,
   };
   devices.push(device);
   return device;
@@ -224,6 +228,14 @@ describe('annotations between two devices of one person', () => {
   }, 90_000);
 
   it('sends an unshared briefing’s unsent annotations, then takes their quotes off both devices', async () => {
+    // Timing between two devices' purges and pushes: should it ever fail, what each did says why.
+    const logged = devices.map((device) => device.records.length);
+    onTestFailed(() => {
+      devices.forEach((device, i) => {
+        for (const record of device.records.slice(logged[i]))
+          console.error(`${device.name}: ${JSON.stringify(record)}`);
+      });
+    });
     const phrase = `Heron protocol ${randomUUID()}`;
     const body = `The minister will announce the ${phrase} at noon.`;
     const sorId = await share('Announcement', `<p>${body}</p>`);

@@ -294,6 +294,24 @@ describe('sync decisions', () => {
     expect(run(model, { type: 'sync-wanted', resetRefusals: true }).effects).toEqual([]);
   });
 
+  it('purges again once a purge ends when more was withdrawn or sent while it ran', () => {
+    let { model } = run(connected(), replication('pull', { kind: 'paused', error: null }), {
+      type: 'purge-begun',
+    });
+    // Told while the purge runs (a push checkpoint of a withdrawn briefing's events, another
+    // unshare): the running purge may have begun without them, and asking it again now would
+    // only join it.
+    let effects: SyncEffect[];
+    ({ model, effects } = run(model, { type: 'briefings-deleted' }));
+    expect(effects).toEqual([]);
+    ({ model, effects } = run(model, { type: 'purge-ended' }));
+    expect(effects).toEqual([{ type: 'purge' }]);
+    expect(model.purging).toBe(false);
+    // Nothing told meanwhile: nothing more to do.
+    ({ model } = run(model, { type: 'purge-begun' }));
+    expect(run(model, { type: 'purge-ended' }).effects).toEqual([]);
+  });
+
   it('stops everything once on a wipe order, and ignores every later answer', () => {
     const { model, effects } = run(
       connected(),
