@@ -46,7 +46,7 @@ import { EMBEDDED_COUCH_ORIGIN } from '../../server/src/couch/embedded-couch-pro
 import { openUserStore } from '../../src/main/storage/store.pouch.js';
 import type { ReplicatedDoc, UserStore } from '../../src/main/storage/types.js';
 import { createBrokerTransport } from '../../src/main/sync/broker-remote.pouch.js';
-import { createSearchService } from '../../src/main/search/search-service.js';
+import { createBusySignal, createSearchService } from '../../src/main/search/search-service.js';
 import { openWorkspaceThread } from '../../src/main/session/workspace-thread.js';
 import { createSyncService } from '../../src/main/sync/sync-service.js';
 import { createLogger } from '../../src/main/logging/logger.js';
@@ -169,11 +169,12 @@ async function tightLoop(site: Site, user: string): Promise<number> {
 }
 
 /** Samples RSS every 20 ms from now; `stop` gives how far it rose above its value now (MB). */
-function watchRss(): { stop: () => number } {
+function watchRss(): { peak: () => number; stop: () => number } {
   const start = process.memoryUsage.rss();
   let peak = start;
   const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
   return {
+    peak: () => (peak - start) / 2 ** 20,
     stop: () => {
       clearInterval(timer);
       return (peak - start) / 2 ** 20;
@@ -254,6 +255,8 @@ type ProductRun = {
   seconds: number;
   /** With search: seconds from the sync's end until the index had caught up. */
   indexedAfter: number | null;
+  /** Peak RSS growth until the index had caught up (the sync's alone without search). */
+  rssIndexedMb: number;
 };
 
 /**
@@ -309,6 +312,7 @@ async function measureFirstSync(
   reader: ReturnType<typeof openReader>,
   start: () => void,
   done: () => Promise<unknown>,
+  indexed?: () => Promise<unknown>,
 ): Promise<ProductRun> {
   const idleLagP99Ms = await idleLag();
   collectGarbage();
@@ -319,11 +323,18 @@ async function measureFirstSync(
   await done();
   const seconds = (performance.now() - started) / 1000;
   const delay = lag.stop();
-  const rssMb = rss.stop();
+  const rssMb = rss.peak();
+  // The search index takes in what the sync wrote once the sync is done (search-service.ts,
+  // yieldTo): how long after, and the memory it took meanwhile.
+  const synced = performance.now();
+  if (indexed) await indexed();
+  const indexedAfter = indexed ? (performance.now() - synced) / 1000 : null;
+  const rssIndexedMb = rss.stop();
   return {
     docsPerSec: (BRIEFINGS + 1) / seconds,
     seconds,
-    indexedAfter: null,
+    indexedAfter,
+    rssIndexedMb,
     newest50Ms: (reader.newestAt() ?? performance.now()) - started,
     // Counted by the parent from the server's audit trail.
     requests: 0,
@@ -343,18 +354,23 @@ async function product(
   options: { readonly search?: boolean } = {},
 ): Promise<ProductRun> {
   const { store, remove } = await freshStore(user);
-  const search = options.search ? createSearchService({ store, logger }) : null;
+  // As the workspace attaches it: indexing gives way while the sync writes.
+  const syncing = createBusySignal();
+  const search = options.search
+    ? createSearchService({ store, logger, yieldTo: syncing.signal })
+    : null;
   const sync = createSyncService({
     store,
     brokerUrl: site.brokerUrl,
     tokenProvider: { getAccessToken: site.token },
     logger,
   });
+  sync.onStatus((status) => syncing.set(status.state === 'syncing'));
   const briefings = createBriefingsService({ store, logger });
   const reader = openReader(() => briefings);
   store.onBriefingsChange((changes) => reader.changed(changes.map((change) => change.id)));
   try {
-    const run = await measureFirstSync(
+    return await measureFirstSync(
       reader,
       () => sync.start(),
       () =>
@@ -363,13 +379,8 @@ async function product(
           async () => ((await store.pullTarget.readCheckpoint())?.verified ? true : undefined),
           3_600_000,
         ),
+      search ? () => search.idle() : undefined,
     );
-    if (search) {
-      const synced = performance.now();
-      await search.idle();
-      run.indexedAfter = (performance.now() - synced) / 1000;
-    }
-    return run;
   } finally {
     reader.stop();
     await sync.stop();
@@ -409,6 +420,7 @@ async function productThread(site: Site, user: string): Promise<ProductRun> {
       reader,
       () => workspace.sync.start(),
       () => synced,
+      () => workspace.search.idle(),
     );
   } finally {
     reader.stop();
@@ -481,7 +493,9 @@ async function main(): Promise<void> {
           `  ${variant.key} round ${round + 1}: limit ${limit.toFixed(0)} docs/s, product ` +
             `${run.docsPerSec.toFixed(0)} (ratio ${(run.docsPerSec / limit).toFixed(2)}), RSS ` +
             `${run.rssMb.toFixed(0)} / ${plain.rssMb.toFixed(0)} MB (${(run.rssMb / plain.rssMb).toFixed(2)}), ` +
-            `event loop p99 ${run.lagP99Ms.toFixed(1)} ms (idle ${run.idleLagP99Ms.toFixed(1)})`,
+            `event loop p99 ${run.lagP99Ms.toFixed(1)} ms (idle ${run.idleLagP99Ms.toFixed(1)}); ` +
+            `search index complete ${(run.indexedAfter ?? 0).toFixed(1)} s after the sync, RSS ` +
+            `${run.rssIndexedMb.toFixed(0)} MB by then`,
         );
       }
       const of = (pick: (pair: (typeof pairs)[number]) => number): number =>
@@ -494,6 +508,7 @@ async function main(): Promise<void> {
           `  50 newest readable     ${of((p) => p.run.newest50Ms).toFixed(0)} ms after start`,
           `  broker requests        ${of((p) => p.run.requests)}, refused ${Math.max(...pairs.map((p) => p.run.refused))} at most`,
           `  RSS growth             ${of((p) => p.run.rssMb).toFixed(0)} MB; plain PouchDB.replicate ${of((p) => p.plainMb).toFixed(0)} MB; ratio ${of((p) => p.run.rssMb / p.plainMb).toFixed(2)}`,
+          `  search index           complete ${of((p) => p.run.indexedAfter ?? 0).toFixed(1)} s after the sync (itself ${of((p) => p.run.seconds).toFixed(1)} s), RSS growth ${of((p) => p.run.rssIndexedMb).toFixed(0)} MB by then`,
           `  event-loop delay       p99 ${of((p) => p.run.lagP99Ms).toFixed(1)} ms (idle before the sync ${of((p) => p.run.idleLagP99Ms).toFixed(1)} ms), max ${of((p) => p.run.lagMaxMs).toFixed(1)} ms, with ${of((p) => p.run.listCalls)} list calls of the reader`,
         ].join('\n'),
       );

@@ -5,7 +5,8 @@
 //
 // The index follows the store's changes: an unshared briefing is removed at once (its words
 // leave the index's files before anything else is asked of it), new and changed ones are read
-// back from the store and indexed in small batches behind the sync. At open it catches up with
+// back from the store and indexed in small batches behind the sync, once it has written them
+// (`yieldTo`: a first sync is not slowed by indexing what it has not finished writing). At open it catches up with
 // whatever the store holds that it does not (a first start after an upgrade indexes everything
 // already synced; a briefing changed while it was closed is indexed again).
 import { join } from 'node:path';
@@ -54,7 +55,47 @@ export type SearchServiceOptions = {
   /** Opens the index; tests and the benchmark may wrap it. */
   readonly openIndex?: typeof openSearchIndex;
   readonly pdfText?: PdfTextExtractor;
+  /**
+   * What indexing gives way to: while it says busy (the workspace: a sync writing briefings),
+   * what waits to be indexed waits, one batch going through every `holdMaxMs` at most, and the
+   * rest follows once it is not busy. Removals never wait.
+   */
+  readonly yieldTo?: BusySignal;
+  /** The longest indexing waits on a busy signal before one batch goes through (5 s). */
+  readonly holdMaxMs?: number;
 };
+
+/** Something indexing gives way to while it is busy. */
+export type BusySignal = {
+  readonly busy: () => boolean;
+  /** Told whenever `busy` may have changed; returns the unsubscribe. */
+  readonly onChange: (listener: () => void) => () => void;
+};
+
+const HOLD_MAX_MS = 5_000;
+
+/** A busy signal and its switch (the workspace sets it from the sync's status). */
+export function createBusySignal(): {
+  readonly signal: BusySignal;
+  readonly set: (busy: boolean) => void;
+} {
+  let busy = false;
+  const listeners = new Set<() => void>();
+  return {
+    signal: {
+      busy: () => busy,
+      onChange: (listener) => {
+        listeners.add(listener);
+        return () => void listeners.delete(listener);
+      },
+    },
+    set: (now) => {
+      if (now === busy) return;
+      busy = now;
+      for (const listener of [...listeners]) listener();
+    },
+  };
+}
 
 const isPdf = (contentType: string): boolean =>
   contentType.toLowerCase().startsWith('application/pdf');
@@ -92,6 +133,9 @@ export function createSearchService(options: SearchServiceOptions): SearchServic
   let readVersions: Promise<Map<string, number>> | null = null;
   /** Until the index has caught up with the store, it is not idle whatever waits. */
   let caughtUp = false;
+  const holdMaxMs = options.holdMaxMs ?? HOLD_MAX_MS;
+  let heldSince: number | null = null;
+  let holdTimer: NodeJS.Timeout | null = null;
 
   const opened: Promise<OpenedSearchIndex> = (options.openIndex ?? openSearchIndex)({
     path: join(store.location, SEARCH_INDEX_FILE),
@@ -162,13 +206,43 @@ export function createSearchService(options: SearchServiceOptions): SearchServic
     if (sources.length > 0) await target.upsert(sources);
   };
 
+  /**
+   * Whether indexing gives way now. A sync writing a first sync's thousands of briefings and
+   * the index taking them in at the same time share the device's CPUs: both slow down, and the
+   * sync is what makes briefings readable at all. So the index waits for it, except one batch
+   * per `holdMaxMs` (a sync stuck busy must not stop search), and catches up once it is done.
+   */
+  const yielding = (): boolean => {
+    if (!options.yieldTo?.busy()) {
+      heldSince = null;
+      return false;
+    }
+    const now = Date.now();
+    heldSince ??= now;
+    if (now - heldSince >= holdMaxMs) {
+      heldSince = now;
+      return false;
+    }
+    holdTimer ??= setTimeout(
+      () => {
+        holdTimer = null;
+        work();
+      },
+      heldSince + holdMaxMs - now,
+    );
+    return true;
+  };
+
   /** Indexes what waits, a batch at a time; one run at a time. */
   const work = (): void => {
-    if (working || closed || toIndex.size === 0) return;
+    if (working || closed || toIndex.size === 0 || yielding()) return;
     working = (async () => {
       try {
         const target = await index();
+        let first = true;
         while (!closed && toIndex.size > 0) {
+          if (!first && yielding()) return;
+          first = false;
           const batch = [...toIndex].slice(0, BATCH);
           for (const id of batch) toIndex.delete(id);
           try {
@@ -192,6 +266,13 @@ export function createSearchService(options: SearchServiceOptions): SearchServic
       else notifyIdle();
     });
   };
+  const unsubscribeBusy = options.yieldTo?.onChange(() => {
+    if (options.yieldTo?.busy()) return;
+    heldSince = null;
+    if (holdTimer) clearTimeout(holdTimer);
+    holdTimer = null;
+    work();
+  });
 
   const onChanges = (changes: readonly LocalChange[]): void => {
     const removed = changes.filter((c) => c.deleted).map((c) => c.id);
@@ -288,6 +369,8 @@ export function createSearchService(options: SearchServiceOptions): SearchServic
       closed = true;
       unsubscribe();
       unsubscribeReturns();
+      unsubscribeBusy?.();
+      if (holdTimer) clearTimeout(holdTimer);
       await working;
       await pdfText.close();
       try {

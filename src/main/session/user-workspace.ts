@@ -9,7 +9,7 @@ import { createBriefingsService } from '../briefings/briefings-service.js';
 import type { Logger } from '../logging/logger.js';
 import { errorFields } from '../logging/logger.js';
 import type { SearchService } from '../search/search-service.js';
-import { createSearchService } from '../search/search-service.js';
+import { createBusySignal, createSearchService } from '../search/search-service.js';
 import type { Keychain } from '../secrets/types.js';
 import { discardUserStore, openUserStore } from '../storage/store.pouch.js';
 import type { StoreCeiling } from '../policy/store-ceiling.js';
@@ -85,11 +85,16 @@ export async function openUserWorkspace(options: UserWorkspaceOptions): Promise<
     logger,
     onChanged: (ids) => options.onBriefingsChanged(ids),
   });
+  // Indexing gives way to the sync while it is writing (a first sync of thousands of briefings
+  // runs at the speed of the device's CPUs, which indexing would share): the sync's status
+  // tells when, once the sync service exists below.
+  const syncing = createBusySignal();
   // Subscribed before the workspace's own listener: an unshared briefing leaves the index
   // before the reader is told to look again.
   const search = createSearchService({
     store,
     logger,
+    yieldTo: syncing.signal,
     ...(options.onSearchChanged ? { onChanged: options.onSearchChanged } : {}),
   });
   // The reader's notes and the passages they mark are searchable: each change of a briefing's
@@ -122,6 +127,7 @@ export async function openUserWorkspace(options: UserWorkspaceOptions): Promise<
     ...(options.deviceHeaders ? { deviceHeaders: options.deviceHeaders } : {}),
     ...(options.onWipeOrdered ? { onWipeOrdered: options.onWipeOrdered } : {}),
   });
+  const unsubscribeSyncing = sync.onStatus((status) => syncing.set(status.state === 'syncing'));
   const unsubscribeBriefings = store.onBriefingsChange((changes) =>
     options.onBriefingsChanged(changes.map((change) => change.id)),
   );
@@ -148,6 +154,7 @@ export async function openUserWorkspace(options: UserWorkspaceOptions): Promise<
     close: async () => {
       unsubscribeBriefings();
       unsubscribeReturns();
+      unsubscribeSyncing();
       await sync.stop();
       await search.close();
       // The summary index is saved before the store it caches closes.
