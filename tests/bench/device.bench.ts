@@ -420,7 +420,15 @@ async function productThread(site: Site, user: string): Promise<ProductRun> {
       reader,
       () => workspace.sync.start(),
       () => synced,
-      () => workspace.search.idle(),
+      async () => {
+        await workspace.search.idle();
+        // Caught up means every briefing findable: each seeded title says "bilateral" (all but
+        // BRF-000001, whose id the SOR's first briefing took before the seed).
+        const { total } = await workspace.search.query({ text: 'bilateral' });
+        if (total !== BRIEFINGS - 1) {
+          throw new Error(`the search index finds ${total} of ${BRIEFINGS - 1} briefings`);
+        }
+      },
     );
   } finally {
     reader.stop();
