@@ -6,9 +6,9 @@
 // The index follows the store's changes: an unshared briefing is removed at once (its words
 // leave the index's files before anything else is asked of it), new and changed ones are read
 // back from the store and indexed in small batches behind the sync, once it has written them
-// (`yieldTo`: a first sync is not slowed by indexing what it has not finished writing). At open it catches up with
-// whatever the store holds that it does not (a first start after an upgrade indexes everything
-// already synced; a briefing changed while it was closed is indexed again).
+// (`yieldTo`: a first sync is not slowed by indexing what it has not finished writing). At open
+// it catches up with whatever the store holds that it does not (a first start after an upgrade
+// indexes everything already synced; a briefing changed while it was closed is indexed again).
 import { join } from 'node:path';
 import type { BriefingDoc } from '../../shared/briefing.js';
 import { briefingDocSchema } from '../../shared/briefing.js';
