@@ -26,7 +26,7 @@ import type { Keychain } from './secrets/types.js';
 import { createSessionController } from './session/session-controller.js';
 import { createSignOut } from './session/sign-out.js';
 import type { SessionView } from './session/session-view.js';
-import type { OpenWorkspace } from './session/workspace-thread.js';
+import type { OpenWorkspace, WorkspaceThreadLaunch } from './session/workspace-thread.js';
 import type { SyncServiceOptions } from './sync/sync-service.js';
 
 export type DeviceAuthOptions = {
@@ -61,6 +61,8 @@ export type DeviceServicesOptions = {
   readonly device?: DeviceIdentity;
   /** The device's classification ceiling for its store: policy/store-ceiling.ts. */
   readonly storeCeiling?: StoreCeiling | null;
+  /** A workspace thread started at the app's launch: session/session-controller.ts. */
+  readonly spareThread?: WorkspaceThreadLaunch;
   /** Adds the managed channels (settings, policy, links, diagnostics): ipc/managed-handlers.ts. */
   readonly extendHandlers?: (
     handlers: DeviceIpcHandlers,
@@ -128,6 +130,7 @@ export async function createDeviceServices(
     ...(options.sync ? { sync: options.sync } : {}),
     deviceHeaders: brokerHeaders,
     storeCeiling: options.storeCeiling ?? null,
+    ...(options.spareThread ? { spareThread: options.spareThread } : {}),
     // Called only once a workspace is open, long after remoteWipe below exists.
     onWipeOrdered: (userId, confirmation) => void remoteWipe.carryOut(userId, confirmation),
   });

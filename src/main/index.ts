@@ -18,6 +18,7 @@ import { blocksScreenCapture } from './policy/classification-policy.js';
 import { managedHandlers } from './ipc/managed-handlers.js';
 import { createScreenCaptureGuard } from './policy/screen-capture.js';
 import { storeCeiling } from './policy/store-ceiling.js';
+import { launchWorkspaceThread } from './session/workspace-thread.js';
 import { contentProtectionFor } from './windows/content-protection.electron.js';
 import {
   createMainWindow,
@@ -41,6 +42,10 @@ if (!app.requestSingleInstanceLock()) {
   registerAppScheme();
   let mainWindow: BrowserWindow | null = null;
   let services: DeviceServices | NotSetUpServices | null = null;
+  // The person's workspace thread starts now, before Electron is ready: its modules (the store,
+  // PouchDB, sync, search) load while the app and its window do, so the first screen does not
+  // wait for them (session/workspace-thread.ts). A device not set up ends it unused.
+  const spareThread = launchWorkspaceThread(logger);
 
   app.on('second-instance', () => {
     if (!mainWindow) return;
@@ -92,6 +97,7 @@ if (!app.requestSingleInstanceLock()) {
     });
     const values = config.values();
     if (!values) {
+      void spareThread.discard();
       services = createNotSetUpServices({ config, logDir, logger });
     } else {
       const settings = toDeviceConfig(values);
@@ -111,6 +117,7 @@ if (!app.requestSingleInstanceLock()) {
         appVersion: app.getVersion(),
         device,
         storeCeiling: storeCeiling(values.classificationCeiling, logger),
+        spareThread,
         extendHandlers: managedHandlers({
           config,
           screenCapture,

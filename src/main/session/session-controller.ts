@@ -16,8 +16,8 @@ import type { Keychain } from '../secrets/types.js';
 import { moveLegacyStoreFolders } from '../storage/store-folder.js';
 import type { SyncServiceOptions } from '../sync/sync-service.js';
 import { closedSyncStatus, storeFailureStatus, toSessionInfo } from './session-info.js';
-import type { OpenWorkspace } from './workspace-thread.js';
-import { openWorkspaceThread } from './workspace-thread.js';
+import type { OpenWorkspace, WorkspaceThreadLaunch } from './workspace-thread.js';
+import { launchWorkspaceThread, openWorkspaceThread } from './workspace-thread.js';
 
 export type SessionControllerOptions = {
   /** App data folder; each user's store lives under `<dataDir>/users/<keyed name>/`. */
@@ -36,6 +36,12 @@ export type SessionControllerOptions = {
   readonly storeCeiling: StoreCeiling | null;
   /** The broker answered this person's requests with a wipe order (device/remote-wipe.ts). */
   readonly onWipeOrdered: (userId: string, confirmation: string | null) => void;
+  /**
+   * A workspace thread the app started at launch (src/main/index.ts), before it knew who would
+   * sign in: the first workspace opens in it, its modules already loaded. Without one, `open`
+   * starts one before it reads the sign-in.
+   */
+  readonly spareThread?: WorkspaceThreadLaunch;
 };
 
 /** What sign-out and the remote wipe need of the controller: its queue and its flags. */
@@ -87,6 +93,8 @@ export function createSessionController(options: SessionControllerOptions): Sess
   let workspaceError: Error | null = null;
   let unsubscribeSync: (() => void) | null = null;
   let offAuth: (() => void) | null = null;
+  /** A started thread waiting for the next workspace to open (the first one only). */
+  let spare: WorkspaceThreadLaunch | null = options.spareThread ?? null;
   const context = { serverUrl: options.brokerUrl, appVersion: options.appVersion };
   // What the reader sees is published only once the workspace matches it: a reader told
   // "signed in" can list briefings at once.
@@ -118,22 +126,28 @@ export function createSessionController(options: SessionControllerOptions): Sess
   };
 
   const openWorkspace = async (userId: string): Promise<void> => {
+    // A spare that ended (a crash) is not used: a new thread starts instead.
+    const launched = spare?.usable() ? spare : undefined;
+    spare = null;
     try {
-      const opened = await openWorkspaceThread({
-        dataDir: options.dataDir,
-        brokerUrl: options.brokerUrl,
-        userId,
-        keychain: options.keychain,
-        tokenProvider: auth.tokenProvider,
-        logger,
-        ...(options.sync ? { sync: options.sync } : {}),
-        onBriefingsChanged: (ids) => events.emit('briefings:changed', { ids }),
-        deviceHeaders: options.deviceHeaders,
-        deviceId: options.deviceId,
-        onWipeOrdered: (confirmation) => options.onWipeOrdered(userId, confirmation),
-        onSearchChanged: (pending) => events.emit('search:changed', { pending }),
-        ceiling: options.storeCeiling?.level ?? null,
-      });
+      const opened = await openWorkspaceThread(
+        {
+          dataDir: options.dataDir,
+          brokerUrl: options.brokerUrl,
+          userId,
+          keychain: options.keychain,
+          tokenProvider: auth.tokenProvider,
+          logger,
+          ...(options.sync ? { sync: options.sync } : {}),
+          onBriefingsChanged: (ids) => events.emit('briefings:changed', { ids }),
+          deviceHeaders: options.deviceHeaders,
+          deviceId: options.deviceId,
+          onWipeOrdered: (confirmation) => options.onWipeOrdered(userId, confirmation),
+          onSearchChanged: (pending) => events.emit('search:changed', { pending }),
+          ceiling: options.storeCeiling?.level ?? null,
+        },
+        launched,
+      );
       workspace = opened;
       opened.onGone((error) => {
         if (workspace !== opened) return;
@@ -221,6 +235,8 @@ export function createSessionController(options: SessionControllerOptions): Sess
     annotations: () => workspace?.annotations ?? null,
     syncNow: () => workspace?.sync.syncNow() ?? Promise.resolve(),
     open: async () => {
+      // The thread loads its modules while the legacy folders move and the sign-in is read.
+      if (!stopped) spare ??= launchWorkspaceThread(logger);
       // Stores of earlier releases were named by the hex of the user id: renamed before any
       // opens. A keychain that cannot be reached now fails the store's own open later, with its
       // message.
@@ -253,6 +269,9 @@ export function createSessionController(options: SessionControllerOptions): Sess
       await auth.stop();
       await reconcile();
       await closeWorkspace();
+      const unused = spare;
+      spare = null;
+      await unused?.discard();
     },
   };
 }

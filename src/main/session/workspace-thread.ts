@@ -3,6 +3,9 @@
 // and the main thread's event loop is left to the windows and IPC while a first sync of
 // thousands of briefings decodes, encrypts and writes in the other thread's heap.
 //
+// The thread can start before anyone is known (launchWorkspaceThread, at the app's launch):
+// its modules load while the window does, and `open` later binds it to the person who signed in.
+//
 // The thread may ask the main thread for the person's two store secrets in the keychain (no
 // other: the sign-in's tokens stay out of its reach), for an access token, and to log; it tells
 // what changed. An error crosses as its name, code and message and is rebuilt here as the kind
@@ -22,8 +25,9 @@ import { KeychainError, storeKeySecretName } from '../secrets/types.js';
 import { storeFolderKeySecretName } from '../storage/store-folder.js';
 import { StoreLockedError } from '../storage/types.js';
 import type { SyncService } from '../sync/types.js';
-import type { Channel } from '../threads/channel.js';
+import type { Channel, Handlers } from '../threads/channel.js';
 import { ThreadCallError, ThreadGoneError } from '../threads/channel.js';
+import type { StartedWorker } from '../threads/workers.js';
 import { startWorker } from '../threads/workers.js';
 import type { UserWorkspaceOptions } from './user-workspace.js';
 import { WORKSPACE_CALLS } from './workspace-calls.js';
@@ -102,8 +106,121 @@ export type WorkspaceThreadOptions = Omit<UserWorkspaceOptions, 'ceiling'> & {
   readonly ceiling: WorkspaceThreadSettings['ceiling'];
 };
 
-export async function openWorkspaceThread(options: WorkspaceThreadOptions): Promise<OpenWorkspace> {
-  const { logger, keychain, userId } = options;
+/**
+ * A workspace thread started before it is known whose workspace it will hold: its modules
+ * (the store, PouchDB, the sync, the search) load while the app starts, not while the person
+ * waits for their first screen. Until `open` binds it to a person it may ask the main thread
+ * for nothing: no secret, no token.
+ */
+export type WorkspaceThreadLaunch = {
+  /** Resolves once the thread has loaded its modules and answers calls. */
+  readonly ready: () => Promise<void>;
+  /** False once the thread has ended (a crash) or been opened or discarded. */
+  readonly usable: () => boolean;
+  /** Binds the thread to the person and opens their workspace in it; once. */
+  readonly open: (options: WorkspaceThreadOptions) => Promise<OpenWorkspace>;
+  /** Ends the thread if it was never opened. */
+  readonly discard: () => Promise<void>;
+};
+
+/** Whom a workspace thread serves, once `open` has bound it to a person. */
+export type ThreadBinding = {
+  readonly secrets: Keychain;
+  readonly tokenProvider: WorkspaceThreadOptions['tokenProvider'];
+  readonly logger: Logger;
+};
+
+/**
+ * What a workspace thread may ask of the main thread: the bound person's store secrets
+ * (storeSecretsOnly) and an access token. Before a binding, every request is refused.
+ */
+export function requestsFromThread(binding: () => ThreadBinding | null): Handlers {
+  const bound = (): ThreadBinding => {
+    const current = binding();
+    if (!current) throw new Error('the workspace thread is not bound to a person yet');
+    return current;
+  };
+  return {
+    'keychain.get': (name: SecretName) => bound().secrets.get(name),
+    'keychain.set': (name: SecretName, value: string) => bound().secrets.set(name, value),
+    'keychain.delete': (name: SecretName) => bound().secrets.delete(name),
+    'token.get': () => bound().tokenProvider.getAccessToken(),
+  };
+}
+
+/** Starts a workspace thread that waits, without keeping the process alive, for `open`. */
+export function launchWorkspaceThread(logger: Logger): WorkspaceThreadLaunch {
+  let bound: ThreadBinding | null = null;
+  const thread = startWorker('workspace-worker', {
+    here: dirname(fileURLToPath(import.meta.url)),
+    resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+    handlers: requestsFromThread(() => bound),
+  });
+  thread.keepAlive(false);
+  const { channel } = thread;
+  channel.onTell('token.invalidate', () => bound?.tokenProvider.invalidate?.());
+  channel.onTell('log', (payload) => {
+    const record = payload as {
+      scopes: string[];
+      level: 'debug' | 'info' | 'warn' | 'error';
+      message: string;
+      fields?: Record<string, unknown>;
+    };
+    const scoped = record.scopes.reduce<Logger>(
+      (log, scope) => log.child(scope),
+      bound?.logger ?? logger,
+    );
+    scoped[record.level](record.message, record.fields);
+  });
+  let state: 'waiting' | 'taken' | 'ended' = 'waiting';
+  thread.onExit(() => {
+    if (state === 'waiting') state = 'ended';
+  });
+  return {
+    ready: async () => {
+      // Awaited, the thread keeps the process alive until it answers.
+      thread.keepAlive(true);
+      try {
+        await channel.call('ready');
+      } finally {
+        if (state === 'waiting') thread.keepAlive(false);
+      }
+    },
+    usable: () => state === 'waiting',
+    open: (options) => {
+      if (state !== 'waiting') {
+        return Promise.reject(new Error('this workspace thread was already used or has ended'));
+      }
+      state = 'taken';
+      bound = {
+        secrets: storeSecretsOnly(options.keychain, options.userId),
+        tokenProvider: options.tokenProvider,
+        logger: options.logger,
+      };
+      thread.keepAlive(true);
+      return openInThread(thread, options);
+    },
+    discard: async () => {
+      if (state !== 'waiting') return;
+      state = 'ended';
+      await thread.terminate();
+    },
+  };
+}
+
+/** Opens the person's workspace in a new thread (or in `launched`, started earlier). */
+export function openWorkspaceThread(
+  options: WorkspaceThreadOptions,
+  launched: WorkspaceThreadLaunch = launchWorkspaceThread(options.logger),
+): Promise<OpenWorkspace> {
+  return launched.open(options);
+}
+
+async function openInThread(
+  thread: StartedWorker,
+  options: WorkspaceThreadOptions,
+): Promise<OpenWorkspace> {
+  const { logger, userId } = options;
   const settings: WorkspaceThreadSettings = {
     dataDir: options.dataDir,
     brokerUrl: options.brokerUrl,
@@ -113,30 +230,7 @@ export async function openWorkspaceThread(options: WorkspaceThreadOptions): Prom
     ceiling: options.ceiling,
     sync: options.sync ?? {},
   };
-  const secrets = storeSecretsOnly(keychain, userId);
-  const thread = startWorker('workspace-worker', {
-    here: dirname(fileURLToPath(import.meta.url)),
-    workerData: settings,
-    resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
-    handlers: {
-      'keychain.get': (name: SecretName) => secrets.get(name),
-      'keychain.set': (name: SecretName, value: string) => secrets.set(name, value),
-      'keychain.delete': (name: SecretName) => secrets.delete(name),
-      'token.get': () => options.tokenProvider.getAccessToken(),
-    },
-  });
   const { channel } = thread;
-  channel.onTell('token.invalidate', () => options.tokenProvider.invalidate?.());
-  channel.onTell('log', (payload) => {
-    const record = payload as {
-      scopes: string[];
-      level: 'debug' | 'info' | 'warn' | 'error';
-      message: string;
-      fields?: Record<string, unknown>;
-    };
-    const scoped = record.scopes.reduce<Logger>((log, scope) => log.child(scope), logger);
-    scoped[record.level](record.message, record.fields);
-  });
   channel.onTell('briefings-changed', (ids) => options.onBriefingsChanged(ids as string[]));
   let pending = 0;
   channel.onTell('search-changed', (count) => {
@@ -159,7 +253,10 @@ export async function openWorkspaceThread(options: WorkspaceThreadOptions): Prom
   let status: SyncStatus;
   let location: string;
   try {
-    ({ location, status } = await channel.call<{ location: string; status: SyncStatus }>('open'));
+    ({ location, status } = await channel.call<{ location: string; status: SyncStatus }>(
+      'open',
+      settings,
+    ));
   } catch (error) {
     closing = true;
     await thread.terminate();

@@ -4,7 +4,10 @@
 // thread, which keeps the windows and the reader's requests. What only the main thread holds
 // (the keychain, the access token, the log, the reader's events) is asked of it over the
 // channel; nothing here touches a window or the keychain directly.
-import { parentPort, workerData } from 'node:worker_threads';
+//
+// The thread starts before anyone's workspace is known (at the app's launch, so that its
+// modules load while the window does) and learns whose workspace to open with the `open` call.
+import { parentPort } from 'node:worker_threads';
 import type { Classification } from '../../shared/briefing.js';
 import type { Logger } from '../logging/logger.js';
 import { logUnhandledRejections } from '../logging/unhandled-rejections.js';
@@ -18,7 +21,7 @@ import type { UserWorkspace } from './user-workspace.js';
 import { openUserWorkspace } from './user-workspace.js';
 import { WORKSPACE_CALLS } from './workspace-calls.js';
 
-/** What the main thread gives the workspace to open with: plain values only. */
+/** What the main thread gives the workspace to open with (the `open` call): plain values only. */
 export type WorkspaceThreadSettings = {
   readonly dataDir: string;
   readonly brokerUrl: string;
@@ -32,8 +35,9 @@ export type WorkspaceThreadSettings = {
 
 const port = parentPort;
 if (!port) throw new Error('workspace-worker runs only as a worker thread');
-const settings = workerData as WorkspaceThreadSettings;
 let workspace: UserWorkspace | null = null;
+/** Set by the first `open`: one thread serves one person's workspace, once. */
+let claimed = false;
 
 const opened = (): UserWorkspace => {
   if (!workspace) throw new Error('the workspace is not open');
@@ -56,7 +60,11 @@ for (const [service, methods] of Object.entries(WORKSPACE_CALLS)) {
 
 const handlers: Handlers = {
   ...serviceCalls,
-  open: async () => {
+  // Answered once this module and everything it imports has loaded.
+  ready: () => true,
+  open: async (settings: WorkspaceThreadSettings) => {
+    if (claimed) throw new Error('this workspace thread has already opened a workspace');
+    claimed = true;
     workspace = await openUserWorkspace({
       dataDir: settings.dataDir,
       brokerUrl: settings.brokerUrl,

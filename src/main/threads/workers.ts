@@ -47,6 +47,8 @@ export type StartedWorker = {
   readonly channel: Channel;
   readonly terminate: () => Promise<void>;
   readonly onExit: (listener: (code: number) => void) => void;
+  /** Whether the thread keeps the process alive: a spare waiting for work does not. */
+  readonly keepAlive: (keep: boolean) => void;
 };
 
 export type StartWorkerOptions = {
@@ -81,6 +83,7 @@ export function startWorker(name: string, options: StartWorkerOptions): StartedW
       await worker.terminate();
     },
     onExit: (listener) => exitListeners.push(listener),
+    keepAlive: (keep) => (keep ? worker.ref() : worker.unref()),
   };
 }
 

@@ -9,10 +9,12 @@ import {
   storeKeySecretName,
 } from '../../../src/main/secrets/types.js';
 import { storeFailureStatus } from '../../../src/main/session/session-info.js';
-import type { OpenWorkspace } from '../../../src/main/session/workspace-thread.js';
+import type { OpenWorkspace, ThreadBinding } from '../../../src/main/session/workspace-thread.js';
 import {
+  launchWorkspaceThread,
   openWorkspaceThread,
   rebuildError,
+  requestsFromThread,
   storeSecretsOnly,
 } from '../../../src/main/session/workspace-thread.js';
 import { openUserStore } from '../../../src/main/storage/store.pouch.js';
@@ -27,19 +29,26 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function open(dataDir: string, keychain = createInMemoryKeychainTestDouble()) {
+async function open(
+  dataDir: string,
+  keychain = createInMemoryKeychainTestDouble(),
+  launched?: ReturnType<typeof launchWorkspaceThread>,
+) {
   const { logger, records } = memoryLogger();
   const changed: string[][] = [];
-  const workspace: OpenWorkspace = await openWorkspaceThread({
-    dataDir,
-    brokerUrl: 'http://127.0.0.1:9',
-    userId: USER,
-    keychain,
-    tokenProvider: { getAccessToken: () => Promise.resolve(null) },
-    logger,
-    ceiling: null,
-    onBriefingsChanged: (ids) => changed.push([...ids]),
-  });
+  const workspace: OpenWorkspace = await openWorkspaceThread(
+    {
+      dataDir,
+      brokerUrl: 'http://127.0.0.1:9',
+      userId: USER,
+      keychain,
+      tokenProvider: { getAccessToken: () => Promise.resolve(null) },
+      logger,
+      ceiling: null,
+      onBriefingsChanged: (ids) => changed.push([...ids]),
+    },
+    launched,
+  );
   cleanups.push(() => workspace.close());
   return { workspace, records, changed, keychain };
 }
@@ -96,6 +105,74 @@ describe('the workspace in its own thread', () => {
       pendingUploads: 1,
       message: locked.message,
     });
+  });
+});
+
+describe('a workspace thread started before anyone signs in', () => {
+  it('loads its modules, then opens the person’s workspace when bound to them, once', async () => {
+    const dir = await tempDir('workspace-thread');
+    cleanups.push(() => dir.remove());
+    const keychain = createInMemoryKeychainTestDouble();
+    await seedLocalBriefings(dir.path, USER, [briefing('BRF-1')], keychain);
+    const spare = launchWorkspaceThread(memoryLogger().logger);
+    cleanups.push(() => spare.discard());
+    await spare.ready();
+    expect(spare.usable()).toBe(true);
+
+    const { workspace } = await open(dir.path, keychain, spare);
+    expect((await workspace.briefings.page(0, 50)).items.map((item) => item.id)).toEqual([
+      'briefing:BRF-1',
+    ]);
+    // Taken: it serves this person only; another open is refused, and discard leaves it be.
+    expect(spare.usable()).toBe(false);
+    await expect(open(dir.path, keychain, spare)).rejects.toThrow(/already used or has ended/);
+    await spare.discard();
+    expect((await workspace.briefings.page(0, 50)).items).toHaveLength(1);
+  });
+
+  it('ends when discarded unused, and cannot be opened after', async () => {
+    const spare = launchWorkspaceThread(memoryLogger().logger);
+    await spare.ready();
+    await spare.discard();
+    expect(spare.usable()).toBe(false);
+    await expect(spare.ready()).rejects.toThrow(/workspace-worker thread ended/);
+    const dir = await tempDir('workspace-thread');
+    cleanups.push(() => dir.remove());
+    await expect(open(dir.path, createInMemoryKeychainTestDouble(), spare)).rejects.toThrow(
+      /already used or has ended/,
+    );
+  });
+
+  it('may ask for no secret and no token until it is bound to a person', async () => {
+    const keychain = createInMemoryKeychainTestDouble();
+    await keychain.set(storeKeySecretName(USER), 'alexs-key');
+    let binding: ThreadBinding | null = null;
+    const requests = requestsFromThread(() => binding) as Record<
+      string,
+      (...args: unknown[]) => Promise<unknown>
+    >;
+    expect(Object.keys(requests).sort()).toEqual([
+      'keychain.delete',
+      'keychain.get',
+      'keychain.set',
+      'token.get',
+    ]);
+    const refused = /not bound to a person yet/;
+    expect(() => requests['keychain.get']!(storeKeySecretName(USER))).toThrow(refused);
+    expect(() => requests['keychain.set']!(storeKeySecretName(USER), 'x')).toThrow(refused);
+    expect(() => requests['keychain.delete']!(storeKeySecretName(USER))).toThrow(refused);
+    expect(() => requests['token.get']!()).toThrow(refused);
+
+    binding = {
+      secrets: storeSecretsOnly(keychain, USER),
+      tokenProvider: { getAccessToken: () => Promise.resolve('token') },
+      logger: memoryLogger().logger,
+    };
+    expect(await requests['keychain.get']!(storeKeySecretName(USER))).toBe('alexs-key');
+    expect(await requests['token.get']!()).toBe('token');
+    await expect(requests['keychain.get']!(SECRET_NAMES.session)).rejects.toThrow(
+      'may not use that secret',
+    );
   });
 });
 
