@@ -4,14 +4,25 @@
 // index's thread loads this at its start, and every module it loads is time before the first
 // answer.
 
+/**
+ * Counted up to this many: past it the reader says "more than 1,000", as a mail client does.
+ * Counting every match of a short prefix (half the briefings) cost more than the whole page.
+ */
+export const SEARCH_COUNT_CAP = 1_000;
+
 /** What to mark in a briefing's text: whole words, word beginnings and phrases. */
 export type SearchHighlight = {
   readonly terms: readonly { readonly text: string; readonly prefix: boolean }[];
   readonly phrases: readonly (readonly string[])[];
 };
 
+// eslint-disable-next-line no-control-regex
+const ASCII = /^[\u0000-\u007f]*$/;
+
 /** Case and accents do not matter: "Résumé" and "resume" are one word. */
 export function normalizeWord(word: string): string {
+  // Plain ASCII (most words) has no accents to take off: the Unicode work is skipped.
+  if (ASCII.test(word)) return word.toLowerCase();
   return word
     .normalize('NFKD')
     .replace(/\p{M}+/gu, '')

@@ -5,6 +5,8 @@ import { z } from 'zod';
 import type { Classification, Priority } from './briefing.js';
 import { CLASSIFICATIONS, PRIORITIES } from './briefing.js';
 import type { SearchHighlight } from './search-words.js';
+// The index's thread uses the cap, and loads nothing it need not (zod is not small).
+export { SEARCH_COUNT_CAP } from './search-words.js';
 
 // The words and their matching live apart, without zod, so the index's thread loads only them.
 export type { SearchHighlight, WordSpan } from './search-words.js';
@@ -42,12 +44,18 @@ export type SearchFilters = z.infer<typeof searchFiltersSchema>;
 
 export const SEARCH_TEXT_MAX = 500;
 export const SEARCH_LIMIT_MAX = 100;
+/** Results the reader asks for at a time: more than a screen holds. */
+export const SEARCH_PAGE = 20;
+/** How far the reader may page into the results. */
+export const SEARCH_OFFSET_MAX = 10_000;
 
 export const searchRequestSchema = z
   .object({
     text: z.string().max(SEARCH_TEXT_MAX),
     filters: searchFiltersSchema.optional(),
     limit: z.number().int().min(1).max(SEARCH_LIMIT_MAX).optional(),
+    /** The results from this one on (0 unless said): the reader asks for more a page at a time. */
+    offset: z.number().int().min(0).max(SEARCH_OFFSET_MAX).optional(),
   })
   .strict();
 export type SearchRequest = z.infer<typeof searchRequestSchema>;
@@ -72,8 +80,10 @@ export type SearchHit = {
 };
 
 export type SearchResponse = {
-  /** How many briefings match (all of them, not only those returned). */
+  /** How many briefings match (all of them, not only those returned); see `totalCapped`. */
   readonly total: number;
+  /** More than `total` match: counting stopped at SEARCH_COUNT_CAP. */
+  readonly totalCapped: boolean;
   readonly hits: readonly SearchHit[];
   readonly highlight: SearchHighlight;
   /** Briefings not yet in the index (a sync is bringing them, or the index is being built). */

@@ -16,7 +16,10 @@
 //   first query loads (a word's p95 9 ms in the first 40 queries, 4 ms after);
 // - cold start: the index closed and reopened BENCH_RESTARTS times, the time to the first
 //   query's answer (open included), p95.
-// Env: BENCH_BRIEFINGS (10000), BENCH_QUERIES (200), BENCH_RESTARTS (10), BENCH_WARMUP (50).
+// Every query asks for a page of SEARCH_PAGE (20) hits with their snippets and the count, as the
+// reader asks while a person types (BENCH_LIMIT for another page size).
+// Env: BENCH_BRIEFINGS (10000), BENCH_QUERIES (200), BENCH_RESTARTS (10), BENCH_WARMUP (50),
+// BENCH_LIMIT (20).
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,6 +27,7 @@ import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { CLASSIFICATIONS, PRIORITIES } from '../../src/shared/briefing.js';
 import type { SearchFilters } from '../../src/shared/search.js';
+import { SEARCH_PAGE } from '../../src/shared/search.js';
 import { configureLogging, createLogger } from '../../src/main/logging/logger.js';
 import type * as IndexClientModule from '../../src/main/search/index-client.js';
 import type { OpenedSearchIndex } from '../../src/main/search/index-client.js';
@@ -34,6 +38,7 @@ const BRIEFINGS = Number(process.env['BENCH_BRIEFINGS'] ?? 10_000);
 const QUERIES = Number(process.env['BENCH_QUERIES'] ?? 200);
 const RESTARTS = Number(process.env['BENCH_RESTARTS'] ?? 10);
 const WARMUP = Number(process.env['BENCH_WARMUP'] ?? 50);
+const LIMIT = Number(process.env['BENCH_LIMIT'] ?? SEARCH_PAGE);
 const BATCH = 25;
 
 // The index as the product runs it: the build's JavaScript worker (`npm run build`), else the
@@ -198,14 +203,14 @@ async function main(): Promise<void> {
     const ask = (kind: Kind, query: ReturnType<typeof queryOf>) =>
       opened.index.query({
         query: parseQuery(query.text, query.filters),
-        limit: 50,
+        limit: LIMIT,
         ...(kind === 'unread' ? { readVersions } : {}),
       });
     for (let q = 0; q < WARMUP; q++) {
       const kind = kinds[q % kinds.length] as Kind;
       await ask(kind, queryOf(kind));
     }
-    console.log(`Queries (${QUERIES} of each kind after ${WARMUP} unmeasured, limit 50):`);
+    console.log(`Queries (${QUERIES} of each kind after ${WARMUP} unmeasured, limit ${LIMIT}):`);
     const rows: string[] = [];
     for (const kind of kinds) {
       const times: number[] = [];
@@ -246,7 +251,7 @@ async function main(): Promise<void> {
       const start = performance.now();
       opened = await openSearchIndex({ path: file, key, logger });
       const open = performance.now();
-      await opened.index.query({ query: parseQuery(query.text, {}), limit: 50 });
+      await opened.index.query({ query: parseQuery(query.text, {}), limit: LIMIT });
       const end = performance.now();
       cold.push(end - start);
       opens.push(open - start);

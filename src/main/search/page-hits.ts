@@ -2,8 +2,10 @@
 // marked and a snippet around its first match, built from the text the index stores. Snippets
 // come from the first field with a match, in this order: summary, body, PDF text, the reader's
 // notes, sender. Reading the stored text is most of a query's time (every row is pages to
-// decrypt), so it is read in that order and only as far as needed: summary and body for every
-// row, the PDFs' text (the largest field) and the notes only for rows still without a match.
+// decrypt), so it is read in that order and only as far as needed: title, summary and sender
+// for every row (the start of its record, on the row's own page), the body (pages of its own)
+// for rows without a match in the summary, the PDFs' text (the largest field) and the notes
+// only for rows still without one.
 import type { SearchHighlight, SnippetSource } from '../../shared/search.js';
 import { searchWords } from '../../shared/search-words.js';
 import { cleanText } from './fts-query.js';
@@ -11,7 +13,6 @@ import type { MetaEntry } from './meta-cache.js';
 import { markAll, snippet } from './snippets.js';
 import type { IndexHit, ParsedQuery } from './types.js';
 
-const SNIPPET_FIRST = ['summary', 'body'] as const;
 const SNIPPET_THEN = ['attachments', 'notes', 'sender'] as const;
 
 /** How the page reads the index's stored text. */
@@ -46,7 +47,7 @@ export function pageHits(
     ],
   };
   const texts = read.columns(
-    ['title', 'summary', 'sender', 'body'],
+    ['title', 'summary', 'sender'],
     page.map((entry) => entry.rowid),
   );
   const textOf = (row: MetaEntry): Record<string, string> => {
@@ -71,8 +72,15 @@ export function pageHits(
     }
   };
 
-  look(SNIPPET_FIRST, page);
+  look(['summary'], page);
   let rest = page.filter((row) => !found.has(row.rowid));
+  const bodies = read.columns(
+    ['body'],
+    rest.map((row) => row.rowid),
+  );
+  for (const row of rest) textOf(row)['body'] = bodies.get(row.rowid)?.['body'] ?? '';
+  look(['body'], rest);
+  rest = rest.filter((row) => !found.has(row.rowid));
   const withPdfs = rest.filter((row) => row.attachmentCount > 0).map((row) => row.rowid);
   const pdfTexts = read.columns(['attachments'], withPdfs);
   for (const row of rest) {

@@ -32,12 +32,11 @@ import {
   type Ranked,
 } from './meta-cache.js';
 import { pageHits, type PageText } from './page-hits.js';
+import { SEARCH_COUNT_CAP } from '../../shared/search-words.js';
 import type { IndexAnswer, IndexQuery, IndexedBriefing } from './types.js';
-import { COLUMNS, WEIGHTS, openDatabase } from './search-index-file.sqlite.js';
+import { COLUMNS, SHORT_COLUMNS, WEIGHTS, openDatabase } from './search-index-file.sqlite.js';
 export { deleteSqliteSearchIndex } from './search-index-file.sqlite.js';
 
-/** The short fields: a match in one of them puts a briefing in the first, BM25-ranked tier. */
-const SHORT_FIELDS = ['title', 'summary', 'sender', 'notes'] as const;
 /** A briefing's metadata as the answer and the filters use it (meta-cache.ts: MetaEntry). */
 const META_FIELDS = `rowid, id, classification, priority, sender_name AS senderName,
   approved_at AS approvedAt, source_version AS sourceVersion, attachment_count AS attachmentCount`;
@@ -87,6 +86,10 @@ export function openSqliteSearchIndex(options: {
        attachments_key = @attachmentsKey WHERE rowid = @rowid`,
     ),
     deleteFts: db.prepare('DELETE FROM fts WHERE rowid = ?'),
+    deleteShort: db.prepare('DELETE FROM short WHERE rowid = ?'),
+    insertShort: db.prepare(
+      `INSERT INTO short (rowid, ${SHORT_COLUMNS.join(', ')}) VALUES (@rowid, @title, @summary, @sender, @notes)`,
+    ),
     insertFts: db.prepare(
       `INSERT INTO fts (rowid, ${COLUMNS.join(', ')}) VALUES (@rowid, @title, @summary, @sender, @body, @attachments, @notes)`,
     ),
@@ -112,10 +115,15 @@ export function openSqliteSearchIndex(options: {
     ),
     idsWithNotes: db.prepare<[], string>(`SELECT id FROM notes WHERE text <> ''`).pluck(),
     matching: db.prepare<[string], number>('SELECT rowid FROM fts WHERE fts MATCH ?').pluck(),
-    count: db.prepare<[string], number>('SELECT count(*) FROM fts WHERE fts MATCH ?').pluck(),
+    // Counted up to one past the cap: past it, "more than" is all the reader is told.
+    count: db
+      .prepare<[string, number], number>(
+        'SELECT count(*) FROM (SELECT 1 FROM fts WHERE fts MATCH ? LIMIT ?)',
+      )
+      .pluck(),
     ranked: db
       .prepare<[string], [number, number]>(
-        `SELECT rowid, bm25(fts, ${COLUMNS.map((c) => WEIGHTS[c]).join(', ')}) FROM fts WHERE fts MATCH ?`,
+        `SELECT rowid, bm25(short, ${SHORT_COLUMNS.map((c) => WEIGHTS[c]).join(', ')}) FROM short WHERE short MATCH ?`,
       )
       .raw(),
   };
@@ -182,19 +190,24 @@ export function openSqliteSearchIndex(options: {
       rowid = existing.rowid;
       statements.updateMeta.run({ ...meta, rowid });
       statements.deleteFts.run(rowid);
+      statements.deleteShort.run(rowid);
     } else {
       rowid = Number(statements.insertMeta.run(meta).lastInsertRowid);
     }
     cache?.set(metaEntry({ ...meta, rowid }));
-    statements.insertFts.run({
+    const short = {
       rowid,
       title: cleanText(b.title),
       summary: cleanText(b.summary),
       sender: cleanText(`${b.senderName} ${b.senderRole}`),
+      notes: cleanText(statements.notesById.get(b.id)?.text ?? ''),
+    };
+    statements.insertFts.run({
+      ...short,
       body: cleanText(b.body),
       attachments: cleanText(attachments),
-      notes: cleanText(statements.notesById.get(b.id)?.text ?? ''),
     });
+    statements.insertShort.run(short);
   };
 
   /** Replaces a briefing's notes, and its row's notes column if it is indexed. */
@@ -205,8 +218,17 @@ export function openSqliteSearchIndex(options: {
     const existing = statements.metaById.get(id);
     const row = existing ? statements.ftsRow.get(existing.rowid) : undefined;
     if (!existing || !row) return;
+    const written = { ...row, rowid: existing.rowid, notes: cleanText(text) };
     statements.deleteFts.run(existing.rowid);
-    statements.insertFts.run({ ...row, rowid: existing.rowid, notes: cleanText(text) });
+    statements.deleteShort.run(existing.rowid);
+    statements.insertFts.run(written);
+    statements.insertShort.run({
+      rowid: written.rowid,
+      title: row['title'] ?? '',
+      summary: row['summary'] ?? '',
+      sender: row['sender'] ?? '',
+      notes: written.notes,
+    });
   });
   const upsertAll = db.transaction((briefings: readonly IndexedBriefing[]) => {
     for (const briefing of briefings) upsertOne(briefing);
@@ -217,6 +239,7 @@ export function openSqliteSearchIndex(options: {
       const existing = statements.metaById.get(id);
       if (!existing) continue;
       statements.deleteFts.run(existing.rowid);
+      statements.deleteShort.run(existing.rowid);
       statements.deleteMeta.run(existing.rowid);
       cache?.delete(existing.rowid);
     }
@@ -283,12 +306,26 @@ export function openSqliteSearchIndex(options: {
     return page.flatMap((ranked) => rows.get(ranked.rowid) ?? []);
   };
 
-  const query = ({ query: parsed, limit, readVersions }: IndexQuery): IndexAnswer => {
+  const query = (asked: IndexQuery): IndexAnswer => {
+    const answer = queryWith(asked, new Map());
+    // Every word must match: a word the index lacks (a typo) leaves nothing found. Only then
+    // are the index's words it may have meant looked for, and the query asked again with them.
+    if (answer.total > 0 || asked.query.terms.length === 0) return answer;
     const expansions = new Map<string, string[]>();
-    for (const term of parsed.terms) {
+    for (const term of asked.query.terms) {
       const alternatives = typoExpansions(term.text, term.prefix);
       if (alternatives.length > 0) expansions.set(term.text, alternatives);
     }
+    return expansions.size === 0 ? answer : queryWith(asked, expansions);
+  };
+
+  const queryWith = (
+    { query: parsed, limit, offset = 0, readVersions }: IndexQuery,
+    expansions: ReadonlyMap<string, string[]>,
+  ): IndexAnswer => {
+    // The page is the hits from `offset` to `offset + limit` of the whole order: the order is
+    // worked out to its end, and snippets are made for the page only.
+    const upTo = offset + limit;
     const corrected = [...expansions.values()].flat();
     const match = buildMatch(parsed, expansions);
     const known = metadata();
@@ -304,32 +341,37 @@ export function openSqliteSearchIndex(options: {
     };
     let page: Ranked[];
     let total: number;
+    /** Only the index's own count stops at the cap; a count made here anyway is exact. */
+    let totalCapped = false;
     if (match === null) {
       // Filters alone: every briefing they keep, newest first.
       const matches = Array.from(known.allRanked()).filter(kept);
-      page = newest(matches, limit);
+      page = newest(matches, upTo);
       total = matches.length;
     } else {
       // Ranked in two tiers: first the briefings where the query matches in the short fields
       // (title, summary, sender, notes), by BM25 with the title weighted most; then those where
       // it matches only in the body or attachments, newest first, as a mail client lists them.
-      // BM25 is computed over the short fields' matches only: scoring every match of a short
-      // prefix (half the briefings) is what made typing slow.
+      // BM25 is computed over the short fields' own index (`short`, schema 3), which holds only
+      // their words: scoring over the whole index read every match's lists, bodies included,
+      // and a short prefix matches half the briefings.
       const scored: { ranked: Ranked; score: number }[] = [];
-      for (const [rowid, score] of statements.ranked.all(
-        `{${SHORT_FIELDS.join(' ')}} : (${match})`,
-      )) {
+      for (const [rowid, score] of statements.ranked.all(match)) {
         const ranked = known.ranked(rowid);
         if (kept(ranked)) scored.push({ ranked, score });
       }
       page = firstOf(
         scored,
-        limit,
+        upTo,
         (a, b) => a.score - b.score || newerFirst(a.ranked, b.ranked),
       ).map((hit) => hit.ranked);
-      if (page.length === limit && test === null) {
+      if (page.length === upTo && test === null) {
         // The first tier fills the page and nothing is filtered out: the index counts the rest.
-        total = statements.count.get(match) as number;
+        total = statements.count.get(match, SEARCH_COUNT_CAP + 1) as number;
+        if (total > SEARCH_COUNT_CAP) {
+          total = SEARCH_COUNT_CAP;
+          totalCapped = true;
+        }
       } else {
         const matches = statements.matching
           .all(match)
@@ -340,14 +382,16 @@ export function openSqliteSearchIndex(options: {
         page.push(
           ...newest(
             matches.filter((ranked) => !first.has(ranked)),
-            limit - page.length,
+            upTo - page.length,
           ),
         );
       }
     }
-    if (page.length === 0) return { total, hits: [], expansions: corrected };
+    page = page.slice(offset);
+    if (page.length === 0) return { total, totalCapped, hits: [], expansions: corrected };
     return {
       total,
+      totalCapped,
       hits: pageHits(pageEntries(page), parsed, corrected, pageText),
       expansions: corrected,
     };

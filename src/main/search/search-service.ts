@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { BriefingDoc } from '../../shared/briefing.js';
 import { briefingDocSchema } from '../../shared/briefing.js';
 import type { SearchRequest, SearchResponse } from '../../shared/search.js';
-import { SEARCH_LIMIT_MAX } from '../../shared/search.js';
+import { SEARCH_LIMIT_MAX, SEARCH_PAGE } from '../../shared/search.js';
 import { readVersionsOf } from '../briefings/briefings-service.js';
 import type { Logger } from '../logging/logger.js';
 import { errorFields } from '../logging/logger.js';
@@ -28,7 +28,6 @@ import type { BriefingSource, SearchIndex } from './types.js';
 /** The index's file, inside the person's store folder. */
 export const SEARCH_INDEX_FILE = join('search', 'index.db');
 const BATCH = 25;
-const DEFAULT_LIMIT = 50;
 
 export type SearchService = {
   readonly query: (request: SearchRequest) => Promise<SearchResponse>;
@@ -332,17 +331,26 @@ export function createSearchService(options: SearchServiceOptions): SearchServic
       const parsed = parseQuery(request.text, request.filters ?? {});
       const highlight = { terms: parsed.terms, phrases: parsed.phrases };
       if (isEmptyQuery(parsed)) {
-        return { total: 0, hits: [], highlight, pending: toIndex.size, problems: parsed.problems };
+        return {
+          total: 0,
+          totalCapped: false,
+          hits: [],
+          highlight,
+          pending: toIndex.size,
+          problems: parsed.problems,
+        };
       }
       const target = await index();
       const read = await currentReadVersions();
       const answer = await target.query({
         query: parsed,
-        limit: Math.min(request.limit ?? DEFAULT_LIMIT, SEARCH_LIMIT_MAX),
+        limit: Math.min(request.limit ?? SEARCH_PAGE, SEARCH_LIMIT_MAX),
+        offset: request.offset ?? 0,
         ...(parsed.filters.unread === undefined ? {} : { readVersions: read }),
       });
       return {
         total: answer.total,
+        totalCapped: answer.totalCapped,
         hits: answer.hits.map(({ sourceVersion, ...hit }) => ({
           ...hit,
           read: (read.get(hit.id) ?? 0) >= sourceVersion,

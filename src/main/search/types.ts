@@ -50,6 +50,8 @@ export type ParsedQuery = {
 export type IndexQuery = {
   readonly query: ParsedQuery;
   readonly limit: number;
+  /** The hits from this one on, in the same order (0 unless said). */
+  readonly offset?: number;
   /**
    * For the unread filter: the newest version of each briefing the reader has read. The index
    * knows versions, the returns database knows what was read. Taken as unchanged while it is
@@ -73,6 +75,8 @@ export type IndexHit = {
 
 export type IndexAnswer = {
   readonly total: number;
+  /** More than `total` match: counting stopped at SEARCH_COUNT_CAP. */
+  readonly totalCapped: boolean;
   readonly hits: readonly IndexHit[];
   /** Words of the index that the query's words were taken to mean (typos corrected). */
   readonly expansions: readonly string[];

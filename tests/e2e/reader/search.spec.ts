@@ -200,3 +200,54 @@ test('search answers offline after a restart, and an unshared briefing stops bei
   await expect(count(page)).toHaveText('No briefings match', { timeout: 30_000 });
   await expect(results(page).getByRole('option')).toHaveCount(0);
 });
+
+test('results come a page at a time: more at the end of the list, or with ↓ past the last', async ({
+  product,
+  reader,
+  shell,
+}) => {
+  // A sign-in and 23 briefings through the SOR.
+  test.slow();
+  const page = await reader.open();
+  await signIn(reader);
+  await expect(syncStatus(page)).toHaveAttribute('data-state', 'up-to-date');
+  const tag = randomUUID().slice(0, 8);
+  const word = `hafnium${tag}`;
+  const MATCHING = 23;
+  for (let i = 0; i < MATCHING; i++) {
+    await product.createBriefing({
+      title: `Export controls ${i + 1} ${tag}`,
+      bodyHtml: `<p>Stocks of ${word} held steady.</p>`,
+      classification: 'OFFICIAL',
+      priority: 'routine',
+      recipients: [SAMPLE_USER.id],
+    });
+  }
+  const options = results(page).getByRole('option');
+  await field(page).fill(`${word} `);
+  await expect(count(page)).toHaveText(`${MATCHING} briefings match`, { timeout: 30_000 });
+  // The first page only: snippets are made for what is shown.
+  await expect(options).toHaveCount(20);
+  if (shell === 'chromium') {
+    await expectAccessible(page, 'search results with more to show');
+    await page.screenshot({ path: test.info().outputPath('search-more.png') });
+  }
+  await page.getByTestId('search-more').click();
+  await expect(options).toHaveCount(MATCHING);
+  await expect(page.getByTestId('search-more')).toHaveCount(0);
+  await expect(field(page)).toBeFocused();
+
+  // The keyboard alone: ↓ past the last result loads the next page, the next ↓ moves into it.
+  await field(page).fill(`${word}`);
+  await expect(options).toHaveCount(20);
+  await expect(options.first()).toHaveAttribute('aria-selected', 'true');
+  for (let i = 0; i < 20; i++) await page.keyboard.press('ArrowDown');
+  await expect(options).toHaveCount(MATCHING);
+  await expect(options.nth(19)).toHaveAttribute('aria-selected', 'true');
+  await page.keyboard.press('ArrowDown');
+  await expect(options.nth(20)).toHaveAttribute('aria-selected', 'true');
+  await expect(field(page)).toHaveAttribute(
+    'aria-activedescendant',
+    (await options.nth(20).getAttribute('id'))!,
+  );
+});

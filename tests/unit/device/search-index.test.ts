@@ -11,6 +11,7 @@ import { openSearchIndex } from '../../../src/main/search/index-client.js';
 import { parseQuery } from '../../../src/main/search/query-parser.js';
 import type { BriefingSource } from '../../../src/main/search/types.js';
 import type { SearchFilters } from '../../../src/shared/search.js';
+import { SEARCH_COUNT_CAP } from '../../../src/shared/search.js';
 import { memoryLogger, tempDir } from './fixtures.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -85,8 +86,33 @@ async function decryptedCopy(path: string, key: Buffer): Promise<string> {
   return (await readFile(copy)).toString('latin1');
 }
 
-/** An index as the first release wrote it (schema 1, prefix indexes of 2 and 3 letters only). */
-function writeSchema1Index(path: string, key: Buffer): void {
+/** How many terms equal to `term` each full-text index of the file holds (its vocabulary). */
+function indexedTerms(path: string, key: Buffer, term: string): { fts: number; short: number } {
+  const db = new Database(path);
+  try {
+    db.pragma(`cipher = 'sqlcipher'`);
+    db.pragma('legacy = 4');
+    db.pragma(`key = "x'${key.toString('hex')}'"`);
+    const count = (table: string) => {
+      db.exec(
+        `CREATE VIRTUAL TABLE IF NOT EXISTS temp.${table}_terms USING fts5vocab(main, ${table}, 'row')`,
+      );
+      return db
+        .prepare(`SELECT count(*) FROM temp.${table}_terms WHERE term = ?`)
+        .pluck()
+        .get(term) as number;
+    };
+    return { fts: count('fts'), short: count('short') };
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * An index as an earlier release wrote it: schema 1 (the first, prefix indexes of 2 and 3 letters
+ * only) or 2 (prefix indexes of 2 to 5 letters, no index of the short fields of their own).
+ */
+function writeOldIndex(path: string, key: Buffer, version: 1 | 2 = 1): void {
   mkdirSync(join(path, '..'), { recursive: true });
   const db = new Database(path);
   db.pragma(`cipher = 'sqlcipher'`);
@@ -100,7 +126,7 @@ function writeSchema1Index(path: string, key: Buffer): void {
       attachment_count INTEGER NOT NULL, attachments_key TEXT NOT NULL);
     CREATE INDEX meta_approved_at ON meta (approved_at);
     CREATE VIRTUAL TABLE fts USING fts5 (title, summary, sender, body, attachments, notes,
-      tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3');
+      tokenize = 'unicode61 remove_diacritics 2', prefix = '${version === 1 ? '2 3' : '2 3 4 5'}');
     INSERT INTO fts (fts, rank) VALUES ('secure-delete', 1);
     CREATE TABLE notes (id TEXT PRIMARY KEY, text TEXT NOT NULL);
     INSERT INTO meta VALUES (1, 'a', '1-a', 'OFFICIAL', 'routine', 'Jordan Lee',
@@ -109,7 +135,7 @@ function writeSchema1Index(path: string, key: Buffer): void {
       'Cobalt review', '', 'Jordan Lee Chief of Staff', 'Export quotas tighten.',
       'Annex tables', 'Ask the minister');
     INSERT INTO notes VALUES ('a', 'Ask the minister');
-    PRAGMA user_version = 1;
+    PRAGMA user_version = ${version};
   `);
   db.close();
 }
@@ -239,6 +265,68 @@ describe('the search index', () => {
     });
   });
 
+  it('pages through the same order from any offset, snippets for the page only', async () => {
+    const opened = await openIndex();
+    await opened.index.upsert([
+      ...Array.from({ length: 6 }, (_, i) =>
+        source(`t${i}`, {
+          title: `Cobalt exports ${i}`,
+          approvedAt: `2025-01-1${i}T09:00:00.000Z`,
+        }),
+      ),
+      ...Array.from({ length: 6 }, (_, i) =>
+        source(`b${i}`, {
+          bodyHtml: '<p>On cobalt, nothing new.</p>',
+          approvedAt: `2025-02-1${i}T09:00:00.000Z`,
+        }),
+      ),
+    ]);
+    const page = async (text: string, limit: number, offset: number, filters = {}) =>
+      opened.index.query({ query: parseQuery(text, filters), limit, offset });
+    for (const [text, filters] of [
+      ['cobalt', {}],
+      ['cobalt', { priorities: ['routine'] }],
+      ['', { priorities: ['routine'] }],
+    ] as const) {
+      const whole = await page(text, 12, 0, filters);
+      expect(whole.hits).toHaveLength(12);
+      const paged = [];
+      for (let offset = 0; offset < 12; offset += 5) {
+        const answer = await page(text, 5, offset, filters);
+        expect(answer.total).toBe(12);
+        expect(answer.totalCapped).toBe(false);
+        paged.push(...answer.hits);
+      }
+      // Titles, snippets and order: as the whole answer gave them.
+      expect(paged).toEqual(whole.hits);
+    }
+    // Titles first, then the body's matches newest first, across the pages' edges.
+    expect((await page('cobalt', 3, 5, {})).hits.map((hit) => hit.id)).toEqual(['t0', 'b5', 'b4']);
+    expect((await page('cobalt', 5, 12, {})).hits).toEqual([]);
+  });
+
+  it('counts up to the cap, and says when more match', async () => {
+    const opened = await openIndex();
+    const many = Array.from({ length: SEARCH_COUNT_CAP + 5 }, (_, i) =>
+      source(`m${i}`, { title: `Nickel ${i}` }),
+    );
+    for (let i = 0; i < many.length; i += 250) await opened.index.upsert(many.slice(i, i + 250));
+    const answer = await opened.index.query({ query: parseQuery('nickel'), limit: 20 });
+    expect(answer).toMatchObject({ total: SEARCH_COUNT_CAP, totalCapped: true });
+    expect(answer.hits).toHaveLength(20);
+    // A count the index makes anyway (a filter applied to every match) stays exact.
+    const filtered = await opened.index.query({
+      query: parseQuery('nickel', { priorities: ['routine'] }),
+      limit: 20,
+    });
+    expect(filtered).toMatchObject({ total: SEARCH_COUNT_CAP + 5, totalCapped: false });
+    await opened.index.upsert([source('few', { title: 'Tungsten' })]);
+    expect(await opened.index.query({ query: parseQuery('tungsten'), limit: 20 })).toMatchObject({
+      total: 1,
+      totalCapped: false,
+    });
+  });
+
   it('filters on what was read with the map last sent, until a new one comes', async () => {
     const opened = await openIndex();
     await opened.index.upsert([
@@ -313,8 +401,12 @@ describe('the search index', () => {
     const opened = await openIndex();
     const phrase = `quietlantern${randomUUID().replace(/-/g, '')}`;
     const kept = `budgetestimates${randomUUID().replace(/-/g, '')}`;
+    const titled = `emberfield${randomUUID().replace(/-/g, '')}`;
     await opened.index.upsert([
-      source('secret', { title: 'Withdrawn', bodyHtml: `<p>${phrase} begins at dawn</p>` }),
+      source('secret', {
+        title: `Withdrawn ${titled}`,
+        bodyHtml: `<p>${phrase} begins at dawn</p>`,
+      }),
       source('kept', { bodyHtml: `<p>${kept}</p>` }),
     ]);
     await opened.index.close();
@@ -331,6 +423,8 @@ describe('the search index', () => {
         .join('');
     expect(await decryptedCopy(opened.path, opened.key)).toContain(phrase);
     expect(await raw()).not.toContain(phrase);
+    // The title's words are in both full-text indexes, the short fields' one included.
+    expect(indexedTerms(opened.path, opened.key, titled)).toEqual({ fts: 1, short: 1 });
 
     const reopened = await openIndex(opened.path, opened.key);
     expect(await ids(reopened, phrase)).toEqual(['secret']);
@@ -342,6 +436,7 @@ describe('the search index', () => {
     expect(after).not.toContain(phrase);
     expect(after).not.toContain('Withdrawn');
     expect(after).toContain(kept);
+    expect(indexedTerms(opened.path, opened.key, titled)).toEqual({ fts: 0, short: 0 });
   });
 
   it('finds the reader’s notes, keeps them when the briefing is updated, and drops them with it', async () => {
@@ -374,7 +469,7 @@ describe('the search index', () => {
     cleanups.push(dir.remove);
     const path = join(dir.path, 'search', 'index.db');
     const key = randomBytes(32);
-    writeSchema1Index(path, key);
+    writeOldIndex(path, key);
 
     const opened = await openIndex(path, key);
     expect(opened.rebuilt).toBe(false);
@@ -392,12 +487,51 @@ describe('the search index', () => {
     db.pragma(`cipher = 'sqlcipher'`);
     db.pragma('legacy = 4');
     db.pragma(`key = "x'${key.toString('hex')}'"`);
-    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(db.pragma('user_version', { simple: true })).toBe(3);
     const sql = db.prepare(`SELECT sql FROM sqlite_master WHERE name = 'fts'`).get() as {
       sql: string;
     };
+    // The short fields' own index, made and filled from the text the file held.
+    const short = db.prepare(`SELECT rowid FROM short WHERE short MATCH 'minister'`).all();
     db.close();
-    expect(sql.sql).toContain(`prefix = '2 3 4 5'`);
+    expect(sql.sql).toContain(`prefix = '2 3 4 5 6'`);
+    expect(short).toEqual([{ rowid: 1 }]);
+  });
+
+  it('upgrades an index of the previous release (schema 2) on open: the short fields rank', async () => {
+    const dir = await tempDir('search-index-v2');
+    cleanups.push(dir.remove);
+    const path = join(dir.path, 'search', 'index.db');
+    const key = randomBytes(32);
+    writeOldIndex(path, key, 2);
+
+    const opened = await openIndex(path, key);
+    expect(opened.rebuilt).toBe(false);
+    // Found by its title and notes (the ranked tier, from the new index of the short fields)
+    // and by its body and PDF text (the full index, as it was).
+    for (const word of ['cobalt ', 'minister ', 'quotas ', 'annex ', 'coba']) {
+      expect(await ids(opened, word)).toEqual(['a']);
+    }
+    await opened.index.upsert([source('b', { title: 'Cobalt prices', bodyHtml: '<p>x</p>' })]);
+    await opened.index.setNotes('a', 'Ask the treasury');
+    expect(await ids(opened, 'treasury ')).toEqual(['a']);
+    expect(await ids(opened, 'minister ')).toEqual([]);
+    await opened.index.close();
+    expect(indexedTerms(path, key, 'minister')).toEqual({ fts: 0, short: 0 });
+    expect(indexedTerms(path, key, 'treasury')).toEqual({ fts: 1, short: 1 });
+    // Both full-text tables have a prefix index of 6 letters now.
+    const db = new Database(path);
+    db.pragma(`cipher = 'sqlcipher'`);
+    db.pragma('legacy = 4');
+    db.pragma(`key = "x'${key.toString('hex')}'"`);
+    const tables = db
+      .prepare(`SELECT name, sql FROM sqlite_master WHERE name IN ('fts', 'short') ORDER BY name`)
+      .all() as { name: string; sql: string }[];
+    const version = db.pragma('user_version', { simple: true });
+    db.close();
+    expect(version).toBe(3);
+    expect(tables.map((t) => t.name)).toEqual(['fts', 'short']);
+    for (const table of tables) expect(table.sql).toContain(`prefix = '2 3 4 5 6'`);
   });
 
   it('starts afresh, empty, when the file does not open with the key', async () => {

@@ -130,5 +130,9 @@ describe('the live count', () => {
     expect(countWording(0, 0)).toBe('No briefings match');
     expect(countWording(1, 0)).toBe('1 briefing matches');
     expect(countWording(1200, 30)).toBe('1,200 briefings match so far; 30 still being indexed');
+    expect(countWording(1000, 0, true)).toBe('More than 1,000 briefings match');
+    expect(countWording(1000, 5, true)).toBe(
+      'More than 1,000 briefings match so far; 5 still being indexed',
+    );
   });
 });

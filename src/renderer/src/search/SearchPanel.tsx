@@ -62,7 +62,8 @@ export function SearchField({
   const listId = `${id}-results`;
   const hits = search.response?.hits ?? [];
   const [current, setCurrent] = useState(0);
-  useEffect(() => setCurrent(0), [search.response]);
+  // New words or filters start at the first result; more results loaded keep the place.
+  useEffect(() => setCurrent(0), [search.text, search.filters]);
   const activeHit = hits[Math.min(current, hits.length - 1)];
   const optionId = (hit: SearchHit) => `${id}-hit-${hit.id}`;
 
@@ -77,6 +78,8 @@ export function SearchField({
       if (hits.length === 0) return;
       event.preventDefault();
       const step = event.key === 'ArrowDown' ? 1 : -1;
+      // ↓ on the last result loads the next page; the next ↓ moves into it.
+      if (step === 1 && current >= hits.length - 1 && search.hasMore) search.showMore();
       setCurrent((c) => Math.max(0, Math.min(hits.length - 1, c + step)));
     } else if (event.key === 'Enter' && activeHit && search.response) {
       event.preventDefault();
@@ -177,7 +180,7 @@ function SearchResults({
   let status: ReactNode;
   if (error) status = error.message;
   else if (!response) status = 'Searching…';
-  else status = countWording(response.total, response.pending);
+  else status = countWording(response.total, response.pending, response.totalCapped);
 
   return (
     <div className="search-results">
@@ -201,11 +204,23 @@ function SearchResults({
           />
         ))}
       </ul>
-      {response && response.total > response.hits.length ? (
-        <p className="search-results__more">
-          Showing the best {response.hits.length.toLocaleString()}; add words or filters to narrow
-          the search.
-        </p>
+      {response && search.hasMore ? (
+        <div className="search-results__more">
+          <p>
+            Showing the best {response.hits.length.toLocaleString()}; add words or filters to narrow
+            the search.
+          </p>
+          <button
+            type="button"
+            className="button button--small"
+            data-testid="search-more"
+            // The field keeps focus, as when a result is picked.
+            onMouseDown={(e) => e.preventDefault()}
+            onClick={search.showMore}
+          >
+            Show more results
+          </button>
+        </div>
       ) : null}
     </div>
   );
