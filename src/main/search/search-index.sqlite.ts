@@ -34,12 +34,10 @@ import {
 import { pageHits, type PageText } from './page-hits.js';
 import { SEARCH_COUNT_CAP } from '../../shared/search-words.js';
 import type { IndexAnswer, IndexQuery, IndexedBriefing } from './types.js';
-import { COLUMNS, SHORT_COLUMNS, WEIGHTS, openDatabase } from './search-index-file.sqlite.js';
+import { openDatabase } from './search-index-file.sqlite.js';
+import { META_FIELDS, prepareStatements } from './search-statements.sqlite.js';
 export { deleteSqliteSearchIndex } from './search-index-file.sqlite.js';
 
-/** A briefing's metadata as the answer and the filters use it (meta-cache.ts: MetaEntry). */
-const META_FIELDS = `rowid, id, classification, priority, sender_name AS senderName,
-  approved_at AS approvedAt, source_version AS sourceVersion, attachment_count AS attachmentCount`;
 /** Typo candidates kept per word: the closest, then the most common. */
 const MAX_EXPANSIONS = 3;
 
@@ -69,64 +67,7 @@ export function openSqliteSearchIndex(options: {
 }): SyncSearchIndex {
   const db = openDatabase(options.path, options.key);
 
-  const statements = {
-    metaById: db.prepare<[string], { rowid: number; attachments_key: string }>(
-      'SELECT rowid, attachments_key FROM meta WHERE id = ?',
-    ),
-    oldAttachments: db.prepare<[number], { attachments: string }>(
-      'SELECT attachments FROM fts WHERE rowid = ?',
-    ),
-    insertMeta: db.prepare(
-      `INSERT INTO meta (id, rev, classification, priority, sender_name, approved_at, source_version, attachment_count, attachments_key)
-       VALUES (@id, @rev, @classification, @priority, @senderName, @approvedAt, @sourceVersion, @attachmentCount, @attachmentsKey)`,
-    ),
-    updateMeta: db.prepare(
-      `UPDATE meta SET rev = @rev, classification = @classification, priority = @priority, sender_name = @senderName,
-       approved_at = @approvedAt, source_version = @sourceVersion, attachment_count = @attachmentCount,
-       attachments_key = @attachmentsKey WHERE rowid = @rowid`,
-    ),
-    deleteFts: db.prepare('DELETE FROM fts WHERE rowid = ?'),
-    deleteShort: db.prepare('DELETE FROM short WHERE rowid = ?'),
-    insertShort: db.prepare(
-      `INSERT INTO short (rowid, ${SHORT_COLUMNS.join(', ')}) VALUES (@rowid, @title, @summary, @sender, @notes)`,
-    ),
-    insertFts: db.prepare(
-      `INSERT INTO fts (rowid, ${COLUMNS.join(', ')}) VALUES (@rowid, @title, @summary, @sender, @body, @attachments, @notes)`,
-    ),
-    deleteMeta: db.prepare('DELETE FROM meta WHERE rowid = ?'),
-    notesById: db.prepare<[string], { text: string }>('SELECT text FROM notes WHERE id = ?'),
-    putNotes: db.prepare('INSERT OR REPLACE INTO notes (id, text) VALUES (?, ?)'),
-    deleteNotes: db.prepare('DELETE FROM notes WHERE id = ?'),
-    ftsRow: db.prepare<[number], Record<string, string>>(
-      `SELECT ${COLUMNS.join(', ')} FROM fts WHERE rowid = ?`,
-    ),
-    revisions: db.prepare<[], { id: string; rev: string }>('SELECT id, rev FROM meta'),
-    anyMatch: db.prepare<[string], number>('SELECT 1 FROM fts WHERE fts MATCH ? LIMIT 1').pluck(),
-    anyWithPrefix: db.prepare<[string, string], { term: string }>(
-      'SELECT term FROM vocab WHERE term >= ? AND term < ? LIMIT 1',
-    ),
-    termRange: db.prepare<[string, string], { term: string; doc: number }>(
-      'SELECT term, doc FROM vocab WHERE term >= ? AND term < ?',
-    ),
-    // The date index alone holds both columns (SQLite scans it, not the table): a few pages.
-    order: db.prepare<[], [number, string]>('SELECT rowid, approved_at FROM meta').raw(),
-    metaAfter: db.prepare<[number, number], Omit<MetaEntry, 'approvedTime'>>(
-      `SELECT ${META_FIELDS} FROM meta WHERE rowid > ? ORDER BY rowid LIMIT ?`,
-    ),
-    idsWithNotes: db.prepare<[], string>(`SELECT id FROM notes WHERE text <> ''`).pluck(),
-    matching: db.prepare<[string], number>('SELECT rowid FROM fts WHERE fts MATCH ?').pluck(),
-    // Counted up to one past the cap: past it, "more than" is all the reader is told.
-    count: db
-      .prepare<[string, number], number>(
-        'SELECT count(*) FROM (SELECT 1 FROM fts WHERE fts MATCH ? LIMIT ?)',
-      )
-      .pluck(),
-    ranked: db
-      .prepare<[string], [number, number]>(
-        `SELECT rowid, bm25(short, ${SHORT_COLUMNS.map((c) => WEIGHTS[c]).join(', ')}) FROM short WHERE short MATCH ?`,
-      )
-      .raw(),
-  };
+  const statements = prepareStatements(db);
 
   // The metadata in memory (meta-cache.ts), loaded by the warm-up after the open (warm) or by
   // the first query that comes before it. A write that fails part-way drops it (its
@@ -194,7 +135,6 @@ export function openSqliteSearchIndex(options: {
     } else {
       rowid = Number(statements.insertMeta.run(meta).lastInsertRowid);
     }
-    cache?.set(metaEntry({ ...meta, rowid }));
     const short = {
       rowid,
       title: cleanText(b.title),
@@ -202,6 +142,7 @@ export function openSqliteSearchIndex(options: {
       sender: cleanText(`${b.senderName} ${b.senderRole}`),
       notes: cleanText(statements.notesById.get(b.id)?.text ?? ''),
     };
+    cache?.set(metaEntry({ ...meta, rowid }));
     statements.insertFts.run({
       ...short,
       body: cleanText(b.body),

@@ -10,12 +10,21 @@ import { SAMPLE_USER } from '../../../src/shared/protocol.js';
 import { expectAccessible } from '../support/axe.js';
 import { expect, test } from '../support/fixtures.js';
 import { pdfWithText } from '../support/pdf.js';
+import type { Reader } from '../support/shells.js';
 import { signIn } from '../support/sign-in.js';
 
 const syncStatus = (page: Page) => page.locator('[role="status"][data-state]');
 const field = (page: Page) => page.getByRole('combobox', { name: 'Search briefings' });
 const results = (page: Page) => page.getByRole('listbox', { name: 'Search results' });
 const count = (page: Page) => page.getByTestId('search-count');
+
+/** The reader signed in and up to date, and a tag that makes the test's own words unique. */
+async function signedIn(reader: Reader): Promise<{ page: Page; tag: string }> {
+  const page = await reader.open();
+  await signIn(reader);
+  await expect(syncStatus(page)).toHaveAttribute('data-state', 'up-to-date');
+  return { page, tag: randomUUID().slice(0, 8) };
+}
 
 /** How many ranges the search's highlight paints in the page (CSS Custom Highlight API). */
 const painted = (page: Page) => page.evaluate(() => CSS.highlights.get('search-match')?.size ?? 0);
@@ -27,12 +36,9 @@ test('typing finds a briefing; Enter opens it at its matches, marked in the text
 }) => {
   // A sign-in, axe-core twice and a PDF: more than one default test's time on a busy machine.
   test.slow();
-  const page = await reader.open();
-  await signIn(reader);
-  await expect(syncStatus(page)).toHaveAttribute('data-state', 'up-to-date');
+  const { page, tag } = await signedIn(reader);
   await expect(page.getByTestId('briefing-counts')).toContainText('24');
 
-  const tag = randomUUID().slice(0, 8);
   const word = `zircon${tag}`;
   const pdfWord = `tantalum${tag}`;
   const title = `Critical minerals outlook ${tag}`;
@@ -170,10 +176,9 @@ test('search answers offline after a restart, and an unshared briefing stops bei
 }) => {
   // A sign-in, a restart and a reconnection.
   test.slow();
-  let page = await reader.open();
-  await signIn(reader);
-  await expect(syncStatus(page)).toHaveAttribute('data-state', 'up-to-date');
-  const tag = randomUUID().slice(0, 8);
+  const first = await signedIn(reader);
+  let { page } = first;
+  const { tag } = first;
   const word = `zircon${tag}`;
   const { sorId } = await product.createBriefing({
     title: `Critical minerals outlook ${tag}`,
@@ -208,10 +213,7 @@ test('results come a page at a time: more at the end of the list, or with ↓ pa
 }) => {
   // A sign-in and 23 briefings through the SOR.
   test.slow();
-  const page = await reader.open();
-  await signIn(reader);
-  await expect(syncStatus(page)).toHaveAttribute('data-state', 'up-to-date');
-  const tag = randomUUID().slice(0, 8);
+  const { page, tag } = await signedIn(reader);
   const word = `hafnium${tag}`;
   const MATCHING = 23;
   for (let i = 0; i < MATCHING; i++) {

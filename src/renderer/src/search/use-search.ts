@@ -46,7 +46,10 @@ export function useSearch(): SearchState {
   const [busy, setBusy] = useState(false);
   const [changes, setChanges] = useState(0);
   const asked = useRef(0);
-  /** Hits loaded so far: asking again after a change keeps that many on screen. */
+  /**
+   * Hits loaded so far: asking again after a change (a briefing indexed, one read) keeps that
+   * many on screen, up to SEARCH_LIMIT_MAX.
+   */
   const loaded = useRef(0);
   const loadingMore = useRef(false);
   const active = text.trim() !== '' || hasFilters(filters);
