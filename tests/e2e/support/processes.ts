@@ -30,6 +30,12 @@ function ephemeralLow(): number {
 }
 
 /**
+ * Where the ports tests listen on start: above every port browsers refuse to load a page from
+ * (Chromium's and Firefox's lists end at 10080; a reader on 10080 failed with ERR_UNSAFE_PORT).
+ */
+const LOW = 10_100;
+
+/**
  * A free loopback port below the range the kernel hands out to outgoing connections. A port a
  * test keeps across a process's restart (the reader's, whose address the page holds) was once
  * taken meanwhile by the local end of one of the server's connections to CouchDB (EADDRINUSE):
@@ -37,8 +43,8 @@ function ephemeralLow(): number {
  */
 export async function freePort(): Promise<number> {
   const high = Math.min(ephemeralLow(), 32_768);
-  for (let attempt = 0; high > 12_000 && attempt < 50; attempt++) {
-    const port = 10_000 + Math.floor(Math.random() * (high - 10_000));
+  for (let attempt = 0; high > LOW + 2_000 && attempt < 50; attempt++) {
+    const port = LOW + Math.floor(Math.random() * (high - LOW));
     if (await canListen(port)) return port;
   }
   return new Promise((resolve, reject) => {
