@@ -51,6 +51,18 @@ export function buildMatch(
   return parts.length === 0 ? null : parts.join(' AND ');
 }
 
+/**
+ * The query's words and phrases (not its `from:` words), each to be found in the title: the
+ * first tier of a ranking without BM25. Null when the query has none.
+ */
+export function titleMatch(
+  query: ParsedQuery,
+  expansions: ReadonlyMap<string, readonly string[]> = new Map(),
+): string | null {
+  const words = buildMatch({ ...query, filters: {} }, expansions);
+  return words === null ? null : `{title} : (${words})`;
+}
+
 /** What the filters look at in one indexed briefing. */
 export type FilterFacts = {
   readonly id: string;

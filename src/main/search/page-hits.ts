@@ -1,11 +1,14 @@
 // A page of search results as the reader shows it: each briefing's title with its matches
 // marked and a snippet around its first match, built from the text the index stores. Snippets
 // come from the first field with a match, in this order: summary, body, PDF text, the reader's
-// notes, sender. Reading the stored text is most of a query's time (every row is pages to
-// decrypt), so it is read in that order and only as far as needed: title, summary and sender
-// for every row (the start of its record, on the row's own page), the body (pages of its own)
-// for rows without a match in the summary, the PDFs' text (the largest field) and the notes
-// only for rows still without one.
+// notes, sender; but a briefing whose title matches, and which has a summary, shows its summary
+// (from its first words when the match is not in it), as a mail client shows a message's first
+// lines under a subject that matched: the title already shows the match, and the summary says
+// what the briefing is about. Reading the stored text is most of a query's time (every row is
+// pages to decrypt), so it is read in that order and only as far as needed: title, summary and
+// sender for every row (small rows of their own, schema 4), the body (pages of its own) for
+// rows without a match in the title or summary, the PDFs' text (the largest field) and the
+// notes only for rows still without one.
 import type { SearchHighlight, SnippetSource } from '../../shared/search.js';
 import { searchWords } from '../../shared/search-words.js';
 import { cleanText } from './fts-query.js';
@@ -73,6 +76,18 @@ export function pageHits(
   };
 
   look(['summary'], page);
+  const titles = new Map(
+    page.map((row) => [row.rowid, markAll(textOf(row)['title'] ?? '', highlight)]),
+  );
+  for (const row of page) {
+    const summary = textOf(row)['summary'] ?? '';
+    if (found.has(row.rowid) || summary === '') continue;
+    if (!titles.get(row.rowid)?.some((segment) => segment.match)) continue;
+    found.set(row.rowid, {
+      source: 'summary',
+      segments: snippet(summary, highlight, { orStart: true }) ?? [],
+    });
+  }
   let rest = page.filter((row) => !found.has(row.rowid));
   const bodies = read.columns(
     ['body'],
@@ -104,7 +119,7 @@ export function pageHits(
     const { source, segments } = found.get(row.rowid) as Found;
     return {
       id: row.id,
-      title: markAll(textOf(row)['title'] ?? '', highlight),
+      title: titles.get(row.rowid) ?? [],
       snippet: segments,
       snippetSource: source,
       classification: row.classification,

@@ -19,6 +19,7 @@ import {
   editDistance,
   filterTest,
   termMatch,
+  titleMatch,
   typoAllowance,
 } from './fts-query.js';
 import {
@@ -34,12 +35,18 @@ import {
 import { pageHits, type PageText } from './page-hits.js';
 import { SEARCH_COUNT_CAP } from '../../shared/search-words.js';
 import type { IndexAnswer, IndexQuery, IndexedBriefing } from './types.js';
-import { openDatabase } from './search-index-file.sqlite.js';
+import { SHORT_COLUMNS, openDatabase } from './search-index-file.sqlite.js';
 import { META_FIELDS, prepareStatements } from './search-statements.sqlite.js';
 export { deleteSqliteSearchIndex } from './search-index-file.sqlite.js';
 
 /** Typo candidates kept per word: the closest, then the most common. */
 const MAX_EXPANSIONS = 3;
+/**
+ * Matches in the short fields that BM25 ranks; past this many (the first letters of a word
+ * being typed), titles first, then newest first: BM25 costs about a microsecond a match, and
+ * over thousands of briefings that share a beginning it tells little apart.
+ */
+const BM25_AT_MOST = 500;
 
 export type SyncSearchIndex = {
   readonly upsert: (briefings: readonly IndexedBriefing[]) => void;
@@ -55,6 +62,9 @@ export type SyncSearchIndex = {
   readonly warm: () => boolean;
   readonly close: () => void;
 };
+
+const isShortColumn = (column: string): boolean =>
+  (SHORT_COLUMNS as readonly string[]).includes(column);
 
 /** The first string after every string that starts with `prefix`. */
 function prefixEnd(prefix: string): string {
@@ -217,13 +227,17 @@ export function openSqliteSearchIndex(options: {
       .map((c) => c.term);
   };
 
-  /** Columns of the rows of a page, by rowid. */
+  /**
+   * Columns of the rows of a page, by rowid: the short fields from their own small rows
+   * (schema 4), the others from the whole record.
+   */
   const columnsOf = (columns: readonly string[], rowids: readonly number[]) => {
     const texts = new Map<number, Record<string, string>>();
     if (rowids.length === 0) return texts;
     const placeholders = rowids.map(() => '?').join(', ');
+    const table = columns.every((column) => isShortColumn(column)) ? 'short' : 'fts';
     for (const row of cached<Record<string, string> & { rowid: number }>(
-      `SELECT rowid, ${columns.join(', ')} FROM fts WHERE rowid IN (${placeholders})`,
+      `SELECT rowid, ${columns.join(', ')} FROM ${table} WHERE rowid IN (${placeholders})`,
     ).all(...rowids)) {
       texts.set(row.rowid, row);
     }
@@ -296,16 +310,27 @@ export function openSqliteSearchIndex(options: {
       // BM25 is computed over the short fields' own index (`short`, schema 3), which holds only
       // their words: scoring over the whole index read every match's lists, bodies included,
       // and a short prefix matches half the briefings.
-      const scored: { ranked: Ranked; score: number }[] = [];
-      for (const [rowid, score] of statements.ranked.all(match)) {
-        const ranked = known.ranked(rowid);
-        if (kept(ranked)) scored.push({ ranked, score });
+      const inShort = statements.shortMatching.all(match);
+      if (inShort.length <= BM25_AT_MOST) {
+        const scored: { ranked: Ranked; score: number }[] = [];
+        for (const [rowid, score] of statements.ranked.all(match)) {
+          const ranked = known.ranked(rowid);
+          if (kept(ranked)) scored.push({ ranked, score });
+        }
+        page = firstOf(
+          scored,
+          upTo,
+          (a, b) => a.score - b.score || newerFirst(a.ranked, b.ranked),
+        ).map((hit) => hit.ranked);
+      } else {
+        const inTitles = titleMatch(parsed, expansions);
+        const titled = new Set(inTitles === null ? [] : statements.shortMatching.all(inTitles));
+        page = firstOf(
+          inShort.map((rowid) => known.ranked(rowid)).filter(kept),
+          upTo,
+          (a, b) => Number(titled.has(b.rowid)) - Number(titled.has(a.rowid)) || newerFirst(a, b),
+        );
       }
-      page = firstOf(
-        scored,
-        upTo,
-        (a, b) => a.score - b.score || newerFirst(a.ranked, b.ranked),
-      ).map((hit) => hit.ranked);
       if (page.length === upTo && test === null) {
         // The first tier fills the page and nothing is filtered out: the index counts the rest.
         total = statements.count.get(match, SEARCH_COUNT_CAP + 1) as number;

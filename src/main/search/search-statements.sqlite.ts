@@ -73,6 +73,7 @@ export function prepareStatements(db: Database.Database) {
     count: pluck<[string, number], number>(
       'SELECT count(*) FROM (SELECT 1 FROM fts WHERE fts MATCH ? LIMIT ?)',
     ),
+    shortMatching: pluck<[string], number>('SELECT rowid FROM short WHERE short MATCH ?'),
     ranked: raw<[string], [number, number]>(
       `SELECT rowid, bm25(short, ${SHORT_COLUMNS.map((c) => WEIGHTS[c]).join(', ')}) FROM short WHERE short MATCH ?`,
     ),

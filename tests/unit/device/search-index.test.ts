@@ -110,9 +110,11 @@ function indexedTerms(path: string, key: Buffer, term: string): { fts: number; s
 
 /**
  * An index as an earlier release wrote it: schema 1 (the first, prefix indexes of 2 and 3 letters
- * only) or 2 (prefix indexes of 2 to 5 letters, no index of the short fields of their own).
+ * only), 2 (prefix indexes of 2 to 5 letters, no index of the short fields of their own) or 3
+ * (prefix indexes of 2 to 6 letters, the short fields' index without their text).
  */
-function writeOldIndex(path: string, key: Buffer, version: 1 | 2 = 1): void {
+function writeOldIndex(path: string, key: Buffer, version: 1 | 2 | 3 = 1): void {
+  const prefixes = { 1: '2 3', 2: '2 3 4 5', 3: '2 3 4 5 6' }[version];
   mkdirSync(join(path, '..'), { recursive: true });
   const db = new Database(path);
   db.pragma(`cipher = 'sqlcipher'`);
@@ -126,7 +128,7 @@ function writeOldIndex(path: string, key: Buffer, version: 1 | 2 = 1): void {
       attachment_count INTEGER NOT NULL, attachments_key TEXT NOT NULL);
     CREATE INDEX meta_approved_at ON meta (approved_at);
     CREATE VIRTUAL TABLE fts USING fts5 (title, summary, sender, body, attachments, notes,
-      tokenize = 'unicode61 remove_diacritics 2', prefix = '${version === 1 ? '2 3' : '2 3 4 5'}');
+      tokenize = 'unicode61 remove_diacritics 2', prefix = '${prefixes}');
     INSERT INTO fts (fts, rank) VALUES ('secure-delete', 1);
     CREATE TABLE notes (id TEXT PRIMARY KEY, text TEXT NOT NULL);
     INSERT INTO meta VALUES (1, 'a', '1-a', 'OFFICIAL', 'routine', 'Jordan Lee',
@@ -137,6 +139,15 @@ function writeOldIndex(path: string, key: Buffer, version: 1 | 2 = 1): void {
     INSERT INTO notes VALUES ('a', 'Ask the minister');
     PRAGMA user_version = ${version};
   `);
+  if (version === 3) {
+    db.exec(`
+      CREATE VIRTUAL TABLE short USING fts5 (title, summary, sender, notes, content = '',
+        contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2', prefix = '${prefixes}');
+      INSERT INTO short (short, rank) VALUES ('secure-delete', 1);
+      INSERT INTO short (rowid, title, summary, sender, notes)
+        SELECT rowid, title, summary, sender, notes FROM fts;
+    `);
+  }
   db.close();
 }
 
@@ -150,6 +161,36 @@ describe('the search index', () => {
       source('none'),
     ]);
     expect(await ids(opened, 'lithium')).toEqual(['title', 'summary', 'body']);
+  });
+
+  it('ranks the first letters of a word that hundreds share: titles first, then newest first', async () => {
+    const opened = await openIndex();
+    const day = (n: number) => new Date(Date.UTC(2025, 0, 1) + n * 3_600_000).toISOString();
+    // 520 briefings with the beginning in their summary (past the 500 BM25 ranks), two with it
+    // in the title; BM25 would put the oldest first (the word more often, in fewer words).
+    await opened.index.upsert(
+      Array.from({ length: 520 }, (_, i) =>
+        source(`s${i}`, {
+          summary: i === 0 ? 'Lithium lithium lithium' : 'Lithium outlook for the coming year',
+          approvedAt: day(i),
+        }),
+      ),
+    );
+    await opened.index.upsert([
+      source('title-old', { title: 'Lithium lithium', approvedAt: day(-10) }),
+      source('title-new', { title: 'Lithium quotas for the year ahead', approvedAt: day(300) }),
+    ]);
+    const answer = await opened.index.query({ query: parseQuery('lith'), limit: 4 });
+    expect(answer.hits.map((hit) => hit.id)).toEqual(['title-new', 'title-old', 's519', 's518']);
+    expect(answer.total).toBe(522);
+    // A filter keeps its meaning in that order (the first day: hours 0 to 23), and a whole word
+    // under the limit is ranked by BM25, the title's weight first.
+    const old = await ids(opened, 'lith', { before: day(5).slice(0, 10) });
+    expect(old.slice(0, 2)).toEqual(['title-old', 's23']);
+    expect(old).toHaveLength(25);
+    await opened.index.upsert([source('extra', { summary: 'Cobalt cobalt' })]);
+    await opened.index.upsert([source('cobalt-title', { title: 'Cobalt' })]);
+    expect(await ids(opened, 'cobalt ')).toEqual(['cobalt-title', 'extra']);
   });
 
   it('finds the beginning of a word being typed, phrases only in order, and typos', async () => {
@@ -348,6 +389,38 @@ describe('the search index', () => {
     expect(await ids(opened, 'is:read', {}, read)).toEqual(['a']);
   });
 
+  it('shows the summary under a title that matches, and the match in the text otherwise', async () => {
+    const opened = await openIndex();
+    await opened.index.upsert([
+      source('titled', {
+        title: 'Lithium exports',
+        summary: 'Quotas for the coming year.',
+        bodyHtml: '<p>Lithium prices rose.</p>',
+      }),
+      source('body', {
+        title: 'Trade',
+        summary: 'Quotas.',
+        bodyHtml: '<p>Lithium prices rose.</p>',
+      }),
+      source('bare', { title: 'Lithium', bodyHtml: '<p>About lithium.</p>' }),
+    ]);
+    const { hits } = await opened.index.query({ query: parseQuery('lithium '), limit: 5 });
+    const byId = new Map(hits.map((hit) => [hit.id, hit]));
+    expect(byId.get('titled')?.snippetSource).toBe('summary');
+    expect(byId.get('titled')?.snippet).toEqual([
+      { text: 'Quotas for the coming year.', match: false },
+    ]);
+    expect(byId.get('titled')?.title).toEqual([
+      { text: 'Lithium', match: true },
+      { text: ' exports', match: false },
+    ]);
+    // No match in the title: the text's match; a matching title without a summary: the same.
+    for (const id of ['body', 'bare']) {
+      expect(byId.get(id)?.snippetSource).toBe('body');
+      expect(byId.get(id)?.snippet.some((segment) => segment.match)).toBe(true);
+    }
+  });
+
   it('answers titles and snippets as text segments, hostile markup included as text', async () => {
     const opened = await openIndex();
     await opened.index.upsert([
@@ -487,7 +560,7 @@ describe('the search index', () => {
     db.pragma(`cipher = 'sqlcipher'`);
     db.pragma('legacy = 4');
     db.pragma(`key = "x'${key.toString('hex')}'"`);
-    expect(db.pragma('user_version', { simple: true })).toBe(3);
+    expect(db.pragma('user_version', { simple: true })).toBe(4);
     const sql = db.prepare(`SELECT sql FROM sqlite_master WHERE name = 'fts'`).get() as {
       sql: string;
     };
@@ -529,9 +602,47 @@ describe('the search index', () => {
       .all() as { name: string; sql: string }[];
     const version = db.pragma('user_version', { simple: true });
     db.close();
-    expect(version).toBe(3);
+    expect(version).toBe(4);
     expect(tables.map((t) => t.name)).toEqual(['fts', 'short']);
     for (const table of tables) expect(table.sql).toContain(`prefix = '2 3 4 5 6'`);
+  });
+
+  it('upgrades an index of the previous release (schema 3) on open: titles come from the short fields', async () => {
+    const dir = await tempDir('search-index-v3');
+    cleanups.push(dir.remove);
+    const path = join(dir.path, 'search', 'index.db');
+    const key = randomBytes(32);
+    writeOldIndex(path, key, 3);
+
+    const opened = await openIndex(path, key);
+    expect(opened.rebuilt).toBe(false);
+    for (const word of ['cobalt ', 'minister ', 'quotas ', 'annex ', 'coba']) {
+      expect(await ids(opened, word)).toEqual(['a']);
+    }
+    // The page's title and sender are read from the short fields' index, which holds their
+    // text now: an index without it would give an empty title.
+    const [hit] = (await opened.index.query({ query: parseQuery('cobalt '), limit: 10 })).hits;
+    expect(hit?.title.map((segment) => segment.text).join('')).toBe('Cobalt review');
+    expect(hit?.snippetSource).toBe('body');
+    await opened.index.setNotes('a', 'Ask the treasury');
+    await opened.index.remove(['a']);
+    await opened.index.close();
+    expect(indexedTerms(path, key, 'cobalt')).toEqual({ fts: 0, short: 0 });
+    const db = new Database(path);
+    db.pragma(`cipher = 'sqlcipher'`);
+    db.pragma('legacy = 4');
+    db.pragma(`key = "x'${key.toString('hex')}'"`);
+    const version = db.pragma('user_version', { simple: true });
+    const sql = (
+      db.prepare(`SELECT sql FROM sqlite_master WHERE name = 'short'`).get() as {
+        sql: string;
+      }
+    ).sql;
+    const rows = db.prepare(`SELECT count(*) FROM short`).pluck().get();
+    db.close();
+    expect(version).toBe(4);
+    expect(sql).not.toContain('contentless');
+    expect(rows).toBe(0);
   });
 
   it('starts afresh, empty, when the file does not open with the key', async () => {
