@@ -288,11 +288,19 @@ export function openSqliteSearchIndex(options: {
       hasNotes: (id) => known.hasNotes(id),
       readVersions,
     });
-    const kept = (ranked: Ranked | undefined): ranked is Ranked => {
-      if (ranked === undefined) return false;
-      if (test === null) return true;
-      const facts = known.factsOf(ranked.rowid);
-      return facts !== undefined && test(facts);
+    /** A briefing's place in the order, if the filters keep it (one lookup either way). */
+    const kept = (rowid: number): Ranked | undefined => {
+      if (test === null) return known.ranked(rowid);
+      const facts = known.factsOf(rowid);
+      return facts !== undefined && test(facts) ? facts : undefined;
+    };
+    const keptOf = (rowids: Iterable<number>): Ranked[] => {
+      const out: Ranked[] = [];
+      for (const rowid of rowids) {
+        const ranked = kept(rowid);
+        if (ranked) out.push(ranked);
+      }
+      return out;
     };
     let page: Ranked[];
     let total: number;
@@ -300,22 +308,22 @@ export function openSqliteSearchIndex(options: {
     let totalCapped = false;
     if (match === null) {
       // Filters alone: every briefing they keep, newest first.
-      const matches = Array.from(known.allRanked()).filter(kept);
+      const matches = keptOf(Array.from(known.allRanked(), (ranked) => ranked.rowid));
       page = newest(matches, upTo);
       total = matches.length;
     } else {
       // Ranked in two tiers: first the briefings where the query matches in the short fields
       // (title, summary, sender, notes), by BM25 with the title weighted most; then those where
       // it matches only in the body or attachments, newest first, as a mail client lists them.
-      // BM25 is computed over the short fields' own index (`short`, schema 3), which holds only
-      // their words: scoring over the whole index read every match's lists, bodies included,
-      // and a short prefix matches half the briefings.
+      // BM25 is computed over the short fields' own index (`short`), which holds only their
+      // words: scoring over the whole index read every match's lists, bodies included. Past
+      // BM25_AT_MOST matches in the short fields, the first tier is titles first, newest first.
       const inShort = statements.shortMatching.all(match);
       if (inShort.length <= BM25_AT_MOST) {
         const scored: { ranked: Ranked; score: number }[] = [];
         for (const [rowid, score] of statements.ranked.all(match)) {
-          const ranked = known.ranked(rowid);
-          if (kept(ranked)) scored.push({ ranked, score });
+          const ranked = kept(rowid);
+          if (ranked) scored.push({ ranked, score });
         }
         page = firstOf(
           scored,
@@ -326,7 +334,7 @@ export function openSqliteSearchIndex(options: {
         const inTitles = titleMatch(parsed, expansions);
         const titled = new Set(inTitles === null ? [] : statements.shortMatching.all(inTitles));
         page = firstOf(
-          inShort.map((rowid) => known.ranked(rowid)).filter(kept),
+          keptOf(inShort),
           upTo,
           (a, b) => Number(titled.has(b.rowid)) - Number(titled.has(a.rowid)) || newerFirst(a, b),
         );
@@ -339,15 +347,12 @@ export function openSqliteSearchIndex(options: {
           totalCapped = true;
         }
       } else {
-        const matches = statements.matching
-          .all(match)
-          .map((rowid) => known.ranked(rowid))
-          .filter(kept);
+        const matches = keptOf(statements.matching.all(match));
         total = matches.length;
-        const first = new Set(page);
+        const first = new Set(page.map((ranked) => ranked.rowid));
         page.push(
           ...newest(
-            matches.filter((ranked) => !first.has(ranked)),
+            matches.filter((ranked) => !first.has(ranked.rowid)),
             upTo - page.length,
           ),
         );
