@@ -13,15 +13,7 @@
 // the index pages instead of adding delete markers, `secure_delete` zeroes the freed space, and
 // a checkpoint truncates the write-ahead log that still held the earlier pages.
 import type Database from 'better-sqlite3-multiple-ciphers';
-import {
-  buildMatch,
-  cleanText,
-  editDistance,
-  filterTest,
-  termMatch,
-  titleMatch,
-  typoAllowance,
-} from './fts-query.js';
+import { buildMatch, cleanText, filterTest, titleMatch } from './fts-query.js';
 import {
   MetaCache,
   approvedTime,
@@ -37,10 +29,9 @@ import { SEARCH_COUNT_CAP } from '../../shared/search-words.js';
 import type { IndexAnswer, IndexQuery, IndexedBriefing } from './types.js';
 import { SHORT_COLUMNS, openDatabase } from './search-index-file.sqlite.js';
 import { META_FIELDS, prepareStatements } from './search-statements.sqlite.js';
+import { typoExpansions } from './typo-expansions.sqlite.js';
 export { deleteSqliteSearchIndex } from './search-index-file.sqlite.js';
 
-/** Typo candidates kept per word: the closest, then the most common. */
-const MAX_EXPANSIONS = 3;
 /**
  * Matches in the short fields that BM25 ranks; past this many (the first letters of a word
  * being typed), titles first, then newest first: BM25 costs about a microsecond a match, and
@@ -65,11 +56,6 @@ export type SyncSearchIndex = {
 
 const isShortColumn = (column: string): boolean =>
   (SHORT_COLUMNS as readonly string[]).includes(column);
-
-/** The first string after every string that starts with `prefix`. */
-function prefixEnd(prefix: string): string {
-  return prefix + '\u{10FFFF}';
-}
 
 export function openSqliteSearchIndex(options: {
   readonly path: string;
@@ -201,32 +187,6 @@ export function openSqliteSearchIndex(options: {
     }
   });
 
-  /** Words of the index a mistyped word may have meant, closest and most common first. */
-  const typoExpansions = (word: string, prefix: boolean): string[] => {
-    const allowed = typoAllowance(word);
-    if (allowed === 0) return [];
-    // A word the index has (or, being typed, the beginning of one) is taken as meant. A whole
-    // word is asked of the index itself, which stops at its first briefing (0.03 ms; the
-    // vocabulary table counts all of them first, 0.2 to 0.5 ms); the beginning of one of the
-    // vocabulary, which stops at the first word (the index would open the list of every word
-    // it begins, up to 6 ms for six letters).
-    const known = prefix
-      ? statements.anyWithPrefix.get(word, prefixEnd(word))
-      : statements.anyMatch.get(termMatch(word, false));
-    if (known !== undefined) return [];
-    // Typos rarely touch the first letter; keeping it bounds the words to compare.
-    const first = String.fromCodePoint(word.codePointAt(0) as number);
-    const candidates: { term: string; distance: number; doc: number }[] = [];
-    for (const row of statements.termRange.iterate(first, prefixEnd(first))) {
-      const distance = editDistance(word, row.term, allowed);
-      if (distance <= allowed) candidates.push({ term: row.term, distance, doc: row.doc });
-    }
-    return candidates
-      .sort((a, b) => a.distance - b.distance || b.doc - a.doc)
-      .slice(0, MAX_EXPANSIONS)
-      .map((c) => c.term);
-  };
-
   /**
    * Columns of the rows of a page, by rowid: the short fields from their own small rows
    * (schema 4), the others from the whole record.
@@ -268,7 +228,7 @@ export function openSqliteSearchIndex(options: {
     if (answer.total > 0 || asked.query.terms.length === 0) return answer;
     const expansions = new Map<string, string[]>();
     for (const term of asked.query.terms) {
-      const alternatives = typoExpansions(term.text, term.prefix);
+      const alternatives = typoExpansions(statements, term.text, term.prefix);
       if (alternatives.length > 0) expansions.set(term.text, alternatives);
     }
     return expansions.size === 0 ? answer : queryWith(asked, expansions);
@@ -331,15 +291,27 @@ export function openSqliteSearchIndex(options: {
           (a, b) => a.score - b.score || newerFirst(a.ranked, b.ranked),
         ).map((hit) => hit.ranked);
       } else {
+        // Titles first: the newest of them, and only if they do not fill the page, the newest
+        // of the other short fields' matches. (Without `from:` words, every title match is one.)
         const inTitles = titleMatch(parsed, expansions);
-        const titled = new Set(inTitles === null ? [] : statements.shortMatching.all(inTitles));
-        page = firstOf(
-          keptOf(inShort),
-          upTo,
-          (a, b) => Number(titled.has(b.rowid)) - Number(titled.has(a.rowid)) || newerFirst(a, b),
-        );
+        let titled = inTitles === null ? [] : statements.shortMatching.all(inTitles);
+        if (parsed.filters.from) {
+          const all = new Set(inShort);
+          titled = titled.filter((rowid) => all.has(rowid));
+        }
+        page = newest(keptOf(titled), upTo);
+        if (page.length < upTo) {
+          const first = new Set(titled);
+          page.push(
+            ...newest(keptOf(inShort.filter((rowid) => !first.has(rowid))), upTo - page.length),
+          );
+        }
       }
-      if (page.length === upTo && test === null) {
+      if (page.length === upTo && test === null && inShort.length > SEARCH_COUNT_CAP) {
+        // More matches in the short fields alone than the count goes to.
+        total = SEARCH_COUNT_CAP;
+        totalCapped = true;
+      } else if (page.length === upTo && test === null) {
         // The first tier fills the page and nothing is filtered out: the index counts the rest.
         total = statements.count.get(match, SEARCH_COUNT_CAP + 1) as number;
         if (total > SEARCH_COUNT_CAP) {
