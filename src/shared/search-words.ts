@@ -60,10 +60,29 @@ export function findMatches(
   text: string,
   highlight: SearchHighlight,
 ): { readonly start: number; readonly end: number }[] {
+  return ASCII.test(text) ? asciiMatches(text, highlight) : unicodeMatches(text, highlight);
+}
+
+/** The highlight's parts, each looked for the way the match rules say. */
+function parts(highlight: SearchHighlight) {
+  return {
+    exact: highlight.terms.filter((t) => !t.prefix).map((t) => t.text),
+    prefixes: highlight.terms.filter((t) => t.prefix && t.text !== '').map((t) => t.text),
+    phrases: highlight.phrases.filter((p) => p.length > 0),
+  };
+}
+
+/** Adds [start, end) to sorted, non-overlapping ranges (joined with the last if they overlap). */
+function addRange(ranges: { start: number; end: number }[], start: number, end: number): void {
+  const last = ranges[ranges.length - 1];
+  if (last && start < last.end) last.end = Math.max(last.end, end);
+  else ranges.push({ start, end });
+}
+
+function unicodeMatches(text: string, highlight: SearchHighlight) {
   const spans = wordSpans(text);
-  const exact = new Set(highlight.terms.filter((t) => !t.prefix).map((t) => t.text));
-  const prefixes = highlight.terms.filter((t) => t.prefix && t.text !== '').map((t) => t.text);
-  const phrases = highlight.phrases.filter((p) => p.length > 0);
+  const { exact, prefixes, phrases } = parts(highlight);
+  const exactSet = new Set(exact);
   const ranges: { start: number; end: number }[] = [];
   for (let i = 0; i < spans.length; i++) {
     const span = spans[i] as WordSpan;
@@ -74,13 +93,63 @@ export function findMatches(
         end = Math.max(end, (spans[i + phrase.length - 1] as WordSpan).end);
       }
     }
-    if (end < 0 && (exact.has(span.word) || prefixes.some((p) => span.word.startsWith(p)))) {
+    if (end < 0 && (exactSet.has(span.word) || prefixes.some((p) => span.word.startsWith(p)))) {
       end = span.end;
     }
-    if (end < 0) continue;
-    const last = ranges[ranges.length - 1];
-    if (last && span.start < last.end) last.end = Math.max(last.end, end);
-    else ranges.push({ start: span.start, end });
+    if (end >= 0) addRange(ranges, span.start, end);
+  }
+  return ranges;
+}
+
+/** An ASCII letter or digit: in ASCII text, exactly what WORD takes for a word's letters. */
+export function isAsciiWordCode(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+}
+
+/**
+ * The same answer as unicodeMatches for ASCII text (where normalising a word is lower-casing
+ * it), without a string or an object per word: the words are compared in place in one
+ * lower-cased copy. Snippets and titles are made for every result of every keystroke.
+ */
+function asciiMatches(text: string, highlight: SearchHighlight) {
+  const lower = text.toLowerCase();
+  const { exact, prefixes, phrases } = parts(highlight);
+  const starts: number[] = [];
+  const ends: number[] = [];
+  for (let at = 0; at < lower.length;) {
+    if (!isAsciiWordCode(lower.charCodeAt(at))) {
+      at++;
+      continue;
+    }
+    const start = at;
+    while (at < lower.length && isAsciiWordCode(lower.charCodeAt(at))) at++;
+    starts.push(start);
+    ends.push(at);
+  }
+  const wordIs = (i: number, word: string): boolean =>
+    (ends[i] as number) - (starts[i] as number) === word.length &&
+    lower.startsWith(word, starts[i]);
+  const ranges: { start: number; end: number }[] = [];
+  for (let i = 0; i < starts.length; i++) {
+    let end = -1;
+    for (const phrase of phrases) {
+      if (i + phrase.length > starts.length) continue;
+      if (phrase.every((word, k) => wordIs(i + k, word))) {
+        end = Math.max(end, ends[i + phrase.length - 1] as number);
+      }
+    }
+    if (
+      end < 0 &&
+      (exact.some((word) => wordIs(i, word)) ||
+        prefixes.some(
+          (p) =>
+            lower.startsWith(p, starts[i]) &&
+            p.length <= (ends[i] as number) - (starts[i] as number),
+        ))
+    ) {
+      end = ends[i] as number;
+    }
+    if (end >= 0) addRange(ranges, starts[i] as number, end);
   }
   return ranges;
 }

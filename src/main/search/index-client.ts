@@ -86,6 +86,7 @@ export async function openSearchIndex(options: {
       if (query.readVersions) sentReadVersions = query.readVersions;
       return call<IndexAnswer>('query', query);
     },
+    tidy: () => call('tidy'),
     close: async () => {
       if (closing) return;
       closing = true;

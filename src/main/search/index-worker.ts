@@ -18,6 +18,44 @@ const open = (): SyncSearchIndex => {
   return index;
 };
 
+/** How long writes must pause before the index's pieces are merged (index-tidy.sqlite.ts). */
+const TIDY_AFTER_MS = 2_000;
+let tidyTimer: NodeJS.Timeout | null = null;
+let tidying: Promise<void> | null = null;
+
+/**
+ * Merges the index's pieces a step per turn of the thread's loop, so a query asked meanwhile is
+ * answered between two steps (about 2 ms each). A failure ends it; the next pause tries again.
+ */
+const tidyNow = (): Promise<void> =>
+  (tidying ??= new Promise<void>((resolve) => {
+    const opened = index;
+    const step = (): void => {
+      let more = false;
+      try {
+        more = opened !== null && index === opened && opened.tidy();
+      } catch {
+        more = false;
+      }
+      if (more) {
+        setImmediate(step);
+        return;
+      }
+      tidying = null;
+      resolve();
+    };
+    setImmediate(step);
+  }));
+
+/** After a write: merge once the writes have paused (a first sync writes batch after batch). */
+const tidyLater = (): void => {
+  if (tidyTimer) clearTimeout(tidyTimer);
+  tidyTimer = setTimeout(() => {
+    tidyTimer = null;
+    void tidyNow();
+  }, TIDY_AFTER_MS);
+};
+
 serveCalls({
   open: ({ path, key, fresh }: { path: string; key: Uint8Array; fresh: boolean }) => {
     if (fresh) deleteSqliteSearchIndex(path);
@@ -40,14 +78,17 @@ serveCalls({
   upsert: async (sources: readonly BriefingSource[]) => {
     const { toIndexedBriefing } = await import('./briefing-text.js');
     open().upsert(sources.map(toIndexedBriefing));
+    tidyLater();
     return null;
   },
   remove: (ids: readonly string[]) => {
     open().remove(ids);
+    tidyLater();
     return null;
   },
   setNotes: ({ id, text }: { id: string; text: string }) => {
     open().setNotes(id, text);
+    tidyLater();
     return null;
   },
   revisions: () => open().revisions(),
@@ -57,7 +98,14 @@ serveCalls({
     if (query.readVersions) readVersions = query.readVersions;
     return open().query(sameReadVersions && readVersions ? { ...query, readVersions } : query);
   },
+  tidy: async () => {
+    open();
+    await tidyNow();
+    return null;
+  },
   close: () => {
+    if (tidyTimer) clearTimeout(tidyTimer);
+    tidyTimer = null;
     index?.close();
     index = null;
     return null;

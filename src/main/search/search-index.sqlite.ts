@@ -30,6 +30,7 @@ import type { IndexAnswer, IndexQuery, IndexedBriefing } from './types.js';
 import { SHORT_COLUMNS, openDatabase } from './search-index-file.sqlite.js';
 import { META_FIELDS, prepareStatements } from './search-statements.sqlite.js';
 import { typoExpansions } from './typo-expansions.sqlite.js';
+import { openTidier } from './index-tidy.sqlite.js';
 export { deleteSqliteSearchIndex } from './search-index-file.sqlite.js';
 
 /**
@@ -51,6 +52,8 @@ export type SyncSearchIndex = {
    * false once all is loaded. Each call is short: a query can be answered between two.
    */
   readonly warm: () => boolean;
+  /** One step of merging the index's segments (index-tidy.sqlite.ts); false once none is left. */
+  readonly tidy: () => boolean;
   readonly close: () => void;
 };
 
@@ -64,6 +67,7 @@ export function openSqliteSearchIndex(options: {
   const db = openDatabase(options.path, options.key);
 
   const statements = prepareStatements(db);
+  const tidier = openTidier(db);
 
   // The metadata in memory (meta-cache.ts), loaded by the warm-up after the open (warm) or by
   // the first query that comes before it. A write that fails part-way drops it (its
@@ -360,6 +364,12 @@ export function openSqliteSearchIndex(options: {
       }),
     query,
     warm: () => metadata().fillSome(),
+    tidy: () => {
+      if (tidier.step()) return true;
+      // Merged: the log still holds the pages as they were; fold it in and empty it.
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      return false;
+    },
     close: () => {
       db.pragma('wal_checkpoint(TRUNCATE)');
       db.close();

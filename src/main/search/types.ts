@@ -98,6 +98,12 @@ export type SearchIndex = {
   /** The attachments' key of each of these briefings that the index holds. */
   readonly attachmentKeys: (ids: readonly string[]) => Promise<ReadonlyMap<string, string>>;
   readonly query: (query: IndexQuery) => Promise<IndexAnswer>;
+  /**
+   * Merges the index's pieces now, to the end, queries waiting meanwhile (index-tidy.sqlite.ts).
+   * The index's thread does it by itself once writes pause, between queries; this is for a
+   * caller that wants it done (a benchmark measuring the settled index).
+   */
+  readonly tidy: () => Promise<void>;
   readonly close: () => Promise<void>;
 };
 

@@ -108,6 +108,21 @@ function indexedTerms(path: string, key: Buffer, term: string): { fts: number; s
   }
 }
 
+/** How many segments each full-text table of the file is in. */
+function segments(path: string, key: Buffer): { fts: number; short: number } {
+  const db = new Database(path, { readonly: true });
+  try {
+    db.pragma(`cipher = 'sqlcipher'`);
+    db.pragma('legacy = 4');
+    db.pragma(`key = "x'${key.toString('hex')}'"`);
+    const count = (table: string) =>
+      db.prepare(`SELECT count(DISTINCT segid) FROM ${table}_idx`).pluck().get() as number;
+    return { fts: count('fts'), short: count('short') };
+  } finally {
+    db.close();
+  }
+}
+
 /**
  * An index as an earlier release wrote it: schema 1 (the first, prefix indexes of 2 and 3 letters
  * only), 2 (prefix indexes of 2 to 5 letters, no index of the short fields of their own) or 3
@@ -191,6 +206,54 @@ describe('the search index', () => {
     await opened.index.upsert([source('extra', { summary: 'Cobalt cobalt' })]);
     await opened.index.upsert([source('cobalt-title', { title: 'Cobalt' })]);
     expect(await ids(opened, 'cobalt ')).toEqual(['cobalt-title', 'extra']);
+  });
+
+  it('merges its pieces into one once writes pause, and leaves a small change a piece of its own', async () => {
+    const opened = await openIndex();
+    // Sixty transactions of five, as a first sync writes: pieces on several levels.
+    for (let batch = 0; batch < 60; batch++) {
+      await opened.index.upsert(
+        Array.from({ length: 5 }, (_, i) =>
+          source(`b${batch}-${i}`, {
+            title: `Cobalt ${batch} ${i}`,
+            bodyHtml: `<p>Lithium batch${batch} item${i}</p>`,
+          }),
+        ),
+      );
+    }
+    const before = segments(opened.path, opened.key);
+    expect(before.fts).toBeGreaterThan(1);
+    expect(before.short).toBeGreaterThan(1);
+    const answer = async () =>
+      (await opened.index.query({ query: parseQuery('lithium '), limit: 400 })).hits.map(
+        (hit) => hit.id,
+      );
+    const found = await answer();
+    expect(found).toHaveLength(300);
+    await opened.index.tidy();
+    expect(segments(opened.path, opened.key)).toEqual({ fts: 1, short: 1 });
+    expect(await answer()).toEqual(found);
+    expect(await ids(opened, 'batch17 ')).toHaveLength(5);
+    // One more briefing: a small piece beside the large one, which stays as it is.
+    await opened.index.upsert([source('late', { bodyHtml: '<p>Lithium late</p>' })]);
+    await opened.index.tidy();
+    expect(segments(opened.path, opened.key)).toEqual({ fts: 2, short: 2 });
+    expect(await ids(opened, 'late ')).toEqual(['late']);
+    // Removals too leave the merged index's words: the removed briefing is not found.
+    await opened.index.remove(['b3-1']);
+    expect(await ids(opened, 'batch3 ')).toHaveLength(4);
+  });
+
+  it('merges by itself once writes have paused for two seconds', async () => {
+    const opened = await openIndex();
+    for (let batch = 0; batch < 20; batch++) {
+      await opened.index.upsert([source(`a${batch}`), source(`b${batch}`)]);
+    }
+    expect(segments(opened.path, opened.key).fts).toBeGreaterThan(1);
+    await expect
+      .poll(() => segments(opened.path, opened.key), { timeout: 15_000, interval: 250 })
+      .toEqual({ fts: 1, short: 1 });
+    expect(await ids(opened, 'briefing a7 ')).toEqual(['a7']);
   });
 
   it('finds the beginning of a word being typed, phrases only in order, and typos', async () => {

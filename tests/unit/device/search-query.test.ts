@@ -226,6 +226,36 @@ describe('snippets and highlight boundaries', () => {
     ]);
   });
 
+  it('marks plain ASCII text exactly as the Unicode rules do (its fast path)', () => {
+    // A seeded generator: the same 2,000 texts every run.
+    let seed = 7;
+    const next = (n: number) => {
+      seed = (seed * 1664525 + 1013904223) >>> 0;
+      return seed % n;
+    };
+    const words = ['ore', 'Ore', 'ores', 'mine', 'MINER', 'miners', 'a', 'b2', '2b', 'x'];
+    const between = [' ', ', ', '-', '.\n', '  ', "'", '_'];
+    const lower = (w: string) => w.toLowerCase();
+    for (let round = 0; round < 2_000; round++) {
+      const length = next(12);
+      let text = next(2) ? between[next(between.length)]! : '';
+      for (let i = 0; i < length; i++) {
+        text += words[next(words.length)]! + between[next(between.length)]!;
+      }
+      const highlight = {
+        terms: Array.from({ length: next(3) }, () => ({
+          text: lower(words[next(words.length)]!).slice(0, 1 + next(5)),
+          prefix: next(2) === 1,
+        })),
+        phrases: Array.from({ length: next(2) }, () =>
+          Array.from({ length: 1 + next(3) }, () => lower(words[next(words.length)]!)),
+        ),
+      };
+      // A dash that is not ASCII sends the same text down the Unicode path; it is no word.
+      expect(findMatches(text, highlight)).toEqual(findMatches(`${text}\u2014`, highlight));
+    }
+  });
+
   it('counts offsets in the original text when a word has combining marks', () => {
     const text = 'cafe\u0301 and cafe';
     expect(searchWords(text)).toEqual(['cafe', 'and', 'cafe']);
