@@ -31,7 +31,7 @@ const tidyNow = (): Promise<void> =>
   (tidying ??= new Promise<void>((resolve) => {
     const opened = index;
     const step = (): void => {
-      let more = false;
+      let more: boolean;
       try {
         more = opened !== null && index === opened && opened.tidy();
       } catch {
