@@ -129,25 +129,24 @@ function asciiMatches(text: string, highlight: SearchHighlight) {
   const wordIs = (i: number, word: string): boolean =>
     (ends[i] as number) - (starts[i] as number) === word.length &&
     lower.startsWith(word, starts[i]);
+  // Plain loops, no callback per word: this runs for every title and snippet of every keystroke.
   const ranges: { start: number; end: number }[] = [];
   for (let i = 0; i < starts.length; i++) {
     let end = -1;
-    for (const phrase of phrases) {
+    for (let p = 0; p < phrases.length; p++) {
+      const phrase = phrases[p] as readonly string[];
       if (i + phrase.length > starts.length) continue;
-      if (phrase.every((word, k) => wordIs(i + k, word))) {
-        end = Math.max(end, ends[i + phrase.length - 1] as number);
-      }
+      let k = 0;
+      while (k < phrase.length && wordIs(i + k, phrase[k] as string)) k++;
+      if (k === phrase.length) end = Math.max(end, ends[i + phrase.length - 1] as number);
     }
-    if (
-      end < 0 &&
-      (exact.some((word) => wordIs(i, word)) ||
-        prefixes.some(
-          (p) =>
-            lower.startsWith(p, starts[i]) &&
-            p.length <= (ends[i] as number) - (starts[i] as number),
-        ))
-    ) {
-      end = ends[i] as number;
+    const length = (ends[i] as number) - (starts[i] as number);
+    for (let t = 0; end < 0 && t < exact.length; t++) {
+      if (wordIs(i, exact[t] as string)) end = ends[i] as number;
+    }
+    for (let t = 0; end < 0 && t < prefixes.length; t++) {
+      const prefix = prefixes[t] as string;
+      if (prefix.length <= length && lower.startsWith(prefix, starts[i])) end = ends[i] as number;
     }
     if (end >= 0) addRange(ranges, starts[i] as number, end);
   }

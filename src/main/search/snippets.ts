@@ -8,7 +8,7 @@
 // reads every column of a row to the end. Here a column is read only up to its first match.
 import type { SnippetSegment } from '../../shared/search.js';
 import type { SearchHighlight } from '../../shared/search-words.js';
-import { findMatches, normalizeWord } from '../../shared/search-words.js';
+import { findMatches, isAsciiWordCode, normalizeWord } from '../../shared/search-words.js';
 
 /** Words a snippet shows. */
 export const SNIPPET_WORDS = 14;
@@ -22,21 +22,41 @@ const LEAD_CHARS = 160;
 // eslint-disable-next-line no-control-regex
 const ASCII = /^[\u0000-\u007f]*$/;
 
-type Span = { readonly word: string; readonly start: number; readonly end: number };
+/**
+ * The words of a text from `from` on, one at a time, read only as far as asked: `next()` moves
+ * to the next word (false at the end), `start` and `end` are where it stands. Plain ASCII is
+ * read by its character codes, without a string or an object per word (snippets are made for
+ * every result of every keystroke); other text by the Unicode word pattern.
+ */
+type WordReader = { start: number; end: number; next: () => boolean };
 
-/** normalizeWord, without its Unicode work for the plain ASCII words most text is made of. */
-function normalize(word: string): string {
-  return ASCII.test(word) ? word.toLowerCase() : normalizeWord(word);
-}
-
-/** The words of a text from `from` on, read lazily: a caller that stops early never reads the rest. */
-function* spans(text: string, from = 0): Generator<Span> {
+function wordReader(text: string, from: number, ascii: boolean): WordReader {
+  const reader: WordReader = { start: 0, end: 0, next: () => false };
+  if (ascii) {
+    let at = from;
+    reader.next = () => {
+      while (at < text.length && !isAsciiWordCode(text.charCodeAt(at))) at++;
+      if (at >= text.length) return false;
+      reader.start = at;
+      while (at < text.length && isAsciiWordCode(text.charCodeAt(at))) at++;
+      reader.end = at;
+      return true;
+    };
+    return reader;
+  }
   const word = new RegExp(WORD);
   word.lastIndex = from;
-  for (let match = word.exec(text); match; match = word.exec(text)) {
-    const word = normalize(match[0]);
-    if (word !== '') yield { word, start: match.index, end: match.index + match[0].length };
-  }
+  reader.next = () => {
+    for (let match = word.exec(text); match; match = word.exec(text)) {
+      // A run of combining marks alone normalises to nothing: not a word.
+      if (normalizeWord(match[0]) === '') continue;
+      reader.start = match.index;
+      reader.end = match.index + match[0].length;
+      return true;
+    }
+    return false;
+  };
+  return reader;
 }
 
 function segmentsOf(text: string, highlight: SearchHighlight): SnippetSegment[] {
@@ -69,16 +89,33 @@ export function snippet(
   const exact = new Set(highlight.terms.filter((t) => !t.prefix).map((t) => t.text));
   const prefixes = highlight.terms.filter((t) => t.prefix && t.text !== '').map((t) => t.text);
   const phraseStarts = new Set(highlight.phrases.map((p) => p[0]).filter((w) => w !== undefined));
-  const matches = (word: string): boolean =>
-    exact.has(word) || phraseStarts.has(word) || prefixes.some((p) => word.startsWith(p));
-
-  // In plain ASCII text (most of it), the first match is found by position and only the words
-  // around it are read; other text is read word by word.
-  const firstAt = ASCII.test(text)
-    ? firstMatchAt(text.toLowerCase(), exact, prefixes, phraseStarts)
-    : 0;
-  if (firstAt < 0) return options.orStart ? snippetFrom(text, highlight, 0, () => true) : null;
-  return snippetFrom(text, highlight, Math.max(0, firstAt - LEAD_CHARS), matches, options);
+  const ascii = ASCII.test(text);
+  // A word matches as itself, as the first word of a phrase, or (a prefix) by its beginning.
+  // In plain ASCII text, compared in place in one lower-cased copy; in other text, normalised.
+  let matchesAt: (start: number, end: number) => boolean;
+  let firstAt = 0;
+  if (ascii) {
+    const lower = text.toLowerCase();
+    const whole = [...exact, ...phraseStarts];
+    matchesAt = (start, end) => {
+      for (const w of whole)
+        if (w.length === end - start && lower.startsWith(w, start)) return true;
+      for (const p of prefixes)
+        if (p.length <= end - start && lower.startsWith(p, start)) return true;
+      return false;
+    };
+    // The first match is found by position, and only the words around it are read.
+    firstAt = firstMatchAt(lower, exact, prefixes, phraseStarts);
+  } else {
+    matchesAt = (start, end) => {
+      const word = normalizeWord(text.slice(start, end));
+      return exact.has(word) || phraseStarts.has(word) || prefixes.some((p) => word.startsWith(p));
+    };
+  }
+  if (firstAt < 0) {
+    return options.orStart ? snippetFrom(text, ascii, highlight, 0, () => true) : null;
+  }
+  return snippetFrom(text, ascii, highlight, Math.max(0, firstAt - LEAD_CHARS), matchesAt, options);
 }
 
 /** Where the first word that is one of `words` or begins with one of `prefixes` starts, or -1. */
@@ -110,60 +147,76 @@ function firstMatchAt(
 
 function snippetFrom(
   text: string,
+  ascii: boolean,
   highlight: SearchHighlight,
   from: number,
-  matches: (word: string) => boolean,
+  matchesAt: (start: number, end: number) => boolean,
   options: { readonly orStart?: boolean } = {},
 ): SnippetSegment[] | null {
   // The words seen before the first match: a few of them lead into it, and when the text ends
-  // soon after it, as many as fill the window (a short text is shown whole).
-  const before: Span[] = [];
-  let window: Span[] = [];
+  // soon after it, as many as fill the window (a short text is shown whole). Words are kept as
+  // where they start and end, in pairs of arrays.
+  const before = { starts: [] as number[], ends: [] as number[] };
+  let window = { starts: [] as number[], ends: [] as number[] };
   let more = false;
   // Started inside a word: that word is not one to show.
   const partial = from > 0 && WORD_CHAR.test(text[from - 1] as string);
-  for (const span of spans(text, from)) {
-    if (partial && span.start === from) continue;
-    if (window.length === 0) {
-      if (!matches(span.word)) {
-        before.push(span);
-        if (before.length >= SNIPPET_WORDS) before.shift();
+  const words = wordReader(text, from, ascii);
+  while (words.next()) {
+    const { start, end } = words;
+    if (partial && start === from) continue;
+    if (window.starts.length === 0) {
+      if (!matchesAt(start, end)) {
+        before.starts.push(start);
+        before.ends.push(end);
+        if (before.starts.length >= SNIPPET_WORDS) {
+          before.starts.shift();
+          before.ends.shift();
+        }
         continue;
       }
-      window = [...before.splice(Math.max(0, before.length - LEAD_WORDS)), span];
+      const lead = Math.max(0, before.starts.length - LEAD_WORDS);
+      window = {
+        starts: [...before.starts.splice(lead), start],
+        ends: [...before.ends.splice(lead), end],
+      };
       continue;
     }
-    if (window.length >= SNIPPET_WORDS) {
+    if (window.starts.length >= SNIPPET_WORDS) {
       more = true;
       break;
     }
-    window.push(span);
+    window.starts.push(start);
+    window.ends.push(end);
   }
-  if (window.length > 0 && !more) {
-    window = [
-      ...before.slice(Math.max(0, before.length - (SNIPPET_WORDS - window.length))),
-      ...window,
-    ];
+  if (window.starts.length > 0 && !more) {
+    const from = Math.max(0, before.starts.length - (SNIPPET_WORDS - window.starts.length));
+    window = {
+      starts: [...before.starts.slice(from), ...window.starts],
+      ends: [...before.ends.slice(from), ...window.ends],
+    };
   }
-  if (window.length === 0) {
+  if (window.starts.length === 0) {
     if (!options.orStart) return null;
     // Nothing matched: the first words, as read.
-    for (const span of spans(text)) {
-      if (window.length >= SNIPPET_WORDS) {
+    const first = wordReader(text, 0, ascii);
+    while (first.next()) {
+      if (window.starts.length >= SNIPPET_WORDS) {
         more = true;
         break;
       }
-      window.push(span);
+      window.starts.push(first.start);
+      window.ends.push(first.end);
     }
-    if (window.length === 0) return text === '' ? [] : [{ text, match: false }];
+    if (window.starts.length === 0) return text === '' ? [] : [{ text, match: false }];
   }
-  const first = window[0] as Span;
-  const last = window[window.length - 1] as Span;
+  const first = window.starts[0] as number;
+  const last = window.ends[window.ends.length - 1] as number;
   // From the text's very start when the window begins at its first word, to its very end when
   // it ends at its last: nothing is cut that was not left out.
-  const fromStart = !/[\p{L}\p{N}]/u.test(text.slice(0, first.start));
+  const fromStart = !/[\p{L}\p{N}]/u.test(text.slice(0, first));
   const segments = segmentsOf(
-    text.slice(fromStart ? 0 : first.start, more ? last.end : text.length),
+    text.slice(fromStart ? 0 : first, more ? last : text.length),
     highlight,
   );
   if (!fromStart) segments.unshift({ text: ELLIPSIS, match: false });

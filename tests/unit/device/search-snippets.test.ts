@@ -55,6 +55,39 @@ describe('search snippets', () => {
     expect(text(snippet(words(30), terms('cobalt'), { orStart: true }))).toBe(`${words(14)}…`);
   });
 
+  it('makes the same snippet of plain ASCII text as the Unicode rules do (its fast path)', () => {
+    let seed = 11;
+    const next = (n: number) => {
+      seed = (seed * 1664525 + 1013904223) >>> 0;
+      return seed % n;
+    };
+    const vocabulary = ['ore', 'Ore', 'ores', 'mine', 'MINER', 'a', 'b2', 'tin', 'x'];
+    const between = [' ', ', ', '-', '.\n', '  '];
+    // A dash that is not ASCII before the text sends it down the Unicode path; it is no word,
+    // and shows only where the snippet starts at the text's start.
+    const unicode = (source: string, highlight: SearchHighlight, orStart: boolean) => {
+      const shown = text(snippet(`\u2014${source}`, highlight, { orStart }));
+      return shown.startsWith('\u2014') ? shown.slice(1) : shown;
+    };
+    for (let round = 0; round < 2_000; round++) {
+      let source = '';
+      for (let i = 0, n = next(60); i < n; i++) {
+        source += vocabulary[next(vocabulary.length)]! + between[next(between.length)]!;
+      }
+      const highlight: SearchHighlight = {
+        terms: Array.from({ length: 1 + next(2) }, () => {
+          const word = vocabulary[next(vocabulary.length)]!.toLowerCase();
+          return { text: word.slice(0, 1 + next(4)), prefix: next(2) === 1 };
+        }),
+        phrases: next(3) === 0 ? [['ore', 'mine']] : [],
+      };
+      const orStart = next(2) === 1;
+      expect(text(snippet(source, highlight, { orStart }))).toBe(
+        unicode(source, highlight, orStart),
+      );
+    }
+  });
+
   it('never starts inside a word, and keeps markup as text', () => {
     // The match is found by position and the words before it read from a little earlier,
     // which here falls inside a word: that word is left out, not shown cut.
