@@ -106,6 +106,30 @@ export function isAsciiWordCode(code: number): boolean {
   return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
 }
 
+/** A reader of words: `next()` moves to the next one (false at the end), which stands at [start, end). */
+export type WordReader = { start: number; end: number; next: () => boolean };
+
+/**
+ * The words of ASCII text from `from` on, read by their character codes only as far as asked,
+ * without a string or an object per word.
+ */
+export function asciiWords(text: string, from: number): WordReader {
+  let at = from;
+  const reader: WordReader = {
+    start: 0,
+    end: 0,
+    next: () => {
+      while (at < text.length && !isAsciiWordCode(text.charCodeAt(at))) at++;
+      if (at >= text.length) return false;
+      reader.start = at;
+      while (at < text.length && isAsciiWordCode(text.charCodeAt(at))) at++;
+      reader.end = at;
+      return true;
+    },
+  };
+  return reader;
+}
+
 /**
  * The same answer as unicodeMatches for ASCII text (where normalising a word is lower-casing
  * it), without a string or an object per word: the words are compared in place in one
@@ -116,15 +140,9 @@ function asciiMatches(text: string, highlight: SearchHighlight) {
   const { exact, prefixes, phrases } = parts(highlight);
   const starts: number[] = [];
   const ends: number[] = [];
-  for (let at = 0; at < lower.length;) {
-    if (!isAsciiWordCode(lower.charCodeAt(at))) {
-      at++;
-      continue;
-    }
-    const start = at;
-    while (at < lower.length && isAsciiWordCode(lower.charCodeAt(at))) at++;
-    starts.push(start);
-    ends.push(at);
+  for (const words = asciiWords(lower, 0); words.next();) {
+    starts.push(words.start);
+    ends.push(words.end);
   }
   const wordIs = (i: number, word: string): boolean =>
     (ends[i] as number) - (starts[i] as number) === word.length &&

@@ -8,7 +8,8 @@
 // reads every column of a row to the end. Here a column is read only up to its first match.
 import type { SnippetSegment } from '../../shared/search.js';
 import type { SearchHighlight } from '../../shared/search-words.js';
-import { findMatches, isAsciiWordCode, normalizeWord } from '../../shared/search-words.js';
+import type { WordReader } from '../../shared/search-words.js';
+import { asciiWords, findMatches, normalizeWord } from '../../shared/search-words.js';
 
 /** Words a snippet shows. */
 export const SNIPPET_WORDS = 14;
@@ -23,27 +24,13 @@ const LEAD_CHARS = 160;
 const ASCII = /^[\u0000-\u007f]*$/;
 
 /**
- * The words of a text from `from` on, one at a time, read only as far as asked: `next()` moves
- * to the next word (false at the end), `start` and `end` are where it stands. Plain ASCII is
- * read by its character codes, without a string or an object per word (snippets are made for
- * every result of every keystroke); other text by the Unicode word pattern.
+ * The words of a text from `from` on, one at a time, read only as far as asked: plain ASCII by
+ * its character codes (shared/search-words.ts: snippets are made for every result of every
+ * keystroke), other text by the Unicode word pattern.
  */
-type WordReader = { start: number; end: number; next: () => boolean };
-
 function wordReader(text: string, from: number, ascii: boolean): WordReader {
+  if (ascii) return asciiWords(text, from);
   const reader: WordReader = { start: 0, end: 0, next: () => false };
-  if (ascii) {
-    let at = from;
-    reader.next = () => {
-      while (at < text.length && !isAsciiWordCode(text.charCodeAt(at))) at++;
-      if (at >= text.length) return false;
-      reader.start = at;
-      while (at < text.length && isAsciiWordCode(text.charCodeAt(at))) at++;
-      reader.end = at;
-      return true;
-    };
-    return reader;
-  }
   const word = new RegExp(WORD);
   word.lastIndex = from;
   reader.next = () => {
