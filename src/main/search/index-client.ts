@@ -1,4 +1,6 @@
-// The SearchIndex port over the index's own thread (index-worker.ts). Opening it proves the
+// The SearchIndex port over the index's own thread (index-worker.ts), which writes the file and
+// answers queries while it writes; once writes pause, queries are answered in the calling
+// thread by a reading connection of its own (index-reader.sqlite.ts). Opening it proves the
 // key: an index that does not open with it, or is damaged, is derived data, so it is deleted
 // and started afresh (the search service then fills it from the store).
 import type { Logger } from '../logging/logger.js';
@@ -8,6 +10,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ThreadCallError, ThreadGoneError } from '../threads/channel.js';
 import { startWorker } from '../threads/workers.js';
+import { openIndexReader, type IndexReader } from './index-reader.sqlite.js';
 
 export type OpenedSearchIndex = {
   readonly index: SearchIndex;
@@ -15,6 +18,10 @@ export type OpenedSearchIndex = {
   readonly rebuilt: boolean;
   /** Called when the index's thread ends on its own. */
   readonly onStopped: (listener: () => void) => void;
+  /** Queries answered so far in the calling thread, and by the index's thread. */
+  readonly answered: () => { readonly here: number; readonly byIndexThread: number };
+  /** Whether the next query would be answered in the calling thread. */
+  readonly answersHere: () => boolean;
 };
 
 const asIndexError = (error: unknown): unknown => {
@@ -38,8 +45,11 @@ export async function openSearchIndex(options: {
 }): Promise<OpenedSearchIndex> {
   const worker = startWorker('index-worker', { here: dirname(fileURLToPath(import.meta.url)) });
   let closing = false;
+  let reader: IndexReader | null = null;
   const stoppedListeners: (() => void)[] = [];
   worker.onExit(() => {
+    // The index is the thread's: without it, search stops here too until it is reopened.
+    reader?.close();
     if (!closing) for (const listener of stoppedListeners) listener();
   });
   const call = async <T>(method: string, args?: unknown): Promise<T> => {
@@ -68,14 +78,40 @@ export async function openSearchIndex(options: {
     await call('open', { path: options.path, key: keyCopy(), fresh: true });
   }
 
+  try {
+    reader = openIndexReader({ path: options.path, key: options.key });
+  } catch (error) {
+    options.logger.warn('search answers from its own thread only: no reading connection', {
+      code: (error as { code?: unknown }).code ?? 'unknown',
+    });
+  }
+
   let sentReadVersions: ReadonlyMap<string, number> | null = null;
+  const answered = { here: 0, byIndexThread: 0 };
+  // A query asked after a write is answered after it, as the index's thread takes its calls in
+  // turn: while one is under way, queries go there too.
+  let writing = 0;
+  const write = async <T>(method: string, args?: unknown): Promise<T> => {
+    writing++;
+    try {
+      return await call<T>(method, args);
+    } finally {
+      writing--;
+    }
+  };
   const index: SearchIndex = {
-    upsert: (sources: readonly BriefingSource[]) => call('upsert', sources),
-    remove: (ids) => call('remove', ids),
-    setNotes: (id, text) => call('setNotes', { id, text }),
+    upsert: (sources: readonly BriefingSource[]) => write('upsert', sources),
+    remove: (ids) => write('remove', ids),
+    setNotes: (id, text) => write('setNotes', { id, text }),
     revisions: async () => new Map(await call<[string, string][]>('revisions')),
     attachmentKeys: async (ids) => new Map(await call<[string, string][]>('attachmentKeys', ids)),
     query: (query: IndexQuery) => {
+      const here = writing === 0 ? reader?.query(query) : null;
+      if (here) {
+        answered.here++;
+        return Promise.resolve(here);
+      }
+      answered.byIndexThread++;
       // What the reader has read goes to the index's thread once per version of it: the search
       // service keeps one map until the reader's returns change, and copying thousands of
       // entries into the thread on every keystroke cost more than the query.
@@ -86,10 +122,11 @@ export async function openSearchIndex(options: {
       if (query.readVersions) sentReadVersions = query.readVersions;
       return call<IndexAnswer>('query', query);
     },
-    tidy: () => call('tidy'),
+    tidy: () => write('tidy'),
     close: async () => {
       if (closing) return;
       closing = true;
+      reader?.close();
       try {
         await worker.channel.call('close');
       } finally {
@@ -97,5 +134,11 @@ export async function openSearchIndex(options: {
       }
     },
   };
-  return { index, rebuilt, onStopped: (listener) => stoppedListeners.push(listener) };
+  return {
+    index,
+    rebuilt,
+    onStopped: (listener) => stoppedListeners.push(listener),
+    answered: () => ({ ...answered }),
+    answersHere: () => writing === 0 && reader !== null && reader.current(),
+  };
 }

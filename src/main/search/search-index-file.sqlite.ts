@@ -110,15 +110,33 @@ const SCHEMA = `
   ${SHORT_TABLE}
 `;
 
+/** The cipher and the key, before any other statement. */
+function useKey(db: Db, key: Buffer): void {
+  db.pragma(`cipher = 'sqlcipher'`);
+  db.pragma('legacy = 4');
+  // A raw 256-bit key (no passphrase derivation): it is already random, from the data key.
+  db.pragma(`key = "x'${key.toString('hex')}'"`);
+}
+
+/** What a damaged file or a wrong key raises, as the index's own error; others unchanged. */
+function openFailure(error: unknown): unknown {
+  if (error instanceof SearchIndexError || !isUnreadable(error)) return error;
+  return new SearchIndexError(
+    SEARCH_ERROR_CODES.unreadable,
+    'The search index does not open with this person’s key, or is damaged.',
+    { cause: error },
+  );
+}
+
+/** The temporary view of the index's words, which typo correction reads (typo-expansions). */
+const VOCAB = `CREATE VIRTUAL TABLE IF NOT EXISTS temp.vocab USING fts5vocab(main, fts, 'row')`;
+
 /** Opens the database with the key; the first statement proves the key (or fails). */
 export function openDatabase(path: string, key: Buffer): Db {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const db = new Database(path);
   try {
-    db.pragma(`cipher = 'sqlcipher'`);
-    db.pragma('legacy = 4');
-    // A raw 256-bit key (no passphrase derivation): it is already random, from the data key.
-    db.pragma(`key = "x'${key.toString('hex')}'"`);
+    useKey(db, key);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     // Freed space is zeroed, and nothing is ever written to a temporary file.
@@ -141,19 +159,34 @@ export function openDatabase(path: string, key: Buffer): Db {
     // updated by its SOR is indexed again without losing them, and notes may come before the
     // briefing is indexed. Created on open, so an index written before notes existed gains it.
     db.exec('CREATE TABLE IF NOT EXISTS notes (id TEXT PRIMARY KEY, text TEXT NOT NULL)');
-    db.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS temp.vocab USING fts5vocab(main, fts, 'row')`);
+    db.exec(VOCAB);
     return db;
   } catch (error) {
     db.close();
-    if (error instanceof SearchIndexError) throw error;
-    if (isUnreadable(error)) {
-      throw new SearchIndexError(
-        SEARCH_ERROR_CODES.unreadable,
-        'The search index does not open with this person’s key, or is damaged.',
-        { cause: error },
-      );
+    throw openFailure(error);
+  }
+}
+
+/**
+ * A second connection to an index its writer (openDatabase, in the index's thread) has opened:
+ * reads only (`query_only`: a statement that would write fails), never making or upgrading the
+ * schema, and refusing a file of another schema.
+ */
+export function openReadingDatabase(path: string, key: Buffer): Db {
+  const db = new Database(path, { fileMustExist: true });
+  try {
+    useKey(db, key);
+    db.pragma('temp_store = MEMORY');
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version !== SCHEMA_VERSION) {
+      throw new Error(`the search index has schema ${version}, not ${SCHEMA_VERSION}`);
     }
-    throw error;
+    db.exec(VOCAB);
+    db.pragma('query_only = ON');
+    return db;
+  } catch (error) {
+    db.close();
+    throw openFailure(error);
   }
 }
 
