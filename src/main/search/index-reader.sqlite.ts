@@ -26,7 +26,10 @@ export const READER_QUIET_MS = 500;
 export type IndexReader = {
   /** The answer, or null when this reader cannot give it now: the index's thread answers. */
   readonly query: (query: IndexQuery) => IndexAnswer | null;
-  /** Whether the next query would be answered here (the metadata is current). */
+  /**
+   * Whether the next query would be answered here (the metadata is current). When it is not,
+   * it is loaded again once the file is quiet.
+   */
   readonly current: () => boolean;
   readonly close: () => void;
 };
@@ -122,7 +125,12 @@ export function openIndexReader(options: {
         using = null;
       }
     },
-    current: () => !closed && loaded !== null && version() === loaded.version,
+    current: () => {
+      if (closed) return false;
+      if (loaded && version() === loaded.version) return true;
+      stale();
+      return false;
+    },
     close: () => {
       if (closed) return;
       closed = true;
