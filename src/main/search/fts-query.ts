@@ -65,6 +65,8 @@ export function titleMatch(
 
 /** What the filters look at in one indexed briefing. */
 export type FilterFacts = {
+  /** Its row in the index. */
+  readonly rowid: number;
   readonly id: string;
   readonly classification: string;
   readonly priority: string;
@@ -78,9 +80,19 @@ export type FilterFacts = {
 export type FilterContext = {
   /** Whether the reader's own notes on a briefing hold any text. */
   readonly hasNotes: (id: string) => boolean;
-  /** The newest version of each briefing the reader has read; without it, `unread` is ignored. */
-  readonly readVersions?: ReadonlyMap<string, number> | undefined;
+  /** Whether the reader has read the briefing (readTest); without it, `unread` is ignored. */
+  readonly isRead?: ((briefing: FilterFacts) => boolean) | undefined;
 };
+
+/**
+ * Read means this version, or a later one, was read: `readVersions` holds the newest version of
+ * each briefing the reader has read.
+ */
+export function readTest(
+  readVersions: ReadonlyMap<string, number>,
+): (briefing: FilterFacts) => boolean {
+  return (b) => (readVersions.get(b.id) ?? -Infinity) >= b.sourceVersion;
+}
 
 /** Midnight UTC at the start of a day given as YYYY-MM-DD, in milliseconds. */
 const dayStart = (day: string): number => Date.parse(`${day}T00:00:00.000Z`);
@@ -119,11 +131,10 @@ export function filterTest(
     const wanted = filters.hasNotes;
     tests.push((b) => context.hasNotes(b.id) === wanted);
   }
-  const read = context.readVersions;
-  if (filters.unread !== undefined && read) {
+  const isRead = context.isRead;
+  if (filters.unread !== undefined && isRead) {
     const wanted = filters.unread;
-    // Read means this version, or a later one, was read.
-    tests.push((b) => !((read.get(b.id) ?? -Infinity) >= b.sourceVersion) === wanted);
+    tests.push((b) => !isRead(b) === wanted);
   }
   if (tests.length === 0) return null;
   return (b) => tests.every((test) => test(b));

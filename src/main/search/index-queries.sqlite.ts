@@ -123,7 +123,10 @@ export function queryAnswerer(
     const known = metadata();
     const test = filterTest(parsed.filters, {
       hasNotes: (id) => known.hasNotes(id),
-      readVersions,
+      isRead:
+        readVersions && parsed.filters.unread !== undefined
+          ? known.readTest(readVersions)
+          : undefined,
     });
     /** A briefing's place in the order, if the filters keep it (one lookup either way). */
     const kept = (rowid: number): Ranked | undefined => {

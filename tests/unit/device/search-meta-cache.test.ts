@@ -111,4 +111,40 @@ describe('the cache', () => {
     expect(cache.hasNotes('briefing:3')).toBe(true);
     expect(reads).toEqual([2]);
   });
+  it('tells read from unread by row, as the read versions say, through every change', () => {
+    const rows = [1, 2, 3].map((rowid) => entry(rowid, day(rowid)));
+    const cache = new MetaCache(rows, file(rows).source);
+    const briefing3 = (sourceVersion: number): MetaEntry => ({
+      ...entry(3, day(3)),
+      sourceVersion,
+    });
+    const versions = new Map([
+      ['briefing:1', 1],
+      ['briefing:3', 1],
+    ]);
+    const isRead = cache.readTest(versions);
+    expect([1, 2, 3].map((rowid) => isRead(cache.factsOf(rowid)!))).toEqual([true, false, true]);
+    // A new version of a briefing read before is unread again; a new briefing is unread.
+    cache.set(briefing3(2));
+    cache.set(entry(9, day(9)));
+    const after = cache.readTest(versions);
+    expect([1, 2, 3, 9].map((rowid) => after(cache.factsOf(rowid)!))).toEqual([
+      true,
+      false,
+      false,
+      false,
+    ]);
+    // Reading more comes as a new map.
+    const more = cache.readTest(new Map([...versions, ['briefing:3', 2], ['briefing:9', 1]]));
+    expect([1, 2, 3, 9].map((rowid) => more(cache.factsOf(rowid)!))).toEqual([
+      true,
+      false,
+      true,
+      true,
+    ]);
+    cache.delete(1);
+    cache.set(entry(12, day(12)));
+    expect(cache.readTest(versions)(entry(1, day(1)))).toBe(false);
+    expect(cache.readTest(new Map([['briefing:12', 1]]))(cache.factsOf(12)!)).toBe(true);
+  });
 });

@@ -8,6 +8,7 @@ import {
   cleanText,
   editDistance,
   filterTest,
+  readTest,
   typoAllowance,
   type FilterFacts,
 } from '../../../src/main/search/fts-query.js';
@@ -121,6 +122,7 @@ describe('the FTS5 expression', () => {
 
   describe('filters, as a test of what the index knows of a briefing', () => {
     const briefing = (changes: Partial<FilterFacts> = {}): FilterFacts => ({
+      rowid: 1,
       id: 'briefing:A',
       classification: 'SECRET',
       priority: 'urgent',
@@ -180,8 +182,9 @@ describe('the FTS5 expression', () => {
         ['briefing:A', 2],
         ['briefing:B', 1],
       ]);
-      const unread = filterTest({ unread: true }, { ...noNotes, readVersions })!;
-      const read = filterTest({ unread: false }, { ...noNotes, readVersions })!;
+      const isRead = readTest(readVersions);
+      const unread = filterTest({ unread: true }, { ...noNotes, isRead })!;
+      const read = filterTest({ unread: false }, { ...noNotes, isRead })!;
       expect(unread(briefing())).toBe(false);
       expect(read(briefing())).toBe(true);
       // Version 2 came after the reader read version 1: unread again.
