@@ -167,6 +167,9 @@ export function openDatabase(path: string, key: Buffer): Db {
   }
 }
 
+/** The reading connection's page cache, in KiB. */
+const READER_CACHE_KB = 16_384;
+
 /**
  * A second connection to an index its writer (openDatabase, in the index's thread) has opened:
  * reads only (`query_only`: a statement that would write fails), never making or upgrading the
@@ -177,6 +180,10 @@ export function openReadingDatabase(path: string, key: Buffer): Db {
   try {
     useKey(db, key);
     db.pragma('temp_store = MEMORY');
+    // Pages kept decrypted between queries: the short fields' rows and index (a few MB at
+    // 10,000 briefings) stay, so a page of titles and summaries decrypts nothing (SQLite's
+    // default is 2 MB; memory is taken only as pages are read).
+    db.pragma(`cache_size = -${READER_CACHE_KB}`);
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version !== SCHEMA_VERSION) {
       throw new Error(`the search index has schema ${version}, not ${SCHEMA_VERSION}`);
