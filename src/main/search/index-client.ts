@@ -97,8 +97,6 @@ export async function openSearchIndex(options: {
       return await call<T>(method, args);
     } finally {
       writing--;
-      // The reader sees that the file changed, and loads what it holds again once it is quiet.
-      reader?.current();
     }
   };
   const index: SearchIndex = {

@@ -12,7 +12,9 @@
 // only when nothing was committed since the metadata was loaded, nor while it ran. Otherwise
 // (a sync under way, the index's pieces being merged) it is the index's thread's to answer, and
 // the metadata is loaded again, a slice per turn of the thread's loop, once the writes have
-// paused. A reader that fails at anything leaves the answer to the index's thread.
+// paused: loaded at the open, and after that only when a query (or `current`) finds it behind,
+// so a sync that nobody searches during costs this thread nothing. A reader that fails at
+// anything leaves the answer to the index's thread.
 import type Database from 'better-sqlite3-multiple-ciphers';
 import { loadMetaCache, queryAnswerer } from './index-queries.sqlite.js';
 import type { MetaCache } from './meta-cache.js';
