@@ -1,7 +1,8 @@
 // The search index on SQLite's full-text engine (FTS5), in a database file sealed page by page
 // with the person's key (SQLite3 Multiple Ciphers, SQLCipher's format: AES-256, an HMAC per
-// page). Synchronous, as better-sqlite3 is: it runs in the index's own worker thread
-// (index-worker.ts), never on the main thread.
+// page). Synchronous, as better-sqlite3 is: this, the file's writer, runs in the index's own
+// worker thread (index-worker.ts); once writes pause, queries are read by a second connection in
+// the thread that asks (index-reader.sqlite.ts: the workspace's thread, never the main thread).
 //
 // Why SQLite FTS5 (measured in tests/bench/search.bench.ts, figures in the README): it keeps the
 // index on disk as b-tree pages, so a change rewrites the pages it touches and not the whole
