@@ -47,12 +47,29 @@ export function loadMetaCache(statements: Statements): MetaCache {
   );
 }
 
-/** Answers queries over `db`, with the metadata `metadata` gives (loading it if need be). */
+/**
+ * Answers queries over `db`, with the metadata `metadata` gives (loading it if need be). With
+ * `typos: false`, a query that finds nothing is answered null instead of being tried again with
+ * the words its words may be typos of (a search of the vocabulary: tens of milliseconds).
+ */
 export function queryAnswerer(
   db: Database.Database,
   statements: Statements,
   metadata: () => MetaCache,
-): (asked: IndexQuery) => IndexAnswer {
+  options: { readonly typos: true },
+): (asked: IndexQuery) => IndexAnswer;
+export function queryAnswerer(
+  db: Database.Database,
+  statements: Statements,
+  metadata: () => MetaCache,
+  options: { readonly typos: false },
+): (asked: IndexQuery) => IndexAnswer | null;
+export function queryAnswerer(
+  db: Database.Database,
+  statements: Statements,
+  metadata: () => MetaCache,
+  options: { readonly typos: boolean },
+): (asked: IndexQuery) => IndexAnswer | null {
   // Queries are built from the query's shape (filters, page size): each shape is prepared once.
   const prepared = new Map<string, Database.Statement>();
   const cached = <R>(sql: string): Database.Statement<unknown[], R> => {
@@ -98,11 +115,12 @@ export function queryAnswerer(
     return page.flatMap((ranked) => rows.get(ranked.rowid) ?? []);
   };
 
-  const query = (asked: IndexQuery): IndexAnswer => {
+  const query = (asked: IndexQuery): IndexAnswer | null => {
     const answer = queryWith(asked, new Map());
     // Every word must match: a word the index lacks (a typo) leaves nothing found. Only then
     // are the index's words it may have meant looked for, and the query asked again with them.
     if (answer.total > 0 || asked.query.terms.length === 0) return answer;
+    if (!options.typos) return null;
     const expansions = new Map<string, string[]>();
     for (const term of asked.query.terms) {
       const alternatives = typoExpansions(statements, term.text, term.prefix);

@@ -26,7 +26,11 @@ import type { IndexAnswer, IndexQuery } from './types.js';
 export const READER_QUIET_MS = 500;
 
 export type IndexReader = {
-  /** The answer, or null when this reader cannot give it now: the index's thread answers. */
+  /**
+   * The answer, or null when this reader cannot give it now: the index's thread answers. A query
+   * that finds nothing is the index's thread's too: looking for what its words may be typos of
+   * searches the vocabulary (30 to 90 ms at 10,000 briefings), too long to hold this thread.
+   */
   readonly query: (query: IndexQuery) => IndexAnswer | null;
   /**
    * Whether the next query would be answered here (the metadata is current). When it is not,
@@ -101,7 +105,7 @@ export function openIndexReader(options: {
   };
 
   let using: MetaCache | null = null;
-  const answer = queryAnswerer(db, statements, () => using as MetaCache);
+  const answer = queryAnswerer(db, statements, () => using as MetaCache, { typos: false });
 
   const stale = (): null => {
     loaded = null;
@@ -120,7 +124,8 @@ export function openIndexReader(options: {
         using = loaded.cache;
         const result = answer(query);
         // A commit while the query ran: its statements may have seen two states of the file.
-        return version() === before ? result : stale();
+        if (version() !== before) return stale();
+        return result;
       } catch {
         return stale();
       } finally {

@@ -149,7 +149,7 @@ export function openSqliteSearchIndex(options: {
     }
   });
 
-  const query = queryAnswerer(db, statements, metadata);
+  const query = queryAnswerer(db, statements, metadata, { typos: true });
 
   return {
     upsert: keepingCache((briefings: readonly IndexedBriefing[]) => upsertAll(briefings)),
