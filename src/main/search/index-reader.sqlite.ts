@@ -45,9 +45,23 @@ export function openIndexReader(options: {
   readonly key: Buffer;
 }): IndexReader {
   const db: Database.Database = openReadingDatabase(options.path, options.key);
-  const statements = prepareStatements(db);
-  const dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
-  const version = (): number => dataVersion.get() as number;
+  let statements: ReturnType<typeof prepareStatements>;
+  let dataVersion: Database.Statement<[], number>;
+  try {
+    statements = prepareStatements(db);
+    dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  /** The file's version as this connection sees it; null when it cannot be read (stale). */
+  const version = (): number | null => {
+    try {
+      return dataVersion.get() as number;
+    } catch {
+      return null;
+    }
+  };
 
   /** The metadata and the file's version it was loaded at; null until loaded, or once stale. */
   let loaded: { readonly cache: MetaCache; readonly version: number } | null = null;
@@ -63,7 +77,7 @@ export function openIndexReader(options: {
       timer = null;
       if (closed) return;
       const now = version();
-      if (now !== seen) {
+      if (now === null || now !== seen) {
         seen = now;
         timer = setTimeout(check, READER_QUIET_MS).unref();
         return;
@@ -76,9 +90,9 @@ export function openIndexReader(options: {
   /** Reads the metadata a slice at a time; kept only if the file did not change meanwhile. */
   const load = (): void => {
     let cache: MetaCache;
-    let at: number;
+    const at = version();
     try {
-      at = version();
+      if (at === null) throw new Error('the file’s version could not be read');
       cache = loadMetaCache(statements);
     } catch {
       reloadWhenQuiet();
@@ -120,7 +134,7 @@ export function openIndexReader(options: {
       if (!loaded) return stale();
       try {
         const before = version();
-        if (before !== loaded.version) return stale();
+        if (before === null || before !== loaded.version) return stale();
         using = loaded.cache;
         const result = answer(query);
         // A commit while the query ran: its statements may have seen two states of the file.

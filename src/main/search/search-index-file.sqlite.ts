@@ -176,7 +176,9 @@ const READER_CACHE_KB = 16_384;
  * schema, and refusing a file of another schema.
  */
 export function openReadingDatabase(path: string, key: Buffer): Db {
-  const db = new Database(path, { fileMustExist: true });
+  // A lock it would wait for (the log being recovered) sends the query to the index's thread
+  // instead of holding the asking thread: a tenth of a second at most, not better-sqlite3's 5 s.
+  const db = new Database(path, { fileMustExist: true, timeout: 100 });
   try {
     useKey(db, key);
     db.pragma('temp_store = MEMORY');

@@ -151,17 +151,31 @@ export function openSqliteSearchIndex(options: {
 
   const query = queryAnswerer(db, statements, metadata, { typos: true });
 
+  /**
+   * Folds the write-ahead log into the file and empties it: it still holds pages as they were
+   * before a removal. A reading connection in the middle of a query (index-reader.sqlite.ts)
+   * holds the log for milliseconds; SQLite waits for it (the busy timeout), tried again a few
+   * times, and a log that cannot be emptied is an error, not a silent leftover.
+   */
+  const foldLog = (): void => {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+      if (result?.busy === 0) return;
+    }
+    throw new Error('the search index could not empty its log: a reader kept it busy');
+  };
+
   return {
     upsert: keepingCache((briefings: readonly IndexedBriefing[]) => upsertAll(briefings)),
     remove: (ids) => {
       keepingCache(removeAll)(ids);
       // The log still holds the pages as they were before the removal: fold it in and empty it.
-      db.pragma('wal_checkpoint(TRUNCATE)');
+      foldLog();
     },
     setNotes: (id, text) => {
       keepingCache(setNotes)(id, text);
       // Notes removed or shortened: their words leave the files too, as on removal.
-      db.pragma('wal_checkpoint(TRUNCATE)');
+      foldLog();
     },
     revisions: () => statements.revisions.all().map((row) => [row.id, row.rev]),
     attachmentKeys: (ids) =>
@@ -174,7 +188,7 @@ export function openSqliteSearchIndex(options: {
     tidy: () => {
       if (tidier.step()) return true;
       // Merged: the log still holds the pages as they were; fold it in and empty it.
-      db.pragma('wal_checkpoint(TRUNCATE)');
+      foldLog();
       return false;
     },
     close: () => {

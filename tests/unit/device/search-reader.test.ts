@@ -137,8 +137,9 @@ describe('the search index read in the asking thread', () => {
       () => writer.upsert([toIndexedBriefing(sources(1, 20)[0] as BriefingSource)]),
       () => writer.remove(['b0']),
       () => writer.setNotes('b3', 'cobalt'),
-      // A merge step changes no briefing, but the reader cannot tell: it waits too.
-      () => writer.tidy(),
+      // A merge step changes no briefing, but the reader cannot tell: it waits too. (Four writes
+      // left four pieces: the step has work to do.)
+      () => expect(writer.tidy()).toBe(true),
     ]) {
       write();
       expect(reader.current()).toBe(false);
@@ -149,6 +150,22 @@ describe('the search index read in the asking thread', () => {
       );
     }
     expect(reader.query(ask('', { hasNotes: true }))?.hits.map((hit) => hit.id)).toEqual(['b3']);
+
+    // A commit while a query runs: the map of what was read is consulted in the middle of the
+    // query, and this one makes the writer commit then. The answer may have seen two states.
+    const read = new Map([['b1', 2]]);
+    let wrote = false;
+    const lookUp = read.get.bind(read);
+    read.get = (id: string) => {
+      if (!wrote) {
+        wrote = true;
+        writer.upsert([toIndexedBriefing(sources(1, 30)[0] as BriefingSource)]);
+      }
+      return lookUp(id);
+    };
+    expect(reader.query(ask('', { unread: true }, { readVersions: read }))).toBeNull();
+    expect(wrote).toBe(true);
+    expect(reader.current()).toBe(false);
   });
 
   it('is refused a file it cannot read, and cannot write one it can', async () => {
