@@ -52,6 +52,26 @@ async function indexFile(): Promise<string> {
   return join(dir.path, 'search', 'index.db');
 }
 
+/**
+ * An index file written in this thread by the index's own code (as its thread writes it), with
+ * `count` briefings, and its key.
+ */
+async function writtenIndex(count: number) {
+  const path = await indexFile();
+  const key = randomBytes(32);
+  const writer = openSqliteSearchIndex({ path, key });
+  cleanups.push(() => writer.close());
+  writer.upsert(sources(count).map(toIndexedBriefing));
+  return { path, key, writer };
+}
+
+/** A reader of that file, closed after the test. */
+function readerOf(file: { readonly path: string; readonly key: Buffer }): IndexReader {
+  const reader = openIndexReader(file);
+  cleanups.push(() => reader.close());
+  return reader;
+}
+
 /** Waits (real time: the reader waits for the file to be quiet) until `ready` holds. */
 async function until(ready: () => boolean, what: string): Promise<void> {
   const start = Date.now();
@@ -69,14 +89,10 @@ const ask = (text: string, filters: SearchFilters = {}, more: Partial<IndexQuery
 
 describe('the search index read in the asking thread', () => {
   it('answers every kind of query exactly as the index’s own thread does', async () => {
-    const path = await indexFile();
-    const key = randomBytes(32);
-    const writer = openSqliteSearchIndex({ path, key });
-    cleanups.push(() => writer.close());
-    writer.upsert(sources(120).map(toIndexedBriefing));
+    const file = await writtenIndex(120);
+    const { writer } = file;
     writer.setNotes('b7', 'Ask the minister about cobalt quotas');
-    const reader: IndexReader = openIndexReader({ path, key });
-    cleanups.push(() => reader.close());
+    const reader = readerOf(file);
     expect(reader.query(ask('cobalt'))).toBeNull();
     await until(reader.current, 'current');
 
@@ -123,13 +139,9 @@ describe('the search index read in the asking thread', () => {
   });
 
   it('answers nothing from memory the file has moved past: the index’s thread answers until it has caught up', async () => {
-    const path = await indexFile();
-    const key = randomBytes(32);
-    const writer = openSqliteSearchIndex({ path, key });
-    cleanups.push(() => writer.close());
-    writer.upsert(sources(20).map(toIndexedBriefing));
-    const reader = openIndexReader({ path, key });
-    cleanups.push(() => reader.close());
+    const file = await writtenIndex(20);
+    const { writer } = file;
+    const reader = readerOf(file);
     await until(reader.current, 'current');
     expect(reader.query(ask('', { priorities: ['urgent'] }))?.total).toBe(7);
 
@@ -169,10 +181,7 @@ describe('the search index read in the asking thread', () => {
   });
 
   it('is refused a file it cannot read, and cannot write one it can', async () => {
-    const path = await indexFile();
-    const key = randomBytes(32);
-    const writer = openSqliteSearchIndex({ path, key });
-    cleanups.push(() => writer.close());
+    const { path, key } = await writtenIndex(0);
     expect(() => openIndexReader({ path, key: randomBytes(32) })).toThrow(
       expect.objectContaining({ code: SEARCH_ERROR_CODES.unreadable }),
     );
