@@ -45,11 +45,11 @@ export async function openSearchIndex(options: {
 }): Promise<OpenedSearchIndex> {
   const worker = startWorker('index-worker', { here: dirname(fileURLToPath(import.meta.url)) });
   let closing = false;
-  let reader: IndexReader | null = null;
+  let reading: IndexReader | null = null;
   const stoppedListeners: (() => void)[] = [];
   worker.onExit(() => {
     // The index is the thread's: without it, search stops here too until it is reopened.
-    reader?.close();
+    reading?.close();
     if (!closing) for (const listener of stoppedListeners) listener();
   });
   const call = async <T>(method: string, args?: unknown): Promise<T> => {
@@ -79,7 +79,7 @@ export async function openSearchIndex(options: {
   }
 
   try {
-    reader = openIndexReader({ path: options.path, key: options.key });
+    reading = openIndexReader({ path: options.path, key: options.key });
   } catch (error) {
     options.logger.warn('search answers from its own thread only: no reading connection', {
       code: (error as { code?: unknown }).code ?? 'unknown',
@@ -106,7 +106,7 @@ export async function openSearchIndex(options: {
     revisions: async () => new Map(await call<[string, string][]>('revisions')),
     attachmentKeys: async (ids) => new Map(await call<[string, string][]>('attachmentKeys', ids)),
     query: (query: IndexQuery) => {
-      const here = writing === 0 ? reader?.query(query) : null;
+      const here = writing === 0 ? reading?.query(query) : null;
       if (here) {
         answered.here++;
         return Promise.resolve(here);
@@ -126,7 +126,7 @@ export async function openSearchIndex(options: {
     close: async () => {
       if (closing) return;
       closing = true;
-      reader?.close();
+      reading?.close();
       try {
         await worker.channel.call('close');
       } finally {
@@ -139,6 +139,6 @@ export async function openSearchIndex(options: {
     rebuilt,
     onStopped: (listener) => stoppedListeners.push(listener),
     answered: () => ({ ...answered }),
-    answersHere: () => writing === 0 && reader !== null && reader.current(),
+    answersHere: () => writing === 0 && reading !== null && reading.current(),
   };
 }

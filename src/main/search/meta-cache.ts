@@ -1,8 +1,10 @@
-// What the index knows of each briefing besides its words, held in the index's thread, so that
-// the newest-first order and the filters run over memory. Asking the encrypted file instead
-// meant a b-tree lookup per match, with its pages decrypted, and a prefix being typed matches
-// thousands of briefings. Two parts, each loaded from the file when first needed and then kept
-// current by the index's own writes (it is the file's only writer):
+// What the index knows of each briefing besides its words, held in memory by each connection
+// that answers queries (the index's thread; the reading connection in the asking thread,
+// index-reader.sqlite.ts), so that the newest-first order and the filters run over memory.
+// Asking the encrypted file instead meant a b-tree lookup per match, with its pages decrypted,
+// and a prefix being typed matches thousands of briefings. Two parts, each loaded from the file
+// when first needed and then kept current: by the writes in the index's thread (the file's only
+// writer), and in the reading connection by loading them again once the file has changed:
 // - the order: each briefing's approval time, read from the date index alone (a few pages), by
 //   the first query of any kind;
 // - the facts filters test and the answer shows (marking, priority, versions, attachments,
